@@ -1,0 +1,52 @@
+//! Synthetic inputs for the benchmarks: cargo timing reports of any size, in the current format.
+
+use std::fmt::Write as _;
+
+/// A cargo 1.95-style HTML report with `units` units in a layered dependency graph.
+///
+/// Each unit is shaped like a real one (sections, features, unblocked lists), so the parser does
+/// the same work per unit as on a captured report; only the count is artificial.
+pub fn html_report(units: usize) -> String {
+    let mut out = String::with_capacity(units * 420 + 4096);
+    out.push_str("<!DOCTYPE html>\n<html>\n<head><title>Cargo Build Timings</title></head>\n<body>\n");
+    out.push_str("<table class=\"my-table summary-table\">\n");
+    for (label, value) in [
+        ("Targets", "big 0.1.0 ( big \"bin\")"),
+        ("Profile", "dev"),
+        ("Fresh units", "0"),
+        ("Dirty units", &units.to_string()),
+        ("Total units", &units.to_string()),
+        ("Max concurrency", "2 (jobs=2 ncpu=2)"),
+        ("Build start", "2026-11-24T01:50:17.267569479Z"),
+        ("Total time", &format!("{:.1}s", units as f64 * 0.05)),
+        (
+            "rustc",
+            "rustc 1.95.0 (59807616e 2026-04-14)<br>Host: x86_64-unknown-linux-gnu<br>Target: x86_64-unknown-linux-gnu",
+        ),
+    ] {
+        let _ = writeln!(out, "<tr>\n<td>{label}:</td><td>{value}</td>\n</tr>");
+    }
+    out.push_str("</table>\n<script>\nDURATION = 1;\nconst UNIT_DATA = [\n");
+    for i in 0..units {
+        let start = i as f64 * 0.05;
+        let next = i + 1;
+        let (unblocked, rmeta) = if next < units && i % 2 == 0 {
+            (String::new(), next.to_string())
+        } else if next < units {
+            (next.to_string(), String::new())
+        } else {
+            (String::new(), String::new())
+        };
+        let _ = write!(
+            out,
+            "  {{\n    \"i\": {i},\n    \"name\": \"crate-{i}\",\n    \"version\": \"1.0.{i}\",\n    \"mode\": \"todo\",\n    \
+             \"target\": \"\",\n    \"features\": [\n      \"default\",\n      \"std\"\n    ],\n    \"start\": {start:.2},\n    \
+             \"duration\": 0.31,\n    \"unblocked_units\": [{unblocked}],\n    \"unblocked_rmeta_units\": [{rmeta}],\n    \
+             \"sections\": [\n      [\n        \"frontend\",\n        {{\n          \"start\": 0.0,\n          \"end\": 0.2\n        }}\n      ],\n      \
+             [\n        \"codegen\",\n        {{\n          \"start\": 0.2,\n          \"end\": 0.31\n        }}\n      ]\n    ]\n  }}{}\n",
+            if i + 1 < units { "," } else { "" }
+        );
+    }
+    out.push_str("];\nconst CONCURRENCY_DATA = [];\nconst CPU_USAGE = [];\n</script>\n</body>\n</html>\n");
+    out
+}

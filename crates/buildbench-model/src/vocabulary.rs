@@ -1,0 +1,171 @@
+//! The small `Copy` enums that name each axis of the matrix and each scenario.
+
+use serde::{Deserialize, Serialize};
+
+/// A fixed set of kebab-case words that parse from and print to the same spelling.
+pub trait Word: Sized + Copy + 'static {
+    /// Every value, in the order used for output.
+    const ALL: &'static [Self];
+    /// What the word names, for error messages (`linker`, `scenario`).
+    const WHAT: &'static str;
+    fn as_str(self) -> &'static str;
+
+    /// Parses one word; the error lists every accepted word.
+    fn parse(word: &str) -> Result<Self, ParseWordError> {
+        let word = word.trim();
+        Self::ALL.iter().copied().find(|v| v.as_str() == word).ok_or_else(|| ParseWordError {
+            what: Self::WHAT,
+            word: word.to_owned(),
+            expected: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+        })
+    }
+}
+
+/// A word that is not one of the accepted spellings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseWordError {
+    pub what: &'static str,
+    pub word: String,
+    pub expected: String,
+}
+
+impl std::fmt::Display for ParseWordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown {} {:?}; expected one of: {}", self.what, self.word, self.expected)
+    }
+}
+
+impl std::error::Error for ParseWordError {}
+
+macro_rules! word_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $word)] $variant),+
+        }
+
+        impl Word for $name {
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            const WHAT: &'static str = $what;
+            fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ParseWordError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                <Self as Word>::parse(s)
+            }
+        }
+    };
+}
+
+word_enum! {
+    /// The codegen backend rustc uses.
+    Backend, "backend" {
+        Llvm = "llvm",
+        /// Needs a nightly toolchain with the `rustc-codegen-cranelift-preview` component.
+        Cranelift = "cranelift",
+    }
+}
+
+word_enum! {
+    /// The linker of the final artifacts. `Default` is whatever the toolchain uses unchanged
+    /// (rust-lld on x86_64 Linux since Rust 1.90) and is always resolved and named in output.
+    Linker, "linker" {
+        Default = "default",
+        /// GNU ld.
+        Bfd = "bfd",
+        /// GNU gold.
+        Gold = "gold",
+        /// LLVM's lld from the system, not rustc's bundled rust-lld.
+        Lld = "lld",
+        Mold = "mold",
+        Wild = "wild",
+    }
+}
+
+word_enum! {
+    /// A compilation cache wrapped around rustc.
+    Cache, "cache" {
+        None = "none",
+        Sccache = "sccache",
+    }
+}
+
+word_enum! {
+    /// What is built and from which state.
+    Scenario, "scenario" {
+        /// From an empty target directory.
+        Clean = "clean",
+        /// Again with nothing changed.
+        Noop = "noop",
+        /// After a real edit of one workspace source file.
+        Incremental = "incremental",
+        /// `cargo check` from an empty target directory.
+        CheckClean = "check-clean",
+        /// `cargo check` after a real edit.
+        CheckIncremental = "check-incremental",
+        /// Clean build with sccache and an empty cache.
+        CleanColdCache = "clean-cold-cache",
+        /// Clean build with sccache and a cache filled by a previous build.
+        CleanWarmCache = "clean-warm-cache",
+    }
+}
+
+impl Scenario {
+    /// True for scenarios that run `cargo check` rather than `cargo build`.
+    pub fn is_check(self) -> bool {
+        matches!(self, Scenario::CheckClean | Scenario::CheckIncremental)
+    }
+
+    /// True for scenarios that start from an empty target directory.
+    pub fn is_clean(self) -> bool {
+        matches!(self, Scenario::Clean | Scenario::CheckClean | Scenario::CleanColdCache | Scenario::CleanWarmCache)
+    }
+
+    /// True for scenarios that edit a source file before building.
+    pub fn edits_source(self) -> bool {
+        matches!(self, Scenario::Incremental | Scenario::CheckIncremental)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<W: Word + std::fmt::Debug + PartialEq>() {
+        for &w in W::ALL {
+            assert_eq!(W::parse(w.as_str()), Ok(w));
+        }
+    }
+
+    #[test]
+    fn every_word_parses_back() {
+        round_trip::<Backend>();
+        round_trip::<Linker>();
+        round_trip::<Cache>();
+        round_trip::<Scenario>();
+    }
+
+    #[test]
+    fn unknown_words_list_the_choices() {
+        let err = Linker::parse("ldd").unwrap_err().to_string();
+        assert_eq!(err, "unknown linker \"ldd\"; expected one of: default, bfd, gold, lld, mold, wild");
+    }
+
+    #[test]
+    fn scenario_properties() {
+        assert!(Scenario::CheckClean.is_check() && Scenario::CheckClean.is_clean());
+        assert!(Scenario::Incremental.edits_source() && !Scenario::Noop.edits_source());
+        assert!(Scenario::CleanWarmCache.is_clean());
+    }
+}

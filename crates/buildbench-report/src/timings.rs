@@ -1,0 +1,300 @@
+//! Views of one parsed build and of the diff of two: the terminal summary and the JSON schema
+//! of `buildbench timings --format json` (documented in `docs/timings.md`).
+
+use std::fmt::Write as _;
+
+use buildbench_timings::{Analysis, Build, BuildDiff, Parsed, Unit, split};
+use serde::Serialize;
+
+use crate::{Align, Table, seconds};
+
+/// `buildbench timings FILE --format json`. Every field is part of the documented schema.
+#[derive(Debug, Serialize)]
+pub struct SummaryJson<'a> {
+    /// The file that was read, as given.
+    pub file: &'a str,
+    /// `html`, `build-analysis`, `timing-info` or `message-format`.
+    pub format: &'static str,
+    pub cargo_version: Option<&'a str>,
+    pub rustc_version: Option<&'a str>,
+    pub profile: Option<&'a str>,
+    pub host: Option<&'a str>,
+    pub jobs: Option<u32>,
+    pub ncpu: Option<u32>,
+    pub build_start: Option<&'a str>,
+    pub total_seconds: Option<f64>,
+    pub fresh_units: Option<u32>,
+    pub dirty_units: Option<u32>,
+    pub total_units: Option<u32>,
+    pub failed: bool,
+    pub error: Option<&'a str>,
+    pub units: Vec<UnitJson<'a>>,
+    pub metrics: MetricsJson,
+    pub warnings: &'a [String],
+}
+
+/// One unit in the JSON view.
+#[derive(Debug, Serialize)]
+pub struct UnitJson<'a> {
+    pub name: &'a str,
+    pub version: Option<&'a str>,
+    pub target: &'a str,
+    pub kind: &'static str,
+    pub mode: &'static str,
+    pub fresh: bool,
+    pub failed: bool,
+    pub start: Option<f64>,
+    pub duration: Option<f64>,
+    pub frontend: Option<f64>,
+    pub codegen: Option<f64>,
+    pub link: Option<f64>,
+    pub features: &'a [String],
+}
+
+/// The derived metrics in the JSON view; units are named by their label.
+#[derive(Debug, Serialize)]
+pub struct MetricsJson {
+    pub wall_seconds: Option<f64>,
+    pub unit_seconds: f64,
+    pub units_run: usize,
+    pub parallelism: Option<f64>,
+    pub critical_path_seconds: Option<f64>,
+    pub critical_path: Option<Vec<String>>,
+    pub slowest: Vec<SlowUnitJson>,
+    pub frontend_seconds: Option<f64>,
+    pub codegen_seconds: Option<f64>,
+    pub link_seconds: Option<f64>,
+    pub other_seconds: Option<f64>,
+    pub unattributed_seconds: Option<f64>,
+    pub build_script_seconds: f64,
+    pub proc_macro_seconds: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SlowUnitJson {
+    pub unit: String,
+    pub duration: f64,
+}
+
+/// The JSON view of one build.
+pub fn summary_json<'a>(file: &'a str, parsed: &'a Parsed, analysis: &Analysis) -> SummaryJson<'a> {
+    let b = &parsed.build;
+    let units = b
+        .units
+        .iter()
+        .map(|u| {
+            let s = split(u);
+            UnitJson {
+                name: &u.name,
+                version: u.version.as_deref(),
+                target: &u.target,
+                kind: u.kind.as_str(),
+                mode: u.mode.as_str(),
+                fresh: u.fresh,
+                failed: u.failed,
+                start: u.start,
+                duration: u.duration,
+                frontend: s.map(|s| s.frontend),
+                codegen: s.map(|s| s.codegen),
+                link: s.map(|s| s.link).filter(|_| u.sections.iter().any(|x| x.name == "link")),
+                features: &u.features,
+            }
+        })
+        .collect();
+    let sp = analysis.split;
+    SummaryJson {
+        file,
+        format: b.format.as_str(),
+        cargo_version: b.cargo_version.as_deref(),
+        rustc_version: b.rustc_version.as_deref(),
+        profile: b.profile.as_deref(),
+        host: b.host.as_deref(),
+        jobs: b.jobs,
+        ncpu: b.ncpu,
+        build_start: b.build_start.as_deref(),
+        total_seconds: b.total_seconds,
+        fresh_units: b.fresh_units,
+        dirty_units: b.dirty_units,
+        total_units: b.total_units,
+        failed: b.failed(),
+        error: b.error.as_deref(),
+        units,
+        metrics: MetricsJson {
+            wall_seconds: analysis.wall_seconds,
+            unit_seconds: analysis.unit_seconds,
+            units_run: analysis.units_run,
+            parallelism: analysis.parallelism,
+            critical_path_seconds: analysis.critical_path.as_ref().map(|c| c.seconds),
+            critical_path: analysis.critical_path.as_ref().map(|c| labels(b, &c.units)),
+            slowest: analysis
+                .slowest
+                .iter()
+                .map(|&i| SlowUnitJson { unit: b.units[i].label(), duration: b.units[i].duration.unwrap_or(0.0) })
+                .collect(),
+            frontend_seconds: sp.map(|s| s.frontend),
+            codegen_seconds: sp.map(|s| s.codegen),
+            link_seconds: sp.map(|s| s.link),
+            other_seconds: sp.map(|s| s.other),
+            unattributed_seconds: sp.map(|s| s.unattributed),
+            build_script_seconds: analysis.build_script_seconds,
+            proc_macro_seconds: analysis.proc_macro_seconds,
+        },
+        warnings: &parsed.warnings,
+    }
+}
+
+fn labels(build: &Build, indices: &[usize]) -> Vec<String> {
+    indices.iter().map(|&i| build.units[i].label()).collect()
+}
+
+fn opt_seconds(s: Option<f64>) -> String {
+    s.map_or_else(|| "-".to_owned(), seconds)
+}
+
+fn count(n: Option<u32>) -> String {
+    n.map_or_else(|| "?".to_owned(), |n| n.to_string())
+}
+
+/// The terminal summary of one build.
+pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String {
+    let b = &parsed.build;
+    let mut out = String::new();
+    let mut about = vec![b.format.as_str().to_owned()];
+    if let Some(v) = &b.cargo_version {
+        about.push(format!("cargo {v}"));
+    }
+    if let Some(p) = &b.profile {
+        about.push(format!("profile {p}"));
+    }
+    if let Some(j) = b.jobs {
+        about.push(format!("jobs {j}"));
+    }
+    let _ = writeln!(out, "{file} ({})", about.join(", "));
+    if let Some(error) = &b.error {
+        let _ = writeln!(out, "  FAILED BUILD: {error}");
+    }
+    let failed: Vec<String> = b.units.iter().filter(|u| u.failed).map(Unit::label).collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "  failed units: {}", failed.join(", "));
+    }
+    let mut facts = Table::new(&[("", Align::Left), ("", Align::Left)]);
+    facts.row(vec!["wall time".into(), opt_seconds(analysis.wall_seconds)]);
+    facts.row(vec![
+        "units".into(),
+        format!("{} total, {} dirty, {} fresh", count(b.total_units), count(b.dirty_units), count(b.fresh_units)),
+    ]);
+    let par = analysis.parallelism.map(|p| format!(" (average parallelism {p:.2})")).unwrap_or_default();
+    facts.row(vec!["unit time".into(), format!("{}{par}", seconds(analysis.unit_seconds))]);
+    if let Some(cp) = &analysis.critical_path {
+        let names: Vec<String> = cp.units.iter().map(|&i| short(&b.units[i])).collect();
+        facts.row(vec![
+            "critical path".into(),
+            format!("{} over {} units: {}", seconds(cp.seconds), cp.units.len(), names.join(" > ")),
+        ]);
+    }
+    if let Some(s) = analysis.split {
+        let mut parts = vec![format!("frontend {}", seconds(s.frontend)), format!("codegen {}", seconds(s.codegen))];
+        if s.link > 0.0 {
+            parts.push(format!("link {}", seconds(s.link)));
+        }
+        if s.other > 0.0 {
+            parts.push(format!("other {}", seconds(s.other)));
+        }
+        if s.unattributed > 0.0 {
+            parts.push(format!("no split {}", seconds(s.unattributed)));
+        }
+        facts.row(vec!["split".into(), parts.join(", ")]);
+    }
+    facts.row(vec!["build scripts".into(), seconds(analysis.build_script_seconds)]);
+    let proc_macros = analysis
+        .proc_macro_seconds
+        .map_or_else(|| "unknown (this report cannot tell them from libraries)".to_owned(), seconds);
+    facts.row(vec!["proc-macros".into(), proc_macros]);
+    for line in facts.render().lines().skip(1) {
+        let _ = writeln!(out, "  {line}");
+    }
+    if !analysis.slowest.is_empty() {
+        let _ = writeln!(out, "\nSlowest units");
+        let mut t = Table::new(&[
+            ("unit", Align::Left),
+            ("start", Align::Right),
+            ("duration", Align::Right),
+            ("frontend", Align::Right),
+            ("codegen", Align::Right),
+        ]);
+        for &i in &analysis.slowest {
+            let u = &b.units[i];
+            let s = split(u);
+            t.row(vec![
+                u.label(),
+                opt_seconds(u.start),
+                opt_seconds(u.duration),
+                opt_seconds(s.map(|s| s.frontend)),
+                opt_seconds(s.map(|s| s.codegen)),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    for w in &parsed.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+fn short(u: &Unit) -> String {
+    match (u.kind, u.mode) {
+        (buildbench_timings::TargetKind::BuildScript, buildbench_timings::Mode::RunCustomBuild) => {
+            format!("{}(run build.rs)", u.name)
+        }
+        (buildbench_timings::TargetKind::BuildScript, _) => format!("{}(build.rs)", u.name),
+        (buildbench_timings::TargetKind::Lib | buildbench_timings::TargetKind::ProcMacro, _) => u.name.clone(),
+        _ => format!("{}({})", u.target, u.kind.as_str()),
+    }
+}
+
+/// The terminal view of a diff.
+pub fn diff_text(before: &str, after: &str, diff: &BuildDiff) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{before} -> {after}");
+    let change = match diff.total_delta {
+        Some(d) => format!(
+            "{} -> {} ({}{})",
+            opt_seconds(diff.total_before),
+            opt_seconds(diff.total_after),
+            if d >= 0.0 { "+" } else { "-" },
+            seconds(d.abs())
+        ),
+        None => "unknown".to_owned(),
+    };
+    let _ = writeln!(out, "  total  {change}");
+    if !diff.changed.is_empty() {
+        let _ = writeln!(out, "\nUnits that ran in both, largest change first");
+        let mut t = Table::new(&[
+            ("unit", Align::Left),
+            ("before", Align::Right),
+            ("after", Align::Right),
+            ("change", Align::Right),
+        ]);
+        for c in &diff.changed {
+            let sign = if c.delta >= 0.0 { "+" } else { "-" };
+            t.row(vec![
+                c.unit.clone(),
+                seconds(c.before),
+                seconds(c.after),
+                format!("{sign}{}", seconds(c.delta.abs())),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    for (title, list) in
+        [("Ran only in the first build", &diff.only_before), ("Ran only in the second build", &diff.only_after)]
+    {
+        if !list.is_empty() {
+            let _ = writeln!(out, "\n{title} ({})", list.len());
+            for unit in list {
+                let _ = writeln!(out, "  {unit}");
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,83 @@
+//! Pure parsers for every cargo build-timing output, one model, and the metrics derived from it.
+//!
+//! Everything here takes text and returns data plus warnings: no IO, no panics on any input.
+//! The formats and their differences across cargo versions are described in `docs/timings.md`.
+
+mod analysis;
+mod build_analysis;
+mod diff;
+mod error;
+mod html;
+mod json;
+mod message_format;
+mod model;
+mod package_id;
+mod timing_info;
+
+pub use analysis::{Analysis, CriticalPath, Split, analyze, split};
+pub use diff::{BuildDiff, UnitChange, diff};
+pub use error::ParseError;
+pub use model::{Build, Format, Mode, Parsed, Section, TargetKind, Unit};
+pub use package_id::PackageId;
+
+use serde_json::Value;
+
+/// Parses any supported cargo timing output. The format is detected from the content.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| ParseError::Binary)?;
+    if text.contains('\0') {
+        return Err(ParseError::Binary);
+    }
+    match detect(text)? {
+        Format::Html => html::parse(text),
+        Format::BuildAnalysis => build_analysis::parse(text),
+        Format::TimingInfo => timing_info::parse(text),
+        Format::MessageFormat => message_format::parse(text),
+    }
+}
+
+/// Detects the format of `text` from its content.
+pub fn detect(text: &str) -> Result<Format, ParseError> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('<') {
+        if html::has_unit_data(text) {
+            return Ok(Format::Html);
+        }
+        return Err(ParseError::Unrecognized { found: "an HTML page without cargo's `UNIT_DATA`".to_owned() });
+    }
+    if !trimmed.starts_with('{') {
+        if html::has_unit_data(text) {
+            return Ok(Format::Html);
+        }
+        return Err(ParseError::Unrecognized { found: "text that is neither HTML nor JSON lines".to_owned() });
+    }
+    let mut timing_info = false;
+    let mut message_format = false;
+    let mut saw_object = false;
+    for (number, line) in json::object_lines(text) {
+        let value = json::parse_line(line, number, "JSON-lines")?;
+        saw_object = true;
+        let reason = value.get("reason").and_then(Value::as_str).unwrap_or("");
+        if value.get("run_id").is_some() && build_analysis::is_reason(reason) {
+            return Ok(Format::BuildAnalysis);
+        }
+        timing_info |= reason == "timing-info";
+        message_format |= message_format::is_reason(reason);
+    }
+    if timing_info {
+        Ok(Format::TimingInfo)
+    } else if message_format {
+        Ok(Format::MessageFormat)
+    } else if saw_object {
+        Err(ParseError::Unrecognized { found: "JSON without any cargo `reason` this parser knows".to_owned() })
+    } else {
+        Err(ParseError::Empty)
+    }
+}
+
+/// A short description of what the parsers accept, for error messages.
+pub const EXPECTED: &str = "a `cargo build --timings` HTML report, a `-Zbuild-analysis` log, \
+`--timings=json` timing-info lines or `--message-format=json` output";

@@ -1,0 +1,23 @@
+//! The `buildbench` command line: thin glue over the library crates, and the only place that prints.
+
+mod cli;
+mod timings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Timings(args) => timings::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // One line per cause: `error: FILE: what was wrong; what was expected`.
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

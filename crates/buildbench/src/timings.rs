@@ -1,0 +1,87 @@
+//! `buildbench timings`: read timing files, print a summary or a diff.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use buildbench_report::timings::{diff_text, summary_json, summary_text};
+use buildbench_timings::{Parsed, analyze, diff, parse};
+
+use crate::cli::{OutputFormat, TimingsArgs};
+
+pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
+    let mut builds = Vec::new();
+    for path in &args.files {
+        let file = resolve(path)?;
+        let parsed = read(&file)?;
+        builds.push((file.display().to_string(), parsed));
+    }
+    let out = match (&builds[..], args.format) {
+        ([(file, parsed)], OutputFormat::Table) => summary_text(file, parsed, &analyze(&parsed.build, args.top)),
+        ([(file, parsed)], OutputFormat::Json) => {
+            let analysis = analyze(&parsed.build, args.top);
+            to_json(&summary_json(file, parsed, &analysis))?
+        }
+        ([(a, pa), (b, pb)], OutputFormat::Table) => diff_text(a, b, &diff(&pa.build, &pb.build)),
+        ([(_, pa), (_, pb)], OutputFormat::Json) => to_json(&diff(&pa.build, &pb.build))?,
+        _ => bail!("expected one or two timing files"),
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a message.
+    if let Err(e) = stdout.write_all(out.as_bytes())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("writing to stdout");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(value).context("serialising the JSON output")?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Reads and parses one timing file; every error names the file.
+fn read(file: &Path) -> Result<Parsed> {
+    let bytes = fs::read(file).with_context(|| format!("{}: cannot read the file", file.display()))?;
+    parse(&bytes).with_context(|| file.display().to_string())
+}
+
+/// A file stays as it is; a directory means its newest timing report.
+fn resolve(path: &Path) -> Result<PathBuf> {
+    let meta = fs::metadata(path).with_context(|| {
+        format!(
+            "{}: no such file or directory; pass a timing report or a target/cargo-timings directory",
+            path.display()
+        )
+    })?;
+    if !meta.is_dir() {
+        return Ok(path.to_owned());
+    }
+    let entries = fs::read_dir(path).with_context(|| format!("{}: cannot list the directory", path.display()))?;
+    let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("{}: cannot list the directory", path.display()))?;
+        let file = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_report = (name.starts_with("cargo-timing") && name.ends_with(".html")) || name.ends_with(".jsonl");
+        if !is_report {
+            continue;
+        }
+        let modified = entry.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+        if newest.as_ref().is_none_or(|(t, p)| (modified, &file) > (*t, p)) {
+            newest = Some((modified, file));
+        }
+    }
+    match newest {
+        Some((_, file)) => Ok(file),
+        None => bail!(
+            "{}: no timing report in this directory (expected cargo-timing*.html or *.jsonl); \
+             run `cargo build --timings` first",
+            path.display()
+        ),
+    }
+}

@@ -1,0 +1,127 @@
+//! End-to-end tests of the `buildbench` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(path: &str) -> PathBuf {
+    root().join("fixtures/timings").join(path)
+}
+
+fn buildbench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_buildbench")).args(args).output().expect("buildbench runs")
+}
+
+fn run_ok(args: &[&str]) -> String {
+    let out = buildbench(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&run_ok(args)).expect("valid JSON")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn summary_table_names_the_slowest_units_and_the_critical_path() {
+    let out = run_ok(&["timings", s(&fixture("1.95/clean.html")), "--top", "3"]);
+    assert!(out.contains("cargo 1.95.0"), "{out}");
+    assert!(out.contains("21 total, 21 dirty, 0 fresh"), "{out}");
+    assert!(out.contains("critical path  9.18s over 8 units"), "{out}");
+    let slowest: Vec<&str> = out.lines().skip_while(|l| !l.starts_with("Slowest")).skip(2).collect();
+    assert_eq!(slowest.len(), 3, "{out}");
+    assert!(slowest[0].starts_with("serde_core v1.0.229"), "{out}");
+}
+
+#[test]
+fn json_output_has_the_documented_fields() {
+    let v = json(&["timings", s(&fixture("1.97-nightly/build-analysis-clean.jsonl")), "--format", "json"]);
+    for key in
+        ["format", "cargo_version", "total_seconds", "fresh_units", "dirty_units", "total_units", "units", "metrics"]
+    {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["format"], "build-analysis");
+    assert_eq!(v["cargo_version"], "1.97.0-nightly");
+    assert_eq!(v["total_units"], 21);
+    let units = v["units"].as_array().expect("units");
+    assert_eq!(units.len(), 21);
+    for key in ["name", "version", "target", "kind", "mode", "start", "duration"] {
+        assert!(units[0].get(key).is_some(), "unit lacks {key}: {}", units[0]);
+    }
+    let metrics = &v["metrics"];
+    assert!(metrics["critical_path_seconds"].as_f64().expect("critical path") > 0.0);
+    assert_eq!(metrics["slowest"].as_array().map(Vec::len), Some(10));
+    assert!(metrics["proc_macro_seconds"].as_f64().expect("known in the log") > 0.0);
+}
+
+#[test]
+fn a_directory_means_its_newest_report() {
+    let dir = tempdir("newest");
+    std::fs::copy(fixture("1.95/clean.html"), dir.join("cargo-timing-20260101T000000000Z-aaaa.html")).expect("copy");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::copy(fixture("1.95/incremental.html"), dir.join("cargo-timing-20260101T000001000Z-aaaa.html"))
+        .expect("copy");
+    let v = json(&["timings", s(&dir), "--format", "json"]);
+    assert_eq!(v["dirty_units"], 1, "the incremental report is the newer one");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn two_files_show_the_diff() {
+    let out = run_ok(&["timings", s(&fixture("1.95/clean.html")), s(&fixture("1.95/incremental.html"))]);
+    assert!(out.contains("total  10.1s -> 0.20s (-9.90s)"), "{out}");
+    assert!(out.contains("Ran only in the first build (20)"), "{out}");
+    let v = json(&["timings", s(&fixture("1.93/clean.html")), s(&fixture("1.95/clean.html")), "--format", "json"]);
+    assert_eq!(v["changed"].as_array().map(Vec::len), Some(21));
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("buildbench-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Bad input: exit status 2, one line on stderr naming the file and what was expected.
+fn check_rejected(path: &Path, expected: &str) {
+    let out = buildbench(&["timings", s(path)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
+    assert!(out.stdout.is_empty(), "{}", path.display());
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(s(path)), "names the file: {stderr}");
+    assert!(stderr.contains(expected), "says {expected:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_clear_line() {
+    let dir = tempdir("bad");
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p
+    };
+    let html = std::fs::read_to_string(fixture("1.95/clean.html")).expect("fixture");
+    let cut = html.find("\"unblocked_units\"").expect("units");
+    check_rejected(&write("empty.html", b""), "empty");
+    check_rejected(&write("binary.bin", &[0x7f, b'E', b'L', b'F', 0, 1, 2, 0xff]), "binary");
+    check_rejected(&write("page.html", b"<html><body>not a report</body></html>"), "cargo build --timings");
+    check_rejected(&write("truncated.html", &html.as_bytes()[..cut]), "truncated");
+    check_rejected(&write("invalid.jsonl", b"{\"reason\":\"timing-info\"}\n{oops}\n"), "line 2");
+    check_rejected(&write("other.json", b"{\"hello\": \"world\"}\n"), "not a cargo timing output");
+    check_rejected(&dir.join("missing.html"), "no such file");
+    // An empty directory has no newest report.
+    let empty = dir.join("empty-dir");
+    std::fs::create_dir_all(&empty).expect("dir");
+    check_rejected(&empty, "cargo build --timings");
+    let _ = std::fs::remove_dir_all(&dir);
+}
