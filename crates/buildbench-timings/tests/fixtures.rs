@@ -261,6 +261,10 @@ fn build_analysis_log_agrees_with_the_html_of_the_same_run() {
         ("1.97-nightly/build-analysis-noop.jsonl", "1.97-nightly/noop.html"),
         ("1.97-nightly/section-timings-build-analysis-clean.jsonl", "1.97-nightly/section-timings-clean.html"),
         ("1.95/RUSTC_BOOTSTRAP-section-timings-build-analysis.jsonl", "1.95/RUSTC_BOOTSTRAP-section-timings.html"),
+        (
+            "1.97-nightly/ripgrep-15.2.0-section-timings-build-analysis-clean.jsonl",
+            "1.97-nightly/ripgrep-15.2.0-section-timings-clean.html",
+        ),
     ] {
         let (log_b, html_b) = (load(log).build, load(html).build);
         assert_eq!(log_b.format, Format::BuildAnalysis);
