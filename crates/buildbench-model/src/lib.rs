@@ -1,8 +1,15 @@
-//! buildbench's vocabulary as types: the axes of a configuration and the scenarios a study runs.
+//! buildbench's vocabulary as types: the axes of a configuration, scenarios, samples, runs and
+//! the study file, plus the statistics computed over them.
 //!
 //! No IO and no process spawning: this crate is plain data shared by the runner, the reports and
 //! the CLI. The words are the glossary of the design document, spelled the same everywhere.
 
+pub mod stats;
+mod study;
 mod vocabulary;
 
+pub use study::{
+    Artifact, Configuration, Environment, Invocation, Plan, Purpose, SCHEMA_VERSION, Sample, SccacheStats, Study,
+    ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
+};
 pub use vocabulary::{Backend, Cache, Linker, ParseWordError, Scenario, Word};

@@ -1,6 +1,7 @@
 //! Turns results into text: terminal tables and JSON views. Returns strings; never prints or
 //! writes files (the CLI does).
 
+pub mod compare;
 mod table;
 pub mod timings;
 

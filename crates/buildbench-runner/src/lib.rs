@@ -1,8 +1,26 @@
 //! Runs builds: the only crate of buildbench that spawns processes.
 //!
 //! Every process is first built as a value (`Invocation`) that can print itself as an exact
-//! shell line, so `--dry-run`, logs and error messages show precisely what runs.
+//! shell line, so `--dry-run`, logs and error messages show precisely what runs. A study runs
+//! on a copy of the user's project (or in place, with every edited file restored), each
+//! configuration in its own target directory.
 
+pub mod cargo;
+pub mod driver;
+pub mod edit;
+mod elf;
+mod error;
+pub mod exec;
+pub mod fsutil;
 mod invocation;
+pub mod plan;
+pub mod probe;
+pub mod project;
+mod sccache;
 
+pub use driver::{Event, Observer, Prepared, Silent, StudyOptions, prepare, run};
+pub use elf::linker_of;
+pub use error::RunnerError;
+pub use exec::{Executor, Outcome, ProcessExecutor};
 pub use invocation::{Invocation, shell_quote};
+pub use sccache::Sccache;

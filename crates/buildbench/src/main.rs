@@ -1,6 +1,7 @@
 //! The `buildbench` command line: thin glue over the library crates, and the only place that prints.
 
 mod cli;
+mod compare;
 mod timings;
 
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Timings(args) => timings::run(&args),
+        cli::Command::Compare(args) => compare::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -20,6 +20,88 @@ pub enum Command {
     /// logs, `--timings=json` timing-info lines and `--message-format=json` output; the format is
     /// detected from the content. A directory means its newest report (e.g. target/cargo-timings).
     Timings(TimingsArgs),
+    /// Measure the project's builds across a matrix of configurations.
+    ///
+    /// Runs every configuration × scenario several times (warm-up first, configurations taking
+    /// turns), on a copy of the project, each configuration in its own target directory. Writes
+    /// study.json into the output folder and prints a speedup table.
+    Compare(Box<CompareArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The cargo project (workspace or package) to measure.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub path: PathBuf,
+    /// Codegen backends: llvm, cranelift (Cranelift needs a nightly with its component).
+    #[arg(long, value_delimiter = ',', default_value = "llvm", value_name = "LIST")]
+    pub backend: Vec<String>,
+    /// Linkers: default, bfd, gold, lld, mold, wild. `default` is the toolchain's own.
+    #[arg(long, value_delimiter = ',', default_value = "default,mold", value_name = "LIST")]
+    pub linker: Vec<String>,
+    /// Compilation caches: none, sccache.
+    #[arg(long, value_delimiter = ',', default_value = "none", value_name = "LIST")]
+    pub cache: Vec<String>,
+    /// Profile presets: dev (unchanged), fast-dev (the guide's aggressive dev profile).
+    #[arg(long, value_delimiter = ',', default_value = "dev", value_name = "LIST")]
+    pub profile: Vec<String>,
+    /// A cargo config override (e.g. profile.dev.debug=0); all --set together form one more
+    /// profile point named `custom`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Scenarios: clean, noop, incremental, check-clean, check-incremental (with sccache, clean
+    /// also runs clean-cold-cache and clean-warm-cache).
+    #[arg(long, value_delimiter = ',', default_value = "clean,incremental", value_name = "LIST")]
+    pub scenario: Vec<String>,
+    /// The file the incremental scenarios edit (default: the main file of the first binary,
+    /// else of the library).
+    #[arg(long, value_name = "FILE")]
+    pub edit: Option<PathBuf>,
+    /// Measured samples per configuration and scenario.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub runs: u32,
+    /// Warm-up samples (not measured) before them.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub warmup: u32,
+    /// The configuration speedups are computed against (default: the first).
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Passed to cargo: package to build.
+    #[arg(short = 'p', long, value_name = "SPEC")]
+    pub package: Option<String>,
+    /// Passed to cargo: binary to build.
+    #[arg(long, value_name = "NAME")]
+    pub bin: Option<String>,
+    /// Passed to cargo: build the release profile.
+    #[arg(long)]
+    pub release: bool,
+    /// Passed to cargo: parallel jobs.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<u32>,
+    /// Rustup toolchain for every configuration (Cranelift ones default to nightly).
+    #[arg(long, value_name = "NAME")]
+    pub toolchain: Option<String>,
+    /// Print every command with its environment; run nothing, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output folder (default: ./buildbench-out/<timestamp>).
+    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+    pub out: Option<PathBuf>,
+    /// Continue the interrupted study in DIR without redoing finished samples.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Build in the project itself instead of a copy; edited files are restored afterwards.
+    #[arg(long)]
+    pub in_place: bool,
+    /// Keep the project copy and target directories (DIR/work) after the study.
+    #[arg(long)]
+    pub keep_work: bool,
+    /// Output format of the final summary.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// No progress bars (for CI logs).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,238 @@
+//! The study: the whole matrix, every sample, and the environment, saved as one versioned JSON file.
+//!
+//! These structs *are* the `study.json` schema (documented in `docs/study.md`): every field is
+//! documented, absent values are skipped, unknown fields are ignored when reading.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Backend, Cache, Linker, Scenario};
+
+/// Version of the `study.json` schema. Bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One point of the matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Configuration {
+    /// Short unique name: the non-default axis values joined by `+` (`mold`, `cranelift+sccache`),
+    /// or `default` when every axis has its default value.
+    pub name: String,
+    pub backend: Backend,
+    pub linker: Linker,
+    pub cache: Cache,
+    /// Profile preset name (`dev`, `fast-dev`) or `custom` for `--set` overrides.
+    pub profile: String,
+    /// Cargo `--config KEY=VALUE` overrides the profile applies, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
+    /// Rustup toolchain (`stable`, `nightly`); `None` means the default toolchain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toolchain: Option<String>,
+}
+
+/// One measured build (or a warm-up build, kept but never used in statistics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub configuration: String,
+    pub scenario: Scenario,
+    /// 0-based position among the samples of this run; warm-ups have their own numbering.
+    pub index: u32,
+    /// Warm-up samples prime caches and are excluded from statistics.
+    #[serde(default)]
+    pub warmup: bool,
+    /// Wall-clock seconds of the cargo process, spawn to exit.
+    pub wall_seconds: f64,
+    /// User CPU seconds of cargo and every process it waited for (rustc, linkers, build scripts).
+    pub user_seconds: f64,
+    /// System CPU seconds of the same process tree.
+    pub system_seconds: f64,
+    /// Peak resident memory of the largest process in the tree, in bytes.
+    pub max_rss_bytes: u64,
+    /// Exit status of cargo; `None` when it was killed by a signal.
+    pub exit_code: Option<i32>,
+    pub success: bool,
+    /// The last lines of cargo's stderr, kept for failed builds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stderr_tail: Option<String>,
+    /// Units cargo found up to date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fresh_units: Option<u32>,
+    /// Units cargo rebuilt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dirty_units: Option<u32>,
+    /// Cargo's own total time from the `--timings` report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cargo_seconds: Option<f64>,
+    /// The units that ran, from the `--timings` report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<UnitTiming>,
+    /// sccache statistics of this build alone (the counters are zeroed before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sccache: Option<SccacheStats>,
+    /// Final artifacts of workspace members (binaries, cdylibs, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<Artifact>,
+}
+
+/// One unit of a sample's `--timings` report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitTiming {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub target: String,
+    /// `lib`, `proc-macro`, `bin`, `test`, `bench`, `example`, `build-script`.
+    pub kind: String,
+    /// `build`, `check`, `run-custom-build`, ...
+    pub mode: String,
+    /// Seconds from cargo's start.
+    pub start: f64,
+    pub duration: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frontend: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codegen: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<f64>,
+}
+
+/// sccache counters for one build.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SccacheStats {
+    pub requests: u64,
+    pub hits: u64,
+    pub misses: u64,
+    /// Requests sccache did not cache, by reason (`crate-type`, `incremental`, ...).
+    #[serde(default)]
+    pub not_cached: Vec<(String, u64)>,
+}
+
+/// One final artifact of a sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artifact {
+    /// Target name.
+    pub name: String,
+    /// `bin`, `cdylib`, `dylib`, `test`, ...
+    pub kind: String,
+    pub bytes: u64,
+    /// The linker named in the file itself (`.comment` or gold's note), e.g. `mold 1.10.1`;
+    /// `GNU ld (bfd)` when no linker left a mark.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linker: Option<String>,
+}
+
+/// A configuration that could not run, and how to make it run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unavailable {
+    pub configuration: String,
+    pub reason: String,
+    /// The command that installs what is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install: Option<String>,
+}
+
+/// Why buildbench ran a command: only `measured` and `warmup` produce samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Purpose {
+    /// A build that brings a configuration to the state a scenario starts from.
+    Prepare,
+    Warmup,
+    Measured,
+}
+
+/// One command buildbench ran, for the record and for `--dry-run`-style auditing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invocation {
+    pub configuration: String,
+    pub scenario: Scenario,
+    pub purpose: Purpose,
+    /// The exact shell line.
+    pub command: String,
+    /// How long it ran, in seconds.
+    #[serde(default)]
+    pub wall_seconds: f64,
+}
+
+/// A toolchain as found on the machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolchainInfo {
+    /// The name configurations use (`default`, `nightly`, ...).
+    pub name: String,
+    /// `rustc -V`.
+    pub rustc: String,
+    /// `cargo -V`.
+    pub cargo: String,
+    /// `rustc -vV`'s host line.
+    pub host: String,
+    /// The linker this toolchain uses unchanged, read from a probe binary (`LLD 22.1.2 (rust-lld)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_linker: Option<String>,
+}
+
+/// A tool's version as found on the machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+/// The machine and software the study ran on; studies from different fingerprints do not mix.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    pub os: String,
+    pub kernel: String,
+    pub cpu_model: String,
+    pub cores: u32,
+    pub memory_bytes: u64,
+    pub toolchains: Vec<ToolchainInfo>,
+    pub tools: Vec<ToolInfo>,
+}
+
+/// The plan as the user asked for it, enough to resume the study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub configurations: Vec<Configuration>,
+    pub scenarios: Vec<Scenario>,
+    pub runs: u32,
+    pub warmup: u32,
+    /// Name of the baseline configuration.
+    pub baseline: String,
+    /// Arguments passed through to every cargo build (`-p`, `--bin`, `--release`, `-j`).
+    #[serde(default)]
+    pub cargo_args: Vec<String>,
+    /// The workspace file the incremental scenarios edit, relative to the project root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit_file: Option<String>,
+    /// Build in the user's tree instead of a copy.
+    #[serde(default)]
+    pub in_place: bool,
+}
+
+/// The whole study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Study {
+    pub schema_version: u32,
+    pub buildbench_version: String,
+    /// Unix time (seconds) the study started.
+    pub started_at: u64,
+    /// The project's root directory as the user gave it.
+    pub project: String,
+    pub environment: Environment,
+    pub plan: Plan,
+    #[serde(default)]
+    pub unavailable: Vec<Unavailable>,
+    #[serde(default)]
+    pub samples: Vec<Sample>,
+    #[serde(default)]
+    pub invocations: Vec<Invocation>,
+    /// True once every planned sample ran.
+    #[serde(default)]
+    pub complete: bool,
+}
+
+impl Study {
+    /// The measured (non-warm-up, successful or not) samples of one run.
+    pub fn run<'a>(&'a self, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
+        self.samples.iter().filter(move |s| !s.warmup && s.configuration == configuration && s.scenario == scenario)
+    }
+}

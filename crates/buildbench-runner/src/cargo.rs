@@ -1,0 +1,270 @@
+//! The one place a configuration becomes a cargo command line and environment.
+//!
+//! Configurations are applied with `--config` overrides and environment variables only: the
+//! user's `Cargo.toml` and `.cargo/config.toml` are never edited.
+
+use std::path::{Path, PathBuf};
+
+use buildbench_model::{Backend, Configuration, Linker};
+
+use crate::probe::Toolchain;
+use crate::{Invocation, Sccache, probe};
+
+/// Where the user's own rustflags come from, so ours are added to them, never replace them.
+///
+/// Cargo takes rustflags from the first of: `CARGO_ENCODED_RUSTFLAGS`, `RUSTFLAGS`, the
+/// `target.<triple>`/`target.<cfg>` tables (joined), `build.rustflags`. `--config` arrays are
+/// appended to the same key from config files, so adding to the key the user already uses keeps
+/// their flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rustflags {
+    /// The user set this variable; ours are appended to its value.
+    Env { var: &'static str, value: String },
+    /// The user's config has `target.*.rustflags`: add to `target.<host>.rustflags`.
+    Target,
+    /// Otherwise `build.rustflags` (appended to the user's, if any).
+    Build,
+}
+
+impl Rustflags {
+    /// Finds where the user's rustflags come from for builds in `dir`.
+    pub fn detect(cargo: &Path, dir: &Path) -> Rustflags {
+        for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS"] {
+            if let Ok(value) = std::env::var(var)
+                && !value.is_empty()
+            {
+                return Rustflags::Env { var, value };
+            }
+        }
+        // `cargo config get` is unstable; RUSTC_BOOTSTRAP is set on this one query only, never on
+        // a build (build scripts that watch it would rebuild).
+        let query = Invocation::new(cargo)
+            .args(["-Zunstable-options", "config", "get", "--format", "json", "target"])
+            .env("RUSTC_BOOTSTRAP", "1")
+            .cwd(dir);
+        match probe::capture(&query) {
+            Ok(text) if text.contains("\"rustflags\"") => Rustflags::Target,
+            _ => Rustflags::Build,
+        }
+    }
+}
+
+/// The rustc flags that select `linker`.
+///
+/// Since Rust 1.90 rustc links x86_64 Linux binaries with its bundled rust-lld by passing
+/// `-fuse-ld=lld` and a `-B` path to `cc`; `-C linker-features=-lld` turns that off so the
+/// linker named next is the one used. Toolchains that do not use rust-lld do not know the flag.
+pub fn linker_flags(linker: Linker, toolchain_uses_rust_lld: bool, wild_dir: Option<&Path>) -> Vec<String> {
+    let fuse = |name: &str| format!("-Clink-arg=-fuse-ld={name}");
+    let mut flags = Vec::new();
+    if linker != Linker::Default && toolchain_uses_rust_lld {
+        flags.push("-Clinker-features=-lld".to_owned());
+    }
+    match linker {
+        Linker::Default => {}
+        Linker::Bfd => flags.push(fuse("bfd")),
+        Linker::Gold => flags.push(fuse("gold")),
+        Linker::Lld => flags.push(fuse("lld")),
+        Linker::Mold => flags.push(fuse("mold")),
+        // gcc has no -fuse-ld=wild: -B points it at a directory whose `ld` is wild.
+        Linker::Wild => {
+            flags.push(format!("-Clink-arg=-B{}", wild_dir.map_or_else(String::new, |d| d.display().to_string())))
+        }
+    }
+    flags
+}
+
+/// Everything besides the configuration that shapes a build command.
+#[derive(Debug, Clone)]
+pub struct BuildContext<'a> {
+    pub toolchain: &'a Toolchain,
+    pub toolchain_uses_rust_lld: bool,
+    /// Where cargo runs: the project copy, or the project itself with `--in-place`.
+    pub source: &'a Path,
+    /// This configuration's own target directory.
+    pub target_dir: PathBuf,
+    /// Arguments passed through to cargo (`-p`, `--bin`, `--release`, `-j`).
+    pub cargo_args: &'a [String],
+    /// The cargo profile being built (`dev` or `release`).
+    pub cargo_profile: &'a str,
+    pub rustflags: &'a Rustflags,
+    pub sccache: Option<&'a Sccache>,
+    pub wild_dir: Option<&'a Path>,
+}
+
+/// TOML string literal for a `--config` value.
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The exact cargo command for one build of `configuration`.
+pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildContext<'_>) -> Invocation {
+    let mut inv = Invocation::new(&ctx.toolchain.cargo)
+        .arg(if check { "check" } else { "build" })
+        // One HTML report per build: unit counts and unit times for every sample.
+        .arg("--timings")
+        // Artifact messages on stdout name the final binaries; diagnostics stay readable on stderr.
+        .arg("--message-format=json-render-diagnostics")
+        .args(ctx.cargo_args.iter())
+        .cwd(ctx.source);
+    for o in &configuration.overrides {
+        inv = inv.arg("--config").arg(o);
+    }
+    if configuration.backend == Backend::Cranelift {
+        inv = inv
+            .arg("-Zcodegen-backend")
+            .arg("--config")
+            .arg(format!("profile.{}.codegen-backend=\"cranelift\"", ctx.cargo_profile));
+    }
+    let flags = linker_flags(configuration.linker, ctx.toolchain_uses_rust_lld, ctx.wild_dir);
+    if !flags.is_empty() {
+        match ctx.rustflags {
+            Rustflags::Env { var, value } => {
+                let sep = if *var == "CARGO_ENCODED_RUSTFLAGS" { "\u{1f}" } else { " " };
+                inv = inv.env(var, format!("{value}{sep}{}", flags.join(sep)));
+            }
+            Rustflags::Target | Rustflags::Build => {
+                let key = if *ctx.rustflags == Rustflags::Target {
+                    format!("target.{}.rustflags", ctx.toolchain.host)
+                } else {
+                    "build.rustflags".to_owned()
+                };
+                let list: Vec<String> = flags.iter().map(|f| toml_string(f)).collect();
+                inv = inv.arg("--config").arg(format!("{key}=[{}]", list.join(",")));
+            }
+        }
+    }
+    environment(inv, ctx)
+}
+
+/// Sets every environment variable a build gets. Each is identical across the samples of a
+/// configuration: build scripts that watch a variable would otherwise rebuild.
+fn environment(inv: Invocation, ctx: &BuildContext<'_>) -> Invocation {
+    let mut inv = inv
+        // Each configuration has its own target directory, so configurations never invalidate
+        // each other's builds.
+        .env("CARGO_TARGET_DIR", &ctx.target_dir)
+        // The toolchain's real rustc, not the rustup proxy: the proxy's overhead per rustc call
+        // has skewed published comparisons.
+        .env("RUSTC", &ctx.toolchain.rustc)
+        // No colours and no progress bar: stderr is parsed, and drawing costs time.
+        .env("CARGO_TERM_COLOR", "never")
+        .env("CARGO_TERM_PROGRESS_WHEN", "never")
+        // A rustc workspace wrapper of the user's (e.g. clippy-driver) would change what is measured.
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        // Never set RUSTC_BOOTSTRAP on builds: build scripts watching it would rebuild.
+        .env_remove("RUSTC_BOOTSTRAP");
+    if let Some(name) = &ctx.toolchain.name {
+        // Build scripts that call `cargo` or `rustc` through rustup get the same toolchain.
+        inv = inv.env("RUSTUP_TOOLCHAIN", name);
+    }
+    match ctx.sccache {
+        Some(sccache) => {
+            inv = sccache
+                .apply(inv)
+                // rustc goes through this configuration's private sccache server.
+                .env("RUSTC_WRAPPER", &sccache.program)
+                // sccache refuses incremental compilations; turn it off so it can cache.
+                .env("CARGO_INCREMENTAL", "0");
+        }
+        None => {
+            // Empty means "no wrapper": a user's own sccache must not serve non-cache configurations.
+            inv = inv
+                .env("RUSTC_WRAPPER", "")
+                // The profile decides incremental compilation, not an inherited variable.
+                .env_remove("CARGO_INCREMENTAL");
+        }
+    }
+    inv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use buildbench_model::Cache;
+
+    fn toolchain() -> Toolchain {
+        Toolchain {
+            name: None,
+            sysroot: PathBuf::from("/tc"),
+            cargo: PathBuf::from("/tc/bin/cargo"),
+            rustc: PathBuf::from("/tc/bin/rustc"),
+            host: "x86_64-unknown-linux-gnu".into(),
+            rustc_version: "rustc 1.95.0".into(),
+            cargo_version: "cargo 1.95.0".into(),
+        }
+    }
+
+    fn config(linker: Linker, backend: Backend) -> Configuration {
+        Configuration {
+            name: "x".into(),
+            backend,
+            linker,
+            cache: Cache::None,
+            profile: "dev".into(),
+            overrides: vec![],
+            toolchain: None,
+        }
+    }
+
+    #[test]
+    fn mold_on_a_rust_lld_toolchain() {
+        let tc = toolchain();
+        let ctx = BuildContext {
+            toolchain: &tc,
+            toolchain_uses_rust_lld: true,
+            source: Path::new("/work/src"),
+            target_dir: PathBuf::from("/work/target/mold"),
+            cargo_args: &["-p".to_owned(), "app".to_owned()],
+            cargo_profile: "dev",
+            rustflags: &Rustflags::Build,
+            sccache: None,
+            wild_dir: None,
+        };
+        let line = cargo_invocation(&config(Linker::Mold, Backend::Llvm), false, &ctx).shell_line();
+        assert!(line.starts_with("cd /work/src && env -u RUSTC_WORKSPACE_WRAPPER -u RUSTC_BOOTSTRAP -u CARGO_INCREMENTAL CARGO_TARGET_DIR=/work/target/mold RUSTC=/tc/bin/rustc"), "{line}");
+        assert!(line.ends_with(
+            "/tc/bin/cargo build --timings --message-format=json-render-diagnostics -p app --config 'build.rustflags=[\"-Clinker-features=-lld\",\"-Clink-arg=-fuse-ld=mold\"]'"
+        ), "{line}");
+    }
+
+    #[test]
+    fn user_rustflags_are_kept() {
+        let tc = toolchain();
+        let flags = Rustflags::Env { var: "RUSTFLAGS", value: "-Ctarget-cpu=native".into() };
+        let ctx = BuildContext {
+            toolchain: &tc,
+            toolchain_uses_rust_lld: false,
+            source: Path::new("/p"),
+            target_dir: PathBuf::from("/t"),
+            cargo_args: &[],
+            cargo_profile: "dev",
+            rustflags: &flags,
+            sccache: None,
+            wild_dir: None,
+        };
+        let inv = cargo_invocation(&config(Linker::Lld, Backend::Llvm), true, &ctx);
+        let value = inv.env.iter().find(|(k, _)| k == "RUSTFLAGS").map(|(_, v)| v.to_string_lossy().into_owned());
+        assert_eq!(value.as_deref(), Some("-Ctarget-cpu=native -Clink-arg=-fuse-ld=lld"));
+        assert_eq!(inv.args[0], "check");
+    }
+
+    #[test]
+    fn cranelift_uses_the_profile_setting() {
+        let tc = toolchain();
+        let ctx = BuildContext {
+            toolchain: &tc,
+            toolchain_uses_rust_lld: true,
+            source: Path::new("/p"),
+            target_dir: PathBuf::from("/t"),
+            cargo_args: &[],
+            cargo_profile: "dev",
+            rustflags: &Rustflags::Target,
+            sccache: None,
+            wild_dir: None,
+        };
+        let line = cargo_invocation(&config(Linker::Default, Backend::Cranelift), false, &ctx).shell_line();
+        assert!(line.contains("-Zcodegen-backend --config 'profile.dev.codegen-backend=\"cranelift\"'"), "{line}");
+        assert!(!line.contains("rustflags"), "{line}");
+    }
+}

@@ -1,0 +1,664 @@
+//! Runs a study: checks what can run, prepares an isolated copy of the project, executes the
+//! planned steps, records every sample and rewrites `study.json` atomically after each one.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use buildbench_model::{
+    Artifact, Backend, Cache, Configuration, Invocation as Logged, Linker, Plan, Purpose, SCHEMA_VERSION, Sample,
+    Scenario, Study, Unavailable, UnitTiming,
+};
+use serde_json::Value;
+
+use crate::cargo::{BuildContext, Rustflags, cargo_invocation};
+use crate::edit::{RestoreGuard, apply_edit};
+use crate::exec::{Executor, Outcome};
+use crate::fsutil::{copy_tree, remove_tree, write_atomic};
+use crate::plan::{Action, Done, Step, steps};
+use crate::probe::{Toolchain, linker_requirement, which};
+use crate::project::Project;
+use crate::{RunnerError, Sccache, elf};
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct StudyOptions {
+    /// The project directory (or its Cargo.toml).
+    pub project: PathBuf,
+    /// The output folder: `study.json`, and `work/` while the study runs.
+    pub out: PathBuf,
+    pub plan: Plan,
+    /// `-p`: which package's main file the incremental scenarios edit by default.
+    pub package: Option<String>,
+    /// Keep `work/` (the copy and every target directory) after the study.
+    pub keep_work: bool,
+}
+
+/// What happens, for progress displays. The runner never prints.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The plan is known: how many builds will run, and how many are measured, warm-up and
+    /// preparation builds.
+    Planned {
+        builds: usize,
+        measured: usize,
+        warmup: usize,
+    },
+    Unavailable(&'a Unavailable),
+    /// A build starts.
+    Build {
+        number: usize,
+        configuration: &'a str,
+        scenario: Scenario,
+        purpose: Purpose,
+        index: u32,
+    },
+    /// A sample was recorded (warm-up or measured).
+    Sample(&'a Sample),
+    /// A configuration failed to build; its remaining samples are skipped.
+    Failed {
+        configuration: &'a str,
+        scenario: Scenario,
+        stderr_tail: &'a str,
+    },
+    Note(String),
+}
+
+/// Receives progress events.
+pub trait Observer {
+    fn event(&mut self, event: Event<'_>);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    fn event(&mut self, _: Event<'_>) {}
+}
+
+/// A study checked and planned, before anything is written or built.
+pub struct Prepared {
+    pub options: StudyOptions,
+    pub project: Project,
+    pub toolchains: HashMap<String, Toolchain>,
+    /// Toolchains whose unchanged default linker is rustc's bundled rust-lld.
+    pub rust_lld: HashMap<String, bool>,
+    /// The linker each toolchain uses unchanged, read from a probe binary.
+    pub default_linkers: HashMap<String, Option<String>>,
+    pub runnable: Vec<usize>,
+    pub unavailable: Vec<Unavailable>,
+    /// The edited file, relative to the project root.
+    pub edit_file: Option<PathBuf>,
+    pub rustflags: Rustflags,
+    pub steps: Vec<Step>,
+    /// A study being resumed.
+    pub previous: Option<Study>,
+    /// Where cargo runs.
+    pub source: PathBuf,
+    pub work: PathBuf,
+}
+
+fn toolchain_key(configuration: &Configuration) -> String {
+    configuration.toolchain.clone().unwrap_or_else(|| "default".to_owned())
+}
+
+/// Resolves the project and toolchains, checks every configuration, plans the steps.
+/// Writes nothing and builds nothing, so `--dry-run` can show the result.
+pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
+    let study_file = options.out.join("study.json");
+    let previous = if study_file.exists() {
+        let bytes = std::fs::read(&study_file).map_err(RunnerError::io(&study_file, "cannot read"))?;
+        let study: Study = serde_json::from_slice(&bytes).map_err(|e| {
+            RunnerError::Plan(format!("{}: not a buildbench study ({e}); pass another --out", study_file.display()))
+        })?;
+        if study.schema_version != SCHEMA_VERSION {
+            return Err(RunnerError::Plan(format!(
+                "{}: schema version {} cannot be resumed by this buildbench (schema {SCHEMA_VERSION})",
+                study_file.display(),
+                study.schema_version
+            )));
+        }
+        options.plan = study.plan.clone();
+        Some(study)
+    } else {
+        None
+    };
+
+    let default = Toolchain::resolve(None)?;
+    let project = Project::load(&default.cargo, &options.project)?;
+    let mut toolchains = HashMap::new();
+    let mut rust_lld = HashMap::new();
+    let mut default_linkers = HashMap::new();
+    let mut unavailable = Vec::new();
+    let mut runnable = Vec::new();
+    for (i, configuration) in options.plan.configurations.iter().enumerate() {
+        let key = toolchain_key(configuration);
+        if !toolchains.contains_key(&key) {
+            let resolved = if key == "default" { Ok(default.clone()) } else { Toolchain::resolve(Some(&key)) };
+            match resolved {
+                Ok(tc) => {
+                    let linker = tc.default_linker().ok();
+                    rust_lld.insert(key.clone(), linker.as_deref().is_some_and(|l| l.contains("rust-lld")));
+                    default_linkers.insert(key.clone(), linker);
+                    toolchains.insert(key.clone(), tc);
+                }
+                Err(e) => {
+                    unavailable.push(Unavailable {
+                        configuration: configuration.name.clone(),
+                        reason: format!("toolchain {key} is not usable: {e}"),
+                        install: Some(format!("rustup toolchain install {key} --profile minimal")),
+                    });
+                    continue;
+                }
+            }
+        }
+        match check(configuration, &toolchains[&key]) {
+            Ok(()) => runnable.push(i),
+            Err(u) => unavailable.push(u),
+        }
+    }
+    if !project.outside_paths.is_empty() && !options.plan.in_place {
+        return Err(RunnerError::Plan(format!(
+            "path dependencies outside the workspace ({}) would break in a copy of the project; \
+             run with --in-place (edited files are restored afterwards)",
+            project.outside_paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+
+    let needs_edit = options.plan.scenarios.iter().any(|s| s.edits_source());
+    let edit_file = match (&options.plan.edit_file, needs_edit) {
+        (Some(f), _) => Some(PathBuf::from(f)),
+        (None, true) => {
+            let file = project
+                .default_edit_file(options.package.as_deref())
+                .ok_or_else(|| RunnerError::Plan("no binary or library target to edit; pass --edit FILE".to_owned()))?;
+            Some(file.strip_prefix(&project.root).unwrap_or(file).to_owned())
+        }
+        (None, false) => None,
+    };
+    if let Some(f) = &edit_file {
+        let full = project.root.join(f);
+        if !full.is_file() || !full.starts_with(&project.root) {
+            return Err(RunnerError::Plan(format!(
+                "{}: the file to edit must be a source file inside the project",
+                full.display()
+            )));
+        }
+        options.plan.edit_file = Some(f.display().to_string());
+    }
+
+    let done: Done = previous
+        .iter()
+        .flat_map(|s| &s.samples)
+        .map(|s| (s.configuration.clone(), s.scenario, s.warmup, s.index))
+        .collect();
+    // Configurations that failed before are not retried on resume.
+    let failed: Vec<&str> =
+        previous.iter().flat_map(|s| &s.samples).filter(|s| !s.success).map(|s| s.configuration.as_str()).collect();
+    runnable.retain(|&i| !failed.contains(&options.plan.configurations[i].name.as_str()));
+    let plan = &options.plan;
+    let steps = steps(&plan.configurations, &runnable, &plan.scenarios, plan.warmup, plan.runs, &done);
+    let work = options.out.join("work");
+    let source = if plan.in_place { project.root.clone() } else { work.join("src") };
+    let rustflags = Rustflags::detect(&default.cargo, &project.root);
+    Ok(Prepared {
+        options,
+        project,
+        toolchains,
+        rust_lld,
+        default_linkers,
+        runnable,
+        unavailable,
+        edit_file,
+        rustflags,
+        steps,
+        previous,
+        source,
+        work,
+    })
+}
+
+/// Is everything this configuration needs installed? If not, say how to install it.
+fn check(configuration: &Configuration, toolchain: &Toolchain) -> Result<(), Unavailable> {
+    let missing = |reason: String, install: &str| Unavailable {
+        configuration: configuration.name.clone(),
+        reason,
+        install: Some(install.to_owned()),
+    };
+    if let Some((program, install)) = linker_requirement(configuration.linker)
+        && which(program).is_none()
+    {
+        return Err(missing(format!("linker {} needs `{program}` on PATH", configuration.linker), install));
+    }
+    if configuration.linker != Linker::Default && which("cc").is_none() {
+        return Err(missing("choosing a linker needs a C compiler driver `cc`".to_owned(), "apt-get install -y gcc"));
+    }
+    if configuration.cache == Cache::Sccache && which("sccache").is_none() {
+        return Err(missing("sccache is not on PATH".to_owned(), "apt-get install -y sccache"));
+    }
+    if configuration.backend == Backend::Cranelift && !toolchain.has_cranelift() {
+        let name = toolchain.label();
+        return Err(missing(
+            format!("toolchain {name} has no Cranelift backend"),
+            &format!("rustup component add rustc-codegen-cranelift-preview --toolchain {name}"),
+        ));
+    }
+    Ok(())
+}
+
+impl Prepared {
+    fn target_dir(&self, configuration: &Configuration) -> PathBuf {
+        self.work.join("target").join(&configuration.name)
+    }
+
+    fn sccache_for(&self, configuration: &Configuration, ports: &HashMap<String, u16>) -> Option<Sccache> {
+        (configuration.cache == Cache::Sccache).then(|| Sccache {
+            program: which("sccache").unwrap_or_else(|| PathBuf::from("sccache")),
+            dir: self.work.join("sccache").join(&configuration.name),
+            port: ports.get(&configuration.name).copied().unwrap_or(0),
+            conf: self.work.join("sccache").join("empty-config"),
+        })
+    }
+
+    fn wild_dir(&self) -> PathBuf {
+        self.work.join("wild-bin")
+    }
+
+    /// The exact build command of a step.
+    pub fn build_invocation(&self, step: &Step, check: bool, ports: &HashMap<String, u16>) -> crate::Invocation {
+        let configuration = &self.options.plan.configurations[step.configuration];
+        let key = toolchain_key(configuration);
+        let sccache = self.sccache_for(configuration, ports);
+        let wild = self.wild_dir();
+        let ctx = BuildContext {
+            toolchain: &self.toolchains[&key],
+            toolchain_uses_rust_lld: self.rust_lld.get(&key).copied().unwrap_or(false),
+            source: &self.source,
+            target_dir: self.target_dir(configuration),
+            cargo_args: &self.options.plan.cargo_args,
+            cargo_profile: cargo_profile(&self.options.plan.cargo_args),
+            rustflags: &self.rustflags,
+            sccache: sccache.as_ref(),
+            wild_dir: Some(&wild),
+        };
+        cargo_invocation(configuration, check, &ctx)
+    }
+
+    /// Every step as text, for `--dry-run`.
+    pub fn describe(&self) -> Vec<String> {
+        let ports = HashMap::new();
+        let mut lines = Vec::new();
+        for step in &self.steps {
+            let configuration = &self.options.plan.configurations[step.configuration];
+            let what = format!("[{} / {}]", configuration.name, step.scenario);
+            lines.push(match step.action {
+                Action::WipeTarget => format!("{what} rm -rf {}", self.target_dir(configuration).display()),
+                Action::WipeCache => format!("{what} empty the private sccache cache"),
+                Action::Edit => format!(
+                    "{what} edit {} (append a new function)",
+                    self.edit_file.as_deref().map_or_else(String::new, |f| f.display().to_string())
+                ),
+                Action::Build { check, purpose, index } => {
+                    let label = match purpose {
+                        Purpose::Prepare => "prepare".to_owned(),
+                        Purpose::Warmup => format!("warm-up {}", index + 1),
+                        Purpose::Measured => format!("sample {}", index + 1),
+                    };
+                    format!("{what} {label}: {}", self.build_invocation(step, check, &ports).shell_line())
+                }
+            });
+        }
+        lines
+    }
+}
+
+/// `dev`, or `release` when `--release` (or `--profile NAME`) is among the cargo arguments.
+pub fn cargo_profile(args: &[String]) -> &str {
+    let mut iter = args.iter();
+    while let Some(a) = iter.next() {
+        if a == "--release" || a == "-r" {
+            return "release";
+        }
+        if a == "--profile" {
+            return iter.next().map_or("dev", String::as_str);
+        }
+        if let Some(p) = a.strip_prefix("--profile=") {
+            return p;
+        }
+    }
+    "dev"
+}
+
+/// Runs a prepared study to the end (or until `interrupted`), saving after every sample.
+pub fn run(
+    prepared: Prepared,
+    executor: &mut dyn Executor,
+    observer: &mut dyn Observer,
+    interrupted: &Arc<AtomicBool>,
+) -> Result<Study, RunnerError> {
+    let p = &prepared;
+    let out = &p.options.out;
+    std::fs::create_dir_all(out).map_err(RunnerError::io(out, "cannot create the output directory"))?;
+    let study_file = out.join("study.json");
+    let journal = out.join("restore-journal.json");
+    // A run killed with -9 in --in-place mode left its journal: put the files back first.
+    for restored in crate::edit::recover(&journal)? {
+        observer.event(Event::Note(format!("restored {} from an interrupted run", restored.display())));
+    }
+
+    let mut toolchains: Vec<_> =
+        p.toolchains.iter().map(|(key, tc)| tc.info(p.default_linkers.get(key).cloned().flatten())).collect();
+    toolchains.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut study = match &p.previous {
+        Some(previous) => previous.clone(),
+        None => Study {
+            schema_version: SCHEMA_VERSION,
+            buildbench_version: env!("CARGO_PKG_VERSION").to_owned(),
+            started_at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            project: p.options.project.display().to_string(),
+            environment: crate::probe::environment(
+                toolchains,
+                &["cc", "ld.bfd", "ld.gold", "ld.lld", "mold", "wild", "sccache"],
+            ),
+            plan: p.options.plan.clone(),
+            unavailable: Vec::new(),
+            samples: Vec::new(),
+            invocations: Vec::new(),
+            complete: false,
+        },
+    };
+    study.unavailable = p.unavailable.clone();
+    study.complete = false;
+    for u in &p.unavailable {
+        observer.event(Event::Unavailable(u));
+    }
+    let builds = p.steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
+    let count = |wanted: Purpose| {
+        p.steps.iter().filter(|s| matches!(s.action, Action::Build { purpose, .. } if purpose == wanted)).count()
+    };
+    observer.event(Event::Planned { builds, measured: count(Purpose::Measured), warmup: count(Purpose::Warmup) });
+    save(&study_file, &study)?;
+
+    // The isolated copy: the user's tree is only ever read.
+    if !p.options.plan.in_place {
+        remove_tree(&p.source)?;
+        let mut skip =
+            vec![p.project.target_directory.clone(), p.project.root.join(".git"), p.project.root.join("target")];
+        if let Ok(out) = out.canonicalize() {
+            skip.push(out);
+        }
+        copy_tree(&p.project.root, &p.source, &skip)?;
+    }
+    let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
+    let mut guarded = Vec::new();
+    if p.options.plan.in_place {
+        guarded.extend(edit_path.clone());
+        // Cargo may write a missing or stale lock file.
+        guarded.push(p.source.join("Cargo.lock"));
+    }
+    let mut guard = RestoreGuard::new(&guarded, p.options.plan.in_place.then(|| journal.clone()))?;
+    let original = match &edit_path {
+        Some(path) => Some(std::fs::read(path).map_err(RunnerError::io(path, "cannot read the file to edit"))?),
+        None => None,
+    };
+    if p.runnable.iter().any(|&i| p.options.plan.configurations[i].linker == Linker::Wild)
+        && let Some(wild) = which("wild")
+    {
+        let dir = p.wild_dir();
+        std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
+        let _ = std::fs::remove_file(dir.join("ld"));
+        std::os::unix::fs::symlink(wild, dir.join("ld")).map_err(RunnerError::io(dir.join("ld"), "cannot link"))?;
+    }
+
+    let mut ports = HashMap::new();
+    let mut servers: HashMap<String, Sccache> = HashMap::new();
+    for &i in &p.runnable {
+        let configuration = &p.options.plan.configurations[i];
+        if configuration.cache == Cache::Sccache {
+            ports.insert(configuration.name.clone(), crate::sccache::free_port()?);
+            if let Some(server) = p.sccache_for(configuration, &ports) {
+                server.start()?;
+                servers.insert(configuration.name.clone(), server);
+            }
+        }
+    }
+
+    let result = execute(
+        p,
+        &mut study,
+        executor,
+        observer,
+        interrupted,
+        &ports,
+        &servers,
+        edit_path.as_deref(),
+        original.as_deref(),
+    );
+    for server in servers.values() {
+        server.stop();
+    }
+    guard.restore()?;
+    drop(guard);
+    if let (Some(path), Some(original)) = (&edit_path, &original)
+        && !p.options.plan.in_place
+    {
+        let _ = std::fs::write(path, original);
+    }
+    study.complete = result.is_ok();
+    save(&study_file, &study)?;
+    result?;
+    if !p.options.keep_work {
+        remove_tree(&p.work)?;
+    }
+    Ok(study)
+}
+
+fn save(path: &Path, study: &Study) -> Result<(), RunnerError> {
+    let bytes =
+        serde_json::to_vec_pretty(study).map_err(|e| RunnerError::Plan(format!("cannot encode the study: {e}")))?;
+    write_atomic(path, &bytes)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    p: &Prepared,
+    study: &mut Study,
+    executor: &mut dyn Executor,
+    observer: &mut dyn Observer,
+    interrupted: &Arc<AtomicBool>,
+    ports: &HashMap<String, u16>,
+    servers: &HashMap<String, Sccache>,
+    edit_path: Option<&Path>,
+    original: Option<&[u8]>,
+) -> Result<(), RunnerError> {
+    let study_file = p.options.out.join("study.json");
+    let mut failed: Vec<usize> = Vec::new();
+    // Edit numbers continue after those of a resumed study, so no two builds see the same text.
+    let mut edits = study.invocations.len() as u64;
+    let mut number = 0;
+    for step in &p.steps {
+        if interrupted.load(Ordering::SeqCst) {
+            return Err(RunnerError::Interrupted { out: p.options.out.clone() });
+        }
+        let configuration = &p.options.plan.configurations[step.configuration];
+        match step.action {
+            // Edits are shared by every configuration, so they happen even for a failed one.
+            Action::Edit => {
+                if let (Some(path), Some(original)) = (edit_path, original) {
+                    edits += 1;
+                    apply_edit(path, original, edits)?;
+                }
+                continue;
+            }
+            _ if failed.contains(&step.configuration) => continue,
+            Action::WipeTarget => remove_tree(&p.target_dir(configuration))?,
+            Action::WipeCache => {
+                if let Some(server) = servers.get(&configuration.name) {
+                    server.wipe()?;
+                }
+            }
+            Action::Build { check, purpose, index } => {
+                number += 1;
+                observer.event(Event::Build {
+                    number,
+                    configuration: &configuration.name,
+                    scenario: step.scenario,
+                    purpose,
+                    index,
+                });
+                let server = servers.get(&configuration.name);
+                if let Some(server) = server {
+                    server.zero()?;
+                }
+                let invocation = p.build_invocation(step, check, ports);
+                let outcome = executor.run(&invocation).map_err(|e| RunnerError::Command {
+                    command: invocation.shell_line(),
+                    detail: format!("cannot start it: {e}"),
+                })?;
+                study.invocations.push(Logged {
+                    configuration: configuration.name.clone(),
+                    scenario: step.scenario,
+                    purpose,
+                    command: invocation.shell_line(),
+                    wall_seconds: outcome.wall.as_secs_f64(),
+                });
+                if interrupted.load(Ordering::SeqCst) {
+                    return Err(RunnerError::Interrupted { out: p.options.out.clone() });
+                }
+                let sccache = match server {
+                    Some(server) => Some(server.stats()?),
+                    None => None,
+                };
+                let target_dir = p.target_dir(configuration);
+                if !outcome.success() || purpose != Purpose::Prepare {
+                    let mut sample = sample_from(&outcome, &p.project, &p.source, &target_dir);
+                    sample.configuration = configuration.name.clone();
+                    sample.scenario = step.scenario;
+                    sample.index = index;
+                    sample.warmup = purpose != Purpose::Measured;
+                    sample.sccache = sccache;
+                    if !outcome.success() {
+                        failed.push(step.configuration);
+                        observer.event(Event::Failed {
+                            configuration: &configuration.name,
+                            scenario: step.scenario,
+                            stderr_tail: sample.stderr_tail.as_deref().unwrap_or(""),
+                        });
+                    }
+                    observer.event(Event::Sample(&sample));
+                    study.samples.push(sample);
+                }
+                remove_reports(&target_dir);
+                save(&study_file, study)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A sample from one finished build.
+fn sample_from(outcome: &Outcome, project: &Project, source: &Path, target_dir: &Path) -> Sample {
+    let stderr = String::from_utf8_lossy(&outcome.stderr);
+    let report = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Timing report saved to "))
+        .map(|p| PathBuf::from(p.trim()))
+        .or_else(|| Some(target_dir.join("cargo-timings/cargo-timing.html")).filter(|p| p.exists()));
+    let parsed = report.and_then(|r| std::fs::read(&r).ok()).and_then(|bytes| buildbench_timings::parse(&bytes).ok());
+    let units = parsed
+        .as_ref()
+        .map(|p| {
+            p.build
+                .units
+                .iter()
+                .filter(|u| u.ran())
+                .filter_map(|u| {
+                    let split = buildbench_timings::split(u);
+                    Some(UnitTiming {
+                        name: u.name.clone(),
+                        version: u.version.clone(),
+                        target: u.target.clone(),
+                        kind: u.kind.as_str().to_owned(),
+                        mode: u.mode.as_str().to_owned(),
+                        start: u.start?,
+                        duration: u.duration.unwrap_or(0.0),
+                        frontend: split.map(|s| s.frontend),
+                        codegen: split.map(|s| s.codegen),
+                        link: split.map(|s| s.link).filter(|_| u.sections.iter().any(|s| s.name == "link")),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let build = parsed.as_ref().map(|p| &p.build);
+    Sample {
+        configuration: String::new(),
+        scenario: Scenario::Clean,
+        index: 0,
+        warmup: false,
+        wall_seconds: outcome.wall.as_secs_f64(),
+        user_seconds: outcome.user_seconds,
+        system_seconds: outcome.system_seconds,
+        max_rss_bytes: outcome.max_rss_bytes,
+        exit_code: outcome.exit_code,
+        success: outcome.success(),
+        stderr_tail: (!outcome.success()).then(|| outcome.stderr_tail(20)),
+        fresh_units: build.and_then(|b| b.fresh_units),
+        dirty_units: build.and_then(|b| b.dirty_units),
+        cargo_seconds: build.and_then(|b| b.total_seconds),
+        units,
+        sccache: None,
+        artifacts: artifacts(&outcome.stdout, project, source),
+    }
+}
+
+/// Final artifacts of workspace members from `compiler-artifact` messages.
+fn artifacts(stdout: &[u8], project: &Project, source: &Path) -> Vec<Artifact> {
+    let text = String::from_utf8_lossy(stdout);
+    let mut out = Vec::new();
+    let members: Vec<String> = project
+        .members
+        .iter()
+        .map(|m| m.replace(&project.root.display().to_string(), &source.display().to_string()))
+        .collect();
+    for line in text.lines().filter(|l| l.starts_with('{')) {
+        let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
+        if v.get("reason").and_then(Value::as_str) != Some("compiler-artifact") {
+            continue;
+        }
+        let id = v.get("package_id").and_then(Value::as_str).unwrap_or("");
+        if !members.iter().any(|m| m == id) && !project.members.iter().any(|m| m == id) {
+            continue;
+        }
+        let target = v.get("target");
+        let name = target.and_then(|t| t.get("name")).and_then(Value::as_str).unwrap_or("").to_owned();
+        let kinds: Vec<&str> = target
+            .and_then(|t| t.get("kind"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let linked = |k: &&str| matches!(*k, "bin" | "cdylib" | "dylib" | "test" | "bench" | "example");
+        let Some(kind) = kinds.iter().copied().find(linked) else { continue };
+        let file = v.get("executable").and_then(Value::as_str).map(PathBuf::from).or_else(|| {
+            v.get("filenames")
+                .and_then(Value::as_array)
+                .and_then(|f| f.iter().filter_map(Value::as_str).find(|f| f.ends_with(".so")))
+                .map(PathBuf::from)
+        });
+        let Some(file) = file else { continue };
+        let Ok(bytes) = std::fs::read(&file) else { continue };
+        out.push(Artifact { name, kind: kind.to_owned(), bytes: bytes.len() as u64, linker: elf::linker_of(&bytes) });
+    }
+    out
+}
+
+/// Deletes the `--timings` reports of a build once parsed, so they do not pile up.
+fn remove_reports(target_dir: &Path) {
+    let dir = target_dir.join("cargo-timings");
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}

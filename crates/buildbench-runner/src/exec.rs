@@ -1,0 +1,203 @@
+//! Runs one `Invocation` and measures it: wall time, CPU time and peak memory of the process tree.
+
+use std::io::Read;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::Invocation;
+
+/// What one finished process did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub wall: Duration,
+    /// User CPU seconds of the process and every descendant it waited for.
+    pub user_seconds: f64,
+    /// System CPU seconds of the same tree.
+    pub system_seconds: f64,
+    /// Peak resident set of the largest process in the tree, in bytes.
+    pub max_rss_bytes: u64,
+    /// `None` when the process was killed by a signal.
+    pub exit_code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Outcome {
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+
+    /// The last `lines` lines of stderr, as text.
+    pub fn stderr_tail(&self, lines: usize) -> String {
+        let text = String::from_utf8_lossy(&self.stderr);
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+/// Runs processes. The study driver only talks to this trait, so tests can replay recorded
+/// outcomes instead of building.
+pub trait Executor {
+    fn run(&mut self, invocation: &Invocation) -> std::io::Result<Outcome>;
+}
+
+/// Spawns real processes. Each runs in its own process group, so a Ctrl-C reaches buildbench
+/// first; when `interrupted` is set the whole group gets SIGTERM and the run ends early.
+pub struct ProcessExecutor {
+    pub interrupted: Arc<AtomicBool>,
+}
+
+impl ProcessExecutor {
+    pub fn new(interrupted: Arc<AtomicBool>) -> ProcessExecutor {
+        ProcessExecutor { interrupted }
+    }
+}
+
+impl Executor for ProcessExecutor {
+    fn run(&mut self, invocation: &Invocation) -> std::io::Result<Outcome> {
+        use std::os::unix::process::CommandExt as _;
+        let mut command = invocation.command();
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+        let started = Instant::now();
+        let mut child = command.spawn()?;
+        let pid = child.id();
+        // Each pipe is drained on its own thread so a chatty process can never block on a full pipe.
+        let stdout = child.stdout.take().map(drain);
+        let stderr = child.stderr.take().map(drain);
+        // The watcher checks for an interrupt every 20 ms and stops as soon as the child is
+        // reaped (the channel closes), so it never delays the end of a build.
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let watcher = {
+            let interrupted = Arc::clone(&self.interrupted);
+            std::thread::spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    finished.recv_timeout(Duration::from_millis(20))
+                {
+                    if interrupted.load(Ordering::SeqCst) {
+                        sys::terminate_group(pid);
+                        return;
+                    }
+                }
+            })
+        };
+        let waited = sys::wait_with_usage(pid);
+        let wall = started.elapsed();
+        drop(done);
+        let _ = watcher.join();
+        // The child was reaped by wait4; dropping the handle does not wait again.
+        drop(child);
+        let (status, usage) = waited?;
+        Ok(Outcome {
+            wall,
+            user_seconds: usage.user_seconds,
+            system_seconds: usage.system_seconds,
+            max_rss_bytes: usage.max_rss_bytes,
+            exit_code: status,
+            stdout: stdout.map(join).unwrap_or_default(),
+            stderr: stderr.map(join).unwrap_or_default(),
+        })
+    }
+}
+
+fn drain<R: Read + Send + 'static>(mut pipe: R) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        let _ = pipe.read_to_end(&mut buffer);
+        buffer
+    })
+}
+
+fn join(handle: std::thread::JoinHandle<Vec<u8>>) -> Vec<u8> {
+    handle.join().unwrap_or_default()
+}
+
+/// The two system calls std does not expose: `wait4` (resource usage of a reaped child and its
+/// waited-for descendants) and `kill` on a process group.
+#[allow(unsafe_code)]
+mod sys {
+    pub struct Usage {
+        pub user_seconds: f64,
+        pub system_seconds: f64,
+        pub max_rss_bytes: u64,
+    }
+
+    /// Waits for `pid` and returns its exit code (`None` if a signal ended it) and resource usage.
+    ///
+    /// Linux accumulates the usage of every descendant a process waited for into that process,
+    /// so for cargo this covers rustc, linkers and build scripts. `ru_maxrss` is the peak of the
+    /// largest single process in the tree, in KiB (getrusage(2)).
+    pub fn wait_with_usage(pid: u32) -> std::io::Result<(Option<i32>, Usage)> {
+        let pid = libc::pid_t::try_from(pid).map_err(std::io::Error::other)?;
+        loop {
+            let mut status: libc::c_int = 0;
+            // SAFETY: `rusage` is plain old data; all-zero is a valid value for it.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: both pointers are valid, exclusive and live for the duration of the call.
+            let result = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            if result == -1 {
+                let error = std::io::Error::last_os_error();
+                if error.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(error);
+            }
+            let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+            let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+            return Ok((
+                code,
+                Usage {
+                    user_seconds: seconds(usage.ru_utime),
+                    system_seconds: seconds(usage.ru_stime),
+                    max_rss_bytes: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+                },
+            ));
+        }
+    }
+
+    /// Sends SIGTERM to the process group led by `pid` (cargo and every rustc it started).
+    pub fn terminate_group(pid: u32) {
+        if let Ok(pid) = libc::pid_t::try_from(pid) {
+            // SAFETY: kill has no memory-safety preconditions; a stale group id only fails with ESRCH.
+            unsafe {
+                libc::kill(-pid, libc::SIGTERM);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_cpu_time_of_the_whole_tree() {
+        let mut exec = ProcessExecutor::new(Arc::new(AtomicBool::new(false)));
+        // The CPU work happens in a grandchild; the shell waits for it, so it is counted.
+        let inv = Invocation::new("sh")
+            .args(["-c", "sh -c 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done'; echo out; echo err >&2; exit 3"]);
+        let out = exec.run(&inv).expect("runs");
+        assert_eq!(out.exit_code, Some(3));
+        assert_eq!(out.stdout, b"out\n");
+        assert_eq!(out.stderr_tail(1), "err");
+        assert!(out.user_seconds + out.system_seconds > 0.05, "{out:?}");
+        assert!(out.max_rss_bytes > 100 * 1024, "{out:?}");
+        assert!(out.wall >= Duration::from_millis(50));
+    }
+
+    #[test]
+    fn an_interrupt_ends_the_process_group() {
+        let interrupted = Arc::new(AtomicBool::new(false));
+        let mut exec = ProcessExecutor::new(Arc::clone(&interrupted));
+        let flag = Arc::clone(&interrupted);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let started = Instant::now();
+        let out = exec.run(&Invocation::new("sh").args(["-c", "sleep 30 & wait"])).expect("runs");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(!out.success());
+    }
+}

@@ -1,0 +1,405 @@
+//! From the user's axes to configurations, and from configurations and scenarios to the exact
+//! sequence of steps a study runs. Pure: nothing here touches the disk or spawns a process.
+
+use std::collections::HashSet;
+
+use buildbench_model::{Backend, Cache, Configuration, Linker, Purpose, Scenario, Word};
+
+/// The axes as the user gave them; their cartesian product is the matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    pub backends: Vec<Backend>,
+    pub linkers: Vec<Linker>,
+    pub caches: Vec<Cache>,
+    /// Profile presets: `dev` (no overrides) or `fast-dev`.
+    pub profiles: Vec<String>,
+    /// `--set KEY=VALUE` overrides: together they form one more profile point, `custom`.
+    pub sets: Vec<String>,
+    /// `--toolchain` for every configuration; Cranelift configurations default to `nightly`.
+    pub toolchain: Option<String>,
+    /// The cargo profile being built (`dev`, or `release` with `--release`).
+    pub cargo_profile: String,
+}
+
+/// Profile presets by name.
+pub const PROFILE_PRESETS: &[&str] = &["dev", "fast-dev"];
+
+/// The cargo `--config` overrides of a profile preset for cargo profile `profile`.
+///
+/// `fast-dev` is the widely shared guide's aggressive dev profile: no optimisation, no debug
+/// info, 256 codegen units and incremental compilation, for the workspace and every dependency.
+pub fn preset_overrides(preset: &str, profile: &str) -> Option<Vec<String>> {
+    match preset {
+        "dev" => Some(Vec::new()),
+        "fast-dev" => {
+            let mut out = Vec::new();
+            for scope in [format!("profile.{profile}"), format!("profile.{profile}.package.\"*\"")] {
+                out.push(format!("{scope}.opt-level=0"));
+                out.push(format!("{scope}.debug=false"));
+                out.push(format!("{scope}.codegen-units=256"));
+            }
+            out.push(format!("profile.{profile}.incremental=true"));
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// Expands the axes in order (backend, linker, cache, profile); the first is the baseline.
+pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, String> {
+    let mut profiles: Vec<(String, Vec<String>)> = Vec::new();
+    for p in &matrix.profiles {
+        let overrides = preset_overrides(p, &matrix.cargo_profile)
+            .ok_or_else(|| format!("unknown profile preset {p:?}; expected one of: {}", PROFILE_PRESETS.join(", ")))?;
+        profiles.push((p.clone(), overrides));
+    }
+    for set in &matrix.sets {
+        if !set.contains('=') {
+            return Err(format!("--set {set:?} is not KEY=VALUE (e.g. --set profile.dev.debug=0)"));
+        }
+    }
+    if !matrix.sets.is_empty() {
+        profiles.push(("custom".to_owned(), matrix.sets.clone()));
+    }
+    let mut out = Vec::new();
+    for &backend in &matrix.backends {
+        for &linker in &matrix.linkers {
+            for &cache in &matrix.caches {
+                for (profile, overrides) in &profiles {
+                    let toolchain = matrix
+                        .toolchain
+                        .clone()
+                        .or_else(|| (backend == Backend::Cranelift).then(|| "nightly".to_owned()));
+                    let mut parts: Vec<&str> = Vec::new();
+                    if backend != Backend::Llvm {
+                        parts.push(backend.as_str());
+                    }
+                    if linker != Linker::Default {
+                        parts.push(linker.as_str());
+                    }
+                    if cache != Cache::None {
+                        parts.push(cache.as_str());
+                    }
+                    if profile != "dev" {
+                        parts.push(profile);
+                    }
+                    let name = if parts.is_empty() { "default".to_owned() } else { parts.join("+") };
+                    if out.iter().any(|c: &Configuration| c.name == name) {
+                        continue;
+                    }
+                    out.push(Configuration {
+                        name,
+                        backend,
+                        linker,
+                        cache,
+                        profile: profile.clone(),
+                        overrides: overrides.clone(),
+                        toolchain,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The scenarios a study runs: the requested ones, with `clean` split into cold- and
+/// warm-cache variants for sccache configurations.
+pub fn effective_scenarios(requested: &[Scenario], configurations: &[Configuration]) -> Vec<Scenario> {
+    let any_cache = configurations.iter().any(|c| c.cache == Cache::Sccache);
+    let mut out = Vec::new();
+    for &s in requested {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+        if s == Scenario::Clean && any_cache {
+            for extra in [Scenario::CleanColdCache, Scenario::CleanWarmCache] {
+                if !out.contains(&extra) {
+                    out.push(extra);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `scenario` runs for `configuration`: cold/warm-cache scenarios are for sccache
+/// configurations, which run those instead of a plain `clean`.
+pub fn applies(configuration: &Configuration, scenario: Scenario) -> bool {
+    let cached = configuration.cache == Cache::Sccache;
+    match scenario {
+        Scenario::Clean => !cached,
+        Scenario::CleanColdCache | Scenario::CleanWarmCache => cached,
+        _ => true,
+    }
+}
+
+/// One thing a study does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Delete the configuration's target directory.
+    WipeTarget,
+    /// Empty the configuration's sccache cache.
+    WipeCache,
+    /// Apply the next source edit (shared by every configuration).
+    Edit,
+    /// Run `cargo build` (or `cargo check`).
+    Build { check: bool, purpose: Purpose, index: u32 },
+}
+
+/// One step: an action for a configuration within a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Index into the configuration list.
+    pub configuration: usize,
+    pub scenario: Scenario,
+    pub action: Action,
+}
+
+/// What is already done when resuming: (configuration name, scenario, warm-up, index).
+pub type Done = HashSet<(String, Scenario, bool, u32)>;
+
+/// Orders every step of a study.
+///
+/// Within a scenario, configurations take turns (A B C A B C ...), so drift of the machine over
+/// time hits all of them alike. A noop or incremental sample reuses what the previous build of
+/// the same configuration left; a preparation build runs only when that state is missing or
+/// stale (for example after a clean scenario, or when resuming).
+pub fn steps(
+    configurations: &[Configuration],
+    runnable: &[usize],
+    scenarios: &[Scenario],
+    warmup: u32,
+    runs: u32,
+    done: &Done,
+) -> Vec<Step> {
+    #[derive(Clone, Copy, Default)]
+    struct State {
+        built: Option<u64>,
+        checked: Option<u64>,
+        cache_warm: bool,
+    }
+    let mut state = vec![State::default(); configurations.len()];
+    let mut generation = 0u64;
+    let mut out = Vec::new();
+    for &scenario in scenarios {
+        for round in 0..warmup + runs {
+            let (purpose, index) =
+                if round < warmup { (Purpose::Warmup, round) } else { (Purpose::Measured, round - warmup) };
+            for &c in runnable {
+                let configuration = &configurations[c];
+                if !applies(configuration, scenario) {
+                    continue;
+                }
+                let key = (configuration.name.clone(), scenario, purpose == Purpose::Warmup, index);
+                if done.contains(&key) {
+                    continue;
+                }
+                let mut push = |action| out.push(Step { configuration: c, scenario, action });
+                let sample = |check| Action::Build { check, purpose, index };
+                let prepare = |check| Action::Build { check, purpose: Purpose::Prepare, index: 0 };
+                let s = &mut state[c];
+                match scenario {
+                    Scenario::Clean | Scenario::CheckClean => {
+                        let check = scenario.is_check();
+                        push(Action::WipeTarget);
+                        push(sample(check));
+                        *s =
+                            State { built: (!check).then_some(generation), checked: check.then_some(generation), ..*s };
+                    }
+                    Scenario::CleanColdCache => {
+                        push(Action::WipeCache);
+                        push(Action::WipeTarget);
+                        push(sample(false));
+                        *s = State { built: Some(generation), checked: None, cache_warm: true };
+                    }
+                    Scenario::CleanWarmCache => {
+                        if !s.cache_warm {
+                            push(Action::WipeTarget);
+                            push(prepare(false));
+                        }
+                        push(Action::WipeTarget);
+                        push(sample(false));
+                        *s = State { built: Some(generation), checked: None, cache_warm: true };
+                    }
+                    Scenario::Noop => {
+                        if s.built != Some(generation) {
+                            push(prepare(false));
+                        }
+                        push(sample(false));
+                        s.built = Some(generation);
+                    }
+                    Scenario::Incremental | Scenario::CheckIncremental => {
+                        let check = scenario.is_check();
+                        let last = if check { s.checked } else { s.built };
+                        if last.is_none() {
+                            push(prepare(check));
+                        }
+                        push(Action::Edit);
+                        generation += 1;
+                        push(sample(check));
+                        if check {
+                            s.checked = Some(generation);
+                        } else {
+                            s.built = Some(generation);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix() -> Matrix {
+        Matrix {
+            backends: vec![Backend::Llvm],
+            linkers: vec![Linker::Default, Linker::Mold],
+            caches: vec![Cache::None],
+            profiles: vec!["dev".into()],
+            sets: vec![],
+            toolchain: None,
+            cargo_profile: "dev".into(),
+        }
+    }
+
+    #[test]
+    fn names_say_what_differs_from_the_default() {
+        let mut m = matrix();
+        m.backends.push(Backend::Cranelift);
+        m.caches.push(Cache::Sccache);
+        m.profiles.push("fast-dev".into());
+        m.sets.push("profile.dev.debug=0".into());
+        let names: Vec<String> = expand(&m).unwrap().into_iter().map(|c| c.name).collect();
+        assert_eq!(names[0], "default");
+        assert!(names.contains(&"cranelift+mold+sccache+fast-dev".to_owned()), "{names:?}");
+        assert!(names.contains(&"custom".to_owned()));
+        assert_eq!(names.len(), 2 * 2 * 2 * 3);
+        let clif = expand(&m).unwrap().into_iter().find(|c| c.backend == Backend::Cranelift).unwrap();
+        assert_eq!(clif.toolchain.as_deref(), Some("nightly"));
+    }
+
+    #[test]
+    fn bad_axes_are_rejected_with_the_choices() {
+        let mut m = matrix();
+        m.profiles = vec!["turbo".into()];
+        assert!(expand(&m).unwrap_err().contains("dev, fast-dev"));
+        let mut m = matrix();
+        m.sets = vec!["debug".into()];
+        assert!(expand(&m).unwrap_err().contains("KEY=VALUE"));
+    }
+
+    #[test]
+    fn fast_dev_covers_dependencies_too() {
+        let o = preset_overrides("fast-dev", "dev").unwrap();
+        assert!(o.contains(&"profile.dev.package.\"*\".debug=false".to_owned()));
+        assert!(o.contains(&"profile.dev.incremental=true".to_owned()));
+    }
+
+    fn builds(steps: &[Step]) -> Vec<(usize, Scenario, Purpose)> {
+        steps
+            .iter()
+            .filter_map(|s| match s.action {
+                Action::Build { purpose, .. } => Some((s.configuration, s.scenario, purpose)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn configurations_take_turns_and_reuse_their_own_state() {
+        let configs = expand(&matrix()).unwrap();
+        let all = [0, 1];
+        let s = steps(&configs, &all, &[Scenario::Clean, Scenario::Noop, Scenario::Incremental], 1, 2, &Done::new());
+        use Purpose::*;
+        use Scenario::*;
+        assert_eq!(
+            builds(&s),
+            [
+                (0, Clean, Warmup),
+                (1, Clean, Warmup),
+                (0, Clean, Measured),
+                (1, Clean, Measured),
+                (0, Clean, Measured),
+                (1, Clean, Measured),
+                // The clean builds left each configuration built: no preparation needed.
+                (0, Noop, Warmup),
+                (1, Noop, Warmup),
+                (0, Noop, Measured),
+                (1, Noop, Measured),
+                (0, Noop, Measured),
+                (1, Noop, Measured),
+                (0, Incremental, Warmup),
+                (1, Incremental, Warmup),
+                (0, Incremental, Measured),
+                (1, Incremental, Measured),
+                (0, Incremental, Measured),
+                (1, Incremental, Measured),
+            ]
+        );
+        assert_eq!(s.iter().filter(|s| s.action == Action::Edit).count(), 6);
+    }
+
+    #[test]
+    fn noop_after_another_configuration_edited_rebuilds_first() {
+        let configs = expand(&matrix()).unwrap();
+        let s = steps(&configs, &[0, 1], &[Scenario::Incremental, Scenario::Noop], 0, 1, &Done::new());
+        use Purpose::*;
+        use Scenario::*;
+        assert_eq!(
+            builds(&s),
+            [
+                (0, Incremental, Prepare),
+                (0, Incremental, Measured),
+                (1, Incremental, Prepare),
+                (1, Incremental, Measured),
+                // Configuration 0 last built edit 1; the source now holds edit 2.
+                (0, Noop, Prepare),
+                (0, Noop, Measured),
+                (1, Noop, Measured),
+            ]
+        );
+    }
+
+    #[test]
+    fn resuming_skips_done_samples_and_prepares_again() {
+        let configs = expand(&matrix()).unwrap();
+        let mut done = Done::new();
+        done.insert(("default".into(), Scenario::Incremental, false, 0));
+        let s = steps(&configs, &[0], &[Scenario::Incremental], 0, 2, &done);
+        assert_eq!(
+            builds(&s),
+            [(0, Scenario::Incremental, Purpose::Prepare), (0, Scenario::Incremental, Purpose::Measured)]
+        );
+    }
+
+    #[test]
+    fn sccache_configurations_run_cold_and_warm_instead_of_clean() {
+        let mut m = matrix();
+        m.linkers = vec![Linker::Default];
+        m.caches = vec![Cache::None, Cache::Sccache];
+        let configs = expand(&m).unwrap();
+        let scenarios = effective_scenarios(&[Scenario::Clean], &configs);
+        assert_eq!(scenarios, [Scenario::Clean, Scenario::CleanColdCache, Scenario::CleanWarmCache]);
+        let s = steps(&configs, &[0, 1], &scenarios, 0, 2, &Done::new());
+        use Purpose::*;
+        use Scenario::*;
+        assert_eq!(
+            builds(&s),
+            [
+                (0, Clean, Measured),
+                (0, Clean, Measured),
+                (1, CleanColdCache, Measured),
+                (1, CleanColdCache, Measured),
+                // The cold builds filled the cache: no preparation before the warm ones.
+                (1, CleanWarmCache, Measured),
+                (1, CleanWarmCache, Measured),
+            ]
+        );
+        assert_eq!(s.iter().filter(|s| s.action == Action::WipeCache).count(), 2);
+    }
+}

@@ -1,0 +1,163 @@
+//! What is installed here: toolchains (with their real default linker), linkers, sccache, and
+//! the machine's fingerprint. Each missing piece comes with the command that installs it.
+
+use std::path::{Path, PathBuf};
+
+use buildbench_model::{Environment, Linker, ToolInfo, ToolchainInfo};
+
+use crate::{Invocation, RunnerError, elf};
+
+/// Runs a probe command and returns its stdout, or an error naming the command.
+pub fn capture(invocation: &Invocation) -> Result<String, RunnerError> {
+    let output = invocation.command().output().map_err(|e| RunnerError::Command {
+        command: invocation.shell_line(),
+        detail: format!("cannot start it: {e}"),
+    })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(RunnerError::Command {
+            command: invocation.shell_line(),
+            detail: stderr.lines().last().unwrap_or("it failed without a message").trim().to_owned(),
+        });
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// A toolchain resolved to its real binaries, so builds bypass the rustup proxies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Toolchain {
+    /// `None` for the default toolchain.
+    pub name: Option<String>,
+    pub sysroot: PathBuf,
+    pub cargo: PathBuf,
+    pub rustc: PathBuf,
+    pub host: String,
+    /// `rustc -V`.
+    pub rustc_version: String,
+    /// `cargo -V`.
+    pub cargo_version: String,
+}
+
+impl Toolchain {
+    /// Resolves `name` (a rustup toolchain such as `nightly`) or the default toolchain.
+    pub fn resolve(name: Option<&str>) -> Result<Toolchain, RunnerError> {
+        let mut probe = Invocation::new("rustc");
+        if let Some(name) = name {
+            probe = probe.arg(format!("+{name}"));
+        }
+        let sysroot = PathBuf::from(capture(&probe.arg("--print").arg("sysroot"))?.trim());
+        let bin = sysroot.join("bin");
+        // rustup installs put cargo next to rustc; a system install may keep it elsewhere on PATH.
+        let rustc = bin.join("rustc");
+        let cargo = if bin.join("cargo").exists() { bin.join("cargo") } else { PathBuf::from("cargo") };
+        let verbose = capture(&Invocation::new(&rustc).arg("-vV"))?;
+        let rustc_version = verbose.lines().next().unwrap_or("").trim().to_owned();
+        let host = verbose.lines().find_map(|l| l.strip_prefix("host: ")).unwrap_or("").trim().to_owned();
+        let cargo_version = capture(&Invocation::new(&cargo).arg("-V"))?.trim().to_owned();
+        Ok(Toolchain { name: name.map(str::to_owned), sysroot, cargo, rustc, host, rustc_version, cargo_version })
+    }
+
+    /// The name used in configurations and output.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or("default")
+    }
+
+    /// True when the Cranelift codegen backend is installed in this toolchain.
+    pub fn has_cranelift(&self) -> bool {
+        let dir = self.sysroot.join("lib/rustlib").join(&self.host).join("codegen-backends");
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| e.file_name().to_string_lossy().contains("rustc_codegen_cranelift"))
+        })
+    }
+
+    /// Links an empty program with this toolchain unchanged and names the linker that did it.
+    pub fn default_linker(&self) -> Result<String, RunnerError> {
+        let dir = tempfile::tempdir()
+            .map_err(RunnerError::io(std::env::temp_dir(), "cannot create a temporary directory"))?;
+        let source = dir.path().join("probe.rs");
+        std::fs::write(&source, "fn main() {}\n").map_err(RunnerError::io(&source, "cannot write"))?;
+        let binary = dir.path().join("probe");
+        capture(&Invocation::new(&self.rustc).arg(&source).arg("-o").arg(&binary).env_remove("RUSTFLAGS"))?;
+        let bytes = std::fs::read(&binary).map_err(RunnerError::io(&binary, "cannot read"))?;
+        let linker = elf::linker_of(&bytes).unwrap_or_else(|| "unknown".to_owned());
+        // rustc's bundled lld reports the LLVM version rustc was built with.
+        Ok(if linker.starts_with("LLD") && self.uses_rust_lld() { format!("{linker} (rust-lld)") } else { linker })
+    }
+
+    fn uses_rust_lld(&self) -> bool {
+        self.sysroot.join("lib/rustlib").join(&self.host).join("bin/gcc-ld").exists()
+    }
+
+    /// The fingerprint entry of this toolchain, with its default linker as already probed.
+    pub fn info(&self, default_linker: Option<String>) -> ToolchainInfo {
+        ToolchainInfo {
+            name: self.label().to_owned(),
+            rustc: self.rustc_version.clone(),
+            cargo: self.cargo_version.clone(),
+            host: self.host.clone(),
+            default_linker,
+        }
+    }
+}
+
+/// Finds `program` on PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The program a linker choice needs on PATH, and the command that installs it on Debian.
+pub fn linker_requirement(linker: Linker) -> Option<(&'static str, &'static str)> {
+    match linker {
+        Linker::Default => None,
+        Linker::Bfd => Some(("ld.bfd", "apt-get install -y binutils")),
+        Linker::Gold => Some(("ld.gold", "apt-get install -y binutils")),
+        Linker::Lld => Some(("ld.lld", "apt-get install -y lld")),
+        Linker::Mold => Some(("mold", "apt-get install -y mold")),
+        // wild-linker 0.10.0 is the last release that builds with Rust 1.95.
+        Linker::Wild => Some(("wild", "cargo install wild-linker --version 0.10.0 --locked")),
+    }
+}
+
+/// The first line a tool prints for `--version`, when it is installed.
+pub fn tool_version(program: &str) -> Option<String> {
+    let path = which(program)?;
+    let out = capture(&Invocation::new(path).arg("--version")).ok()?;
+    Some(out.lines().next().unwrap_or("").trim().to_owned())
+}
+
+/// The machine, the toolchains and the tools a study uses.
+pub fn environment(toolchains: Vec<ToolchainInfo>, tools: &[&str]) -> Environment {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let os = read("/etc/os-release")
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|s| s.trim_matches('"').to_owned())
+        .unwrap_or_else(|| std::env::consts::OS.to_owned());
+    let cpu_model = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("model name").and_then(|r| r.split_once(':')).map(|(_, v)| v.trim().to_owned()))
+        .unwrap_or_default();
+    let memory_bytes = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024);
+    Environment {
+        os,
+        kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+        cpu_model,
+        cores: std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
+        memory_bytes,
+        toolchains,
+        tools: tools
+            .iter()
+            .filter_map(|t| tool_version(t).map(|version| ToolInfo { name: (*t).to_owned(), version }))
+            .collect(),
+    }
+}

@@ -1,0 +1,112 @@
+//! The user's cargo project as `cargo metadata` describes it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::{Invocation, RunnerError, probe};
+
+/// A workspace target that can be edited or built.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub package: String,
+    pub name: String,
+    /// Cargo's kinds: `lib`, `bin`, `proc-macro`, `custom-build`, ...
+    pub kinds: Vec<String>,
+    pub src_path: PathBuf,
+}
+
+/// The parts of a project a study needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    /// The workspace root (where the root Cargo.toml is).
+    pub root: PathBuf,
+    /// Where the project's own builds go; never touched by a study.
+    pub target_directory: PathBuf,
+    pub members: Vec<String>,
+    pub targets: Vec<Target>,
+    /// Path dependencies that live outside the workspace root: a copy would break them.
+    pub outside_paths: Vec<PathBuf>,
+}
+
+impl Project {
+    /// Reads the project at `path` with `cargo metadata --no-deps` (no network, no lock changes).
+    pub fn load(cargo: &Path, path: &Path) -> Result<Project, RunnerError> {
+        let manifest = if path.is_dir() { path.join("Cargo.toml") } else { path.to_owned() };
+        if !manifest.is_file() {
+            return Err(RunnerError::NotAProject { path: path.to_owned() });
+        }
+        let invocation = Invocation::new(cargo)
+            .args(["metadata", "--format-version", "1", "--no-deps", "--offline", "--manifest-path"])
+            .arg(&manifest);
+        let text = probe::capture(&invocation)?;
+        parse_metadata(&text).map_err(|detail| RunnerError::Command { command: invocation.shell_line(), detail })
+    }
+
+    /// The file the incremental scenarios edit by default: the main source file of the first
+    /// binary target (of `package` if given), else of the first library.
+    pub fn default_edit_file(&self, package: Option<&str>) -> Option<&Path> {
+        let wanted = |t: &&Target| package.is_none_or(|p| t.package == p);
+        let has = |t: &Target, kind: &str| t.kinds.iter().any(|k| k == kind);
+        let candidates = || self.targets.iter().filter(wanted);
+        candidates()
+            .find(|t| has(t, "bin"))
+            .or_else(|| candidates().find(|t| has(t, "lib") || has(t, "rlib") || has(t, "proc-macro")))
+            .map(|t| t.src_path.as_path())
+    }
+}
+
+fn parse_metadata(text: &str) -> Result<Project, String> {
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("unexpected output: {e}"))?;
+    let path = |key: &str| v.get(key).and_then(Value::as_str).map(PathBuf::from);
+    let root = path("workspace_root").ok_or("no workspace_root in the output")?;
+    let target_directory = path("target_directory").unwrap_or_else(|| root.join("target"));
+    let members: Vec<String> = v
+        .get("workspace_members")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut targets = Vec::new();
+    let mut outside_paths = Vec::new();
+    for package in v.get("packages").and_then(Value::as_array).into_iter().flatten() {
+        let name = package.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+        for target in package.get("targets").and_then(Value::as_array).into_iter().flatten() {
+            let kinds = target
+                .get("kind")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default();
+            targets.push(Target {
+                package: name.clone(),
+                name: target.get("name").and_then(Value::as_str).unwrap_or("").to_owned(),
+                kinds,
+                src_path: target.get("src_path").and_then(Value::as_str).map(PathBuf::from).unwrap_or_default(),
+            });
+        }
+        for dep in package.get("dependencies").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(p) = dep.get("path").and_then(Value::as_str).map(PathBuf::from)
+                && !p.starts_with(&root)
+            {
+                outside_paths.push(p);
+            }
+        }
+    }
+    Ok(Project { root, target_directory, members, targets, outside_paths })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_targets_and_outside_paths() {
+        let text = r#"{"workspace_root":"/ws","target_directory":"/ws/target","workspace_members":["path+file:///ws/app#0.1.0"],
+          "packages":[{"name":"app","targets":[{"name":"app","kind":["bin"],"src_path":"/ws/app/src/main.rs"},
+                                               {"name":"build-script-build","kind":["custom-build"],"src_path":"/ws/app/build.rs"}],
+                       "dependencies":[{"name":"x","path":"/elsewhere/x"},{"name":"y","path":"/ws/y"},{"name":"serde"}]}]}"#;
+        let p = parse_metadata(text).unwrap();
+        assert_eq!(p.default_edit_file(None), Some(Path::new("/ws/app/src/main.rs")));
+        assert_eq!(p.outside_paths, [PathBuf::from("/elsewhere/x")]);
+        assert_eq!(p.default_edit_file(Some("other")), None);
+    }
+}

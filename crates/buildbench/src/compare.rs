@@ -1,0 +1,259 @@
+//! `buildbench compare`: resolve the flags into a plan, run it with progress, print the summary.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario, Word};
+use buildbench_report::compare::{summarize, summary_text};
+use buildbench_runner::plan::{Matrix, effective_scenarios, expand};
+use buildbench_runner::{Event, Observer, ProcessExecutor, RunnerError, StudyOptions, prepare, run as run_study};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{CompareArgs, OutputFormat};
+
+fn words<W: Word + PartialEq>(list: &[String]) -> Result<Vec<W>> {
+    let mut out = Vec::new();
+    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let w = W::parse(item)?;
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    if out.is_empty() {
+        bail!(
+            "an empty list for --{}; expected one or more of: {}",
+            W::WHAT,
+            W::ALL.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(out)
+}
+
+/// Resolves the flags into a plan, in one place.
+fn plan(args: &CompareArgs) -> Result<Plan> {
+    let mut cargo_args = Vec::new();
+    if let Some(p) = &args.package {
+        cargo_args.extend(["-p".to_owned(), p.clone()]);
+    }
+    if let Some(b) = &args.bin {
+        cargo_args.extend(["--bin".to_owned(), b.clone()]);
+    }
+    if args.release {
+        cargo_args.push("--release".to_owned());
+    }
+    if let Some(j) = args.jobs {
+        cargo_args.extend(["-j".to_owned(), j.to_string()]);
+    }
+    let matrix = Matrix {
+        backends: words::<Backend>(&args.backend)?,
+        linkers: words::<Linker>(&args.linker)?,
+        caches: words::<Cache>(&args.cache)?,
+        profiles: args.profile.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+        sets: args.set.clone(),
+        toolchain: args.toolchain.clone(),
+        cargo_profile: if args.release { "release".to_owned() } else { "dev".to_owned() },
+    };
+    let configurations = expand(&matrix).map_err(anyhow::Error::msg)?;
+    let requested = words::<Scenario>(&args.scenario)?;
+    let scenarios = effective_scenarios(&requested, &configurations);
+    let baseline = match &args.baseline {
+        Some(b) if configurations.iter().any(|c| &c.name == b) => b.clone(),
+        Some(b) => bail!(
+            "--baseline {b:?} is not a configuration of this study; they are: {}",
+            configurations.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+        None => configurations.first().map(|c| c.name.clone()).unwrap_or_default(),
+    };
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let edit_file = match &args.edit {
+        Some(f) => {
+            let root = std::fs::canonicalize(&args.path)
+                .with_context(|| format!("{}: no such project directory", args.path.display()))?;
+            let full =
+                std::fs::canonicalize(f).or_else(|_| std::fs::canonicalize(root.join(f))).with_context(|| {
+                    format!(
+                        "--edit {}: no such file (give it relative to the project or the current directory)",
+                        f.display()
+                    )
+                })?;
+            let relative = full.strip_prefix(&root).map_err(|_| {
+                anyhow::anyhow!("--edit {}: the file is outside the project {}", f.display(), root.display())
+            })?;
+            Some(relative.display().to_string())
+        }
+        None => None,
+    };
+    Ok(Plan {
+        configurations,
+        scenarios,
+        runs: args.runs,
+        warmup: args.warmup,
+        baseline,
+        cargo_args,
+        edit_file,
+        in_place: args.in_place,
+    })
+}
+
+/// `YYYYMMDD-HHMMSS` in UTC, for the default output folder (days-to-civil from H. Hinnant's
+/// date algorithms).
+fn timestamp() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}{month:02}{day:02}-{:02}{:02}{:02}", rest / 3600, rest / 60 % 60, rest % 60)
+}
+
+pub fn run(args: &CompareArgs) -> Result<ExitCode> {
+    let (out, plan) = match &args.resume {
+        Some(dir) => {
+            if !dir.join("study.json").is_file() {
+                bail!("{}: no study.json to resume; pass the output folder of an interrupted study", dir.display());
+            }
+            // The saved plan is used; the axes given now are ignored.
+            (dir.clone(), plan(args)?)
+        }
+        None => {
+            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("buildbench-out").join(timestamp()));
+            if out.join("study.json").exists() {
+                bail!("{}: already holds a study; continue it with --resume {0} or pick another --out", out.display());
+            }
+            (out, plan(args)?)
+        }
+    };
+    let options = StudyOptions {
+        project: args.path.clone(),
+        out: out.clone(),
+        plan,
+        package: args.package.clone(),
+        keep_work: args.keep_work,
+    };
+    let prepared = prepare(options).map_err(runner_error)?;
+    if args.dry_run {
+        let mut stdout = std::io::stdout().lock();
+        for u in &prepared.unavailable {
+            let install = u.install.as_deref().map(|i| format!(" (install: {i})")).unwrap_or_default();
+            writeln!(stdout, "unavailable: {}: {}{install}", u.configuration, u.reason)?;
+        }
+        for line in prepared.describe() {
+            writeln!(stdout, "{line}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&interrupted)).context("installing the Ctrl-C handler")?;
+    }
+    let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
+    let mut progress = Progress::new(args.quiet);
+    let result = run_study(prepared, &mut executor, &mut progress, &interrupted);
+    progress.finish();
+    let study = match result {
+        Ok(study) => study,
+        Err(e @ RunnerError::Interrupted { .. }) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(130));
+        }
+        Err(e) => return Err(runner_error(e)),
+    };
+    let text = match args.format {
+        OutputFormat::Table => summary_text(&study),
+        OutputFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&summarize(&study)).context("encoding the summary")?;
+            t.push('\n');
+            t
+        }
+    };
+    std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
+    if !args.quiet {
+        eprintln!("study saved to {}", out.join("study.json").display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runner_error(e: RunnerError) -> anyhow::Error {
+    anyhow::Error::msg(e.to_string())
+}
+
+/// Progress bars on stderr (none with --quiet): the current cell, the sample, the ETA.
+struct Progress {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        Progress { bar: None, quiet }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn say(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None if !self.quiet => eprintln!("{line}"),
+            None => {}
+        }
+    }
+}
+
+impl Observer for Progress {
+    fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Planned { builds, measured, warmup } => {
+                if !self.quiet {
+                    let prepare = builds - measured - warmup;
+                    eprintln!("{builds} builds to run: {measured} measured, {warmup} warm-up, {prepare} preparation");
+                    let bar = ProgressBar::new(builds as u64);
+                    bar.set_style(
+                        ProgressStyle::with_template("{bar:30} {pos}/{len} builds, ETA {eta}  {msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    bar.enable_steady_tick(Duration::from_millis(500));
+                    self.bar = Some(bar);
+                }
+            }
+            Event::Unavailable(u) => {
+                let install = u.install.as_deref().map(|i| format!("; install with: {i}")).unwrap_or_default();
+                self.say(format!("skipped {}: {}{install}", u.configuration, u.reason));
+            }
+            Event::Build { number, configuration, scenario, purpose, index } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_position(number.saturating_sub(1) as u64);
+                    let what = match purpose {
+                        Purpose::Prepare => "preparing".to_owned(),
+                        Purpose::Warmup => format!("warm-up {}", index + 1),
+                        Purpose::Measured => format!("sample {}", index + 1),
+                    };
+                    bar.set_message(format!("{configuration} / {scenario}: {what}"));
+                }
+            }
+            Event::Sample(_) => {}
+            Event::Failed { configuration, scenario, stderr_tail } => {
+                let last = stderr_tail.lines().find(|l| l.starts_with("error")).unwrap_or("");
+                self.say(format!("failed: {configuration} / {scenario}: {last} (its remaining samples are skipped)"));
+            }
+            Event::Note(note) => self.say(note),
+        }
+    }
+}
