@@ -143,6 +143,16 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         package: args.package.clone(),
         keep_work: args.keep_work,
     };
+    let mixes_toolchains = args.toolchain.is_none()
+        && options.plan.configurations.iter().any(|c| c.backend == Backend::Cranelift)
+        && options.plan.configurations.iter().any(|c| c.backend == Backend::Llvm);
+    if mixes_toolchains && args.resume.is_none() && !args.quiet {
+        eprintln!(
+            "note: Cranelift configurations build with the nightly toolchain and LLVM ones with the default \
+             toolchain, so their difference includes the toolchain; add --toolchain nightly to compare \
+             backends alone"
+        );
+    }
     let prepared = prepare(options).map_err(runner_error)?;
     if args.dry_run {
         let mut stdout = std::io::stdout().lock();

@@ -1,0 +1,484 @@
+//! `buildbench compare` end to end: real cargo builds of `fixtures/projects/example-workspace`,
+//! real linkers and a real sccache. Linkers and caches that are not installed are reported as
+//! unavailable by buildbench itself; these tests check that too.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn fixture_project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/projects/example-workspace")
+}
+
+/// A private copy of the example project, so tests never share state.
+fn project_copy(dir: &Path) -> PathBuf {
+    let to = dir.join("project");
+    copy_dir(&fixture_project(), &to);
+    to
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        if entry.file_name() == "target" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Every file under `root` with its bytes and modification time: "byte-identical" made testable.
+fn tree(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).expect("mtime");
+                out.insert(
+                    path.strip_prefix(root).expect("inside").to_owned(),
+                    (std::fs::read(&path).expect("read"), modified),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn buildbench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_buildbench"))
+}
+
+fn run(args: &[&str]) -> Output {
+    buildbench().args(args).output().expect("buildbench runs")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn study(out: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(out.join("study.json")).expect("study.json")).expect("valid study")
+}
+
+fn cells(summary: &Value) -> Vec<&Value> {
+    summary["cells"].as_array().expect("cells").iter().collect()
+}
+
+fn has(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+#[test]
+fn every_linker_really_links_and_each_scenario_rebuilds_what_it_should() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let before = tree(&project);
+    let out = dir.path().join("out");
+    let output = run(&[
+        "compare",
+        s(&project),
+        "--linker",
+        "default,mold,lld,bfd,gold,wild",
+        "--scenario",
+        "clean,noop,incremental",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--out",
+        s(&out),
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
+    // The default linker is resolved and named, never assumed.
+    let default_linker = summary["default_linkers"][0][1].as_str().expect("default linker named");
+    assert!(!default_linker.is_empty());
+
+    let expected = [("mold", "mold"), ("lld", "LLD"), ("bfd", "GNU ld (bfd)"), ("gold", "GNU gold"), ("wild", "Wild")];
+    let linked_by = |cell: &Value| -> Vec<String> {
+        cell["linked_by"].as_array().expect("linked_by").iter().filter_map(Value::as_str).map(str::to_owned).collect()
+    };
+    let default_cell = cells(&summary).into_iter().find(|c| c["configuration"] == "default").expect("default cell");
+    let default_linked_by = linked_by(default_cell);
+    for (linker, mark) in expected {
+        let program = match linker {
+            "lld" => "ld.lld",
+            "bfd" => "ld.bfd",
+            "gold" => "ld.gold",
+            other => other,
+        };
+        let cell = cells(&summary)
+            .into_iter()
+            .find(|c| c["configuration"] == linker && c["scenario"] == "clean")
+            .unwrap_or_else(|| panic!("no {linker} cell"));
+        if !has(program) {
+            assert_eq!(cell["status"], "unavailable", "{cell}");
+            assert!(cell["error"].as_str().unwrap_or("").contains("install"), "{cell}");
+            eprintln!("skipped: {linker} is not installed ({program} not on PATH)");
+            continue;
+        }
+        assert_eq!(cell["status"], "ok", "{cell}");
+        let linked_by = linked_by(cell);
+        assert_eq!(linked_by.len(), 1, "{linker}: {linked_by:?}");
+        assert!(linked_by[0].contains(mark), "configuration {linker} was linked by {linked_by:?}");
+        // The system lld must really replace rustc's bundled rust-lld.
+        assert_ne!(linked_by, default_linked_by, "configuration {linker} linked like the default");
+    }
+
+    let study = study(&out);
+    for sample in study["samples"].as_array().expect("samples") {
+        assert_eq!(sample["success"], true, "{sample}");
+        assert!(sample["user_seconds"].as_f64().expect("user") > 0.0);
+        assert!(sample["max_rss_bytes"].as_u64().expect("rss") > 1 << 20);
+        let dirty = sample["dirty_units"].as_u64().expect("dirty units from --timings");
+        match sample["scenario"].as_str().expect("scenario") {
+            // lib, proc-macro, bin, build script and its run.
+            "clean" => assert_eq!(dirty, 5, "{sample}"),
+            "noop" => assert_eq!(dirty, 0, "{sample}"),
+            // Only the edited binary is rebuilt.
+            "incremental" => assert_eq!(dirty, 1, "{sample}"),
+            other => panic!("unexpected scenario {other}"),
+        }
+    }
+    assert_eq!(tree(&project), before, "the user's project must be byte-identical");
+    assert!(!out.join("work").exists(), "the work copy is removed after a successful study");
+}
+
+#[test]
+fn no_build_runs_that_the_plan_does_not_need() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("out");
+    let output = run(&[
+        "compare",
+        s(&project),
+        "--linker",
+        "default",
+        "--scenario",
+        "noop,incremental",
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let study = study(&out);
+    let purposes: Vec<(&str, &str)> = study["invocations"]
+        .as_array()
+        .expect("invocations")
+        .iter()
+        .map(|i| (i["scenario"].as_str().unwrap_or(""), i["purpose"].as_str().unwrap_or("")))
+        .collect();
+    // One preparation build (the target directory starts empty), then the noop samples reuse
+    // it, and each incremental sample builds once on top of the previous build.
+    assert_eq!(
+        purposes,
+        [
+            ("noop", "prepare"),
+            ("noop", "measured"),
+            ("noop", "measured"),
+            ("incremental", "measured"),
+            ("incremental", "measured"),
+        ]
+    );
+    let dirty: Vec<u64> =
+        study["samples"].as_array().expect("samples").iter().filter_map(|s| s["dirty_units"].as_u64()).collect();
+    assert_eq!(dirty, [0, 0, 1, 1]);
+}
+
+#[test]
+fn sccache_runs_cold_and_warm_on_a_private_server() {
+    if !has("sccache") {
+        eprintln!("skipped: sccache is not installed (apt-get install -y sccache)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("out");
+    let output = run(&[
+        "compare",
+        s(&project),
+        "--linker",
+        "default",
+        "--cache",
+        "none,sccache",
+        "--scenario",
+        "clean",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let study = study(&out);
+    let samples = study["samples"].as_array().expect("samples");
+    let stats = |scenario: &str| {
+        let s = samples.iter().find(|s| s["scenario"] == scenario).unwrap_or_else(|| panic!("no {scenario} sample"));
+        (s["sccache"]["hits"].as_u64().unwrap_or(99), s["sccache"]["misses"].as_u64().unwrap_or(99))
+    };
+    let (cold_hits, cold_misses) = stats("clean-cold-cache");
+    let (warm_hits, warm_misses) = stats("clean-warm-cache");
+    assert_eq!(cold_hits, 0);
+    assert!(cold_misses > 0);
+    assert!(warm_hits > 0);
+    assert_eq!(warm_misses, 0);
+    let plain = samples.iter().find(|s| s["scenario"] == "clean").expect("clean sample");
+    assert!(plain.get("sccache").is_none(), "the configuration without a cache has no cache statistics");
+}
+
+#[test]
+fn dry_run_prints_every_command_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let before = tree(&project);
+    let out = dir.path().join("out");
+    let output = run(&["compare", s(&project), "--dry-run", "--runs", "2", "--out", s(&out)]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let builds = text.lines().filter(|l| l.contains("cargo build --timings")).count();
+    // 2 configurations × 2 scenarios × (1 warm-up + 2 samples), no preparation needed.
+    assert_eq!(builds, 12, "{text}");
+    assert!(text.contains("CARGO_TARGET_DIR="), "{text}");
+    assert!(text.contains("edit crates/app/src/main.rs"), "{text}");
+    assert!(!out.exists(), "a dry run writes nothing");
+    assert_eq!(tree(&project), before);
+}
+
+#[test]
+fn a_failing_build_is_recorded_and_the_study_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let lib = project.join("crates/core/src/lib.rs");
+    let mut text = std::fs::read_to_string(&lib).expect("lib.rs");
+    text.push_str("\npub fn broken() -> u32 { \"not a number\" }\n");
+    std::fs::write(&lib, text).expect("write");
+    let out = dir.path().join("out");
+    let output = run(&[
+        "compare",
+        s(&project),
+        "--linker",
+        "default,mold",
+        "--scenario",
+        "clean,incremental",
+        "--runs",
+        "2",
+        "--out",
+        s(&out),
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
+    let clean: Vec<&Value> = cells(&summary).into_iter().filter(|c| c["scenario"] == "clean").collect();
+    assert!(!clean.is_empty());
+    for cell in clean {
+        if cell["status"] == "unavailable" {
+            continue;
+        }
+        assert_eq!(cell["status"], "failed", "{cell}");
+        assert!(cell["error"].as_str().unwrap_or("").contains("mismatched types"), "{cell}");
+        assert!(cell["median"].is_null(), "a failed cell never shows a number: {cell}");
+    }
+    // One failed build per configuration, then its remaining samples are skipped.
+    let study = study(&out);
+    let default_samples =
+        study["samples"].as_array().expect("samples").iter().filter(|s| s["configuration"] == "default").count();
+    assert_eq!(default_samples, 1);
+}
+
+#[test]
+fn bad_projects_and_flags_get_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let check = |args: &[&str], expected: &str| {
+        let output = run(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: expected {expected:?} in {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    };
+    check(&["compare", s(dir.path()), "--dry-run"], "not a cargo project");
+    let project = project_copy(dir.path());
+    check(
+        &["compare", s(&project), "--linker", "ldd", "--dry-run"],
+        "unknown linker \"ldd\"; expected one of: default, bfd",
+    );
+    check(&["compare", s(&project), "--scenario", "warm", "--dry-run"], "unknown scenario");
+    check(&["compare", s(&project), "--baseline", "nope", "--dry-run"], "not a configuration of this study");
+    check(&["compare", s(&project), "--edit", "nope.rs", "--dry-run"], "--edit nope.rs: no such file");
+    check(&["compare", s(&project), "--resume", s(dir.path())], "no study.json to resume");
+}
+
+#[test]
+fn cranelift_runs_where_installed_and_says_how_to_install_it_elsewhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("out");
+    let output = run(&[
+        "compare",
+        s(&project),
+        "--backend",
+        "llvm,cranelift",
+        "--linker",
+        "default",
+        "--scenario",
+        "clean",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--out",
+        s(&out),
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
+    let cell = cells(&summary).into_iter().find(|c| c["configuration"] == "cranelift").expect("cranelift cell");
+    match cell["status"].as_str() {
+        Some("ok") => assert!(cell["median"].as_f64().is_some()),
+        Some("unavailable") => {
+            let error = cell["error"].as_str().unwrap_or("");
+            assert!(error.contains("rustup"), "{error}");
+            eprintln!("skipped: Cranelift is not installed here ({error})");
+        }
+        // Some crates do not build with Cranelift: that is a result, not a crash.
+        Some("failed") => assert!(cell["error"].as_str().is_some()),
+        other => panic!("unexpected status {other:?}"),
+    }
+}
+
+/// Starts a study in the background and waits until it has recorded `samples` samples.
+fn start_and_wait(args: &[&str], out: &Path, samples: usize) -> Child {
+    let mut child = buildbench().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let count = std::fs::read(out.join("study.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .and_then(|v| v["samples"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        if count >= samples {
+            return child;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the study ended early with {status}");
+        }
+        assert!(Instant::now() < deadline, "the study did not reach {samples} samples in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn interrupt(child: &Child) {
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+}
+
+#[test]
+fn the_project_is_untouched_after_sigint_and_sigkill_and_a_study_resumes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let before = tree(&project);
+    let out = dir.path().join("out");
+    let args = [
+        "compare",
+        s(&project),
+        "--linker",
+        "default",
+        "--scenario",
+        "clean,incremental",
+        "--runs",
+        "3",
+        "--warmup",
+        "0",
+        "--out",
+        s(&out),
+        "--quiet",
+    ];
+
+    // SIGINT in the middle: exit status 130, the study saved, the project untouched.
+    let child = start_and_wait(&args, &out, 2);
+    interrupt(&child);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--resume"));
+    assert_eq!(tree(&project), before, "after SIGINT");
+    let done = study(&out)["samples"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(done >= 2);
+
+    // Resume finishes the rest without redoing a finished sample.
+    let resumed = run(&["compare", s(&project), "--resume", s(&out), "--quiet"]);
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let finished = study(&out);
+    assert_eq!(finished["complete"], true);
+    let mut keys: Vec<String> = finished["samples"]
+        .as_array()
+        .expect("samples")
+        .iter()
+        .map(|s| format!("{}/{}/{}", s["scenario"], s["warmup"], s["index"]))
+        .collect();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    keys.dedup();
+    assert_eq!(keys.len(), 6, "no sample was measured twice");
+    assert_eq!(tree(&project), before, "after resume");
+
+    // SIGKILL: nothing runs afterwards, and the copy mode never wrote to the project.
+    let out2 = dir.path().join("out2");
+    let mut child = start_and_wait(&args.map(|a| if a == s(&out) { s(&out2) } else { a }), &out2, 1);
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    assert_eq!(tree(&project), before, "after SIGKILL");
+}
+
+#[test]
+fn in_place_mode_restores_the_edited_file_after_sigint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let before = tree(&project);
+    let out = dir.path().join("out");
+    let args = [
+        "compare",
+        s(&project),
+        "--in-place",
+        "--linker",
+        "default",
+        "--scenario",
+        "incremental",
+        "--runs",
+        "50",
+        "--warmup",
+        "0",
+        "--out",
+        s(&out),
+        "--quiet",
+    ];
+    let child = start_and_wait(&args, &out, 2);
+    interrupt(&child);
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(tree(&project), before, "edited file restored, bytes and modification time");
+    assert!(!out.join("restore-journal.json").exists(), "the journal goes once files are restored");
+}
