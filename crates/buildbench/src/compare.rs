@@ -58,10 +58,13 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         toolchain: args.toolchain.clone(),
         cargo_profile: if args.release { "release".to_owned() } else { "dev".to_owned() },
     };
-    let configurations = expand(&matrix).map_err(anyhow::Error::msg)?;
+    let (configurations, file_baseline) = match &args.config_file {
+        Some(file) => crate::config_file::read(file, &matrix.cargo_profile)?,
+        None => (expand(&matrix).map_err(anyhow::Error::msg)?, None),
+    };
     let requested = words::<Scenario>(&args.scenario)?;
     let scenarios = effective_scenarios(&requested, &configurations);
-    let baseline = match &args.baseline {
+    let baseline = match args.baseline.as_ref().or(file_baseline.as_ref()) {
         Some(b) if configurations.iter().any(|c| &c.name == b) => b.clone(),
         Some(b) => bail!(
             "--baseline {b:?} is not a configuration of this study; they are: {}",
@@ -136,13 +139,12 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             (out, plan(args)?)
         }
     };
-    let options = StudyOptions {
-        project: args.path.clone(),
-        out: out.clone(),
-        plan,
-        package: args.package.clone(),
-        keep_work: args.keep_work,
-    };
+    // Builds run in another directory: every path handed to cargo must be absolute.
+    let out = std::path::absolute(&out).with_context(|| format!("{}: cannot resolve the path", out.display()))?;
+    let project =
+        std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve the path", args.path.display()))?;
+    let options =
+        StudyOptions { project, out: out.clone(), plan, package: args.package.clone(), keep_work: args.keep_work };
     let mixes_toolchains = args.toolchain.is_none()
         && options.plan.configurations.iter().any(|c| c.backend == Backend::Cranelift)
         && options.plan.configurations.iter().any(|c| c.backend == Backend::Llvm);

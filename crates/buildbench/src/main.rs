@@ -2,6 +2,7 @@
 
 mod cli;
 mod compare;
+mod config_file;
 mod timings;
 
 use std::process::ExitCode;

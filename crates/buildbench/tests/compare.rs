@@ -482,3 +482,29 @@ fn in_place_mode_restores_the_edited_file_after_sigint() {
     assert_eq!(tree(&project), before, "edited file restored, bytes and modification time");
     assert!(!out.join("restore-journal.json").exists(), "the journal goes once files are restored");
 }
+
+#[test]
+fn a_relative_output_folder_and_a_config_file_work_from_any_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    std::fs::write(
+        dir.path().join("buildbench.toml"),
+        "baseline = \"plain\"\n[[configuration]]\nname = \"plain\"\n\n[[configuration]]\nname = \"nodebug\"\nset = [\"profile.dev.debug=0\"]\n",
+    )
+    .expect("write config");
+    // Cargo runs in another directory: a relative --out must still land here.
+    let output = buildbench()
+        .current_dir(dir.path())
+        .args(["compare", "project", "--config-file", "buildbench.toml", "--scenario", "clean", "--runs", "1"])
+        .args(["--warmup", "0", "--out", "rel-out", "--format", "json", "--quiet"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
+    assert_eq!(summary["baseline"], "plain");
+    let names: Vec<&str> = cells(&summary).iter().filter_map(|c| c["configuration"].as_str()).collect();
+    assert_eq!(names, ["plain", "nodebug"]);
+    assert!(cells(&summary).iter().all(|c| c["status"] == "ok"), "{summary}");
+    assert!(dir.path().join("rel-out/study.json").is_file());
+    assert!(project.join("Cargo.toml").is_file());
+}

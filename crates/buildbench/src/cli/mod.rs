@@ -49,6 +49,10 @@ pub struct CompareArgs {
     /// profile point named `custom`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// A buildbench.toml naming configurations explicitly (replaces the axes above); see
+    /// docs/compare.md.
+    #[arg(long, value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
     /// Scenarios: clean, noop, incremental, check-clean, check-incremental (with sccache, clean
     /// also runs clean-cold-cache and clean-warm-cache).
     #[arg(long, value_delimiter = ',', default_value = "clean,incremental", value_name = "LIST")]
