@@ -1,9 +1,11 @@
-//! Descriptive statistics of one run's samples.
+//! Statistics of samples: location, spread, confidence intervals, outliers, and the comparison
+//! of a configuration with the baseline (speedup with an interval, Welch's t-test).
 
 use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
-/// Location and spread of a set of times, in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// Location and spread of one run's times, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     pub n: usize,
     pub mean: f64,
@@ -12,49 +14,212 @@ pub struct Summary {
     pub stddev: f64,
     pub min: f64,
     pub max: f64,
+    /// 95% confidence interval of the mean, Student's t with n − 1 degrees of freedom.
+    /// `None` with fewer than two values.
+    pub ci95: Option<(f64, f64)>,
+    /// Positions (in the input order) of values flagged as outliers. They are shown, never dropped.
+    pub outliers: Vec<usize>,
+}
+
+/// The two-sided 97.5% quantile of Student's t with `df` degrees of freedom.
+fn t975(df: f64) -> Option<f64> {
+    let t = StudentsT::new(0.0, 1.0, df).ok()?;
+    let q = t.inverse_cdf(0.975);
+    q.is_finite().then_some(q)
 }
 
 impl Summary {
     /// `None` for an empty set. Non-finite values are ignored.
     pub fn of(values: &[f64]) -> Option<Summary> {
-        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-        if v.is_empty() {
+        let finite: Vec<(usize, f64)> = values.iter().copied().enumerate().filter(|(_, x)| x.is_finite()).collect();
+        if finite.is_empty() {
             return None;
         }
+        let mut v: Vec<f64> = finite.iter().map(|&(_, x)| x).collect();
         v.sort_by(f64::total_cmp);
         let n = v.len();
         let mean = v.iter().sum::<f64>() / n as f64;
-        let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 };
+        let median = median_sorted(&v);
         let stddev =
             if n > 1 { (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
-        Some(Summary { n, mean, median, stddev, min: v[0], max: v[n - 1] })
+        // Mean ± t(0.975, n−1) · s/√n.
+        let ci95 = (n > 1).then(|| t975((n - 1) as f64)).flatten().map(|t| {
+            let half = t * stddev / (n as f64).sqrt();
+            (mean - half, mean + half)
+        });
+        // Modified z-scores (Iglewicz & Hoaglin, 1993): M = 0.6745 (x − median) / MAD, outlier
+        // when |M| > 3.5. Robust to the outliers themselves, unlike mean ± k·sd, and usable
+        // with the small sample counts of build benchmarks.
+        let mut deviations: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
+        deviations.sort_by(f64::total_cmp);
+        let mad = median_sorted(&deviations);
+        let outliers = if mad > 0.0 {
+            finite.iter().filter(|&&(_, x)| (0.6745 * (x - median) / mad).abs() > 3.5).map(|&(i, _)| i).collect()
+        } else {
+            Vec::new()
+        };
+        Some(Summary { n, mean, median, stddev, min: v[0], max: v[n - 1], ci95, outliers })
+    }
+
+    /// Half-width of the 95% interval relative to the mean (0.02 = ±2%).
+    pub fn relative_precision(&self) -> Option<f64> {
+        let (low, high) = self.ci95?;
+        (self.mean > 0.0).then(|| (high - low) / 2.0 / self.mean)
     }
 }
 
-/// Speedup of `candidate` over `baseline` as the ratio of medians: above 1 means faster.
-pub fn speedup(baseline: &Summary, candidate: &Summary) -> Option<f64> {
-    (candidate.median > 0.0).then(|| baseline.median / candidate.median)
+fn median_sorted(v: &[f64]) -> f64 {
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// A configuration against the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Baseline mean / configuration mean: above 1 is faster than the baseline.
+    pub speedup: f64,
+    /// 95% interval of the speedup (Fieller's method); `None` when it is unbounded (the
+    /// configuration's mean is not significantly above zero) or there are too few samples.
+    pub ci95: Option<(f64, f64)>,
+    /// Two-sided p-value of Welch's t-test for a difference of means.
+    pub p_value: Option<f64>,
+    /// p < 0.05 and the speedup differs from 1 by more than the noise threshold.
+    pub significant: bool,
+}
+
+/// Compares `candidate` times with `baseline` times.
+///
+/// The speedup is the ratio of means; its interval comes from Fieller's theorem for a ratio of
+/// two independent normal means (Fieller, 1954), which, unlike the delta method, stays correct
+/// when the denominator is noisy. The degrees of freedom are Welch–Satterthwaite's, shared with
+/// Welch's t-test (Welch, 1947), which does not assume equal variances.
+pub fn compare(baseline: &[f64], candidate: &[f64], noise: f64) -> Option<Comparison> {
+    let a = Summary::of(baseline)?;
+    let b = Summary::of(candidate)?;
+    if b.mean <= 0.0 {
+        return None;
+    }
+    let speedup = a.mean / b.mean;
+    let (va, vb) = (a.stddev.powi(2) / a.n as f64, b.stddev.powi(2) / b.n as f64);
+    let df = welch_df(va, a.n, vb, b.n);
+    let p_value = df.and_then(|df| {
+        let se = (va + vb).sqrt();
+        if se == 0.0 {
+            return Some(if a.mean == b.mean { 1.0 } else { 0.0 });
+        }
+        let t = StudentsT::new(0.0, 1.0, df).ok()?;
+        Some((2.0 * (1.0 - t.cdf(((a.mean - b.mean) / se).abs()))).clamp(0.0, 1.0))
+    });
+    let ci95 = df.and_then(t975).and_then(|t| fieller(a.mean, va, b.mean, vb, t));
+    let significant = p_value.is_some_and(|p| p < 0.05) && (speedup - 1.0).abs() > noise;
+    Some(Comparison { speedup, ci95, p_value, significant })
+}
+
+/// Welch–Satterthwaite degrees of freedom for two variances of means.
+fn welch_df(va: f64, na: usize, vb: f64, nb: usize) -> Option<f64> {
+    if na < 2 || nb < 2 {
+        return None;
+    }
+    let denominator = va.powi(2) / (na - 1) as f64 + vb.powi(2) / (nb - 1) as f64;
+    if denominator == 0.0 {
+        // Both runs without any spread: the smaller sample bounds the degrees of freedom.
+        return Some((na.min(nb) - 1) as f64);
+    }
+    Some((va + vb).powi(2) / denominator)
+}
+
+/// Fieller's interval for a/b with independent estimates of variances `va`, `vb`:
+/// g = t²·vb/b², limits = [r ± (t/b)·√(va + r²·vb − g·va)] / (1 − g).
+fn fieller(a: f64, va: f64, b: f64, vb: f64, t: f64) -> Option<(f64, f64)> {
+    let r = a / b;
+    let g = t * t * vb / (b * b);
+    if g >= 1.0 {
+        return None;
+    }
+    let root = (va + r * r * vb - g * va).max(0.0).sqrt();
+    let half = t / b * root;
+    Some(((r - half) / (1.0 - g), (r + half) / (1.0 - g)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
     #[test]
     fn summary_of_known_values() {
         let s = Summary::of(&[3.0, 1.0, 2.0, 4.0]).unwrap();
         assert_eq!((s.n, s.median, s.min, s.max, s.mean), (4, 2.5, 1.0, 4.0, 2.5));
         // Sample standard deviation of 1..4: sqrt(5/3).
-        assert!((s.stddev - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
-        assert_eq!(Summary::of(&[7.0]).unwrap().stddev, 0.0);
+        assert!(close(s.stddev, (5.0f64 / 3.0).sqrt(), 1e-12));
+        // t(0.975, 3) = 3.182446; half-width = 3.182446 · 1.290994 / 2 = 2.054262.
+        let (low, high) = s.ci95.unwrap();
+        assert!(close(low, 2.5 - 2.054262, 1e-5) && close(high, 2.5 + 2.054262, 1e-5), "{low} {high}");
+        assert_eq!(Summary::of(&[7.0]).unwrap().ci95, None);
         assert!(Summary::of(&[]).is_none());
         assert!(Summary::of(&[f64::NAN]).is_none());
     }
 
     #[test]
-    fn speedup_is_baseline_over_candidate() {
-        let base = Summary::of(&[10.0]).unwrap();
-        let fast = Summary::of(&[4.0]).unwrap();
-        assert_eq!(speedup(&base, &fast), Some(2.5));
+    fn outliers_are_flagged_in_input_order() {
+        // Median 10, MAD 0.1: 14 has M = 0.6745 · 4 / 0.1 ≈ 27.
+        let s = Summary::of(&[10.0, 10.1, 14.0, 9.9, 10.0, 10.2]).unwrap();
+        assert_eq!(s.outliers, [2]);
+        assert!(Summary::of(&[1.0, 1.0, 1.0]).unwrap().outliers.is_empty());
+    }
+
+    #[test]
+    fn welch_test_matches_a_worked_example() {
+        // Two samples with different variances; reference values from SciPy 1.x,
+        // scipy.stats.ttest_ind(a, b, equal_var=False): t = -2.455356, df = 24.988529,
+        // p = 0.0213780.
+        let a = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4];
+        let b = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4];
+        let c = compare(&a, &b, 0.02).unwrap();
+        let p = c.p_value.unwrap();
+        assert!(close(p, 0.021_378_0, 1e-6), "p = {p}");
+        assert!(c.significant);
+    }
+
+    #[test]
+    fn fieller_interval_contains_the_ratio_and_widens_with_noise() {
+        let base = [10.0, 10.2, 9.8, 10.1, 9.9];
+        let fast = [5.0, 5.1, 4.9, 5.05, 4.95];
+        let c = compare(&base, &fast, 0.02).unwrap();
+        assert!(close(c.speedup, 2.0, 1e-9));
+        // Computed apart with SciPy: Welch df = 5.882353, t = stats.t.ppf(0.975, df),
+        // Fieller limits 1.951417 and 2.049792.
+        let (low, high) = c.ci95.unwrap();
+        assert!(close(low, 1.951_417, 1e-5) && close(high, 2.049_792, 1e-5), "{low} {high}");
+        let noisy = [3.0, 7.0, 4.0, 6.0, 5.0];
+        let (nl, nh) = compare(&base, &noisy, 0.02).unwrap().ci95.unwrap();
+        assert!(nh - nl > high - low);
+    }
+
+    #[test]
+    fn small_differences_are_not_significant() {
+        let base = [10.0, 10.02, 9.98, 10.01, 9.99];
+        let same = [10.01, 9.99, 10.0, 10.02, 9.98];
+        let c = compare(&base, &same, 0.02).unwrap();
+        assert!(!c.significant);
+        // Real but below the noise threshold: 1% faster with almost no spread.
+        let slightly = [9.9, 9.9, 9.9, 9.9, 9.91];
+        let c = compare(&base, &slightly, 0.02).unwrap();
+        assert!(c.p_value.unwrap() < 0.05 && !c.significant);
+    }
+
+    #[test]
+    fn a_single_sample_gives_a_ratio_without_an_interval() {
+        let c = compare(&[10.0], &[5.0], 0.02).unwrap();
+        assert_eq!((c.speedup, c.ci95, c.p_value, c.significant), (2.0, None, None, false));
     }
 }

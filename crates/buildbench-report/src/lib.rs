@@ -1,13 +1,15 @@
-//! Turns results into text: terminal tables and JSON views. Returns strings; never prints or
-//! writes files (the CLI does).
+//! Turns results into text: terminal tables, Markdown, CSV, JSON and a self-contained HTML
+//! report with SVG charts. Returns bytes and strings; never prints or writes files (the CLI does).
 
-pub mod compare;
+mod charts;
+pub mod diff;
+pub mod export;
+pub mod format;
+mod html_escape;
+pub mod summary;
 mod table;
 pub mod timings;
 
+pub use format::seconds;
+pub use summary::{Cell, Status, StudySummary, summarize};
 pub use table::{Align, Table};
-
-/// Seconds for humans: `0.42s`, `10.1s`, `75.3s`.
-pub fn seconds(s: f64) -> String {
-    if s < 10.0 { format!("{s:.2}s") } else { format!("{s:.1}s") }
-}

@@ -16,6 +16,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
     let mut tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(RunnerError::io(dir, "cannot create a temporary file"))?;
     tmp.write_all(bytes).map_err(RunnerError::io(path, "cannot write"))?;
+    // Temporary files are private (0600); results are meant to be read and published.
+    use std::os::unix::fs::PermissionsExt as _;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o644))
+        .map_err(RunnerError::io(path, "cannot set permissions"))?;
     tmp.persist(path).map_err(|e| RunnerError::Io {
         path: path.to_owned(),
         action: "cannot replace",

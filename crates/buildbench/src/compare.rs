@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario, Word};
-use buildbench_report::compare::{summarize, summary_text};
+use buildbench_report::export::{Exporter, Html, Json, Markdown, Terminal};
+use buildbench_report::summarize;
 use buildbench_runner::plan::{Matrix, effective_scenarios, expand};
 use buildbench_runner::{Event, Observer, ProcessExecutor, RunnerError, StudyOptions, prepare, run as run_study};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -184,17 +185,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         }
         Err(e) => return Err(runner_error(e)),
     };
+    let summary = summarize(&study, args.noise);
+    for exporter in [&Html as &dyn Exporter, &Markdown] {
+        let file = out.join(format!("report.{}", exporter.extension()));
+        buildbench_runner::fsutil::write_atomic(&file, &exporter.render(&study, &summary)).map_err(runner_error)?;
+    }
     let text = match args.format {
-        OutputFormat::Table => summary_text(&study),
-        OutputFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&summarize(&study)).context("encoding the summary")?;
-            t.push('\n');
-            t
-        }
+        OutputFormat::Table => Terminal.render(&study, &summary),
+        OutputFormat::Json => Json.render(&study, &summary),
     };
-    std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
+    std::io::stdout().lock().write_all(&text).context("writing to stdout")?;
     if !args.quiet {
-        eprintln!("study saved to {}", out.join("study.json").display());
+        eprintln!("study, report.html and report.md saved in {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod compare;
 mod config_file;
+mod report;
 mod timings;
 
 use std::process::ExitCode;
@@ -14,6 +15,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Timings(args) => timings::run(&args),
         cli::Command::Compare(args) => compare::run(&args),
+        cli::Command::Report(args) => report::run(&args),
+        cli::Command::Diff(args) => report::diff(&args),
     };
     match result {
         Ok(code) => code,

@@ -158,6 +158,9 @@ fn every_linker_really_links_and_each_scenario_rebuilds_what_it_should() {
     }
     assert_eq!(tree(&project), before, "the user's project must be byte-identical");
     assert!(!out.join("work").exists(), "the work copy is removed after a successful study");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html next to study.json");
+    assert!(html.contains("<svg"), "charts in the report");
+    assert!(std::fs::read_to_string(out.join("report.md")).expect("report.md").contains("## incremental"));
 }
 
 #[test]

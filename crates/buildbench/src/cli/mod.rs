@@ -26,6 +26,13 @@ pub enum Command {
     /// turns), on a copy of the project, each configuration in its own target directory. Writes
     /// study.json into the output folder and prints a speedup table.
     Compare(Box<CompareArgs>),
+    /// Re-render a saved study (HTML, Markdown, CSV, JSON, table) without building.
+    Report(ReportArgs),
+    /// Compare two studies (e.g. main vs a pull request): the CI gate.
+    ///
+    /// Prints a Markdown table. Exit status: 0 without regressions, 1 when a cell is
+    /// significantly slower (Welch's t-test, p < 0.05) by more than the threshold, 2 on bad input.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -106,6 +113,63 @@ pub struct CompareArgs {
     /// No progress bars (for CI logs).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Changes smaller than this are never called significant (e.g. 2% or 0.02).
+    #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
+    pub noise: f64,
+}
+
+/// Re-render a saved study without building: HTML, Markdown, CSV, JSON or a terminal table.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A study.json written by `buildbench compare` (or its output folder).
+    #[arg(value_name = "STUDY")]
+    pub study: PathBuf,
+    /// Write here instead of stdout; the format follows the extension unless --format is given.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// html, md, csv, json or table.
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Changes smaller than this are never called significant.
+    #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
+    pub noise: f64,
+}
+
+/// Compare two studies cell by cell; exit 1 on a significant slowdown beyond the threshold.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The reference study (e.g. from the main branch).
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// The study to check (e.g. from a pull request).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// The slowdown that fails the check when it is significant (e.g. 5% or 0.05).
+    #[arg(long, default_value = "5%", value_parser = parse_fraction, value_name = "PERCENT")]
+    pub threshold: f64,
+    /// Print the diff as JSON instead of Markdown.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
+    pub format: DiffFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Md,
+    Json,
+}
+
+/// `5%` or `0.05` → 0.05.
+pub fn parse_fraction(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let value = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("{text:?} is not a percentage (e.g. 5% or 0.05)"))?;
+    if !(0.0..1.0).contains(&value) {
+        return Err(format!("{text:?} must be between 0% and 100%"));
+    }
+    Ok(value)
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,330 @@
+//! SVG charts drawn with plotters. Chart data is computed apart from drawing, so the data can be
+//! tested exactly and the drawing stays a thin layer.
+
+use buildbench_model::{Scenario, Study, UnitTiming};
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+use serde::Serialize;
+
+use crate::summary::{Status, StudySummary};
+
+/// One configuration's row in a samples chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SamplesRow {
+    pub label: String,
+    pub samples: Vec<f64>,
+    pub median: f64,
+    /// 95% interval of the mean.
+    pub ci95: Option<(f64, f64)>,
+    /// Positions in `samples` flagged as outliers (drawn hollow).
+    pub outliers: Vec<usize>,
+    pub baseline: bool,
+}
+
+/// Every sample of every configuration in one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SamplesChart {
+    pub scenario: Scenario,
+    pub rows: Vec<SamplesRow>,
+}
+
+pub fn samples_chart(summary: &StudySummary, scenario: Scenario) -> Option<SamplesChart> {
+    let rows: Vec<SamplesRow> = summary
+        .scenario(scenario)
+        .filter(|c| c.status == Status::Ok)
+        .filter_map(|c| {
+            let stats = c.stats.as_ref()?;
+            Some(SamplesRow {
+                label: c.configuration.clone(),
+                samples: c.samples.clone(),
+                median: stats.median,
+                ci95: stats.ci95,
+                outliers: stats.outliers.clone(),
+                baseline: c.configuration == summary.baseline,
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then_some(SamplesChart { scenario, rows })
+}
+
+const BASE: RGBColor = RGBColor(90, 90, 90);
+const ACCENT: RGBColor = RGBColor(31, 119, 180);
+const CI: RGBColor = RGBColor(255, 127, 14);
+const FRONTEND: RGBColor = RGBColor(31, 119, 180);
+const CODEGEN: RGBColor = RGBColor(158, 202, 225);
+const SCRIPT: RGBColor = RGBColor(255, 187, 120);
+const OTHER: RGBColor = RGBColor(180, 180, 180);
+
+/// Horizontal dot plot: one row per configuration, every sample a dot (hollow if an outlier),
+/// the 95% interval of the mean as a bar, the median as a tick.
+pub fn draw_samples(chart: &SamplesChart) -> String {
+    let n = chart.rows.len();
+    let longest = chart.rows.iter().map(|r| r.label.chars().count()).max().unwrap_or(4);
+    let x_max =
+        chart.rows.iter().flat_map(|r| r.samples.iter().copied().chain(r.ci95.map(|c| c.1))).fold(0.0f64, f64::max)
+            * 1.08;
+    let x_max = if x_max > 0.0 { x_max } else { 1.0 };
+    let mut svg = String::new();
+    let height = 70 + 34 * n as u32;
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let rows = n as i32;
+        let labels: Vec<String> = chart.rows.iter().map(|r| r.label.clone()).collect();
+        let built = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size((longest as u32 * 7 + 16).min(260))
+            .build_cartesian_2d(0f64..x_max, (0..rows).into_segmented());
+        let Ok(mut ctx) = built else { return String::new() };
+        let _ = ctx
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_max_light_lines(1)
+            .y_labels(n.max(1))
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => {
+                    usize::try_from(*i).ok().and_then(|i| labels.get(i).cloned()).unwrap_or_default()
+                }
+                _ => String::new(),
+            })
+            .x_desc("wall time (seconds)")
+            .x_label_formatter(&|x| format!("{x:.2}"))
+            .label_style(("sans-serif", 16))
+            .draw();
+        for (i, row) in chart.rows.iter().enumerate() {
+            let y = SegmentValue::CenterOf(i as i32);
+            let color = if row.baseline { BASE } else { ACCENT };
+            if let Some((low, high)) = row.ci95 {
+                let _ = ctx.draw_series(std::iter::once(PathElement::new(
+                    vec![(low, y.clone()), (high, y.clone())],
+                    CI.stroke_width(4),
+                )));
+            }
+            let _ = ctx.draw_series(row.samples.iter().enumerate().map(|(k, &x)| {
+                // A small vertical spread keeps equal values visible as separate dots.
+                let dy = (k as i32 % 5 - 2) * 3;
+                let style = if row.outliers.contains(&k) { color.stroke_width(1) } else { color.filled() };
+                EmptyElement::at((x, y.clone())) + Circle::new((0, dy), 4, style)
+            }));
+            let _ = ctx.draw_series(std::iter::once(
+                EmptyElement::at((row.median, y.clone()))
+                    + PathElement::new(vec![(0, -12), (0, 12)], BLACK.stroke_width(2)),
+            ));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+/// One unit in a timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineRow {
+    pub label: String,
+    pub start: f64,
+    pub duration: f64,
+    /// Time until the unit's metadata was ready, where known.
+    pub frontend: Option<f64>,
+    pub build_script: bool,
+}
+
+/// A representative sample's units, in start order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Timeline {
+    pub rows: Vec<TimelineRow>,
+    /// Units left out to keep the chart readable (the shortest ones).
+    pub omitted: usize,
+}
+
+/// The most units a timeline draws; shorter ones beyond it are counted, not drawn.
+const MAX_TIMELINE_ROWS: usize = 80;
+
+pub fn timeline(units: &[UnitTiming]) -> Timeline {
+    let mut kept: Vec<&UnitTiming> = units.iter().collect();
+    let omitted = kept.len().saturating_sub(MAX_TIMELINE_ROWS);
+    if omitted > 0 {
+        kept.sort_by(|a, b| b.duration.total_cmp(&a.duration));
+        kept.truncate(MAX_TIMELINE_ROWS);
+    }
+    kept.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.name.cmp(&b.name)));
+    let rows = kept
+        .into_iter()
+        .map(|u| {
+            let what = match (u.kind.as_str(), u.mode.as_str()) {
+                ("build-script", "run-custom-build") => " (build script run)".to_owned(),
+                ("build-script", _) => " (build script)".to_owned(),
+                ("lib", "build") => String::new(),
+                (kind, "build") => format!(" ({kind} {})", u.target),
+                (kind, mode) => format!(" ({kind} {mode})"),
+            };
+            TimelineRow {
+                label: format!("{}{what}", u.name),
+                start: u.start,
+                duration: u.duration,
+                frontend: u.frontend,
+                build_script: u.kind == "build-script",
+            }
+        })
+        .collect();
+    Timeline { rows, omitted }
+}
+
+/// A Gantt chart: one bar per unit from its start to its end, the frontend part darker.
+pub fn draw_timeline(t: &Timeline) -> String {
+    let n = t.rows.len().max(1);
+    let end = t.rows.iter().map(|r| r.start + r.duration).fold(0.0f64, f64::max).max(0.01) * 1.35;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 50 + 16 * n as u32)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let built = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(6)
+            .build_cartesian_2d(0f64..end, n as f64..0f64);
+        let Ok(mut ctx) = built else { return String::new() };
+        let _ = ctx
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_max_light_lines(1)
+            .disable_y_axis()
+            .x_desc("seconds since cargo started")
+            .x_label_formatter(&|x| format!("{x:.1}"))
+            .label_style(("sans-serif", 15))
+            .draw();
+        for (i, r) in t.rows.iter().enumerate() {
+            let (top, bottom) = (i as f64 + 0.12, i as f64 + 0.88);
+            let finish = r.start + r.duration;
+            if r.build_script {
+                let _ = ctx
+                    .draw_series(std::iter::once(Rectangle::new([(r.start, top), (finish, bottom)], SCRIPT.filled())));
+            } else if let Some(front) = r.frontend.filter(|f| *f > 0.0) {
+                let split = (r.start + front).min(finish);
+                let _ = ctx.draw_series([
+                    Rectangle::new([(r.start, top), (split, bottom)], FRONTEND.filled()),
+                    Rectangle::new([(split, top), (finish, bottom)], CODEGEN.filled()),
+                ]);
+            } else {
+                let _ = ctx
+                    .draw_series(std::iter::once(Rectangle::new([(r.start, top), (finish, bottom)], OTHER.filled())));
+            }
+            let label = format!("{} {:.2}s", r.label, r.duration);
+            let _ = ctx.draw_series(std::iter::once(
+                EmptyElement::at((finish, i as f64 + 0.5)) + Text::new(label, (4, -7), ("sans-serif", 14).into_font()),
+            ));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+/// Units of the baseline and of another configuration, matched by package, target, kind and mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitChange {
+    pub unit: String,
+    pub baseline: Option<f64>,
+    pub other: Option<f64>,
+}
+
+/// Per-unit durations of two representative samples, the largest change first.
+pub fn unit_changes(baseline: &[UnitTiming], other: &[UnitTiming]) -> Vec<UnitChange> {
+    let key = |u: &UnitTiming| (u.name.clone(), u.target.clone(), u.kind.clone(), u.mode.clone());
+    let label = |u: &UnitTiming| timeline(std::slice::from_ref(u)).rows.pop().map(|r| r.label).unwrap_or_default();
+    let mut out: Vec<UnitChange> = baseline
+        .iter()
+        .map(|b| UnitChange {
+            unit: label(b),
+            baseline: Some(b.duration),
+            other: other.iter().find(|o| key(o) == key(b)).map(|o| o.duration),
+        })
+        .collect();
+    for o in other.iter().filter(|o| !baseline.iter().any(|b| key(b) == key(o))) {
+        out.push(UnitChange { unit: label(o), baseline: None, other: Some(o.duration) });
+    }
+    let delta = |c: &UnitChange| (c.other.unwrap_or(0.0) - c.baseline.unwrap_or(0.0)).abs();
+    out.sort_by(|a, b| delta(b).total_cmp(&delta(a)).then(a.unit.cmp(&b.unit)));
+    out
+}
+
+/// Re-exported for the HTML exporter: the study is needed to pick representative samples.
+pub fn representative_units<'a>(
+    study: &'a Study,
+    summary: &StudySummary,
+    configuration: &str,
+    scenario: Scenario,
+) -> Option<&'a [UnitTiming]> {
+    let cell = summary.cell(configuration, scenario)?;
+    crate::summary::representative(study, cell).map(|s| s.units.as_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(name: &str, kind: &str, mode: &str, start: f64, duration: f64) -> UnitTiming {
+        UnitTiming {
+            name: name.into(),
+            version: None,
+            target: name.into(),
+            kind: kind.into(),
+            mode: mode.into(),
+            start,
+            duration,
+            frontend: Some(duration / 2.0),
+            codegen: None,
+            link: None,
+        }
+    }
+
+    #[test]
+    fn timeline_orders_by_start_and_names_build_scripts() {
+        let t =
+            timeline(&[unit("b", "lib", "build", 1.0, 0.5), unit("a", "build-script", "run-custom-build", 0.2, 0.1)]);
+        let labels: Vec<&str> = t.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["a (build script run)", "b"]);
+        assert_eq!(t.omitted, 0);
+        let svg = draw_timeline(&t);
+        assert!(svg.starts_with("<svg") && svg.contains("<rect"), "{svg}");
+    }
+
+    #[test]
+    fn long_timelines_keep_the_longest_units() {
+        let units: Vec<UnitTiming> =
+            (0..100).map(|i| unit(&format!("u{i}"), "lib", "build", i as f64, i as f64 / 10.0)).collect();
+        let t = timeline(&units);
+        assert_eq!((t.rows.len(), t.omitted), (80, 20));
+        assert!(t.rows.iter().all(|r| r.duration >= 2.0));
+    }
+
+    #[test]
+    fn unit_changes_put_the_biggest_mover_first() {
+        let a = [unit("x", "lib", "build", 0.0, 1.0), unit("y", "lib", "build", 0.0, 2.0)];
+        let b = [
+            unit("x", "lib", "build", 0.0, 0.9),
+            unit("y", "lib", "build", 0.0, 1.0),
+            unit("z", "bin", "build", 0.0, 0.2),
+        ];
+        let c = unit_changes(&a, &b);
+        assert_eq!(c[0].unit, "y");
+        assert_eq!((c[0].baseline, c[0].other), (Some(2.0), Some(1.0)));
+        assert!(c.iter().any(|u| u.unit == "z (bin z)" && u.baseline.is_none()));
+    }
+
+    #[test]
+    fn samples_chart_draws_every_sample() {
+        let chart = SamplesChart {
+            scenario: Scenario::Clean,
+            rows: vec![SamplesRow {
+                label: "default".into(),
+                samples: vec![1.0, 1.1, 1.2],
+                median: 1.1,
+                ci95: Some((0.9, 1.3)),
+                outliers: vec![],
+                baseline: true,
+            }],
+        };
+        let svg = draw_samples(&chart);
+        assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+        assert!(svg.contains("\ndefault\n"), "{svg}");
+    }
+}

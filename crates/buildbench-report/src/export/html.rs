@@ -1,0 +1,305 @@
+//! One self-contained HTML page: inline CSS and SVG charts, no script, no network. Everything
+//! that comes from the project is escaped.
+
+use std::fmt::Write as _;
+
+use buildbench_model::{Scenario, Study};
+
+use super::Exporter;
+use crate::StudySummary;
+use crate::charts::{draw_samples, draw_timeline, representative_units, samples_chart, timeline, unit_changes};
+use crate::format::{bytes, opt_seconds, p_value, seconds, speedup, verdict};
+use crate::html_escape::escape;
+use crate::summary::{Status, reference};
+
+const TEMPLATE: &str = include_str!("../../templates/report.html");
+
+pub struct Html;
+
+impl Exporter for Html {
+    fn extension(&self) -> &'static str {
+        "html"
+    }
+
+    fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
+        let mut body = String::new();
+        header(&mut body, study, summary);
+        verdicts(&mut body, study, summary);
+        for &scenario in &study.plan.scenarios {
+            scenario_section(&mut body, summary, scenario);
+        }
+        problems(&mut body, study, summary);
+        timelines(&mut body, study, summary);
+        environment(&mut body, study);
+        let title = format!("buildbench: {}", study.project);
+        TEMPLATE.replace("{{TITLE}}", &escape(&title)).replace("{{BODY}}", &body).into_bytes()
+    }
+}
+
+fn header(out: &mut String, study: &Study, summary: &StudySummary) {
+    let _ = writeln!(out, "<h1>buildbench study of <code>{}</code></h1>", escape(&study.project));
+    let configs: Vec<String> =
+        study.plan.configurations.iter().map(|c| format!("<code>{}</code>", escape(&c.name))).collect();
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">{} configurations ({}), baseline <code>{}</code>; {} measured runs after {} warm-up per cell{}.</p>",
+        configs.len(),
+        configs.join(", "),
+        escape(&summary.baseline),
+        study.plan.runs,
+        study.plan.warmup,
+        if study.complete { "" } else { "; <strong>the study did not finish</strong>" }
+    );
+    for (toolchain, linker) in &summary.default_linkers {
+        let _ = writeln!(
+            out,
+            "<p>Default linker of the {} toolchain, read from a linked binary: <strong>{}</strong>.</p>",
+            escape(toolchain),
+            escape(linker)
+        );
+    }
+}
+
+fn verdicts(out: &mut String, study: &Study, summary: &StudySummary) {
+    out.push_str("<h2>Summary</h2>\n<ul class=\"verdicts\">\n");
+    for &scenario in &study.plan.scenarios {
+        let _ = match summary.winner(scenario) {
+            Some(cell) => {
+                let k = cell.comparison.as_ref().map(speedup).unwrap_or_default();
+                writeln!(
+                    out,
+                    "<li><strong>{scenario}</strong>: fastest is <code>{}</code>, {} vs <code>{}</code> <span class=\"faster\">(significant)</span>; median {} against {}.</li>",
+                    escape(&cell.configuration),
+                    escape(&k),
+                    escape(&summary.baseline),
+                    opt_seconds(cell.median()),
+                    opt_seconds(summary.cell(&summary.baseline, reference(scenario)).and_then(|c| c.median())),
+                )
+            }
+            None => writeln!(
+                out,
+                "<li><strong>{scenario}</strong>: no configuration is significantly faster than <code>{}</code>.</li>",
+                escape(&summary.baseline)
+            ),
+        };
+    }
+    out.push_str("</ul>\n");
+}
+
+fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario) {
+    let cells: Vec<_> = summary.scenario(scenario).collect();
+    if cells.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<h2 id=\"{scenario}\">{scenario}</h2>");
+    if reference(scenario) != scenario {
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">Compared with <code>{}</code> in the {} scenario.</p>",
+            escape(&summary.baseline),
+            reference(scenario)
+        );
+    }
+    out.push_str(
+        "<table><tr><th>configuration</th><th>median</th><th>mean [95% CI]</th><th>min–max</th><th>speedup [95% CI]</th>\
+         <th>p (Welch)</th><th>verdict</th><th>n</th><th>notes</th></tr>\n",
+    );
+    for c in &cells {
+        let is_baseline = c.configuration == summary.baseline && reference(scenario) == scenario;
+        let (mean, range) = c.stats.as_ref().map_or_else(
+            || ("-".to_owned(), "-".to_owned()),
+            |s| {
+                let mean = match s.ci95 {
+                    Some((l, h)) => format!("{} [{}, {}]", seconds(s.mean), seconds(l), seconds(h)),
+                    None => seconds(s.mean),
+                };
+                (mean, format!("{}–{}", seconds(s.min), seconds(s.max)))
+            },
+        );
+        let (sp, p, v, class) = match (&c.comparison, is_baseline, c.status) {
+            (_, true, Status::Ok) => ("baseline".to_owned(), String::new(), String::new(), ""),
+            (Some(k), false, Status::Ok) => {
+                let class = match verdict(k) {
+                    "faster" => "faster",
+                    "slower" => "slower",
+                    _ => "",
+                };
+                (speedup(k), p_value(k.p_value), verdict(k).to_owned(), class)
+            }
+            (_, _, status) if status != Status::Ok => {
+                ("-".to_owned(), String::new(), status.as_str().to_owned(), "slower")
+            }
+            _ => ("-".to_owned(), String::new(), String::new(), ""),
+        };
+        let mut notes = Vec::new();
+        if let Some(s) = &c.stats
+            && !s.outliers.is_empty()
+        {
+            notes.push(format!("{} outlier(s), kept", s.outliers.len()));
+        }
+        if let Some(d) = c.dirty_units {
+            notes.push(format!("{d} units rebuilt"));
+        }
+        if let Some(rate) = c.cache_hit_rate {
+            notes.push(format!("sccache hits {:.0}%", rate * 100.0));
+        }
+        if !c.linked_by.is_empty() {
+            notes.push(format!("linked by {}", c.linked_by.join(", ")));
+        }
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num {class}\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(&c.configuration),
+            opt_seconds(c.median()),
+            mean,
+            range,
+            escape(&sp),
+            p,
+            escape(&v),
+            c.samples.len(),
+            escape(&notes.join("; ")),
+        );
+    }
+    out.push_str("</table>\n");
+    if let Some(chart) = samples_chart(summary, scenario) {
+        let _ = writeln!(
+            out,
+            "<div class=\"chart\" role=\"img\" aria-label=\"samples of {scenario}\">{}</div>\
+             <p class=\"muted\">Every sample is a dot (hollow: flagged outlier), the black tick is the median, the orange bar the 95% interval of the mean.</p>",
+            draw_samples(&chart)
+        );
+    }
+}
+
+fn problems(out: &mut String, study: &Study, summary: &StudySummary) {
+    let failed: Vec<_> = summary
+        .cells
+        .iter()
+        .filter(|c| c.status == Status::Failed && !c.error.as_deref().unwrap_or("").starts_with("failed earlier"))
+        .collect();
+    if study.unavailable.is_empty() && failed.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Failed and unavailable</h2>\n");
+    for u in &study.unavailable {
+        let install = u.install.as_deref().map(|i| format!(" Install: <code>{}</code>", escape(i))).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<p><code>{}</code> is unavailable: {}.{install}</p>",
+            escape(&u.configuration),
+            escape(&u.reason)
+        );
+    }
+    for c in failed {
+        let _ = writeln!(
+            out,
+            "<h3><code>{}</code> failed in {}</h3>\n<pre>{}</pre>",
+            escape(&c.configuration),
+            c.scenario,
+            escape(c.error.as_deref().unwrap_or(""))
+        );
+    }
+}
+
+fn timelines(out: &mut String, study: &Study, summary: &StudySummary) {
+    let scenario = study
+        .plan
+        .scenarios
+        .iter()
+        .copied()
+        .find(|s| *s == Scenario::Clean)
+        .or_else(|| study.plan.scenarios.first().copied());
+    let Some(scenario) = scenario else { return };
+    let _ = writeln!(out, "<h2>Where the time goes ({scenario})</h2>");
+    out.push_str(
+        "<p class=\"legend muted\">Unit timelines of the sample nearest each median, from cargo's <code>--timings</code>:\
+         <span style=\"background:#1f77b4\"></span>frontend (until metadata)<span style=\"background:#9ecae1\"></span>codegen and the rest\
+         <span style=\"background:#ffbb78\"></span>build scripts<span style=\"background:#b4b4b4\"></span>no split reported</p>\n",
+    );
+    for c in summary.scenario(scenario).filter(|c| c.status == Status::Ok) {
+        let Some(units) = representative_units(study, summary, &c.configuration, scenario) else { continue };
+        let t = timeline(units);
+        let open = if c.configuration == summary.baseline { " open" } else { "" };
+        let omitted = if t.omitted > 0 { format!(" ({} shorter units not drawn)", t.omitted) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "<details{open}><summary><code>{}</code>: {} units{omitted}</summary><div class=\"chart\">{}</div></details>",
+            escape(&c.configuration),
+            t.rows.len() + t.omitted,
+            draw_timeline(&t)
+        );
+    }
+    // Which crates got faster or slower between the baseline and the fastest configuration.
+    let Some(winner) = summary.winner(scenario).or_else(|| {
+        summary
+            .scenario(scenario)
+            .filter(|c| c.configuration != summary.baseline && c.status == Status::Ok)
+            .min_by(|a, b| a.median().unwrap_or(f64::MAX).total_cmp(&b.median().unwrap_or(f64::MAX)))
+    }) else {
+        return;
+    };
+    let (Some(base_units), Some(other_units)) = (
+        representative_units(study, summary, &summary.baseline, reference(scenario)),
+        representative_units(study, summary, &winner.configuration, scenario),
+    ) else {
+        return;
+    };
+    let changes = unit_changes(base_units, other_units);
+    let _ = writeln!(
+        out,
+        "<h3>Per unit: <code>{}</code> against <code>{}</code></h3>\n<table><tr><th>unit</th><th>{}</th><th>{}</th><th>change</th></tr>",
+        escape(&winner.configuration),
+        escape(&summary.baseline),
+        escape(&summary.baseline),
+        escape(&winner.configuration)
+    );
+    for ch in changes.iter().take(25) {
+        let delta = match (ch.baseline, ch.other) {
+            (Some(b), Some(o)) => {
+                let class = if o < b {
+                    "faster"
+                } else if o > b {
+                    "slower"
+                } else {
+                    ""
+                };
+                format!("<td class=\"num {class}\">{}{}</td>", if o >= b { "+" } else { "−" }, seconds((o - b).abs()))
+            }
+            _ => "<td class=\"num\">only one side</td>".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{delta}</tr>",
+            escape(&ch.unit),
+            opt_seconds(ch.baseline),
+            opt_seconds(ch.other)
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+fn environment(out: &mut String, study: &Study) {
+    let e = &study.environment;
+    out.push_str("<h2>Environment</h2>\n<table class=\"env\">\n");
+    let mut row = |k: &str, v: String| {
+        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", escape(k), escape(&v));
+    };
+    row("OS", format!("{} (kernel {})", e.os, e.kernel));
+    row("CPU", format!("{}, {} cores", e.cpu_model, e.cores));
+    row("memory", bytes(e.memory_bytes));
+    for t in &e.toolchains {
+        row(&format!("toolchain {}", t.name), format!("{}; {}; host {}", t.rustc, t.cargo, t.host));
+    }
+    for t in &e.tools {
+        row(&t.name, t.version.clone());
+    }
+    row("buildbench", study.buildbench_version.clone());
+    out.push_str("</table>\n");
+    if let Some(first) = study.invocations.iter().find(|i| i.configuration == study.plan.baseline) {
+        let _ = writeln!(
+            out,
+            "<details><summary>A baseline build command, exactly as run</summary><pre>{}</pre></details>",
+            escape(&first.command)
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! Markdown for GitHub job summaries and pull-request comments.
+
+use std::fmt::Write as _;
+
+use buildbench_model::Study;
+
+use super::Exporter;
+use crate::StudySummary;
+use crate::format::{bytes, first_line, opt_seconds, p_value, speedup, verdict};
+use crate::summary::{Status, reference};
+
+pub struct Markdown;
+
+/// Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML.
+pub fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace(['\n', '\r'], " ")
+}
+
+impl Exporter for Markdown {
+    fn extension(&self) -> &'static str {
+        "md"
+    }
+
+    fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
+        let mut out = String::new();
+        let env = &study.environment;
+        let _ = writeln!(out, "# buildbench: {}\n", cell(&study.project));
+        let toolchains: Vec<String> = env.toolchains.iter().map(|t| cell(&t.rustc)).collect();
+        let _ = writeln!(
+            out,
+            "{} · {} cores · {} · {} · {} runs + {} warm-up per cell\n",
+            cell(&env.cpu_model),
+            env.cores,
+            bytes(env.memory_bytes),
+            toolchains.join(", "),
+            study.plan.runs,
+            study.plan.warmup
+        );
+        for (toolchain, linker) in &summary.default_linkers {
+            let _ = writeln!(out, "Default linker ({}): **{}**\n", cell(toolchain), cell(linker));
+        }
+        for &scenario in &study.plan.scenarios {
+            let cells: Vec<_> = summary.scenario(scenario).collect();
+            if cells.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "## {scenario}\n");
+            if reference(scenario) != scenario {
+                let _ = writeln!(out, "Compared with `{}` `{}`.\n", cell(&summary.baseline), reference(scenario));
+            }
+            out.push_str("| configuration | median | mean [95% CI] | speedup [95% CI] | p | verdict | n |\n");
+            out.push_str("|---|--:|--:|--:|--:|---|--:|\n");
+            for c in cells {
+                let baseline = c.configuration == summary.baseline && reference(scenario) == scenario;
+                let mean = c.stats.as_ref().map_or_else(
+                    || "-".to_owned(),
+                    |s| match s.ci95 {
+                        Some((l, h)) => format!(
+                            "{} [{}, {}]",
+                            opt_seconds(Some(s.mean)),
+                            opt_seconds(Some(l)),
+                            opt_seconds(Some(h))
+                        ),
+                        None => opt_seconds(Some(s.mean)),
+                    },
+                );
+                let (sp, p, v) = match (&c.comparison, c.status, baseline) {
+                    (_, Status::Ok, true) => ("baseline".to_owned(), String::new(), String::new()),
+                    (Some(k), Status::Ok, false) => (speedup(k), p_value(k.p_value), verdict(k).to_owned()),
+                    (_, status, _) if status != Status::Ok => (
+                        "-".to_owned(),
+                        String::new(),
+                        format!("{}: {}", status.as_str(), first_line(c.error.as_deref().unwrap_or(""))),
+                    ),
+                    _ => ("-".to_owned(), String::new(), String::new()),
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    cell(&c.configuration),
+                    opt_seconds(c.median()),
+                    mean,
+                    sp,
+                    p,
+                    cell(&v),
+                    c.samples.len()
+                );
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "Speedup = baseline mean / mean, 95% interval by Fieller's method; significant when Welch's t-test gives p < 0.05 and the change exceeds {:.0}%.",
+            summary.noise * 100.0
+        );
+        out.into_bytes()
+    }
+}

@@ -1,0 +1,84 @@
+//! Aligned tables for a terminal, one per scenario.
+
+use std::fmt::Write as _;
+
+use buildbench_model::Study;
+
+use super::Exporter;
+use crate::format::{first_line, opt_seconds, p_value, seconds, speedup};
+use crate::summary::{Status, reference};
+use crate::{Align, StudySummary, Table};
+
+pub struct Terminal;
+
+impl Exporter for Terminal {
+    fn extension(&self) -> &'static str {
+        "txt"
+    }
+
+    fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
+        let mut out = String::new();
+        for (toolchain, linker) in &summary.default_linkers {
+            let _ = writeln!(out, "default linker ({toolchain} toolchain): {linker}");
+        }
+        for &scenario in &study.plan.scenarios {
+            let cells: Vec<_> = summary.scenario(scenario).collect();
+            if cells.is_empty() {
+                continue;
+            }
+            let note = if reference(scenario) != scenario {
+                format!(" (speedup vs {} {})", summary.baseline, reference(scenario))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "\n{scenario}{note}");
+            let mut t = Table::new(&[
+                ("configuration", Align::Left),
+                ("median", Align::Right),
+                ("min-max", Align::Right),
+                ("speedup [95% CI]", Align::Right),
+                ("p", Align::Right),
+                ("n", Align::Right),
+                ("", Align::Left),
+            ]);
+            for c in cells {
+                let baseline = c.configuration == summary.baseline && reference(scenario) == scenario;
+                let name = if baseline { format!("{} (baseline)", c.configuration) } else { c.configuration.clone() };
+                let range = c
+                    .stats
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |s| format!("{}-{}", seconds(s.min), seconds(s.max)));
+                let (sp, p) = match (&c.comparison, baseline) {
+                    (_, true) => ("1.00x".to_owned(), String::new()),
+                    (Some(k), false) => {
+                        let mark = if k.significant { " *" } else { "" };
+                        (format!("{}{mark}", speedup(k)), p_value(k.p_value))
+                    }
+                    (None, false) => ("-".to_owned(), String::new()),
+                };
+                let outliers = c.stats.as_ref().map_or(0, |s| s.outliers.len());
+                let mut notes = Vec::new();
+                if c.status != Status::Ok {
+                    notes.push(format!("{}: {}", c.status.as_str(), first_line(c.error.as_deref().unwrap_or(""))));
+                }
+                if outliers > 0 {
+                    notes.push(format!("{outliers} outlier(s)"));
+                }
+                if let Some(rate) = c.cache_hit_rate {
+                    notes.push(format!("cache hits {:.0}%", rate * 100.0));
+                }
+                if !c.linked_by.is_empty() {
+                    notes.push(format!("linked by {}", c.linked_by.join(", ")));
+                }
+                t.row(vec![name, opt_seconds(c.median()), range, sp, p, c.samples.len().to_string(), notes.join("; ")]);
+            }
+            out.push_str(&t.render());
+        }
+        let _ = writeln!(
+            out,
+            "\n* significant: Welch's t-test p < 0.05 and a change above {:.0}%. Speedup = baseline mean / mean; interval by Fieller's method.",
+            summary.noise * 100.0
+        );
+        out.into_bytes()
+    }
+}

@@ -1,0 +1,63 @@
+//! Number formatting shared by every output, so all of them say the same thing the same way.
+
+use buildbench_model::stats::Comparison;
+
+/// Seconds for humans: `0.42s`, `10.1s`, `75.3s`.
+pub fn seconds(s: f64) -> String {
+    if s < 10.0 { format!("{s:.2}s") } else { format!("{s:.1}s") }
+}
+
+pub fn opt_seconds(s: Option<f64>) -> String {
+    s.map_or_else(|| "-".to_owned(), seconds)
+}
+
+/// `1.52x`.
+pub fn ratio(x: f64) -> String {
+    format!("{x:.2}x")
+}
+
+/// `1.52x [1.48x, 1.56x]`, or just `1.52x` without an interval.
+pub fn speedup(c: &Comparison) -> String {
+    match c.ci95 {
+        Some((low, high)) => format!("{} [{}, {}]", ratio(c.speedup), ratio(low), ratio(high)),
+        None => ratio(c.speedup),
+    }
+}
+
+/// `p=0.003`, `p<0.001`, or `-`.
+pub fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p < 0.001 => "p<0.001".to_owned(),
+        Some(p) => format!("p={p:.3}"),
+        None => "-".to_owned(),
+    }
+}
+
+/// What the comparison means in words.
+pub fn verdict(c: &Comparison) -> &'static str {
+    match (c.significant, c.speedup > 1.0) {
+        (true, true) => "faster",
+        (true, false) => "slower",
+        (false, _) if c.p_value.is_none() => "too few samples",
+        (false, _) => "no significant difference",
+    }
+}
+
+/// Bytes for humans: `5.1 MB`.
+pub fn bytes(n: u64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.2} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1} kB", n / 1e3)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// The most telling line of an error: cargo's `error` line if there is one.
+pub fn first_line(text: &str) -> &str {
+    text.lines().find(|l| l.trim_start().starts_with("error")).or_else(|| text.lines().next()).unwrap_or("").trim()
+}

@@ -1,0 +1,194 @@
+//! The numbers every output shows: per scenario, each configuration's statistics and its
+//! comparison with the baseline. Computed once here; exporters only format them.
+
+use buildbench_model::stats::{Comparison, Summary, compare};
+use buildbench_model::{Sample, Scenario, Study};
+use serde::Serialize;
+
+/// The default noise threshold: a speedup within ±2% of 1 is never called significant.
+pub const DEFAULT_NOISE: f64 = 0.02;
+
+/// What a cell is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    /// A build failed; see `error`.
+    Failed,
+    /// The configuration could not run here; see `error`.
+    Unavailable,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// One configuration × scenario.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    pub configuration: String,
+    pub scenario: Scenario,
+    pub status: Status,
+    /// Wall times of the measured, successful samples, in seconds, in the order they ran.
+    pub samples: Vec<f64>,
+    /// Statistics of `samples`.
+    pub stats: Option<Summary>,
+    /// Against the baseline's run of `compared_with`.
+    pub comparison: Option<Comparison>,
+    /// The baseline scenario compared with: `clean` for the cache scenarios, else the same.
+    pub compared_with: Option<Scenario>,
+    /// Linkers named in this cell's binaries.
+    pub linked_by: Vec<String>,
+    /// Median cargo-reported dirty units, to show what a scenario rebuilt.
+    pub dirty_units: Option<u32>,
+    /// sccache hit rate over the measured samples (hits / (hits + misses)).
+    pub cache_hit_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Cell {
+    pub fn median(&self) -> Option<f64> {
+        self.stats.as_ref().map(|s| s.median)
+    }
+}
+
+/// The whole summary of a study.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudySummary {
+    pub baseline: String,
+    /// The noise threshold used for significance (0.02 = 2%).
+    pub noise: f64,
+    /// Each toolchain's default linker, resolved from a probe binary: (toolchain, linker).
+    pub default_linkers: Vec<(String, String)>,
+    pub cells: Vec<Cell>,
+}
+
+impl StudySummary {
+    pub fn scenario(&self, scenario: Scenario) -> impl Iterator<Item = &Cell> {
+        self.cells.iter().filter(move |c| c.scenario == scenario)
+    }
+
+    pub fn cell(&self, configuration: &str, scenario: Scenario) -> Option<&Cell> {
+        self.cells.iter().find(|c| c.configuration == configuration && c.scenario == scenario)
+    }
+
+    /// The fastest configuration of a scenario that is significantly faster than the baseline.
+    pub fn winner(&self, scenario: Scenario) -> Option<&Cell> {
+        self.scenario(scenario)
+            .filter(|c| c.comparison.as_ref().is_some_and(|k| k.significant && k.speedup > 1.0))
+            .max_by(|a, b| speedup(a).total_cmp(&speedup(b)))
+    }
+}
+
+fn speedup(cell: &Cell) -> f64 {
+    cell.comparison.as_ref().map_or(0.0, |c| c.speedup)
+}
+
+/// The baseline scenario a scenario is compared with: cache scenarios compare a clean build with
+/// a cache against the baseline's clean build without one.
+pub fn reference(scenario: Scenario) -> Scenario {
+    match scenario {
+        Scenario::CleanColdCache | Scenario::CleanWarmCache => Scenario::Clean,
+        s => s,
+    }
+}
+
+fn measured<'a>(study: &'a Study, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
+    study.run(configuration, scenario).filter(|s| s.success)
+}
+
+fn times(study: &Study, configuration: &str, scenario: Scenario) -> Vec<f64> {
+    measured(study, configuration, scenario).map(|s| s.wall_seconds).collect()
+}
+
+/// Computes the summary of a study with the given noise threshold.
+pub fn summarize(study: &Study, noise: f64) -> StudySummary {
+    let baseline = study.plan.baseline.clone();
+    let mut cells = Vec::new();
+    for &scenario in &study.plan.scenarios {
+        let base = times(study, &baseline, reference(scenario));
+        for configuration in &study.plan.configurations {
+            if let Some(cell) = cell(study, &configuration.name, scenario, &base, noise) {
+                cells.push(cell);
+            }
+        }
+    }
+    let default_linkers =
+        study.environment.toolchains.iter().filter_map(|t| Some((t.name.clone(), t.default_linker.clone()?))).collect();
+    StudySummary { baseline, noise, default_linkers, cells }
+}
+
+fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64) -> Option<Cell> {
+    let mut cell = Cell {
+        configuration: name.to_owned(),
+        scenario,
+        status: Status::Ok,
+        samples: Vec::new(),
+        stats: None,
+        comparison: None,
+        compared_with: None,
+        linked_by: Vec::new(),
+        dirty_units: None,
+        cache_hit_rate: None,
+        error: None,
+    };
+    if let Some(u) = study.unavailable.iter().find(|u| u.configuration == name) {
+        cell.status = Status::Unavailable;
+        let install = u.install.as_deref().map(|i| format!("; install: {i}")).unwrap_or_default();
+        cell.error = Some(format!("{}{install}", u.reason));
+        return Some(cell);
+    }
+    let all: Vec<&Sample> =
+        study.samples.iter().filter(|s| s.configuration == name && s.scenario == scenario).collect();
+    if all.is_empty() {
+        // Either the scenario does not apply to this configuration (cache scenarios), or an
+        // earlier failure stopped it.
+        let failed = study.samples.iter().find(|s| s.configuration == name && !s.success)?;
+        cell.status = Status::Failed;
+        cell.error = Some(format!("failed earlier, in the {} scenario", failed.scenario));
+        return Some(cell);
+    }
+    if let Some(f) = all.iter().find(|s| !s.success) {
+        cell.status = Status::Failed;
+        cell.error = Some(f.stderr_tail.clone().unwrap_or_else(|| "the build failed".to_owned()));
+    }
+    for sample in &all {
+        for l in sample.artifacts.iter().filter_map(|a| a.linker.as_ref()) {
+            if !cell.linked_by.contains(l) {
+                cell.linked_by.push(l.clone());
+            }
+        }
+    }
+    cell.samples = times(study, name, scenario);
+    let measured: Vec<&Sample> = measured(study, name, scenario).collect();
+    let mut dirty: Vec<u32> = measured.iter().filter_map(|s| s.dirty_units).collect();
+    dirty.sort_unstable();
+    cell.dirty_units = dirty.get(dirty.len() / 2).copied();
+    let (hits, misses) =
+        measured.iter().filter_map(|s| s.sccache.as_ref()).fold((0, 0), |(h, m), s| (h + s.hits, m + s.misses));
+    cell.cache_hit_rate = (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64);
+    cell.stats = Summary::of(&cell.samples);
+    if cell.status == Status::Ok && !base.is_empty() {
+        cell.comparison = compare(base, &cell.samples, noise);
+        cell.compared_with = cell.comparison.as_ref().map(|_| reference(scenario));
+    }
+    Some(cell)
+}
+
+/// The sample nearest the median of a cell: the representative one for timelines.
+pub fn representative<'a>(study: &'a Study, cell: &Cell) -> Option<&'a Sample> {
+    let median = cell.median()?;
+    study
+        .samples
+        .iter()
+        .filter(|s| !s.warmup && s.success && s.configuration == cell.configuration && s.scenario == cell.scenario)
+        .filter(|s| !s.units.is_empty())
+        .min_by(|a, b| (a.wall_seconds - median).abs().total_cmp(&(b.wall_seconds - median).abs()))
+}

@@ -1,0 +1,107 @@
+//! Reports of a recorded real study (`fixtures/studies/ripgrep-14.1.1-linkers.json`: ripgrep
+//! 14.1.1 built with five linkers, 3 runs + 1 warm-up, on a 2-core machine).
+//!
+//! Expected statistics were computed apart, with SciPy (`scipy.stats.ttest_ind(equal_var=False)`
+//! and numpy means) over the same samples.
+
+use buildbench_model::{Scenario, Study};
+use buildbench_report::export::{Csv, Exporter, Html, Json, Markdown, Terminal};
+use buildbench_report::{Status, summarize};
+
+fn study() -> Study {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/studies/ripgrep-14.1.1-linkers.json");
+    serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("study parses")
+}
+
+#[test]
+fn statistics_match_an_independent_computation() {
+    let s = summarize(&study(), 0.02);
+    let check = |name: &str, speedup: f64, p: f64, significant: bool| {
+        let cell = s.cell(name, Scenario::Incremental).expect("cell");
+        let c = cell.comparison.as_ref().expect("comparison");
+        assert!((c.speedup - speedup).abs() < 1e-9, "{name}: speedup {}", c.speedup);
+        assert!((c.p_value.expect("p") - p).abs() < 1e-6, "{name}: p {:?}", c.p_value);
+        assert_eq!(c.significant, significant, "{name}");
+    };
+    check("wild", 1.226_364_713_034_573_8, 0.049_266_664_693_041_88, true);
+    check("bfd", 0.480_869_514_683_442_3, 0.001_600_152_214_128_805_3, true);
+    check("mold", 1.079_554_316_297_206, 0.269_781_106_433_175_27, false);
+    assert_eq!(s.winner(Scenario::Incremental).map(|c| c.configuration.as_str()), Some("wild"));
+    assert!(s.winner(Scenario::Clean).is_none(), "nothing is significantly faster on clean builds");
+    assert_eq!(s.default_linkers, [("default".to_owned(), "LLD 22.1.2 (rust-lld)".to_owned())]);
+}
+
+#[test]
+fn terminal_and_markdown_tables() {
+    let study = study();
+    let s = summarize(&study, 0.02);
+    let text = String::from_utf8(Terminal.render(&study, &s)).expect("utf-8");
+    let line = text.lines().find(|l| l.starts_with("wild") && l.contains("0.75s")).expect("wild incremental row");
+    assert!(line.contains("1.23x [1.00x, 1.47x] *") && line.contains("p=0.049"), "{line}");
+    let md = String::from_utf8(Markdown.render(&study, &s)).expect("utf-8");
+    assert!(
+        md.contains("| bfd | 1.93s | 1.93s [1.90s, 1.96s] | 0.48x [0.38x, 0.58x] | p=0.002 | slower | 3 |"),
+        "{md}"
+    );
+    assert!(md.contains("Default linker (default): **LLD 22.1.2 (rust-lld)**"));
+}
+
+#[test]
+fn csv_has_one_row_per_sample() {
+    let study = study();
+    let csv = String::from_utf8(Csv.render(&study, &summarize(&study, 0.02))).expect("utf-8");
+    assert_eq!(csv.lines().count(), 1 + study.samples.len());
+    assert!(csv.lines().next().unwrap_or("").starts_with("configuration,scenario,index,warmup,success"));
+    assert_eq!(csv.lines().nth(1).unwrap_or("").split(',').count(), 15);
+}
+
+#[test]
+fn json_summary_round_trips() {
+    let study = study();
+    let json: serde_json::Value = serde_json::from_slice(&Json.render(&study, &summarize(&study, 0.02))).expect("json");
+    assert_eq!(json["baseline"], "default");
+    assert_eq!(json["cells"].as_array().map(Vec::len), Some(10));
+    assert_eq!(json["cells"][0]["stats"]["n"], 3);
+}
+
+#[test]
+fn html_is_self_contained_with_charts_for_every_scenario() {
+    let study = study();
+    let html = String::from_utf8(Html.render(&study, &summarize(&study, 0.02))).expect("utf-8");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script"), "readable without JavaScript");
+    // Nothing is fetched: no linked resources (the SVG namespace URI is only an identifier).
+    for fetch in ["src=\"http", "href=\"http", "<link", "@import", "url("] {
+        assert!(!html.contains(fetch), "no network: found {fetch}");
+    }
+    // Two scenario charts and one timeline per configuration.
+    assert_eq!(html.matches("<svg").count(), 2 + 5, "charts");
+    assert!(html.contains("fastest is <code>wild</code>"));
+    assert!(html.contains("Per unit: <code>"));
+}
+
+#[test]
+fn everything_from_the_project_is_escaped_in_html() {
+    let evil = "\"><script>alert(1)</script>";
+    let mut study = study();
+    study.project = evil.to_owned();
+    study.samples[0].units[0].name = evil.to_owned();
+    study.plan.configurations[1].name = evil.to_owned();
+    for s in study.samples.iter_mut().filter(|s| s.configuration == "mold") {
+        s.configuration = evil.to_owned();
+    }
+    study.samples[5].success = false;
+    study.samples[5].stderr_tail = Some(format!("error: feature `{evil}` is broken"));
+    study.unavailable.push(buildbench_model::Unavailable {
+        configuration: evil.to_owned(),
+        reason: evil.to_owned(),
+        install: Some(evil.to_owned()),
+    });
+    let summary = summarize(&study, 0.02);
+    assert!(summary.cells.iter().any(|c| c.status != Status::Ok));
+    let html = String::from_utf8(Html.render(&study, &summary)).expect("utf-8");
+    assert!(!html.contains("<script>"), "raw markup from the project reached the page");
+    assert!(html.contains("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"), "the text is shown, escaped");
+    let md = String::from_utf8(Markdown.render(&study, &summary)).expect("utf-8");
+    assert!(!md.contains("<script>"), "{md}");
+}

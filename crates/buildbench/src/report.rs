@@ -1,0 +1,68 @@
+//! `buildbench report` and `buildbench diff`: read saved studies, render or compare them.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use buildbench_model::{SCHEMA_VERSION, Study};
+use buildbench_report::export::by_name;
+use buildbench_report::summarize;
+
+use crate::cli::{DiffArgs, DiffFormat, ReportArgs};
+
+/// Reads a study.json (or the study.json in a folder), with errors that name the file.
+pub fn read_study(path: &Path) -> Result<Study> {
+    let file: PathBuf = if path.is_dir() { path.join("study.json") } else { path.to_owned() };
+    let bytes = std::fs::read(&file).with_context(|| format!("{}: cannot read the study", file.display()))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| {
+        format!("{}: not JSON; expected a study.json written by `buildbench compare`", file.display())
+    })?;
+    let version = value.get("schema_version").and_then(serde_json::Value::as_u64);
+    match version {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => {
+            bail!("{}: study schema version {v}; this buildbench reads version {SCHEMA_VERSION}", file.display())
+        }
+        None => bail!("{}: no schema_version; expected a study.json written by `buildbench compare`", file.display()),
+    }
+    serde_json::from_value(value).with_context(|| format!("{}: not a valid buildbench study", file.display()))
+}
+
+fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match output {
+        Some(file) => buildbench_runner::fsutil::write_atomic(file, bytes).map_err(|e| anyhow::anyhow!("{e}")),
+        None => std::io::stdout().lock().write_all(bytes).context("writing to stdout"),
+    }
+}
+
+pub fn run(args: &ReportArgs) -> Result<ExitCode> {
+    let study = read_study(&args.study)?;
+    let format = match (&args.format, &args.output) {
+        (Some(f), _) => f.clone(),
+        (None, Some(out)) => out.extension().and_then(|e| e.to_str()).unwrap_or("table").to_owned(),
+        (None, None) => "table".to_owned(),
+    };
+    let Some(exporter) = by_name(&format) else {
+        bail!("unknown report format {format:?}; expected one of: html, md, csv, json, table");
+    };
+    let summary = summarize(&study, args.noise);
+    write_out(args.output.as_deref(), &exporter.render(&study, &summary))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
+    let base = read_study(&args.base)?;
+    let new = read_study(&args.new)?;
+    let d = buildbench_report::diff::diff(&base, &new, args.threshold);
+    let text = match args.format {
+        DiffFormat::Md => buildbench_report::diff::markdown(&d),
+        DiffFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&d).context("encoding the diff")?;
+            t.push('\n');
+            t
+        }
+    };
+    write_out(None, text.as_bytes())?;
+    Ok(if d.regressions() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

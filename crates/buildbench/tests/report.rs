@@ -1,0 +1,101 @@
+//! `buildbench report` and `buildbench diff` on a recorded real study.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn study_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/studies/ripgrep-14.1.1-linkers.json")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_buildbench")).args(args).output().expect("buildbench runs")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn report_renders_every_format_without_building() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = study_path();
+    for (format, marker) in [
+        ("table", "speedup [95% CI]"),
+        ("md", "| configuration |"),
+        ("csv", "configuration,scenario"),
+        ("json", "\"cells\""),
+    ] {
+        let out = run(&["report", s(&study), "--format", format]);
+        assert!(out.status.success(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains(marker), "{format}");
+    }
+    // The format follows the file extension.
+    let html = dir.path().join("r.html");
+    assert!(run(&["report", s(&study), "-o", s(&html)]).status.success());
+    assert!(std::fs::read_to_string(&html).expect("written").starts_with("<!DOCTYPE html>"));
+    let out = run(&["report", s(&study), "--format", "pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected one of: html, md, csv, json, table"));
+}
+
+/// A copy of the study in which one configuration got `factor` times slower.
+fn slowed(dir: &Path, configuration: &str, factor: f64) -> PathBuf {
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(study_path()).expect("read")).expect("json");
+    for sample in v["samples"].as_array_mut().expect("samples") {
+        if sample["configuration"] == configuration {
+            let wall = sample["wall_seconds"].as_f64().expect("wall");
+            sample["wall_seconds"] = serde_json::json!(wall * factor);
+        }
+    }
+    let path = dir.join(format!("{configuration}-{factor}.json"));
+    std::fs::write(&path, serde_json::to_vec(&v).expect("encode")).expect("write");
+    path
+}
+
+#[test]
+fn diff_is_a_ci_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = study_path();
+    // The same study: no regression, exit 0.
+    let same = run(&["diff", s(&base), s(&base)]);
+    assert_eq!(same.status.code(), Some(0), "{}", String::from_utf8_lossy(&same.stderr));
+    assert!(String::from_utf8_lossy(&same.stdout).contains("0 regression(s)"));
+
+    // wild's incremental builds 50% slower: significant and beyond 5%, exit 1.
+    let slow = slowed(dir.path(), "wild", 1.5);
+    let out = run(&["diff", s(&base), s(&slow)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let row = text.lines().find(|l| l.starts_with("| wild | incremental")).expect("wild row");
+    assert!(row.contains("**regression**"), "{row}");
+    // Faster is never a regression.
+    let fast = slowed(dir.path(), "wild", 0.5);
+    assert_eq!(run(&["diff", s(&base), s(&fast)]).status.code(), Some(0));
+    // A 1% slowdown is below a 5% threshold even if it were significant.
+    let tiny = slowed(dir.path(), "bfd", 1.01);
+    assert_eq!(run(&["diff", s(&base), s(&tiny), "--threshold", "5%"]).status.code(), Some(0));
+    let json = run(&["diff", s(&base), s(&slow), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json diff");
+    assert_eq!(v["rows"].as_array().map(Vec::len), Some(10));
+}
+
+#[test]
+fn bad_studies_exit_2_and_name_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let not_json = dir.path().join("x.json");
+    std::fs::write(&not_json, "<html>").expect("write");
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, "{\"hello\": 1}").expect("write");
+    let future = dir.path().join("future.json");
+    std::fs::write(&future, "{\"schema_version\": 99}").expect("write");
+    for (path, expected) in [(&not_json, "not JSON"), (&other, "no schema_version"), (&future, "schema version 99")] {
+        for args in [vec!["report", s(path)], vec!["diff", s(&study_path()), s(path)]] {
+            let out = run(&args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains(s(path)) && stderr.contains(expected), "{stderr}");
+        }
+    }
+    let missing = run(&["report", s(&dir.path().join("nope.json"))]);
+    assert_eq!(missing.status.code(), Some(2));
+}
