@@ -206,6 +206,13 @@ pub struct Plan {
     /// Build in the user's tree instead of a copy.
     #[serde(default)]
     pub in_place: bool,
+    /// Adaptive sampling: keep adding rounds to a cell until the half-width of the 95% interval
+    /// of its mean is below this fraction of the mean (0.02 = 2%)...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
+    /// ...or it has this many measured samples.
+    #[serde(default)]
+    pub max_runs: u32,
 }
 
 /// The whole study.

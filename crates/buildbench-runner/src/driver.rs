@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use buildbench_model::stats::Summary;
 use buildbench_model::{
     Artifact, Backend, Cache, Configuration, Invocation as Logged, Linker, Plan, Purpose, SCHEMA_VERSION, Sample,
     Scenario, Study, Unavailable, UnitTiming,
@@ -16,7 +17,7 @@ use crate::cargo::{BuildContext, Rustflags, cargo_invocation};
 use crate::edit::{RestoreGuard, apply_edit};
 use crate::exec::{Executor, Outcome};
 use crate::fsutil::{copy_tree, remove_tree, write_atomic};
-use crate::plan::{Action, Done, Step, steps};
+use crate::plan::{Action, Done, Planner, Step, steps};
 use crate::probe::{Toolchain, linker_requirement, which};
 use crate::project::Project;
 use crate::{RunnerError, Sccache, elf};
@@ -56,6 +57,12 @@ pub enum Event<'a> {
     },
     /// A sample was recorded (warm-up or measured).
     Sample(&'a Sample),
+    /// Adaptive sampling added a round of `builds` builds to `scenario`.
+    Extended {
+        builds: usize,
+        scenario: Scenario,
+        round: u32,
+    },
     /// A configuration failed to build; its remaining samples are skipped.
     Failed {
         configuration: &'a str,
@@ -92,6 +99,8 @@ pub struct Prepared {
     pub edit_file: Option<PathBuf>,
     pub rustflags: Rustflags,
     pub steps: Vec<Step>,
+    /// Samples a resumed study already has: (configuration, scenario, warm-up, index).
+    pub done: Done,
     /// A study being resumed.
     pub previous: Option<Study>,
     /// Where cargo runs.
@@ -213,6 +222,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         edit_file,
         rustflags,
         steps,
+        done,
         previous,
         source,
         work,
@@ -473,11 +483,84 @@ fn execute(
     original: Option<&[u8]>,
 ) -> Result<(), RunnerError> {
     let study_file = p.options.out.join("study.json");
+    let plan = &p.options.plan;
     let mut failed: Vec<usize> = Vec::new();
     // Edit numbers continue after those of a resumed study, so no two builds see the same text.
     let mut edits = study.invocations.len() as u64;
     let mut number = 0;
-    for step in &p.steps {
+    let mut planner = Planner::new(&plan.configurations);
+    for &scenario in &plan.scenarios {
+        let mut steps = planner.scenario(scenario, plan.warmup, plan.runs, &p.runnable, &p.done);
+        let mut next_index = plan.runs;
+        loop {
+            for step in &steps {
+                run_step(
+                    p,
+                    study,
+                    executor,
+                    observer,
+                    interrupted,
+                    ports,
+                    servers,
+                    edit_path,
+                    original,
+                    &study_file,
+                    &mut failed,
+                    &mut edits,
+                    &mut number,
+                    step,
+                )?;
+            }
+            // Adaptive sampling: another round for the cells whose interval is still too wide.
+            let Some(target) = plan.precision else { break };
+            if next_index >= plan.max_runs.max(plan.runs) {
+                break;
+            }
+            let imprecise: Vec<usize> = p
+                .runnable
+                .iter()
+                .copied()
+                .filter(|&c| !failed.contains(&c) && crate::plan::applies(&plan.configurations[c], scenario))
+                .filter(|&c| {
+                    let times: Vec<f64> = study
+                        .run(&plan.configurations[c].name, scenario)
+                        .filter(|s| s.success)
+                        .map(|s| s.wall_seconds)
+                        .collect();
+                    Summary::of(&times).and_then(|s| s.relative_precision()).is_none_or(|r| r > target)
+                })
+                .collect();
+            if imprecise.is_empty() {
+                break;
+            }
+            steps = planner.round(scenario, Purpose::Measured, next_index, &imprecise, &p.done);
+            let builds = steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
+            observer.event(Event::Extended { builds, scenario, round: next_index + 1 });
+            next_index += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Runs one step and records what it measured.
+#[allow(clippy::too_many_arguments)]
+fn run_step(
+    p: &Prepared,
+    study: &mut Study,
+    executor: &mut dyn Executor,
+    observer: &mut dyn Observer,
+    interrupted: &Arc<AtomicBool>,
+    ports: &HashMap<String, u16>,
+    servers: &HashMap<String, Sccache>,
+    edit_path: Option<&Path>,
+    original: Option<&[u8]>,
+    study_file: &Path,
+    failed: &mut Vec<usize>,
+    edits: &mut u64,
+    number: &mut usize,
+    step: &Step,
+) -> Result<(), RunnerError> {
+    {
         if interrupted.load(Ordering::SeqCst) {
             return Err(RunnerError::Interrupted { out: p.options.out.clone() });
         }
@@ -486,12 +569,11 @@ fn execute(
             // Edits are shared by every configuration, so they happen even for a failed one.
             Action::Edit => {
                 if let (Some(path), Some(original)) = (edit_path, original) {
-                    edits += 1;
-                    apply_edit(path, original, edits)?;
+                    *edits += 1;
+                    apply_edit(path, original, *edits)?;
                 }
-                continue;
             }
-            _ if failed.contains(&step.configuration) => continue,
+            _ if failed.contains(&step.configuration) => {}
             Action::WipeTarget => remove_tree(&p.target_dir(configuration))?,
             Action::WipeCache => {
                 if let Some(server) = servers.get(&configuration.name) {
@@ -499,9 +581,9 @@ fn execute(
                 }
             }
             Action::Build { check, purpose, index } => {
-                number += 1;
+                *number += 1;
                 observer.event(Event::Build {
-                    number,
+                    number: *number,
                     configuration: &configuration.name,
                     scenario: step.scenario,
                     purpose,
@@ -550,7 +632,7 @@ fn execute(
                     study.samples.push(sample);
                 }
                 remove_reports(&target_dir);
-                save(&study_file, study)?;
+                save(study_file, study)?;
             }
         }
     }

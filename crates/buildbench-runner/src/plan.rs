@@ -159,12 +159,131 @@ pub struct Step {
 /// What is already done when resuming: (configuration name, scenario, warm-up, index).
 pub type Done = HashSet<(String, Scenario, bool, u32)>;
 
-/// Orders every step of a study.
+/// The state each configuration's target directory is in, so a round plans only the builds
+/// its samples need.
+#[derive(Debug, Clone, Copy, Default)]
+struct State {
+    /// The source generation the last `cargo build` saw, if the build artifacts are current.
+    built: Option<u64>,
+    /// The same for `cargo check`.
+    checked: Option<u64>,
+    cache_warm: bool,
+}
+
+/// Plans rounds of samples one at a time, remembering what each configuration's last build left.
 ///
-/// Within a scenario, configurations take turns (A B C A B C ...), so drift of the machine over
-/// time hits all of them alike. A noop or incremental sample reuses what the previous build of
-/// the same configuration left; a preparation build runs only when that state is missing or
-/// stale (for example after a clean scenario, or when resuming).
+/// Within a round, configurations take turns (A B C, then A B C again in the next round), so
+/// drift of the machine over time hits all of them alike. A noop or incremental sample reuses
+/// what the previous build of the same configuration left; a preparation build runs only when
+/// that state is missing or stale (after a clean scenario wiped it, after another configuration
+/// edited the shared source, or when resuming).
+#[derive(Debug, Clone)]
+pub struct Planner<'a> {
+    configurations: &'a [Configuration],
+    state: Vec<State>,
+    /// How many edits the shared source has had.
+    generation: u64,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(configurations: &'a [Configuration]) -> Planner<'a> {
+        Planner { configurations, state: vec![State::default(); configurations.len()], generation: 0 }
+    }
+
+    /// The steps of one round: sample `index` (of kind `purpose`) of `scenario` for each of
+    /// `runnable` that the scenario applies to and that is not already `done`.
+    pub fn round(
+        &mut self,
+        scenario: Scenario,
+        purpose: Purpose,
+        index: u32,
+        runnable: &[usize],
+        done: &Done,
+    ) -> Vec<Step> {
+        let mut out = Vec::new();
+        for &c in runnable {
+            let configuration = &self.configurations[c];
+            if !applies(configuration, scenario) {
+                continue;
+            }
+            if done.contains(&(configuration.name.clone(), scenario, purpose == Purpose::Warmup, index)) {
+                continue;
+            }
+            let mut push = |action| out.push(Step { configuration: c, scenario, action });
+            let sample = |check| Action::Build { check, purpose, index };
+            let prepare = |check| Action::Build { check, purpose: Purpose::Prepare, index: 0 };
+            let generation = self.generation;
+            let s = &mut self.state[c];
+            match scenario {
+                Scenario::Clean | Scenario::CheckClean => {
+                    let check = scenario.is_check();
+                    push(Action::WipeTarget);
+                    push(sample(check));
+                    *s = State { built: (!check).then_some(generation), checked: check.then_some(generation), ..*s };
+                }
+                Scenario::CleanColdCache => {
+                    push(Action::WipeCache);
+                    push(Action::WipeTarget);
+                    push(sample(false));
+                    *s = State { built: Some(generation), checked: None, cache_warm: true };
+                }
+                Scenario::CleanWarmCache => {
+                    if !s.cache_warm {
+                        push(Action::WipeTarget);
+                        push(prepare(false));
+                    }
+                    push(Action::WipeTarget);
+                    push(sample(false));
+                    *s = State { built: Some(generation), checked: None, cache_warm: true };
+                }
+                Scenario::Noop => {
+                    if s.built != Some(generation) {
+                        push(prepare(false));
+                    }
+                    push(sample(false));
+                    s.built = Some(generation);
+                }
+                Scenario::Incremental | Scenario::CheckIncremental => {
+                    let check = scenario.is_check();
+                    let last = if check { s.checked } else { s.built };
+                    if last.is_none() {
+                        push(prepare(check));
+                    }
+                    push(Action::Edit);
+                    self.generation += 1;
+                    let s = &mut self.state[c];
+                    push(sample(check));
+                    if check {
+                        s.checked = Some(self.generation);
+                    } else {
+                        s.built = Some(self.generation);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The warm-up and measured rounds of one scenario.
+    pub fn scenario(
+        &mut self,
+        scenario: Scenario,
+        warmup: u32,
+        runs: u32,
+        runnable: &[usize],
+        done: &Done,
+    ) -> Vec<Step> {
+        let mut out = Vec::new();
+        for round in 0..warmup + runs {
+            let (purpose, index) =
+                if round < warmup { (Purpose::Warmup, round) } else { (Purpose::Measured, round - warmup) };
+            out.extend(self.round(scenario, purpose, index, runnable, done));
+        }
+        out
+    }
+}
+
+/// Every step of a study without adaptive sampling, in order.
 pub fn steps(
     configurations: &[Configuration],
     runnable: &[usize],
@@ -173,82 +292,8 @@ pub fn steps(
     runs: u32,
     done: &Done,
 ) -> Vec<Step> {
-    #[derive(Clone, Copy, Default)]
-    struct State {
-        built: Option<u64>,
-        checked: Option<u64>,
-        cache_warm: bool,
-    }
-    let mut state = vec![State::default(); configurations.len()];
-    let mut generation = 0u64;
-    let mut out = Vec::new();
-    for &scenario in scenarios {
-        for round in 0..warmup + runs {
-            let (purpose, index) =
-                if round < warmup { (Purpose::Warmup, round) } else { (Purpose::Measured, round - warmup) };
-            for &c in runnable {
-                let configuration = &configurations[c];
-                if !applies(configuration, scenario) {
-                    continue;
-                }
-                let key = (configuration.name.clone(), scenario, purpose == Purpose::Warmup, index);
-                if done.contains(&key) {
-                    continue;
-                }
-                let mut push = |action| out.push(Step { configuration: c, scenario, action });
-                let sample = |check| Action::Build { check, purpose, index };
-                let prepare = |check| Action::Build { check, purpose: Purpose::Prepare, index: 0 };
-                let s = &mut state[c];
-                match scenario {
-                    Scenario::Clean | Scenario::CheckClean => {
-                        let check = scenario.is_check();
-                        push(Action::WipeTarget);
-                        push(sample(check));
-                        *s =
-                            State { built: (!check).then_some(generation), checked: check.then_some(generation), ..*s };
-                    }
-                    Scenario::CleanColdCache => {
-                        push(Action::WipeCache);
-                        push(Action::WipeTarget);
-                        push(sample(false));
-                        *s = State { built: Some(generation), checked: None, cache_warm: true };
-                    }
-                    Scenario::CleanWarmCache => {
-                        if !s.cache_warm {
-                            push(Action::WipeTarget);
-                            push(prepare(false));
-                        }
-                        push(Action::WipeTarget);
-                        push(sample(false));
-                        *s = State { built: Some(generation), checked: None, cache_warm: true };
-                    }
-                    Scenario::Noop => {
-                        if s.built != Some(generation) {
-                            push(prepare(false));
-                        }
-                        push(sample(false));
-                        s.built = Some(generation);
-                    }
-                    Scenario::Incremental | Scenario::CheckIncremental => {
-                        let check = scenario.is_check();
-                        let last = if check { s.checked } else { s.built };
-                        if last.is_none() {
-                            push(prepare(check));
-                        }
-                        push(Action::Edit);
-                        generation += 1;
-                        push(sample(check));
-                        if check {
-                            s.checked = Some(generation);
-                        } else {
-                            s.built = Some(generation);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
+    let mut planner = Planner::new(configurations);
+    scenarios.iter().flat_map(|&s| planner.scenario(s, warmup, runs, runnable, done)).collect()
 }
 
 #[cfg(test)]

@@ -103,6 +103,8 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         cargo_args,
         edit_file,
         in_place: args.in_place,
+        precision: args.precision,
+        max_runs: args.max_runs,
     })
 }
 
@@ -266,6 +268,14 @@ impl Observer for Progress {
             Event::Failed { configuration, scenario, stderr_tail } => {
                 let last = stderr_tail.lines().find(|l| l.starts_with("error")).unwrap_or("");
                 self.say(format!("failed: {configuration} / {scenario}: {last} (its remaining samples are skipped)"));
+            }
+            Event::Extended { builds, scenario, round } => {
+                if let Some(bar) = &self.bar {
+                    bar.inc_length(builds as u64);
+                }
+                self.say(format!(
+                    "{scenario}: sample {round} for {builds} configuration(s) whose interval is still too wide"
+                ));
             }
             Event::Note(note) => self.say(note),
         }

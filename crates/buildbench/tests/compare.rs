@@ -303,7 +303,8 @@ fn a_failing_build_is_recorded_and_the_study_goes_on() {
         }
         assert_eq!(cell["status"], "failed", "{cell}");
         assert!(cell["error"].as_str().unwrap_or("").contains("mismatched types"), "{cell}");
-        assert!(cell["median"].is_null(), "a failed cell never shows a number: {cell}");
+        assert!(cell.get("stats").is_some_and(Value::is_null), "a failed cell never shows a number: {cell}");
+        assert!(cell.get("comparison").is_some_and(Value::is_null), "{cell}");
     }
     // One failed build per configuration, then its remaining samples are skipped.
     let study = study(&out);
@@ -362,7 +363,7 @@ fn cranelift_runs_where_installed_and_says_how_to_install_it_elsewhere() {
     let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
     let cell = cells(&summary).into_iter().find(|c| c["configuration"] == "cranelift").expect("cranelift cell");
     match cell["status"].as_str() {
-        Some("ok") => assert!(cell["median"].as_f64().is_some()),
+        Some("ok") => assert!(cell["stats"]["median"].as_f64().is_some(), "{cell}"),
         Some("unavailable") => {
             let error = cell["error"].as_str().unwrap_or("");
             assert!(error.contains("rustup"), "{error}");
@@ -510,4 +511,38 @@ fn a_relative_output_folder_and_a_config_file_work_from_any_directory() {
     assert!(cells(&summary).iter().all(|c| c["status"] == "ok"), "{summary}");
     assert!(dir.path().join("rel-out/study.json").is_file());
     assert!(project.join("Cargo.toml").is_file());
+}
+
+#[test]
+fn adaptive_sampling_adds_rounds_until_precise_or_the_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let measured = |precision: &str, name: &str| -> usize {
+        let out = dir.path().join(name);
+        let output = run(&[
+            "compare",
+            s(&project),
+            "--linker",
+            "default",
+            "--scenario",
+            "noop",
+            "--runs",
+            "3",
+            "--warmup",
+            "0",
+            "--precision",
+            precision,
+            "--max-runs",
+            "5",
+            "--out",
+            s(&out),
+            "--quiet",
+        ]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        study(&out)["samples"].as_array().map_or(0, |a| a.iter().filter(|s| s["warmup"] == false).count())
+    };
+    // An interval of ±0.001% is out of reach: sampling stops at --max-runs.
+    assert_eq!(measured("0.001%", "tight"), 5);
+    // ±99% is met by the first three samples already (it needs sd < 40% of the mean).
+    assert_eq!(measured("99%", "loose"), 3);
 }

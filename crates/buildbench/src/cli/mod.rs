@@ -71,6 +71,13 @@ pub struct CompareArgs {
     /// Measured samples per configuration and scenario.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub runs: u32,
+    /// Adaptive sampling: after --runs, keep adding samples to a cell until the 95% interval of
+    /// its mean is within this much of the mean (e.g. 2%), or --max-runs is reached.
+    #[arg(long, value_parser = parse_fraction, value_name = "PERCENT")]
+    pub precision: Option<f64>,
+    /// The most measured samples per cell with --precision.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_runs: u32,
     /// Warm-up samples (not measured) before them.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub warmup: u32,
