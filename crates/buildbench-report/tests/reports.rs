@@ -105,3 +105,35 @@ fn everything_from_the_project_is_escaped_in_html() {
     let md = String::from_utf8(Markdown.render(&study, &summary)).expect("utf-8");
     assert!(!md.contains("<script>"), "{md}");
 }
+
+/// Compares `actual` with the golden file `fixtures/studies/<name>`; `BUILDBENCH_BLESS=1`
+/// rewrites the golden file instead (review the diff before committing it).
+fn golden(name: &str, actual: &str) {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/studies/golden").join(name);
+    if std::env::var_os("BUILDBENCH_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&path, actual).expect("bless");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run with BUILDBENCH_BLESS=1", path.display()));
+    if expected != actual {
+        let first = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "{name} differs from the golden file at line {}:\n  expected: {:?}\n  actual:   {:?}\n(BUILDBENCH_BLESS=1 to accept)",
+            first + 1,
+            expected.lines().nth(first),
+            actual.lines().nth(first)
+        );
+    }
+}
+
+#[test]
+fn snapshots_of_the_table_markdown_csv_and_summary() {
+    let study = study();
+    let s = summarize(&study, 0.02);
+    golden("ripgrep.table.txt", &String::from_utf8(Terminal.render(&study, &s)).expect("utf-8"));
+    golden("ripgrep.md", &String::from_utf8(Markdown.render(&study, &s)).expect("utf-8"));
+    golden("ripgrep.csv", &String::from_utf8(Csv.render(&study, &s)).expect("utf-8"));
+    golden("ripgrep.summary.json", &String::from_utf8(Json.render(&study, &s)).expect("utf-8"));
+}
