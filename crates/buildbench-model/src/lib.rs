@@ -9,7 +9,7 @@ mod study;
 mod vocabulary;
 
 pub use study::{
-    Artifact, Configuration, Environment, Invocation, Plan, Purpose, SCHEMA_VERSION, Sample, SccacheStats, Study,
+    Artifact, Configuration, Environment, Invocation, Link, Plan, Purpose, SCHEMA_VERSION, Sample, SccacheStats, Study,
     ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
 };
 pub use vocabulary::{Backend, Cache, Linker, ParseWordError, Scenario, Word};

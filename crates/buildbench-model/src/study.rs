@@ -71,6 +71,30 @@ pub struct Sample {
     /// Final artifacts of workspace members (binaries, cdylibs, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub artifacts: Vec<Artifact>,
+    /// Every link of the build (final artifacts, build scripts, proc-macros), timed by the
+    /// linker wrapper.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+/// One link, timed around the real linker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    /// The output file name (`example_app-2865b8d39b1edcd8`).
+    pub output: String,
+    pub seconds: f64,
+    /// True when the output is a final artifact of a workspace member (not a build script or
+    /// a proc-macro).
+    pub artifact: bool,
+}
+
+impl Sample {
+    /// Seconds spent linking the final artifacts of workspace members.
+    pub fn artifact_link_seconds(&self) -> Option<f64> {
+        let mut links = self.links.iter().filter(|l| l.artifact).peekable();
+        links.peek()?;
+        Some(links.map(|l| l.seconds).sum::<f64>() + 0.0)
+    }
 }
 
 /// One unit of a sample's `--timings` report.

@@ -47,6 +47,8 @@ pub struct Cell {
     pub linked_by: Vec<String>,
     /// Median cargo-reported dirty units, to show what a scenario rebuilt.
     pub dirty_units: Option<u32>,
+    /// Median seconds spent linking the final artifacts, timed by the linker wrapper.
+    pub link_seconds: Option<f64>,
     /// sccache hit rate over the measured samples (hits / (hits + misses)).
     pub cache_hit_rate: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,6 +138,7 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
         compared_with: None,
         linked_by: Vec::new(),
         dirty_units: None,
+        link_seconds: None,
         cache_hit_rate: None,
         error: None,
     };
@@ -171,6 +174,8 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
     let mut dirty: Vec<u32> = measured.iter().filter_map(|s| s.dirty_units).collect();
     dirty.sort_unstable();
     cell.dirty_units = dirty.get(dirty.len() / 2).copied();
+    let links: Vec<f64> = measured.iter().filter_map(|s| s.artifact_link_seconds()).collect();
+    cell.link_seconds = Summary::of(&links).map(|s| s.median);
     let (hits, misses) =
         measured.iter().filter_map(|s| s.sccache.as_ref()).fold((0, 0), |(h, m), s| (h + s.hits, m + s.misses));
     cell.cache_hit_rate = (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64);

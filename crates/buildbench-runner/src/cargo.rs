@@ -26,26 +26,48 @@ pub enum Rustflags {
     Build,
 }
 
-impl Rustflags {
-    /// Finds where the user's rustflags come from for builds in `dir`.
-    pub fn detect(cargo: &Path, dir: &Path) -> Rustflags {
-        for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS"] {
-            if let Ok(value) = std::env::var(var)
-                && !value.is_empty()
-            {
-                return Rustflags::Env { var, value };
-            }
-        }
+/// What of the user's own cargo configuration a build must keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserConfig {
+    pub rustflags: Rustflags,
+    /// The user's `target.<host>.linker` (or `CARGO_TARGET_<HOST>_LINKER`): the linker wrapper
+    /// runs this instead of `cc`.
+    pub linker: Option<String>,
+}
+
+impl UserConfig {
+    /// Reads where the user's rustflags come from and which linker driver they use, for builds
+    /// in `dir` on `host`.
+    pub fn detect(cargo: &Path, dir: &Path, host: &str) -> UserConfig {
+        let env_linker = format!("CARGO_TARGET_{}_LINKER", host.to_uppercase().replace(['-', '.'], "_"));
         // `cargo config get` is unstable; RUSTC_BOOTSTRAP is set on this one query only, never on
         // a build (build scripts that watch it would rebuild).
         let query = Invocation::new(cargo)
             .args(["-Zunstable-options", "config", "get", "--format", "json", "target"])
             .env("RUSTC_BOOTSTRAP", "1")
             .cwd(dir);
-        match probe::capture(&query) {
-            Ok(text) if text.contains("\"rustflags\"") => Rustflags::Target,
-            _ => Rustflags::Build,
+        let target: serde_json::Value = probe::capture(&query)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(serde_json::Value::Null);
+        let tables = target.get("target").and_then(serde_json::Value::as_object);
+        let linker = std::env::var(&env_linker)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| tables?.get(host)?.get("linker")?.as_str().map(str::to_owned));
+        let mut rustflags = Rustflags::Build;
+        if tables.is_some_and(|t| t.values().any(|v| v.get("rustflags").is_some())) {
+            rustflags = Rustflags::Target;
         }
+        for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS"] {
+            if let Ok(value) = std::env::var(var)
+                && !value.is_empty()
+            {
+                rustflags = Rustflags::Env { var, value };
+                break;
+            }
+        }
+        UserConfig { rustflags, linker }
     }
 }
 
@@ -90,6 +112,22 @@ pub struct BuildContext<'a> {
     pub rustflags: &'a Rustflags,
     pub sccache: Option<&'a Sccache>,
     pub wild_dir: Option<&'a Path>,
+    /// The linker wrapper (the buildbench executable) and where it logs; `None` for no wrapper.
+    pub link_wrapper: Option<LinkWrapper<'a>>,
+}
+
+/// How builds time their links.
+#[derive(Debug, Clone)]
+pub struct LinkWrapper<'a> {
+    /// The buildbench executable, run by rustc as the linker.
+    pub program: &'a Path,
+    /// The linker driver it runs: the user's configured linker, else `cc`.
+    pub real: &'a str,
+    /// Where it appends one JSON line per link.
+    pub log: PathBuf,
+    /// `time`, or `capture` to also save the link's inputs into `capture_dir`.
+    pub mode: &'static str,
+    pub capture_dir: Option<PathBuf>,
 }
 
 /// TOML string literal for a `--config` value.
@@ -132,6 +170,22 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
                 let list: Vec<String> = flags.iter().map(|f| toml_string(f)).collect();
                 inv = inv.arg("--config").arg(format!("{key}=[{}]", list.join(",")));
             }
+        }
+    }
+    if let Some(wrapper) = &ctx.link_wrapper {
+        inv = inv
+            .arg("--config")
+            .arg(format!(
+                "target.{}.linker={}",
+                ctx.toolchain.host,
+                toml_string(&wrapper.program.display().to_string())
+            ))
+            // The wrapper times the real linker and logs each link (see linkwrap.rs).
+            .env(crate::linkwrap::MODE, wrapper.mode)
+            .env(crate::linkwrap::REAL, wrapper.real)
+            .env(crate::linkwrap::LOG, &wrapper.log);
+        if let Some(dir) = &wrapper.capture_dir {
+            inv = inv.env(crate::linkwrap::CAPTURE, dir);
         }
     }
     environment(inv, ctx)
@@ -220,6 +274,7 @@ mod tests {
             rustflags: &Rustflags::Build,
             sccache: None,
             wild_dir: None,
+            link_wrapper: None,
         };
         let line = cargo_invocation(&config(Linker::Mold, Backend::Llvm), false, &ctx).shell_line();
         assert!(line.starts_with("cd /work/src && env -u RUSTC_WORKSPACE_WRAPPER -u RUSTC_BOOTSTRAP -u CARGO_INCREMENTAL CARGO_TARGET_DIR=/work/target/mold RUSTC=/tc/bin/rustc"), "{line}");
@@ -242,6 +297,7 @@ mod tests {
             rustflags: &flags,
             sccache: None,
             wild_dir: None,
+            link_wrapper: None,
         };
         let inv = cargo_invocation(&config(Linker::Lld, Backend::Llvm), true, &ctx);
         let value = inv.env.iter().find(|(k, _)| k == "RUSTFLAGS").map(|(_, v)| v.to_string_lossy().into_owned());
@@ -262,6 +318,7 @@ mod tests {
             rustflags: &Rustflags::Target,
             sccache: None,
             wild_dir: None,
+            link_wrapper: None,
         };
         let line = cargo_invocation(&config(Linker::Default, Backend::Cranelift), false, &ctx).shell_line();
         assert!(line.contains("-Zcodegen-backend --config 'profile.dev.codegen-backend=\"cranelift\"'"), "{line}");

@@ -13,7 +13,7 @@ use buildbench_model::{
 };
 use serde_json::Value;
 
-use crate::cargo::{BuildContext, Rustflags, cargo_invocation};
+use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
 use crate::edit::{RestoreGuard, apply_edit};
 use crate::exec::{Executor, Outcome};
 use crate::fsutil::{copy_tree, remove_tree, write_atomic};
@@ -34,6 +34,9 @@ pub struct StudyOptions {
     pub package: Option<String>,
     /// Keep `work/` (the copy and every target directory) after the study.
     pub keep_work: bool,
+    /// The buildbench executable, used as a linker wrapper to time every link; `None` turns
+    /// link timing off.
+    pub link_wrapper: Option<PathBuf>,
 }
 
 /// What happens, for progress displays. The runner never prints.
@@ -97,7 +100,7 @@ pub struct Prepared {
     pub unavailable: Vec<Unavailable>,
     /// The edited file, relative to the project root.
     pub edit_file: Option<PathBuf>,
-    pub rustflags: Rustflags,
+    pub user_config: UserConfig,
     pub steps: Vec<Step>,
     /// Samples a resumed study already has: (configuration, scenario, warm-up, index).
     pub done: Done,
@@ -210,7 +213,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     let steps = steps(&plan.configurations, &runnable, &plan.scenarios, plan.warmup, plan.runs, &done);
     let work = options.out.join("work");
     let source = if plan.in_place { project.root.clone() } else { work.join("src") };
-    let rustflags = Rustflags::detect(&default.cargo, &project.root);
+    let user_config = UserConfig::detect(&default.cargo, &project.root, &default.host);
     Ok(Prepared {
         options,
         project,
@@ -220,7 +223,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         runnable,
         unavailable,
         edit_file,
-        rustflags,
+        user_config,
         steps,
         done,
         previous,
@@ -271,6 +274,10 @@ impl Prepared {
         })
     }
 
+    fn link_log(&self, configuration: &Configuration) -> PathBuf {
+        self.work.join("links").join(format!("{}.jsonl", configuration.name))
+    }
+
     fn wild_dir(&self) -> PathBuf {
         self.work.join("wild-bin")
     }
@@ -288,9 +295,16 @@ impl Prepared {
             target_dir: self.target_dir(configuration),
             cargo_args: &self.options.plan.cargo_args,
             cargo_profile: cargo_profile(&self.options.plan.cargo_args),
-            rustflags: &self.rustflags,
+            rustflags: &self.user_config.rustflags,
             sccache: sccache.as_ref(),
             wild_dir: Some(&wild),
+            link_wrapper: self.options.link_wrapper.as_deref().map(|program| LinkWrapper {
+                program,
+                real: self.user_config.linker.as_deref().unwrap_or("cc"),
+                log: self.link_log(configuration),
+                mode: "time",
+                capture_dir: None,
+            }),
         };
         cargo_invocation(configuration, check, &ctx)
     }
@@ -594,6 +608,11 @@ fn run_step(
                     server.zero()?;
                 }
                 let invocation = p.build_invocation(step, check, ports);
+                let link_log = p.link_log(configuration);
+                if let Some(dir) = link_log.parent() {
+                    std::fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create"))?;
+                }
+                let _ = std::fs::remove_file(&link_log);
                 let outcome = executor.run(&invocation).map_err(|e| RunnerError::Command {
                     command: invocation.shell_line(),
                     detail: format!("cannot start it: {e}"),
@@ -615,6 +634,7 @@ fn run_step(
                 let target_dir = p.target_dir(configuration);
                 if !outcome.success() || purpose != Purpose::Prepare {
                     let mut sample = sample_from(&outcome, &p.project, &p.source, &target_dir);
+                    sample.links = links(&crate::linkwrap::read_log(&link_log), &sample.artifacts);
                     sample.configuration = configuration.name.clone();
                     sample.scenario = step.scenario;
                     sample.index = index;
@@ -692,7 +712,26 @@ fn sample_from(outcome: &Outcome, project: &Project, source: &Path, target_dir: 
         units,
         sccache: None,
         artifacts: artifacts(&outcome.stdout, project, source),
+        links: Vec::new(),
     }
+}
+
+/// The timed links of a build; those whose output is a final artifact of the workspace are
+/// marked (rustc links `deps/<crate_name>-<hash>`, which cargo then hard-links as the artifact).
+fn links(records: &[crate::linkwrap::LinkRecord], artifacts: &[Artifact]) -> Vec<buildbench_model::Link> {
+    records
+        .iter()
+        .map(|r| {
+            let output = r.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            // `name-<hash>` for executables, `libname.so` for cdylibs.
+            let stem = match output.strip_suffix(".so") {
+                Some(lib) => lib.strip_prefix("lib").unwrap_or(lib),
+                None => output.rsplit_once('-').map_or(output.as_str(), |(stem, _)| stem),
+            };
+            let artifact = artifacts.iter().any(|a| a.name.replace('-', "_") == stem);
+            buildbench_model::Link { output, seconds: r.seconds, artifact }
+        })
+        .collect()
 }
 
 /// Final artifacts of workspace members from `compiler-artifact` messages.

@@ -146,8 +146,15 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let out = std::path::absolute(&out).with_context(|| format!("{}: cannot resolve the path", out.display()))?;
     let project =
         std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve the path", args.path.display()))?;
-    let options =
-        StudyOptions { project, out: out.clone(), plan, package: args.package.clone(), keep_work: args.keep_work };
+    let options = StudyOptions {
+        project,
+        out: out.clone(),
+        plan,
+        package: args.package.clone(),
+        keep_work: args.keep_work,
+        // This executable doubles as the linker wrapper that times every link.
+        link_wrapper: std::env::current_exe().ok(),
+    };
     let mixes_toolchains = args.toolchain.is_none()
         && options.plan.configurations.iter().any(|c| c.backend == Backend::Cranelift)
         && options.plan.configurations.iter().any(|c| c.backend == Backend::Llvm);

@@ -11,6 +11,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Started by rustc as the linker wrapper: link, log, and exit with the linker's status.
+    if let Some(code) = buildbench_runner::linkwrap::run_if_linker() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Timings(args) => timings::run(&args),

@@ -147,6 +147,17 @@ fn every_linker_really_links_and_each_scenario_rebuilds_what_it_should() {
         assert!(sample["user_seconds"].as_f64().expect("user") > 0.0);
         assert!(sample["max_rss_bytes"].as_u64().expect("rss") > 1 << 20);
         let dirty = sample["dirty_units"].as_u64().expect("dirty units from --timings");
+        // The linker wrapper timed the link of the binary (noop builds link nothing).
+        let artifact_links: Vec<f64> = sample["links"]
+            .as_array()
+            .map(|l| l.iter().filter(|l| l["artifact"] == true).filter_map(|l| l["seconds"].as_f64()).collect())
+            .unwrap_or_default();
+        if sample["scenario"] != "noop" {
+            assert_eq!(artifact_links.len(), 1, "{sample}");
+            assert!(artifact_links[0] > 0.0 && artifact_links[0] < sample["wall_seconds"].as_f64().unwrap_or(0.0));
+        } else {
+            assert!(artifact_links.is_empty(), "{sample}");
+        }
         match sample["scenario"].as_str().expect("scenario") {
             // lib, proc-macro, bin, build script and its run.
             "clean" => assert_eq!(dirty, 5, "{sample}"),

@@ -140,6 +140,9 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
         if let Some(d) = c.dirty_units {
             notes.push(format!("{d} units rebuilt"));
         }
+        if let Some(link) = c.link_seconds {
+            notes.push(format!("linking {} (median)", seconds(link)));
+        }
         if let Some(rate) = c.cache_hit_rate {
             notes.push(format!("sccache hits {:.0}%", rate * 100.0));
         }

@@ -64,6 +64,9 @@ impl Exporter for Terminal {
                 if outliers > 0 {
                     notes.push(format!("{outliers} outlier(s)"));
                 }
+                if let Some(link) = c.link_seconds {
+                    notes.push(format!("link {}", seconds(link)));
+                }
                 if let Some(rate) = c.cache_hit_rate {
                     notes.push(format!("cache hits {:.0}%", rate * 100.0));
                 }

@@ -1,0 +1,207 @@
+//! The linker wrapper: a hidden mode of the buildbench binary that cargo uses as the linker.
+//!
+//! `compare` sets `target.<host>.linker` to the buildbench executable with
+//! `BUILDBENCH_LINKER_MODE=time`; rustc then calls buildbench with the exact linker arguments,
+//! and buildbench runs the real linker (`BUILDBENCH_REAL_LINKER`, default `cc`) with the same
+//! arguments, the same standard streams and the same exit status, and appends one JSON line
+//! (output file, seconds, exit status) to `BUILDBENCH_LINK_LOG`. The wrapper's own cost is one
+//! extra process start (about a millisecond; measured in docs/link.md).
+//!
+//! With `BUILDBENCH_LINKER_MODE=capture`, it also copies the link's inputs that rustc deletes
+//! afterwards (its temporary directory and the `.o` files) into `BUILDBENCH_LINK_CAPTURE` and
+//! saves the command rewritten to use the copies, so `buildbench link` can replay the link alone.
+
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+/// Variables that make buildbench act as a linker.
+pub const MODE: &str = "BUILDBENCH_LINKER_MODE";
+pub const REAL: &str = "BUILDBENCH_REAL_LINKER";
+pub const LOG: &str = "BUILDBENCH_LINK_LOG";
+pub const CAPTURE: &str = "BUILDBENCH_LINK_CAPTURE";
+
+/// One link as the wrapper saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    /// The `-o` file.
+    pub output: PathBuf,
+    pub seconds: f64,
+    pub exit_code: Option<i32>,
+}
+
+/// A link command saved for replay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapturedLink {
+    pub cwd: PathBuf,
+    /// The real linker driver (`cc`).
+    pub program: PathBuf,
+    /// Arguments, with deleted temporary inputs pointing at their copies.
+    pub args: Vec<String>,
+    /// The output file of the original link.
+    pub output: PathBuf,
+}
+
+/// If this process was started as a linker, links and returns the exit status; otherwise `None`.
+pub fn run_if_linker() -> Option<i32> {
+    let mode = std::env::var(MODE).ok()?;
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let real = std::env::var_os(REAL).map_or_else(|| PathBuf::from("cc"), PathBuf::from);
+    let strings: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let output = output_of(&strings).unwrap_or_default();
+    if mode == "capture"
+        && let Some(dir) = std::env::var_os(CAPTURE)
+        && let Err(e) = capture(Path::new(&dir), &real, &strings, &output)
+    {
+        eprintln!("buildbench linker wrapper: could not capture the link of {}: {e}", output.display());
+    }
+    let started = Instant::now();
+    let status = std::process::Command::new(&real).args(&args).status();
+    let seconds = started.elapsed().as_secs_f64();
+    let code = match &status {
+        Ok(s) => s.code(),
+        Err(e) => {
+            eprintln!("buildbench linker wrapper: cannot run the linker `{}`: {e}", real.display());
+            Some(127)
+        }
+    };
+    if let Some(log) = std::env::var_os(LOG) {
+        let record = LinkRecord { output, seconds, exit_code: code };
+        if let Ok(mut line) = serde_json::to_vec(&record) {
+            line.push(b'\n');
+            // One short write with O_APPEND: links that run at the same time do not interleave.
+            if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(&log) {
+                let _ = file.write_all(&line);
+            }
+        }
+    }
+    Some(code.unwrap_or(1))
+}
+
+/// The file after `-o` (or glued as `-oFILE`).
+pub fn output_of(args: &[String]) -> Option<PathBuf> {
+    let mut iter = args.iter();
+    while let Some(a) = iter.next() {
+        if a == "-o" {
+            return iter.next().map(PathBuf::from);
+        }
+        if let Some(rest) = a.strip_prefix("-o")
+            && !rest.is_empty()
+            && !a.starts_with("-or")
+        {
+            return Some(PathBuf::from(rest));
+        }
+    }
+    None
+}
+
+/// Reads the link log of one build. Lines that do not parse are skipped.
+pub fn read_log(path: &Path) -> Vec<LinkRecord> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+/// Is `path` inside one of rustc's temporary directories (`.../rustcXXXXXX/...`)?
+fn rustc_temp_dir(path: &Path) -> Option<PathBuf> {
+    // rustc names them `rustc` followed by six random letters and digits.
+    let is_temp = |n: &str| {
+        n.strip_prefix("rustc").is_some_and(|rest| rest.len() == 6 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+    };
+    path.ancestors().find(|a| a.file_name().and_then(|n| n.to_str()).is_some_and(is_temp)).map(Path::to_owned)
+}
+
+/// Copies what rustc will delete after the link and saves the rewritten command.
+fn capture(dir: &Path, real: &Path, args: &[String], output: &Path) -> std::io::Result<()> {
+    let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "link".to_owned());
+    let inputs = dir.join(format!("{name}.inputs"));
+    std::fs::create_dir_all(&inputs)?;
+    let mut rewritten = Vec::with_capacity(args.len());
+    let mut copied_temp: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (i, arg) in args.iter().enumerate() {
+        let path = Path::new(arg);
+        let is_input = !arg.starts_with('-') && (i == 0 || args[i - 1] != "-o");
+        let new = if let Some(temp) =
+            rustc_temp_dir(path).filter(|_| is_input || args.get(i.wrapping_sub(1)).is_some_and(|p| p == "-L"))
+        {
+            // rustc's temporary directory (symbols.o, raw-dylibs): copy it whole, once.
+            let copy = match copied_temp.iter().find(|(from, _)| *from == temp) {
+                Some((_, to)) => to.clone(),
+                None => {
+                    let to = inputs.join(format!("tmp{}", copied_temp.len()));
+                    copy_dir(&temp, &to)?;
+                    copied_temp.push((temp.clone(), to.clone()));
+                    to
+                }
+            };
+            copy.join(path.strip_prefix(&temp).unwrap_or(path)).display().to_string()
+        } else if is_input && arg.ends_with(".o") && path.is_file() {
+            // Object files of the crate being linked: rustc deletes them unless -C save-temps.
+            let to = inputs.join(format!("{i}-{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
+            std::fs::copy(path, &to)?;
+            to.display().to_string()
+        } else {
+            arg.clone()
+        };
+        rewritten.push(new);
+    }
+    let captured = CapturedLink {
+        cwd: std::env::current_dir()?,
+        program: real.to_owned(),
+        args: rewritten,
+        output: output.to_owned(),
+    };
+    let json = serde_json::to_vec_pretty(&captured).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join(format!("{name}.json")), json)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads every captured link in `dir`.
+pub fn captured(dir: &Path) -> Vec<CapturedLink> {
+    let mut out: Vec<CapturedLink> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+        .collect();
+    out.sort_by(|a, b| a.output.cmp(&b.output));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_output() {
+        let args = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(output_of(&args(&["-m64", "a.o", "-o", "/t/app-1234", "-pie"])), Some(PathBuf::from("/t/app-1234")));
+        assert_eq!(output_of(&args(&["-o/t/x"])), Some(PathBuf::from("/t/x")));
+        assert_eq!(output_of(&args(&["a.o"])), None);
+    }
+
+    #[test]
+    fn recognises_rustc_temporary_directories() {
+        assert_eq!(
+            rustc_temp_dir(Path::new("/t/debug/deps/rustckuA8lu/symbols.o")),
+            Some(PathBuf::from("/t/debug/deps/rustckuA8lu"))
+        );
+        assert_eq!(rustc_temp_dir(Path::new("/t/debug/deps/app.rcgu.o")), None);
+        assert_eq!(rustc_temp_dir(Path::new("/src/rustc-perf/x.o")), None);
+    }
+}
