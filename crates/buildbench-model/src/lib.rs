@@ -4,12 +4,15 @@
 //! No IO and no process spawning: this crate is plain data shared by the runner, the reports and
 //! the CLI. The words are the glossary of the design document, spelled the same everywhere.
 
+pub mod claims;
+mod link;
 pub mod stats;
 mod study;
 mod vocabulary;
 
+pub use link::{LinkLevel, LinkStudy, LinkerResult};
 pub use study::{
     Artifact, Configuration, Environment, Invocation, Link, Plan, Purpose, SCHEMA_VERSION, Sample, SccacheStats, Study,
     ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
 };
-pub use vocabulary::{Backend, Cache, Linker, ParseWordError, Scenario, Word};
+pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};

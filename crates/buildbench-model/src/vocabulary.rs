@@ -121,6 +121,15 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// Debug information level of the profile, which drives the size of what the linker handles.
+    Debuginfo, "debuginfo level" {
+        Full = "full",
+        LineTablesOnly = "line-tables-only",
+        None = "none",
+    }
+}
+
 impl Scenario {
     /// True for scenarios that run `cargo check` rather than `cargo build`.
     pub fn is_check(self) -> bool {
@@ -154,6 +163,7 @@ mod tests {
         round_trip::<Linker>();
         round_trip::<Cache>();
         round_trip::<Scenario>();
+        round_trip::<Debuginfo>();
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod export;
 pub mod format;
 mod html_escape;
+pub mod link;
 pub mod summary;
 mod table;
 pub mod timings;

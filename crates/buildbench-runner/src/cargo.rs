@@ -148,6 +148,11 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
     for o in &configuration.overrides {
         inv = inv.arg("--config").arg(o);
     }
+    if ctx.toolchain.rustc_version.contains("nightly") {
+        // Nightly cargo splits each unit's time into frontend, codegen and link sections; the
+        // link section is checked against the linker wrapper's own timing.
+        inv = inv.arg("-Zsection-timings");
+    }
     if configuration.backend == Backend::Cranelift {
         inv = inv
             .arg("-Zcodegen-backend")

@@ -635,6 +635,9 @@ fn run_step(
                 if !outcome.success() || purpose != Purpose::Prepare {
                     let mut sample = sample_from(&outcome, &p.project, &p.source, &target_dir);
                     sample.links = links(&crate::linkwrap::read_log(&link_log), &sample.artifacts);
+                    if let Some(warning) = link_disagreement(&sample) {
+                        observer.event(Event::Note(format!("{} / {}: {warning}", configuration.name, step.scenario)));
+                    }
                     sample.configuration = configuration.name.clone();
                     sample.scenario = step.scenario;
                     sample.index = index;
@@ -716,9 +719,29 @@ fn sample_from(outcome: &Outcome, project: &Project, source: &Path, target_dir: 
     }
 }
 
+/// With `-Zsection-timings` (nightly), cargo reports each unit's link section too. The wrapper
+/// times only the linker process, so it must not exceed the section (beyond cargo's 10 ms
+/// rounding) nor fall far below it; a mismatch means a link was missed or mis-attributed.
+pub(crate) fn link_disagreement(sample: &Sample) -> Option<String> {
+    let wrapper = sample.artifact_link_seconds()?;
+    let section: f64 = sample
+        .units
+        .iter()
+        .filter(|u| matches!(u.kind.as_str(), "bin" | "test" | "bench" | "example"))
+        .filter_map(|u| u.link)
+        .sum();
+    if section <= 0.0 {
+        return None;
+    }
+    let agree = wrapper <= section + 0.011 && section - wrapper <= 0.02 + 0.25 * section;
+    (!agree).then(|| {
+        format!("the linker wrapper timed {wrapper:.3}s of linking but cargo's link sections say {section:.3}s")
+    })
+}
+
 /// The timed links of a build; those whose output is a final artifact of the workspace are
 /// marked (rustc links `deps/<crate_name>-<hash>`, which cargo then hard-links as the artifact).
-fn links(records: &[crate::linkwrap::LinkRecord], artifacts: &[Artifact]) -> Vec<buildbench_model::Link> {
+pub(crate) fn links(records: &[crate::linkwrap::LinkRecord], artifacts: &[Artifact]) -> Vec<buildbench_model::Link> {
     records
         .iter()
         .map(|r| {
@@ -735,7 +758,7 @@ fn links(records: &[crate::linkwrap::LinkRecord], artifacts: &[Artifact]) -> Vec
 }
 
 /// Final artifacts of workspace members from `compiler-artifact` messages.
-fn artifacts(stdout: &[u8], project: &Project, source: &Path) -> Vec<Artifact> {
+pub(crate) fn artifacts(stdout: &[u8], project: &Project, source: &Path) -> Vec<Artifact> {
     let text = String::from_utf8_lossy(stdout);
     let mut out = Vec::new();
     let members: Vec<String> = project

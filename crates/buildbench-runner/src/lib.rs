@@ -13,6 +13,7 @@ mod error;
 pub mod exec;
 pub mod fsutil;
 mod invocation;
+pub mod link;
 pub mod linkwrap;
 pub mod plan;
 pub mod probe;

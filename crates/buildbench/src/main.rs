@@ -3,6 +3,7 @@
 mod cli;
 mod compare;
 mod config_file;
+mod link;
 mod report;
 mod timings;
 
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         cli::Command::Compare(args) => compare::run(&args),
         cli::Command::Report(args) => report::run(&args),
         cli::Command::Diff(args) => report::diff(&args),
+        cli::Command::Link(args) => link::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -557,3 +557,59 @@ fn adaptive_sampling_adds_rounds_until_precise_or_the_limit() {
     // ±99% is met by the first three samples already (it needs sd < 40% of the mean).
     assert_eq!(measured("99%", "loose"), 3);
 }
+
+#[test]
+fn on_nightly_the_wrapper_agrees_with_cargos_link_sections() {
+    let nightly = Command::new("rustc").args(["+nightly", "-V"]).output();
+    if !nightly.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: no nightly toolchain (rustup toolchain install nightly --profile minimal)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("out");
+    let output = run(&[
+        "compare",
+        s(&project),
+        "--toolchain",
+        "nightly",
+        "--linker",
+        "default",
+        "--scenario",
+        "clean,incremental",
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+        "--out",
+        s(&out),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("link sections say"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for sample in study(&out)["samples"].as_array().expect("samples") {
+        let wrapper: f64 = sample["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .filter(|l| l["artifact"] == true)
+            .filter_map(|l| l["seconds"].as_f64())
+            .sum();
+        let section: f64 = sample["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .filter(|u| u["kind"] == "bin")
+            .filter_map(|u| u["link"].as_f64())
+            .sum();
+        assert!(section > 0.0, "-Zsection-timings gave a link section: {sample}");
+        // cargo rounds to 10 ms and its section also covers rustc's own work around the link.
+        assert!(
+            wrapper <= section + 0.011 && section - wrapper <= 0.02 + 0.25 * section,
+            "wrapper {wrapper} vs section {section}"
+        );
+    }
+}

@@ -28,6 +28,14 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// Re-render a saved study (HTML, Markdown, CSV, JSON, table) without building.
     Report(ReportArgs),
+    /// Link time alone: capture the final link commands once, replay them under each linker.
+    ///
+    /// Builds the project once per debuginfo level with buildbench as the linker wrapper, which
+    /// saves each final link command and the inputs rustc would delete; then relinks only,
+    /// --runs times per linker, linkers taking turns, and checks every relinked output (it must
+    /// run `--version` exactly like the original). Reports speedups over the resolved default
+    /// linker and over GNU ld, and the verdict on "mold links 2-5x faster".
+    Link(LinkArgs),
     /// Compare two studies (e.g. main vs a pull request): the CI gate.
     ///
     /// Prints a Markdown table. Exit status: 0 without regressions, 1 when a cell is
@@ -140,6 +148,46 @@ pub struct ReportArgs {
     /// Changes smaller than this are never called significant.
     #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The cargo project.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub path: PathBuf,
+    /// Linkers to compare: default, bfd, gold, lld, mold, wild.
+    #[arg(long, value_delimiter = ',', default_value = "default,bfd,gold,lld,mold,wild", value_name = "LIST")]
+    pub linker: Vec<String>,
+    /// Measured relinks per linker and level (after one warm-up).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub runs: u32,
+    /// Only this binary (default: every final binary and cdylib of the workspace).
+    #[arg(long, value_name = "NAME")]
+    pub bin: Option<String>,
+    /// Passed to cargo: package to build.
+    #[arg(short = 'p', long, value_name = "SPEC")]
+    pub package: Option<String>,
+    /// Passed to cargo: release profile.
+    #[arg(long)]
+    pub release: bool,
+    /// Debuginfo levels: full, line-tables-only, none (each is one capture build).
+    #[arg(long, value_delimiter = ',', default_value = "full", value_name = "LIST")]
+    pub debuginfo: Vec<String>,
+    /// Rustup toolchain to build with.
+    #[arg(long, value_name = "NAME")]
+    pub toolchain: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Scratch folder (default: a temporary directory, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub work: Option<PathBuf>,
+    /// Changes smaller than this are never called significant.
+    #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
+    pub noise: f64,
+    /// No progress messages.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Compare two studies cell by cell; exit 1 on a significant slowdown beyond the threshold.

@@ -1,0 +1,53 @@
+//! `buildbench link`: link-only measurements, as saved and printed with `--format json`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Debuginfo, Environment, Linker};
+
+/// Every debuginfo level's relink measurements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkStudy {
+    pub project: String,
+    pub environment: Environment,
+    /// The linker the toolchain uses unchanged (`LLD 22.1.2 (rust-lld)`).
+    pub default_linker: Option<String>,
+    /// Measured relinks per linker and level (after one warm-up).
+    pub runs: u32,
+    /// Wall seconds of the whole `buildbench link` run, builds included.
+    pub total_seconds: f64,
+    pub levels: Vec<LinkLevel>,
+}
+
+/// One debuginfo level: the captured links and each linker's times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkLevel {
+    pub debuginfo: Debuginfo,
+    /// The final artifacts whose links are replayed, with the size of the original output.
+    pub artifacts: Vec<(String, u64)>,
+    /// Seconds the capture build took.
+    pub build_seconds: f64,
+    pub linkers: Vec<LinkerResult>,
+}
+
+/// One linker at one level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkerResult {
+    pub linker: Linker,
+    /// `ok`, `failed` (see `error`) or `unavailable` (see `error` and `install`).
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub install: Option<String>,
+    /// Seconds per measured run: all artifacts of the level relinked once.
+    pub samples: Vec<f64>,
+    /// Total size of the relinked outputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_bytes: Option<u64>,
+    /// The linker named inside the relinked output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_by: Option<String>,
+    /// How the relinked output was checked (`runs --version like the original`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<String>,
+}

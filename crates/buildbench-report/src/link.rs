@@ -1,0 +1,167 @@
+//! The results of `buildbench link`: per debuginfo level, each linker's relink times, its
+//! speedup over the resolved default linker and over GNU ld (bfd), and the verdict on the
+//! "mold links 2-5x faster" claim.
+
+use std::fmt::Write as _;
+
+use buildbench_model::claims::{Verdict, check, describe};
+use buildbench_model::stats::{Comparison, Summary, compare};
+use buildbench_model::{Debuginfo, LinkStudy, Linker};
+use serde::Serialize;
+
+use crate::format::{bytes, first_line, opt_seconds, p_value, speedup};
+use crate::{Align, Table};
+
+/// The claim checked: mold links at least 2x (and up to 5x) faster.
+const CLAIM_LOW: f64 = 2.0;
+const CLAIM_HIGH: f64 = 5.0;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkerRow {
+    pub linker: Linker,
+    pub status: String,
+    /// Seconds per measured run.
+    pub samples: Vec<f64>,
+    pub stats: Option<Summary>,
+    /// Default mean / this mean.
+    pub vs_default: Option<Comparison>,
+    /// bfd mean / this mean.
+    pub vs_bfd: Option<Comparison>,
+    pub output_bytes: Option<u64>,
+    pub linked_by: Option<String>,
+    pub verified: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimVerdict {
+    /// `mold vs default`, `mold vs bfd`.
+    pub compared: String,
+    pub verdict: Verdict,
+    /// `holds (2-5x): measured 2.8x [2.5x, 3.1x]`.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelSummary {
+    pub debuginfo: Debuginfo,
+    pub artifacts: Vec<(String, u64)>,
+    pub linkers: Vec<LinkerRow>,
+    pub verdicts: Vec<ClaimVerdict>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkSummary {
+    pub project: String,
+    pub default_linker: Option<String>,
+    pub runs: u32,
+    pub total_seconds: f64,
+    pub levels: Vec<LevelSummary>,
+}
+
+pub fn summarize(study: &LinkStudy, noise: f64) -> LinkSummary {
+    let levels = study
+        .levels
+        .iter()
+        .map(|level| {
+            let times = |l: Linker| {
+                level
+                    .linkers
+                    .iter()
+                    .find(|r| r.linker == l && r.status == "ok")
+                    .map(|r| r.samples.clone())
+                    .unwrap_or_default()
+            };
+            let (default, bfd) = (times(Linker::Default), times(Linker::Bfd));
+            let rows: Vec<LinkerRow> = level
+                .linkers
+                .iter()
+                .map(|r| {
+                    let ok = r.status == "ok";
+                    LinkerRow {
+                        linker: r.linker,
+                        status: r.status.clone(),
+                        samples: r.samples.clone(),
+                        stats: Summary::of(&r.samples),
+                        vs_default: if ok { compare(&default, &r.samples, noise) } else { None },
+                        vs_bfd: if ok { compare(&bfd, &r.samples, noise) } else { None },
+                        output_bytes: r.output_bytes,
+                        linked_by: r.linked_by.clone(),
+                        verified: r.verified.clone(),
+                        error: r.error.clone().map(|e| match &r.install {
+                            Some(i) => format!("{e}; install: {i}"),
+                            None => e,
+                        }),
+                    }
+                })
+                .collect();
+            let mold = rows.iter().find(|r| r.linker == Linker::Mold);
+            let verdicts =
+                [("default", mold.and_then(|m| m.vs_default.as_ref())), ("bfd", mold.and_then(|m| m.vs_bfd.as_ref()))]
+                    .into_iter()
+                    .map(|(other, c)| {
+                        let verdict = check(c, CLAIM_LOW);
+                        ClaimVerdict {
+                            compared: format!("mold vs {other}"),
+                            verdict,
+                            text: describe(verdict, c, CLAIM_LOW, Some(CLAIM_HIGH)),
+                        }
+                    })
+                    .collect();
+            LevelSummary { debuginfo: level.debuginfo, artifacts: level.artifacts.clone(), linkers: rows, verdicts }
+        })
+        .collect();
+    LinkSummary {
+        project: study.project.clone(),
+        default_linker: study.default_linker.clone(),
+        runs: study.runs,
+        total_seconds: study.total_seconds,
+        levels,
+    }
+}
+
+/// The terminal view.
+pub fn text(s: &LinkSummary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "default linker: {}", s.default_linker.as_deref().unwrap_or("unknown"));
+    for level in &s.levels {
+        let arts: Vec<String> = level.artifacts.iter().map(|(n, b)| format!("{n} ({})", bytes(*b))).collect();
+        let _ = writeln!(out, "\ndebuginfo={}: relinking {}", level.debuginfo, arts.join(", "));
+        let mut t = Table::new(&[
+            ("linker", Align::Left),
+            ("median", Align::Right),
+            ("vs default [95% CI]", Align::Right),
+            ("p", Align::Right),
+            ("vs bfd [95% CI]", Align::Right),
+            ("n", Align::Right),
+            ("", Align::Left),
+        ]);
+        for r in &level.linkers {
+            let note = match (&r.error, &r.linked_by) {
+                (Some(e), _) => format!("{}: {}", r.status, first_line(e)),
+                (None, Some(l)) => format!("linked by {l}; {}", r.verified.as_deref().unwrap_or("")),
+                _ => String::new(),
+            };
+            t.row(vec![
+                r.linker.to_string(),
+                opt_seconds(r.stats.as_ref().map(|s| s.median)),
+                r.vs_default.as_ref().map_or_else(|| "-".to_owned(), speedup),
+                r.vs_default.as_ref().map_or_else(String::new, |c| p_value(c.p_value)),
+                r.vs_bfd.as_ref().map_or_else(|| "-".to_owned(), speedup),
+                r.samples.len().to_string(),
+                note,
+            ]);
+        }
+        out.push_str(&t.render());
+        for v in &level.verdicts {
+            let _ = writeln!(out, "claim \"mold links 2-5x faster\", {}: {}", v.compared, v.text);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{} measured relinks per linker and level; total {:.1}s including the capture builds.",
+        s.runs, s.total_seconds
+    );
+    out
+}

@@ -1,0 +1,329 @@
+//! `buildbench link`: capture the final link commands of a project once per debuginfo level,
+//! then replay only the links, many times, under each linker, checking every output.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use buildbench_model::{Backend, Cache, Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, Word};
+
+use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
+use crate::exec::Executor;
+use crate::fsutil::{copy_tree, remove_tree};
+use crate::linkwrap::{CapturedLink, captured};
+use crate::probe::{Toolchain, linker_requirement, which};
+use crate::project::Project;
+use crate::{Invocation, RunnerError, elf};
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct LinkOptions {
+    pub project: PathBuf,
+    /// Scratch space: the project copy, target directories, captured inputs, relinked outputs.
+    pub work: PathBuf,
+    pub linkers: Vec<Linker>,
+    pub runs: u32,
+    /// Only this binary's link (default: every final artifact of the workspace).
+    pub bin: Option<String>,
+    /// Passed to cargo (`-p`, `--bin`, `--release`).
+    pub cargo_args: Vec<String>,
+    pub debuginfo: Vec<Debuginfo>,
+    /// The buildbench executable (the linker wrapper that captures the links).
+    pub wrapper: PathBuf,
+    pub toolchain: Option<String>,
+    pub keep_work: bool,
+}
+
+/// Rewrites a captured link command for `linker`, writing to `output`.
+///
+/// The captured command is rustc's own, for the toolchain's default linker. For any other
+/// linker, rustc's choice (`-fuse-ld=...` and the `-B.../gcc-ld` directory of rust-lld) is
+/// removed and the new linker selected the same way `compare` does.
+pub fn replay_args(args: &[String], linker: Linker, wild_dir: &Path, output: &Path) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len() + 2);
+    let mut iter = args.iter().peekable();
+    while let Some(a) = iter.next() {
+        if a == "-o" {
+            out.push(a.clone());
+            iter.next();
+            out.push(output.display().to_string());
+            continue;
+        }
+        let chooses_linker = a.starts_with("-fuse-ld=") || (a.starts_with("-B") && a.ends_with("gcc-ld"));
+        if linker != Linker::Default && chooses_linker {
+            continue;
+        }
+        out.push(a.clone());
+    }
+    match linker {
+        Linker::Default => {}
+        Linker::Wild => out.push(format!("-B{}", wild_dir.display())),
+        other => out.push(format!("-fuse-ld={}", other.as_str())),
+    }
+    out
+}
+
+/// Runs `binary --version` (stdin closed, at most 10 s) and returns its exit code and output:
+/// a relinked binary must behave exactly like the original.
+fn behaviour(binary: &Path) -> Option<(Option<i32>, Vec<u8>)> {
+    let mut child = std::process::Command::new(binary)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let out = child.wait_with_output().ok()?;
+    Some((out.status.code(), out.stdout))
+}
+
+/// Checks a relinked output against the original; `Ok` says how it was checked.
+fn verify(original: &Path, relinked: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(relinked).map_err(|e| format!("{}: {e}", relinked.display()))?;
+    if elf::linker_of(&bytes).is_none() {
+        return Err(format!("{} is not an ELF file", relinked.display()));
+    }
+    let is_library = relinked.extension().is_some_and(|e| e == "so");
+    if is_library {
+        return Ok("a valid ELF shared library".to_owned());
+    }
+    match (behaviour(original), behaviour(relinked)) {
+        (Some(a), Some(b)) if a == b => Ok("runs `--version` exactly like the original".to_owned()),
+        (Some(_), Some((code, _))) => {
+            Err(format!("`{} --version` behaves differently from the original (exit {code:?})", relinked.display()))
+        }
+        (Some(_), None) => Err(format!("`{} --version` did not run or did not finish in 10 s", relinked.display())),
+        (None, _) => Ok("a valid ELF executable (the original does not finish `--version`)".to_owned()),
+    }
+}
+
+/// Captures and replays links; every result is returned, nothing is printed.
+pub fn run(
+    options: &LinkOptions,
+    executor: &mut dyn Executor,
+    progress: &mut dyn FnMut(String),
+    interrupted: &Arc<AtomicBool>,
+) -> Result<LinkStudy, RunnerError> {
+    let started = Instant::now();
+    let toolchain = Toolchain::resolve(options.toolchain.as_deref())?;
+    let project = Project::load(&toolchain.cargo, &options.project)?;
+    let user = UserConfig::detect(&toolchain.cargo, &project.root, &toolchain.host);
+    let default_linker = toolchain.default_linker().ok();
+    let source = options.work.join("src");
+    remove_tree(&source)?;
+    copy_tree(
+        &project.root,
+        &source,
+        &[project.target_directory.clone(), project.root.join(".git"), project.root.join("target")],
+    )?;
+    let wild_dir = options.work.join("wild-bin");
+    if let Some(wild) = which("wild") {
+        std::fs::create_dir_all(&wild_dir).map_err(RunnerError::io(&wild_dir, "cannot create"))?;
+        let _ = std::fs::remove_file(wild_dir.join("ld"));
+        std::os::unix::fs::symlink(wild, wild_dir.join("ld")).map_err(RunnerError::io(&wild_dir, "cannot link"))?;
+    }
+    let profile = crate::driver::cargo_profile(&options.cargo_args).to_owned();
+    let mut levels = Vec::new();
+    for &level in &options.debuginfo {
+        let target = options.work.join(format!("target-{level}"));
+        let capture_dir = options.work.join(format!("capture-{level}"));
+        remove_tree(&target)?;
+        remove_tree(&capture_dir)?;
+        std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
+        let configuration = Configuration {
+            name: format!("link-{level}"),
+            backend: Backend::Llvm,
+            linker: Linker::Default,
+            cache: Cache::None,
+            profile: "dev".to_owned(),
+            overrides: vec![format!("profile.{profile}.debug=\"{level}\"")],
+            toolchain: options.toolchain.clone(),
+        };
+        let ctx = BuildContext {
+            toolchain: &toolchain,
+            toolchain_uses_rust_lld: false,
+            source: &source,
+            target_dir: target.clone(),
+            cargo_args: &options.cargo_args,
+            cargo_profile: &profile,
+            rustflags: &user.rustflags,
+            sccache: None,
+            wild_dir: None,
+            link_wrapper: Some(LinkWrapper {
+                program: &options.wrapper,
+                real: user.linker.as_deref().unwrap_or("cc"),
+                log: options.work.join(format!("links-{level}.jsonl")),
+                mode: "capture",
+                capture_dir: Some(capture_dir.clone()),
+            }),
+        };
+        progress(format!("debuginfo={level}: building once to capture the link commands"));
+        let build = cargo_invocation(&configuration, false, &ctx);
+        let outcome = executor
+            .run(&build)
+            .map_err(|e| RunnerError::Command { command: build.shell_line(), detail: e.to_string() })?;
+        if !outcome.success() {
+            return Err(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
+        }
+        let artifacts = crate::driver::artifacts(&outcome.stdout, &project, &source);
+        let wanted: Vec<CapturedLink> = captured(&capture_dir)
+            .into_iter()
+            .filter(|c| {
+                let record = crate::linkwrap::LinkRecord { output: c.output.clone(), seconds: 0.0, exit_code: Some(0) };
+                let link = crate::driver::links(std::slice::from_ref(&record), &artifacts).pop();
+                let is_artifact = link.as_ref().is_some_and(|l| l.artifact);
+                let is_bin = options.bin.as_ref().is_none_or(|b| {
+                    link.as_ref().is_some_and(|l| l.output.starts_with(&format!("{}-", b.replace('-', "_"))))
+                });
+                is_artifact && is_bin
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Err(RunnerError::Plan(format!(
+                "no final binary or cdylib was linked{}; `buildbench link` needs a bin or cdylib target (see --bin and -p)",
+                options.bin.as_deref().map(|b| format!(" for --bin {b}")).unwrap_or_default()
+            )));
+        }
+        let artifact_list = wanted
+            .iter()
+            .map(|c| (file_name(&c.output), std::fs::metadata(&c.output).map_or(0, |m| m.len())))
+            .collect();
+        let mut results: Vec<LinkerResult> = options
+            .linkers
+            .iter()
+            .map(|&linker| {
+                let missing = linker_requirement(linker).filter(|(program, _)| which(program).is_none());
+                LinkerResult {
+                    linker,
+                    status: if missing.is_some() { "unavailable" } else { "ok" }.to_owned(),
+                    error: missing.map(|(program, _)| format!("`{program}` is not on PATH")),
+                    install: missing.map(|(_, install)| install.to_owned()),
+                    samples: Vec::new(),
+                    output_bytes: None,
+                    linked_by: None,
+                    verified: None,
+                }
+            })
+            .collect();
+        // One warm-up round (also the one whose outputs are verified), then the measured runs,
+        // linkers taking turns so that drift hits all alike.
+        for round in 0..=options.runs {
+            if interrupted.load(Ordering::SeqCst) {
+                return Err(RunnerError::Plan("interrupted".to_owned()));
+            }
+            progress(format!(
+                "debuginfo={level}: {}",
+                if round == 0 { "warm-up and checks".to_owned() } else { format!("run {round} of {}", options.runs) }
+            ));
+            for result in results.iter_mut().filter(|r| r.status == "ok") {
+                let dir = options.work.join(format!("relink-{level}")).join(result.linker.as_str());
+                std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
+                let mut total = 0.0;
+                let mut bytes = 0;
+                for link in &wanted {
+                    let output = dir.join(file_name(&link.output));
+                    let _ = std::fs::remove_file(&output);
+                    let inv = Invocation::new(&link.program)
+                        .args(replay_args(&link.args, result.linker, &wild_dir, &output))
+                        .cwd(&link.cwd);
+                    let out = executor
+                        .run(&inv)
+                        .map_err(|e| RunnerError::Command { command: inv.shell_line(), detail: e.to_string() })?;
+                    if !out.success() {
+                        result.status = "failed".to_owned();
+                        result.error = Some(out.stderr_tail(12));
+                        break;
+                    }
+                    total += out.wall.as_secs_f64();
+                    if round == 0 {
+                        match verify(&link.output, &output) {
+                            Ok(how) => result.verified = Some(how),
+                            Err(why) => {
+                                result.status = "failed".to_owned();
+                                result.error = Some(format!("the relinked output is broken: {why}"));
+                                break;
+                            }
+                        }
+                        let content = std::fs::read(&output).unwrap_or_default();
+                        bytes += content.len() as u64;
+                        result.linked_by = elf::linker_of(&content);
+                    }
+                }
+                if result.status != "ok" {
+                    continue;
+                }
+                if round == 0 {
+                    result.output_bytes = Some(bytes);
+                } else {
+                    result.samples.push(total);
+                }
+            }
+        }
+        levels.push(LinkLevel {
+            debuginfo: level,
+            artifacts: artifact_list,
+            build_seconds: outcome.wall.as_secs_f64(),
+            linkers: results,
+        });
+    }
+    let study = LinkStudy {
+        project: options.project.display().to_string(),
+        environment: crate::probe::environment(
+            vec![toolchain.info(default_linker.clone())],
+            &["cc", "ld.bfd", "ld.gold", "ld.lld", "mold", "wild"],
+        ),
+        default_linker,
+        runs: options.runs,
+        total_seconds: started.elapsed().as_secs_f64(),
+        levels,
+    };
+    if !options.keep_work {
+        remove_tree(&options.work)?;
+    }
+    Ok(study)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn replay_swaps_the_linker_and_the_output() {
+        let captured =
+            args(&["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", "-fuse-ld=lld", "-o", "/t/deps/app-1", "-pie"]);
+        let out = Path::new("/w/app-1");
+        assert_eq!(
+            replay_args(&captured, Linker::Mold, Path::new("/w/wild"), out),
+            args(&["-m64", "a.o", "-o", "/w/app-1", "-pie", "-fuse-ld=mold"])
+        );
+        assert_eq!(
+            replay_args(&captured, Linker::Default, Path::new("/w/wild"), out),
+            args(&["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", "-fuse-ld=lld", "-o", "/w/app-1", "-pie"])
+        );
+        assert_eq!(
+            replay_args(&captured, Linker::Wild, Path::new("/w/wild"), out).last().map(String::as_str),
+            Some("-B/w/wild")
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! `buildbench link`: link-only measurements under each linker.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result, bail};
+use buildbench_model::{Debuginfo, Linker, Word};
+use buildbench_runner::ProcessExecutor;
+use buildbench_runner::link::{LinkOptions, run as run_link};
+
+use crate::cli::{LinkArgs, OutputFormat};
+
+fn words<W: Word + PartialEq>(list: &[String]) -> Result<Vec<W>> {
+    let mut out = Vec::new();
+    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let w = W::parse(item)?;
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    if out.is_empty() {
+        bail!(
+            "an empty list; expected one or more of: {}",
+            W::ALL.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(out)
+}
+
+pub fn run(args: &LinkArgs) -> Result<ExitCode> {
+    let mut linkers = words::<Linker>(&args.linker)?;
+    // Speedups are against the resolved default linker and bfd: keep them in the comparison.
+    for needed in [Linker::Bfd, Linker::Default] {
+        if !linkers.contains(&needed) {
+            linkers.insert(0, needed);
+        }
+    }
+    if args.runs < 2 {
+        bail!("--runs must be at least 2 for an interval");
+    }
+    let mut cargo_args = Vec::new();
+    if let Some(p) = &args.package {
+        cargo_args.extend(["-p".to_owned(), p.clone()]);
+    }
+    if let Some(b) = &args.bin {
+        cargo_args.extend(["--bin".to_owned(), b.clone()]);
+    }
+    if args.release {
+        cargo_args.push("--release".to_owned());
+    }
+    let scratch = match &args.work {
+        Some(dir) => (None, std::path::absolute(dir).context("resolving --work")?),
+        None => {
+            let t = tempfile::Builder::new()
+                .prefix("buildbench-link-")
+                .tempdir()
+                .context("creating a scratch directory")?;
+            let path = t.path().to_owned();
+            (Some(t), path)
+        }
+    };
+    let options = LinkOptions {
+        project: std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve", args.path.display()))?,
+        work: scratch.1.clone(),
+        linkers,
+        runs: args.runs,
+        bin: args.bin.clone(),
+        cargo_args,
+        debuginfo: words::<Debuginfo>(&args.debuginfo)?,
+        wrapper: std::env::current_exe().context("locating the buildbench executable")?,
+        toolchain: args.toolchain.clone(),
+        keep_work: args.work.is_some(),
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&interrupted)).context("installing the Ctrl-C handler")?;
+    }
+    let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
+    let quiet = args.quiet;
+    let mut progress = |line: String| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let study = run_link(&options, &mut executor, &mut progress, &interrupted).map_err(|e| anyhow::anyhow!("{e}"))?;
+    drop(scratch);
+    let summary = buildbench_report::link::summarize(&study, args.noise);
+    let text = match args.format {
+        OutputFormat::Table => buildbench_report::link::text(&summary),
+        OutputFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&summary).context("encoding")?;
+            t.push('\n');
+            t
+        }
+    };
+    std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}

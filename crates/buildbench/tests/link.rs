@@ -1,0 +1,124 @@
+//! `buildbench link` on the example workspace with real linkers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/projects/example-workspace")
+}
+
+fn link(args: &[&str], path_prefix: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_buildbench"));
+    cmd.arg("link").args(args).arg("--quiet");
+    if let Some(dir) = path_prefix {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let joined =
+            std::env::join_paths(std::iter::once(dir.to_owned()).chain(std::env::split_paths(&path))).expect("PATH");
+        cmd.env("PATH", joined);
+    }
+    cmd.output().expect("buildbench runs")
+}
+
+fn has(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn linker<'a>(summary: &'a Value, name: &str) -> &'a Value {
+    summary["levels"][0]["linkers"]
+        .as_array()
+        .expect("linkers")
+        .iter()
+        .find(|l| l["linker"] == name)
+        .expect("linker row")
+}
+
+#[test]
+fn relinks_under_each_linker_and_checks_every_output() {
+    let out = link(&[s(&example()), "--linker", "default,mold,lld", "--runs", "3", "--format", "json"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(summary["default_linker"].as_str().is_some_and(|l| !l.is_empty()));
+    let level = &summary["levels"][0];
+    assert_eq!(level["debuginfo"], "full");
+    assert_eq!(level["artifacts"].as_array().map(Vec::len), Some(1), "the example binary only");
+    // bfd is always part of the comparison, for the "vs bfd" ratio.
+    for (name, program, mark) in
+        [("default", "cc", "LLD"), ("bfd", "ld.bfd", "GNU ld"), ("mold", "mold", "mold"), ("lld", "ld.lld", "LLD")]
+    {
+        let row = linker(&summary, name);
+        if !has(program) {
+            assert_eq!(row["status"], "unavailable", "{row}");
+            eprintln!("skipped: {name} is not installed");
+            continue;
+        }
+        assert_eq!(row["status"], "ok", "{row}");
+        assert_eq!(row["samples"].as_array().map(Vec::len), Some(3));
+        assert!(row["linked_by"].as_str().unwrap_or("").contains(mark), "{row}");
+        assert!(row["verified"].as_str().unwrap_or("").contains("--version"), "{row}");
+    }
+    let verdicts: Vec<&str> =
+        level["verdicts"].as_array().expect("verdicts").iter().filter_map(|v| v["compared"].as_str()).collect();
+    assert_eq!(verdicts, ["mold vs default", "mold vs bfd"]);
+    if has("mold") {
+        let v = &level["verdicts"][1]["verdict"];
+        assert!(["holds", "does-not-hold", "inconclusive"].contains(&v.as_str().unwrap_or("")), "{v}");
+    }
+}
+
+#[test]
+fn a_linker_that_breaks_the_output_never_counts_as_fast() {
+    if !has("ld.gold") {
+        eprintln!("skipped: ld.gold is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A fake gold that "links" instantly by writing garbage, and one that fails outright.
+    let fake = dir.path().join("bin");
+    std::fs::create_dir_all(&fake).expect("mkdir");
+    let script =
+        "#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ \"$1\" = -o ]; then echo junk > \"$2\"; fi; shift; done\nexit 0\n";
+    std::fs::write(fake.join("ld.gold"), script).expect("write");
+    std::fs::write(fake.join("ld.lld"), "#!/bin/sh\necho 'ld.lld: error: no luck' >&2\nexit 1\n").expect("write");
+    for f in ["ld.gold", "ld.lld"] {
+        let status = Command::new("chmod").arg("+x").arg(fake.join(f)).status().expect("chmod");
+        assert!(status.success());
+    }
+    let out = link(&[s(&example()), "--linker", "default,gold,lld", "--runs", "2", "--format", "json"], Some(&fake));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let gold = linker(&summary, "gold");
+    assert_eq!(gold["status"], "failed", "{gold}");
+    assert!(gold["error"].as_str().unwrap_or("").contains("not an ELF file"), "{gold}");
+    assert!(gold["samples"].as_array().is_some_and(Vec::is_empty), "a broken link has no time");
+    let lld = linker(&summary, "lld");
+    assert_eq!(lld["status"], "failed", "{lld}");
+    assert!(lld["error"].as_str().unwrap_or("").contains("no luck"), "{lld}");
+    assert_eq!(linker(&summary, "default")["status"], "ok");
+}
+
+#[test]
+fn a_project_without_a_binary_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"onlylib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("src/lib.rs"), "pub fn f() {}\n").expect("write");
+    let out = link(&[s(dir.path()), "--runs", "2"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("needs a bin or cdylib target"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = link(&[s(dir.path()), "--runs", "1"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--runs must be at least 2"));
+}
