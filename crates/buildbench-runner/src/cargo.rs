@@ -272,8 +272,8 @@ mod tests {
         let ctx = BuildContext {
             toolchain: &tc,
             toolchain_uses_rust_lld: true,
-            source: Path::new("/work/src"),
-            target_dir: PathBuf::from("/work/target/mold"),
+            source: Path::new("/w/src"),
+            target_dir: PathBuf::from("/w/target/mold"),
             cargo_args: &["-p".to_owned(), "app".to_owned()],
             cargo_profile: "dev",
             rustflags: &Rustflags::Build,
@@ -282,7 +282,7 @@ mod tests {
             link_wrapper: None,
         };
         let line = cargo_invocation(&config(Linker::Mold, Backend::Llvm), false, &ctx).shell_line();
-        assert!(line.starts_with("cd /work/src && env -u RUSTC_WORKSPACE_WRAPPER -u RUSTC_BOOTSTRAP -u CARGO_INCREMENTAL CARGO_TARGET_DIR=/work/target/mold RUSTC=/tc/bin/rustc"), "{line}");
+        assert!(line.starts_with("cd /w/src && env -u RUSTC_WORKSPACE_WRAPPER -u RUSTC_BOOTSTRAP -u CARGO_INCREMENTAL CARGO_TARGET_DIR=/w/target/mold RUSTC=/tc/bin/rustc"), "{line}");
         assert!(line.ends_with(
             "/tc/bin/cargo build --timings --message-format=json-render-diagnostics -p app --config 'build.rustflags=[\"-Clinker-features=-lld\",\"-Clink-arg=-fuse-ld=mold\"]'"
         ), "{line}");

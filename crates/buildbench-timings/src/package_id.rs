@@ -53,7 +53,7 @@ mod tests {
         check("registry+https://registry.invalid/index#serde@1.0.229", "serde", Some("1.0.229"));
         check("path+file:///home/dev/ws/mylib#0.1.0", "mylib", Some("0.1.0"));
         check("path+file:///home/dev/ws/crates/core#grep-core@0.1.0", "grep-core", Some("0.1.0"));
-        check("serde 1.0.0 (registry+https://github.com/rust-lang/crates.io-index)", "serde", Some("1.0.0"));
+        check("serde 1.0.0 (registry+https://registry.invalid/index)", "serde", Some("1.0.0"));
         check("git+https://host/repo?branch=x#abc", "abc", None);
         check("", "", None);
     }
