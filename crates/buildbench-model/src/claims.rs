@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::Word as _;
 use crate::stats::Comparison;
 
 /// The outcome of checking a claim against a measurement.
@@ -83,5 +84,159 @@ mod tests {
             describe(Verdict::Holds, Some(&c(8.0, Some((6.0, 9.0)))), 2.0, Some(5.0)),
             "holds (2-5x): measured 8.00x [6.00x, 9.00x], even faster than claimed"
         );
+    }
+}
+
+/// The guide's claims, as data (`claims.json`): new claims need no code.
+pub const CLAIMS_JSON: &str = include_str!("../claims.json");
+
+/// One claim: "`candidate` is at least `low`x faster than `reference` on `metric`".
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
+pub struct Claim {
+    pub id: String,
+    pub text: String,
+    /// Axis values (`backend`, `linker`, `cache`, `profile`) of the configuration compared with.
+    pub reference: std::collections::BTreeMap<String, String>,
+    /// Axis values of the configuration the claim is about; every other axis must be equal.
+    pub candidate: std::collections::BTreeMap<String, String>,
+    /// `wall`, `codegen` or `link`.
+    pub metric: String,
+    /// Scenarios to check, in order of preference; the first that was measured is used.
+    pub scenarios: Vec<crate::Scenario>,
+    pub low: f64,
+    #[serde(default)]
+    pub high: Option<f64>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The claims shipped with buildbench.
+pub fn builtin() -> Vec<Claim> {
+    // The file is part of the binary and checked by a test; it cannot fail to parse.
+    serde_json::from_str(CLAIMS_JSON).unwrap_or_default()
+}
+
+/// A claim checked against a study.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimResult {
+    pub id: String,
+    pub text: String,
+    pub verdict: Verdict,
+    /// `holds (2-5x): measured ...`, or why it was not measured.
+    pub detail: String,
+    /// The configurations and scenario compared: `mold vs default, incremental, link time`.
+    pub compared: Option<String>,
+    pub comparison: Option<Comparison>,
+    pub note: Option<String>,
+}
+
+fn axis<'a>(c: &'a crate::Configuration, name: &str) -> Option<&'a str> {
+    Some(match name {
+        "backend" => c.backend.as_str(),
+        "linker" => c.linker.as_str(),
+        "cache" => c.cache.as_str(),
+        "profile" => c.profile.as_str(),
+        _ => return None,
+    })
+}
+
+fn matches(c: &crate::Configuration, wanted: &std::collections::BTreeMap<String, String>) -> bool {
+    wanted.iter().all(|(k, v)| axis(c, k) == Some(v.as_str()))
+}
+
+/// Axes not named by the claim must be equal, so the comparison isolates what it is about.
+fn same_elsewhere(a: &crate::Configuration, b: &crate::Configuration, claim: &Claim) -> bool {
+    ["backend", "linker", "cache", "profile"]
+        .iter()
+        .filter(|k| !claim.candidate.contains_key(**k) && !claim.reference.contains_key(**k))
+        .all(|k| axis(a, k) == axis(b, k))
+        && a.overrides
+            .iter()
+            .filter(|o| !o.starts_with("profile."))
+            .eq(b.overrides.iter().filter(|o| !o.starts_with("profile.")))
+}
+
+fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {
+    match name {
+        "wall" => Some(sample.wall_seconds),
+        "codegen" => sample.codegen_seconds(),
+        "link" => sample.artifact_link_seconds(),
+        _ => None,
+    }
+}
+
+/// The reference's scenario for a candidate scenario: cache scenarios compare with `clean`.
+fn reference_scenario(s: crate::Scenario) -> crate::Scenario {
+    match s {
+        crate::Scenario::CleanColdCache | crate::Scenario::CleanWarmCache => crate::Scenario::Clean,
+        s => s,
+    }
+}
+
+/// Checks one claim against a study.
+pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64) -> ClaimResult {
+    let mut result = ClaimResult {
+        id: claim.id.clone(),
+        text: claim.text.clone(),
+        verdict: Verdict::NotMeasured,
+        detail: String::new(),
+        compared: None,
+        comparison: None,
+        note: claim.note.clone(),
+    };
+    let configs = &study.plan.configurations;
+    // Prefer the study's baseline as the reference when it fits.
+    let mut references: Vec<&crate::Configuration> = configs.iter().filter(|c| matches(c, &claim.reference)).collect();
+    references.sort_by_key(|c| c.name != study.plan.baseline);
+    for &scenario in &claim.scenarios {
+        for reference in &references {
+            let Some(candidate) =
+                configs.iter().find(|c| matches(c, &claim.candidate) && same_elsewhere(c, reference, claim))
+            else {
+                continue;
+            };
+            let values = |name: &str, s: crate::Scenario| -> Vec<f64> {
+                study.run(name, s).filter(|x| x.success).filter_map(|x| metric(x, &claim.metric)).collect()
+            };
+            let (r, c) = (values(&reference.name, reference_scenario(scenario)), values(&candidate.name, scenario));
+            if r.is_empty() || c.is_empty() {
+                continue;
+            }
+            let comparison = crate::stats::compare(&r, &c, noise);
+            result.verdict = check(comparison.as_ref(), claim.low);
+            result.detail = describe(result.verdict, comparison.as_ref(), claim.low, claim.high);
+            result.compared =
+                Some(format!("{} vs {}, {scenario}, {} time", candidate.name, reference.name, claim.metric));
+            result.comparison = comparison;
+            return result;
+        }
+    }
+    let flags: Vec<String> = claim
+        .candidate
+        .iter()
+        .map(|(axis, value)| {
+            let reference = claim.reference.get(axis).map_or_else(String::new, |r| format!("{r},"));
+            format!("--{axis} {reference}{value}")
+        })
+        .collect();
+    result.detail = format!(
+        "not measured: needs configurations that differ only in {} (compare {} in the {} scenario)",
+        claim.candidate.keys().cloned().collect::<Vec<_>>().join(" and "),
+        flags.join(" "),
+        claim.scenarios.first().map_or("clean", |s| s.as_str()),
+    );
+    result
+}
+
+#[cfg(test)]
+mod data_tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_claims_parse() {
+        let claims = builtin();
+        let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["cranelift-codegen", "mold-link", "sccache", "fast-dev", "all-together"]);
+        assert!(serde_json::from_str::<Vec<Claim>>(CLAIMS_JSON).is_ok());
     }
 }

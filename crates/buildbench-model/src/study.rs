@@ -65,6 +65,12 @@ pub struct Sample {
     /// The units that ran, from the `--timings` report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub units: Vec<UnitTiming>,
+    /// The chain of units that bounded the build (see docs/timings.md), first to last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub critical_path: Vec<String>,
+    /// Its length in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub critical_path_seconds: Option<f64>,
     /// sccache statistics of this build alone (the counters are zeroed before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sccache: Option<SccacheStats>,
@@ -89,6 +95,20 @@ pub struct Link {
 }
 
 impl Sample {
+    /// Seconds of code generation summed over the units that report it (rmeta or sections).
+    pub fn codegen_seconds(&self) -> Option<f64> {
+        let mut parts = self.units.iter().filter_map(|u| u.codegen).peekable();
+        parts.peek()?;
+        Some(parts.sum::<f64>() + 0.0)
+    }
+
+    /// Seconds of frontend work summed over the units that report it.
+    pub fn frontend_seconds(&self) -> Option<f64> {
+        let mut parts = self.units.iter().filter_map(|u| u.frontend).peekable();
+        parts.peek()?;
+        Some(parts.sum::<f64>() + 0.0)
+    }
+
     /// Seconds spent linking the final artifacts of workspace members.
     pub fn artifact_link_seconds(&self) -> Option<f64> {
         let mut links = self.links.iter().filter(|l| l.artifact).peekable();

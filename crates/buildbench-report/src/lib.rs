@@ -7,6 +7,7 @@ pub mod export;
 pub mod format;
 mod html_escape;
 pub mod link;
+pub mod recommend;
 pub mod summary;
 mod table;
 pub mod timings;

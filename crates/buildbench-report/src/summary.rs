@@ -70,6 +70,10 @@ pub struct StudySummary {
     /// Each toolchain's default linker, resolved from a probe binary: (toolchain, linker).
     pub default_linkers: Vec<(String, String)>,
     pub cells: Vec<Cell>,
+    /// The guide's claims checked against this study.
+    pub claims: Vec<buildbench_model::claims::ClaimResult>,
+    /// Per scenario, how to adopt the fastest significantly better configuration.
+    pub recommendations: Vec<crate::recommend::Recommendation>,
 }
 
 impl StudySummary {
@@ -124,7 +128,13 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     }
     let default_linkers =
         study.environment.toolchains.iter().filter_map(|t| Some((t.name.clone(), t.default_linker.clone()?))).collect();
-    StudySummary { baseline, noise, default_linkers, cells }
+    let claims = buildbench_model::claims::builtin()
+        .iter()
+        .map(|c| buildbench_model::claims::evaluate(c, study, noise))
+        .collect();
+    let mut summary = StudySummary { baseline, noise, default_linkers, cells, claims, recommendations: Vec::new() };
+    summary.recommendations = crate::recommend::recommend(study, &summary);
+    summary
 }
 
 fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64) -> Option<Cell> {

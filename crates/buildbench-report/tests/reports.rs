@@ -137,3 +137,56 @@ fn snapshots_of_the_table_markdown_csv_and_summary() {
     golden("ripgrep.csv", &String::from_utf8(Csv.render(&study, &s)).expect("utf-8"));
     golden("ripgrep.summary.json", &String::from_utf8(Json.render(&study, &s)).expect("utf-8"));
 }
+
+/// A recorded study with every configuration the claims need (example workspace, nightly 1.101,
+/// Cranelift, mold, sccache, fast-dev and all together; 4 runs).
+fn claims_study() -> Study {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/studies/example-claims-nightly.json");
+    serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("study parses")
+}
+
+#[test]
+fn every_claim_gets_a_verdict_with_what_was_compared() {
+    use buildbench_model::claims::Verdict;
+    let s = summarize(&claims_study(), 0.02);
+    let got: Vec<(&str, Verdict, &str)> =
+        s.claims.iter().map(|c| (c.id.as_str(), c.verdict, c.compared.as_deref().unwrap_or(""))).collect();
+    assert_eq!(
+        got,
+        [
+            ("cranelift-codegen", Verdict::Inconclusive, "cranelift vs default, clean, codegen time"),
+            ("mold-link", Verdict::DoesNotHold, "mold vs default, incremental, link time"),
+            ("sccache", Verdict::Holds, "sccache vs default, clean-warm-cache, wall time"),
+            ("fast-dev", Verdict::Inconclusive, "fast-dev vs default, incremental, wall time"),
+            ("all-together", Verdict::DoesNotHold, "cranelift+mold+fast-dev vs default, incremental, wall time"),
+        ]
+    );
+    // The ripgrep study measured linkers only: the other claims say what to run.
+    let r = summarize(&study(), 0.02);
+    let cranelift = r.claims.iter().find(|c| c.id == "cranelift-codegen").expect("claim");
+    assert_eq!(cranelift.verdict, Verdict::NotMeasured);
+    assert!(cranelift.detail.contains("--backend llvm,cranelift"), "{}", cranelift.detail);
+}
+
+#[test]
+fn recommendations_come_with_files_and_tradeoffs() {
+    let study = claims_study();
+    let s = summarize(&study, 0.02);
+    let clean = s.recommendations.iter().find(|r| r.scenario == Scenario::Clean).expect("clean recommendation");
+    assert_eq!(clean.configuration, "cranelift");
+    let files: Vec<&str> = clean.files.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(files, [".cargo/config.toml", "rust-toolchain.toml", "Cargo.toml"]);
+    assert!(clean.tradeoffs.iter().any(|t| t.contains("nightly")));
+    let text = String::from_utf8(Terminal.render(&study, &s)).expect("utf-8");
+    assert!(text.contains("clean: use cranelift (1.48x"), "{text}");
+    let html = String::from_utf8(Html.render(&study, &s)).expect("utf-8");
+    assert!(html.contains("The usual claims, checked") && html.contains("codegen-backend = &quot;cranelift&quot;"));
+    // Nothing significantly faster: the report says so instead of recommending.
+    let mut flat = claims_study();
+    flat.plan.configurations.retain(|c| c.name == "default" || c.name == "mold");
+    flat.plan.scenarios.retain(|s| *s == Scenario::Incremental);
+    let s = summarize(&flat, 0.02);
+    assert!(s.recommendations.is_empty());
+    let text = String::from_utf8(Terminal.render(&flat, &s)).expect("utf-8");
+    assert!(text.contains("No configuration is significantly faster than default"), "{text}");
+}

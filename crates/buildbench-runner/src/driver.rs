@@ -697,6 +697,8 @@ fn sample_from(outcome: &Outcome, project: &Project, source: &Path, target_dir: 
         })
         .unwrap_or_default();
     let build = parsed.as_ref().map(|p| &p.build);
+    let analysis = build.map(|b| buildbench_timings::analyze(b, 0));
+    let critical = analysis.as_ref().and_then(|a| a.critical_path.as_ref());
     Sample {
         configuration: String::new(),
         scenario: Scenario::Clean,
@@ -713,6 +715,11 @@ fn sample_from(outcome: &Outcome, project: &Project, source: &Path, target_dir: 
         dirty_units: build.and_then(|b| b.dirty_units),
         cargo_seconds: build.and_then(|b| b.total_seconds),
         units,
+        critical_path: match (critical, build) {
+            (Some(c), Some(b)) => c.units.iter().map(|&i| b.units[i].label()).collect(),
+            _ => Vec::new(),
+        },
+        critical_path_seconds: critical.map(|c| c.seconds),
         sccache: None,
         artifacts: artifacts(&outcome.stdout, project, source),
         links: Vec::new(),

@@ -28,6 +28,7 @@ impl Exporter for Html {
         for &scenario in &study.plan.scenarios {
             scenario_section(&mut body, summary, scenario);
         }
+        claims_and_advice(&mut body, summary);
         problems(&mut body, study, summary);
         timelines(&mut body, study, summary);
         environment(&mut body, study);
@@ -304,5 +305,54 @@ fn environment(out: &mut String, study: &Study) {
             "<details><summary>A baseline build command, exactly as run</summary><pre>{}</pre></details>",
             escape(&first.command)
         );
+    }
+}
+
+fn claims_and_advice(out: &mut String, summary: &StudySummary) {
+    out.push_str("<h2>The usual claims, checked</h2>\n<table><tr><th>claim</th><th>verdict</th><th>measured</th><th>compared</th></tr>\n");
+    for c in &summary.claims {
+        let class = match c.verdict {
+            buildbench_model::claims::Verdict::Holds => "faster",
+            buildbench_model::claims::Verdict::DoesNotHold => "slower",
+            _ => "",
+        };
+        let measured = c.detail.split_once(": ").map_or(c.detail.as_str(), |(_, m)| m);
+        let note =
+            c.note.as_deref().map(|n| format!("<br><span class=\"muted\">{}</span>", escape(n))).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<tr><td>{}{note}</td><td class=\"{class}\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&c.text),
+            c.verdict.as_str(),
+            escape(measured),
+            escape(c.compared.as_deref().unwrap_or("-"))
+        );
+    }
+    out.push_str("</table>\n<h2>Recommendation</h2>\n");
+    if summary.recommendations.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>No configuration is significantly faster than <code>{}</code>: keep it.</p>",
+            escape(&summary.baseline)
+        );
+    }
+    for r in &summary.recommendations {
+        let _ = writeln!(
+            out,
+            "<h3>{}: <code>{}</code>, {}</h3>",
+            r.scenario,
+            escape(&r.configuration),
+            escape(&speedup(&r.comparison))
+        );
+        for (file, text) in &r.files {
+            let _ = writeln!(out, "<p><code>{}</code></p><pre>{}</pre>", escape(file), escape(text));
+        }
+        if !r.tradeoffs.is_empty() {
+            out.push_str("<ul>");
+            for t in &r.tradeoffs {
+                let _ = write!(out, "<li>Trade-off: {}</li>", escape(t));
+            }
+            out.push_str("</ul>\n");
+        }
     }
 }

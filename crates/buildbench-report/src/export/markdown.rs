@@ -88,6 +88,36 @@ impl Exporter for Markdown {
             }
             out.push('\n');
         }
+        out.push_str("## Claims\n\n| claim | verdict | measured | compared |\n|---|---|---|---|\n");
+        for c in &summary.claims {
+            let _ = writeln!(
+                out,
+                "| {} | **{}** | {} | {} |",
+                cell(&c.text),
+                c.verdict.as_str(),
+                cell(c.detail.split_once(": ").map_or(c.detail.as_str(), |(_, m)| m)),
+                cell(c.compared.as_deref().unwrap_or("-"))
+            );
+        }
+        out.push_str("\n## Recommendation\n\n");
+        if summary.recommendations.is_empty() {
+            let _ = writeln!(
+                out,
+                "No configuration is significantly faster than `{}`: keep it.\n",
+                cell(&summary.baseline)
+            );
+        }
+        for r in &summary.recommendations {
+            let _ =
+                writeln!(out, "**{}**: use `{}` ({}).\n", r.scenario, cell(&r.configuration), speedup(&r.comparison));
+            for (file, text) in &r.files {
+                let _ = writeln!(out, "`{file}`:\n\n```toml\n{}```\n", text.replace("```", "` ` `"));
+            }
+            for t in &r.tradeoffs {
+                let _ = writeln!(out, "- trade-off: {}", cell(t));
+            }
+            out.push('\n');
+        }
         let _ = writeln!(
             out,
             "Speedup = baseline mean / mean, 95% interval by Fieller's method; significant when Welch's t-test gives p < 0.05 and the change exceeds {:.0}%.",

@@ -77,6 +77,7 @@ impl Exporter for Terminal {
             }
             out.push_str(&t.render());
         }
+        out.push_str(&advice_text(study, summary));
         let _ = writeln!(
             out,
             "\n* significant: Welch's t-test p < 0.05 and a change above {:.0}%. Speedup = baseline mean / mean; interval by Fieller's method.",
@@ -84,4 +85,45 @@ impl Exporter for Terminal {
         );
         out.into_bytes()
     }
+}
+
+/// Claims and recommendations as plain text (shared with Markdown, which adds code fences).
+pub fn advice_text(study: &Study, summary: &StudySummary) -> String {
+    let mut out = String::from("\nClaims\n");
+    for c in &summary.claims {
+        let compared = c.compared.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
+        let _ = writeln!(out, "  {}: {}{compared}", c.text, c.detail);
+    }
+    out.push_str("\nRecommendation\n");
+    if summary.recommendations.is_empty() {
+        let _ = writeln!(
+            out,
+            "  No configuration is significantly faster than {} in any scenario: keep it.",
+            summary.baseline
+        );
+    }
+    for r in &summary.recommendations {
+        let _ = writeln!(out, "  {}: use {} ({})", r.scenario, r.configuration, crate::format::speedup(&r.comparison));
+        for (file, text) in &r.files {
+            let _ = writeln!(out, "    {file}:");
+            for line in text.lines() {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+        for t in &r.tradeoffs {
+            let _ = writeln!(out, "    trade-off: {t}");
+        }
+    }
+    let unmeasured: Vec<&str> = study
+        .plan
+        .scenarios
+        .iter()
+        .filter(|s| summary.winner(**s).is_none())
+        .map(|s| buildbench_model::Word::as_str(*s))
+        .collect();
+    if !summary.recommendations.is_empty() && !unmeasured.is_empty() {
+        let _ =
+            writeln!(out, "  {}: nothing is significantly faster than {}.", unmeasured.join(", "), summary.baseline);
+    }
+    out
 }

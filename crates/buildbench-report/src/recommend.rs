@@ -1,0 +1,221 @@
+//! The recommendation: per scenario, the fastest configuration that is significantly faster than
+//! the baseline, with the exact files to adopt it and what it costs.
+
+use std::collections::BTreeMap;
+
+use buildbench_model::stats::Comparison;
+use buildbench_model::{Backend, Cache, Configuration, Linker, Scenario, Study, Word};
+use serde::Serialize;
+
+/// How to adopt one configuration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub scenario: Scenario,
+    pub configuration: String,
+    pub comparison: Comparison,
+    /// Files to create or extend, with their contents: `.cargo/config.toml`, `Cargo.toml`,
+    /// `rust-toolchain.toml`.
+    pub files: Vec<(String, String)>,
+    /// What adopting it costs.
+    pub tradeoffs: Vec<String>,
+}
+
+/// A TOML document built table by table, in first-use order.
+#[derive(Default)]
+struct Toml {
+    tables: Vec<(String, Vec<String>)>,
+}
+
+impl Toml {
+    fn set(&mut self, table: &str, line: String) {
+        match self.tables.iter_mut().find(|(t, _)| t == table) {
+            Some((_, lines)) => lines.push(line),
+            None => self.tables.push((table.to_owned(), vec![line])),
+        }
+    }
+
+    fn render(&self) -> Option<String> {
+        (!self.tables.is_empty()).then(|| {
+            self.tables.iter().map(|(t, lines)| format!("[{t}]\n{}\n", lines.join("\n"))).collect::<Vec<_>>().join("\n")
+        })
+    }
+}
+
+fn toml_list(items: &[String]) -> String {
+    format!("[{}]", items.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", "))
+}
+
+/// Splits a `--config` override `a.b."c".d=value` into its table (`a.b."c"`), key (`d`) and value.
+fn split_override(o: &str) -> Option<(String, String, String)> {
+    let (path, value) = o.split_once('=')?;
+    let (table, key) = path.trim().rsplit_once('.')?;
+    Some((table.to_owned(), key.to_owned(), value.trim().to_owned()))
+}
+
+/// The files and trade-offs that adopt `configuration` on `host`.
+pub fn adoption(
+    configuration: &Configuration,
+    host: &str,
+    default_is_rust_lld: bool,
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut config = Toml::default();
+    let mut cargo = Toml::default();
+    let mut files = Vec::new();
+    let mut tradeoffs = Vec::new();
+    let target = format!("target.{host}");
+    let mut rustflags: Vec<String> = Vec::new();
+    if configuration.linker != Linker::Default && default_is_rust_lld {
+        rustflags.extend(["-C".to_owned(), "linker-features=-lld".to_owned()]);
+    }
+    match configuration.linker {
+        Linker::Default => {}
+        Linker::Wild => {
+            // gcc has no -fuse-ld=wild; clang can name any linker.
+            config.set(&target, "linker = \"clang\"".to_owned());
+            rustflags.extend(["-C".to_owned(), "link-arg=--ld-path=wild".to_owned()]);
+            tradeoffs.push(
+                "wild must be installed on every machine (cargo install wild-linker --locked), and clang".to_owned(),
+            );
+        }
+        other => {
+            rustflags.extend(["-C".to_owned(), format!("link-arg=-fuse-ld={}", other.as_str())]);
+            let package = match other {
+                Linker::Lld => "lld",
+                Linker::Mold => "mold",
+                _ => "binutils",
+            };
+            tradeoffs.push(format!(
+                "{} must be installed on every machine and CI runner (apt-get install -y {package})",
+                other.as_str()
+            ));
+        }
+    }
+    if !rustflags.is_empty() {
+        config.set(&target, format!("rustflags = {}", toml_list(&rustflags)));
+    }
+    if configuration.cache == Cache::Sccache {
+        config.set("build", "rustc-wrapper = \"sccache\"".to_owned());
+        tradeoffs.push(
+            "sccache turns incremental compilation off (CARGO_INCREMENTAL=0): its cache only pays off on clean \
+             builds with a warm cache, and a gain on incremental builds comes from that switch, not from the cache; \
+             it never caches binaries or proc-macros and keys on absolute paths"
+                .to_owned(),
+        );
+    }
+    if configuration.backend == Backend::Cranelift {
+        files.push((
+            "rust-toolchain.toml".to_owned(),
+            "[toolchain]\nchannel = \"nightly\"\ncomponents = [\"rustc-codegen-cranelift-preview\"]\n".to_owned(),
+        ));
+        config.set("unstable", "codegen-backend = true".to_owned());
+        cargo.set("profile.dev", "codegen-backend = \"cranelift\"".to_owned());
+        tradeoffs.push(
+            "Cranelift needs a nightly toolchain, produces slower code at run time, and some crates do not build with it"
+                .to_owned(),
+        );
+    }
+    for o in &configuration.overrides {
+        let Some((table, key, value)) = split_override(o) else { continue };
+        if table.starts_with("profile.") {
+            cargo.set(&table, format!("{key} = {value}"));
+        } else {
+            config.set(&table, format!("{key} = {value}"));
+        }
+    }
+    if configuration
+        .overrides
+        .iter()
+        .any(|o| o.contains(".debug=false") || o.contains(".debug=0") || o.contains(".debug=\"none\""))
+    {
+        tradeoffs.push("no debug information: debuggers and backtraces lose line numbers".to_owned());
+    }
+    if let Some(text) = config.render() {
+        files.insert(0, (".cargo/config.toml".to_owned(), text));
+    }
+    if let Some(text) = cargo.render() {
+        files.push(("Cargo.toml".to_owned(), text));
+    }
+    (files, tradeoffs)
+}
+
+/// Per scenario, the fastest configuration significantly faster than the baseline.
+pub fn recommend(study: &Study, summary: &crate::StudySummary) -> Vec<Recommendation> {
+    let host = study.environment.toolchains.first().map_or("x86_64-unknown-linux-gnu", |t| t.host.as_str());
+    let rust_lld = study
+        .environment
+        .toolchains
+        .iter()
+        .any(|t| t.default_linker.as_deref().is_some_and(|l| l.contains("rust-lld")));
+    let mut out: Vec<Recommendation> = Vec::new();
+    let configs: BTreeMap<&str, &Configuration> =
+        study.plan.configurations.iter().map(|c| (c.name.as_str(), c)).collect();
+    for &scenario in &study.plan.scenarios {
+        let Some(cell) = summary.winner(scenario) else { continue };
+        let (Some(configuration), Some(comparison)) = (configs.get(cell.configuration.as_str()), &cell.comparison)
+        else {
+            continue;
+        };
+        let (files, tradeoffs) = adoption(configuration, host, rust_lld);
+        out.push(Recommendation {
+            scenario,
+            configuration: configuration.name.clone(),
+            comparison: comparison.clone(),
+            files,
+            tradeoffs,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(linker: Linker, cache: Cache, backend: Backend, overrides: &[&str]) -> Configuration {
+        Configuration {
+            name: "x".into(),
+            backend,
+            linker,
+            cache,
+            profile: "custom".into(),
+            overrides: overrides.iter().map(|s| (*s).to_owned()).collect(),
+            toolchain: None,
+        }
+    }
+
+    #[test]
+    fn mold_with_sccache_and_a_profile_override() {
+        let c = config(
+            Linker::Mold,
+            Cache::Sccache,
+            Backend::Llvm,
+            &["profile.dev.debug=false", "profile.dev.package.\"*\".opt-level=0"],
+        );
+        let (files, tradeoffs) = adoption(&c, "x86_64-unknown-linux-gnu", true);
+        assert_eq!(
+            files[0],
+            (
+                ".cargo/config.toml".to_owned(),
+                "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-C\", \"linker-features=-lld\", \"-C\", \"link-arg=-fuse-ld=mold\"]\n\n[build]\nrustc-wrapper = \"sccache\"\n".to_owned()
+            )
+        );
+        assert_eq!(
+            files[1],
+            (
+                "Cargo.toml".to_owned(),
+                "[profile.dev]\ndebug = false\n\n[profile.dev.package.\"*\"]\nopt-level = 0\n".to_owned()
+            )
+        );
+        assert_eq!(tradeoffs.len(), 3);
+    }
+
+    #[test]
+    fn cranelift_needs_a_toolchain_file() {
+        let (files, tradeoffs) =
+            adoption(&config(Linker::Default, Cache::None, Backend::Cranelift, &[]), "x86_64-unknown-linux-gnu", true);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, [".cargo/config.toml", "rust-toolchain.toml", "Cargo.toml"]);
+        assert!(files[2].1.contains("codegen-backend = \"cranelift\""));
+        assert!(tradeoffs[0].contains("nightly"));
+    }
+}
