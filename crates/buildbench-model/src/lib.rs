@@ -4,12 +4,14 @@
 //! No IO and no process spawning: this crate is plain data shared by the runner, the reports and
 //! the CLI. The words are the glossary of the design document, spelled the same everywhere.
 
+mod checkup;
 pub mod claims;
 mod link;
 pub mod stats;
 mod study;
 mod vocabulary;
 
+pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
 pub use link::{LinkLevel, LinkStudy, LinkerResult};
 pub use study::{
     Artifact, Configuration, Environment, Invocation, Link, Plan, Purpose, SCHEMA_VERSION, Sample, SccacheStats, Study,

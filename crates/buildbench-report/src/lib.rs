@@ -2,7 +2,9 @@
 //! report with SVG charts. Returns bytes and strings; never prints or writes files (the CLI does).
 
 mod charts;
+pub mod diagnose;
 pub mod diff;
+pub mod doctor;
 pub mod export;
 pub mod format;
 mod html_escape;

@@ -74,6 +74,8 @@ pub struct StudySummary {
     pub claims: Vec<buildbench_model::claims::ClaimResult>,
     /// Per scenario, how to adopt the fastest significantly better configuration.
     pub recommendations: Vec<crate::recommend::Recommendation>,
+    /// Where the baseline's build time goes, when check scenarios ran next to build ones.
+    pub diagnosis: Option<crate::diagnose::Diagnosis>,
 }
 
 impl StudySummary {
@@ -132,7 +134,9 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         .iter()
         .map(|c| buildbench_model::claims::evaluate(c, study, noise))
         .collect();
-    let mut summary = StudySummary { baseline, noise, default_linkers, cells, claims, recommendations: Vec::new() };
+    let diagnosis = crate::diagnose::diagnose(study, &baseline);
+    let mut summary =
+        StudySummary { baseline, noise, default_linkers, cells, claims, recommendations: Vec::new(), diagnosis };
     summary.recommendations = crate::recommend::recommend(study, &summary);
     summary
 }

@@ -6,6 +6,7 @@
 //! configuration in its own target directory.
 
 pub mod cargo;
+pub mod doctor;
 pub mod driver;
 pub mod edit;
 mod elf;

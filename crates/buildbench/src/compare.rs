@@ -215,17 +215,17 @@ fn runner_error(e: RunnerError) -> anyhow::Error {
 }
 
 /// Progress bars on stderr (none with --quiet): the current cell, the sample, the ETA.
-struct Progress {
+pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     quiet: bool,
 }
 
 impl Progress {
-    fn new(quiet: bool) -> Progress {
+    pub(crate) fn new(quiet: bool) -> Progress {
         Progress { bar: None, quiet }
     }
 
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }

@@ -3,6 +3,7 @@
 mod cli;
 mod compare;
 mod config_file;
+mod doctor;
 mod link;
 mod report;
 mod timings;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         cli::Command::Report(args) => report::run(&args),
         cli::Command::Diff(args) => report::diff(&args),
         cli::Command::Link(args) => link::run(&args),
+        cli::Command::Doctor(args) => doctor::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -613,3 +613,30 @@ fn on_nightly_the_wrapper_agrees_with_cargos_link_sections() {
         );
     }
 }
+
+#[test]
+fn reports_say_where_the_time_goes_when_check_scenarios_ran() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("out");
+    let output = run(&[
+        "compare",
+        s(&project),
+        "--linker",
+        "default",
+        "--scenario",
+        "check-clean,clean",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--out",
+        s(&out),
+        "--quiet",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(md.contains("## Where the time goes") && md.contains("clean builds: `cargo check` takes"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("Frontend, backend or link?"));
+}

@@ -309,6 +309,27 @@ fn environment(out: &mut String, study: &Study) {
 }
 
 fn claims_and_advice(out: &mut String, summary: &StudySummary) {
+    if let Some(d) = &summary.diagnosis {
+        out.push_str("<h2>Frontend, backend or link?</h2>\n<table><tr><th>build</th><th>cargo check</th><th>cargo build</th><th>frontend</th><th>codegen</th><th>link</th></tr>\n");
+        for s in &d.splits {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.0}%</td><td class=\"num\">{:.0}%</td><td class=\"num\">{}</td></tr>",
+                s.build,
+                seconds(s.check_seconds),
+                seconds(s.build_seconds),
+                s.frontend_share * 100.0,
+                s.codegen_share * 100.0,
+                s.link_seconds
+                    .map_or_else(|| "-".to_owned(), |l| format!("{} ({:.0}%)", seconds(l), s.link_share * 100.0)),
+            );
+        }
+        out.push_str("</table>\n<ul>");
+        for f in &d.findings {
+            let _ = write!(out, "<li>{}</li>", escape(f));
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str("<h2>The usual claims, checked</h2>\n<table><tr><th>claim</th><th>verdict</th><th>measured</th><th>compared</th></tr>\n");
     for c in &summary.claims {
         let class = match c.verdict {

@@ -88,6 +88,13 @@ impl Exporter for Markdown {
             }
             out.push('\n');
         }
+        if let Some(d) = &summary.diagnosis {
+            let _ = writeln!(
+                out,
+                "## Where the time goes\n\n```text\n{}```\n",
+                crate::diagnose::text(d).replace("```", "'''")
+            );
+        }
         out.push_str("## Claims\n\n| claim | verdict | measured | compared |\n|---|---|---|---|\n");
         for c in &summary.claims {
             let _ = writeln!(

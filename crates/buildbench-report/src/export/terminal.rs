@@ -89,7 +89,12 @@ impl Exporter for Terminal {
 
 /// Claims and recommendations as plain text (shared with Markdown, which adds code fences).
 pub fn advice_text(study: &Study, summary: &StudySummary) -> String {
-    let mut out = String::from("\nClaims\n");
+    let mut out = String::new();
+    if let Some(d) = &summary.diagnosis {
+        out.push('\n');
+        out.push_str(&crate::diagnose::text(d));
+    }
+    out.push_str("\nClaims\n");
     for c in &summary.claims {
         let compared = c.compared.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
         let _ = writeln!(out, "  {}: {}{compared}", c.text, c.detail);

@@ -36,6 +36,12 @@ pub enum Command {
     /// run `--version` exactly like the original). Reports speedups over the resolved default
     /// linker and over GNU ld, and the verdict on "mold links 2-5x faster".
     Link(LinkArgs),
+    /// What can run here, what the default linker really is, what would spoil a measurement.
+    ///
+    /// With --diagnose, also measures where the project's build time goes: `cargo check` against
+    /// `cargo build` (clean and incremental), link time, proc-macros, build scripts, the critical
+    /// path, and (where a nightly toolchain is installed) section timings.
+    Doctor(DoctorArgs),
     /// Compare two studies (e.g. main vs a pull request): the CI gate.
     ///
     /// Prints a Markdown table. Exit status: 0 without regressions, 1 when a cell is
@@ -185,6 +191,28 @@ pub struct LinkArgs {
     /// Changes smaller than this are never called significant.
     #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
+    /// No progress messages.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// A cargo project (needed for --diagnose).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Measure where the project's build time goes (runs builds on a copy of the project).
+    #[arg(long)]
+    pub diagnose: bool,
+    /// Samples per scenario with --diagnose.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub runs: u32,
+    /// Output folder of the --diagnose study (default: a temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
     /// No progress messages.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -1,0 +1,175 @@
+//! `buildbench doctor`: backends, linkers and caches usable here, the real default linker of
+//! each toolchain, and what would spoil a measurement on this machine right now.
+
+use std::path::Path;
+use std::time::Instant;
+
+use buildbench_model::{Checkup, Linker, ToolCheck, ToolchainCheck, Word};
+
+use crate::probe::{Toolchain, capture, linker_requirement, tool_version, which};
+use crate::{Invocation, RunnerError};
+
+/// Installed rustup toolchains (`stable-x86_64-unknown-linux-gnu`, ...), or none without rustup.
+fn rustup_toolchains() -> Vec<String> {
+    let Ok(text) = capture(&Invocation::new("rustup").args(["toolchain", "list"])) else { return Vec::new() };
+    text.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|n| !n.is_empty() && *n != "no")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Median seconds of `n` runs of `invocation`.
+fn time(invocation: &Invocation, n: usize) -> Option<f64> {
+    let mut times = Vec::new();
+    for _ in 0..n {
+        let started = Instant::now();
+        let status = invocation
+            .command()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        if !status.success() {
+            return None;
+        }
+        times.push(started.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    times.get(n / 2).copied()
+}
+
+/// Is `program` on PATH a rustup proxy (a link to, or a copy of, the rustup binary)?
+fn is_rustup_proxy(program: &Path) -> bool {
+    let resolved = std::fs::canonicalize(program).unwrap_or_else(|_| program.to_owned());
+    resolved.file_name().is_some_and(|n| n.to_string_lossy().starts_with("rustup"))
+        || which("rustup").is_some_and(|r| {
+            let meta = |p: &Path| std::fs::metadata(p).ok().map(|m| m.len());
+            meta(program).is_some() && meta(program) == meta(&r)
+        })
+}
+
+/// Runs every check. `project` adds the project's own cargo configuration to the findings.
+pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
+    let default = Toolchain::resolve(None)?;
+    let mut toolchains = Vec::new();
+    let mut names = rustup_toolchains();
+    if names.is_empty() {
+        names.push(String::new());
+    }
+    for name in names {
+        let tc = if name.is_empty() { Ok(default.clone()) } else { Toolchain::resolve(Some(&name)) };
+        let Ok(tc) = tc else { continue };
+        let label = if name.is_empty() { "default".to_owned() } else { name.clone() };
+        let cranelift = tc.has_cranelift();
+        toolchains.push(ToolchainCheck {
+            cranelift_install: (!cranelift && tc.rustc_version.contains("nightly"))
+                .then(|| format!("rustup component add rustc-codegen-cranelift-preview --toolchain {label}"))
+                .or_else(|| {
+                    (!cranelift).then(|| "rustup toolchain install nightly --profile minimal --component rustc-codegen-cranelift-preview".to_owned())
+                }),
+            name: label,
+            rustc: tc.rustc_version.clone(),
+            default_linker: tc.default_linker().ok(),
+            cranelift,
+        });
+    }
+    let linkers = Linker::ALL
+        .iter()
+        .filter_map(|&l| {
+            let (program, install) = linker_requirement(l)?;
+            let version = tool_version(program);
+            Some(ToolCheck {
+                name: l.as_str().to_owned(),
+                program: program.to_owned(),
+                install: version.is_none().then(|| install.to_owned()),
+                version,
+            })
+        })
+        .collect();
+    let sccache = tool_version("sccache");
+    let caches = vec![ToolCheck {
+        name: "sccache".to_owned(),
+        program: "sccache".to_owned(),
+        install: sccache.is_none().then(|| "apt-get install -y sccache".to_owned()),
+        version: sccache,
+    }];
+
+    let mut warnings = Vec::new();
+    let mut notes = Vec::new();
+    // rustup proxies: every rustc call through them pays for toolchain resolution.
+    let mut proxy_overhead_ms = None;
+    if let Some(on_path) = which("rustc")
+        && is_rustup_proxy(&on_path)
+    {
+        let through_proxy = time(&Invocation::new(&on_path).arg("-V"), 9);
+        let direct = time(&Invocation::new(&default.rustc).arg("-V"), 9);
+        if let (Some(p), Some(d)) = (through_proxy, direct) {
+            let ms = ((p - d) * 1000.0).max(0.0);
+            proxy_overhead_ms = Some(ms);
+            warnings.push(format!(
+                "`rustc` on PATH is a rustup proxy, adding {ms:.1} ms to every call that goes through it; \
+                 buildbench calls the toolchain's own binaries, and so should hand timings: {}",
+                default.cargo.display()
+            ));
+        }
+    }
+    for (var, why) in [
+        (
+            "RUSTC_WRAPPER",
+            "wraps every rustc call; buildbench replaces it per configuration (empty, or its private sccache)",
+        ),
+        ("CARGO_BUILD_RUSTC_WRAPPER", "wraps every rustc call; buildbench overrides it with RUSTC_WRAPPER"),
+        ("RUSTC_WORKSPACE_WRAPPER", "wraps workspace crates (e.g. clippy); buildbench removes it for builds"),
+        ("RUSTFLAGS", "applies to every build; buildbench keeps it and appends its own flags"),
+        ("CARGO_ENCODED_RUSTFLAGS", "applies to every build; buildbench keeps it and appends its own flags"),
+        ("CARGO_INCREMENTAL", "overrides the profile; buildbench removes it so the profile decides"),
+        ("CARGO_BUILD_JOBS", "limits parallelism for every build, in every configuration alike"),
+    ] {
+        if let Ok(value) = std::env::var(var)
+            && !value.is_empty()
+        {
+            warnings.push(format!("{var}={value} is set: {why}"));
+        }
+    }
+    let wrapper = std::env::var("RUSTC_WRAPPER").unwrap_or_default();
+    if wrapper.contains("sccache") && std::env::var("CARGO_INCREMENTAL").as_deref() != Ok("0") {
+        warnings.push(
+            "RUSTC_WRAPPER is sccache while incremental compilation is on: sccache cannot cache incremental \
+             compilations (it refuses them); set CARGO_INCREMENTAL=0 where you use it"
+                .to_owned(),
+        );
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if let Some(load) =
+        std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok())
+        && load > 0.5 * cores as f64
+    {
+        warnings.push(format!(
+            "the machine is busy (load average {load:.2} on {cores} cores): another heavy process makes every \
+             measurement noisy; stop it or measure later"
+        ));
+    }
+    match std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor") {
+        Ok(g) if g.trim() != "performance" => warnings.push(format!(
+            "CPU frequency scaling governor is `{}`: clock changes add noise; `cpupower frequency-set -g performance` (as root) fixes it for the run",
+            g.trim()
+        )),
+        Ok(_) => notes.push("CPU frequency scaling governor: performance".to_owned()),
+        Err(_) => notes.push("CPU frequency scaling cannot be read here (a virtual machine or container?)".to_owned()),
+    }
+    if let Some(project) = project {
+        let user = crate::cargo::UserConfig::detect(&default.cargo, project, &default.host);
+        if let Some(linker) = &user.linker {
+            notes.push(format!(
+                "the project's cargo configuration sets the linker driver `{linker}`; buildbench keeps it"
+            ));
+        }
+        if user.rustflags == crate::cargo::Rustflags::Target {
+            notes.push(
+                "the project's cargo configuration sets target rustflags; buildbench adds its flags to them".to_owned(),
+            );
+        }
+    }
+    Ok(Checkup { toolchains, linkers, caches, proxy_overhead_ms, warnings, notes })
+}

@@ -1,0 +1,105 @@
+//! `buildbench doctor`: the checkup, and with --diagnose a small study of check against build.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result, bail};
+use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Scenario};
+use buildbench_runner::{ProcessExecutor, StudyOptions, prepare, run as run_study};
+
+use crate::cli::{DoctorArgs, OutputFormat};
+use crate::compare::Progress;
+
+pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
+    let project = match &args.path {
+        Some(p) => Some(std::path::absolute(p).with_context(|| format!("{}: cannot resolve", p.display()))?),
+        None => None,
+    };
+    let checkup = buildbench_runner::doctor::checkup(project.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut diagnosis = None;
+    if args.diagnose {
+        let Some(project) = project.clone() else {
+            bail!("--diagnose needs the project: buildbench doctor --diagnose PATH");
+        };
+        let configuration = |name: &str, toolchain: Option<&str>| Configuration {
+            name: name.to_owned(),
+            backend: Backend::Llvm,
+            linker: Linker::Default,
+            cache: Cache::None,
+            profile: "dev".to_owned(),
+            overrides: Vec::new(),
+            toolchain: toolchain.map(str::to_owned),
+        };
+        let mut configurations = vec![configuration("default", None)];
+        // A nightly toolchain adds cargo's section timings (frontend, codegen, link per unit).
+        if checkup.toolchains.iter().any(|t| t.name.starts_with("nightly")) {
+            configurations.push(configuration("nightly", Some("nightly")));
+        }
+        let plan = Plan {
+            configurations,
+            scenarios: vec![Scenario::CheckClean, Scenario::Clean, Scenario::CheckIncremental, Scenario::Incremental],
+            runs: args.runs.max(1),
+            warmup: 1,
+            baseline: "default".to_owned(),
+            cargo_args: Vec::new(),
+            edit_file: None,
+            in_place: false,
+            precision: None,
+            max_runs: 0,
+        };
+        let (scratch, out) = match &args.out {
+            Some(dir) => (None, std::path::absolute(dir).context("resolving --out")?),
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("buildbench-doctor-")
+                    .tempdir()
+                    .context("creating a scratch directory")?;
+                let path = t.path().join("study");
+                (Some(t), path)
+            }
+        };
+        let options = StudyOptions {
+            project,
+            out,
+            plan,
+            package: None,
+            keep_work: false,
+            link_wrapper: std::env::current_exe().ok(),
+        };
+        let prepared = prepare(options).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let interrupted = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&interrupted)).context("installing the Ctrl-C handler")?;
+        }
+        let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
+        let mut progress = Progress::new(args.quiet);
+        let study = run_study(prepared, &mut executor, &mut progress, &interrupted);
+        progress.finish();
+        let study = study.map_err(|e| anyhow::anyhow!("{e}"))?;
+        diagnosis = buildbench_report::diagnose::diagnose(&study, "default");
+        drop(scratch);
+        if diagnosis.is_none() {
+            bail!("the diagnosis builds failed; see the errors above");
+        }
+    }
+    let text = match args.format {
+        OutputFormat::Table => {
+            let mut t = buildbench_report::doctor::text(&checkup);
+            if let Some(d) = &diagnosis {
+                t.push('\n');
+                t.push_str(&buildbench_report::diagnose::text(d));
+            }
+            t
+        }
+        OutputFormat::Json => {
+            let value = serde_json::json!({ "checkup": checkup, "diagnosis": diagnosis });
+            let mut t = serde_json::to_string_pretty(&value).context("encoding")?;
+            t.push('\n');
+            t
+        }
+    };
+    std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}
