@@ -7,12 +7,14 @@
 mod checkup;
 pub mod claims;
 mod link;
+mod merge;
 pub mod stats;
 mod study;
 mod vocabulary;
 
 pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
 pub use link::{LinkLevel, LinkStudy, LinkerResult};
+pub use merge::merge;
 pub use study::{
     Artifact, Configuration, Environment, Invocation, Link, Plan, Purpose, SCHEMA_VERSION, Sample, SccacheStats, Study,
     ToolInfo, ToolchainInfo, Unavailable, UnitTiming,

@@ -257,6 +257,31 @@ pub struct Plan {
     /// ...or it has this many measured samples.
     #[serde(default)]
     pub max_runs: u32,
+    /// `(K, N)`: this study runs only the K-th of N slices of the cells (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<(u32, u32)>,
+}
+
+impl Plan {
+    /// The cells (configuration index, scenario) in the order shards are dealt.
+    pub fn cells(&self) -> Vec<(usize, Scenario)> {
+        let mut out = Vec::new();
+        for &scenario in &self.scenarios {
+            for i in 0..self.configurations.len() {
+                out.push((i, scenario));
+            }
+        }
+        out
+    }
+
+    /// Whether this study's shard runs `configuration` in `scenario`. Cells are dealt round-robin
+    /// in plan order (scenario by scenario, configurations in order), so the assignment is
+    /// stable for a given plan and every shard gets a similar mix of cheap and expensive cells.
+    pub fn in_shard(&self, configuration: usize, scenario: Scenario) -> bool {
+        let Some((k, n)) = self.shard else { return true };
+        let position = self.cells().iter().position(|&c| c == (configuration, scenario));
+        position.is_some_and(|p| p as u32 % n.max(1) == (k.max(1) - 1))
+    }
 }
 
 /// The whole study.
@@ -279,6 +304,12 @@ pub struct Study {
     /// True once every planned sample ran.
     #[serde(default)]
     pub complete: bool,
+    /// For a merged study: the files it was merged from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<String>,
+    /// For a study merged with `--allow-mixed`: the fingerprints of the other machines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mixed_environments: Vec<Environment>,
 }
 
 impl Study {

@@ -17,7 +17,7 @@ use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
 use crate::edit::{RestoreGuard, apply_edit};
 use crate::exec::{Executor, Outcome};
 use crate::fsutil::{copy_tree, remove_tree, write_atomic};
-use crate::plan::{Action, Done, Planner, Step, steps};
+use crate::plan::{Action, Done, Planner, Step, shard_runnable, steps};
 use crate::probe::{Toolchain, linker_requirement, which};
 use crate::project::Project;
 use crate::{RunnerError, Sccache, elf};
@@ -210,7 +210,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         previous.iter().flat_map(|s| &s.samples).filter(|s| !s.success).map(|s| s.configuration.as_str()).collect();
     runnable.retain(|&i| !failed.contains(&options.plan.configurations[i].name.as_str()));
     let plan = &options.plan;
-    let steps = steps(&plan.configurations, &runnable, &plan.scenarios, plan.warmup, plan.runs, &done);
+    let steps = steps(plan, &runnable, &done);
     let work = options.out.join("work");
     let source = if plan.in_place { project.root.clone() } else { work.join("src") };
     let user_config = UserConfig::detect(&default.cargo, &project.root, &default.host);
@@ -390,6 +390,8 @@ pub fn run(
             samples: Vec::new(),
             invocations: Vec::new(),
             complete: false,
+            merged_from: Vec::new(),
+            mixed_environments: Vec::new(),
         },
     };
     study.unavailable = p.unavailable.clone();
@@ -504,7 +506,8 @@ fn execute(
     let mut number = 0;
     let mut planner = Planner::new(&plan.configurations);
     for &scenario in &plan.scenarios {
-        let mut steps = planner.scenario(scenario, plan.warmup, plan.runs, &p.runnable, &p.done);
+        let runnable = shard_runnable(plan, &p.runnable, scenario);
+        let mut steps = planner.scenario(scenario, plan.warmup, plan.runs, &runnable, &p.done);
         let mut next_index = plan.runs;
         loop {
             for step in &steps {
@@ -530,8 +533,7 @@ fn execute(
             if next_index >= plan.max_runs.max(plan.runs) {
                 break;
             }
-            let imprecise: Vec<usize> = p
-                .runnable
+            let imprecise: Vec<usize> = runnable
                 .iter()
                 .copied()
                 .filter(|&c| !failed.contains(&c) && crate::plan::applies(&plan.configurations[c], scenario))

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use buildbench_model::{Backend, Cache, Configuration, Linker, Purpose, Scenario, Word};
+use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Scenario, Word};
 
 /// The axes as the user gave them; their cartesian product is the matrix.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,17 +283,21 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// The runnable configurations whose cell for `scenario` belongs to this study's shard.
+pub fn shard_runnable(plan: &Plan, runnable: &[usize], scenario: Scenario) -> Vec<usize> {
+    runnable.iter().copied().filter(|&c| plan.in_shard(c, scenario)).collect()
+}
+
 /// Every step of a study without adaptive sampling, in order.
-pub fn steps(
-    configurations: &[Configuration],
-    runnable: &[usize],
-    scenarios: &[Scenario],
-    warmup: u32,
-    runs: u32,
-    done: &Done,
-) -> Vec<Step> {
-    let mut planner = Planner::new(configurations);
-    scenarios.iter().flat_map(|&s| planner.scenario(s, warmup, runs, runnable, done)).collect()
+pub fn steps(plan: &Plan, runnable: &[usize], done: &Done) -> Vec<Step> {
+    let mut planner = Planner::new(&plan.configurations);
+    plan.scenarios
+        .iter()
+        .flat_map(|&s| {
+            let runnable = shard_runnable(plan, runnable, s);
+            planner.scenario(s, plan.warmup, plan.runs, &runnable, done)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -345,6 +349,48 @@ mod tests {
         assert!(o.contains(&"profile.dev.incremental=true".to_owned()));
     }
 
+    fn plan(configurations: Vec<Configuration>, scenarios: &[Scenario], warmup: u32, runs: u32) -> Plan {
+        Plan {
+            baseline: configurations[0].name.clone(),
+            configurations,
+            scenarios: scenarios.to_vec(),
+            runs,
+            warmup,
+            cargo_args: vec![],
+            edit_file: None,
+            in_place: false,
+            precision: None,
+            max_runs: 0,
+            shard: None,
+        }
+    }
+
+    #[test]
+    fn shards_split_whole_cells_and_cover_the_matrix_once() {
+        let mut m = matrix();
+        m.linkers = vec![Linker::Default, Linker::Mold, Linker::Lld];
+        let configs = expand(&m).unwrap();
+        let scenarios = [Scenario::Clean, Scenario::Incremental];
+        let mut seen = Vec::new();
+        for k in 1..=2 {
+            let mut p = plan(configs.clone(), &scenarios, 0, 2);
+            p.shard = Some((k, 2));
+            for step in steps(&p, &[0, 1, 2], &Done::new()) {
+                if let Action::Build { purpose: Purpose::Measured, index: 0, .. } = step.action {
+                    seen.push((step.configuration, step.scenario, k));
+                }
+            }
+        }
+        // Six cells, dealt round-robin: 3 per shard, each exactly once.
+        assert_eq!(seen.len(), 6);
+        let mut cells: Vec<(usize, Scenario)> = seen.iter().map(|&(c, s, _)| (c, s)).collect();
+        cells.sort();
+        cells.dedup();
+        assert_eq!(cells.len(), 6);
+        assert_eq!(seen.iter().filter(|s| s.2 == 1).count(), 3);
+        assert!(seen.contains(&(0, Scenario::Clean, 1)) && seen.contains(&(1, Scenario::Clean, 2)));
+    }
+
     fn builds(steps: &[Step]) -> Vec<(usize, Scenario, Purpose)> {
         steps
             .iter()
@@ -359,7 +405,8 @@ mod tests {
     fn configurations_take_turns_and_reuse_their_own_state() {
         let configs = expand(&matrix()).unwrap();
         let all = [0, 1];
-        let s = steps(&configs, &all, &[Scenario::Clean, Scenario::Noop, Scenario::Incremental], 1, 2, &Done::new());
+        let s =
+            steps(&plan(configs, &[Scenario::Clean, Scenario::Noop, Scenario::Incremental], 1, 2), &all, &Done::new());
         use Purpose::*;
         use Scenario::*;
         assert_eq!(
@@ -392,7 +439,7 @@ mod tests {
     #[test]
     fn noop_after_another_configuration_edited_rebuilds_first() {
         let configs = expand(&matrix()).unwrap();
-        let s = steps(&configs, &[0, 1], &[Scenario::Incremental, Scenario::Noop], 0, 1, &Done::new());
+        let s = steps(&plan(configs, &[Scenario::Incremental, Scenario::Noop], 0, 1), &[0, 1], &Done::new());
         use Purpose::*;
         use Scenario::*;
         assert_eq!(
@@ -415,7 +462,7 @@ mod tests {
         let configs = expand(&matrix()).unwrap();
         let mut done = Done::new();
         done.insert(("default".into(), Scenario::Incremental, false, 0));
-        let s = steps(&configs, &[0], &[Scenario::Incremental], 0, 2, &done);
+        let s = steps(&plan(configs, &[Scenario::Incremental], 0, 2), &[0], &done);
         assert_eq!(
             builds(&s),
             [(0, Scenario::Incremental, Purpose::Prepare), (0, Scenario::Incremental, Purpose::Measured)]
@@ -430,7 +477,7 @@ mod tests {
         let configs = expand(&m).unwrap();
         let scenarios = effective_scenarios(&[Scenario::Clean], &configs);
         assert_eq!(scenarios, [Scenario::Clean, Scenario::CleanColdCache, Scenario::CleanWarmCache]);
-        let s = steps(&configs, &[0, 1], &scenarios, 0, 2, &Done::new());
+        let s = steps(&plan(configs, &scenarios, 0, 2), &[0, 1], &Done::new());
         use Purpose::*;
         use Scenario::*;
         assert_eq!(

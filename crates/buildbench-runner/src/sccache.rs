@@ -56,7 +56,17 @@ impl Sccache {
         if !self.conf.exists() {
             std::fs::write(&self.conf, "").map_err(RunnerError::io(&self.conf, "cannot write"))?;
         }
-        probe::capture(&self.command("--start-server")).map(drop)
+        // On a loaded machine the server can miss sccache's start-up deadline; a second or third
+        // attempt finds it running or starts it.
+        let mut result = probe::capture(&self.command("--start-server")).map(drop);
+        for _ in 0..2 {
+            if result.is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            result = probe::capture(&self.command("--start-server")).map(drop);
+        }
+        result
     }
 
     pub fn stop(&self) {

@@ -105,6 +105,7 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         in_place: args.in_place,
         precision: args.precision,
         max_runs: args.max_runs,
+        shard: args.shard,
     })
 }
 

@@ -48,6 +48,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             in_place: false,
             precision: None,
             max_runs: 0,
+            shard: None,
         };
         let (scratch, out) = match &args.out {
             Some(dir) => (None, std::path::absolute(dir).context("resolving --out")?),

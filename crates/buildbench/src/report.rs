@@ -9,7 +9,7 @@ use buildbench_model::{SCHEMA_VERSION, Study};
 use buildbench_report::export::by_name;
 use buildbench_report::summarize;
 
-use crate::cli::{DiffArgs, DiffFormat, ReportArgs};
+use crate::cli::{DiffArgs, DiffFormat, MergeArgs, ReportArgs};
 
 /// Reads a study.json (or the study.json in a folder), with errors that name the file.
 pub fn read_study(path: &Path) -> Result<Study> {
@@ -65,4 +65,22 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     };
     write_out(None, text.as_bytes())?;
     Ok(if d.regressions() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
+    let mut studies = Vec::new();
+    for path in &args.studies {
+        studies.push((path.display().to_string(), read_study(path)?));
+    }
+    let merged = buildbench_model::merge(studies, args.allow_mixed).map_err(anyhow::Error::msg)?;
+    let bytes = serde_json::to_vec_pretty(&merged).context("encoding the merged study")?;
+    buildbench_runner::fsutil::write_atomic(&args.output, &bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "merged {} studies ({} samples) into {}{}",
+        merged.merged_from.len(),
+        merged.samples.len(),
+        args.output.display(),
+        if merged.mixed_environments.is_empty() { "" } else { " (from different machines: --allow-mixed)" }
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -51,6 +51,13 @@ fn header(out: &mut String, study: &Study, summary: &StudySummary) {
         study.plan.warmup,
         if study.complete { "" } else { "; <strong>the study did not finish</strong>" }
     );
+    if !study.mixed_environments.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"slower\">Merged with --allow-mixed from {} machines or toolchains: speedups between cells measured on different machines are not comparable.</p>",
+            study.mixed_environments.len() + 1
+        );
+    }
     for (toolchain, linker) in &summary.default_linkers {
         let _ = writeln!(
             out,

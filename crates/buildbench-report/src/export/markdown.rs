@@ -36,6 +36,13 @@ impl Exporter for Markdown {
             study.plan.runs,
             study.plan.warmup
         );
+        if !study.mixed_environments.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Merged with --allow-mixed from {} machines or toolchains.**\n",
+                study.mixed_environments.len() + 1
+            );
+        }
         for (toolchain, linker) in &summary.default_linkers {
             let _ = writeln!(out, "Default linker ({}): **{}**\n", cell(toolchain), cell(linker));
         }

@@ -18,6 +18,13 @@ impl Exporter for Terminal {
 
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
         let mut out = String::new();
+        if !study.mixed_environments.is_empty() {
+            let _ = writeln!(
+                out,
+                "warning: merged with --allow-mixed from {} machines or toolchains",
+                study.mixed_environments.len() + 1
+            );
+        }
         for (toolchain, linker) in &summary.default_linkers {
             let _ = writeln!(out, "default linker ({toolchain} toolchain): {linker}");
         }

@@ -42,6 +42,11 @@ pub enum Command {
     /// `cargo build` (clean and incremental), link time, proc-macros, build scripts, the critical
     /// path, and (where a nightly toolchain is installed) section timings.
     Doctor(DoctorArgs),
+    /// Join the shards of a study (`compare --shard K/N`) into one study.json.
+    ///
+    /// Refuses studies of different plans, and studies from different machines or toolchains
+    /// (their fingerprints differ) unless --allow-mixed, which the reports then show.
+    Merge(MergeArgs),
     /// Compare two studies (e.g. main vs a pull request): the CI gate.
     ///
     /// Prints a Markdown table. Exit status: 0 without regressions, 1 when a cell is
@@ -119,6 +124,10 @@ pub struct CompareArgs {
     /// Output folder (default: ./buildbench-out/<timestamp>).
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
+    /// Run only the K-th of N slices of the matrix (whole cells), e.g. 2/4 on the second of four
+    /// CI runners; join the results with `buildbench merge`.
+    #[arg(long, value_parser = parse_shard, value_name = "K/N")]
+    pub shard: Option<(u32, u32)>,
     /// Continue the interrupted study in DIR without redoing finished samples.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
@@ -218,6 +227,19 @@ pub struct DoctorArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard studies (study.json files or their folders).
+    #[arg(required = true, num_args = 2.., value_name = "STUDY")]
+    pub studies: Vec<PathBuf>,
+    /// Where to write the merged study.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Merge studies from different machines or toolchains anyway.
+    #[arg(long)]
+    pub allow_mixed: bool,
+}
+
 /// Compare two studies cell by cell; exit 1 on a significant slowdown beyond the threshold.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
@@ -274,4 +296,17 @@ pub enum OutputFormat {
     Table,
     /// One JSON object on stdout (schema in docs/timings.md).
     Json,
+}
+
+/// `2/4` → (2, 4), with 1 ≤ K ≤ N.
+pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (k, n) = text.split_once('/').ok_or_else(|| format!("{text:?} is not K/N (e.g. 1/2)"))?;
+    let (k, n): (u32, u32) = (
+        k.trim().parse().map_err(|_| format!("{text:?}: K is not a number"))?,
+        n.trim().parse().map_err(|_| format!("{text:?}: N is not a number"))?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("{text:?}: need 1 <= K <= N"));
+    }
+    Ok((k, n))
 }

@@ -1,0 +1,42 @@
+//! The `buildbench` command line: thin glue over the library crates, and the only place that prints.
+//! Shared by the `buildbench` and `cargo-buildbench` executables.
+
+mod cli;
+mod compare;
+mod config_file;
+mod doctor;
+mod link;
+mod report;
+mod timings;
+
+use std::process::ExitCode;
+
+use std::ffi::OsString;
+
+use clap::Parser;
+
+/// Runs the command line with `args` (the program name first).
+pub fn run(args: Vec<OsString>) -> ExitCode {
+    // Started by rustc as the linker wrapper: link, log, and exit with the linker's status.
+    if let Some(code) = buildbench_runner::linkwrap::run_if_linker() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
+    let cli = cli::Cli::parse_from(args);
+    let result = match cli.command {
+        cli::Command::Timings(args) => timings::run(&args),
+        cli::Command::Compare(args) => compare::run(&args),
+        cli::Command::Report(args) => report::run(&args),
+        cli::Command::Diff(args) => report::diff(&args),
+        cli::Command::Merge(args) => report::merge(&args),
+        cli::Command::Link(args) => link::run(&args),
+        cli::Command::Doctor(args) => doctor::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // One line per cause: `error: FILE: what was wrong; what was expected`.
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

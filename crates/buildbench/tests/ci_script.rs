@@ -1,0 +1,153 @@
+//! The GitHub Actions workflow's shell steps (`docs/ci/buildbench-ci.sh`), run for real on the
+//! example workspace: two shards, merge, reports, the gate. Also `merge`'s refusals and the
+//! `cargo buildbench` form.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn script(args: &[&str], cwd: &Path, summary: &Path) -> Output {
+    Command::new("bash")
+        .arg(root().join("docs/ci/buildbench-ci.sh"))
+        .args(args)
+        .current_dir(cwd)
+        .env("BUILDBENCH", env!("CARGO_BIN_EXE_buildbench"))
+        .env("GITHUB_STEP_SUMMARY", summary)
+        .output()
+        .expect("bash runs")
+}
+
+fn ok(out: &Output) {
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
+}
+
+#[test]
+fn the_workflow_steps_shard_merge_report_and_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = dir.path().join("summary.md");
+    let project = root().join("fixtures/projects/example-workspace");
+    let project = project.to_str().expect("utf-8");
+    let options = ["--linker", "default,mold", "--scenario", "noop,incremental", "--runs", "2", "--warmup", "0"];
+    for k in ["1", "2"] {
+        let mut args =
+            vec!["shard", k, "2", project, &*format!("shard-{k}")].into_iter().map(str::to_owned).collect::<Vec<_>>();
+        args.extend(options.iter().map(|s| (*s).to_owned()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(&script(&args, dir.path(), &summary));
+    }
+    // Each shard ran whole cells, half of them.
+    let cells = |p: &Path| {
+        let mut c: Vec<String> = json(p)["samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .map(|s| format!("{}/{}", s["configuration"], s["scenario"]))
+            .collect();
+        c.sort();
+        c.dedup();
+        c
+    };
+    let (one, two) = (cells(&dir.path().join("shard-1/study.json")), cells(&dir.path().join("shard-2/study.json")));
+    assert_eq!((one.len(), two.len()), (2, 2), "{one:?} {two:?}");
+    assert!(one.iter().all(|c| !two.contains(c)));
+
+    ok(&script(&["merge", "merged", "shard-1/study.json", "shard-2/study.json"], dir.path(), &summary));
+    let merged = json(&dir.path().join("merged/study.json"));
+    assert_eq!(merged["samples"].as_array().map(Vec::len), Some(8));
+    assert!(merged["plan"].get("shard").is_none());
+    assert!(std::fs::read_to_string(dir.path().join("merged/report.html")).expect("html").contains("<svg"));
+    assert!(std::fs::read_to_string(&summary).expect("job summary").contains("## incremental"));
+
+    // The gate: no base yet, then the same study (pass), then a slower one (fail).
+    ok(&script(&["gate", "missing.json", "merged/study.json"], dir.path(), &summary));
+    ok(&script(&["gate", "merged/study.json", "merged/study.json"], dir.path(), &summary));
+    let mut slow = merged.clone();
+    for s in slow["samples"].as_array_mut().expect("samples") {
+        let wall = s["wall_seconds"].as_f64().expect("wall");
+        s["wall_seconds"] = serde_json::json!(wall * 1.6);
+    }
+    std::fs::write(dir.path().join("slow.json"), serde_json::to_vec(&slow).expect("encode")).expect("write");
+    let gate = script(&["gate", "merged/study.json", "slow.json", "5%"], dir.path(), &summary);
+    assert_eq!(gate.status.code(), Some(1), "{}", String::from_utf8_lossy(&gate.stdout));
+    assert!(String::from_utf8_lossy(&gate.stdout).contains("**regression**"));
+    assert!(std::fs::read_to_string(&summary).expect("summary").contains("## Build time against main"));
+}
+
+fn merge(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_buildbench")).arg("merge").args(args).output().expect("runs")
+}
+
+#[test]
+fn merge_refuses_other_machines_unless_allowed_and_other_plans() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = root().join("fixtures/studies/ripgrep-14.1.1-incremental-linkers.json");
+    let mut v = json(&study);
+    // Split the recorded study into two "shards" by configuration.
+    let samples = v["samples"].as_array().cloned().expect("samples");
+    let (a, b): (Vec<_>, Vec<_>) =
+        samples.into_iter().partition(|s| s["configuration"] == "default" || s["configuration"] == "mold");
+    v["samples"] = serde_json::Value::Array(a);
+    let first = dir.path().join("a.json");
+    std::fs::write(&first, serde_json::to_vec(&v).expect("encode")).expect("write");
+    v["samples"] = serde_json::Value::Array(b);
+    v["environment"]["cpu_model"] = serde_json::json!("Another CPU");
+    let other = dir.path().join("b.json");
+    std::fs::write(&other, serde_json::to_vec(&v).expect("encode")).expect("write");
+    let out_file = dir.path().join("m.json");
+    let p = |x: &Path| x.to_str().expect("utf-8").to_owned();
+
+    let refused = merge(&[&p(&first), &p(&other), "-o", &p(&out_file)]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--allow-mixed"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let allowed = merge(&[&p(&first), &p(&other), "-o", &p(&out_file), "--allow-mixed"]);
+    assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
+    let merged = json(&out_file);
+    assert_eq!(merged["mixed_environments"].as_array().map(Vec::len), Some(1));
+    let report = Command::new(env!("CARGO_BIN_EXE_buildbench")).args(["report", &p(&out_file)]).output().expect("runs");
+    assert!(String::from_utf8_lossy(&report.stdout).contains("merged with --allow-mixed"));
+
+    // The same shard twice is refused: its samples would count twice.
+    let twice = merge(&[&p(&first), &p(&first), "-o", &p(&out_file)]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("merged twice"));
+    // Another plan is refused.
+    v["plan"]["runs"] = serde_json::json!(99);
+    std::fs::write(&other, serde_json::to_vec(&v).expect("encode")).expect("write");
+    let plans = merge(&[&p(&first), &p(&other), "-o", &p(&out_file), "--allow-mixed"]);
+    assert!(String::from_utf8_lossy(&plans.stderr).contains("plan"), "{}", String::from_utf8_lossy(&plans.stderr));
+}
+
+#[test]
+fn cargo_buildbench_is_the_same_command() {
+    let fixture = root().join("fixtures/timings/1.95/clean.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-buildbench"))
+        .args(["buildbench", "timings", fixture.to_str().expect("utf-8"), "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["total_units"], 21);
+}
+
+#[test]
+fn every_workflow_step_that_runs_shell_calls_the_tested_script() {
+    let workflow = std::fs::read_to_string(root().join("docs/ci/buildbench.yml")).expect("workflow");
+    let runs: Vec<&str> = workflow.lines().map(str::trim).filter(|l| l.starts_with("run:")).collect();
+    assert!(!runs.is_empty());
+    for run in runs {
+        let tested =
+            run.contains("\"$SCRIPT\"") || run.contains("apt-get install") || run.contains("$BUILDBENCH_INSTALL");
+        assert!(tested, "an untested shell step in the workflow: {run}");
+    }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The shell steps of buildbench.yml (a GitHub Actions workflow), kept in one script so that
+# buildbench's own CI runs exactly them on a fixture project (crates/buildbench/tests/ci_script.rs).
+#
+#   buildbench-ci.sh shard K N PROJECT OUT [compare options...]   run the K-th of N slices of the study
+#   buildbench-ci.sh merge OUT SHARD_DIR...                        merge the shards, write the reports
+#   buildbench-ci.sh gate BASE_STUDY NEW_STUDY [THRESHOLD]         fail on a significant slowdown
+#
+# BUILDBENCH names the buildbench executable (default: buildbench on PATH). When
+# GITHUB_STEP_SUMMARY is set, the Markdown report and the gate's table are appended to it.
+set -euo pipefail
+
+buildbench=${BUILDBENCH:-buildbench}
+command=${1:-}
+shift || true
+
+case "$command" in
+  shard)
+    [ $# -ge 4 ] || { echo "usage: $0 shard K N PROJECT OUT [compare options...]" >&2; exit 2; }
+    k=$1 n=$2 project=$3 out=$4
+    shift 4
+    "$buildbench" compare "$project" --shard "$k/$n" --out "$out" --quiet "$@"
+    ;;
+  merge)
+    [ $# -ge 2 ] || { echo "usage: $0 merge OUT SHARD_DIR..." >&2; exit 2; }
+    out=$1
+    shift
+    mkdir -p "$out"
+    "$buildbench" merge "$@" -o "$out/study.json"
+    "$buildbench" report "$out/study.json" -o "$out/report.html"
+    "$buildbench" report "$out/study.json" -o "$out/report.md"
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+      cat "$out/report.md" >> "$GITHUB_STEP_SUMMARY"
+    fi
+    ;;
+  gate)
+    [ $# -ge 2 ] || { echo "usage: $0 gate BASE_STUDY NEW_STUDY [THRESHOLD]" >&2; exit 2; }
+    base=$1 new=$2 threshold=${3:-5%}
+    if [ ! -f "$base" ]; then
+      echo "no study from the main branch at $base: nothing to compare with yet, gate skipped"
+      exit 0
+    fi
+    status=0
+    "$buildbench" diff "$base" "$new" --threshold "$threshold" > buildbench-diff.md || status=$?
+    cat buildbench-diff.md
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+      { echo "## Build time against main"; echo; cat buildbench-diff.md; } >> "$GITHUB_STEP_SUMMARY"
+    fi
+    exit "$status"
+    ;;
+  *)
+    echo "usage: $0 shard|merge|gate ..." >&2
+    exit 2
+    ;;
+esac
