@@ -450,17 +450,21 @@ pub fn run(
         }
     }
 
-    let result = execute(
+    let result = Execution {
         p,
-        &mut study,
+        study: &mut study,
         executor,
         observer,
         interrupted,
-        &ports,
-        &servers,
-        edit_path.as_deref(),
-        original.as_deref(),
-    );
+        ports: &ports,
+        servers: &servers,
+        edit_path: edit_path.as_deref(),
+        original: original.as_deref(),
+        failed: Vec::new(),
+        edits: 0,
+        number: 0,
+    }
+    .execute();
     for server in servers.values() {
         server.stop();
     }
@@ -486,147 +490,127 @@ fn save(path: &Path, study: &Study) -> Result<(), RunnerError> {
     write_atomic(path, &bytes)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn execute(
-    p: &Prepared,
-    study: &mut Study,
-    executor: &mut dyn Executor,
-    observer: &mut dyn Observer,
-    interrupted: &Arc<AtomicBool>,
-    ports: &HashMap<String, u16>,
-    servers: &HashMap<String, Sccache>,
-    edit_path: Option<&Path>,
-    original: Option<&[u8]>,
-) -> Result<(), RunnerError> {
-    let study_file = p.options.out.join("study.json");
-    let plan = &p.options.plan;
-    let mut failed: Vec<usize> = Vec::new();
-    // Edit numbers continue after those of a resumed study, so no two builds see the same text.
-    let mut edits = study.invocations.len() as u64;
-    let mut number = 0;
-    let mut planner = Planner::new(&plan.configurations);
-    for &scenario in &plan.scenarios {
-        let runnable = shard_runnable(plan, &p.runnable, scenario);
-        let mut steps = planner.scenario(scenario, plan.warmup, plan.runs, &runnable, &p.done);
-        let mut next_index = plan.runs;
-        loop {
-            for step in &steps {
-                run_step(
-                    p,
-                    study,
-                    executor,
-                    observer,
-                    interrupted,
-                    ports,
-                    servers,
-                    edit_path,
-                    original,
-                    &study_file,
-                    &mut failed,
-                    &mut edits,
-                    &mut number,
-                    step,
-                )?;
-            }
-            // Adaptive sampling: another round for the cells whose interval is still too wide.
-            let Some(target) = plan.precision else { break };
-            if next_index >= plan.max_runs.max(plan.runs) {
-                break;
-            }
-            let imprecise: Vec<usize> = runnable
-                .iter()
-                .copied()
-                .filter(|&c| !failed.contains(&c) && crate::plan::applies(&plan.configurations[c], scenario))
-                .filter(|&c| {
-                    let times: Vec<f64> = study
-                        .run(&plan.configurations[c].name, scenario)
-                        .filter(|s| s.success)
-                        .map(|s| s.wall_seconds)
-                        .collect();
-                    Summary::of(&times).and_then(|s| s.relative_precision()).is_none_or(|r| r > target)
-                })
-                .collect();
-            if imprecise.is_empty() {
-                break;
-            }
-            steps = planner.round(scenario, Purpose::Measured, next_index, &imprecise, &p.done);
-            let builds = steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
-            observer.event(Event::Extended { builds, scenario, round: next_index + 1 });
-            next_index += 1;
-        }
-    }
-    Ok(())
+/// Everything one run of the steps needs and updates.
+struct Execution<'a> {
+    p: &'a Prepared,
+    study: &'a mut Study,
+    executor: &'a mut dyn Executor,
+    observer: &'a mut dyn Observer,
+    interrupted: &'a Arc<AtomicBool>,
+    ports: &'a HashMap<String, u16>,
+    servers: &'a HashMap<String, Sccache>,
+    /// The file the incremental scenarios edit, and its original bytes.
+    edit_path: Option<&'a Path>,
+    original: Option<&'a [u8]>,
+    /// Configurations whose build failed: their remaining steps are skipped.
+    failed: Vec<usize>,
+    /// Edits applied so far (numbers every edit uniquely).
+    edits: u64,
+    /// Builds started so far, for progress.
+    number: usize,
 }
 
-/// Runs one step and records what it measured.
-#[allow(clippy::too_many_arguments)]
-fn run_step(
-    p: &Prepared,
-    study: &mut Study,
-    executor: &mut dyn Executor,
-    observer: &mut dyn Observer,
-    interrupted: &Arc<AtomicBool>,
-    ports: &HashMap<String, u16>,
-    servers: &HashMap<String, Sccache>,
-    edit_path: Option<&Path>,
-    original: Option<&[u8]>,
-    study_file: &Path,
-    failed: &mut Vec<usize>,
-    edits: &mut u64,
-    number: &mut usize,
-    step: &Step,
-) -> Result<(), RunnerError> {
-    {
-        if interrupted.load(Ordering::SeqCst) {
+impl Execution<'_> {
+    /// Runs every scenario's rounds, and adaptive extra rounds where asked for.
+    fn execute(mut self) -> Result<(), RunnerError> {
+        let p = self.p;
+        let plan = &p.options.plan;
+        // Edit numbers continue after those of a resumed study, so no two builds see the same text.
+        self.edits = self.study.invocations.len() as u64;
+        let mut planner = Planner::new(&plan.configurations);
+        for &scenario in &plan.scenarios {
+            let runnable = shard_runnable(plan, &p.runnable, scenario);
+            let mut steps = planner.scenario(scenario, plan.warmup, plan.runs, &runnable, &p.done);
+            let mut next_index = plan.runs;
+            loop {
+                for step in &steps {
+                    self.run_step(step)?;
+                }
+                // Adaptive sampling: another round for the cells whose interval is still too wide.
+                let Some(target) = plan.precision else { break };
+                if next_index >= plan.max_runs.max(plan.runs) {
+                    break;
+                }
+                let imprecise: Vec<usize> = runnable
+                    .iter()
+                    .copied()
+                    .filter(|&c| !self.failed.contains(&c) && crate::plan::applies(&plan.configurations[c], scenario))
+                    .filter(|&c| {
+                        let times: Vec<f64> = self
+                            .study
+                            .run(&plan.configurations[c].name, scenario)
+                            .filter(|s| s.success)
+                            .map(|s| s.wall_seconds)
+                            .collect();
+                        Summary::of(&times).and_then(|s| s.relative_precision()).is_none_or(|r| r > target)
+                    })
+                    .collect();
+                if imprecise.is_empty() {
+                    break;
+                }
+                steps = planner.round(scenario, Purpose::Measured, next_index, &imprecise, &p.done);
+                let builds = steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
+                self.observer.event(Event::Extended { builds, scenario, round: next_index + 1 });
+                next_index += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one step and records what it measured.
+    fn run_step(&mut self, step: &Step) -> Result<(), RunnerError> {
+        let p = self.p;
+        let study_file = p.options.out.join("study.json");
+        if self.interrupted.load(Ordering::SeqCst) {
             return Err(RunnerError::Interrupted { out: p.options.out.clone() });
         }
         let configuration = &p.options.plan.configurations[step.configuration];
         match step.action {
             // Edits are shared by every configuration, so they happen even for a failed one.
             Action::Edit => {
-                if let (Some(path), Some(original)) = (edit_path, original) {
-                    *edits += 1;
-                    apply_edit(path, original, *edits)?;
+                if let (Some(path), Some(original)) = (self.edit_path, self.original) {
+                    self.edits += 1;
+                    apply_edit(path, original, self.edits)?;
                 }
             }
-            _ if failed.contains(&step.configuration) => {}
+            _ if self.failed.contains(&step.configuration) => {}
             Action::WipeTarget => remove_tree(&p.target_dir(configuration))?,
             Action::WipeCache => {
-                if let Some(server) = servers.get(&configuration.name) {
+                if let Some(server) = self.servers.get(&configuration.name) {
                     server.wipe()?;
                 }
             }
             Action::Build { check, purpose, index } => {
-                *number += 1;
-                observer.event(Event::Build {
-                    number: *number,
+                self.number += 1;
+                self.observer.event(Event::Build {
+                    number: self.number,
                     configuration: &configuration.name,
                     scenario: step.scenario,
                     purpose,
                     index,
                 });
-                let server = servers.get(&configuration.name);
+                let server = self.servers.get(&configuration.name);
                 if let Some(server) = server {
                     server.zero()?;
                 }
-                let invocation = p.build_invocation(step, check, ports);
+                let invocation = p.build_invocation(step, check, self.ports);
                 let link_log = p.link_log(configuration);
                 if let Some(dir) = link_log.parent() {
                     std::fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create"))?;
                 }
                 let _ = std::fs::remove_file(&link_log);
-                let outcome = executor.run(&invocation).map_err(|e| RunnerError::Command {
+                let outcome = self.executor.run(&invocation).map_err(|e| RunnerError::Command {
                     command: invocation.shell_line(),
                     detail: format!("cannot start it: {e}"),
                 })?;
-                study.invocations.push(Logged {
+                self.study.invocations.push(Logged {
                     configuration: configuration.name.clone(),
                     scenario: step.scenario,
                     purpose,
                     command: invocation.shell_line(),
                     wall_seconds: outcome.wall.as_secs_f64(),
                 });
-                if interrupted.load(Ordering::SeqCst) {
+                if self.interrupted.load(Ordering::SeqCst) {
                     return Err(RunnerError::Interrupted { out: p.options.out.clone() });
                 }
                 let sccache = match server {
@@ -635,10 +619,11 @@ fn run_step(
                 };
                 let target_dir = p.target_dir(configuration);
                 if !outcome.success() || purpose != Purpose::Prepare {
-                    let mut sample = sample_from(&outcome, &p.project, &p.source, &target_dir);
+                    let mut sample = sample_from(&outcome, &p.project, &target_dir);
                     sample.links = links(&crate::linkwrap::read_log(&link_log), &sample.artifacts);
                     if let Some(warning) = link_disagreement(&sample) {
-                        observer.event(Event::Note(format!("{} / {}: {warning}", configuration.name, step.scenario)));
+                        self.observer
+                            .event(Event::Note(format!("{} / {}: {warning}", configuration.name, step.scenario)));
                     }
                     sample.configuration = configuration.name.clone();
                     sample.scenario = step.scenario;
@@ -646,26 +631,26 @@ fn run_step(
                     sample.warmup = purpose != Purpose::Measured;
                     sample.sccache = sccache;
                     if !outcome.success() {
-                        failed.push(step.configuration);
-                        observer.event(Event::Failed {
+                        self.failed.push(step.configuration);
+                        self.observer.event(Event::Failed {
                             configuration: &configuration.name,
                             scenario: step.scenario,
                             stderr_tail: sample.stderr_tail.as_deref().unwrap_or(""),
                         });
                     }
-                    observer.event(Event::Sample(&sample));
-                    study.samples.push(sample);
+                    self.observer.event(Event::Sample(&sample));
+                    self.study.samples.push(sample);
                 }
                 remove_reports(&target_dir);
-                save(study_file, study)?;
+                save(&study_file, self.study)?;
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A sample from one finished build.
-fn sample_from(outcome: &Outcome, project: &Project, source: &Path, target_dir: &Path) -> Sample {
+fn sample_from(outcome: &Outcome, project: &Project, target_dir: &Path) -> Sample {
     let stderr = String::from_utf8_lossy(&outcome.stderr);
     let report = stderr
         .lines()
@@ -723,7 +708,7 @@ fn sample_from(outcome: &Outcome, project: &Project, source: &Path, target_dir: 
         },
         critical_path_seconds: critical.map(|c| c.seconds),
         sccache: None,
-        artifacts: artifacts(&outcome.stdout, project, source),
+        artifacts: artifacts(&outcome.stdout, project),
         links: Vec::new(),
     }
 }
@@ -767,21 +752,25 @@ pub(crate) fn links(records: &[crate::linkwrap::LinkRecord], artifacts: &[Artifa
 }
 
 /// Final artifacts of workspace members from `compiler-artifact` messages.
-pub(crate) fn artifacts(stdout: &[u8], project: &Project, source: &Path) -> Vec<Artifact> {
+///
+/// Members are matched by package name and version, not by id: in the copy the package path
+/// changes, and with it the id's spelling (cargo omits the name when it equals the directory
+/// name, so `…/mini-redis#0.4.1` becomes `…/src#mini-redis@0.4.1`).
+pub(crate) fn artifacts(stdout: &[u8], project: &Project) -> Vec<Artifact> {
     let text = String::from_utf8_lossy(stdout);
     let mut out = Vec::new();
-    let members: Vec<String> = project
-        .members
-        .iter()
-        .map(|m| m.replace(&project.root.display().to_string(), &source.display().to_string()))
-        .collect();
+    let identity = |id: &str| {
+        let p = buildbench_timings::PackageId::parse(id);
+        (p.name, p.version)
+    };
+    let members: Vec<(String, Option<String>)> = project.members.iter().map(|m| identity(m)).collect();
     for line in text.lines().filter(|l| l.starts_with('{')) {
         let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
         if v.get("reason").and_then(Value::as_str) != Some("compiler-artifact") {
             continue;
         }
         let id = v.get("package_id").and_then(Value::as_str).unwrap_or("");
-        if !members.iter().any(|m| m == id) && !project.members.iter().any(|m| m == id) {
+        if !id.starts_with("path+") || !members.contains(&identity(id)) {
             continue;
         }
         let target = v.get("target");
@@ -813,5 +802,33 @@ fn remove_reports(target_dir: &Path) {
         for entry in entries.flatten() {
             let _ = std::fs::remove_file(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifacts_of_a_root_package_named_like_its_directory_are_found_in_the_copy() {
+        // The user's tree: /src/mini-redis (id without the name); the copy: /out/work/src.
+        let project = Project {
+            root: PathBuf::from("/src/mini-redis"),
+            target_directory: PathBuf::from("/src/mini-redis/target"),
+            members: vec!["path+file:///src/mini-redis#0.4.1".to_owned()],
+            targets: Vec::new(),
+            outside_paths: Vec::new(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let exe = dir.path().join("mini-redis-server");
+        std::fs::write(&exe, b"not elf").unwrap();
+        let line = format!(
+            r#"{{"reason":"compiler-artifact","package_id":"path+file:///out/work/src#mini-redis@0.4.1","target":{{"kind":["bin"],"name":"mini-redis-server"}},"executable":"{}","fresh":false}}"#,
+            exe.display()
+        );
+        let dep = r#"{"reason":"compiler-artifact","package_id":"registry+https://registry.invalid/index#tokio@1.0.0","target":{"kind":["bin"],"name":"x"},"executable":"/nope"}"#;
+        let found = artifacts(format!("{line}\n{dep}\n").as_bytes(), &project);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].name.as_str(), found[0].kind.as_str(), found[0].bytes), ("mini-redis-server", "bin", 7));
     }
 }

@@ -178,7 +178,7 @@ pub fn run(
         if !outcome.success() {
             return Err(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
         }
-        let artifacts = crate::driver::artifacts(&outcome.stdout, &project, &source);
+        let artifacts = crate::driver::artifacts(&outcome.stdout, &project);
         let wanted: Vec<CapturedLink> = captured(&capture_dir)
             .into_iter()
             .filter(|c| {

@@ -8,32 +8,14 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario, Word};
+use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario};
 use buildbench_report::export::{Exporter, Html, Json, Markdown, Terminal};
 use buildbench_report::summarize;
 use buildbench_runner::plan::{Matrix, effective_scenarios, expand};
 use buildbench_runner::{Event, Observer, ProcessExecutor, RunnerError, StudyOptions, prepare, run as run_study};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{CompareArgs, OutputFormat};
-
-fn words<W: Word + PartialEq>(list: &[String]) -> Result<Vec<W>> {
-    let mut out = Vec::new();
-    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let w = W::parse(item)?;
-        if !out.contains(&w) {
-            out.push(w);
-        }
-    }
-    if out.is_empty() {
-        bail!(
-            "an empty list for --{}; expected one or more of: {}",
-            W::WHAT,
-            W::ALL.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
-        );
-    }
-    Ok(out)
-}
+use crate::cli::{CompareArgs, OutputFormat, words};
 
 /// Resolves the flags into a plan, in one place.
 fn plan(args: &CompareArgs) -> Result<Plan> {

@@ -6,28 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
-use buildbench_model::{Debuginfo, Linker, Word};
+use buildbench_model::{Debuginfo, Linker};
 use buildbench_runner::ProcessExecutor;
 use buildbench_runner::link::{LinkOptions, run as run_link};
 
-use crate::cli::{LinkArgs, OutputFormat};
-
-fn words<W: Word + PartialEq>(list: &[String]) -> Result<Vec<W>> {
-    let mut out = Vec::new();
-    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let w = W::parse(item)?;
-        if !out.contains(&w) {
-            out.push(w);
-        }
-    }
-    if out.is_empty() {
-        bail!(
-            "an empty list; expected one or more of: {}",
-            W::ALL.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
-        );
-    }
-    Ok(out)
-}
+use crate::cli::{LinkArgs, OutputFormat, words};
 
 pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let mut linkers = words::<Linker>(&args.linker)?;

@@ -310,3 +310,22 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
     }
     Ok((k, n))
 }
+
+/// Parses a comma list of domain words (`--linker default,mold`), without repeats.
+pub fn words<W: buildbench_model::Word + PartialEq>(list: &[String]) -> anyhow::Result<Vec<W>> {
+    let mut out = Vec::new();
+    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let w = W::parse(item)?;
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    if out.is_empty() {
+        anyhow::bail!(
+            "an empty list for --{}; expected one or more of: {}",
+            W::WHAT,
+            W::ALL.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(out)
+}
