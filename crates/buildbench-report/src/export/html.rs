@@ -109,7 +109,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
         );
     }
     out.push_str(
-        "<table><tr><th>configuration</th><th>median</th><th>mean [95% CI]</th><th>min–max</th><th>speedup [95% CI]</th>\
+        "<table class=\"cells\"><tr><th>configuration</th><th>median</th><th>mean [95% CI]</th><th>min–max</th><th>speedup [95% CI]</th>\
          <th>p (Welch)</th><th>verdict</th><th>n</th><th>notes</th></tr>\n",
     );
     for c in &cells {
@@ -159,7 +159,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
         }
         let _ = writeln!(
             out,
-            "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num {class}\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num {class}\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td class=\"notes\">{}</td></tr>",
             escape(&c.configuration),
             opt_seconds(c.median()),
             mean,
