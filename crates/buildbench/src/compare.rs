@@ -4,7 +4,6 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -19,19 +18,7 @@ use crate::cli::{CompareArgs, OutputFormat, words};
 
 /// Resolves the flags into a plan, in one place.
 fn plan(args: &CompareArgs) -> Result<Plan> {
-    let mut cargo_args = Vec::new();
-    if let Some(p) = &args.package {
-        cargo_args.extend(["-p".to_owned(), p.clone()]);
-    }
-    if let Some(b) = &args.bin {
-        cargo_args.extend(["--bin".to_owned(), b.clone()]);
-    }
-    if args.release {
-        cargo_args.push("--release".to_owned());
-    }
-    if let Some(j) = args.jobs {
-        cargo_args.extend(["-j".to_owned(), j.to_string()]);
-    }
+    let cargo_args = crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, args.jobs);
     let matrix = Matrix {
         backends: words::<Backend>(&args.backend)?,
         linkers: words::<Linker>(&args.linker)?,
@@ -161,10 +148,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&interrupted)).context("installing the Ctrl-C handler")?;
-    }
+    let interrupted = crate::cli::interrupt_flag()?;
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let mut progress = Progress::new(args.quiet);
     let result = run_study(prepared, &mut executor, &mut progress, &interrupted);

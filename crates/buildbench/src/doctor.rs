@@ -3,7 +3,6 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Scenario};
@@ -70,10 +69,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             link_wrapper: std::env::current_exe().ok(),
         };
         let prepared = prepare(options).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let interrupted = Arc::new(AtomicBool::new(false));
-        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-            signal_hook::flag::register(signal, Arc::clone(&interrupted)).context("installing the Ctrl-C handler")?;
-        }
+        let interrupted = crate::cli::interrupt_flag()?;
         let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
         let mut progress = Progress::new(args.quiet);
         let study = run_study(prepared, &mut executor, &mut progress, &interrupted);

@@ -3,7 +3,6 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::{Debuginfo, Linker};
@@ -23,16 +22,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     if args.runs < 2 {
         bail!("--runs must be at least 2 for an interval");
     }
-    let mut cargo_args = Vec::new();
-    if let Some(p) = &args.package {
-        cargo_args.extend(["-p".to_owned(), p.clone()]);
-    }
-    if let Some(b) = &args.bin {
-        cargo_args.extend(["--bin".to_owned(), b.clone()]);
-    }
-    if args.release {
-        cargo_args.push("--release".to_owned());
-    }
+    let cargo_args = crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None);
     let scratch = match &args.work {
         Some(dir) => (None, std::path::absolute(dir).context("resolving --work")?),
         None => {
@@ -56,10 +46,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
         toolchain: args.toolchain.clone(),
         keep_work: args.work.is_some(),
     };
-    let interrupted = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&interrupted)).context("installing the Ctrl-C handler")?;
-    }
+    let interrupted = crate::cli::interrupt_flag()?;
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let quiet = args.quiet;
     let mut progress = |line: String| {

@@ -329,3 +329,31 @@ pub fn words<W: buildbench_model::Word + PartialEq>(list: &[String]) -> anyhow::
     }
     Ok(out)
 }
+
+/// The arguments passed through to cargo, in one place for every subcommand.
+pub fn cargo_args(package: Option<&str>, bin: Option<&str>, release: bool, jobs: Option<u32>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(p) = package {
+        out.extend(["-p".to_owned(), p.to_owned()]);
+    }
+    if let Some(b) = bin {
+        out.extend(["--bin".to_owned(), b.to_owned()]);
+    }
+    if release {
+        out.push("--release".to_owned());
+    }
+    if let Some(j) = jobs {
+        out.extend(["-j".to_owned(), j.to_string()]);
+    }
+    out
+}
+
+/// A flag set by Ctrl-C or SIGTERM; the runner stops the build in progress and saves the study.
+pub fn interrupt_flag() -> anyhow::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    use anyhow::Context as _;
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, std::sync::Arc::clone(&flag)).context("installing the Ctrl-C handler")?;
+    }
+    Ok(flag)
+}
