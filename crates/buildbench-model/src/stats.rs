@@ -68,6 +68,11 @@ impl Summary {
     }
 }
 
+/// The median of `values` (non-finite ones ignored), `None` when there are none.
+pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    Summary::of(&values.into_iter().collect::<Vec<_>>()).map(|s| s.median)
+}
+
 fn median_sorted(v: &[f64]) -> f64 {
     let n = v.len();
     if n == 0 {

@@ -139,6 +139,19 @@ pub struct UnitTiming {
     pub link: Option<f64>,
 }
 
+impl UnitTiming {
+    /// `name`, `name (build script)`, `name (build script run)`, `name (bin rg)`, `name (lib check)`.
+    pub fn label(&self) -> String {
+        match (self.kind.as_str(), self.mode.as_str()) {
+            ("build-script", "run-custom-build") => format!("{} (build script run)", self.name),
+            ("build-script", _) => format!("{} (build script)", self.name),
+            ("lib", "build") => self.name.clone(),
+            (kind, "build") => format!("{} ({kind} {})", self.name, self.target),
+            (kind, mode) => format!("{} ({kind} {mode})", self.name),
+        }
+    }
+}
+
 /// sccache counters for one build.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SccacheStats {
@@ -316,5 +329,10 @@ impl Study {
     /// The measured (non-warm-up, successful or not) samples of one run.
     pub fn run<'a>(&'a self, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
         self.samples.iter().filter(move |s| !s.warmup && s.configuration == configuration && s.scenario == scenario)
+    }
+
+    /// Wall times of the measured, successful samples of one run, in the order they ran.
+    pub fn wall_times(&self, configuration: &str, scenario: Scenario) -> Vec<f64> {
+        self.run(configuration, scenario).filter(|s| s.success).map(|s| s.wall_seconds).collect()
     }
 }

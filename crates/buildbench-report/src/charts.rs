@@ -149,21 +149,12 @@ pub fn timeline(units: &[UnitTiming]) -> Timeline {
     kept.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.name.cmp(&b.name)));
     let rows = kept
         .into_iter()
-        .map(|u| {
-            let what = match (u.kind.as_str(), u.mode.as_str()) {
-                ("build-script", "run-custom-build") => " (build script run)".to_owned(),
-                ("build-script", _) => " (build script)".to_owned(),
-                ("lib", "build") => String::new(),
-                (kind, "build") => format!(" ({kind} {})", u.target),
-                (kind, mode) => format!(" ({kind} {mode})"),
-            };
-            TimelineRow {
-                label: format!("{}{what}", u.name),
-                start: u.start,
-                duration: u.duration,
-                frontend: u.frontend,
-                build_script: u.kind == "build-script",
-            }
+        .map(|u| TimelineRow {
+            label: u.label(),
+            start: u.start,
+            duration: u.duration,
+            frontend: u.frontend,
+            build_script: u.kind == "build-script",
         })
         .collect();
     Timeline { rows, omitted }
@@ -229,17 +220,16 @@ pub struct UnitChange {
 /// Per-unit durations of two representative samples, the largest change first.
 pub fn unit_changes(baseline: &[UnitTiming], other: &[UnitTiming]) -> Vec<UnitChange> {
     let key = |u: &UnitTiming| (u.name.clone(), u.target.clone(), u.kind.clone(), u.mode.clone());
-    let label = |u: &UnitTiming| timeline(std::slice::from_ref(u)).rows.pop().map(|r| r.label).unwrap_or_default();
     let mut out: Vec<UnitChange> = baseline
         .iter()
         .map(|b| UnitChange {
-            unit: label(b),
+            unit: b.label(),
             baseline: Some(b.duration),
             other: other.iter().find(|o| key(o) == key(b)).map(|o| o.duration),
         })
         .collect();
     for o in other.iter().filter(|o| !baseline.iter().any(|b| key(b) == key(o))) {
-        out.push(UnitChange { unit: label(o), baseline: None, other: Some(o.duration) });
+        out.push(UnitChange { unit: o.label(), baseline: None, other: Some(o.duration) });
     }
     let delta = |c: &UnitChange| (c.other.unwrap_or(0.0) - c.baseline.unwrap_or(0.0)).abs();
     out.sort_by(|a, b| delta(b).total_cmp(&delta(a)).then(a.unit.cmp(&b.unit)));

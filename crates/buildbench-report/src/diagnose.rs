@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use buildbench_model::stats::Summary;
+use buildbench_model::stats::median;
 use buildbench_model::{Sample, Scenario, Study};
 use serde::Serialize;
 
@@ -45,10 +45,6 @@ pub struct Diagnosis {
     pub sections: Option<(f64, f64, f64)>,
     /// The conclusions, one sentence each.
     pub findings: Vec<String>,
-}
-
-fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
-    Summary::of(&values.collect::<Vec<_>>()).map(|s| s.median)
 }
 
 fn ok<'a>(study: &'a Study, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
@@ -107,7 +103,7 @@ pub fn diagnose(study: &Study, configuration: &str) -> Option<Diagnosis> {
         findings: Vec::new(),
     };
     if let Some(sample) = representative {
-        let mut units: Vec<(String, f64)> = sample.units.iter().map(|u| (label(u), u.duration)).collect();
+        let mut units: Vec<(String, f64)> = sample.units.iter().map(|u| (u.label(), u.duration)).collect();
         units.sort_by(|a, b| b.1.total_cmp(&a.1));
         d.slowest = units.into_iter().take(5).collect();
         d.unit_seconds = sample.units.iter().map(|u| u.duration).sum::<f64>() + 0.0;
@@ -133,14 +129,6 @@ pub fn diagnose(study: &Study, configuration: &str) -> Option<Diagnosis> {
         .next();
     d.findings = findings(&d);
     Some(d)
-}
-
-fn label(u: &buildbench_model::UnitTiming) -> String {
-    match (u.kind.as_str(), u.mode.as_str()) {
-        ("build-script", "run-custom-build") => format!("{} (build script run)", u.name),
-        ("lib", _) => u.name.clone(),
-        (kind, _) => format!("{} ({kind})", u.name),
-    }
 }
 
 fn percent(x: f64) -> String {

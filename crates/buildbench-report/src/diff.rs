@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use buildbench_model::stats::{Comparison, compare};
+use buildbench_model::stats::{Comparison, compare, median};
 use buildbench_model::{Scenario, Study};
 use serde::Serialize;
 
@@ -38,14 +38,6 @@ impl StudyDiff {
     }
 }
 
-fn times(study: &Study, configuration: &str, scenario: Scenario) -> Vec<f64> {
-    study.run(configuration, scenario).filter(|s| s.success).map(|s| s.wall_seconds).collect()
-}
-
-fn median(v: &[f64]) -> Option<f64> {
-    buildbench_model::stats::Summary::of(v).map(|s| s.median)
-}
-
 /// Compares every cell of `new` with the same cell of `base`. A regression is a significant
 /// slowdown (Welch's t-test, p < 0.05) larger than `threshold` (0.05 = 5% slower).
 pub fn diff(base: &Study, new: &Study, threshold: f64) -> StudyDiff {
@@ -66,15 +58,15 @@ pub fn diff(base: &Study, new: &Study, threshold: f64) -> StudyDiff {
         if !base_cells.contains(&(configuration.clone(), *scenario)) {
             continue;
         }
-        let (b, n) = (times(base, configuration, *scenario), times(new, configuration, *scenario));
+        let (b, n) = (base.wall_times(configuration, *scenario), new.wall_times(configuration, *scenario));
         // The significance test uses the threshold as its noise floor.
         let comparison = compare(&b, &n, threshold);
         let regression = comparison.as_ref().is_some_and(|c| c.significant && c.speedup < 1.0 / (1.0 + threshold));
         rows.push(DiffRow {
             configuration: configuration.clone(),
             scenario: *scenario,
-            base_median: median(&b),
-            new_median: median(&n),
+            base_median: median(b.iter().copied()),
+            new_median: median(n.iter().copied()),
             comparison,
             regression,
         });

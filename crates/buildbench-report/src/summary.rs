@@ -112,16 +112,12 @@ fn measured<'a>(study: &'a Study, configuration: &'a str, scenario: Scenario) ->
     study.run(configuration, scenario).filter(|s| s.success)
 }
 
-fn times(study: &Study, configuration: &str, scenario: Scenario) -> Vec<f64> {
-    measured(study, configuration, scenario).map(|s| s.wall_seconds).collect()
-}
-
 /// Computes the summary of a study with the given noise threshold.
 pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     let baseline = study.plan.baseline.clone();
     let mut cells = Vec::new();
     for &scenario in &study.plan.scenarios {
-        let base = times(study, &baseline, reference(scenario));
+        let base = study.wall_times(&baseline, reference(scenario));
         for configuration in &study.plan.configurations {
             if let Some(cell) = cell(study, &configuration.name, scenario, &base, noise) {
                 cells.push(cell);
@@ -183,7 +179,7 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
             }
         }
     }
-    cell.samples = times(study, name, scenario);
+    cell.samples = study.wall_times(name, scenario);
     let measured: Vec<&Sample> = measured(study, name, scenario).collect();
     let mut dirty: Vec<u32> = measured.iter().filter_map(|s| s.dirty_units).collect();
     dirty.sort_unstable();

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
 use crate::edit::{RestoreGuard, apply_edit};
 use crate::exec::{Executor, Outcome};
-use crate::fsutil::{copy_tree, remove_tree, write_atomic};
+use crate::fsutil::{copy_project, remove_tree, write_atomic};
 use crate::plan::{Action, Done, Planner, Step, shard_runnable, steps};
 use crate::probe::{Toolchain, linker_requirement, which};
 use crate::project::Project;
@@ -409,12 +409,8 @@ pub fn run(
     // The isolated copy: the user's tree is only ever read.
     if !p.options.plan.in_place {
         remove_tree(&p.source)?;
-        let mut skip =
-            vec![p.project.target_directory.clone(), p.project.root.join(".git"), p.project.root.join("target")];
-        if let Ok(out) = out.canonicalize() {
-            skip.push(out);
-        }
-        copy_tree(&p.project.root, &p.source, &skip)?;
+        let out = out.canonicalize().ok();
+        copy_project(&p.project.root, &p.project.target_directory, &p.source, out.as_slice())?;
     }
     let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
     let mut guarded = Vec::new();
@@ -536,12 +532,7 @@ impl Execution<'_> {
                     .copied()
                     .filter(|&c| !self.failed.contains(&c) && crate::plan::applies(&plan.configurations[c], scenario))
                     .filter(|&c| {
-                        let times: Vec<f64> = self
-                            .study
-                            .run(&plan.configurations[c].name, scenario)
-                            .filter(|s| s.success)
-                            .map(|s| s.wall_seconds)
-                            .collect();
+                        let times = self.study.wall_times(&plan.configurations[c].name, scenario);
                         Summary::of(&times).and_then(|s| s.relative_precision()).is_none_or(|r| r > target)
                     })
                     .collect();
@@ -740,15 +731,20 @@ pub(crate) fn links(records: &[crate::linkwrap::LinkRecord], artifacts: &[Artifa
         .iter()
         .map(|r| {
             let output = r.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            // `name-<hash>` for executables, `libname.so` for cdylibs.
-            let stem = match output.strip_suffix(".so") {
-                Some(lib) => lib.strip_prefix("lib").unwrap_or(lib),
-                None => output.rsplit_once('-').map_or(output.as_str(), |(stem, _)| stem),
-            };
+            let stem = artifact_stem(&output);
             let artifact = artifacts.iter().any(|a| a.name.replace('-', "_") == stem);
             buildbench_model::Link { output, seconds: r.seconds, artifact }
         })
         .collect()
+}
+
+/// The crate name a link output is named after: `name-<hash>` for executables, `libname.so`
+/// for cdylibs.
+pub(crate) fn artifact_stem(output: &str) -> &str {
+    match output.strip_suffix(".so") {
+        Some(lib) => lib.strip_prefix("lib").unwrap_or(lib),
+        None => output.rsplit_once('-').map_or(output, |(stem, _)| stem),
+    }
 }
 
 /// Final artifacts of workspace members from `compiler-artifact` messages.

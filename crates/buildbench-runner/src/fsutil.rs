@@ -55,6 +55,19 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, Runner
     Ok(bytes)
 }
 
+/// Copies the project at `root` to `to` for a study, without what the study must not carry
+/// along: its target directories, its git history and any of `also_skip` (e.g. the output folder).
+pub fn copy_project(
+    root: &Path,
+    target_directory: &Path,
+    to: &Path,
+    also_skip: &[PathBuf],
+) -> Result<u64, RunnerError> {
+    let mut skip = vec![target_directory.to_owned(), root.join(".git"), root.join("target")];
+    skip.extend(also_skip.iter().cloned());
+    copy_tree(root, to, &skip)
+}
+
 /// Removes a directory tree if it exists.
 pub fn remove_tree(path: &Path) -> Result<(), RunnerError> {
     match fs::remove_dir_all(path) {

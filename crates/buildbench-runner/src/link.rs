@@ -10,7 +10,7 @@ use buildbench_model::{Backend, Cache, Configuration, Debuginfo, LinkLevel, Link
 
 use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
 use crate::exec::Executor;
-use crate::fsutil::{copy_tree, remove_tree};
+use crate::fsutil::{copy_project, remove_tree};
 use crate::linkwrap::{CapturedLink, captured};
 use crate::probe::{Toolchain, linker_requirement, which};
 use crate::project::Project;
@@ -124,11 +124,7 @@ pub fn run(
     let default_linker = toolchain.default_linker().ok();
     let source = options.work.join("src");
     remove_tree(&source)?;
-    copy_tree(
-        &project.root,
-        &source,
-        &[project.target_directory.clone(), project.root.join(".git"), project.root.join("target")],
-    )?;
+    copy_project(&project.root, &project.target_directory, &source, &[])?;
     let wild_dir = options.work.join("wild-bin");
     if let Some(wild) = which("wild") {
         std::fs::create_dir_all(&wild_dir).map_err(RunnerError::io(&wild_dir, "cannot create"))?;
@@ -182,12 +178,10 @@ pub fn run(
         let wanted: Vec<CapturedLink> = captured(&capture_dir)
             .into_iter()
             .filter(|c| {
-                let record = crate::linkwrap::LinkRecord { output: c.output.clone(), seconds: 0.0, exit_code: Some(0) };
-                let link = crate::driver::links(std::slice::from_ref(&record), &artifacts).pop();
-                let is_artifact = link.as_ref().is_some_and(|l| l.artifact);
-                let is_bin = options.bin.as_ref().is_none_or(|b| {
-                    link.as_ref().is_some_and(|l| l.output.starts_with(&format!("{}-", b.replace('-', "_"))))
-                });
+                let name = file_name(&c.output);
+                let stem = crate::driver::artifact_stem(&name);
+                let is_artifact = artifacts.iter().any(|a| a.name.replace('-', "_") == stem);
+                let is_bin = options.bin.as_ref().is_none_or(|b| b.replace('-', "_") == stem);
                 is_artifact && is_bin
             })
             .collect();

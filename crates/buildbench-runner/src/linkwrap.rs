@@ -130,7 +130,7 @@ fn capture(dir: &Path, real: &Path, args: &[String], output: &Path) -> std::io::
                 Some((_, to)) => to.clone(),
                 None => {
                     let to = inputs.join(format!("tmp{}", copied_temp.len()));
-                    copy_dir(&temp, &to)?;
+                    crate::fsutil::copy_tree(&temp, &to, &[]).map_err(std::io::Error::other)?;
                     copied_temp.push((temp.clone(), to.clone()));
                     to
                 }
@@ -154,20 +154,6 @@ fn capture(dir: &Path, real: &Path, args: &[String], output: &Path) -> std::io::
     };
     let json = serde_json::to_vec_pretty(&captured).map_err(std::io::Error::other)?;
     std::fs::write(dir.join(format!("{name}.json")), json)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 /// Reads every captured link in `dir`.
