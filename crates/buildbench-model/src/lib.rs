@@ -16,7 +16,7 @@ pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
 pub use link::{LinkLevel, LinkStudy, LinkerResult};
 pub use merge::merge;
 pub use study::{
-    Artifact, Configuration, Environment, Invocation, Link, Plan, Purpose, SCHEMA_VERSION, Sample, SccacheStats, Study,
-    ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
+    Artifact, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, SCHEMA_VERSION, Sample,
+    SccacheStats, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
 };
 pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};

@@ -149,7 +149,10 @@ fn fieller(a: f64, va: f64, b: f64, vb: f64, t: f64) -> Option<(f64, f64)> {
     }
     let root = (va + r * r * vb - g * va).max(0.0).sqrt();
     let half = t / b * root;
-    Some(((r - half) / (1.0 - g), (r + half) / (1.0 - g)))
+    // Both means are times, so the ratio is positive: a negative lower limit (a baseline whose
+    // mean is not clearly above 0) is cut at 0, the edge of the possible values, which keeps
+    // the coverage.
+    Some((((r - half) / (1.0 - g)).max(0.0), (r + half) / (1.0 - g)))
 }
 
 #[cfg(test)]
@@ -158,6 +161,14 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn a_speedup_interval_is_never_negative() {
+        // A baseline so noisy that its mean is not clearly above zero.
+        let c = compare(&[0.1, 12.0, 0.2], &[1.0, 1.01, 0.99], 0.02).unwrap();
+        let (low, high) = c.ci95.unwrap();
+        assert!(low >= 0.0 && high > c.speedup, "{low} {high}");
     }
 
     #[test]

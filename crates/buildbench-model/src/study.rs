@@ -297,6 +297,9 @@ impl Plan {
     }
 }
 
+/// The longest time a study may record, in seconds (one year): anything longer is corrupt.
+pub const MAX_SECONDS: f64 = 366.0 * 86_400.0;
+
 /// The whole study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Study {
@@ -327,6 +330,50 @@ pub struct Study {
 
 impl Study {
     /// The measured (non-warm-up, successful or not) samples of one run.
+    /// Checks every measured number of a study read from disk: finite, not negative, and at
+    /// most `MAX_SECONDS` (a crafted or corrupted study must not make a renderer loop or draw
+    /// nonsense). The error names the first bad value.
+    pub fn check_values(&self) -> Result<(), String> {
+        let seconds = |what: String, x: f64| -> Result<(), String> {
+            if x.is_finite() && (0.0..=MAX_SECONDS).contains(&x) {
+                Ok(())
+            } else {
+                Err(format!("{what} is {x}; expected seconds between 0 and {MAX_SECONDS}"))
+            }
+        };
+        for (i, sample) in self.samples.iter().enumerate() {
+            let at = |field: &str| format!("samples[{i}].{field}");
+            seconds(at("wall_seconds"), sample.wall_seconds)?;
+            seconds(at("user_seconds"), sample.user_seconds)?;
+            seconds(at("system_seconds"), sample.system_seconds)?;
+            for (field, value) in
+                [("cargo_seconds", sample.cargo_seconds), ("critical_path_seconds", sample.critical_path_seconds)]
+            {
+                if let Some(x) = value {
+                    seconds(at(field), x)?;
+                }
+            }
+            for (j, unit) in sample.units.iter().enumerate() {
+                let values = [Some(unit.start), Some(unit.duration), unit.frontend, unit.codegen, unit.link];
+                for x in values.into_iter().flatten() {
+                    seconds(at(&format!("units[{j}]")), x)?;
+                }
+            }
+            for (j, link) in sample.links.iter().enumerate() {
+                seconds(at(&format!("links[{j}].seconds")), link.seconds)?;
+            }
+        }
+        for (i, invocation) in self.invocations.iter().enumerate() {
+            seconds(format!("invocations[{i}].wall_seconds"), invocation.wall_seconds)?;
+        }
+        if let Some(p) = self.plan.precision
+            && !(p.is_finite() && p > 0.0 && p < 1.0)
+        {
+            return Err(format!("plan.precision is {p}; expected a fraction between 0 and 1"));
+        }
+        Ok(())
+    }
+
     pub fn run<'a>(&'a self, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
         self.samples.iter().filter(move |s| !s.warmup && s.configuration == configuration && s.scenario == scenario)
     }

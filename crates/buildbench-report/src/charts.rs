@@ -55,6 +55,12 @@ const CODEGEN: RGBColor = RGBColor(158, 202, 225);
 const SCRIPT: RGBColor = RGBColor(255, 187, 120);
 const OTHER: RGBColor = RGBColor(180, 180, 180);
 
+/// Can this value be drawn on an axis? plotters computes tick marks by stepping through the
+/// range, so a non-finite or absurdly large bound (a corrupt study) would never finish.
+fn drawable(x: f64) -> bool {
+    x.is_finite() && (0.0..=2.0 * buildbench_model::MAX_SECONDS).contains(&x)
+}
+
 /// Horizontal dot plot: one row per configuration, every sample a dot (hollow if an outlier),
 /// the 95% interval of the mean as a bar, the median as a tick.
 pub fn draw_samples(chart: &SamplesChart) -> String {
@@ -64,6 +70,9 @@ pub fn draw_samples(chart: &SamplesChart) -> String {
         chart.rows.iter().flat_map(|r| r.samples.iter().copied().chain(r.ci95.map(|c| c.1))).fold(0.0f64, f64::max)
             * 1.08;
     let x_max = if x_max > 0.0 { x_max } else { 1.0 };
+    if !drawable(x_max) || chart.rows.iter().flat_map(|r| &r.samples).any(|x| !drawable(*x)) {
+        return String::new();
+    }
     let mut svg = String::new();
     let height = 70 + 34 * n as u32;
     {
@@ -164,6 +173,9 @@ pub fn timeline(units: &[UnitTiming]) -> Timeline {
 pub fn draw_timeline(t: &Timeline) -> String {
     let n = t.rows.len().max(1);
     let end = t.rows.iter().map(|r| r.start + r.duration).fold(0.0f64, f64::max).max(0.01) * 1.35;
+    if !drawable(end) || t.rows.iter().any(|r| !drawable(r.start) || !drawable(r.duration)) {
+        return String::new();
+    }
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 50 + 16 * n as u32)).into_drawing_area();

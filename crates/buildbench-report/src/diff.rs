@@ -20,6 +20,9 @@ pub struct DiffRow {
     pub comparison: Option<Comparison>,
     /// Significantly slower by more than the threshold.
     pub regression: bool,
+    /// The new study has no usable measurement of a cell the base study measured: every build
+    /// failed, or a value is not a finite time. The gate fails: nothing measured is not green.
+    pub failed: bool,
 }
 
 /// The whole diff.
@@ -35,6 +38,16 @@ pub struct StudyDiff {
 impl StudyDiff {
     pub fn regressions(&self) -> usize {
         self.rows.iter().filter(|r| r.regression).count()
+    }
+
+    /// Cells of the base study that the new study failed to measure or lacks.
+    pub fn failures(&self) -> usize {
+        self.rows.iter().filter(|r| r.failed).count() + self.only_base.len()
+    }
+
+    /// Does the gate fail? On a regression, a failed or missing cell, or nothing compared.
+    pub fn fails(&self) -> bool {
+        self.regressions() > 0 || self.failures() > 0 || self.rows.is_empty()
     }
 }
 
@@ -59,8 +72,10 @@ pub fn diff(base: &Study, new: &Study, threshold: f64) -> StudyDiff {
             continue;
         }
         let (b, n) = (base.wall_times(configuration, *scenario), new.wall_times(configuration, *scenario));
+        let usable = |times: &[f64]| !times.is_empty() && times.iter().all(|t| t.is_finite() && *t >= 0.0);
+        let failed = usable(&b) && !usable(&n);
         // The significance test uses the threshold as its noise floor.
-        let comparison = compare(&b, &n, threshold);
+        let comparison = if usable(&b) && usable(&n) { compare(&b, &n, threshold) } else { None };
         let regression = comparison.as_ref().is_some_and(|c| c.significant && c.speedup < 1.0 / (1.0 + threshold));
         rows.push(DiffRow {
             configuration: configuration.clone(),
@@ -69,6 +84,7 @@ pub fn diff(base: &Study, new: &Study, threshold: f64) -> StudyDiff {
             new_median: median(n.iter().copied()),
             comparison,
             regression,
+            failed,
         });
     }
     let label = |(c, s): &(String, Scenario)| format!("{c}/{s}");
@@ -90,7 +106,9 @@ pub fn markdown(d: &StudyDiff) -> String {
             .comparison
             .as_ref()
             .map_or_else(|| ("-".to_owned(), "-".to_owned()), |c| (speedup(c), p_value(c.p_value)));
-        let mark = if r.regression {
+        let mark = if r.failed {
+            "**failed**"
+        } else if r.regression {
             "**regression**"
         } else if r.comparison.as_ref().is_some_and(|c| c.significant && c.speedup > 1.0) {
             "faster"
@@ -110,7 +128,11 @@ pub fn markdown(d: &StudyDiff) -> String {
         );
     }
     if !d.only_base.is_empty() {
-        let _ = writeln!(out, "\nOnly in the base study: {}", md(&d.only_base.join(", ")));
+        let _ = writeln!(
+            out,
+            "\n**Missing** in the new study (measured in the base study): {}",
+            md(&d.only_base.join(", "))
+        );
     }
     if !d.only_new.is_empty() {
         let _ = writeln!(out, "\nOnly in the new study: {}", md(&d.only_new.join(", ")));
@@ -121,5 +143,14 @@ pub fn markdown(d: &StudyDiff) -> String {
         d.regressions(),
         d.threshold * 100.0
     );
+    if d.failures() > 0 {
+        let _ = writeln!(
+            out,
+            "{} cell(s) of the base study failed or are missing in the new study: the check fails.",
+            d.failures()
+        );
+    } else if d.rows.is_empty() {
+        let _ = writeln!(out, "No cell is measured in both studies: nothing was compared, the check fails.");
+    }
     out
 }

@@ -61,3 +61,31 @@ pub fn bytes(n: u64) -> String {
 pub fn first_line(text: &str) -> &str {
     text.lines().find(|l| l.trim_start().starts_with("error")).or_else(|| text.lines().next()).unwrap_or("").trim()
 }
+
+/// Text safe to print on a terminal: control characters (escape sequences that move the
+/// cursor, set a window title or write a hyperlink, bells, carriage returns) are shown as
+/// `\u{..}` instead of being sent; line breaks and tabs stay.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_escape_sequences_are_defused() {
+        let text = "a\u{1b}]8;;https://x\u{7}link\u{1b}]8;;\u{7}\u{1b}[2J\r\u{9b}b\nc\td";
+        let safe = terminal_safe(text);
+        assert!(!safe.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{safe:?}");
+        assert!(safe.ends_with("b\nc\td"));
+    }
+}

@@ -14,7 +14,7 @@ use buildbench_model::{
 use serde_json::Value;
 
 use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
-use crate::edit::{RestoreGuard, apply_edit};
+use crate::edit::{RestoreGuard, edited};
 use crate::exec::{Executor, Outcome};
 use crate::fsutil::{copy_project, remove_tree, write_atomic};
 use crate::plan::{Action, Done, Planner, Step, shard_runnable, steps};
@@ -25,10 +25,16 @@ use crate::{RunnerError, Sccache, elf};
 /// What the user asked for.
 #[derive(Debug, Clone)]
 pub struct StudyOptions {
-    /// The project directory (or its Cargo.toml).
-    pub project: PathBuf,
-    /// The output folder: `study.json`, and `work/` while the study runs.
-    pub out: PathBuf,
+    /// The project directory (or its Cargo.toml); with `None`, the project of the resumed
+    /// study, else the current directory.
+    pub project: Option<PathBuf>,
+    /// The output folder: `study.json`, and `work/` while the study runs. `None`: a new
+    /// folder `buildbench/<out_name>` in the project's target directory.
+    pub out: Option<PathBuf>,
+    /// Continue the study in `out`.
+    pub resume: bool,
+    /// The name of the default output folder (a timestamp).
+    pub out_name: String,
     pub plan: Plan,
     /// `-p`: which package's main file the incremental scenarios edit by default.
     pub package: Option<String>,
@@ -90,6 +96,10 @@ impl Observer for Silent {
 /// A study checked and planned, before anything is written or built.
 pub struct Prepared {
     pub options: StudyOptions,
+    /// The output folder, resolved (absolute, symlinks resolved).
+    pub out: PathBuf,
+    /// An interrupted `--in-place` run left files to restore; `run` restores them first.
+    pub pending_restore: bool,
     pub project: Project,
     pub toolchains: HashMap<String, Toolchain>,
     /// Toolchains whose unchanged default linker is rustc's bundled rust-lld.
@@ -118,27 +128,69 @@ fn toolchain_key(configuration: &Configuration) -> String {
 /// Resolves the project and toolchains, checks every configuration, plans the steps.
 /// Writes nothing and builds nothing, so `--dry-run` can show the result.
 pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
-    let study_file = options.out.join("study.json");
-    let previous = if study_file.exists() {
-        let bytes = std::fs::read(&study_file).map_err(RunnerError::io(&study_file, "cannot read"))?;
-        let study: Study = serde_json::from_slice(&bytes).map_err(|e| {
-            RunnerError::Plan(format!("{}: not a buildbench study ({e}); pass another --out", study_file.display()))
-        })?;
-        if study.schema_version != SCHEMA_VERSION {
+    let previous = match (&options.out, options.resume) {
+        (Some(out), true) => {
+            let study_file = out.join("study.json");
+            if !study_file.is_file() {
+                return Err(RunnerError::Plan(format!(
+                    "{}: no study.json to resume; pass the output folder of an interrupted study",
+                    out.display()
+                )));
+            }
+            let bytes = std::fs::read(&study_file).map_err(RunnerError::io(&study_file, "cannot read"))?;
+            let study: Study = serde_json::from_slice(&bytes).map_err(|e| {
+                RunnerError::Plan(format!("{}: not a buildbench study ({e}); pass another --out", study_file.display()))
+            })?;
+            if study.schema_version != SCHEMA_VERSION {
+                return Err(RunnerError::Plan(format!(
+                    "{}: schema version {} cannot be resumed by this buildbench (schema {SCHEMA_VERSION})",
+                    study_file.display(),
+                    study.schema_version
+                )));
+            }
+            options.plan = study.plan.clone();
+            Some(study)
+        }
+        (Some(out), false) if out.join("study.json").exists() => {
             return Err(RunnerError::Plan(format!(
-                "{}: schema version {} cannot be resumed by this buildbench (schema {SCHEMA_VERSION})",
-                study_file.display(),
-                study.schema_version
+                "{}: already holds a study; continue it with --resume {0} or pick another --out",
+                out.display()
             )));
         }
-        options.plan = study.plan.clone();
-        Some(study)
-    } else {
-        None
+        _ => None,
+    };
+    // A resumed study continues on its own project: another one is refused, not measured
+    // into it.
+    let project_path = match (&options.project, &previous) {
+        (Some(given), Some(study)) => {
+            let (given, recorded) = (crate::paths::resolve(given)?, crate::paths::resolve(Path::new(&study.project))?);
+            if given != recorded {
+                return Err(RunnerError::Plan(format!(
+                    "the study being resumed measured {}, not {}; run `buildbench compare --resume OUT` without \
+                     a project, or from that project",
+                    recorded.display(),
+                    given.display()
+                )));
+            }
+            given
+        }
+        (Some(given), None) => given.clone(),
+        (None, Some(study)) => PathBuf::from(&study.project),
+        (None, None) => PathBuf::from("."),
     };
 
     let default = Toolchain::resolve(None)?;
-    let project = Project::load(&default.cargo, &options.project)?;
+    let mut project = Project::load(&default.cargo, &project_path)?;
+    project.root = crate::paths::resolve(&project.root)?;
+    let out = match &options.out {
+        Some(out) => crate::paths::resolve(out)?,
+        None => crate::paths::resolve(&project.target_directory.join("buildbench").join(&options.out_name))?,
+    };
+    crate::paths::check_apart(&project.root, &project.target_directory, &out, "--out")?;
+    let owned = out.join(crate::paths::MARKER).is_file() || out.join("study.json").is_file();
+    if !owned && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(RunnerError::NotOwned { what: "--out".to_owned(), dir: out });
+    }
     let mut toolchains = HashMap::new();
     let mut rust_lld = HashMap::new();
     let mut default_linkers = HashMap::new();
@@ -159,7 +211,10 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
                     unavailable.push(Unavailable {
                         configuration: configuration.name.clone(),
                         reason: format!("toolchain {key} is not usable: {e}"),
-                        install: Some(format!("rustup toolchain install {key} --profile minimal")),
+                        install: Some(format!(
+                            "rustup toolchain install {} --profile minimal",
+                            crate::shell_quote(&key)
+                        )),
                     });
                     continue;
                 }
@@ -197,6 +252,17 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
                 full.display()
             )));
         }
+        // In place, the file really edited is the one a symlink points to: it must be the
+        // project's. (A copy replaces such a link by a file of its own, see `run`.)
+        let real = crate::paths::resolve(&full)?;
+        if options.plan.in_place && !real.starts_with(&project.root) {
+            return Err(RunnerError::Plan(format!(
+                "{}: a symlink to {}, outside the project; --in-place would edit that file. Run without \
+                 --in-place (the copy edits its own file) or pass --edit with a file inside the project",
+                full.display(),
+                real.display()
+            )));
+        }
         options.plan.edit_file = Some(f.display().to_string());
     }
 
@@ -211,11 +277,15 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     runnable.retain(|&i| !failed.contains(&options.plan.configurations[i].name.as_str()));
     let plan = &options.plan;
     let steps = steps(plan, &runnable, &done);
-    let work = options.out.join("work");
+    let work = out.join("work");
     let source = if plan.in_place { project.root.clone() } else { work.join("src") };
     let user_config = UserConfig::detect(&default.cargo, &project.root, &default.host);
+    let pending_restore = crate::edit::journal_path(&project.root).is_file();
+    options.project = Some(project.root.clone());
     Ok(Prepared {
         options,
+        out,
+        pending_restore,
         project,
         toolchains,
         rust_lld,
@@ -313,6 +383,12 @@ impl Prepared {
     pub fn describe(&self) -> Vec<String> {
         let ports = HashMap::new();
         let mut lines = Vec::new();
+        if self.pending_restore {
+            lines.push(format!(
+                "first restore the files an interrupted --in-place run left edited in {} (see `buildbench restore`)",
+                self.project.root.display()
+            ));
+        }
         for step in &self.steps {
             let configuration = &self.options.plan.configurations[step.configuration];
             let what = format!("[{} / {}]", configuration.name, step.scenario);
@@ -362,14 +438,16 @@ pub fn run(
     interrupted: &Arc<AtomicBool>,
 ) -> Result<Study, RunnerError> {
     let p = &prepared;
-    let out = &p.options.out;
-    std::fs::create_dir_all(out).map_err(RunnerError::io(out, "cannot create the output directory"))?;
+    let out = &p.out;
+    // The output folder is buildbench's (marked) and one run's at a time.
+    crate::paths::claim(out, "--out", Some("study.json"))?;
+    let _out_lock = crate::lock::acquire(&out.join(".buildbench-lock"), "the output folder")?;
     let study_file = out.join("study.json");
-    let journal = out.join("restore-journal.json");
-    // A run killed with -9 in --in-place mode left its journal: put the files back first.
-    for restored in crate::edit::recover(&journal)? {
-        observer.event(Event::Note(format!("restored {} from an interrupted run", restored.display())));
-    }
+    // One run at a time edits, restores or copies the project: an interrupted --in-place run's
+    // files are put back first, and a copy never catches another run's edit.
+    let mut project_lock = Some(crate::lock::project_lock(&p.project.root)?);
+    let recovered = crate::edit::recover(&p.project.root)?;
+    report_restore(observer, &recovered, "an interrupted run");
 
     let mut toolchains: Vec<_> =
         p.toolchains.iter().map(|(key, tc)| tc.info(p.default_linkers.get(key).cloned().flatten())).collect();
@@ -380,7 +458,7 @@ pub fn run(
             schema_version: SCHEMA_VERSION,
             buildbench_version: env!("CARGO_PKG_VERSION").to_owned(),
             started_at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-            project: p.options.project.display().to_string(),
+            project: p.project.root.display().to_string(),
             environment: crate::probe::environment(
                 toolchains,
                 &["cc", "ld.bfd", "ld.gold", "ld.lld", "mold", "wild", "sccache"],
@@ -406,20 +484,39 @@ pub fn run(
     observer.event(Event::Planned { builds, measured: count(Purpose::Measured), warmup: count(Purpose::Warmup) });
     save(&study_file, &study)?;
 
-    // The isolated copy: the user's tree is only ever read.
-    if !p.options.plan.in_place {
-        remove_tree(&p.source)?;
-        let out = out.canonicalize().ok();
-        copy_project(&p.project.root, &p.project.target_directory, &p.source, out.as_slice())?;
-    }
+    crate::paths::claim(&p.work, "the work folder", None)?;
     let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
     let mut guarded = Vec::new();
     if p.options.plan.in_place {
-        guarded.extend(edit_path.clone());
+        guarded.extend(edit_path.clone().map(|f| (f, false)));
         // Cargo may write a missing or stale lock file.
-        guarded.push(p.source.join("Cargo.lock"));
+        guarded.push((p.source.join("Cargo.lock"), true));
+        // Everything written must be writable before the first build, not after it.
+        for (file, _) in &guarded {
+            let check = if file.exists() { file.as_path() } else { &p.project.root };
+            if !crate::exec::writable(check) {
+                return Err(RunnerError::Plan(format!(
+                    "{}: not writable, so --in-place could not edit and restore it; run without --in-place \
+                     (a copy of the project is measured) or make it writable",
+                    check.display()
+                )));
+            }
+        }
+    } else {
+        // The isolated copy: the user's tree is only ever read.
+        remove_tree(&p.source)?;
+        copy_project(&p.project.root, &p.project.target_directory, &p.source, std::slice::from_ref(&p.work))?;
+        if let Some(f) = &p.edit_file {
+            crate::fsutil::materialize(&p.source, f)?;
+        }
+        project_lock = None;
     }
-    let mut guard = RestoreGuard::new(&guarded, p.options.plan.in_place.then(|| journal.clone()))?;
+    let journal = p
+        .options
+        .plan
+        .in_place
+        .then(|| (crate::edit::journal_path(&p.project.root), p.project.root.as_path(), Some(out.as_path())));
+    let mut guard = RestoreGuard::new(&guarded, journal)?;
     let original = match &edit_path {
         Some(path) => Some(std::fs::read(path).map_err(RunnerError::io(path, "cannot read the file to edit"))?),
         None => None,
@@ -435,11 +532,15 @@ pub fn run(
 
     let mut ports = HashMap::new();
     let mut servers: HashMap<String, Sccache> = HashMap::new();
+    // Servers an earlier, killed run of this study left running are stopped first.
+    let ports_file = p.work.join("sccache-ports.json");
+    crate::sccache::stop_recorded(&ports_file);
     for &i in &p.runnable {
         let configuration = &p.options.plan.configurations[i];
         if configuration.cache == Cache::Sccache {
             ports.insert(configuration.name.clone(), crate::sccache::free_port()?);
             if let Some(server) = p.sccache_for(configuration, &ports) {
+                crate::sccache::record(&ports_file, &server)?;
                 server.start()?;
                 servers.insert(configuration.name.clone(), server);
             }
@@ -454,6 +555,7 @@ pub fn run(
         interrupted,
         ports: &ports,
         servers: &servers,
+        guard: &mut guard,
         edit_path: edit_path.as_deref(),
         original: original.as_deref(),
         failed: Vec::new(),
@@ -464,8 +566,11 @@ pub fn run(
     for server in servers.values() {
         server.stop();
     }
-    guard.restore()?;
+    let _ = std::fs::remove_file(&ports_file);
+    let restored = guard.restore()?;
+    report_restore(observer, &restored, "this run");
     drop(guard);
+    drop(project_lock);
     if let (Some(path), Some(original)) = (&edit_path, &original)
         && !p.options.plan.in_place
     {
@@ -475,9 +580,23 @@ pub fn run(
     save(&study_file, &study)?;
     result?;
     if !p.options.keep_work {
-        remove_tree(&p.work)?;
+        crate::paths::remove_owned(&p.work)?;
     }
     Ok(study)
+}
+
+/// Tells the observer what a restore did, above all which files were kept as someone else left
+/// them.
+fn report_restore(observer: &mut dyn Observer, done: &crate::edit::Restored, by: &str) {
+    for path in &done.restored {
+        observer.event(Event::Note(format!("restored {} as it was before {by}", path.display())));
+    }
+    for path in &done.kept {
+        observer.event(Event::Note(format!(
+            "kept {} as it is now: it changed during {by}, not by buildbench, so it was not restored",
+            path.display()
+        )));
+    }
 }
 
 fn save(path: &Path, study: &Study) -> Result<(), RunnerError> {
@@ -495,6 +614,8 @@ struct Execution<'a> {
     interrupted: &'a Arc<AtomicBool>,
     ports: &'a HashMap<String, u16>,
     servers: &'a HashMap<String, Sccache>,
+    /// Writes the edits (through the journal, in place).
+    guard: &'a mut RestoreGuard,
     /// The file the incremental scenarios edit, and its original bytes.
     edit_path: Option<&'a Path>,
     original: Option<&'a [u8]>,
@@ -551,9 +672,9 @@ impl Execution<'_> {
     /// Runs one step and records what it measured.
     fn run_step(&mut self, step: &Step) -> Result<(), RunnerError> {
         let p = self.p;
-        let study_file = p.options.out.join("study.json");
+        let study_file = p.out.join("study.json");
         if self.interrupted.load(Ordering::SeqCst) {
-            return Err(RunnerError::Interrupted { out: p.options.out.clone() });
+            return Err(RunnerError::Interrupted { out: Some(p.out.clone()) });
         }
         let configuration = &p.options.plan.configurations[step.configuration];
         match step.action {
@@ -561,7 +682,7 @@ impl Execution<'_> {
             Action::Edit => {
                 if let (Some(path), Some(original)) = (self.edit_path, self.original) {
                     self.edits += 1;
-                    apply_edit(path, original, self.edits)?;
+                    self.guard.write(path, &edited(original, self.edits), &p.out)?;
                 }
             }
             _ if self.failed.contains(&step.configuration) => {}
@@ -602,7 +723,7 @@ impl Execution<'_> {
                     wall_seconds: outcome.wall.as_secs_f64(),
                 });
                 if self.interrupted.load(Ordering::SeqCst) {
-                    return Err(RunnerError::Interrupted { out: p.options.out.clone() });
+                    return Err(RunnerError::Interrupted { out: Some(p.out.clone()) });
                 }
                 let sccache = match server {
                     Some(server) => Some(server.stats()?),

@@ -3,7 +3,10 @@
 //! Every edit appends a new, never-repeated item to the chosen file, so rustc must recompile
 //! that crate (a changed file, not only a new mtime) and cargo must relink what depends on it.
 //! The original bytes and modification time are restored at the end, on failure, on Ctrl-C and
-//! on panic (`Drop`); in `--in-place` mode a journal on disk also covers `kill -9`.
+//! on panic (`Drop`). In `--in-place` mode a journal kept per project (in buildbench's state
+//! folder, see `lock::state_dir`) also covers `kill -9`: every later run on the project, and
+//! `buildbench restore`, puts the files back first. A file someone else changed during the run
+//! is never overwritten, neither by the next edit nor by the restore.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,7 +40,7 @@ impl Snapshot {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Ok(Snapshot { path: path.to_owned(), contents: None, modified_ns: None })
             }
-            Err(e) => Err(RunnerError::Io { path: path.to_owned(), action: "cannot read", source: e }),
+            Err(e) => Err(RunnerError::Io { path: path.to_owned(), action: "cannot read", error: e }),
         }
     }
 
@@ -46,7 +49,7 @@ impl Snapshot {
         let Some(contents) = &self.contents else {
             return match fs::remove_file(&self.path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    Err(RunnerError::Io { path: self.path.clone(), action: "cannot remove", source: e })
+                    Err(RunnerError::Io { path: self.path.clone(), action: "cannot remove", error: e })
                 }
                 _ => Ok(()),
             };
@@ -64,34 +67,150 @@ impl Snapshot {
     }
 }
 
-/// Files a study may change, restored when this guard is dropped (panic included).
+/// FNV-1a of a file's bytes: how the journal recognises the contents buildbench wrote.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// One file a run may change, as the journal records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Guarded {
+    pub snapshot: Snapshot,
+    /// Fingerprints of the contents buildbench wrote (the current edit and the one before,
+    /// in case the run died between the journal and the file write).
+    pub written: Vec<u64>,
+    /// Written by cargo, not by buildbench (`Cargo.lock`): restored whatever it holds.
+    pub by_cargo: bool,
+}
+
+/// What a restore did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Restored {
+    /// Files put back to their original bytes and modification time.
+    pub restored: Vec<PathBuf>,
+    /// Files someone else changed during the run: their current version is kept.
+    pub kept: Vec<PathBuf>,
+}
+
+impl Guarded {
+    /// Puts the file back unless someone other than buildbench (or cargo) changed it.
+    fn restore(&self, done: &mut Restored) -> Result<(), RunnerError> {
+        let path = &self.snapshot.path;
+        let current = std::fs::read(path).ok();
+        let ours = match (&current, &self.snapshot.contents) {
+            _ if self.by_cargo => true,
+            (None, _) => true,
+            (Some(now), Some(original)) if now == original => true,
+            (Some(now), _) => self.written.contains(&fingerprint(now)),
+        };
+        if !ours {
+            done.kept.push(path.clone());
+            return Ok(());
+        }
+        let changed = current != self.snapshot.contents
+            || (self.snapshot.modified_ns.is_some() && modified_ns(path) != self.snapshot.modified_ns);
+        self.snapshot.restore()?;
+        if changed {
+            done.restored.push(path.clone());
+        }
+        Ok(())
+    }
+}
+
+fn modified_ns(path: &Path) -> Option<u128> {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+}
+
+/// The journal of one project: the files a run may change, on disk before the first change,
+/// so that any later run (or `buildbench restore`) puts them back after a `kill -9`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Journal {
+    /// The project (resolved).
+    project: PathBuf,
+    /// The output folder of the run that wrote it, for messages.
+    out: Option<PathBuf>,
+    files: Vec<Guarded>,
+}
+
+/// The journal file of the project at `root` (resolved): kept per project, outside the project
+/// and outside any output folder, so every later run on the project finds it.
+pub fn journal_path(root: &Path) -> PathBuf {
+    crate::lock::state_dir().join("journals").join(format!("{}.json", crate::lock::project_key(root)))
+}
+
+/// Files a run may change, restored when this guard is dropped (panic included) and, through
+/// the journal, by the next run after a `kill -9`.
 pub struct RestoreGuard {
-    snapshots: Vec<Snapshot>,
-    journal: Option<PathBuf>,
+    files: Vec<Guarded>,
+    journal: Option<(PathBuf, Journal)>,
 }
 
 impl RestoreGuard {
-    /// Snapshots `paths`; with a journal path, also writes them to disk first so a later run can
-    /// restore after `kill -9` (see `recover`).
-    pub fn new(paths: &[PathBuf], journal: Option<PathBuf>) -> Result<RestoreGuard, RunnerError> {
-        let snapshots = paths.iter().map(|p| Snapshot::take(p)).collect::<Result<Vec<_>, _>>()?;
-        if let Some(journal) = &journal {
-            let bytes = serde_json::to_vec(&snapshots)
-                .map_err(|e| RunnerError::Plan(format!("cannot encode the journal: {e}")))?;
-            crate::fsutil::write_atomic(journal, &bytes)?;
+    /// Snapshots `paths` (`by_cargo` marks files cargo may write). With a journal, writes it
+    /// before anything is changed.
+    pub fn new(
+        paths: &[(PathBuf, bool)],
+        journal: Option<(PathBuf, &Path, Option<&Path>)>,
+    ) -> Result<RestoreGuard, RunnerError> {
+        let mut files = Vec::new();
+        for (path, by_cargo) in paths {
+            files.push(Guarded { snapshot: Snapshot::take(path)?, written: Vec::new(), by_cargo: *by_cargo });
         }
-        Ok(RestoreGuard { snapshots, journal })
+        let mut guard = RestoreGuard {
+            journal: journal.map(|(file, project, out)| {
+                (file, Journal { project: project.to_owned(), out: out.map(Path::to_owned), files: Vec::new() })
+            }),
+            files,
+        };
+        guard.save()?;
+        Ok(guard)
+    }
+
+    fn save(&mut self) -> Result<(), RunnerError> {
+        if let Some((file, journal)) = &mut self.journal {
+            journal.files.clone_from(&self.files);
+            let bytes = serde_json::to_vec(journal)
+                .map_err(|e| RunnerError::Plan(format!("cannot encode the restore journal: {e}")))?;
+            crate::fsutil::write_atomic(file, &bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Writes `contents` to the guarded file `path`: the journal first, then the file. Refuses
+    /// when the file no longer holds what buildbench last left there (someone saved it during
+    /// the run), so a user's change is never overwritten.
+    pub fn write(&mut self, path: &Path, contents: &[u8], out: &Path) -> Result<(), RunnerError> {
+        let Some(i) = self.files.iter().position(|g| g.snapshot.path == path) else {
+            return fs::write(path, contents).map_err(RunnerError::io(path, "cannot edit"));
+        };
+        let current = fs::read(path).ok();
+        let entry = &mut self.files[i];
+        let unchanged = current == entry.snapshot.contents
+            || current.as_deref().is_some_and(|c| entry.written.last() == Some(&fingerprint(c)));
+        if !unchanged {
+            return Err(RunnerError::ChangedByUser { path: path.to_owned(), out: out.to_owned() });
+        }
+        let new = fingerprint(contents);
+        entry.written = entry.written.last().copied().into_iter().chain([new]).collect();
+        self.save()?;
+        fs::write(path, contents).map_err(RunnerError::io(path, "cannot edit"))
     }
 
     /// Restores every file now; the journal goes once everything is back.
-    pub fn restore(&mut self) -> Result<(), RunnerError> {
-        for snapshot in &self.snapshots {
-            snapshot.restore()?;
+    pub fn restore(&mut self) -> Result<Restored, RunnerError> {
+        let mut done = Restored::default();
+        for guarded in &self.files {
+            guarded.restore(&mut done)?;
         }
-        if let Some(journal) = self.journal.take() {
-            let _ = fs::remove_file(journal);
+        self.files.clear();
+        if let Some((file, _)) = self.journal.take() {
+            let _ = fs::remove_file(file);
         }
-        Ok(())
+        Ok(done)
     }
 }
 
@@ -101,16 +220,30 @@ impl Drop for RestoreGuard {
     }
 }
 
-/// Restores files left edited by a run that was killed; returns the paths restored.
-pub fn recover(journal: &Path) -> Result<Vec<PathBuf>, RunnerError> {
-    let Ok(bytes) = fs::read(journal) else { return Ok(Vec::new()) };
-    let snapshots: Vec<Snapshot> = serde_json::from_slice(&bytes)
-        .map_err(|e| RunnerError::Plan(format!("{}: unreadable restore journal: {e}", journal.display())))?;
-    for snapshot in &snapshots {
-        snapshot.restore()?;
+/// Restores the files a killed run left changed in the project at `root` (resolved), from its
+/// journal. The caller holds the project lock, so no running study is undone.
+pub fn recover(root: &Path) -> Result<Restored, RunnerError> {
+    let path = journal_path(root);
+    let Ok(bytes) = fs::read(&path) else { return Ok(Restored::default()) };
+    let journal: Journal = serde_json::from_slice(&bytes).map_err(|e| {
+        RunnerError::Plan(format!(
+            "{}: unreadable restore journal ({e}); check the files it names by hand, then delete it",
+            path.display()
+        ))
+    })?;
+    let mut done = Restored::default();
+    for guarded in &journal.files {
+        guarded.restore(&mut done)?;
     }
-    let _ = fs::remove_file(journal);
-    Ok(snapshots.into_iter().map(|s| s.path).collect())
+    let _ = fs::remove_file(&path);
+    Ok(done)
+}
+
+/// `buildbench restore`: takes the project lock (refused while a run is editing the project)
+/// and restores what an interrupted run left edited.
+pub fn restore_project(root: &Path) -> Result<Restored, RunnerError> {
+    let _lock = crate::lock::project_lock(root)?;
+    recover(root)
 }
 
 /// The text appended for edit number `n`: a new function, so the crate really changes.
@@ -118,16 +251,22 @@ pub fn edit_suffix(n: u64) -> String {
     format!("\n#[allow(dead_code)]\nfn buildbench_edit_{n}() -> u64 {{ {n} }}\n")
 }
 
-/// Writes `original` plus edit `n` to `path`.
-pub fn apply_edit(path: &Path, original: &[u8], n: u64) -> Result<(), RunnerError> {
+/// `original` plus edit `n`.
+pub fn edited(original: &[u8], n: u64) -> Vec<u8> {
     let mut contents = original.to_vec();
     contents.extend_from_slice(edit_suffix(n).as_bytes());
-    fs::write(path, contents).map_err(RunnerError::io(path, "cannot edit"))
+    contents
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn old_mtime(file: &Path) -> SystemTime {
+        let old = fs::File::options().write(true).open(file).unwrap();
+        old.set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000)).unwrap();
+        fs::metadata(file).unwrap().modified().unwrap()
+    }
 
     #[test]
     fn guard_restores_bytes_mtime_and_absence() {
@@ -135,12 +274,10 @@ mod tests {
         let file = dir.path().join("main.rs");
         let absent = dir.path().join("Cargo.lock");
         fs::write(&file, "fn main() {}\n").unwrap();
-        let old = fs::File::options().write(true).open(&file).unwrap();
-        old.set_modified(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000)).unwrap();
-        let before = fs::metadata(&file).unwrap().modified().unwrap();
+        let before = old_mtime(&file);
         {
-            let _guard = RestoreGuard::new(&[file.clone(), absent.clone()], None).unwrap();
-            apply_edit(&file, b"fn main() {}\n", 7).unwrap();
+            let mut guard = RestoreGuard::new(&[(file.clone(), false), (absent.clone(), true)], None).unwrap();
+            guard.write(&file, &edited(b"fn main() {}\n", 7), dir.path()).unwrap();
             fs::write(&absent, "x").unwrap();
         }
         assert_eq!(fs::read_to_string(&file).unwrap(), "fn main() {}\n");
@@ -154,14 +291,47 @@ mod tests {
         let file = dir.path().join("lib.rs");
         let journal = dir.path().join("journal.json");
         fs::write(&file, "pub fn f() {}\n").unwrap();
-        let guard = RestoreGuard::new(std::slice::from_ref(&file), Some(journal.clone())).unwrap();
-        apply_edit(&file, b"pub fn f() {}\n", 1).unwrap();
+        let before = old_mtime(&file);
+        let mut guard = RestoreGuard::new(&[(file.clone(), false)], Some((journal.clone(), dir.path(), None))).unwrap();
+        guard.write(&file, &edited(b"pub fn f() {}\n", 1), dir.path()).unwrap();
+        guard.write(&file, &edited(b"pub fn f() {}\n", 2), dir.path()).unwrap();
         // A kill -9 runs no destructor.
         std::mem::forget(guard);
-        assert!(fs::read_to_string(&file).unwrap().contains("buildbench_edit_1"));
-        assert_eq!(recover(&journal).unwrap(), std::slice::from_ref(&file));
+        assert!(fs::read_to_string(&file).unwrap().contains("buildbench_edit_2"));
+        let restored = recover_from(&journal);
+        assert_eq!(restored.restored, std::slice::from_ref(&file));
         assert_eq!(fs::read_to_string(&file).unwrap(), "pub fn f() {}\n");
+        assert_eq!(fs::metadata(&file).unwrap().modified().unwrap(), before);
         assert!(!journal.exists());
+    }
+
+    #[test]
+    fn a_file_the_user_saved_during_the_run_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lib.rs");
+        let journal = dir.path().join("journal.json");
+        fs::write(&file, "pub fn f() {}\n").unwrap();
+        let mut guard = RestoreGuard::new(&[(file.clone(), false)], Some((journal.clone(), dir.path(), None))).unwrap();
+        guard.write(&file, &edited(b"pub fn f() {}\n", 1), dir.path()).unwrap();
+        fs::write(&file, "pub fn f() { /* the user's work */ }\n").unwrap();
+        // The next edit would overwrite the user's work: refused.
+        let err = guard.write(&file, &edited(b"pub fn f() {}\n", 2), dir.path()).unwrap_err();
+        assert!(err.to_string().contains("changed while buildbench was running"), "{err}");
+        std::mem::forget(guard);
+        let restored = recover_from(&journal);
+        assert_eq!(restored.kept, std::slice::from_ref(&file));
+        assert!(fs::read_to_string(&file).unwrap().contains("the user's work"));
+    }
+
+    /// `recover` for a journal at an explicit path (tests do not use the state directory).
+    fn recover_from(journal: &Path) -> Restored {
+        let parsed: Journal = serde_json::from_slice(&fs::read(journal).unwrap()).unwrap();
+        let mut done = Restored::default();
+        for g in &parsed.files {
+            g.restore(&mut done).unwrap();
+        }
+        fs::remove_file(journal).unwrap();
+        done
     }
 
     #[test]

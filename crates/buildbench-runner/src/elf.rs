@@ -37,6 +37,31 @@ pub fn section<'a>(elf: &'a [u8], name: &str) -> Option<&'a [u8]> {
     None
 }
 
+/// The sorted names of the functions `elf` defines (`.symtab` entries of type FUNC with a
+/// size): they come from the link's inputs, not from the linker, so two correct links of the
+/// same inputs define the same functions whichever linker made them. `None` without a
+/// symbol table (a stripped binary).
+pub fn defined_functions(elf: &[u8]) -> Option<Vec<String>> {
+    let symbols = section(elf, ".symtab")?;
+    let names = section(elf, ".strtab")?;
+    let mut out = Vec::new();
+    for entry in symbols.chunks_exact(24) {
+        let name = usize::try_from(u32::from_le_bytes(entry.get(0..4)?.try_into().ok()?)).ok()?;
+        let kind = entry.get(4)? & 0xf;
+        let section_index = u16::from_le_bytes(entry.get(6..8)?.try_into().ok()?);
+        let size = u64::from_le_bytes(entry.get(16..24)?.try_into().ok()?);
+        if kind != 2 || section_index == 0 || size == 0 {
+            continue;
+        }
+        let rest = names.get(name..)?;
+        let end = rest.iter().position(|&b| b == 0)?;
+        out.push(String::from_utf8_lossy(rest.get(..end)?).into_owned());
+    }
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
 /// Names the linker that produced `elf`, or `None` if the bytes are not an ELF file.
 pub fn linker_of(elf: &[u8]) -> Option<String> {
     section(elf, ".shstrtab")?;

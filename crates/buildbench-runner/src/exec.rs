@@ -22,6 +22,8 @@ pub struct Outcome {
     pub exit_code: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// The invocation's time limit ended it.
+    pub timed_out: bool,
 }
 
 impl Outcome {
@@ -63,21 +65,37 @@ impl Executor for ProcessExecutor {
         let started = Instant::now();
         let mut child = command.spawn()?;
         let pid = child.id();
+        let group = crate::watchdog::Resource::Group(pid);
+        crate::watchdog::register(&group);
         // Each pipe is drained on its own thread so a chatty process can never block on a full pipe.
         let stdout = child.stdout.take().map(drain);
         let stderr = child.stderr.take().map(drain);
-        // The watcher checks for an interrupt every 20 ms and stops as soon as the child is
-        // reaped (the channel closes), so it never delays the end of a build.
+        // The watcher checks for an interrupt and the time limit every 20 ms and stops as soon
+        // as the child is reaped (the channel closes), so it never delays the end of a build.
+        // An interrupt asks the group to stop (SIGTERM) and insists (SIGKILL) after 3 s.
         let (done, finished) = std::sync::mpsc::channel::<()>();
+        let timed_out = Arc::new(AtomicBool::new(false));
         let watcher = {
             let interrupted = Arc::clone(&self.interrupted);
+            let timed_out = Arc::clone(&timed_out);
+            let limit = invocation.timeout;
             std::thread::spawn(move || {
+                let mut asked: Option<Instant> = None;
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
                     finished.recv_timeout(Duration::from_millis(20))
                 {
+                    if limit.is_some_and(|l| started.elapsed() > l) && !timed_out.swap(true, Ordering::SeqCst) {
+                        sys::signal_group(pid, libc::SIGKILL);
+                    }
                     if interrupted.load(Ordering::SeqCst) {
-                        sys::terminate_group(pid);
-                        return;
+                        match asked {
+                            None => {
+                                sys::signal_group(pid, libc::SIGTERM);
+                                asked = Some(Instant::now());
+                            }
+                            Some(t) if t.elapsed() > Duration::from_secs(3) => sys::signal_group(pid, libc::SIGKILL),
+                            Some(_) => {}
+                        }
                     }
                 }
             })
@@ -88,8 +106,10 @@ impl Executor for ProcessExecutor {
         let _ = watcher.join();
         // The child was reaped by wait4; dropping the handle does not wait again.
         drop(child);
+        crate::watchdog::unregister(&group);
         let (status, usage) = waited?;
         Ok(Outcome {
+            timed_out: timed_out.load(Ordering::SeqCst),
             wall,
             user_seconds: usage.user_seconds,
             system_seconds: usage.system_seconds,
@@ -99,6 +119,21 @@ impl Executor for ProcessExecutor {
             stderr: stderr.map(join).unwrap_or_default(),
         })
     }
+}
+
+/// Kills the process group led by `pgid` at once (the watchdog's last resort).
+pub fn kill_group(pgid: u32) {
+    sys::signal_group(pgid, libc::SIGKILL);
+}
+
+/// Ignores SIGHUP and SIGINT in this process.
+pub fn ignore_hangups() {
+    sys::ignore_hangups();
+}
+
+/// Could this process write `path` (also false on a read-only file system)?
+pub fn writable(path: &std::path::Path) -> bool {
+    sys::writable(path)
 }
 
 fn drain<R: Read + Send + 'static>(mut pipe: R) -> std::thread::JoinHandle<Vec<u8>> {
@@ -156,14 +191,33 @@ mod sys {
         }
     }
 
-    /// Sends SIGTERM to the process group led by `pid` (cargo and every rustc it started).
-    pub fn terminate_group(pid: u32) {
+    /// Sends `signal` to the process group led by `pid` (cargo and every rustc it started).
+    pub fn signal_group(pid: u32, signal: libc::c_int) {
         if let Ok(pid) = libc::pid_t::try_from(pid) {
             // SAFETY: kill has no memory-safety preconditions; a stale group id only fails with ESRCH.
             unsafe {
-                libc::kill(-pid, libc::SIGTERM);
+                libc::kill(-pid, signal);
             }
         }
+    }
+
+    /// Ignores hang-ups and Ctrl-C in this process (the watchdog must outlive the terminal).
+    pub fn ignore_hangups() {
+        for signal in [libc::SIGHUP, libc::SIGINT] {
+            // SAFETY: SIG_IGN is a valid disposition; no handler code runs.
+            unsafe {
+                libc::signal(signal, libc::SIG_IGN);
+            }
+        }
+    }
+
+    /// Could this process write `path`? `access(2)` with W_OK: also false on a read-only
+    /// file system, where even root cannot write.
+    pub fn writable(path: &std::path::Path) -> bool {
+        use std::os::unix::ffi::OsStrExt as _;
+        let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return false };
+        // SAFETY: `c` is a valid NUL-terminated string that lives for the duration of the call.
+        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
     }
 }
 

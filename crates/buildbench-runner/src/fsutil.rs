@@ -24,21 +24,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
     tmp.persist(path).map_err(|e| RunnerError::Io {
         path: path.to_owned(),
         action: "cannot replace",
-        source: e.error,
+        error: e.error,
     })?;
     Ok(())
 }
 
-/// Copies the tree at `from` to `to`, skipping every path in `skip` (and below). Symlinks are
-/// copied as symlinks, files keep their permissions.
+/// Copies the tree at `from` to `to`, skipping every path in `skip` (and below) and `to` itself
+/// (a copy never copies into itself). Symlinks are copied as symlinks, files keep their
+/// permissions.
 pub fn copy_tree(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, RunnerError> {
+    fs::create_dir_all(to).map_err(RunnerError::io(to, "cannot create the directory"))?;
+    let mut skip = skip.to_vec();
+    skip.push(fs::canonicalize(to).map_err(RunnerError::io(to, "cannot resolve"))?);
+    copy_tree_skipping(from, to, &skip)
+}
+
+fn copy_tree_skipping(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, RunnerError> {
     fs::create_dir_all(to).map_err(RunnerError::io(to, "cannot create the directory"))?;
     let mut bytes = 0;
     let entries = fs::read_dir(from).map_err(RunnerError::io(from, "cannot list the directory"))?;
     for entry in entries {
         let entry = entry.map_err(RunnerError::io(from, "cannot list the directory"))?;
         let source = entry.path();
-        if skip.iter().any(|s| s == &source) {
+        if skip.iter().any(|s| s == &source) || fs::canonicalize(&source).is_ok_and(|c| skip.contains(&c)) {
             continue;
         }
         let target = to.join(entry.file_name());
@@ -47,7 +55,7 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, Runner
             let link = fs::read_link(&source).map_err(RunnerError::io(&source, "cannot read the link"))?;
             std::os::unix::fs::symlink(&link, &target).map_err(RunnerError::io(&target, "cannot create the link"))?;
         } else if kind.is_dir() {
-            bytes += copy_tree(&source, &target, skip)?;
+            bytes += copy_tree_skipping(&source, &target, skip)?;
         } else {
             bytes += fs::copy(&source, &target).map_err(RunnerError::io(&source, "cannot copy"))?;
         }
@@ -68,12 +76,49 @@ pub fn copy_project(
     copy_tree(root, to, &skip)
 }
 
+/// Makes `relative` inside the copy at `root` a real file of the copy: every symlink on the way
+/// (the file itself or a folder above it) is replaced by a copy of what it points to, so that
+/// editing the file can never write through a link into the user's tree or elsewhere.
+pub fn materialize(root: &Path, relative: &Path) -> Result<(), RunnerError> {
+    let mut path = root.to_owned();
+    for part in relative.components() {
+        path.push(part);
+        let meta = fs::symlink_metadata(&path).map_err(RunnerError::io(&path, "cannot stat"))?;
+        if !meta.file_type().is_symlink() {
+            continue;
+        }
+        let real = fs::canonicalize(&path).map_err(RunnerError::io(&path, "cannot resolve the link"))?;
+        fs::remove_file(&path).map_err(RunnerError::io(&path, "cannot replace the link"))?;
+        if real.is_dir() {
+            copy_tree(&real, &path, &[])?;
+        } else {
+            fs::copy(&real, &path).map_err(RunnerError::io(&real, "cannot copy"))?;
+            let modified = fs::metadata(&real).and_then(|m| m.modified());
+            if let Ok(time) = modified {
+                let file =
+                    fs::File::options().write(true).open(&path).map_err(RunnerError::io(&path, "cannot open"))?;
+                file.set_modified(time).map_err(RunnerError::io(&path, "cannot set the modification time"))?;
+            }
+        }
+    }
+    let root = fs::canonicalize(root).map_err(RunnerError::io(root, "cannot resolve"))?;
+    let real = fs::canonicalize(&path).map_err(RunnerError::io(&path, "cannot resolve"))?;
+    if !real.starts_with(&root) {
+        return Err(RunnerError::Plan(format!(
+            "{}: resolves to {}, outside the copy; pass --edit with another file",
+            path.display(),
+            real.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Removes a directory tree if it exists.
 pub fn remove_tree(path: &Path) -> Result<(), RunnerError> {
     match fs::remove_dir_all(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(RunnerError::Io { path: path.to_owned(), action: "cannot remove", source: e }),
+        Err(e) => Err(RunnerError::Io { path: path.to_owned(), action: "cannot remove", error: e }),
     }
 }
 
@@ -94,6 +139,37 @@ mod tests {
         assert_eq!(fs::read_to_string(dst.join("a/x.rs")).unwrap(), "x");
         assert!(!dst.join("a/target").exists());
         assert_eq!(fs::read_link(dst.join("a/link.rs")).unwrap(), Path::new("x.rs"));
+    }
+
+    #[test]
+    fn a_copy_into_the_tree_it_copies_does_not_recurse() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("p");
+        fs::create_dir_all(src.join("src")).unwrap();
+        fs::write(src.join("src/main.rs"), "fn main() {}").unwrap();
+        copy_tree(&src, &src.join("work/src"), &[]).unwrap();
+        assert!(src.join("work/src/src/main.rs").is_file());
+        assert!(!src.join("work/src/work").exists());
+    }
+
+    #[test]
+    fn an_edited_file_behind_a_symlink_becomes_the_copys_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::write(outside.join("real_main.rs"), "fn main() {}").unwrap();
+        fs::create_dir_all(outside.join("dir")).unwrap();
+        fs::write(outside.join("dir/lib.rs"), "").unwrap();
+        let copy = dir.path().join("copy");
+        fs::create_dir_all(copy.join("src")).unwrap();
+        std::os::unix::fs::symlink(outside.join("real_main.rs"), copy.join("src/main.rs")).unwrap();
+        std::os::unix::fs::symlink(outside.join("dir"), copy.join("linked")).unwrap();
+        materialize(&copy, Path::new("src/main.rs")).unwrap();
+        materialize(&copy, Path::new("linked/lib.rs")).unwrap();
+        fs::write(copy.join("src/main.rs"), "edited").unwrap();
+        fs::write(copy.join("linked/lib.rs"), "edited").unwrap();
+        assert_eq!(fs::read_to_string(outside.join("real_main.rs")).unwrap(), "fn main() {}");
+        assert_eq!(fs::read_to_string(outside.join("dir/lib.rs")).unwrap(), "");
     }
 
     #[test]

@@ -14,11 +14,20 @@ pub struct Invocation {
     /// Variables removed from the inherited environment.
     pub env_remove: Vec<String>,
     pub cwd: Option<PathBuf>,
+    /// The process group is killed once this much time has passed (a binary that never ends).
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Invocation {
     pub fn new(program: impl Into<PathBuf>) -> Invocation {
-        Invocation { program: program.into(), args: Vec::new(), env: Vec::new(), env_remove: Vec::new(), cwd: None }
+        Invocation {
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            env_remove: Vec::new(),
+            cwd: None,
+            timeout: None,
+        }
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Invocation {
@@ -49,6 +58,11 @@ impl Invocation {
 
     pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Invocation {
         self.cwd = Some(dir.into());
+        self
+    }
+
+    pub fn timeout(mut self, limit: std::time::Duration) -> Invocation {
+        self.timeout = Some(limit);
         self
     }
 

@@ -16,10 +16,13 @@ pub mod fsutil;
 mod invocation;
 pub mod link;
 pub mod linkwrap;
+pub mod lock;
+pub mod paths;
 pub mod plan;
 pub mod probe;
 pub mod project;
 mod sccache;
+pub mod watchdog;
 
 pub use driver::{Event, Observer, Prepared, Silent, StudyOptions, prepare, run};
 pub use elf::linker_of;

@@ -64,49 +64,83 @@ pub fn replay_args(args: &[String], linker: Linker, wild_dir: &Path, output: &Pa
     out
 }
 
-/// Runs `binary --version` (stdin closed, at most 10 s) and returns its exit code and output:
-/// a relinked binary must behave exactly like the original.
-fn behaviour(binary: &Path) -> Option<(Option<i32>, Vec<u8>)> {
-    let mut child = std::process::Command::new(binary)
-        .arg("--version")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-        }
+/// How long `--version` may take before the binary is taken not to answer it.
+const BEHAVIOUR_LIMIT: Duration = Duration::from_secs(2);
+
+/// Runs `binary --version` in an empty scratch folder, stdin closed, at most 2 s, and returns
+/// its exit code and output (`None` if it did not finish or start).
+fn behaviour(executor: &mut dyn Executor, binary: &Path, scratch: &Path) -> Option<(Option<i32>, Vec<u8>)> {
+    let _ = std::fs::create_dir_all(scratch);
+    let invocation = Invocation::new(binary).arg("--version").cwd(scratch).timeout(BEHAVIOUR_LIMIT);
+    let out = executor.run(&invocation).ok()?;
+    (!out.timed_out).then_some((out.exit_code, out.stdout))
+}
+
+/// How a relinked output is checked against the original, decided once per original.
+enum Reference {
+    /// `--version` answers the same twice: a relinked binary must answer exactly so.
+    Behaviour((Option<i32>, Vec<u8>)),
+    /// `--version` does not finish, or answers differently each time: the functions the
+    /// binary defines are compared instead (deterministic, whichever linker made it).
+    Functions(Vec<String>, &'static str),
+    /// A shared library (or a stripped binary without `--version`): a valid ELF file.
+    Elf(&'static str),
+}
+
+fn reference(executor: &mut dyn Executor, original: &Path, scratch: &Path) -> Reference {
+    let bytes = std::fs::read(original).unwrap_or_default();
+    let functions = elf::defined_functions(&bytes);
+    if original.extension().is_some_and(|e| e == "so") {
+        return functions.map_or(Reference::Elf("a valid ELF shared library"), |f| {
+            Reference::Functions(f, "a shared library defining the same functions as the original")
+        });
     }
-    let out = child.wait_with_output().ok()?;
-    Some((out.status.code(), out.stdout))
+    let why = match (behaviour(executor, original, scratch), behaviour(executor, original, scratch)) {
+        (Some(a), Some(b)) if a == b => return Reference::Behaviour(a),
+        (Some(_), Some(_)) => "the original's `--version` output differs between runs",
+        _ => "the original does not finish `--version`",
+    };
+    match functions {
+        Some(f) => Reference::Functions(f, why),
+        None => Reference::Elf("a valid ELF executable (stripped, and `--version` cannot tell)"),
+    }
 }
 
 /// Checks a relinked output against the original; `Ok` says how it was checked.
-fn verify(original: &Path, relinked: &Path) -> Result<String, String> {
+fn verify(
+    executor: &mut dyn Executor,
+    reference: &Reference,
+    relinked: &Path,
+    scratch: &Path,
+) -> Result<String, String> {
     let bytes = std::fs::read(relinked).map_err(|e| format!("{}: {e}", relinked.display()))?;
     if elf::linker_of(&bytes).is_none() {
         return Err(format!("{} is not an ELF file", relinked.display()));
     }
-    let is_library = relinked.extension().is_some_and(|e| e == "so");
-    if is_library {
-        return Ok("a valid ELF shared library".to_owned());
-    }
-    match (behaviour(original), behaviour(relinked)) {
-        (Some(a), Some(b)) if a == b => Ok("runs `--version` exactly like the original".to_owned()),
-        (Some(_), Some((code, _))) => {
-            Err(format!("`{} --version` behaves differently from the original (exit {code:?})", relinked.display()))
+    match reference {
+        Reference::Elf(how) => Ok((*how).to_owned()),
+        Reference::Functions(functions, why) => {
+            let mine = elf::defined_functions(&bytes).unwrap_or_default();
+            if &mine == functions {
+                Ok(format!("defines the same {} functions as the original ({why})", functions.len()))
+            } else {
+                let missing = functions.iter().filter(|f| mine.binary_search(f).is_err()).count();
+                let extra = mine.iter().filter(|f| functions.binary_search(f).is_err()).count();
+                Err(format!(
+                    "{} defines other functions than the original ({missing} missing, {extra} extra)",
+                    relinked.display()
+                ))
+            }
         }
-        (Some(_), None) => Err(format!("`{} --version` did not run or did not finish in 10 s", relinked.display())),
-        (None, _) => Ok("a valid ELF executable (the original does not finish `--version`)".to_owned()),
+        Reference::Behaviour(expected) => match behaviour(executor, relinked, scratch) {
+            Some(b) if &b == expected => Ok("runs `--version` exactly like the original".to_owned()),
+            Some((code, _)) => {
+                Err(format!("`{} --version` behaves differently from the original (exit {code:?})", relinked.display()))
+            }
+            None => {
+                Err(format!("`{} --version` did not finish in {} s", relinked.display(), BEHAVIOUR_LIMIT.as_secs()))
+            }
+        },
     }
 }
 
@@ -119,12 +153,25 @@ pub fn run(
 ) -> Result<LinkStudy, RunnerError> {
     let started = Instant::now();
     let toolchain = Toolchain::resolve(options.toolchain.as_deref())?;
-    let project = Project::load(&toolchain.cargo, &options.project)?;
+    let mut project = Project::load(&toolchain.cargo, &options.project)?;
+    project.root = crate::paths::resolve(&project.root)?;
+    crate::paths::check_apart(&project.root, &project.target_directory, &options.work, "--work")?;
+    crate::paths::claim(&options.work, "--work", None)?;
+    let _work_lock = crate::lock::acquire(&options.work.join(".buildbench-lock"), "the --work folder")?;
     let user = UserConfig::detect(&toolchain.cargo, &project.root, &toolchain.host);
     let default_linker = toolchain.default_linker().ok();
     let source = options.work.join("src");
     remove_tree(&source)?;
-    copy_project(&project.root, &project.target_directory, &source, &[])?;
+    {
+        // Files an interrupted --in-place study left edited are put back before the copy.
+        let _project = crate::lock::project_lock(&project.root)?;
+        let restored = crate::edit::recover(&project.root)?;
+        for path in restored.restored {
+            progress(format!("restored {} as it was before an interrupted run", path.display()));
+        }
+        copy_project(&project.root, &project.target_directory, &source, std::slice::from_ref(&options.work))?;
+    }
+    let scratch = options.work.join("run");
     let wild_dir = options.work.join("wild-bin");
     if let Some(wild) = which("wild") {
         std::fs::create_dir_all(&wild_dir).map_err(RunnerError::io(&wild_dir, "cannot create"))?;
@@ -171,6 +218,9 @@ pub fn run(
         let outcome = executor
             .run(&build)
             .map_err(|e| RunnerError::Command { command: build.shell_line(), detail: e.to_string() })?;
+        if interrupted.load(Ordering::SeqCst) {
+            return Err(RunnerError::Interrupted { out: None });
+        }
         if !outcome.success() {
             return Err(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
         }
@@ -212,11 +262,13 @@ pub fn run(
                 }
             })
             .collect();
+        let references: Vec<Reference> =
+            wanted.iter().map(|link| reference(executor, &link.output, &scratch)).collect();
         // One warm-up round (also the one whose outputs are verified), then the measured runs,
         // linkers taking turns so that drift hits all alike.
         for round in 0..=options.runs {
             if interrupted.load(Ordering::SeqCst) {
-                return Err(RunnerError::Plan("interrupted".to_owned()));
+                return Err(RunnerError::Interrupted { out: None });
             }
             progress(format!(
                 "debuginfo={level}: {}",
@@ -227,7 +279,7 @@ pub fn run(
                 std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
                 let mut total = 0.0;
                 let mut bytes = 0;
-                for link in &wanted {
+                for (link, reference) in wanted.iter().zip(&references) {
                     let output = dir.join(file_name(&link.output));
                     let _ = std::fs::remove_file(&output);
                     let inv = Invocation::new(&link.program)
@@ -243,7 +295,7 @@ pub fn run(
                     }
                     total += out.wall.as_secs_f64();
                     if round == 0 {
-                        match verify(&link.output, &output) {
+                        match verify(executor, reference, &output, &scratch) {
                             Ok(how) => result.verified = Some(how),
                             Err(why) => {
                                 result.status = "failed".to_owned();
@@ -285,7 +337,7 @@ pub fn run(
         levels,
     };
     if !options.keep_work {
-        remove_tree(&options.work)?;
+        crate::paths::remove_owned(&options.work)?;
     }
     Ok(study)
 }

@@ -112,39 +112,104 @@ fn rustc_temp_dir(path: &Path) -> Option<PathBuf> {
     path.ancestors().find(|a| a.file_name().and_then(|n| n.to_str()).is_some_and(is_temp)).map(Path::to_owned)
 }
 
+/// Copies of what rustc deletes after a link, made while one link is captured.
+struct Keeper {
+    inputs: PathBuf,
+    /// rustc's temporary directories copied so far, and where.
+    temps: Vec<(PathBuf, PathBuf)>,
+    files: usize,
+}
+
+impl Keeper {
+    /// The argument rewritten to point at copies of anything rustc deletes: a path inside one
+    /// of rustc's temporary directories (symbols.o, a cdylib's version script, raw-dylib
+    /// stubs), whole or after a prefix such as `-Wl,--version-script=` or `-L`; an object file
+    /// of the crate being linked; and a response file `@FILE`, whose arguments are rewritten
+    /// the same way.
+    fn keep(&mut self, arg: &str, is_input: bool) -> std::io::Result<String> {
+        if let Some(file) = arg.strip_prefix('@')
+            && Path::new(file).is_file()
+        {
+            return self.keep_response_file(Path::new(file)).map(|copy| format!("@{}", copy.display()));
+        }
+        if let Some(at) = arg.find('/') {
+            let (prefix, path) = arg.split_at(at);
+            if let Some(temp) = rustc_temp_dir(Path::new(path)) {
+                let copy = match self.temps.iter().find(|(from, _)| *from == temp) {
+                    Some((_, to)) => to.clone(),
+                    None => {
+                        let to = self.inputs.join(format!("tmp{}", self.temps.len()));
+                        crate::fsutil::copy_tree(&temp, &to, &[]).map_err(std::io::Error::other)?;
+                        self.temps.push((temp.clone(), to.clone()));
+                        to
+                    }
+                };
+                let inside = Path::new(path).strip_prefix(&temp).unwrap_or(Path::new(""));
+                return Ok(format!("{prefix}{}", copy.join(inside).display()));
+            }
+        }
+        let path = Path::new(arg);
+        if is_input && arg.ends_with(".o") && path.is_file() {
+            // Object files of the crate being linked: rustc deletes them unless -C save-temps.
+            self.files += 1;
+            let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let to = self.inputs.join(format!("{}-{name}", self.files));
+            std::fs::copy(path, &to)?;
+            return Ok(to.display().to_string());
+        }
+        Ok(arg.to_owned())
+    }
+
+    /// A copy of the response file `file` with each of its arguments kept (one per line, with
+    /// the backslash escapes rustc writes for a GNU-style driver).
+    fn keep_response_file(&mut self, file: &Path) -> std::io::Result<PathBuf> {
+        let text = std::fs::read_to_string(file)?;
+        let mut out = String::new();
+        for line in text.lines() {
+            let arg = unescape(line);
+            let kept = self.keep(&arg, !arg.starts_with('-'))?;
+            out.push_str(&escape(&kept));
+            out.push('\n');
+        }
+        self.files += 1;
+        let to = self.inputs.join(format!("{}-response-file", self.files));
+        std::fs::write(&to, out)?;
+        Ok(to)
+    }
+}
+
+fn unescape(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\\' { chars.next().unwrap_or('\\') } else { c });
+    }
+    out
+}
+
+fn escape(arg: &str) -> String {
+    let mut out = String::with_capacity(arg.len());
+    for c in arg.chars() {
+        if c == '\\' || c == ' ' || c == '"' || c == '\'' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Copies what rustc will delete after the link and saves the rewritten command.
 fn capture(dir: &Path, real: &Path, args: &[String], output: &Path) -> std::io::Result<()> {
     let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "link".to_owned());
     let inputs = dir.join(format!("{name}.inputs"));
     std::fs::create_dir_all(&inputs)?;
+    let mut keeper = Keeper { inputs, temps: Vec::new(), files: 0 };
     let mut rewritten = Vec::with_capacity(args.len());
-    let mut copied_temp: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for (i, arg) in args.iter().enumerate() {
-        let path = Path::new(arg);
-        let is_input = !arg.starts_with('-') && (i == 0 || args[i - 1] != "-o");
-        let new = if let Some(temp) =
-            rustc_temp_dir(path).filter(|_| is_input || args.get(i.wrapping_sub(1)).is_some_and(|p| p == "-L"))
-        {
-            // rustc's temporary directory (symbols.o, raw-dylibs): copy it whole, once.
-            let copy = match copied_temp.iter().find(|(from, _)| *from == temp) {
-                Some((_, to)) => to.clone(),
-                None => {
-                    let to = inputs.join(format!("tmp{}", copied_temp.len()));
-                    crate::fsutil::copy_tree(&temp, &to, &[]).map_err(std::io::Error::other)?;
-                    copied_temp.push((temp.clone(), to.clone()));
-                    to
-                }
-            };
-            copy.join(path.strip_prefix(&temp).unwrap_or(path)).display().to_string()
-        } else if is_input && arg.ends_with(".o") && path.is_file() {
-            // Object files of the crate being linked: rustc deletes them unless -C save-temps.
-            let to = inputs.join(format!("{i}-{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()));
-            std::fs::copy(path, &to)?;
-            to.display().to_string()
-        } else {
-            arg.clone()
-        };
-        rewritten.push(new);
+    let mut previous: Option<&str> = None;
+    for arg in args {
+        let is_input = !arg.starts_with('-') && previous != Some("-o");
+        rewritten.push(if previous == Some("-o") { arg.clone() } else { keeper.keep(arg, is_input)? });
+        previous = Some(arg);
     }
     let captured = CapturedLink {
         cwd: std::env::current_dir()?,
@@ -179,6 +244,40 @@ mod tests {
         assert_eq!(output_of(&args(&["-m64", "a.o", "-o", "/t/app-1234", "-pie"])), Some(PathBuf::from("/t/app-1234")));
         assert_eq!(output_of(&args(&["-o/t/x"])), Some(PathBuf::from("/t/x")));
         assert_eq!(output_of(&args(&["a.o"])), None);
+    }
+
+    #[test]
+    fn a_version_script_and_a_response_file_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = dir.path().join("rustcAbC123");
+        std::fs::create_dir_all(&temp).unwrap();
+        std::fs::write(temp.join("list"), "{ global: f; local: *; };").unwrap();
+        std::fs::write(temp.join("symbols.o"), "o").unwrap();
+        let response = dir.path().join("args");
+        std::fs::write(
+            &response,
+            format!("{}\n-Wl,--version-script={}/list\n", temp.join("symbols.o").display(), temp.display()),
+        )
+        .unwrap();
+        let capture_dir = dir.path().join("capture");
+        let args = vec![
+            format!("-Wl,--version-script={}/list", temp.display()),
+            format!("@{}", response.display()),
+            "-o".to_owned(),
+            "/t/libx.so".to_owned(),
+        ];
+        capture(&capture_dir, Path::new("cc"), &args, Path::new("/t/libx.so")).unwrap();
+        // rustc deletes its temporary directory after the link.
+        std::fs::remove_dir_all(&temp).unwrap();
+        let link = &captured(&capture_dir)[0];
+        let script = link.args[0].strip_prefix("-Wl,--version-script=").unwrap();
+        assert_eq!(std::fs::read_to_string(script).unwrap(), "{ global: f; local: *; };");
+        let kept = std::fs::read_to_string(link.args[1].strip_prefix('@').unwrap()).unwrap();
+        for line in kept.lines() {
+            let path = line.rsplit('=').next().unwrap();
+            assert!(Path::new(path).is_file(), "{path} is kept");
+        }
+        assert_eq!(link.args[3], "/t/libx.so");
     }
 
     #[test]

@@ -39,8 +39,9 @@ impl Sccache {
             .env("SCCACHE_DIR", &self.dir)
             .env("SCCACHE_SERVER_PORT", self.port.to_string())
             .env("SCCACHE_CONF", &self.conf)
-            // Keep the server alive for the whole study, however long a build takes.
-            .env("SCCACHE_IDLE_TIMEOUT", "0");
+            // Long enough for any build between two compilations, but finite: a server that
+            // outlives its study (the watchdog stops it first) ends by itself.
+            .env("SCCACHE_IDLE_TIMEOUT", "1800");
         for var in REMOTE_VARS {
             invocation = invocation.env_remove(var);
         }
@@ -56,6 +57,7 @@ impl Sccache {
         if !self.conf.exists() {
             std::fs::write(&self.conf, "").map_err(RunnerError::io(&self.conf, "cannot write"))?;
         }
+        crate::watchdog::register(&self.resource());
         // On a loaded machine the server can miss sccache's start-up deadline; a second or third
         // attempt finds it running or starts it.
         let mut result = probe::capture(&self.command("--start-server")).map(drop);
@@ -71,6 +73,11 @@ impl Sccache {
 
     pub fn stop(&self) {
         let _ = probe::capture(&self.command("--stop-server"));
+        crate::watchdog::unregister(&self.resource());
+    }
+
+    fn resource(&self) -> crate::watchdog::Resource {
+        crate::watchdog::Resource::Sccache { program: self.program.clone(), port: self.port }
     }
 
     pub fn zero(&self) -> Result<(), RunnerError> {
@@ -92,6 +99,26 @@ impl Sccache {
         crate::fsutil::remove_tree(&self.dir)?;
         self.start()
     }
+}
+
+/// Adds `server` to the list in `file`: the servers a killed run may have left running.
+pub fn record(file: &Path, server: &Sccache) -> Result<(), RunnerError> {
+    let mut servers: Vec<(PathBuf, u16)> =
+        std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    servers.push((server.program.clone(), server.port));
+    let bytes = serde_json::to_vec(&servers).map_err(|e| RunnerError::Plan(format!("cannot encode: {e}")))?;
+    crate::fsutil::write_atomic(file, &bytes)
+}
+
+/// Stops every server listed in `file` (left by a killed run) and removes the list.
+pub fn stop_recorded(file: &Path) {
+    let servers: Vec<(PathBuf, u16)> =
+        std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    for (program, port) in servers {
+        let _ =
+            probe::capture(&Invocation::new(program).arg("--stop-server").env("SCCACHE_SERVER_PORT", port.to_string()));
+    }
+    let _ = std::fs::remove_file(file);
 }
 
 /// A free TCP port on the loopback interface for a private server.

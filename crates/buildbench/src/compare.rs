@@ -16,13 +16,28 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{CompareArgs, OutputFormat, words};
 
+/// A list flag as given, or its default when it was not given.
+fn or_default(list: &[String], default: &str) -> Vec<String> {
+    if list.is_empty() { default.split(',').map(str::to_owned).collect() } else { list.to_vec() }
+}
+
+/// Did the user name the configurations (rather than take the default axes)? Then a
+/// configuration whose tool is missing was asked for, and a study without it is partial.
+fn named_configurations(args: &CompareArgs) -> bool {
+    !args.backend.is_empty()
+        || !args.linker.is_empty()
+        || !args.cache.is_empty()
+        || args.toolchain.is_some()
+        || args.config_file.is_some()
+}
+
 /// Resolves the flags into a plan, in one place.
 fn plan(args: &CompareArgs) -> Result<Plan> {
     let cargo_args = crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, args.jobs);
     let matrix = Matrix {
-        backends: words::<Backend>(&args.backend)?,
-        linkers: words::<Linker>(&args.linker)?,
-        caches: words::<Cache>(&args.cache)?,
+        backends: words::<Backend>(&or_default(&args.backend, "llvm"))?,
+        linkers: words::<Linker>(&or_default(&args.linker, "default,mold"))?,
+        caches: words::<Cache>(&or_default(&args.cache, "none"))?,
         profiles: args.profile.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
         sets: args.set.clone(),
         toolchain: args.toolchain.clone(),
@@ -47,8 +62,9 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
     }
     let edit_file = match &args.edit {
         Some(f) => {
-            let root = std::fs::canonicalize(&args.path)
-                .with_context(|| format!("{}: no such project directory", args.path.display()))?;
+            let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+            let root = std::fs::canonicalize(&path)
+                .with_context(|| format!("{}: no such project directory", path.display()))?;
             let full =
                 std::fs::canonicalize(f).or_else(|_| std::fs::canonicalize(root.join(f))).with_context(|| {
                     format!(
@@ -96,30 +112,13 @@ fn timestamp() -> String {
 }
 
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {
-    let (out, plan) = match &args.resume {
-        Some(dir) => {
-            if !dir.join("study.json").is_file() {
-                bail!("{}: no study.json to resume; pass the output folder of an interrupted study", dir.display());
-            }
-            // The saved plan is used; the axes given now are ignored.
-            (dir.clone(), plan(args)?)
-        }
-        None => {
-            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("buildbench-out").join(timestamp()));
-            if out.join("study.json").exists() {
-                bail!("{}: already holds a study; continue it with --resume {0} or pick another --out", out.display());
-            }
-            (out, plan(args)?)
-        }
-    };
-    // Builds run in another directory: every path handed to cargo must be absolute.
-    let out = std::path::absolute(&out).with_context(|| format!("{}: cannot resolve the path", out.display()))?;
-    let project =
-        std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve the path", args.path.display()))?;
+    // With --resume the saved plan is used; the axes given now are ignored.
     let options = StudyOptions {
-        project,
-        out: out.clone(),
-        plan,
+        project: args.path.clone(),
+        out: args.resume.clone().or_else(|| args.out.clone()),
+        resume: args.resume.is_some(),
+        out_name: timestamp(),
+        plan: plan(args)?,
         package: args.package.clone(),
         keep_work: args.keep_work,
         // This executable doubles as the linker wrapper that times every link.
@@ -136,6 +135,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         );
     }
     let prepared = prepare(options).map_err(runner_error)?;
+    let out = prepared.out.clone();
     if args.dry_run {
         let mut stdout = std::io::stdout().lock();
         for u in &prepared.unavailable {
@@ -153,14 +153,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let mut progress = Progress::new(args.quiet);
     let result = run_study(prepared, &mut executor, &mut progress, &interrupted);
     progress.finish();
-    let study = match result {
-        Ok(study) => study,
-        Err(e @ RunnerError::Interrupted { .. }) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(130));
-        }
-        Err(e) => return Err(runner_error(e)),
-    };
+    let study = result.map_err(runner_error)?;
     let summary = summarize(&study, args.noise);
     for exporter in [&Html as &dyn Exporter, &Markdown] {
         let file = out.join(format!("report.{}", exporter.extension()));
@@ -174,11 +167,60 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     if !args.quiet {
         eprintln!("study, report.html and report.md saved in {}", out.display());
     }
-    Ok(ExitCode::SUCCESS)
+    let unmeasured = unmeasured(&study, named_configurations(args) || args.resume.is_some());
+    if unmeasured.is_empty() || args.allow_partial {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "error: no successful measured build for {}; the study is saved, but a partial study exits 1 \
+         (pass --allow-partial to accept it)",
+        unmeasured.join(", ")
+    );
+    Ok(ExitCode::from(1))
 }
 
+/// The configurations of the study that have a scenario without one successful measured
+/// sample: their build failed, or their tool is missing.
+fn unmeasured(study: &buildbench_model::Study, count_unavailable: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for (c, scenario) in study.plan.cells() {
+        let configuration = &study.plan.configurations[c];
+        let name = &configuration.name;
+        let asked = study.plan.in_shard(c, scenario) && buildbench_runner::plan::applies(configuration, scenario);
+        if asked && study.wall_times(name, scenario).is_empty() {
+            let unavailable = study.unavailable.iter().any(|u| &u.configuration == name);
+            if unavailable && !count_unavailable {
+                continue;
+            }
+            let why = if unavailable { "unavailable" } else { "failed" };
+            let label = format!("{name} ({why})");
+            if !out.contains(&label) {
+                out.push(label);
+            }
+        }
+    }
+    out
+}
+
+/// Runner errors keep their type inside `anyhow`, so `main` can tell an interrupt (exit 130).
 fn runner_error(e: RunnerError) -> anyhow::Error {
-    anyhow::Error::msg(e.to_string())
+    anyhow::Error::new(e)
+}
+
+/// `buildbench restore`: put back what an interrupted `--in-place` run left edited.
+pub fn restore(args: &crate::cli::RestoreArgs) -> Result<ExitCode> {
+    let project = buildbench_runner::paths::resolve(&args.path).map_err(runner_error)?;
+    let restored = buildbench_runner::edit::restore_project(&project).map_err(runner_error)?;
+    for path in &restored.restored {
+        eprintln!("restored {}", path.display());
+    }
+    for path in &restored.kept {
+        eprintln!("kept {} as it is: it changed after buildbench edited it, so it was not restored", path.display());
+    }
+    if restored.restored.is_empty() && restored.kept.is_empty() {
+        eprintln!("nothing to restore in {}", project.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Progress bars on stderr (none with --quiet): the current cell, the sample, the ETA.
@@ -199,6 +241,7 @@ impl Progress {
     }
 
     fn say(&self, line: String) {
+        let line = buildbench_report::format::terminal_safe(&line);
         match &self.bar {
             Some(bar) => bar.println(line),
             None if !self.quiet => eprintln!("{line}"),

@@ -49,32 +49,31 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             max_runs: 0,
             shard: None,
         };
+        let interrupted = crate::cli::interrupt_flag()?;
         let (scratch, out) = match &args.out {
             Some(dir) => (None, std::path::absolute(dir).context("resolving --out")?),
             None => {
-                let t = tempfile::Builder::new()
-                    .prefix("buildbench-doctor-")
-                    .tempdir()
-                    .context("creating a scratch directory")?;
+                let t = crate::cli::temp_dir("buildbench-doctor-")?;
                 let path = t.path().join("study");
                 (Some(t), path)
             }
         };
         let options = StudyOptions {
-            project,
-            out,
+            project: Some(project),
+            out: Some(out),
+            resume: false,
+            out_name: String::new(),
             plan,
             package: None,
             keep_work: false,
             link_wrapper: std::env::current_exe().ok(),
         };
-        let prepared = prepare(options).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let interrupted = crate::cli::interrupt_flag()?;
+        let prepared = prepare(options).map_err(anyhow::Error::new)?;
         let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
         let mut progress = Progress::new(args.quiet);
         let study = run_study(prepared, &mut executor, &mut progress, &interrupted);
         progress.finish();
-        let study = study.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let study = study.map_err(anyhow::Error::new)?;
         diagnosis = buildbench_report::diagnose::diagnose(&study, "default");
         drop(scratch);
         if diagnosis.is_none() {

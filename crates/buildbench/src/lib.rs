@@ -21,6 +21,10 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     if let Some(code) = buildbench_runner::linkwrap::run_if_linker() {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
+    // Started by buildbench as its clean-up watchdog.
+    if buildbench_runner::watchdog::run_if_watchdog() {
+        return ExitCode::SUCCESS;
+    }
     let cli = cli::Cli::parse_from(args);
     let result = match cli.command {
         cli::Command::Timings(args) => timings::run(&args),
@@ -30,13 +34,28 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         cli::Command::Merge(args) => report::merge(&args),
         cli::Command::Link(args) => link::run(&args),
         cli::Command::Doctor(args) => doctor::run(&args),
+        cli::Command::Restore(args) => compare::restore(&args),
     };
+    // Everything is cleaned up by now: the watchdog has nothing left to do.
+    buildbench_runner::watchdog::stop();
     match result {
         Ok(code) => code,
         Err(err) => {
             // One line per cause: `error: FILE: what was wrong; what was expected`.
-            eprintln!("error: {err:#}");
-            ExitCode::from(2)
+            eprintln!("error: {}", buildbench_report::format::terminal_safe(&format!("{err:#}")));
+            exit_code(&err)
         }
     }
+}
+
+/// The exit status of a failed command: 130 when it was interrupted (as a shell reports a
+/// Ctrl-C), 2 for everything else.
+fn exit_code(err: &anyhow::Error) -> ExitCode {
+    let interrupted = err.chain().any(|e| {
+        matches!(
+            e.downcast_ref::<buildbench_runner::RunnerError>(),
+            Some(buildbench_runner::RunnerError::Interrupted { .. })
+        )
+    });
+    ExitCode::from(if interrupted { 130 } else { 2 })
 }

@@ -23,14 +23,12 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
         bail!("--runs must be at least 2 for an interval");
     }
     let cargo_args = crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None);
+    let interrupted = crate::cli::interrupt_flag()?;
     let scratch = match &args.work {
-        Some(dir) => (None, std::path::absolute(dir).context("resolving --work")?),
+        Some(dir) => (None, buildbench_runner::paths::resolve(dir).map_err(anyhow::Error::new)?),
         None => {
-            let t = tempfile::Builder::new()
-                .prefix("buildbench-link-")
-                .tempdir()
-                .context("creating a scratch directory")?;
-            let path = t.path().to_owned();
+            let t = crate::cli::temp_dir("buildbench-link-")?;
+            let path = t.path().join("work");
             (Some(t), path)
         }
     };
@@ -46,7 +44,6 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
         toolchain: args.toolchain.clone(),
         keep_work: args.work.is_some(),
     };
-    let interrupted = crate::cli::interrupt_flag()?;
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let quiet = args.quiet;
     let mut progress = |line: String| {
@@ -54,7 +51,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
             eprintln!("{line}");
         }
     };
-    let study = run_link(&options, &mut executor, &mut progress, &interrupted).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let study = run_link(&options, &mut executor, &mut progress, &interrupted).map_err(anyhow::Error::new)?;
     drop(scratch);
     let summary = buildbench_report::link::summarize(&study, args.noise);
     let text = match args.format {

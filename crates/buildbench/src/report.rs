@@ -14,7 +14,7 @@ use crate::cli::{DiffArgs, DiffFormat, MergeArgs, ReportArgs};
 /// Reads a study.json (or the study.json in a folder), with errors that name the file.
 pub fn read_study(path: &Path) -> Result<Study> {
     let file: PathBuf = if path.is_dir() { path.join("study.json") } else { path.to_owned() };
-    let bytes = std::fs::read(&file).with_context(|| format!("{}: cannot read the study", file.display()))?;
+    let bytes = crate::cli::read_input(&file, "study")?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| {
         format!("{}: not JSON; expected a study.json written by `buildbench compare`", file.display())
     })?;
@@ -26,7 +26,24 @@ pub fn read_study(path: &Path) -> Result<Study> {
         }
         None => bail!("{}: no schema_version; expected a study.json written by `buildbench compare`", file.display()),
     }
-    serde_json::from_value(value).with_context(|| format!("{}: not a valid buildbench study", file.display()))
+    let study: Study =
+        serde_json::from_value(value).with_context(|| format!("{}: not a valid buildbench study", file.display()))?;
+    study.check_values().map_err(|e| anyhow::anyhow!("{}: {e}; the study is damaged", file.display()))?;
+    Ok(study)
+}
+
+/// Refuses to write a report over the study it is made from (or any other input): the same
+/// file by path or through a link.
+fn refuse_overwriting(output: &Path, inputs: &[&Path]) -> Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(out) = std::fs::metadata(output) else { return Ok(()) };
+    for input in inputs {
+        let input: PathBuf = if input.is_dir() { input.join("study.json") } else { input.to_path_buf() };
+        if std::fs::metadata(&input).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino()) {
+            bail!("{}: this is the input {}; write the output to another file", output.display(), input.display());
+        }
+    }
+    Ok(())
 }
 
 fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
@@ -46,6 +63,9 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     let Some(exporter) = by_name(&format) else {
         bail!("unknown report format {format:?}; expected one of: html, md, csv, json, table");
     };
+    if let Some(output) = &args.output {
+        refuse_overwriting(output, &[&args.study])?;
+    }
     let summary = summarize(&study, args.noise);
     write_out(args.output.as_deref(), &exporter.render(&study, &summary))?;
     Ok(ExitCode::SUCCESS)
@@ -64,10 +84,12 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
         }
     };
     write_out(None, text.as_bytes())?;
-    Ok(if d.regressions() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if d.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
+    let inputs: Vec<&Path> = args.studies.iter().map(PathBuf::as_path).collect();
+    refuse_overwriting(&args.output, &inputs)?;
     let mut studies = Vec::new();
     for path in &args.studies {
         studies.push((path.display().to_string(), read_study(path)?));

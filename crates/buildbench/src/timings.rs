@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use buildbench_report::format::terminal_safe;
 use buildbench_report::timings::{diff_text, summary_json, summary_text};
 use buildbench_timings::{Parsed, analyze, diff, parse};
 
@@ -19,12 +20,14 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
         builds.push((file.display().to_string(), parsed));
     }
     let out = match (&builds[..], args.format) {
-        ([(file, parsed)], OutputFormat::Table) => summary_text(file, parsed, &analyze(&parsed.build, args.top)),
+        ([(file, parsed)], OutputFormat::Table) => {
+            terminal_safe(&summary_text(file, parsed, &analyze(&parsed.build, args.top)))
+        }
         ([(file, parsed)], OutputFormat::Json) => {
             let analysis = analyze(&parsed.build, args.top);
             to_json(&summary_json(file, parsed, &analysis))?
         }
-        ([(a, pa), (b, pb)], OutputFormat::Table) => diff_text(a, b, &diff(&pa.build, &pb.build)),
+        ([(a, pa), (b, pb)], OutputFormat::Table) => terminal_safe(&diff_text(a, b, &diff(&pa.build, &pb.build))),
         ([(_, pa), (_, pb)], OutputFormat::Json) => to_json(&diff(&pa.build, &pb.build))?,
         _ => bail!("expected one or two timing files"),
     };
@@ -46,7 +49,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 
 /// Reads and parses one timing file; every error names the file.
 fn read(file: &Path) -> Result<Parsed> {
-    let bytes = fs::read(file).with_context(|| format!("{}: cannot read the file", file.display()))?;
+    let bytes = crate::cli::read_input(file, "cargo timing file")?;
     parse(&bytes).with_context(|| file.display().to_string())
 }
 

@@ -11,9 +11,33 @@ use crate::summary::{Status, reference};
 
 pub struct Markdown;
 
-/// Text safe inside a Markdown table cell: no pipes, no line breaks, no HTML.
+/// Text safe inside a Markdown table cell (and anywhere in a Markdown document): no pipes, no
+/// line breaks, no HTML, no links or images (`[text](url)`, `![alt](url)`: the brackets are
+/// escaped), no control characters. Build output ends up here, so it must not be able to
+/// add content to a job summary.
 pub fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            '\\' | '|' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text safe inside a Markdown code span: no backticks (which would end it) or line breaks.
+/// Inside a code span nothing is a link, so nothing else needs escaping.
+pub fn code(text: &str) -> String {
+    text.chars().map(|c| if c == '`' || c.is_control() { ' ' } else { c }).collect()
 }
 
 impl Exporter for Markdown {
@@ -53,7 +77,7 @@ impl Exporter for Markdown {
             }
             let _ = writeln!(out, "## {scenario}\n");
             if reference(scenario) != scenario {
-                let _ = writeln!(out, "Compared with `{}` `{}`.\n", cell(&summary.baseline), reference(scenario));
+                let _ = writeln!(out, "Compared with `{}` `{}`.\n", code(&summary.baseline), reference(scenario));
             }
             out.push_str("| configuration | median | mean [95% CI] | speedup [95% CI] | p | verdict | n |\n");
             out.push_str("|---|--:|--:|--:|--:|---|--:|\n");
@@ -123,7 +147,7 @@ impl Exporter for Markdown {
         }
         for r in &summary.recommendations {
             let _ =
-                writeln!(out, "**{}**: use `{}` ({}).\n", r.scenario, cell(&r.configuration), speedup(&r.comparison));
+                writeln!(out, "**{}**: use `{}` ({}).\n", r.scenario, code(&r.configuration), speedup(&r.comparison));
             for (file, text) in &r.files {
                 let _ = writeln!(out, "`{file}`:\n\n```toml\n{}```\n", text.replace("```", "` ` `"));
             }

@@ -90,7 +90,9 @@ impl Exporter for Terminal {
             "\n* significant: Welch's t-test p < 0.05 and a change above {:.0}%. Speedup = baseline mean / mean; interval by Fieller's method.",
             summary.noise * 100.0
         );
-        out.into_bytes()
+        // Names and errors come from the project and its build: no escape sequence reaches the
+        // terminal.
+        crate::format::terminal_safe(&out).into_bytes()
     }
 }
 

@@ -50,23 +50,39 @@ pub enum Command {
     /// Compare two studies (e.g. main vs a pull request): the CI gate.
     ///
     /// Prints a Markdown table. Exit status: 0 without regressions, 1 when a cell is
-    /// significantly slower (Welch's t-test, p < 0.05) by more than the threshold, 2 on bad input.
+    /// significantly slower (Welch's t-test, p < 0.05) by more than the threshold, or failed or
+    /// missing in the new study, 2 on bad input.
     Diff(DiffArgs),
+    /// Put back the files an interrupted `compare --in-place` left edited in a project.
+    ///
+    /// Every later compare or link on the project does this first; this command does only
+    /// that. A file changed since (not by buildbench) is kept as it is.
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The cargo project.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The cargo project (workspace or package) to measure.
-    #[arg(default_value = ".", value_name = "PATH")]
-    pub path: PathBuf,
-    /// Codegen backends: llvm, cranelift (Cranelift needs a nightly with its component).
-    #[arg(long, value_delimiter = ',', default_value = "llvm", value_name = "LIST")]
+    /// The cargo project (workspace or package) to measure (default: the current directory,
+    /// or with --resume the study's project).
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// Codegen backends: llvm, cranelift (Cranelift needs a nightly with its component)
+    /// [default: llvm].
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub backend: Vec<String>,
-    /// Linkers: default, bfd, gold, lld, mold, wild. `default` is the toolchain's own.
-    #[arg(long, value_delimiter = ',', default_value = "default,mold", value_name = "LIST")]
+    /// Linkers: default, bfd, gold, lld, mold, wild. `default` is the toolchain's own
+    /// [default: default,mold; mold is skipped with a note when it is not installed].
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub linker: Vec<String>,
-    /// Compilation caches: none, sccache.
-    #[arg(long, value_delimiter = ',', default_value = "none", value_name = "LIST")]
+    /// Compilation caches: none, sccache [default: none].
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub cache: Vec<String>,
     /// Profile presets: dev (unchanged), fast-dev (the guide's aggressive dev profile).
     #[arg(long, value_delimiter = ',', default_value = "dev", value_name = "LIST")]
@@ -121,7 +137,7 @@ pub struct CompareArgs {
     /// Print every command with its environment; run nothing, change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Output folder (default: ./buildbench-out/<timestamp>).
+    /// Output folder, outside the project (default: <target-dir>/buildbench/<timestamp>).
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
     /// Run only the K-th of N slices of the matrix (whole cells), e.g. 2/4 on the second of four
@@ -137,6 +153,10 @@ pub struct CompareArgs {
     /// Keep the project copy and target directories (DIR/work) after the study.
     #[arg(long)]
     pub keep_work: bool,
+    /// Exit 0 even when a configuration failed to build or its tool is missing (the default
+    /// exit status is 1 then, so a CI job never passes with nothing measured).
+    #[arg(long)]
+    pub allow_partial: bool,
     /// Output format of the final summary.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
@@ -348,12 +368,65 @@ pub fn cargo_args(package: Option<&str>, bin: Option<&str>, release: bool, jobs:
     out
 }
 
-/// A flag set by Ctrl-C or SIGTERM; the runner stops the build in progress and saves the study.
+/// A flag set by Ctrl-C, SIGTERM, a hang-up (the terminal closed) or SIGQUIT: the runner stops
+/// the build in progress (its whole process group), restores and saves, and the command exits
+/// with 130. Also starts the watchdog that cleans up if buildbench is killed outright.
 pub fn interrupt_flag() -> anyhow::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
     use anyhow::Context as _;
+    if let Ok(exe) = std::env::current_exe() {
+        buildbench_runner::watchdog::start(&exe).context("starting the clean-up watchdog")?;
+    }
     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
         signal_hook::flag::register(signal, std::sync::Arc::clone(&flag)).context("installing the Ctrl-C handler")?;
     }
     Ok(flag)
+}
+
+/// The largest input file buildbench reads (timing reports, studies): bigger ones are refused,
+/// so a wrong path (`/dev/zero`, a disk image) cannot exhaust memory.
+pub const MAX_INPUT_BYTES: u64 = 512 << 20;
+
+/// Reads at most `MAX_INPUT_BYTES` of `file` (`what` it should be, for the message).
+pub fn read_input(file: &std::path::Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context as _;
+    use std::io::Read as _;
+    let f = std::fs::File::open(file).with_context(|| format!("{}: cannot read the {what}", file.display()))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}: cannot read the {what}", file.display()))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        anyhow::bail!("{}: larger than {} MiB; not a {what}", file.display(), MAX_INPUT_BYTES >> 20);
+    }
+    Ok(bytes)
+}
+
+/// A temporary folder that is removed when dropped, and by the watchdog if buildbench is
+/// killed before that.
+pub struct TempDir {
+    dir: tempfile::TempDir,
+}
+
+impl TempDir {
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        buildbench_runner::watchdog::unregister(&buildbench_runner::watchdog::Resource::Folder(
+            self.dir.path().to_owned(),
+        ));
+    }
+}
+
+/// Creates a temporary folder named `prefix...` that is removed on every way out.
+pub fn temp_dir(prefix: &str) -> anyhow::Result<TempDir> {
+    use anyhow::Context as _;
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().context("creating a temporary directory")?;
+    buildbench_runner::watchdog::register(&buildbench_runner::watchdog::Resource::Folder(dir.path().to_owned()));
+    Ok(TempDir { dir })
 }
