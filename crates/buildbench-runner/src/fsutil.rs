@@ -33,9 +33,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
 /// (a copy never copies into itself). Symlinks are copied as symlinks, files keep their
 /// permissions.
 pub fn copy_tree(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, RunnerError> {
+    // The first folder on the way to `to` that does not exist yet: it and all below it are
+    // created by this copy, so none of it is copied.
+    let created = to.ancestors().take_while(|a| !a.exists()).last().map(Path::to_owned);
     fs::create_dir_all(to).map_err(RunnerError::io(to, "cannot create the directory"))?;
     let mut skip = skip.to_vec();
     skip.push(fs::canonicalize(to).map_err(RunnerError::io(to, "cannot resolve"))?);
+    if let Some(top) = created.and_then(|c| fs::canonicalize(c).ok()) {
+        skip.push(top);
+    }
     copy_tree_skipping(from, to, &skip)
 }
 
