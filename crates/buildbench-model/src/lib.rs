@@ -17,6 +17,6 @@ pub use link::{LinkLevel, LinkStudy, LinkerResult};
 pub use merge::merge;
 pub use study::{
     Artifact, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, SCHEMA_VERSION, Sample,
-    SccacheStats, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
+    SccacheStats, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, failure_reason,
 };
 pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};

@@ -297,6 +297,24 @@ impl Plan {
     }
 }
 
+/// The line of a failed command's stderr that says what went wrong: its first `error` line,
+/// else a panic message, else its last line that is not part of a backtrace.
+pub fn failure_reason(stderr: &str) -> String {
+    let lines = || stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    let backtrace = |l: &&str| {
+        l.starts_with("at ")
+            || l.split_once(':').is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            || l.starts_with("stack backtrace")
+            || l.starts_with("note: ")
+    };
+    lines()
+        .find(|l| l.starts_with("error"))
+        .or_else(|| lines().find(|l| l.contains("panicked at")))
+        .or_else(|| lines().rfind(|l| !backtrace(l)))
+        .unwrap_or("it failed without a message")
+        .to_owned()
+}
+
 /// The longest time a study may record, in seconds (one year): anything longer is corrupt.
 pub const MAX_SECONDS: f64 = 366.0 * 86_400.0;
 
@@ -381,5 +399,19 @@ impl Study {
     /// Wall times of the measured, successful samples of one run, in the order they ran.
     pub fn wall_times(&self, configuration: &str, scenario: Scenario) -> Vec<f64> {
         self.run(configuration, scenario).filter(|s| s.success).map(|s| s.wall_seconds).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unusable_toolchain_is_named_by_its_error_not_a_backtrace_frame() {
+        let panic = "thread 'main' panicked at src/main.rs:3:5:\nboom\nstack backtrace:\n  12: main\n  13: <unknown>\n";
+        assert_eq!(failure_reason(panic), "thread 'main' panicked at src/main.rs:3:5:");
+        let missing = "warning: x\nerror: toolchain 'n' is not installed\n";
+        assert_eq!(failure_reason(missing), "error: toolchain 'n' is not installed");
+        assert_eq!(failure_reason("something odd\n  13: <unknown>\n"), "something odd");
     }
 }

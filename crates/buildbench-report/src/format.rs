@@ -57,9 +57,10 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// The most telling line of an error: cargo's `error` line if there is one.
-pub fn first_line(text: &str) -> &str {
-    text.lines().find(|l| l.trim_start().starts_with("error")).or_else(|| text.lines().next()).unwrap_or("").trim()
+/// The most telling line of an error: cargo's `error` line if there is one, else a panic
+/// message, never a backtrace frame.
+pub fn first_line(text: &str) -> String {
+    buildbench_model::failure_reason(text)
 }
 
 /// Text safe to print on a terminal: control characters (escape sequences that move the

@@ -809,7 +809,12 @@ fn sample_from(outcome: &Outcome, project: &Project, target_dir: &Path) -> Sampl
         max_rss_bytes: outcome.max_rss_bytes,
         exit_code: outcome.exit_code,
         success: outcome.success(),
-        stderr_tail: (!outcome.success()).then(|| outcome.stderr_tail(20)),
+        stderr_tail: (!outcome.success()).then(|| {
+            // The line that says what failed leads, even when it is older than the last 20.
+            let tail = outcome.stderr_tail(20);
+            let reason = buildbench_model::failure_reason(&stderr);
+            if tail.contains(&reason) { tail } else { format!("{reason}\n[...]\n{tail}") }
+        }),
         fresh_units: build.and_then(|b| b.fresh_units),
         dirty_units: build.and_then(|b| b.dirty_units),
         cargo_seconds: build.and_then(|b| b.total_seconds),

@@ -126,6 +126,11 @@ pub fn kill_group(pgid: u32) {
     sys::signal_group(pgid, libc::SIGKILL);
 }
 
+/// Does any process of the group led by `pgid` still exist?
+pub fn group_exists(pgid: u32) -> bool {
+    sys::group_exists(pgid)
+}
+
 /// Ignores SIGHUP and SIGINT in this process.
 pub fn ignore_hangups() {
     sys::ignore_hangups();
@@ -199,6 +204,13 @@ mod sys {
                 libc::kill(-pid, signal);
             }
         }
+    }
+
+    /// `kill(-pgid, 0)`: does the group still have a process?
+    pub fn group_exists(pgid: u32) -> bool {
+        let Ok(pgid) = libc::pid_t::try_from(pgid) else { return false };
+        // SAFETY: signal 0 only checks for existence; no memory is involved.
+        unsafe { libc::kill(-pgid, 0) == 0 }
     }
 
     /// Ignores hang-ups and Ctrl-C in this process (the watchdog must outlive the terminal).

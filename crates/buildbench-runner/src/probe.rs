@@ -7,18 +7,27 @@ use buildbench_model::{Environment, Linker, ToolInfo, ToolchainInfo};
 
 use crate::{Invocation, RunnerError, elf};
 
-/// Runs a probe command and returns its stdout, or an error naming the command.
+/// Runs a probe command and returns its stdout, or an error naming the command. It runs like
+/// every other process (own process group, known to the watchdog), and at most 10 minutes.
 pub fn capture(invocation: &Invocation) -> Result<String, RunnerError> {
-    let output = invocation.command().output().map_err(|e| RunnerError::Command {
+    use crate::exec::Executor as _;
+    let invocation = match invocation.timeout {
+        Some(_) => invocation.clone(),
+        None => invocation.clone().timeout(std::time::Duration::from_secs(600)),
+    };
+    let mut executor = crate::ProcessExecutor::new(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
+    let output = executor.run(&invocation).map_err(|e| RunnerError::Command {
         command: invocation.shell_line(),
         detail: format!("cannot start it: {e}"),
     })?;
-    if !output.status.success() {
+    if !output.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(RunnerError::Command {
-            command: invocation.shell_line(),
-            detail: stderr.lines().last().unwrap_or("it failed without a message").trim().to_owned(),
-        });
+        let detail = if output.timed_out {
+            "it did not finish in time".to_owned()
+        } else {
+            buildbench_model::failure_reason(&stderr)
+        };
+        return Err(RunnerError::Command { command: invocation.shell_line(), detail });
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -74,9 +83,17 @@ impl Toolchain {
     pub fn default_linker(&self) -> Result<String, RunnerError> {
         let dir = tempfile::tempdir()
             .map_err(RunnerError::io(std::env::temp_dir(), "cannot create a temporary directory"))?;
-        let source = dir.path().join("probe.rs");
+        let folder = crate::watchdog::Resource::Folder(dir.path().to_owned());
+        crate::watchdog::register(&folder);
+        let linker = self.probe_linker(dir.path());
+        crate::watchdog::unregister(&folder);
+        linker
+    }
+
+    fn probe_linker(&self, dir: &Path) -> Result<String, RunnerError> {
+        let source = dir.join("probe.rs");
         std::fs::write(&source, "fn main() {}\n").map_err(RunnerError::io(&source, "cannot write"))?;
-        let binary = dir.path().join("probe");
+        let binary = dir.join("probe");
         capture(&Invocation::new(&self.rustc).arg(&source).arg("-o").arg(&binary).env_remove("RUSTFLAGS"))?;
         let bytes = std::fs::read(&binary).map_err(RunnerError::io(&binary, "cannot read"))?;
         let linker = elf::linker_of(&bytes).unwrap_or_else(|| "unknown".to_owned());

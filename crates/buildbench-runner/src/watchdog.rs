@@ -144,6 +144,16 @@ fn clean_up(alive: &[Resource]) {
             crate::exec::kill_group(*pgid);
         }
     }
+    // SIGKILL is delivered asynchronously: wait (5 s at most) until the groups are gone, so no
+    // dying process writes into a folder being removed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    for resource in alive {
+        if let Resource::Group(pgid) = resource {
+            while crate::exec::group_exists(*pgid) && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    }
     for resource in alive {
         if let Resource::Sccache { program, port } = resource {
             let _ = std::process::Command::new(program)

@@ -283,7 +283,7 @@ impl Observer for Progress {
             }
             Event::Sample(_) => {}
             Event::Failed { configuration, scenario, stderr_tail } => {
-                let last = stderr_tail.lines().find(|l| l.starts_with("error")).unwrap_or("");
+                let last = buildbench_model::failure_reason(stderr_tail);
                 self.say(format!("failed: {configuration} / {scenario}: {last} (its remaining samples are skipped)"));
             }
             Event::Extended { builds, scenario, round } => {
