@@ -244,8 +244,9 @@ impl Progress {
         let line = buildbench_report::format::terminal_safe(&line);
         match &self.bar {
             Some(bar) => bar.println(line),
-            None if !self.quiet => eprintln!("{line}"),
-            None => {}
+            // Notes, failures and skipped configurations are printed with --quiet too: it only
+            // turns the progress bar off.
+            None => eprintln!("{line}"),
         }
     }
 }

@@ -273,7 +273,8 @@ fn a_read_only_project_is_refused_before_anything_is_built() {
     args.extend(in_place_args(&project, &out, "1").iter().map(|a| (*a).to_owned()));
     // A read-only bind mount in a private mount namespace: even root cannot write there.
     let output = Command::new("unshare")
-        .args(["-m", "sh", "-c", "mount --bind -o ro \"$0\" \"$0\" && BUILDBENCH_STATE_DIR=\"$2\" exec \"$1\" \"$@\""])
+        .args(["-m", "sh", "-c"])
+        .arg(r#"p=$0 bb=$1 st=$2; shift 2; mount --bind -o ro "$p" "$p" && BUILDBENCH_STATE_DIR="$st" exec "$bb" "$@""#)
         .args(&args)
         .output()
         .expect("unshare runs");
@@ -465,4 +466,30 @@ fn an_unusable_toolchain_is_named_and_its_install_hint_is_shell_quoted() {
     let output = run(&["compare", s(&project), "--toolchain", "nightly; rm -rf /", "--linker", "default", "--dry-run"]);
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("rustup toolchain install 'nightly; rm -rf /' --profile minimal"), "{text}");
+}
+
+#[test]
+fn kill_9_during_a_hanging_build_leaves_no_process_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    // A build script that would run for ten minutes: only the watchdog can end it in time.
+    std::fs::write(
+        project.join("crates/app/build.rs"),
+        "fn main() { std::thread::sleep(std::time::Duration::from_secs(600)); }\n",
+    )
+    .expect("write");
+    let out = dir.path().join("out");
+    let mut args = vec!["compare", s(&project), "--out", s(&out), "--quiet"];
+    args.extend(QUICK);
+    let mut child = buildbench().args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !processes_mentioning(&out).iter().any(|p| p.contains("build-script-build")) {
+        assert!(Instant::now() < deadline, "the build script never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    let killed = Instant::now();
+    assert_no_process_left(&out);
+    assert!(killed.elapsed() < Duration::from_secs(5), "the build was stopped, not waited for");
 }
