@@ -190,3 +190,128 @@ fn recommendations_come_with_files_and_tradeoffs() {
     let text = String::from_utf8(Terminal.render(&flat, &s)).expect("utf-8");
     assert!(text.contains("No configuration is significantly faster than default"), "{text}");
 }
+
+/// A small seeded generator (xorshift64*), so the fuzz cases are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Renders `study` with every exporter and the diff against the original, each within a time
+/// limit (a crafted study once made the HTML report loop forever).
+fn render_everything_in_time(study: Study, original: &Study, case: &str) {
+    let (done, finished) = std::sync::mpsc::channel();
+    let original = original.clone();
+    std::thread::spawn(move || {
+        let summary = summarize(&study, 0.02);
+        let exporters: [&dyn Exporter; 5] = [&Terminal, &Markdown, &Csv, &Json, &Html];
+        for exporter in exporters {
+            let _ = exporter.render(&study, &summary);
+        }
+        let d = buildbench_report::diff::diff(&original, &study, 0.05);
+        let _ = buildbench_report::diff::markdown(&d);
+        let _ = done.send(());
+    });
+    assert!(
+        finished.recv_timeout(std::time::Duration::from_secs(20)).is_ok(),
+        "rendering did not finish (or panicked): {case}"
+    );
+}
+
+#[test]
+fn extreme_and_random_studies_render_in_bounded_time_without_panicking() {
+    let original = study();
+    let extremes = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0, 0.0, 1e-300, 1e200, f64::MAX, 5e-324];
+    // Every sample value of one kind at once: each extreme in every field.
+    for &x in &extremes {
+        let mut s = original.clone();
+        for sample in &mut s.samples {
+            sample.wall_seconds = x;
+            sample.user_seconds = x;
+            sample.cargo_seconds = Some(x);
+            sample.critical_path_seconds = Some(x);
+            for unit in &mut sample.units {
+                unit.start = x;
+                unit.duration = x;
+                unit.codegen = Some(x);
+            }
+            for link in &mut sample.links {
+                link.seconds = x;
+            }
+        }
+        render_everything_in_time(s, &original, &format!("every value {x}"));
+    }
+    // Random mixtures: single values replaced, samples and configurations dropped.
+    let mut rng = Rng(0x5eed_b111_d8e4_c40d);
+    for case in 0..40 {
+        let mut s = original.clone();
+        for sample in &mut s.samples {
+            if rng.next() % 4 == 0 {
+                sample.wall_seconds = rng.pick(&extremes);
+            }
+            if rng.next() % 8 == 0 {
+                sample.success = false;
+            }
+            for unit in &mut sample.units {
+                if rng.next() % 16 == 0 {
+                    unit.duration = rng.pick(&extremes);
+                }
+            }
+        }
+        let keep = (rng.next() % (s.samples.len() as u64 + 1)) as usize;
+        s.samples.truncate(keep);
+        if rng.next() % 5 == 0 {
+            s.plan.configurations.truncate(1);
+        }
+        if rng.next() % 7 == 0 {
+            s.plan.baseline = "missing".to_owned();
+        }
+        render_everything_in_time(s, &original, &format!("random case {case}"));
+    }
+}
+
+#[test]
+fn markdown_from_build_output_cannot_add_links_images_or_html() {
+    let mut s = study();
+    let name = s.plan.configurations[1].name.clone();
+    for sample in s.samples.iter_mut().filter(|x| x.configuration == name) {
+        sample.success = false;
+        sample.stderr_tail = Some(
+            "error: see [click](https://evil.invalid) ![px](https://evil.invalid/p.png) <img src=x> | cell".into(),
+        );
+    }
+    let summary = summarize(&s, 0.02);
+    let md = String::from_utf8(Markdown.render(&s, &summary)).expect("utf-8");
+    assert!(!md.contains("[click](") && !md.contains("![px]("), "{md}");
+    assert!(!md.contains("<img"), "{md}");
+    assert!(md.contains(r"\[click\]"), "the text is still shown, escaped: {md}");
+    let text = String::from_utf8(Terminal.render(&s, &summary)).expect("utf-8");
+    assert!(text.contains("error: see"), "{text}");
+}
+
+#[test]
+fn terminal_tables_never_send_escape_sequences() {
+    let mut s = study();
+    s.plan.configurations[0].name = "evil\u{1b}]0;title\u{7}\u{1b}[2J".to_owned();
+    let name = s.plan.configurations[0].name.clone();
+    s.plan.baseline = name.clone();
+    for sample in &mut s.samples {
+        if sample.configuration == "default" {
+            sample.configuration = name.clone();
+        }
+    }
+    let summary = summarize(&s, 0.02);
+    let text = String::from_utf8(Terminal.render(&s, &summary)).expect("utf-8");
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(text.contains("evil"), "{text}");
+}

@@ -122,3 +122,46 @@ fn a_project_without_a_binary_is_a_clear_error() {
     let out = link(&[s(dir.path()), "--runs", "1"], None);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--runs must be at least 2"));
 }
+
+#[test]
+fn a_cdylib_an_unstable_version_and_a_hanging_binary_all_relink_and_are_checked() {
+    let project = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/projects/link-edge");
+    let cwd = tempfile::tempdir().expect("tempdir");
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .current_dir(cwd.path())
+        .args(["link", s(&project), "--linker", "default,bfd", "--runs", "2", "--format", "json", "--quiet"])
+        .output()
+        .expect("buildbench runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let artifacts: Vec<&str> =
+        summary["levels"][0]["artifacts"].as_array().expect("artifacts").iter().filter_map(|a| a[0].as_str()).collect();
+    assert_eq!(artifacts.len(), 3, "{artifacts:?}");
+    assert!(artifacts.iter().any(|a| a.ends_with(".so")), "the cdylib is linked: {artifacts:?}");
+    for name in ["default", "bfd"] {
+        let row = linker(&summary, name);
+        assert_eq!(row["status"], "ok", "{name} relinks the cdylib with its version script: {row}");
+        let verified = row["verified"].as_str().unwrap_or("");
+        assert!(verified.contains("functions"), "checked by the functions it defines: {row}");
+    }
+    // `--version` ran in a scratch folder, never in the caller's directory.
+    assert!(!cwd.path().join("clock-was-here").exists());
+    // The hanging binary costs two 2-second limits, not a minute.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+}
+
+#[test]
+fn an_interrupted_link_exits_130() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args(["link", s(&example()), "--linker", "default", "--runs", "2", "--quiet"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+}
