@@ -256,24 +256,24 @@ fn extreme_and_random_studies_render_in_bounded_time_without_panicking() {
     for case in 0..40 {
         let mut s = original.clone();
         for sample in &mut s.samples {
-            if rng.next() % 4 == 0 {
+            if rng.next().is_multiple_of(4) {
                 sample.wall_seconds = rng.pick(&extremes);
             }
-            if rng.next() % 8 == 0 {
+            if rng.next().is_multiple_of(8) {
                 sample.success = false;
             }
             for unit in &mut sample.units {
-                if rng.next() % 16 == 0 {
+                if rng.next().is_multiple_of(16) {
                     unit.duration = rng.pick(&extremes);
                 }
             }
         }
         let keep = (rng.next() % (s.samples.len() as u64 + 1)) as usize;
         s.samples.truncate(keep);
-        if rng.next() % 5 == 0 {
+        if rng.next().is_multiple_of(5) {
             s.plan.configurations.truncate(1);
         }
-        if rng.next() % 7 == 0 {
+        if rng.next().is_multiple_of(7) {
             s.plan.baseline = "missing".to_owned();
         }
         render_everything_in_time(s, &original, &format!("random case {case}"));

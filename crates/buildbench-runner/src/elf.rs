@@ -37,13 +37,16 @@ pub fn section<'a>(elf: &'a [u8], name: &str) -> Option<&'a [u8]> {
     None
 }
 
-/// The sorted names of the functions `elf` defines (`.symtab` entries of type FUNC with a
-/// size): they come from the link's inputs, not from the linker, so two correct links of the
-/// same inputs define the same functions whichever linker made them. `None` without a
-/// symbol table (a stripped binary).
-pub fn defined_functions(elf: &[u8]) -> Option<Vec<String>> {
-    let symbols = section(elf, ".symtab")?;
-    let names = section(elf, ".strtab")?;
+/// The functions of `elf` that must survive any correct relink, sorted: for a shared library
+/// the functions it exports (`.dynsym`, fixed by rustc's version script), for an executable
+/// the Rust functions it defines (`.symtab` entries of type FUNC with a size whose names are
+/// Rust-mangled). Both come from the link's inputs, not from the linker; what a linker may
+/// legitimately add or drop (runtime-library helpers such as `__udivti3` that GNU ld keeps and
+/// LLD collects) has C names and is left out. `None` without the table (a stripped binary).
+pub fn essential_functions(elf: &[u8], shared_library: bool) -> Option<Vec<String>> {
+    let (table, strings) = if shared_library { (".dynsym", ".dynstr") } else { (".symtab", ".strtab") };
+    let symbols = section(elf, table)?;
+    let names = section(elf, strings)?;
     let mut out = Vec::new();
     for entry in symbols.chunks_exact(24) {
         let name = usize::try_from(u32::from_le_bytes(entry.get(0..4)?.try_into().ok()?)).ok()?;
@@ -55,7 +58,10 @@ pub fn defined_functions(elf: &[u8]) -> Option<Vec<String>> {
         }
         let rest = names.get(name..)?;
         let end = rest.iter().position(|&b| b == 0)?;
-        out.push(String::from_utf8_lossy(rest.get(..end)?).into_owned());
+        let name = String::from_utf8_lossy(rest.get(..end)?).into_owned();
+        if shared_library || name.starts_with("_ZN") || name.starts_with("_R") {
+            out.push(name);
+        }
     }
     out.sort_unstable();
     out.dedup();

@@ -89,10 +89,11 @@ enum Reference {
 
 fn reference(executor: &mut dyn Executor, original: &Path, scratch: &Path) -> Reference {
     let bytes = std::fs::read(original).unwrap_or_default();
-    let functions = elf::defined_functions(&bytes);
-    if original.extension().is_some_and(|e| e == "so") {
+    let library = is_library(original);
+    let functions = elf::essential_functions(&bytes, library);
+    if library {
         return functions.map_or(Reference::Elf("a valid ELF shared library"), |f| {
-            Reference::Functions(f, "a shared library defining the same functions as the original")
+            Reference::Functions(f, "a shared library: its exported functions")
         });
     }
     let why = match (behaviour(executor, original, scratch), behaviour(executor, original, scratch)) {
@@ -104,6 +105,10 @@ fn reference(executor: &mut dyn Executor, original: &Path, scratch: &Path) -> Re
         Some(f) => Reference::Functions(f, why),
         None => Reference::Elf("a valid ELF executable (stripped, and `--version` cannot tell)"),
     }
+}
+
+fn is_library(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "so")
 }
 
 /// Checks a relinked output against the original; `Ok` says how it was checked.
@@ -120,7 +125,7 @@ fn verify(
     match reference {
         Reference::Elf(how) => Ok((*how).to_owned()),
         Reference::Functions(functions, why) => {
-            let mine = elf::defined_functions(&bytes).unwrap_or_default();
+            let mine = elf::essential_functions(&bytes, is_library(relinked)).unwrap_or_default();
             if &mine == functions {
                 Ok(format!("defines the same {} functions as the original ({why})", functions.len()))
             } else {
@@ -296,7 +301,16 @@ pub fn run(
                     total += out.wall.as_secs_f64();
                     if round == 0 {
                         match verify(executor, reference, &output, &scratch) {
-                            Ok(how) => result.verified = Some(how),
+                            // One line for all outputs: each distinct check once, with its outputs.
+                            Ok(how) => {
+                                let name = file_name(&link.output);
+                                let so_far = result.verified.take().unwrap_or_default();
+                                result.verified = Some(if so_far.is_empty() {
+                                    format!("{name}: {how}")
+                                } else {
+                                    format!("{so_far}; {name}: {how}")
+                                });
+                            }
                             Err(why) => {
                                 result.status = "failed".to_owned();
                                 result.error = Some(format!("the relinked output is broken: {why}"));

@@ -125,3 +125,23 @@ fn bad_input_exits_2_with_one_clear_line() {
     check_rejected(&empty, "cargo build --timings");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn timings_of_an_endless_file_stop_at_the_size_limit() {
+    let out = buildbench(&["timings", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/dev/zero: larger than 512 MiB"), "{err}");
+}
+
+#[test]
+fn timings_print_no_terminal_escape_sequences_from_the_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let html = std::fs::read_to_string(fixture("1.95/clean.html")).expect("fixture");
+    let crafted = html.replacen("serde_core", "serde_core\\u001b]0;pwned\\u0007\\u001b[2J", 1);
+    assert_ne!(crafted, html, "the fixture names serde_core");
+    let file = dir.path().join("crafted.html");
+    std::fs::write(&file, crafted).expect("write");
+    let out = run_ok(&["timings", s(&file)]);
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+}

@@ -99,3 +99,70 @@ fn bad_studies_exit_2_and_name_the_file() {
     let missing = run(&["report", s(&dir.path().join("nope.json"))]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+fn edited_study(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(study_path()).expect("fixture")).expect("study");
+    edit(&mut v);
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    path
+}
+
+#[test]
+fn the_gate_fails_when_the_new_study_failed_or_lacks_a_cell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = study_path();
+    // Every build of the new study failed: not green.
+    let failed = edited_study(dir.path(), "failed.json", |v| {
+        for sample in v["samples"].as_array_mut().expect("samples") {
+            sample["success"] = false.into();
+        }
+    });
+    let out = run(&["diff", s(&base), s(&failed)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("**failed**") && text.contains("0 regression(s)"), "{text}");
+    // A configuration missing from the new study.
+    let missing = edited_study(dir.path(), "missing.json", |v| {
+        let samples = v["samples"].as_array_mut().expect("samples");
+        samples.retain(|s| s["configuration"] != "mold");
+    });
+    let out = run(&["diff", s(&base), s(&missing)]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("**Missing** in the new study") && text.contains("mold/"), "{text}");
+    // The same study against itself passes.
+    let out = run(&["diff", s(&base), s(&base)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_study_with_impossible_values_is_refused_not_rendered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, value) in [("huge.json", serde_json::json!(1e200)), ("negative.json", serde_json::json!(-3.0))] {
+        let bad = edited_study(dir.path(), name, |v| v["samples"][0]["wall_seconds"] = value);
+        for args in [vec!["report", s(&bad), "--format", "html"], vec!["diff", s(&study_path()), s(&bad)]] {
+            let out = run(&args);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains("samples[0].wall_seconds") && err.contains(name), "{err}");
+        }
+    }
+}
+
+#[test]
+fn a_report_is_never_written_over_its_own_study() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study.json");
+    std::fs::copy(study_path(), &study).expect("copy");
+    let before = std::fs::read(&study).expect("read");
+    let out = run(&["report", s(&study), "-o", s(&study), "--format", "md"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("this is the input"));
+    // Also through the folder and through a symlink.
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&study, &link).expect("symlink");
+    assert_eq!(run(&["report", s(dir.path()), "-o", s(&link), "--format", "md"]).status.code(), Some(2));
+    assert_eq!(std::fs::read(&study).expect("read"), before);
+}
