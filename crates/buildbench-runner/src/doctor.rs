@@ -64,7 +64,7 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
         let cranelift = tc.has_cranelift();
         toolchains.push(ToolchainCheck {
             cranelift_install: (!cranelift && tc.rustc_version.contains("nightly"))
-                .then(|| format!("rustup component add rustc-codegen-cranelift-preview --toolchain {label}"))
+                .then(|| format!("rustup component add rustc-codegen-cranelift-preview --toolchain {}", crate::shell_quote(&label)))
                 .or_else(|| {
                     (!cranelift).then(|| "rustup toolchain install nightly --profile minimal --component rustc-codegen-cranelift-preview".to_owned())
                 }),

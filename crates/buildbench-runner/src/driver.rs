@@ -324,7 +324,7 @@ fn check(configuration: &Configuration, toolchain: &Toolchain) -> Result<(), Una
         let name = toolchain.label();
         return Err(missing(
             format!("toolchain {name} has no Cranelift backend"),
-            &format!("rustup component add rustc-codegen-cranelift-preview --toolchain {name}"),
+            &format!("rustup component add rustc-codegen-cranelift-preview --toolchain {}", crate::shell_quote(name)),
         ));
     }
     Ok(())
