@@ -114,6 +114,9 @@ pub struct BuildContext<'a> {
     pub wild_dir: Option<&'a Path>,
     /// The linker wrapper (the buildbench executable) and where it logs; `None` for no wrapper.
     pub link_wrapper: Option<LinkWrapper<'a>>,
+    /// `TMPDIR` for the build: a folder of buildbench's, so temporary files of the C compiler
+    /// driver and linkers go where buildbench cleans up, even after `kill -9`.
+    pub temp_dir: Option<PathBuf>,
 }
 
 /// How builds time their links.
@@ -213,6 +216,11 @@ fn environment(inv: Invocation, ctx: &BuildContext<'_>) -> Invocation {
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         // Never set RUSTC_BOOTSTRAP on builds: build scripts watching it would rebuild.
         .env_remove("RUSTC_BOOTSTRAP");
+    if let Some(dir) = &ctx.temp_dir {
+        // cc and collect2 write temporary files there: inside buildbench's own scratch folder,
+        // never left in the system's temporary folder by a killed build.
+        inv = inv.env("TMPDIR", dir);
+    }
     if let Some(name) = &ctx.toolchain.name {
         // Build scripts that call `cargo` or `rustc` through rustup get the same toolchain.
         inv = inv.env("RUSTUP_TOOLCHAIN", name);
@@ -280,6 +288,7 @@ mod tests {
             sccache: None,
             wild_dir: None,
             link_wrapper: None,
+            temp_dir: None,
         };
         let line = cargo_invocation(&config(Linker::Mold, Backend::Llvm), false, &ctx).shell_line();
         assert!(line.starts_with("cd /w/src && env -u RUSTC_WORKSPACE_WRAPPER -u RUSTC_BOOTSTRAP -u CARGO_INCREMENTAL CARGO_TARGET_DIR=/w/target/mold RUSTC=/tc/bin/rustc"), "{line}");
@@ -303,6 +312,7 @@ mod tests {
             sccache: None,
             wild_dir: None,
             link_wrapper: None,
+            temp_dir: None,
         };
         let inv = cargo_invocation(&config(Linker::Lld, Backend::Llvm), true, &ctx);
         let value = inv.env.iter().find(|(k, _)| k == "RUSTFLAGS").map(|(_, v)| v.to_string_lossy().into_owned());
@@ -324,6 +334,7 @@ mod tests {
             sccache: None,
             wild_dir: None,
             link_wrapper: None,
+            temp_dir: None,
         };
         let line = cargo_invocation(&config(Linker::Default, Backend::Cranelift), false, &ctx).shell_line();
         assert!(line.contains("-Zcodegen-backend --config 'profile.dev.codegen-backend=\"cranelift\"'"), "{line}");

@@ -375,6 +375,7 @@ impl Prepared {
                 mode: "time",
                 capture_dir: None,
             }),
+            temp_dir: Some(self.work.join("tmp")),
         };
         cargo_invocation(configuration, check, &ctx)
     }
@@ -485,6 +486,8 @@ pub fn run(
     save(&study_file, &study)?;
 
     crate::paths::claim(&p.work, "the work folder", None)?;
+    let temp = p.work.join("tmp");
+    std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
     let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
     let mut guarded = Vec::new();
     if p.options.plan.in_place {

@@ -177,6 +177,8 @@ pub fn run(
         copy_project(&project.root, &project.target_directory, &source, std::slice::from_ref(&options.work))?;
     }
     let scratch = options.work.join("run");
+    let temp = options.work.join("tmp");
+    std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
     let wild_dir = options.work.join("wild-bin");
     if let Some(wild) = which("wild") {
         std::fs::create_dir_all(&wild_dir).map_err(RunnerError::io(&wild_dir, "cannot create"))?;
@@ -217,6 +219,7 @@ pub fn run(
                 mode: "capture",
                 capture_dir: Some(capture_dir.clone()),
             }),
+            temp_dir: Some(temp.clone()),
         };
         progress(format!("debuginfo={level}: building once to capture the link commands"));
         let build = cargo_invocation(&configuration, false, &ctx);
@@ -289,7 +292,8 @@ pub fn run(
                     let _ = std::fs::remove_file(&output);
                     let inv = Invocation::new(&link.program)
                         .args(replay_args(&link.args, result.linker, &wild_dir, &output))
-                        .cwd(&link.cwd);
+                        .cwd(&link.cwd)
+                        .env("TMPDIR", &temp);
                     let out = executor
                         .run(&inv)
                         .map_err(|e| RunnerError::Command { command: inv.shell_line(), detail: e.to_string() })?;

@@ -94,7 +94,15 @@ impl Toolchain {
         let source = dir.join("probe.rs");
         std::fs::write(&source, "fn main() {}\n").map_err(RunnerError::io(&source, "cannot write"))?;
         let binary = dir.join("probe");
-        capture(&Invocation::new(&self.rustc).arg(&source).arg("-o").arg(&binary).env_remove("RUSTFLAGS"))?;
+        // cc's temporary files go into the probe's folder, which the watchdog removes.
+        capture(
+            &Invocation::new(&self.rustc)
+                .arg(&source)
+                .arg("-o")
+                .arg(&binary)
+                .env_remove("RUSTFLAGS")
+                .env("TMPDIR", dir),
+        )?;
         let bytes = std::fs::read(&binary).map_err(RunnerError::io(&binary, "cannot read"))?;
         let linker = elf::linker_of(&bytes).unwrap_or_else(|| "unknown".to_owned());
         // rustc's bundled lld reports the LLVM version rustc was built with.

@@ -243,10 +243,11 @@ impl Progress {
     fn say(&self, line: String) {
         let line = buildbench_report::format::terminal_safe(&line);
         match &self.bar {
-            Some(bar) => bar.println(line),
+            // A bar that is not drawn (stderr is not a terminal) would swallow the line.
+            Some(bar) if !bar.is_hidden() => bar.println(line),
             // Notes, failures and skipped configurations are printed with --quiet too: it only
             // turns the progress bar off.
-            None => eprintln!("{line}"),
+            _ => eprintln!("{line}"),
         }
     }
 }
