@@ -253,8 +253,19 @@ fn a_file_saved_during_an_in_place_run_is_kept() {
     let out = dir.path().join("out");
     let main = project.join("crates/app/src/main.rs");
     let child = start_with_state(&in_place_args(&project, &out, "50"), &state, &out, 1);
+    // Save while a build runs (just after an edit), as an editor does: a new file renamed over
+    // the old one. (A save in the very microsecond of buildbench's own edit cannot be told
+    // apart; that is not what this test is about.)
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&main).expect("main.rs").contains("buildbench_edit_2") {
+        assert!(Instant::now() < deadline, "the second edit never came");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(30));
     let mine = "fn main() { println!(\"the user's own work\"); }\n";
-    std::fs::write(&main, mine).expect("the user saves the file");
+    let saved = main.with_extension("rs.tmp");
+    std::fs::write(&saved, mine).expect("the user saves the file");
+    std::fs::rename(&saved, &main).expect("the editor replaces the file");
     let output = child.wait_with_output().expect("wait");
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("changed while buildbench was running"), "{}", stderr(&output));
