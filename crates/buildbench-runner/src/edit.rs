@@ -67,9 +67,9 @@ impl Snapshot {
     }
 }
 
-/// FNV-1a of a file's bytes: how the journal recognises the contents buildbench wrote.
+/// How the journal recognises the contents buildbench wrote.
 fn fingerprint(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    crate::lock::fnv1a(bytes)
 }
 
 /// One file a run may change, as the journal records it.

@@ -72,14 +72,18 @@ pub fn state_dir() -> PathBuf {
 /// The per-project files under `state_dir()`: named after the project folder and a hash of
 /// its resolved path, so two projects never share them and a person can tell whose they are.
 pub fn project_key(root: &Path) -> String {
-    let text = root.to_string_lossy();
-    // FNV-1a, 64 bits: stable across buildbench versions and platforms, unlike std's hasher.
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash = fnv1a(root.to_string_lossy().as_bytes());
     let name: String = root
         .file_name()
         .map(|n| n.to_string_lossy().chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect())
         .unwrap_or_default();
     format!("{name}-{hash:016x}")
+}
+
+/// FNV-1a, 64 bits: a hash that is stable across buildbench versions and platforms (unlike
+/// std's), for names on disk and fingerprints in journals.
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// The lock that one run at a time holds while it edits (`--in-place`), restores or copies

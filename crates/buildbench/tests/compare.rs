@@ -401,7 +401,14 @@ fn cranelift_runs_where_installed_and_says_how_to_install_it_elsewhere() {
 
 /// Starts a study in the background and waits until it has recorded `samples` samples.
 fn start_and_wait(args: &[&str], out: &Path, samples: usize) -> Child {
-    let mut child = buildbench().args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut command = buildbench();
+    command.args(args);
+    start_until(command, out, samples)
+}
+
+/// Spawns `command` (a study writing to `out`) and waits until it has recorded `samples` samples.
+fn start_until(mut command: Command, out: &Path, samples: usize) -> Child {
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let count = std::fs::read(out.join("study.json"))

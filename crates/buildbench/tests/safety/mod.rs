@@ -158,29 +158,9 @@ fn in_place_args<'a>(project: &'a Path, out: &'a Path, runs: &'a str) -> Vec<&'a
 }
 
 fn start_with_state(args: &[&str], state: &Path, out: &Path, samples: usize) -> Child {
-    let mut child = buildbench()
-        .env("BUILDBENCH_STATE_DIR", state)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let count = std::fs::read(out.join("study.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-            .and_then(|v| v["samples"].as_array().map(Vec::len))
-            .unwrap_or(0);
-        if count >= samples {
-            return child;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("the study ended early with {status}");
-        }
-        assert!(Instant::now() < deadline, "the study did not reach {samples} samples in time");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut command = buildbench();
+    command.env("BUILDBENCH_STATE_DIR", state).args(args);
+    start_until(command, out, samples)
 }
 
 #[test]
