@@ -54,7 +54,8 @@ pub fn check_apart(project_root: &Path, target_directory: &Path, dir: &Path, wha
     let root = resolve(project_root)?;
     let target = resolve(target_directory)?;
     let dir = resolve(dir)?;
-    let inside_target = dir.starts_with(&target) && dir != target;
+    // A target directory that holds the project (CARGO_TARGET_DIR=..) is no exception.
+    let inside_target = dir.starts_with(&target) && dir != target && !root.starts_with(&target);
     let relation = if dir == root {
         "is the project itself"
     } else if root.starts_with(&dir) {
@@ -134,6 +135,9 @@ mod tests {
         assert!(check(&target.join("buildbench/1")).is_ok(), "inside cargo's target directory");
         assert!(check(&target).is_err(), "the target directory itself");
         assert!(check(&dir.path().join("elsewhere")).is_ok());
+        // A target directory above the project does not make the project's folders fair game.
+        let odd = check_apart(&root, dir.path(), &root.join("results"), "--out");
+        assert!(odd.is_err());
         // A symlink to the project is the project.
         let link = dir.path().join("link");
         std::os::unix::fs::symlink(&root, &link).unwrap();
