@@ -266,17 +266,8 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         options.plan.edit_file = Some(f.display().to_string());
     }
 
-    let done: Done = previous
-        .iter()
-        .flat_map(|s| &s.samples)
-        .map(|s| (s.configuration.clone(), s.scenario, s.warmup, s.index))
-        .collect();
-    // Configurations that failed before are not retried on resume.
-    let failed: Vec<&str> =
-        previous.iter().flat_map(|s| &s.samples).filter(|s| !s.success).map(|s| s.configuration.as_str()).collect();
-    runnable.retain(|&i| !failed.contains(&options.plan.configurations[i].name.as_str()));
+    let (runnable, done, steps) = schedule(&options.plan, runnable, previous.as_ref());
     let plan = &options.plan;
-    let steps = steps(plan, &runnable, &done);
     let work = out.join("work");
     let source = if plan.in_place { project.root.clone() } else { work.join("src") };
     let user_config = UserConfig::detect(&default.cargo, &project.root, &default.host);
@@ -300,6 +291,22 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         source,
         work,
     })
+}
+
+/// The steps still to run: all of them for a new study; for a resumed one (`previous`), only
+/// the samples it lacks, and none of a configuration that already failed (it is not retried).
+/// Returns the configurations that will run, the samples already done, and the steps.
+pub fn schedule(plan: &Plan, mut runnable: Vec<usize>, previous: Option<&Study>) -> (Vec<usize>, Done, Vec<Step>) {
+    let done: Done = previous
+        .iter()
+        .flat_map(|s| &s.samples)
+        .map(|s| (s.configuration.clone(), s.scenario, s.warmup, s.index))
+        .collect();
+    let failed: Vec<&str> =
+        previous.iter().flat_map(|s| &s.samples).filter(|s| !s.success).map(|s| s.configuration.as_str()).collect();
+    runnable.retain(|&i| plan.configurations.get(i).is_some_and(|c| !failed.contains(&c.name.as_str())));
+    let steps = steps(plan, &runnable, &done);
+    (runnable, done, steps)
 }
 
 /// Is everything this configuration needs installed? If not, say how to install it.

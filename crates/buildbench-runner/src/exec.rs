@@ -45,6 +45,37 @@ pub trait Executor {
     fn run(&mut self, invocation: &Invocation) -> std::io::Result<Outcome>;
 }
 
+/// Replays outcomes instead of running anything: the seam that lets tests drive a whole study
+/// (resume, failures, interrupts, adaptive sampling) in milliseconds, and check the exact list
+/// of commands it would have run.
+pub struct Replay<F: FnMut(usize, &Invocation) -> Outcome> {
+    /// Every invocation received, in order.
+    pub invocations: Vec<Invocation>,
+    /// Gives the outcome of the `n`-th invocation (from 0).
+    pub script: F,
+}
+
+impl<F: FnMut(usize, &Invocation) -> Outcome> Replay<F> {
+    pub fn new(script: F) -> Replay<F> {
+        Replay { invocations: Vec::new(), script }
+    }
+}
+
+impl<F: FnMut(usize, &Invocation) -> Outcome> Executor for Replay<F> {
+    fn run(&mut self, invocation: &Invocation) -> std::io::Result<Outcome> {
+        let n = self.invocations.len();
+        self.invocations.push(invocation.clone());
+        Ok((self.script)(n, invocation))
+    }
+}
+
+impl Outcome {
+    /// A finished process that took `seconds` and exited with `code` (for replays).
+    pub fn finished(seconds: f64, code: i32) -> Outcome {
+        Outcome { wall: Duration::from_secs_f64(seconds), exit_code: Some(code), ..Outcome::default() }
+    }
+}
+
 /// Spawns real processes. Each runs in its own process group, so a Ctrl-C reaches buildbench
 /// first; when `interrupted` is set the whole group gets SIGTERM and the run ends early.
 pub struct ProcessExecutor {

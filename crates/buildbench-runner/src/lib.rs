@@ -24,9 +24,9 @@ pub mod project;
 mod sccache;
 pub mod watchdog;
 
-pub use driver::{Event, Observer, Prepared, Silent, StudyOptions, prepare, run};
+pub use driver::{Event, Observer, Prepared, Silent, StudyOptions, prepare, run, schedule};
 pub use elf::linker_of;
 pub use error::RunnerError;
-pub use exec::{Executor, Outcome, ProcessExecutor};
+pub use exec::{Executor, Outcome, ProcessExecutor, Replay};
 pub use invocation::{Invocation, shell_quote};
 pub use sccache::Sccache;

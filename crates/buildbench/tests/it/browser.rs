@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::*;
+
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     ["chromium", "chromium-browser", "google-chrome"]
@@ -29,7 +31,7 @@ fn headless(browser: &Path, profile: &Path, args: &[&str], page: &Path) -> Outpu
 #[test]
 fn the_html_report_renders_in_headless_chromium() {
     let Some(browser) = chromium() else {
-        eprintln!("skipped: chromium is not installed (apt-get install -y chromium)");
+        require_or_skip("chromium", "chromium is not installed (apt-get install -y chromium)");
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");

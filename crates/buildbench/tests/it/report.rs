@@ -3,16 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::*;
+
 fn study_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/studies/ripgrep-14.1.1-linkers.json")
 }
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_buildbench")).args(args).output().expect("buildbench runs")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 #[test]

@@ -5,6 +5,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::support::*;
+
 fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/projects/example-workspace")
 }
@@ -19,14 +21,6 @@ fn link(args: &[&str], path_prefix: Option<&Path>) -> Output {
         cmd.env("PATH", joined);
     }
     cmd.output().expect("buildbench runs")
-}
-
-fn has(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 fn linker<'a>(summary: &'a Value, name: &str) -> &'a Value {
@@ -54,7 +48,7 @@ fn relinks_under_each_linker_and_checks_every_output() {
         let row = linker(&summary, name);
         if !has(program) {
             assert_eq!(row["status"], "unavailable", "{row}");
-            eprintln!("skipped: {name} is not installed");
+            require_or_skip(name, &format!("{name} is not installed"));
             continue;
         }
         assert_eq!(row["status"], "ok", "{row}");
@@ -74,7 +68,7 @@ fn relinks_under_each_linker_and_checks_every_output() {
 #[test]
 fn a_linker_that_breaks_the_output_never_counts_as_fast() {
     if !has("ld.gold") {
-        eprintln!("skipped: ld.gold is not installed");
+        require_or_skip("gold", "ld.gold is not installed");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

@@ -2,12 +2,10 @@
 //! example workspace: two shards, merge, reports, the gate. Also `merge`'s refusals and the
 //! `cargo buildbench` form.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::support::*;
 
 fn script(args: &[&str], cwd: &Path, summary: &Path) -> Output {
     Command::new("bash")

@@ -55,8 +55,6 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-const QUICK: [&str; 8] = ["--linker", "default", "--scenario", "clean", "--runs", "1", "--warmup", "0"];
-
 #[test]
 fn an_output_or_work_folder_overlapping_the_project_is_refused_and_nothing_is_deleted() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -138,23 +136,9 @@ fn a_symlinked_source_file_is_never_edited_through_the_link() {
     assert!(stderr(&output).contains("outside the project"), "{}", stderr(&output));
 }
 
-fn in_place_args<'a>(project: &'a Path, out: &'a Path, runs: &'a str) -> Vec<&'a str> {
-    vec![
-        "compare",
-        s(project),
-        "--in-place",
-        "--linker",
-        "default",
-        "--scenario",
-        "incremental",
-        "--runs",
-        runs,
-        "--warmup",
-        "0",
-        "--out",
-        s(out),
-        "--quiet",
-    ]
+/// An `--in-place` study of the incremental scenario with `runs` samples.
+fn in_place(project: &Path, out: &Path, runs: &str) -> Compare {
+    Compare::quick(project, out).flag("--in-place").set("--scenario", "incremental").set("--runs", runs)
 }
 
 fn start_with_state(args: &[&str], state: &Path, out: &Path, samples: usize) -> Child {
@@ -171,7 +155,7 @@ fn sighup_sigterm_and_sigquit_restore_in_place_edits_and_leave_no_process() {
     let before = tree(&project);
     for (i, name) in ["HUP", "TERM", "QUIT"].into_iter().enumerate() {
         let out = dir.path().join(format!("out-{i}"));
-        let child = start_with_state(&in_place_args(&project, &out, "50"), &state, &out, 1);
+        let child = start_with_state(&in_place(&project, &out, "50").args(), &state, &out, 1);
         signal(&child, name);
         let output = child.wait_with_output().expect("wait");
         assert_eq!(output.status.code(), Some(130), "SIG{name}: {}", stderr(&output));
@@ -189,7 +173,7 @@ fn after_kill_9_any_later_run_restores_first_and_nothing_keeps_running() {
     let before = tree(&project);
     let out = dir.path().join("out");
     let main = project.join("crates/app/src/main.rs");
-    let mut child = start_with_state(&in_place_args(&project, &out, "50"), &state, &out, 1);
+    let mut child = start_with_state(&in_place(&project, &out, "50").args(), &state, &out, 1);
     // Kill it while the file is edited (every incremental sample follows an edit).
     let deadline = Instant::now() + Duration::from_secs(60);
     while !std::fs::read_to_string(&main).expect("main.rs").contains("buildbench_edit") {
@@ -205,14 +189,14 @@ fn after_kill_9_any_later_run_restores_first_and_nothing_keeps_running() {
     // A new run, in a new output folder and without --resume, puts the file back first and
     // measures the project as it really is.
     let out2 = dir.path().join("out2");
-    let output = run_with_state(&in_place_args(&project, &out2, "1"), &state);
+    let output = run_with_state(&in_place(&project, &out2, "1").args(), &state);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stderr(&output).contains("restored"), "{}", stderr(&output));
     assert_eq!(tree(&project), before);
 
     // `buildbench restore` does the same on its own.
     let out3 = dir.path().join("out3");
-    let mut child = start_with_state(&in_place_args(&project, &out3, "50"), &state, &out3, 1);
+    let mut child = start_with_state(&in_place(&project, &out3, "50").args(), &state, &out3, 1);
     while !std::fs::read_to_string(&main).expect("main.rs").contains("buildbench_edit") {
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -232,7 +216,7 @@ fn a_file_saved_during_an_in_place_run_is_kept() {
     let state = dir.path().join("state");
     let out = dir.path().join("out");
     let main = project.join("crates/app/src/main.rs");
-    let child = start_with_state(&in_place_args(&project, &out, "50"), &state, &out, 1);
+    let child = start_with_state(&in_place(&project, &out, "50").args(), &state, &out, 1);
     // Save while a build runs (just after an edit), as an editor does: a new file renamed over
     // the old one. (A save in the very microsecond of buildbench's own edit cannot be told
     // apart; that is not what this test is about.)
@@ -261,7 +245,7 @@ fn a_read_only_project_is_refused_before_anything_is_built() {
     let before = tree(&project);
     let out = dir.path().join("out");
     let mut args = vec![s(&project).to_owned(), buildbench_path(), s(&state).to_owned()];
-    args.extend(in_place_args(&project, &out, "1").iter().map(|a| (*a).to_owned()));
+    args.extend(in_place(&project, &out, "1").args().iter().map(|a| (*a).to_owned()));
     // A read-only bind mount in a private mount namespace: even root cannot write there.
     let output = Command::new("unshare")
         .args(["-m", "sh", "-c"])
@@ -271,7 +255,7 @@ fn a_read_only_project_is_refused_before_anything_is_built() {
         .expect("unshare runs");
     let text = stderr(&output);
     if output.status.code() != Some(2) && (text.contains("unshare") || text.contains("mount")) {
-        require_or_skip(&format!("cannot make a read-only mount here: {text}"));
+        require_or_skip("mount", &format!("cannot make a read-only mount here: {text}"));
         return;
     }
     assert_eq!(output.status.code(), Some(2), "{text}");
@@ -286,12 +270,6 @@ fn buildbench_path() -> String {
     env!("CARGO_BIN_EXE_buildbench").to_owned()
 }
 
-/// "skipped: why", or a failure when CI requires every tool (`BUILDBENCH_REQUIRE_TOOLS=1`).
-fn require_or_skip(why: &str) {
-    assert!(std::env::var_os("BUILDBENCH_REQUIRE_TOOLS").is_none(), "required but unavailable: {why}");
-    eprintln!("skipped: {why}");
-}
-
 #[test]
 fn resume_takes_the_project_from_the_study_and_refuses_another() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -299,9 +277,7 @@ fn resume_takes_the_project_from_the_study_and_refuses_another() {
     let other = dir.path().join("other");
     copy_dir(&fixture_project(), &other);
     let out = dir.path().join("out");
-    let mut args = vec!["compare", s(&project), "--out", s(&out), "--quiet"];
-    args.extend(QUICK);
-    let output = run(&args);
+    let output = run(&Compare::quick(&project, &out).args());
     assert!(output.status.success(), "{}", stderr(&output));
     // From anywhere, without a project: the study's own.
     let output = buildbench().current_dir(dir.path()).args(["compare", "--resume", s(&out), "--quiet"]).output();
@@ -352,7 +328,7 @@ fn two_runs_on_one_output_folder_are_refused_with_the_holders_pid() {
 #[test]
 fn the_private_sccache_server_is_stopped_after_kill_9() {
     if !has("sccache") {
-        require_or_skip("sccache is not installed");
+        require_or_skip("sccache", "sccache is not installed");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -470,9 +446,12 @@ fn kill_9_during_a_hanging_build_leaves_no_process_behind() {
     )
     .expect("write");
     let out = dir.path().join("out");
-    let mut args = vec!["compare", s(&project), "--out", s(&out), "--quiet"];
-    args.extend(QUICK);
-    let mut child = buildbench().args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    let mut child = buildbench()
+        .args(Compare::quick(&project, &out).args())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let deadline = Instant::now() + Duration::from_secs(120);
     while !processes_mentioning(&out).iter().any(|p| p.contains("build-script-build")) {
         assert!(Instant::now() < deadline, "the build script never started");

@@ -2,78 +2,13 @@
 //! real linkers and a real sccache. Linkers and caches that are not installed are reported as
 //! unavailable by buildbench itself; these tests check that too.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn fixture_project() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/projects/example-workspace")
-}
-
-/// A private copy of the example project, so tests never share state.
-fn project_copy(dir: &Path) -> PathBuf {
-    let to = dir.join("project");
-    copy_dir(&fixture_project(), &to);
-    to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        if entry.file_name() == "target" {
-            continue;
-        }
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-/// Every file under `root` with its bytes and modification time: "byte-identical" made testable.
-fn tree(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read_dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let modified = std::fs::metadata(&path).and_then(|m| m.modified()).expect("mtime");
-                out.insert(
-                    path.strip_prefix(root).expect("inside").to_owned(),
-                    (std::fs::read(&path).expect("read"), modified),
-                );
-            }
-        }
-    }
-    out
-}
-
-fn buildbench() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_buildbench"))
-}
-
-/// Builds of different tests share two cores. The one test that compares two clocks of the
-/// same link (the wrapper's and cargo's) runs its builds alone: it takes this lock for writing,
-/// every other `run` for reading.
-static MACHINE: std::sync::RwLock<()> = std::sync::RwLock::new(());
-
-fn run(args: &[&str]) -> Output {
-    let _shared = MACHINE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-    buildbench().args(args).output().expect("buildbench runs")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
+use crate::support::*;
 
 fn study(out: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(out.join("study.json")).expect("study.json")).expect("valid study")
@@ -81,10 +16,6 @@ fn study(out: &Path) -> Value {
 
 fn cells(summary: &Value) -> Vec<&Value> {
     summary["cells"].as_array().expect("cells").iter().collect()
-}
-
-fn has(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
 #[test]
@@ -138,7 +69,7 @@ fn every_linker_really_links_and_each_scenario_rebuilds_what_it_should() {
         if !has(program) {
             assert_eq!(cell["status"], "unavailable", "{cell}");
             assert!(cell["error"].as_str().unwrap_or("").contains("install"), "{cell}");
-            eprintln!("skipped: {linker} is not installed ({program} not on PATH)");
+            require_or_skip(linker, &format!("{linker} is not installed ({program} not on PATH)"));
             continue;
         }
         assert_eq!(cell["status"], "ok", "{cell}");
@@ -230,7 +161,7 @@ fn no_build_runs_that_the_plan_does_not_need() {
 #[test]
 fn sccache_runs_cold_and_warm_on_a_private_server() {
     if !has("sccache") {
-        eprintln!("skipped: sccache is not installed (apt-get install -y sccache)");
+        require_or_skip("sccache", "sccache is not installed (apt-get install -y sccache)");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -391,7 +322,7 @@ fn cranelift_runs_where_installed_and_says_how_to_install_it_elsewhere() {
         Some("unavailable") => {
             let error = cell["error"].as_str().unwrap_or("");
             assert!(error.contains("rustup"), "{error}");
-            eprintln!("skipped: Cranelift is not installed here ({error})");
+            require_or_skip("cranelift", &format!("Cranelift is not installed here ({error})"));
         }
         // Some crates do not build with Cranelift: that is a result, not a crash.
         Some("failed") => assert!(cell["error"].as_str().is_some()),
@@ -594,7 +525,7 @@ fn adaptive_sampling_adds_rounds_until_precise_or_the_limit() {
 fn on_nightly_the_wrapper_agrees_with_cargos_link_sections() {
     let nightly = Command::new("rustc").args(["+nightly", "-V"]).output();
     if !nightly.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: no nightly toolchain (rustup toolchain install nightly --profile minimal)");
+        require_or_skip("nightly", "no nightly toolchain (rustup toolchain install nightly --profile minimal)");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

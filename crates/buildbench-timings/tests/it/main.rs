@@ -1,0 +1,5 @@
+//! The parsers on real cargo outputs (`fixtures`) and on mutated ones (`robustness`): one test
+//! binary for the crate.
+
+mod fixtures;
+mod robustness;

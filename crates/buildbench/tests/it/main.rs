@@ -1,0 +1,14 @@
+//! End-to-end tests of the `buildbench` and `cargo-buildbench` executables: real cargo builds of
+//! the projects in `fixtures/projects/`, real linkers, real sccache, a real browser.
+//!
+//! One test binary for the crate (each file under `tests/` is a binary of its own, linked on
+//! every test run); one module per subcommand, and `support` for what they share.
+
+mod browser;
+mod ci_script;
+mod compare;
+mod doctor;
+mod link;
+mod report;
+mod support;
+mod timings;
