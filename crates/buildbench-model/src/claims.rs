@@ -165,14 +165,6 @@ fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {
     }
 }
 
-/// The reference's scenario for a candidate scenario: cache scenarios compare with `clean`.
-fn reference_scenario(s: crate::Scenario) -> crate::Scenario {
-    match s {
-        crate::Scenario::CleanColdCache | crate::Scenario::CleanWarmCache => crate::Scenario::Clean,
-        s => s,
-    }
-}
-
 /// Checks one claim against a study.
 pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64) -> ClaimResult {
     let mut result = ClaimResult {
@@ -198,7 +190,7 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64) -> ClaimResult 
             let values = |name: &str, s: crate::Scenario| -> Vec<f64> {
                 study.run(name, s).filter(|x| x.success).filter_map(|x| metric(x, &claim.metric)).collect()
             };
-            let (r, c) = (values(&reference.name, reference_scenario(scenario)), values(&candidate.name, scenario));
+            let (r, c) = (values(&reference.name, scenario.reference()), values(&candidate.name, scenario));
             if r.is_empty() || c.is_empty() {
                 continue;
             }

@@ -140,6 +140,12 @@ pub struct UnitTiming {
 }
 
 impl UnitTiming {
+    /// What identifies a unit across two builds: package name *and version* (a build can hold
+    /// syn 1 and syn 2 at once), target, kind and mode.
+    pub fn key(&self) -> (&str, Option<&str>, &str, &str, &str) {
+        (&self.name, self.version.as_deref(), &self.target, &self.kind, &self.mode)
+    }
+
     /// `name`, `name (build script)`, `name (build script run)`, `name (bin rg)`, `name (lib check)`.
     pub fn label(&self) -> String {
         match (self.kind.as_str(), self.mode.as_str()) {
@@ -348,6 +354,21 @@ pub struct Study {
 
 impl Study {
     /// The measured (non-warm-up, successful or not) samples of one run.
+    /// Reads a `study.json`: JSON, of this schema version, with every value possible (see
+    /// `check_values`). The error says what is wrong, without the file name (the caller has it).
+    pub fn from_json(bytes: &[u8]) -> Result<Study, String> {
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| format!("not JSON ({e}); expected a study.json written by `buildbench compare`"))?;
+        match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => return Err(format!("study schema version {v}; this buildbench reads version {SCHEMA_VERSION}")),
+            None => return Err("no schema_version; expected a study.json written by `buildbench compare`".to_owned()),
+        }
+        let study: Study = serde_json::from_value(value).map_err(|e| format!("not a valid buildbench study: {e}"))?;
+        study.check_values().map_err(|e| format!("{e}; the study is damaged"))?;
+        Ok(study)
+    }
+
     /// Checks every measured number of a study read from disk: finite, not negative, and at
     /// most `MAX_SECONDS` (a crafted or corrupted study must not make a renderer loop or draw
     /// nonsense). The error names the first bad value.
@@ -396,9 +417,18 @@ impl Study {
         self.samples.iter().filter(move |s| !s.warmup && s.configuration == configuration && s.scenario == scenario)
     }
 
+    /// The measured samples of one cell whose build succeeded: what every statistic uses.
+    pub fn successful<'a>(
+        &'a self,
+        configuration: &'a str,
+        scenario: Scenario,
+    ) -> impl Iterator<Item = &'a Sample> + 'a {
+        self.run(configuration, scenario).filter(|s| s.success)
+    }
+
     /// Wall times of the measured, successful samples of one run, in the order they ran.
     pub fn wall_times(&self, configuration: &str, scenario: Scenario) -> Vec<f64> {
-        self.run(configuration, scenario).filter(|s| s.success).map(|s| s.wall_seconds).collect()
+        self.successful(configuration, scenario).map(|s| s.wall_seconds).collect()
     }
 }
 

@@ -145,6 +145,15 @@ impl Scenario {
     pub fn edits_source(self) -> bool {
         matches!(self, Scenario::Incremental | Scenario::CheckIncremental)
     }
+
+    /// The scenario whose baseline this one is compared with: the cache scenarios show what a
+    /// cache does to a clean build, so they are compared with the baseline's `clean` build.
+    pub fn reference(self) -> Scenario {
+        match self {
+            Scenario::CleanColdCache | Scenario::CleanWarmCache => Scenario::Clean,
+            s => s,
+        }
+    }
 }
 
 #[cfg(test)]

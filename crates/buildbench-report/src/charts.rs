@@ -231,17 +231,25 @@ pub struct UnitChange {
 
 /// Per-unit durations of two representative samples, the largest change first.
 pub fn unit_changes(baseline: &[UnitTiming], other: &[UnitTiming]) -> Vec<UnitChange> {
-    let key = |u: &UnitTiming| (u.name.clone(), u.target.clone(), u.kind.clone(), u.mode.clone());
+    // A package present in two versions is named with its version, so the rows can be told apart.
+    let all = || baseline.iter().chain(other);
+    let label = |u: &UnitTiming| {
+        let twice = all().any(|x| x.name == u.name && x.version != u.version);
+        match (&u.version, twice) {
+            (Some(v), true) => format!("{} v{v}", u.label()),
+            _ => u.label(),
+        }
+    };
     let mut out: Vec<UnitChange> = baseline
         .iter()
         .map(|b| UnitChange {
-            unit: b.label(),
+            unit: label(b),
             baseline: Some(b.duration),
-            other: other.iter().find(|o| key(o) == key(b)).map(|o| o.duration),
+            other: other.iter().find(|o| o.key() == b.key()).map(|o| o.duration),
         })
         .collect();
-    for o in other.iter().filter(|o| !baseline.iter().any(|b| key(b) == key(o))) {
-        out.push(UnitChange { unit: o.label(), baseline: None, other: Some(o.duration) });
+    for o in other.iter().filter(|o| !baseline.iter().any(|b| b.key() == o.key())) {
+        out.push(UnitChange { unit: label(o), baseline: None, other: Some(o.duration) });
     }
     let delta = |c: &UnitChange| (c.other.unwrap_or(0.0) - c.baseline.unwrap_or(0.0)).abs();
     out.sort_by(|a, b| delta(b).total_cmp(&delta(a)).then(a.unit.cmp(&b.unit)));
@@ -296,6 +304,18 @@ mod tests {
         let t = timeline(&units);
         assert_eq!((t.rows.len(), t.omitted), (80, 20));
         assert!(t.rows.iter().all(|r| r.duration >= 2.0));
+    }
+
+    #[test]
+    fn unit_changes_keep_syn_1_and_syn_2_apart() {
+        let syn = |version: &str, duration: f64| UnitTiming {
+            version: Some(version.into()),
+            ..unit("syn", "lib", "build", 0.0, duration)
+        };
+        let c = unit_changes(&[syn("1.0.109", 1.0), syn("2.0.100", 3.0)], &[syn("1.0.109", 1.0), syn("2.0.100", 1.5)]);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!((c[0].unit.as_str(), c[0].baseline, c[0].other), ("syn v2.0.100", Some(3.0), Some(1.5)));
+        assert_eq!((c[1].unit.as_str(), c[1].baseline, c[1].other), ("syn v1.0.109", Some(1.0), Some(1.0)));
     }
 
     #[test]

@@ -47,25 +47,21 @@ pub struct Diagnosis {
     pub findings: Vec<String>,
 }
 
-fn ok<'a>(study: &'a Study, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
-    study.run(configuration, scenario).filter(|s| s.success)
-}
-
 /// The diagnosis of `configuration`, when the study ran a check scenario next to its build.
 pub fn diagnose(study: &Study, configuration: &str) -> Option<Diagnosis> {
     let mut splits = Vec::new();
     for (check, build) in [(Scenario::CheckClean, Scenario::Clean), (Scenario::CheckIncremental, Scenario::Incremental)]
     {
         let (Some(c), Some(b)) = (
-            median(ok(study, configuration, check).map(|s| s.wall_seconds)),
-            median(ok(study, configuration, build).map(|s| s.wall_seconds)),
+            median(study.successful(configuration, check).map(|s| s.wall_seconds)),
+            median(study.successful(configuration, build).map(|s| s.wall_seconds)),
         ) else {
             continue;
         };
         if b <= 0.0 {
             continue;
         }
-        let link = median(ok(study, configuration, build).filter_map(Sample::artifact_link_seconds));
+        let link = median(study.successful(configuration, build).filter_map(Sample::artifact_link_seconds));
         let frontend_share = (c / b).min(1.0);
         let link_share = link.map_or(0.0, |l| (l / b).min(1.0 - frontend_share));
         splits.push(Split {
@@ -82,9 +78,10 @@ pub fn diagnose(study: &Study, configuration: &str) -> Option<Diagnosis> {
         return None;
     }
     // The clean sample nearest its median stands for the clean build's units.
-    let clean_median = median(ok(study, configuration, Scenario::Clean).map(|s| s.wall_seconds));
+    let clean_median = median(study.successful(configuration, Scenario::Clean).map(|s| s.wall_seconds));
     let representative = clean_median.and_then(|m| {
-        ok(study, configuration, Scenario::Clean)
+        study
+            .successful(configuration, Scenario::Clean)
             .filter(|s| !s.units.is_empty())
             .min_by(|a, b| (a.wall_seconds - m).abs().total_cmp(&(b.wall_seconds - m).abs()))
     });

@@ -99,25 +99,12 @@ fn speedup(cell: &Cell) -> f64 {
     cell.comparison.as_ref().map_or(0.0, |c| c.speedup)
 }
 
-/// The baseline scenario a scenario is compared with: cache scenarios compare a clean build with
-/// a cache against the baseline's clean build without one.
-pub fn reference(scenario: Scenario) -> Scenario {
-    match scenario {
-        Scenario::CleanColdCache | Scenario::CleanWarmCache => Scenario::Clean,
-        s => s,
-    }
-}
-
-fn measured<'a>(study: &'a Study, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
-    study.run(configuration, scenario).filter(|s| s.success)
-}
-
 /// Computes the summary of a study with the given noise threshold.
 pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     let baseline = study.plan.baseline.clone();
     let mut cells = Vec::new();
     for &scenario in &study.plan.scenarios {
-        let base = study.wall_times(&baseline, reference(scenario));
+        let base = study.wall_times(&baseline, scenario.reference());
         for configuration in &study.plan.configurations {
             if let Some(cell) = cell(study, &configuration.name, scenario, &base, noise) {
                 cells.push(cell);
@@ -180,7 +167,7 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
         }
     }
     cell.samples = study.wall_times(name, scenario);
-    let measured: Vec<&Sample> = measured(study, name, scenario).collect();
+    let measured: Vec<&Sample> = study.successful(name, scenario).collect();
     let mut dirty: Vec<u32> = measured.iter().filter_map(|s| s.dirty_units).collect();
     dirty.sort_unstable();
     cell.dirty_units = dirty.get(dirty.len() / 2).copied();
@@ -192,7 +179,7 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
     cell.stats = Summary::of(&cell.samples);
     if cell.status == Status::Ok && !base.is_empty() {
         cell.comparison = compare(base, &cell.samples, noise);
-        cell.compared_with = cell.comparison.as_ref().map(|_| reference(scenario));
+        cell.compared_with = cell.comparison.as_ref().map(|_| scenario.reference());
     }
     Some(cell)
 }

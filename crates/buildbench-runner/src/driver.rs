@@ -138,16 +138,8 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
                 )));
             }
             let bytes = std::fs::read(&study_file).map_err(RunnerError::io(&study_file, "cannot read"))?;
-            let study: Study = serde_json::from_slice(&bytes).map_err(|e| {
-                RunnerError::Plan(format!("{}: not a buildbench study ({e}); pass another --out", study_file.display()))
-            })?;
-            if study.schema_version != SCHEMA_VERSION {
-                return Err(RunnerError::Plan(format!(
-                    "{}: schema version {} cannot be resumed by this buildbench (schema {SCHEMA_VERSION})",
-                    study_file.display(),
-                    study.schema_version
-                )));
-            }
+            let study = Study::from_json(&bytes)
+                .map_err(|e| RunnerError::Plan(format!("{}: {e}; it cannot be resumed", study_file.display())))?;
             options.plan = study.plan.clone();
             Some(study)
         }

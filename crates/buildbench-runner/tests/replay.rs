@@ -126,7 +126,7 @@ impl Observer for Recorder {
 }
 
 fn measured(study: &Study, configuration: &str, scenario: Scenario) -> usize {
-    study.run(configuration, scenario).filter(|s| s.success).count()
+    study.successful(configuration, scenario).count()
 }
 
 #[test]

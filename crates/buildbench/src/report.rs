@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use buildbench_model::{SCHEMA_VERSION, Study};
+use buildbench_model::Study;
 use buildbench_report::export::by_name;
 use buildbench_report::summarize;
 
@@ -15,21 +15,7 @@ use crate::cli::{DiffArgs, DiffFormat, MergeArgs, ReportArgs};
 pub fn read_study(path: &Path) -> Result<Study> {
     let file: PathBuf = if path.is_dir() { path.join("study.json") } else { path.to_owned() };
     let bytes = crate::cli::read_input(&file, "study")?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| {
-        format!("{}: not JSON; expected a study.json written by `buildbench compare`", file.display())
-    })?;
-    let version = value.get("schema_version").and_then(serde_json::Value::as_u64);
-    match version {
-        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
-        Some(v) => {
-            bail!("{}: study schema version {v}; this buildbench reads version {SCHEMA_VERSION}", file.display())
-        }
-        None => bail!("{}: no schema_version; expected a study.json written by `buildbench compare`", file.display()),
-    }
-    let study: Study =
-        serde_json::from_value(value).with_context(|| format!("{}: not a valid buildbench study", file.display()))?;
-    study.check_values().map_err(|e| anyhow::anyhow!("{}: {e}; the study is damaged", file.display()))?;
-    Ok(study)
+    Study::from_json(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
 /// Refuses to write a report over the study it is made from (or any other input): the same

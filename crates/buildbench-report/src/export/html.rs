@@ -10,7 +10,7 @@ use crate::StudySummary;
 use crate::charts::{draw_samples, draw_timeline, representative_units, samples_chart, timeline, unit_changes};
 use crate::format::{bytes, opt_seconds, p_value, seconds, speedup, verdict};
 use crate::html_escape::escape;
-use crate::summary::{Status, reference};
+use crate::summary::Status;
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 
@@ -81,7 +81,7 @@ fn verdicts(out: &mut String, study: &Study, summary: &StudySummary) {
                     escape(&k),
                     escape(&summary.baseline),
                     opt_seconds(cell.median()),
-                    opt_seconds(summary.cell(&summary.baseline, reference(scenario)).and_then(|c| c.median())),
+                    opt_seconds(summary.cell(&summary.baseline, scenario.reference()).and_then(|c| c.median())),
                 )
             }
             None => writeln!(
@@ -100,12 +100,12 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
         return;
     }
     let _ = writeln!(out, "<h2 id=\"{scenario}\">{scenario}</h2>");
-    if reference(scenario) != scenario {
+    if scenario.reference() != scenario {
         let _ = writeln!(
             out,
             "<p class=\"muted\">Compared with <code>{}</code> in the {} scenario.</p>",
             escape(&summary.baseline),
-            reference(scenario)
+            scenario.reference()
         );
     }
     out.push_str(
@@ -113,7 +113,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
          <th>p (Welch)</th><th>verdict</th><th>n</th><th>notes</th></tr>\n",
     );
     for c in &cells {
-        let is_baseline = c.configuration == summary.baseline && reference(scenario) == scenario;
+        let is_baseline = c.configuration == summary.baseline && scenario.reference() == scenario;
         let (mean, range) = c.stats.as_ref().map_or_else(
             || ("-".to_owned(), "-".to_owned()),
             |s| {
@@ -250,7 +250,7 @@ fn timelines(out: &mut String, study: &Study, summary: &StudySummary) {
         return;
     };
     let (Some(base_units), Some(other_units)) = (
-        representative_units(study, summary, &summary.baseline, reference(scenario)),
+        representative_units(study, summary, &summary.baseline, scenario.reference()),
         representative_units(study, summary, &winner.configuration, scenario),
     ) else {
         return;

@@ -7,7 +7,7 @@ use buildbench_model::Study;
 use super::Exporter;
 use crate::StudySummary;
 use crate::format::{bytes, first_line, opt_seconds, p_value, speedup, verdict};
-use crate::summary::{Status, reference};
+use crate::summary::Status;
 
 pub struct Markdown;
 
@@ -76,13 +76,13 @@ impl Exporter for Markdown {
                 continue;
             }
             let _ = writeln!(out, "## {scenario}\n");
-            if reference(scenario) != scenario {
-                let _ = writeln!(out, "Compared with `{}` `{}`.\n", code(&summary.baseline), reference(scenario));
+            if scenario.reference() != scenario {
+                let _ = writeln!(out, "Compared with `{}` `{}`.\n", code(&summary.baseline), scenario.reference());
             }
             out.push_str("| configuration | median | mean [95% CI] | speedup [95% CI] | p | verdict | n |\n");
             out.push_str("|---|--:|--:|--:|--:|---|--:|\n");
             for c in cells {
-                let baseline = c.configuration == summary.baseline && reference(scenario) == scenario;
+                let baseline = c.configuration == summary.baseline && scenario.reference() == scenario;
                 let mean = c.stats.as_ref().map_or_else(
                     || "-".to_owned(),
                     |s| match s.ci95 {

@@ -6,7 +6,7 @@ use buildbench_model::Study;
 
 use super::Exporter;
 use crate::format::{first_line, opt_seconds, p_value, seconds, speedup};
-use crate::summary::{Status, reference};
+use crate::summary::Status;
 use crate::{Align, StudySummary, Table};
 
 pub struct Terminal;
@@ -33,8 +33,8 @@ impl Exporter for Terminal {
             if cells.is_empty() {
                 continue;
             }
-            let note = if reference(scenario) != scenario {
-                format!(" (speedup vs {} {})", summary.baseline, reference(scenario))
+            let note = if scenario.reference() != scenario {
+                format!(" (speedup vs {} {})", summary.baseline, scenario.reference())
             } else {
                 String::new()
             };
@@ -49,7 +49,7 @@ impl Exporter for Terminal {
                 ("", Align::Left),
             ]);
             for c in cells {
-                let baseline = c.configuration == summary.baseline && reference(scenario) == scenario;
+                let baseline = c.configuration == summary.baseline && scenario.reference() == scenario;
                 let name = if baseline { format!("{} (baseline)", c.configuration) } else { c.configuration.clone() };
                 let range = c
                     .stats
