@@ -13,7 +13,7 @@ mod study;
 mod vocabulary;
 
 pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
-pub use link::{LinkLevel, LinkStudy, LinkerResult};
+pub use link::{LinkLevel, LinkStudy, LinkerResult, LinkerStatus};
 pub use merge::merge;
 pub use study::{
     Artifact, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, SCHEMA_VERSION, Sample,

@@ -4,6 +4,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Debuginfo, Environment, Linker};
 
+/// What became of one linker in `buildbench link`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkerStatus {
+    /// Every relink worked and was checked.
+    Ok,
+    /// A relink failed or its output was broken (see `error`).
+    Failed,
+    /// The linker is not installed (see `error` and `install`).
+    Unavailable,
+}
+
+impl LinkerStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkerStatus::Ok => "ok",
+            LinkerStatus::Failed => "failed",
+            LinkerStatus::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// Every debuginfo level's relink measurements.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkStudy {
@@ -34,7 +56,7 @@ pub struct LinkLevel {
 pub struct LinkerResult {
     pub linker: Linker,
     /// `ok`, `failed` (see `error`) or `unavailable` (see `error` and `install`).
-    pub status: String,
+    pub status: LinkerStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

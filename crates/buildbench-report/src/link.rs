@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use buildbench_model::claims::{Verdict, check, describe};
 use buildbench_model::stats::{Comparison, Summary, compare};
-use buildbench_model::{Debuginfo, LinkStudy, Linker};
+use buildbench_model::{Debuginfo, LinkStudy, Linker, LinkerStatus};
 use serde::Serialize;
 
 use crate::format::{bytes, first_line, opt_seconds, p_value, speedup};
@@ -19,7 +19,7 @@ const CLAIM_HIGH: f64 = 5.0;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinkerRow {
     pub linker: Linker,
-    pub status: String,
+    pub status: LinkerStatus,
     /// Seconds per measured run.
     pub samples: Vec<f64>,
     pub stats: Option<Summary>,
@@ -69,7 +69,7 @@ pub fn summarize(study: &LinkStudy, noise: f64) -> LinkSummary {
                 level
                     .linkers
                     .iter()
-                    .find(|r| r.linker == l && r.status == "ok")
+                    .find(|r| r.linker == l && r.status == LinkerStatus::Ok)
                     .map(|r| r.samples.clone())
                     .unwrap_or_default()
             };
@@ -78,10 +78,10 @@ pub fn summarize(study: &LinkStudy, noise: f64) -> LinkSummary {
                 .linkers
                 .iter()
                 .map(|r| {
-                    let ok = r.status == "ok";
+                    let ok = r.status == LinkerStatus::Ok;
                     LinkerRow {
                         linker: r.linker,
-                        status: r.status.clone(),
+                        status: r.status,
                         samples: r.samples.clone(),
                         stats: Summary::of(&r.samples),
                         vs_default: if ok { compare(&default, &r.samples, noise) } else { None },
@@ -139,7 +139,7 @@ pub fn text(s: &LinkSummary) -> String {
         ]);
         for r in &level.linkers {
             let note = match (&r.error, &r.linked_by) {
-                (Some(e), _) => format!("{}: {}", r.status, first_line(e)),
+                (Some(e), _) => format!("{}: {}", r.status.as_str(), first_line(e)),
                 (None, Some(l)) => format!("linked by {l}; {}", r.verified.as_deref().unwrap_or("")),
                 _ => String::new(),
             };

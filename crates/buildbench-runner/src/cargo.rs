@@ -128,9 +128,28 @@ pub struct LinkWrapper<'a> {
     pub real: &'a str,
     /// Where it appends one JSON line per link.
     pub log: PathBuf,
-    /// `time`, or `capture` to also save the link's inputs into `capture_dir`.
-    pub mode: &'static str,
+    /// Time each link, or also save its inputs into `capture_dir`.
+    pub mode: WrapperMode,
     pub capture_dir: Option<PathBuf>,
+}
+
+/// What the linker wrapper does besides linking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrapperMode {
+    /// Time each link (every `compare` build).
+    Time,
+    /// Also save each link's command and the inputs rustc deletes (`buildbench link`).
+    Capture,
+}
+
+impl WrapperMode {
+    /// The value of `BUILDBENCH_LINKER_MODE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WrapperMode::Time => "time",
+            WrapperMode::Capture => "capture",
+        }
+    }
 }
 
 /// TOML string literal for a `--config` value.
@@ -189,7 +208,7 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
                 toml_string(&wrapper.program.display().to_string())
             ))
             // The wrapper times the real linker and logs each link (see linkwrap.rs).
-            .env(crate::linkwrap::MODE, wrapper.mode)
+            .env(crate::linkwrap::MODE, wrapper.mode.as_str())
             .env(crate::linkwrap::REAL, wrapper.real)
             .env(crate::linkwrap::LOG, &wrapper.log);
         if let Some(dir) = &wrapper.capture_dir {

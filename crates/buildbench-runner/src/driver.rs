@@ -132,22 +132,27 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         (Some(out), true) => {
             let study_file = out.join("study.json");
             if !study_file.is_file() {
-                return Err(RunnerError::Plan(format!(
-                    "{}: no study.json to resume; pass the output folder of an interrupted study",
-                    out.display()
-                )));
+                return Err(RunnerError::Study {
+                    path: out.clone(),
+                    problem: "no study.json to resume; pass the output folder of an interrupted study".to_owned(),
+                });
             }
             let bytes = std::fs::read(&study_file).map_err(RunnerError::io(&study_file, "cannot read"))?;
-            let study = Study::from_json(&bytes)
-                .map_err(|e| RunnerError::Plan(format!("{}: {e}; it cannot be resumed", study_file.display())))?;
+            let study = Study::from_json(&bytes).map_err(|e| RunnerError::Study {
+                path: study_file.clone(),
+                problem: format!("{e}; it cannot be resumed"),
+            })?;
             options.plan = study.plan.clone();
             Some(study)
         }
         (Some(out), false) if out.join("study.json").exists() => {
-            return Err(RunnerError::Plan(format!(
-                "{}: already holds a study; continue it with --resume {0} or pick another --out",
-                out.display()
-            )));
+            return Err(RunnerError::Study {
+                path: out.clone(),
+                problem: format!(
+                    "already holds a study; continue it with --resume {} or pick another --out",
+                    crate::shell_quote(&out.to_string_lossy())
+                ),
+            });
         }
         _ => None,
     };
@@ -157,12 +162,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         (Some(given), Some(study)) => {
             let (given, recorded) = (crate::paths::resolve(given)?, crate::paths::resolve(Path::new(&study.project))?);
             if given != recorded {
-                return Err(RunnerError::Plan(format!(
-                    "the study being resumed measured {}, not {}; run `buildbench compare --resume OUT` without \
-                     a project, or from that project",
-                    recorded.display(),
-                    given.display()
-                )));
+                return Err(RunnerError::OtherProject { recorded, given });
             }
             given
         }
@@ -218,20 +218,17 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         }
     }
     if !project.outside_paths.is_empty() && !options.plan.in_place {
-        return Err(RunnerError::Plan(format!(
-            "path dependencies outside the workspace ({}) would break in a copy of the project; \
-             run with --in-place (edited files are restored afterwards)",
-            project.outside_paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-        )));
+        return Err(RunnerError::NeedsInPlace { paths: project.outside_paths.clone() });
     }
 
     let needs_edit = options.plan.scenarios.iter().any(|s| s.edits_source());
     let edit_file = match (&options.plan.edit_file, needs_edit) {
         (Some(f), _) => Some(PathBuf::from(f)),
         (None, true) => {
-            let file = project
-                .default_edit_file(options.package.as_deref())
-                .ok_or_else(|| RunnerError::Plan("no binary or library target to edit; pass --edit FILE".to_owned()))?;
+            let file = project.default_edit_file(options.package.as_deref()).ok_or_else(|| RunnerError::EditFile {
+                path: project.root.clone(),
+                problem: "no binary or library target to edit; pass --edit FILE".to_owned(),
+            })?;
             Some(file.strip_prefix(&project.root).unwrap_or(file).to_owned())
         }
         (None, false) => None,
@@ -239,21 +236,23 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     if let Some(f) = &edit_file {
         let full = project.root.join(f);
         if !full.is_file() || !full.starts_with(&project.root) {
-            return Err(RunnerError::Plan(format!(
-                "{}: the file to edit must be a source file inside the project",
-                full.display()
-            )));
+            return Err(RunnerError::EditFile {
+                path: full,
+                problem: "the file to edit must be a source file inside the project".to_owned(),
+            });
         }
         // In place, the file really edited is the one a symlink points to: it must be the
         // project's. (A copy replaces such a link by a file of its own, see `run`.)
         let real = crate::paths::resolve(&full)?;
         if options.plan.in_place && !real.starts_with(&project.root) {
-            return Err(RunnerError::Plan(format!(
-                "{}: a symlink to {}, outside the project; --in-place would edit that file. Run without \
-                 --in-place (the copy edits its own file) or pass --edit with a file inside the project",
-                full.display(),
-                real.display()
-            )));
+            return Err(RunnerError::EditFile {
+                path: full,
+                problem: format!(
+                    "a symlink to {}, outside the project; --in-place would edit that file. Run without \
+                     --in-place (the copy edits its own file) or pass --edit with a file inside the project",
+                    real.display()
+                ),
+            });
         }
         options.plan.edit_file = Some(f.display().to_string());
     }
@@ -371,7 +370,7 @@ impl Prepared {
                 program,
                 real: self.user_config.linker.as_deref().unwrap_or("cc"),
                 log: self.link_log(configuration),
-                mode: "time",
+                mode: crate::cargo::WrapperMode::Time,
                 capture_dir: None,
             }),
             temp_dir: Some(self.work.join("tmp")),
@@ -497,11 +496,7 @@ pub fn run(
         for (file, _) in &guarded {
             let check = if file.exists() { file.as_path() } else { &p.project.root };
             if !crate::exec::writable(check) {
-                return Err(RunnerError::Plan(format!(
-                    "{}: not writable, so --in-place could not edit and restore it; run without --in-place \
-                     (a copy of the project is measured) or make it writable",
-                    check.display()
-                )));
+                return Err(RunnerError::NotWritable { path: check.to_owned() });
             }
         }
     } else {
@@ -603,7 +598,7 @@ fn report_restore(observer: &mut dyn Observer, done: &crate::edit::Restored, by:
 
 fn save(path: &Path, study: &Study) -> Result<(), RunnerError> {
     let bytes =
-        serde_json::to_vec_pretty(study).map_err(|e| RunnerError::Plan(format!("cannot encode the study: {e}")))?;
+        serde_json::to_vec_pretty(study).map_err(|e| RunnerError::Encode { what: "study", detail: e.to_string() })?;
     write_atomic(path, &bytes)
 }
 

@@ -174,7 +174,7 @@ impl RestoreGuard {
         if let Some((file, journal)) = &mut self.journal {
             journal.files.clone_from(&self.files);
             let bytes = serde_json::to_vec(journal)
-                .map_err(|e| RunnerError::Plan(format!("cannot encode the restore journal: {e}")))?;
+                .map_err(|e| RunnerError::Encode { what: "restore journal", detail: e.to_string() })?;
             crate::fsutil::write_atomic(file, &bytes)?;
         }
         Ok(())
@@ -225,12 +225,8 @@ impl Drop for RestoreGuard {
 pub fn recover(root: &Path) -> Result<Restored, RunnerError> {
     let path = journal_path(root);
     let Ok(bytes) = fs::read(&path) else { return Ok(Restored::default()) };
-    let journal: Journal = serde_json::from_slice(&bytes).map_err(|e| {
-        RunnerError::Plan(format!(
-            "{}: unreadable restore journal ({e}); check the files it names by hand, then delete it",
-            path.display()
-        ))
-    })?;
+    let journal: Journal = serde_json::from_slice(&bytes)
+        .map_err(|e| RunnerError::Journal { path: path.clone(), detail: e.to_string() })?;
     let mut done = Restored::default();
     for guarded in &journal.files {
         guarded.restore(&mut done)?;

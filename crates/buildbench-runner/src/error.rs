@@ -10,8 +10,35 @@ pub enum RunnerError {
     Command { command: String, detail: String },
     #[error("{path}: {action}: {error}")]
     Io { path: PathBuf, action: &'static str, error: std::io::Error },
-    #[error("{0}")]
-    Plan(String),
+    #[error("{path}: {problem}")]
+    Study { path: PathBuf, problem: String },
+    #[error(
+        "the study being resumed measured {recorded}, not {given}; run `buildbench compare --resume OUT` without \
+         a project, or from that project"
+    )]
+    OtherProject { recorded: PathBuf, given: PathBuf },
+    #[error(
+        "path dependencies outside the workspace ({}) would break in a copy of the project; run with \
+         --in-place (edited files are restored afterwards)",
+        .paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    NeedsInPlace { paths: Vec<PathBuf> },
+    #[error("{path}: {problem}")]
+    EditFile { path: PathBuf, problem: String },
+    #[error(
+        "{path}: not writable, so --in-place could not edit and restore it; run without --in-place (a copy \
+         of the project is measured) or make it writable"
+    )]
+    NotWritable { path: PathBuf },
+    #[error("cannot encode the {what}: {detail}")]
+    Encode { what: &'static str, detail: String },
+    #[error("{path}: unreadable restore journal ({detail}); check the files it names by hand, then delete it")]
+    Journal { path: PathBuf, detail: String },
+    #[error(
+        "no final binary or cdylib was linked{}; `buildbench link` needs a bin or cdylib target (see --bin and -p)",
+        .bin.as_deref().map(|b| format!(" for --bin {b}")).unwrap_or_default()
+    )]
+    NoLinkTarget { bin: Option<String> },
     #[error("{what} {dir} {relation} {project}; buildbench never writes into your project: {hint}")]
     Overlap { what: String, dir: PathBuf, relation: &'static str, project: PathBuf, hint: String },
     #[error(

@@ -110,11 +110,10 @@ pub fn materialize(root: &Path, relative: &Path) -> Result<(), RunnerError> {
     let root = fs::canonicalize(root).map_err(RunnerError::io(root, "cannot resolve"))?;
     let real = fs::canonicalize(&path).map_err(RunnerError::io(&path, "cannot resolve"))?;
     if !real.starts_with(&root) {
-        return Err(RunnerError::Plan(format!(
-            "{}: resolves to {}, outside the copy; pass --edit with another file",
-            path.display(),
-            real.display()
-        )));
+        return Err(RunnerError::EditFile {
+            problem: format!("resolves to {}, outside the copy; pass --edit with another file", real.display()),
+            path,
+        });
     }
     Ok(())
 }

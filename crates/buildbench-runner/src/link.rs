@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use buildbench_model::{Backend, Cache, Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, Word};
+use buildbench_model::{
+    Backend, Cache, Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word,
+};
 
 use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
 use crate::exec::Executor;
@@ -216,7 +218,7 @@ pub fn run(
                 program: &options.wrapper,
                 real: user.linker.as_deref().unwrap_or("cc"),
                 log: options.work.join(format!("links-{level}.jsonl")),
-                mode: "capture",
+                mode: crate::cargo::WrapperMode::Capture,
                 capture_dir: Some(capture_dir.clone()),
             }),
             temp_dir: Some(temp.clone()),
@@ -244,10 +246,7 @@ pub fn run(
             })
             .collect();
         if wanted.is_empty() {
-            return Err(RunnerError::Plan(format!(
-                "no final binary or cdylib was linked{}; `buildbench link` needs a bin or cdylib target (see --bin and -p)",
-                options.bin.as_deref().map(|b| format!(" for --bin {b}")).unwrap_or_default()
-            )));
+            return Err(RunnerError::NoLinkTarget { bin: options.bin.clone() });
         }
         let artifact_list = wanted
             .iter()
@@ -260,7 +259,7 @@ pub fn run(
                 let missing = linker_requirement(linker).filter(|(program, _)| which(program).is_none());
                 LinkerResult {
                     linker,
-                    status: if missing.is_some() { "unavailable" } else { "ok" }.to_owned(),
+                    status: if missing.is_some() { LinkerStatus::Unavailable } else { LinkerStatus::Ok },
                     error: missing.map(|(program, _)| format!("`{program}` is not on PATH")),
                     install: missing.map(|(_, install)| install.to_owned()),
                     samples: Vec::new(),
@@ -282,7 +281,7 @@ pub fn run(
                 "debuginfo={level}: {}",
                 if round == 0 { "warm-up and checks".to_owned() } else { format!("run {round} of {}", options.runs) }
             ));
-            for result in results.iter_mut().filter(|r| r.status == "ok") {
+            for result in results.iter_mut().filter(|r| r.status == LinkerStatus::Ok) {
                 let dir = options.work.join(format!("relink-{level}")).join(result.linker.as_str());
                 std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
                 let mut total = 0.0;
@@ -298,7 +297,7 @@ pub fn run(
                         .run(&inv)
                         .map_err(|e| RunnerError::Command { command: inv.shell_line(), detail: e.to_string() })?;
                     if !out.success() {
-                        result.status = "failed".to_owned();
+                        result.status = LinkerStatus::Failed;
                         result.error = Some(out.stderr_tail(12));
                         break;
                     }
@@ -316,7 +315,7 @@ pub fn run(
                                 });
                             }
                             Err(why) => {
-                                result.status = "failed".to_owned();
+                                result.status = LinkerStatus::Failed;
                                 result.error = Some(format!("the relinked output is broken: {why}"));
                                 break;
                             }
@@ -326,7 +325,7 @@ pub fn run(
                         result.linked_by = elf::linker_of(&content);
                     }
                 }
-                if result.status != "ok" {
+                if result.status != LinkerStatus::Ok {
                     continue;
                 }
                 if round == 0 {

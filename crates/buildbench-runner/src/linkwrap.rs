@@ -52,7 +52,7 @@ pub fn run_if_linker() -> Option<i32> {
     let real = std::env::var_os(REAL).map_or_else(|| PathBuf::from("cc"), PathBuf::from);
     let strings: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let output = output_of(&strings).unwrap_or_default();
-    if mode == "capture"
+    if mode == crate::cargo::WrapperMode::Capture.as_str()
         && let Some(dir) = std::env::var_os(CAPTURE)
         && let Err(e) = capture(Path::new(&dir), &real, &strings, &output)
     {

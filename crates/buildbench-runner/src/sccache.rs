@@ -106,7 +106,8 @@ pub fn record(file: &Path, server: &Sccache) -> Result<(), RunnerError> {
     let mut servers: Vec<(PathBuf, u16)> =
         std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
     servers.push((server.program.clone(), server.port));
-    let bytes = serde_json::to_vec(&servers).map_err(|e| RunnerError::Plan(format!("cannot encode: {e}")))?;
+    let bytes = serde_json::to_vec(&servers)
+        .map_err(|e| RunnerError::Encode { what: "list of sccache servers", detail: e.to_string() })?;
     crate::fsutil::write_atomic(file, &bytes)
 }
 

@@ -11,7 +11,7 @@ use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario};
 use buildbench_report::export::{Exporter, Html, Json, Markdown, Terminal};
 use buildbench_report::summarize;
 use buildbench_runner::plan::{Matrix, effective_scenarios, expand};
-use buildbench_runner::{Event, Observer, ProcessExecutor, RunnerError, StudyOptions, prepare, run as run_study};
+use buildbench_runner::{Event, Observer, ProcessExecutor, StudyOptions, prepare, run as run_study};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{CompareArgs, OutputFormat, words};
@@ -134,7 +134,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
              backends alone"
         );
     }
-    let prepared = prepare(options).map_err(runner_error)?;
+    let prepared = prepare(options)?;
     let out = prepared.out.clone();
     if args.dry_run {
         let mut stdout = std::io::stdout().lock();
@@ -153,11 +153,11 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let mut progress = Progress::new(args.quiet);
     let result = run_study(prepared, &mut executor, &mut progress, &interrupted);
     progress.finish();
-    let study = result.map_err(runner_error)?;
+    let study = result?;
     let summary = summarize(&study, args.noise);
     for exporter in [&Html as &dyn Exporter, &Markdown] {
         let file = out.join(format!("report.{}", exporter.extension()));
-        buildbench_runner::fsutil::write_atomic(&file, &exporter.render(&study, &summary)).map_err(runner_error)?;
+        buildbench_runner::fsutil::write_atomic(&file, &exporter.render(&study, &summary))?;
     }
     let text = match args.format {
         OutputFormat::Table => Terminal.render(&study, &summary),
@@ -202,15 +202,10 @@ fn unmeasured(study: &buildbench_model::Study, count_unavailable: bool) -> Vec<S
     out
 }
 
-/// Runner errors keep their type inside `anyhow`, so `main` can tell an interrupt (exit 130).
-fn runner_error(e: RunnerError) -> anyhow::Error {
-    anyhow::Error::new(e)
-}
-
 /// `buildbench restore`: put back what an interrupted `--in-place` run left edited.
 pub fn restore(args: &crate::cli::RestoreArgs) -> Result<ExitCode> {
-    let project = buildbench_runner::paths::resolve(&args.path).map_err(runner_error)?;
-    let restored = buildbench_runner::edit::restore_project(&project).map_err(runner_error)?;
+    let project = buildbench_runner::paths::resolve(&args.path)?;
+    let restored = buildbench_runner::edit::restore_project(&project)?;
     for path in &restored.restored {
         eprintln!("restored {}", path.display());
     }

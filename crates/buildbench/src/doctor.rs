@@ -16,7 +16,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         Some(p) => Some(std::path::absolute(p).with_context(|| format!("{}: cannot resolve", p.display()))?),
         None => None,
     };
-    let checkup = buildbench_runner::doctor::checkup(project.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let checkup = buildbench_runner::doctor::checkup(project.as_deref())?;
     let mut diagnosis = None;
     if args.diagnose {
         let Some(project) = project.clone() else {
@@ -68,12 +68,12 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             keep_work: false,
             link_wrapper: std::env::current_exe().ok(),
         };
-        let prepared = prepare(options).map_err(anyhow::Error::new)?;
+        let prepared = prepare(options)?;
         let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
         let mut progress = Progress::new(args.quiet);
         let study = run_study(prepared, &mut executor, &mut progress, &interrupted);
         progress.finish();
-        let study = study.map_err(anyhow::Error::new)?;
+        let study = study?;
         diagnosis = buildbench_report::diagnose::diagnose(&study, "default");
         drop(scratch);
         if diagnosis.is_none() {

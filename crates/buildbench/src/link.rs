@@ -25,7 +25,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let cargo_args = crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None);
     let interrupted = crate::cli::interrupt_flag()?;
     let scratch = match &args.work {
-        Some(dir) => (None, buildbench_runner::paths::resolve(dir).map_err(anyhow::Error::new)?),
+        Some(dir) => (None, buildbench_runner::paths::resolve(dir)?),
         None => {
             let t = crate::cli::temp_dir("buildbench-link-")?;
             let path = t.path().join("work");
@@ -51,7 +51,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
             eprintln!("{line}");
         }
     };
-    let study = run_link(&options, &mut executor, &mut progress, &interrupted).map_err(anyhow::Error::new)?;
+    let study = run_link(&options, &mut executor, &mut progress, &interrupted)?;
     drop(scratch);
     let summary = buildbench_report::link::summarize(&study, args.noise);
     let text = match args.format {

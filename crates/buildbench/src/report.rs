@@ -34,7 +34,7 @@ fn refuse_overwriting(output: &Path, inputs: &[&Path]) -> Result<()> {
 
 fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match output {
-        Some(file) => buildbench_runner::fsutil::write_atomic(file, bytes).map_err(|e| anyhow::anyhow!("{e}")),
+        Some(file) => buildbench_runner::fsutil::write_atomic(file, bytes).map_err(Into::into),
         None => std::io::stdout().lock().write_all(bytes).context("writing to stdout"),
     }
 }
@@ -82,7 +82,7 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
     }
     let merged = buildbench_model::merge(studies, args.allow_mixed).map_err(anyhow::Error::msg)?;
     let bytes = serde_json::to_vec_pretty(&merged).context("encoding the merged study")?;
-    buildbench_runner::fsutil::write_atomic(&args.output, &bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    buildbench_runner::fsutil::write_atomic(&args.output, &bytes)?;
     eprintln!(
         "merged {} studies ({} samples) into {}{}",
         merged.merged_from.len(),
