@@ -21,6 +21,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The word printed in reports (`holds`, `does not hold`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
@@ -93,7 +94,9 @@ pub const CLAIMS_JSON: &str = include_str!("../claims.json");
 /// One claim: "`candidate` is at least `low`x faster than `reference` on `metric`".
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
 pub struct Claim {
+    /// Stable identifier (`mold-link`).
     pub id: String,
+    /// The claim as the guide words it.
     pub text: String,
     /// Axis values (`backend`, `linker`, `cache`, `profile`) of the configuration compared with.
     pub reference: std::collections::BTreeMap<String, String>,
@@ -103,10 +106,13 @@ pub struct Claim {
     pub metric: String,
     /// Scenarios to check, in order of preference; the first that was measured is used.
     pub scenarios: Vec<crate::Scenario>,
+    /// The smallest speedup the claim promises (2.0 for "2-5x").
     pub low: f64,
     #[serde(default)]
+    /// The largest, when the claim gives a range.
     pub high: Option<f64>,
     #[serde(default)]
+    /// Why the claim is measured the way it is.
     pub note: Option<String>,
 }
 
@@ -119,14 +125,19 @@ pub fn builtin() -> Vec<Claim> {
 /// A claim checked against a study.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClaimResult {
+    /// The claim's identifier.
     pub id: String,
+    /// The claim as the guide words it.
     pub text: String,
+    /// Holds, does not hold, inconclusive or not measured.
     pub verdict: Verdict,
     /// `holds (2-5x): measured ...`, or why it was not measured.
     pub detail: String,
     /// The configurations and scenario compared: `mold vs default, incremental, link time`.
     pub compared: Option<String>,
+    /// The measured speedup with its interval, when measured.
     pub comparison: Option<Comparison>,
+    /// What was compared, or why nothing was.
     pub note: Option<String>,
 }
 

@@ -4,6 +4,11 @@
 //! No IO and no process spawning: this crate is plain data shared by the runner, the reports and
 //! the CLI. The words are the glossary of the design document, spelled the same everywhere.
 
+// Input-derived data never panics this crate: no indexing, unwrap, expect or panic outside tests.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, clippy::expect_used))]
+// The study types are the `study.json` schema: every public item is documented.
+#![deny(missing_docs)]
+
 mod checkup;
 pub mod claims;
 mod link;

@@ -17,6 +17,7 @@ pub enum LinkerStatus {
 }
 
 impl LinkerStatus {
+    /// The word used in JSON and reports.
     pub fn as_str(self) -> &'static str {
         match self {
             LinkerStatus::Ok => "ok",
@@ -29,7 +30,9 @@ impl LinkerStatus {
 /// Every debuginfo level's relink measurements.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkStudy {
+    /// The project folder.
     pub project: String,
+    /// The machine and toolchain fingerprint.
     pub environment: Environment,
     /// The linker the toolchain uses unchanged (`LLD 22.1.2 (rust-lld)`).
     pub default_linker: Option<String>,
@@ -37,29 +40,35 @@ pub struct LinkStudy {
     pub runs: u32,
     /// Wall seconds of the whole `buildbench link` run, builds included.
     pub total_seconds: f64,
+    /// One entry per debuginfo level (each is one capture build).
     pub levels: Vec<LinkLevel>,
 }
 
 /// One debuginfo level: the captured links and each linker's times.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkLevel {
+    /// The debuginfo level of the capture build.
     pub debuginfo: Debuginfo,
     /// The final artifacts whose links are replayed, with the size of the original output.
     pub artifacts: Vec<(String, u64)>,
     /// Seconds the capture build took.
     pub build_seconds: f64,
+    /// One result per linker.
     pub linkers: Vec<LinkerResult>,
 }
 
 /// One linker at one level.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkerResult {
+    /// The linker.
     pub linker: Linker,
     /// `ok`, `failed` (see `error`) or `unavailable` (see `error` and `install`).
     pub status: LinkerStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Why it failed or is unavailable.
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The command that installs a missing linker.
     pub install: Option<String>,
     /// Seconds per measured run: all artifacts of the level relinked once.
     pub samples: Vec<f64>,

@@ -7,12 +7,17 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 /// Location and spread of one run's times, in seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
+    /// Number of finite values.
     pub n: usize,
+    /// Arithmetic mean.
     pub mean: f64,
+    /// Median.
     pub median: f64,
     /// Sample standard deviation (n − 1 in the denominator); 0 for a single value.
     pub stddev: f64,
+    /// Smallest value.
     pub min: f64,
+    /// Largest value.
     pub max: f64,
     /// 95% confidence interval of the mean, Student's t with n − 1 degrees of freedom.
     /// `None` with fewer than two values.
@@ -58,7 +63,8 @@ impl Summary {
         } else {
             Vec::new()
         };
-        Some(Summary { n, mean, median, stddev, min: v[0], max: v[n - 1], ci95, outliers })
+        let (min, max) = (*v.first()?, *v.last()?);
+        Some(Summary { n, mean, median, stddev, min, max, ci95, outliers })
     }
 
     /// Half-width of the 95% interval relative to the mean (0.02 = ±2%).
@@ -75,12 +81,13 @@ pub fn median(values: impl IntoIterator<Item = f64>) -> Option<f64> {
 
 fn median_sorted(v: &[f64]) -> f64 {
     let n = v.len();
-    if n == 0 {
+    let at = |i: usize| v.get(i).copied().unwrap_or(0.0);
+    if n % 2 == 1 {
+        at(n / 2)
+    } else if n == 0 {
         0.0
-    } else if n % 2 == 1 {
-        v[n / 2]
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        (at(n / 2 - 1) + at(n / 2)) / 2.0
     }
 }
 

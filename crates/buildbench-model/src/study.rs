@@ -16,8 +16,11 @@ pub struct Configuration {
     /// Short unique name: the non-default axis values joined by `+` (`mold`, `cranelift+sccache`),
     /// or `default` when every axis has its default value.
     pub name: String,
+    /// Codegen backend.
     pub backend: Backend,
+    /// Linker of the final artifacts.
     pub linker: Linker,
+    /// Compilation cache.
     pub cache: Cache,
     /// Profile preset name (`dev`, `fast-dev`) or `custom` for `--set` overrides.
     pub profile: String,
@@ -32,7 +35,9 @@ pub struct Configuration {
 /// One measured build (or a warm-up build, kept but never used in statistics).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
+    /// The configuration's name.
     pub configuration: String,
+    /// The scenario built.
     pub scenario: Scenario,
     /// 0-based position among the samples of this run; warm-ups have their own numbering.
     pub index: u32,
@@ -49,6 +54,7 @@ pub struct Sample {
     pub max_rss_bytes: u64,
     /// Exit status of cargo; `None` when it was killed by a signal.
     pub exit_code: Option<i32>,
+    /// The build exited with status 0.
     pub success: bool,
     /// The last lines of cargo's stderr, kept for failed builds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,6 +94,7 @@ pub struct Sample {
 pub struct Link {
     /// The output file name (`example_app-2865b8d39b1edcd8`).
     pub output: String,
+    /// Seconds the linker process ran.
     pub seconds: f64,
     /// True when the output is a final artifact of a workspace member (not a build script or
     /// a proc-macro).
@@ -120,9 +127,12 @@ impl Sample {
 /// One unit of a sample's `--timings` report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitTiming {
+    /// Package name.
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Package version, when the report gives it.
     pub version: Option<String>,
+    /// Target name (the binary's or library's).
     pub target: String,
     /// `lib`, `proc-macro`, `bin`, `test`, `bench`, `example`, `build-script`.
     pub kind: String,
@@ -130,12 +140,16 @@ pub struct UnitTiming {
     pub mode: String,
     /// Seconds from cargo's start.
     pub start: f64,
+    /// Seconds from the unit's start to its end.
     pub duration: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Seconds of the frontend (up to the metadata), when known.
     pub frontend: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Seconds of code generation, when known.
     pub codegen: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Seconds of the link section (nightly `-Zsection-timings`).
     pub link: Option<f64>,
 }
 
@@ -161,8 +175,11 @@ impl UnitTiming {
 /// sccache counters for one build.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SccacheStats {
+    /// rustc invocations sccache was asked to compile.
     pub requests: u64,
+    /// Served from the cache.
     pub hits: u64,
+    /// Compiled and stored.
     pub misses: u64,
     /// Requests sccache did not cache, by reason (`crate-type`, `incremental`, ...).
     #[serde(default)]
@@ -176,6 +193,7 @@ pub struct Artifact {
     pub name: String,
     /// `bin`, `cdylib`, `dylib`, `test`, ...
     pub kind: String,
+    /// File size in bytes.
     pub bytes: u64,
     /// The linker named in the file itself (`.comment` or gold's note), e.g. `mold 1.10.1`;
     /// `GNU ld (bfd)` when no linker left a mark.
@@ -186,7 +204,9 @@ pub struct Artifact {
 /// A configuration that could not run, and how to make it run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unavailable {
+    /// The configuration that could not run.
     pub configuration: String,
+    /// Why (the missing tool or component).
     pub reason: String,
     /// The command that installs what is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,15 +219,20 @@ pub struct Unavailable {
 pub enum Purpose {
     /// A build that brings a configuration to the state a scenario starts from.
     Prepare,
+    /// Not measured: brings caches and the target directory to a steady state.
     Warmup,
+    /// Measured: a sample.
     Measured,
 }
 
 /// One command buildbench ran, for the record and for `--dry-run`-style auditing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invocation {
+    /// The configuration built.
     pub configuration: String,
+    /// The scenario built.
     pub scenario: Scenario,
+    /// Why it ran: preparation, warm-up or measured sample.
     pub purpose: Purpose,
     /// The exact shell line.
     pub command: String,
@@ -235,28 +260,41 @@ pub struct ToolchainInfo {
 /// A tool's version as found on the machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolInfo {
+    /// The program (`mold`, `sccache`).
     pub name: String,
+    /// The first line of its `--version`.
     pub version: String,
 }
 
 /// The machine and software the study ran on; studies from different fingerprints do not mix.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Environment {
+    /// The operating system (`/etc/os-release`).
     pub os: String,
+    /// The kernel release.
     pub kernel: String,
+    /// The CPU model name.
     pub cpu_model: String,
+    /// Logical cores available to builds.
     pub cores: u32,
+    /// Physical memory in bytes.
     pub memory_bytes: u64,
+    /// Every toolchain the study used, with its default linker.
     pub toolchains: Vec<ToolchainInfo>,
+    /// Linkers and caches found, with their versions.
     pub tools: Vec<ToolInfo>,
 }
 
 /// The plan as the user asked for it, enough to resume the study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
+    /// The configurations, in the order they take turns.
     pub configurations: Vec<Configuration>,
+    /// The scenarios, in the order they run.
     pub scenarios: Vec<Scenario>,
+    /// Measured samples per configuration and scenario (before adaptive rounds).
     pub runs: u32,
+    /// Warm-up builds per configuration and scenario.
     pub warmup: u32,
     /// Name of the baseline configuration.
     pub baseline: String,
@@ -327,19 +365,26 @@ pub const MAX_SECONDS: f64 = 366.0 * 86_400.0;
 /// The whole study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Study {
+    /// Version of this schema (`SCHEMA_VERSION`); readers refuse other versions.
     pub schema_version: u32,
+    /// The buildbench version that wrote the study.
     pub buildbench_version: String,
     /// Unix time (seconds) the study started.
     pub started_at: u64,
     /// The project's root directory as the user gave it.
     pub project: String,
+    /// The machine and toolchain fingerprint.
     pub environment: Environment,
+    /// What was asked for.
     pub plan: Plan,
     #[serde(default)]
+    /// Configurations that could not run here, with the reason and the install command.
     pub unavailable: Vec<Unavailable>,
     #[serde(default)]
+    /// Every build that was recorded (warm-up and measured), in the order it ran.
     pub samples: Vec<Sample>,
     #[serde(default)]
+    /// Every build command that ran, preparation builds included.
     pub invocations: Vec<Invocation>,
     /// True once every planned sample ran.
     #[serde(default)]
@@ -413,6 +458,7 @@ impl Study {
         Ok(())
     }
 
+    /// The measured (not warm-up) samples of one configuration and scenario, failed ones included.
     pub fn run<'a>(&'a self, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
         self.samples.iter().filter(move |s| !s.warmup && s.configuration == configuration && s.scenario == scenario)
     }

@@ -8,6 +8,7 @@ pub trait Word: Sized + Copy + 'static {
     const ALL: &'static [Self];
     /// What the word names, for error messages (`linker`, `scenario`).
     const WHAT: &'static str;
+    /// The word, as written on the command line and in JSON.
     fn as_str(self) -> &'static str;
 
     /// Parses one word; the error lists every accepted word.
@@ -24,8 +25,11 @@ pub trait Word: Sized + Copy + 'static {
 /// A word that is not one of the accepted spellings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseWordError {
+    /// What kind of word was expected (`linker`).
     pub what: &'static str,
+    /// The word given.
     pub word: String,
+    /// The words accepted.
     pub expected: String,
 }
 
@@ -71,6 +75,7 @@ macro_rules! word_enum {
 word_enum! {
     /// The codegen backend rustc uses.
     Backend, "backend" {
+        /// LLVM, rustc's default.
         Llvm = "llvm",
         /// Needs a nightly toolchain with the `rustc-codegen-cranelift-preview` component.
         Cranelift = "cranelift",
@@ -81,6 +86,7 @@ word_enum! {
     /// The linker of the final artifacts. `Default` is whatever the toolchain uses unchanged
     /// (rust-lld on x86_64 Linux since Rust 1.90) and is always resolved and named in output.
     Linker, "linker" {
+        /// The toolchain's own choice, unchanged.
         Default = "default",
         /// GNU ld.
         Bfd = "bfd",
@@ -88,7 +94,9 @@ word_enum! {
         Gold = "gold",
         /// LLVM's lld from the system, not rustc's bundled rust-lld.
         Lld = "lld",
+        /// mold.
         Mold = "mold",
+        /// wild.
         Wild = "wild",
     }
 }
@@ -96,7 +104,9 @@ word_enum! {
 word_enum! {
     /// A compilation cache wrapped around rustc.
     Cache, "cache" {
+        /// No cache.
         None = "none",
+        /// sccache, with a private server per configuration.
         Sccache = "sccache",
     }
 }
@@ -124,8 +134,11 @@ word_enum! {
 word_enum! {
     /// Debug information level of the profile, which drives the size of what the linker handles.
     Debuginfo, "debuginfo level" {
+        /// Full debug information (the dev profile's default).
         Full = "full",
+        /// Line tables only.
         LineTablesOnly = "line-tables-only",
+        /// None.
         None = "none",
     }
 }

@@ -90,9 +90,10 @@ pub(crate) fn last_end(units: &[Unit]) -> Option<f64> {
 
 /// Computes every metric; `top` bounds the list of slowest units.
 pub fn analyze(build: &Build, top: usize) -> Analysis {
-    let ran: Vec<usize> = (0..build.units.len()).filter(|&i| build.units[i].ran()).collect();
-    let duration = |i: usize| build.units[i].duration.unwrap_or(0.0);
-    let unit_seconds = sum(ran.iter().map(|&i| duration(i)));
+    // The units that ran, with their index in the report.
+    let ran: Vec<(usize, &Unit)> = build.units.iter().enumerate().filter(|(_, u)| u.ran()).collect();
+    let duration = |u: &Unit| u.duration.unwrap_or(0.0);
+    let unit_seconds = sum(ran.iter().map(|(_, u)| duration(u)));
     // Cargo ≥ 1.94 reports 0.0 s for a failed build; the last unit event is the better bound.
     let last_event = build.units.iter().filter_map(|u| u.end().or(u.start)).reduce(f64::max);
     let wall_seconds = match (build.total_seconds, last_event) {
@@ -101,15 +102,16 @@ pub fn analyze(build: &Build, top: usize) -> Analysis {
     };
     let parallelism = wall_seconds.filter(|w| *w > 0.0).map(|w| unit_seconds / w);
 
-    let mut slowest: Vec<usize> = ran.iter().copied().filter(|&i| build.units[i].duration.is_some()).collect();
+    let mut slowest: Vec<(usize, &Unit)> = ran.iter().copied().filter(|(_, u)| u.duration.is_some()).collect();
     // Stable sort on a total order so equal durations keep report order.
-    slowest.sort_by(|&a, &b| duration(b).total_cmp(&duration(a)));
+    slowest.sort_by(|(_, a), (_, b)| duration(b).total_cmp(&duration(a)));
     slowest.truncate(top);
+    let slowest: Vec<usize> = slowest.into_iter().map(|(i, _)| i).collect();
 
     let mut total = Split::default();
     let mut any_split = false;
-    for &i in &ran {
-        match split(&build.units[i]) {
+    for &(_, unit) in &ran {
+        match split(unit) {
             Some(s) => {
                 any_split = true;
                 total.frontend += s.frontend;
@@ -117,13 +119,12 @@ pub fn analyze(build: &Build, top: usize) -> Analysis {
                 total.link += s.link;
                 total.other += s.other;
             }
-            None => total.unattributed += duration(i),
+            None => total.unattributed += duration(unit),
         }
     }
 
-    let sum_where = |pred: &dyn Fn(&Unit) -> bool| -> f64 {
-        sum(ran.iter().filter(|&&i| pred(&build.units[i])).map(|&i| duration(i)))
-    };
+    let sum_where =
+        |pred: &dyn Fn(&Unit) -> bool| -> f64 { sum(ran.iter().filter(|(_, u)| pred(u)).map(|(_, u)| duration(u))) };
     Analysis {
         wall_seconds,
         unit_seconds,
@@ -170,22 +171,24 @@ fn critical_path(units: &[Unit]) -> Option<CriticalPath> {
     if !any_edges && units.iter().all(|u| u.start.is_none()) {
         return None;
     }
-    let last = (0..units.len())
-        .filter(|&i| units[i].end().is_some())
-        .max_by(|&a, &b| units[a].end().unwrap_or(0.0).total_cmp(&units[b].end().unwrap_or(0.0)))?;
-    let mut on_chain = vec![false; units.len()];
-    on_chain[last] = true;
+    let (last, last_unit) = units
+        .iter()
+        .enumerate()
+        .filter_map(|(i, u)| Some((i, u, u.end()?)))
+        .max_by(|a, b| a.2.total_cmp(&b.2))
+        .map(|(i, u, _)| (i, u))?;
+    let mut on_chain = std::collections::HashSet::from([last]);
     let mut chain = vec![last];
-    let mut seconds = units[last].duration.unwrap_or(0.0);
+    let mut seconds = last_unit.duration.unwrap_or(0.0);
     let mut current = last;
     // Each step moves to a unit that finished earlier in a valid report; the visited marks stop
     // cycles in malformed input.
     while let Some(&(previous, at)) = unblocker.get(&current) {
-        if on_chain[previous] {
+        if !on_chain.insert(previous) {
             break;
         }
-        on_chain[previous] = true;
-        seconds += (at - units[previous].start.unwrap_or(at)).max(0.0);
+        let start = units.get(previous).and_then(|u| u.start).unwrap_or(at);
+        seconds += (at - start).max(0.0);
         chain.push(previous);
         current = previous;
     }

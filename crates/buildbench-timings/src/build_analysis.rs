@@ -68,9 +68,10 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
                     let unit = unit_from_identity(&v);
                     state.insert(u64_field(&v, "index"), unit);
                 }
-                if let Some(i) = state.lookup(&v) {
+                if let Some(i) = state.lookup(&v)
+                    && let Some(unit) = state.units.get_mut(i)
+                {
                     state.started.insert(i);
-                    let unit = &mut state.units[i];
                     unit.fresh = false;
                     unit.start = f64_field(&v, "elapsed");
                 } else {
@@ -100,9 +101,10 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
                 }
             }
             "unit-finished" => {
-                if let Some(i) = state.lookup(&v) {
+                if let Some(i) = state.lookup(&v)
+                    && let Some(unit) = state.units.get_mut(i)
+                {
                     state.finished.insert(i);
-                    let unit = &mut state.units[i];
                     unit.duration = relative(&v, unit);
                     unit.unblocked = u64_list(&v, "unblocked");
                 }

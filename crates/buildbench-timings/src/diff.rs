@@ -42,8 +42,8 @@ pub fn diff(before: &Build, after: &Build) -> BuildDiff {
     let mut only_after = Vec::new();
     for (key, mut left) in std::mem::take(&mut a) {
         let mut right = b.remove(&key).unwrap_or_default();
-        if left.len() == 1 && right.len() == 1 {
-            changed.push(change(left[0], right[0]));
+        if let ([l], [r]) = (left.as_slice(), right.as_slice()) {
+            changed.push(change(l, r));
             continue;
         }
         left.retain(|l| {

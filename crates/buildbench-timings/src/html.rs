@@ -166,7 +166,7 @@ fn finish_unit(unit: &mut Unit, rmeta_time: Option<f64>) {
     complete_sections(&mut unit.sections, unit.duration);
     // ≤1.93 has `rmeta_time`; ≥1.94 derives a two-part `frontend`/`codegen` section list from it.
     unit.rmeta_time = rmeta_time.or_else(|| {
-        let is_rmeta_split = unit.sections.len() == 2 && unit.sections[1].name == "codegen";
+        let is_rmeta_split = matches!(unit.sections.as_slice(), [_, second] if second.name == "codegen");
         unit.sections.first().filter(|s| s.name == "frontend" && is_rmeta_split).and_then(|s| s.end)
     });
 }
@@ -309,17 +309,16 @@ fn read_summary(text: &str, build: &mut Build, warnings: &mut Vec<String>) {
         warnings.push("no summary table: build metadata is missing".to_owned());
         return;
     };
-    let table = &text[start..];
-    let table = &table[..table.find("</table>").unwrap_or(table.len())];
+    let table = text.get(start..).unwrap_or("");
+    let table = table.split("</table>").next().unwrap_or(table);
     let cells = cells(table);
-    let mut i = 0;
-    while i + 1 < cells.len() {
-        let (label, value) = (cells[i].trim(), cells[i + 1]);
-        let Some(label) = label.strip_suffix(':') else {
-            i += 1;
+    let mut rest = cells.as_slice();
+    while let [label, value, tail @ ..] = rest {
+        let Some(label) = label.trim().strip_suffix(':') else {
+            rest = rest.get(1..).unwrap_or_default();
             continue;
         };
-        i += 2;
+        rest = tail;
         let value = value.trim();
         match label.trim() {
             "Targets" => build.targets = value.split("<br>").map(|t| t.trim().to_owned()).collect(),

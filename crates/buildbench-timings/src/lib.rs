@@ -3,6 +3,9 @@
 //! Everything here takes text and returns data plus warnings: no IO, no panics on any input.
 //! The formats and their differences across cargo versions are described in `docs/timings.md`.
 
+// Input-derived data never panics this crate: no indexing, unwrap, expect or panic outside tests.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, clippy::expect_used))]
+
 mod analysis;
 mod build_analysis;
 mod diff;
