@@ -51,13 +51,67 @@ pub struct Cell {
     pub link_seconds: Option<f64>,
     /// sccache hit rate over the measured samples (hits / (hits + misses)).
     pub cache_hit_rate: Option<f64>,
+    /// What went wrong, as text (the JSON summary's field; exporters use `failure`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What went wrong, as a type.
+    #[serde(skip)]
+    pub failure: Option<Failure>,
+}
+
+/// Why a cell has no numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// A build of this cell failed: the line that says why, and the tail of its stderr.
+    Build { reason: String, tail: String },
+    /// The configuration's build failed in an earlier scenario, so this one did not run.
+    Earlier { scenario: Scenario },
+    /// The configuration cannot run here.
+    Unavailable { reason: String, install: Option<String> },
+}
+
+impl Failure {
+    /// One line for a table cell: `failed: error[E0308]: mismatched types`.
+    pub fn line(&self) -> String {
+        match self {
+            Failure::Build { reason, .. } => format!("failed: {reason}"),
+            Failure::Earlier { scenario } => format!("failed: failed earlier, in the {scenario} scenario"),
+            Failure::Unavailable { reason, install } => {
+                let install = install.as_deref().map(|i| format!("; install: {i}")).unwrap_or_default();
+                format!("unavailable: {reason}{install}")
+            }
+        }
+    }
 }
 
 impl Cell {
     pub fn median(&self) -> Option<f64> {
         self.stats.as_ref().map(|s| s.median)
+    }
+
+    /// The notes every table shows next to a cell, in one wording for every format: outliers
+    /// (flagged, kept), units rebuilt, link time, sccache hit rate, the linkers found in the
+    /// binaries.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(s) = &self.stats
+            && !s.outliers.is_empty()
+        {
+            notes.push(format!("{} outlier(s)", s.outliers.len()));
+        }
+        if let Some(d) = self.dirty_units {
+            notes.push(format!("{d} units rebuilt"));
+        }
+        if let Some(link) = self.link_seconds {
+            notes.push(format!("link {}", crate::format::seconds(link)));
+        }
+        if let Some(rate) = self.cache_hit_rate {
+            notes.push(format!("sccache hits {:.0}%", rate * 100.0));
+        }
+        if !self.linked_by.is_empty() {
+            notes.push(format!("linked by {}", self.linked_by.join(", ")));
+        }
+        notes
     }
 }
 
@@ -138,11 +192,13 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
         link_seconds: None,
         cache_hit_rate: None,
         error: None,
+        failure: None,
     };
     if let Some(u) = study.unavailable.iter().find(|u| u.configuration == name) {
         cell.status = Status::Unavailable;
         let install = u.install.as_deref().map(|i| format!("; install: {i}")).unwrap_or_default();
         cell.error = Some(format!("{}{install}", u.reason));
+        cell.failure = Some(Failure::Unavailable { reason: u.reason.clone(), install: u.install.clone() });
         return Some(cell);
     }
     let all: Vec<&Sample> =
@@ -153,11 +209,14 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
         let failed = study.samples.iter().find(|s| s.configuration == name && !s.success)?;
         cell.status = Status::Failed;
         cell.error = Some(format!("failed earlier, in the {} scenario", failed.scenario));
+        cell.failure = Some(Failure::Earlier { scenario: failed.scenario });
         return Some(cell);
     }
     if let Some(f) = all.iter().find(|s| !s.success) {
         cell.status = Status::Failed;
-        cell.error = Some(f.stderr_tail.clone().unwrap_or_else(|| "the build failed".to_owned()));
+        let tail = f.stderr_tail.clone().unwrap_or_else(|| "the build failed".to_owned());
+        cell.failure = Some(Failure::Build { reason: buildbench_model::failure_reason(&tail), tail: tail.clone() });
+        cell.error = Some(tail);
     }
     for sample in &all {
         for l in sample.artifacts.iter().filter_map(|a| a.linker.as_ref()) {

@@ -10,7 +10,7 @@ use crate::StudySummary;
 use crate::charts::{draw_samples, draw_timeline, representative_units, samples_chart, timeline, unit_changes};
 use crate::format::{bytes, opt_seconds, p_value, seconds, speedup, verdict};
 use crate::html_escape::escape;
-use crate::summary::Status;
+use crate::summary::{Failure, Status};
 
 const TEMPLATE: &str = include_str!("../../templates/report.html");
 
@@ -139,24 +139,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
             }
             _ => ("-".to_owned(), String::new(), String::new(), ""),
         };
-        let mut notes = Vec::new();
-        if let Some(s) = &c.stats
-            && !s.outliers.is_empty()
-        {
-            notes.push(format!("{} outlier(s), kept", s.outliers.len()));
-        }
-        if let Some(d) = c.dirty_units {
-            notes.push(format!("{d} units rebuilt"));
-        }
-        if let Some(link) = c.link_seconds {
-            notes.push(format!("linking {} (median)", seconds(link)));
-        }
-        if let Some(rate) = c.cache_hit_rate {
-            notes.push(format!("sccache hits {:.0}%", rate * 100.0));
-        }
-        if !c.linked_by.is_empty() {
-            notes.push(format!("linked by {}", c.linked_by.join(", ")));
-        }
+        let notes = c.notes();
         let _ = writeln!(
             out,
             "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num {class}\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td class=\"notes\">{}</td></tr>",
@@ -186,7 +169,10 @@ fn problems(out: &mut String, study: &Study, summary: &StudySummary) {
     let failed: Vec<_> = summary
         .cells
         .iter()
-        .filter(|c| c.status == Status::Failed && !c.error.as_deref().unwrap_or("").starts_with("failed earlier"))
+        .filter_map(|c| match &c.failure {
+            Some(Failure::Build { tail, .. }) => Some((c, tail)),
+            _ => None,
+        })
         .collect();
     if study.unavailable.is_empty() && failed.is_empty() {
         return;
@@ -201,13 +187,13 @@ fn problems(out: &mut String, study: &Study, summary: &StudySummary) {
             escape(&u.reason)
         );
     }
-    for c in failed {
+    for (c, tail) in failed {
         let _ = writeln!(
             out,
             "<h3><code>{}</code> failed in {}</h3>\n<pre>{}</pre>",
             escape(&c.configuration),
             c.scenario,
-            escape(c.error.as_deref().unwrap_or(""))
+            escape(tail)
         );
     }
 }

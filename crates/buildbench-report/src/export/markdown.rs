@@ -6,7 +6,7 @@ use buildbench_model::Study;
 
 use super::Exporter;
 use crate::StudySummary;
-use crate::format::{bytes, first_line, opt_seconds, p_value, speedup, verdict};
+use crate::format::{bytes, opt_seconds, p_value, speedup, verdict};
 use crate::summary::Status;
 
 pub struct Markdown;
@@ -98,11 +98,9 @@ impl Exporter for Markdown {
                 let (sp, p, v) = match (&c.comparison, c.status, baseline) {
                     (_, Status::Ok, true) => ("baseline".to_owned(), String::new(), String::new()),
                     (Some(k), Status::Ok, false) => (speedup(k), p_value(k.p_value), verdict(k).to_owned()),
-                    (_, status, _) if status != Status::Ok => (
-                        "-".to_owned(),
-                        String::new(),
-                        format!("{}: {}", status.as_str(), first_line(c.error.as_deref().unwrap_or(""))),
-                    ),
+                    (_, status, _) if status != Status::Ok => {
+                        ("-".to_owned(), String::new(), c.failure.as_ref().map(|f| f.line()).unwrap_or_default())
+                    }
                     _ => ("-".to_owned(), String::new(), String::new()),
                 };
                 let _ = writeln!(

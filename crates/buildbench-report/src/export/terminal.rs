@@ -5,8 +5,7 @@ use std::fmt::Write as _;
 use buildbench_model::Study;
 
 use super::Exporter;
-use crate::format::{first_line, opt_seconds, p_value, seconds, speedup};
-use crate::summary::Status;
+use crate::format::{opt_seconds, p_value, seconds, speedup};
 use crate::{Align, StudySummary, Table};
 
 pub struct Terminal;
@@ -63,23 +62,7 @@ impl Exporter for Terminal {
                     }
                     (None, false) => ("-".to_owned(), String::new()),
                 };
-                let outliers = c.stats.as_ref().map_or(0, |s| s.outliers.len());
-                let mut notes = Vec::new();
-                if c.status != Status::Ok {
-                    notes.push(format!("{}: {}", c.status.as_str(), first_line(c.error.as_deref().unwrap_or(""))));
-                }
-                if outliers > 0 {
-                    notes.push(format!("{outliers} outlier(s)"));
-                }
-                if let Some(link) = c.link_seconds {
-                    notes.push(format!("link {}", seconds(link)));
-                }
-                if let Some(rate) = c.cache_hit_rate {
-                    notes.push(format!("cache hits {:.0}%", rate * 100.0));
-                }
-                if !c.linked_by.is_empty() {
-                    notes.push(format!("linked by {}", c.linked_by.join(", ")));
-                }
+                let notes: Vec<String> = c.failure.iter().map(|f| f.line()).chain(c.notes()).collect();
                 t.row(vec![name, opt_seconds(c.median()), range, sp, p, c.samples.len().to_string(), notes.join("; ")]);
             }
             out.push_str(&t.render());
