@@ -122,6 +122,11 @@ pub fn builtin() -> Vec<Claim> {
     serde_json::from_str(CLAIMS_JSON).unwrap_or_default()
 }
 
+/// The built-in claim with this id (`mold-link`).
+pub fn builtin_claim(id: &str) -> Option<Claim> {
+    builtin().into_iter().find(|c| c.id == id)
+}
+
 /// A claim checked against a study.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClaimResult {
@@ -238,6 +243,10 @@ mod data_tests {
     #[test]
     fn the_builtin_claims_parse() {
         let claims = builtin();
+        assert!(
+            builtin_claim("mold-link").is_some_and(|c| c.low == 2.0 && c.high == Some(5.0)),
+            "buildbench link uses it"
+        );
         let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["cranelift-codegen", "mold-link", "sccache", "fast-dev", "all-together"]);
         assert!(serde_json::from_str::<Vec<Claim>>(CLAIMS_JSON).is_ok());
