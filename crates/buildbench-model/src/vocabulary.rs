@@ -143,6 +143,17 @@ word_enum! {
     }
 }
 
+impl Backend {
+    /// The toolchain a configuration with this backend uses when none is named: Cranelift
+    /// ships only with nightly toolchains (`rustc-codegen-cranelift-preview`).
+    pub fn default_toolchain(self) -> Option<&'static str> {
+        match self {
+            Backend::Cranelift => Some("nightly"),
+            Backend::Llvm => None,
+        }
+    }
+}
+
 impl Scenario {
     /// True for scenarios that run `cargo check` rather than `cargo build`.
     pub fn is_check(self) -> bool {

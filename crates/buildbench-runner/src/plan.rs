@@ -66,10 +66,7 @@ pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, String> {
         for &linker in &matrix.linkers {
             for &cache in &matrix.caches {
                 for (profile, overrides) in &profiles {
-                    let toolchain = matrix
-                        .toolchain
-                        .clone()
-                        .or_else(|| (backend == Backend::Cranelift).then(|| "nightly".to_owned()));
+                    let toolchain = matrix.toolchain.clone().or_else(|| backend.default_toolchain().map(str::to_owned));
                     let mut parts: Vec<&str> = Vec::new();
                     if backend != Backend::Llvm {
                         parts.push(backend.as_str());

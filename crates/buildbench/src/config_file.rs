@@ -87,7 +87,7 @@ pub fn read(file: &Path, cargo_profile: &str) -> Result<(Vec<Configuration>, Opt
         out.push(Configuration {
             linker: word(e.linker.as_deref(), Linker::Default, file, &name)?,
             cache: word(e.cache.as_deref(), Cache::None, file, &name)?,
-            toolchain: e.toolchain.or_else(|| (backend == Backend::Cranelift).then(|| "nightly".to_owned())),
+            toolchain: e.toolchain.or_else(|| backend.default_toolchain().map(str::to_owned)),
             backend,
             profile,
             overrides,
