@@ -11,7 +11,6 @@ use buildbench_model::{
     Artifact, Backend, Cache, Configuration, Invocation as Logged, Linker, Plan, Purpose, SCHEMA_VERSION, Sample,
     Scenario, Study, Unavailable, UnitTiming,
 };
-use serde_json::Value;
 
 use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
 use crate::edit::{RestoreGuard, edited};
@@ -876,40 +875,28 @@ pub(crate) fn artifact_stem(output: &str) -> &str {
 /// changes, and with it the id's spelling (cargo omits the name when it equals the directory
 /// name, so `…/mini-redis#0.4.1` becomes `…/src#mini-redis@0.4.1`).
 pub(crate) fn artifacts(stdout: &[u8], project: &Project) -> Vec<Artifact> {
-    let text = String::from_utf8_lossy(stdout);
-    let mut out = Vec::new();
     let identity = |id: &str| {
         let p = buildbench_timings::PackageId::parse(id);
         (p.name, p.version)
     };
     let members: Vec<(String, Option<String>)> = project.members.iter().map(|m| identity(m)).collect();
-    for line in text.lines().filter(|l| l.starts_with('{')) {
-        let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
-        if v.get("reason").and_then(Value::as_str) != Some("compiler-artifact") {
+    let linked = |k: &&String| matches!(k.as_str(), "bin" | "cdylib" | "dylib" | "test" | "bench" | "example");
+    let mut out = Vec::new();
+    for message in buildbench_timings::artifact_messages(&String::from_utf8_lossy(stdout)) {
+        if !message.package_id.starts_with("path+") || !members.contains(&identity(&message.package_id)) {
             continue;
         }
-        let id = v.get("package_id").and_then(Value::as_str).unwrap_or("");
-        if !id.starts_with("path+") || !members.contains(&identity(id)) {
-            continue;
-        }
-        let target = v.get("target");
-        let name = target.and_then(|t| t.get("name")).and_then(Value::as_str).unwrap_or("").to_owned();
-        let kinds: Vec<&str> = target
-            .and_then(|t| t.get("kind"))
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        let linked = |k: &&str| matches!(*k, "bin" | "cdylib" | "dylib" | "test" | "bench" | "example");
-        let Some(kind) = kinds.iter().copied().find(linked) else { continue };
-        let file = v.get("executable").and_then(Value::as_str).map(PathBuf::from).or_else(|| {
-            v.get("filenames")
-                .and_then(Value::as_array)
-                .and_then(|f| f.iter().filter_map(Value::as_str).find(|f| f.ends_with(".so")))
-                .map(PathBuf::from)
-        });
+        let Some(kind) = message.kinds.iter().find(linked) else { continue };
+        let file =
+            message.executable.clone().or_else(|| message.filenames.iter().find(|f| f.ends_with(".so")).cloned());
         let Some(file) = file else { continue };
         let Ok(bytes) = std::fs::read(&file) else { continue };
-        out.push(Artifact { name, kind: kind.to_owned(), bytes: bytes.len() as u64, linker: elf::linker_of(&bytes) });
+        out.push(Artifact {
+            name: message.target.clone(),
+            kind: kind.clone(),
+            bytes: bytes.len() as u64,
+            linker: elf::linker_of(&bytes),
+        });
     }
     out
 }

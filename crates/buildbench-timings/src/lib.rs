@@ -20,6 +20,7 @@ mod timing_info;
 pub use analysis::{Analysis, CriticalPath, Split, analyze, split};
 pub use diff::{BuildDiff, UnitChange, diff};
 pub use error::ParseError;
+pub use message_format::{ArtifactMessage, artifact_messages};
 pub use model::{Build, Format, Mode, Parsed, Section, TargetKind, Unit};
 pub use package_id::PackageId;
 

@@ -39,22 +39,60 @@ pub(crate) fn read_build_finished(v: &Value, build: &mut Build) {
     }
 }
 
+/// One `compiler-artifact` message of `--message-format=json`: what cargo built and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArtifactMessage {
+    /// The raw `package_id` (`path+file:///src/app#0.1.0`, `registry+...#serde@1.0.0`).
+    pub package_id: String,
+    /// The target's name (the binary's, the library's).
+    pub target: String,
+    /// Cargo's target kinds (`bin`, `lib`, `cdylib`, `proc-macro`, `custom-build`, ...).
+    pub kinds: Vec<String>,
+    /// The executable, for binaries, tests, benches and examples.
+    pub executable: Option<String>,
+    /// Every file produced (`.rlib`, `.rmeta`, `.so`, ...).
+    pub filenames: Vec<String>,
+    /// Cargo did not rebuild it.
+    pub fresh: bool,
+    /// Built as a test harness.
+    pub test: bool,
+}
+
+impl ArtifactMessage {
+    fn from_value(v: &Value) -> ArtifactMessage {
+        let target = v.get("target");
+        let package_id = str_field(v, "package_id").unwrap_or("").to_owned();
+        ArtifactMessage {
+            target: target.and_then(|t| str_field(t, "name")).unwrap_or("").to_owned(),
+            kinds: target.map(|t| crate::json::string_list(t, "kind")).unwrap_or_default(),
+            executable: str_field(v, "executable").map(str::to_owned),
+            filenames: crate::json::string_list(v, "filenames"),
+            fresh: v.get("fresh").and_then(Value::as_bool) == Some(true),
+            test: v.get("profile").and_then(|p| p.get("test")).and_then(Value::as_bool) == Some(true),
+            package_id,
+        }
+    }
+}
+
+/// The `compiler-artifact` messages in cargo's JSON output; other lines (rendered
+/// diagnostics, other messages, anything that is not JSON) are skipped.
+pub fn artifact_messages(text: &str) -> Vec<ArtifactMessage> {
+    object_lines(text)
+        .filter_map(|(_, line)| serde_json::from_str::<Value>(line).ok())
+        .filter(|v| str_field(v, "reason") == Some("compiler-artifact"))
+        .map(|v| ArtifactMessage::from_value(&v))
+        .collect()
+}
+
 /// A unit from a `compiler-artifact` message.
 pub(crate) fn unit_from_artifact(v: &Value) -> Unit {
-    let package = PackageId::parse(str_field(v, "package_id").unwrap_or(""));
-    let target = v.get("target");
-    let name = target.and_then(|t| str_field(t, "name")).unwrap_or(&package.name);
-    let kind = target
-        .and_then(|t| t.get("kind"))
-        .and_then(Value::as_array)
-        .and_then(|k| k.first())
-        .and_then(Value::as_str)
-        .and_then(TargetKind::from_cargo)
-        .unwrap_or(TargetKind::Lib);
-    let test = v.get("profile").and_then(|p| p.get("test")).and_then(Value::as_bool) == Some(true);
-    let mut unit = Unit::new(&package.name, name, kind, if test { Mode::Test } else { Mode::Build });
+    let message = ArtifactMessage::from_value(v);
+    let package = PackageId::parse(&message.package_id);
+    let name = if message.target.is_empty() { &package.name } else { &message.target };
+    let kind = message.kinds.first().and_then(|k| TargetKind::from_cargo(k)).unwrap_or(TargetKind::Lib);
+    let mut unit = Unit::new(&package.name, name, kind, if message.test { Mode::Test } else { Mode::Build });
     unit.version = package.version;
-    unit.fresh = v.get("fresh").and_then(Value::as_bool) == Some(true);
+    unit.fresh = message.fresh;
     unit.features = crate::json::string_list(v, "features");
     unit
 }
