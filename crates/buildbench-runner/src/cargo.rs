@@ -264,6 +264,23 @@ fn environment(inv: Invocation, ctx: &BuildContext<'_>) -> Invocation {
     inv
 }
 
+/// `dev`, or `release` when `--release` (or `--profile NAME`) is among the cargo arguments.
+pub fn cargo_profile(args: &[String]) -> &str {
+    let mut iter = args.iter();
+    while let Some(a) = iter.next() {
+        if a == "--release" || a == "-r" {
+            return "release";
+        }
+        if a == "--profile" {
+            return iter.next().map_or("dev", String::as_str);
+        }
+        if let Some(p) = a.strip_prefix("--profile=") {
+            return p;
+        }
+    }
+    "dev"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

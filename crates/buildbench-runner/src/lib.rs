@@ -7,26 +7,31 @@
 
 pub mod cargo;
 pub mod doctor;
-pub mod driver;
 pub mod edit;
 mod elf;
 mod error;
 pub mod exec;
+mod execute;
 pub mod fsutil;
 mod invocation;
 pub mod link;
 pub mod linkwrap;
 pub mod lock;
+mod observer;
 pub mod paths;
 pub mod plan;
+mod prepare;
 pub mod probe;
 pub mod project;
+mod record;
 mod sccache;
 pub mod watchdog;
 
-pub use driver::{Event, Observer, Prepared, Silent, StudyOptions, prepare, run, schedule};
 pub use elf::linker_of;
 pub use error::RunnerError;
 pub use exec::{Executor, Outcome, ProcessExecutor, Replay};
+pub use execute::run;
 pub use invocation::{Invocation, shell_quote};
+pub use observer::{Event, Observer, Silent};
+pub use prepare::{Prepared, StudyOptions, prepare, schedule};
 pub use sccache::Sccache;

@@ -14,7 +14,7 @@ use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
 use crate::exec::Executor;
 use crate::fsutil::{copy_project, remove_tree};
 use crate::linkwrap::{CapturedLink, captured};
-use crate::probe::{Toolchain, linker_requirement, which};
+use crate::probe::{ResolvedToolchain, Toolchain, linker_requirement, which};
 use crate::project::Project;
 use crate::{Invocation, RunnerError, elf};
 
@@ -166,7 +166,7 @@ pub fn run(
     crate::paths::claim(&options.work, "--work", None)?;
     let _work_lock = crate::lock::acquire(&options.work.join(".buildbench-lock"), "the --work folder")?;
     let user = UserConfig::detect(&toolchain.cargo, &project.root, &toolchain.host);
-    let default_linker = toolchain.default_linker().ok();
+    let resolved = ResolvedToolchain::probe(toolchain.clone());
     let source = options.work.join("src");
     remove_tree(&source)?;
     {
@@ -187,7 +187,7 @@ pub fn run(
         let _ = std::fs::remove_file(wild_dir.join("ld"));
         std::os::unix::fs::symlink(wild, wild_dir.join("ld")).map_err(RunnerError::io(&wild_dir, "cannot link"))?;
     }
-    let profile = crate::driver::cargo_profile(&options.cargo_args).to_owned();
+    let profile = crate::cargo::cargo_profile(&options.cargo_args).to_owned();
     let mut levels = Vec::new();
     for &level in &options.debuginfo {
         let target = options.work.join(format!("target-{level}"));
@@ -234,12 +234,12 @@ pub fn run(
         if !outcome.success() {
             return Err(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
         }
-        let artifacts = crate::driver::artifacts(&outcome.stdout, &project);
+        let artifacts = crate::record::artifacts(&outcome.stdout, &project);
         let wanted: Vec<CapturedLink> = captured(&capture_dir)
             .into_iter()
             .filter(|c| {
                 let name = file_name(&c.output);
-                let stem = crate::driver::artifact_stem(&name);
+                let stem = crate::record::artifact_stem(&name);
                 let is_artifact = artifacts.iter().any(|a| a.name.replace('-', "_") == stem);
                 let is_bin = options.bin.as_ref().is_none_or(|b| b.replace('-', "_") == stem);
                 is_artifact && is_bin
@@ -345,10 +345,10 @@ pub fn run(
     let study = LinkStudy {
         project: options.project.display().to_string(),
         environment: crate::probe::environment(
-            vec![toolchain.info(default_linker.clone())],
+            vec![resolved.info()],
             &["cc", "ld.bfd", "ld.gold", "ld.lld", "mold", "wild"],
         ),
-        default_linker,
+        default_linker: resolved.default_linker.clone(),
         runs: options.runs,
         total_seconds: started.elapsed().as_secs_f64(),
         levels,

@@ -32,6 +32,34 @@ pub fn capture(invocation: &Invocation) -> Result<String, RunnerError> {
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
+/// A toolchain ready for builds: its binaries and the linker it uses unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedToolchain {
+    pub toolchain: Toolchain,
+    /// The linker the toolchain uses unchanged, read from a probe binary (`None` if the probe
+    /// could not link).
+    pub default_linker: Option<String>,
+}
+
+impl ResolvedToolchain {
+    /// Links a probe binary to find the default linker.
+    pub fn probe(toolchain: Toolchain) -> ResolvedToolchain {
+        let default_linker = toolchain.default_linker().ok();
+        ResolvedToolchain { toolchain, default_linker }
+    }
+
+    /// The unchanged default linker is rustc's bundled rust-lld (choosing another linker then
+    /// also needs `-C linker-features=-lld`).
+    pub fn uses_rust_lld(&self) -> bool {
+        self.default_linker.as_deref().is_some_and(|l| l.contains("rust-lld"))
+    }
+
+    /// The fingerprint entry of this toolchain.
+    pub fn info(&self) -> ToolchainInfo {
+        self.toolchain.info(self.default_linker.clone())
+    }
+}
+
 /// A toolchain resolved to its real binaries, so builds bypass the rustup proxies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Toolchain {

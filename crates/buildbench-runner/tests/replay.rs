@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Scenario, Study};
 use buildbench_runner::cargo::{Rustflags, UserConfig};
-use buildbench_runner::probe::Toolchain;
+use buildbench_runner::probe::{ResolvedToolchain, Toolchain};
 use buildbench_runner::project::Project;
 use buildbench_runner::{Event, Invocation, Observer, Outcome, Prepared, Replay, RunnerError, StudyOptions};
 
@@ -84,9 +84,10 @@ fn prepared(dir: &Path, plan: Plan, previous: Option<Study>) -> Prepared {
             targets: Vec::new(),
             outside_paths: Vec::new(),
         },
-        toolchains: HashMap::from([("default".to_owned(), toolchain)]),
-        rust_lld: HashMap::from([("default".to_owned(), true)]),
-        default_linkers: HashMap::from([("default".to_owned(), Some("LLD 22.1.2 (rust-lld)".to_owned()))]),
+        toolchains: HashMap::from([(
+            "default".to_owned(),
+            ResolvedToolchain { toolchain, default_linker: Some("LLD 22.1.2 (rust-lld)".to_owned()) },
+        )]),
         runnable,
         unavailable: Vec::new(),
         edit_file: Some(PathBuf::from("src/main.rs")),

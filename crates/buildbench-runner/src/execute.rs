@@ -1,0 +1,349 @@
+//! Runs a prepared study: claims and locks the output folder, restores what an interrupted run
+//! left, copies the project, starts private sccache servers, executes the steps and saves
+//! `study.json` atomically after every sample.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use buildbench_model::stats::Summary;
+use buildbench_model::{Cache, Invocation as Logged, Linker, Purpose, SCHEMA_VERSION, Study};
+
+use crate::edit::{RestoreGuard, edited};
+use crate::exec::Executor;
+use crate::fsutil::{copy_project, remove_tree, write_atomic};
+use crate::observer::{Event, Observer};
+use crate::plan::{Action, Planner, Step, shard_runnable};
+use crate::prepare::Prepared;
+use crate::probe::{ResolvedToolchain, which};
+use crate::record::{link_disagreement, links, remove_reports, sample_from};
+use crate::{RunnerError, Sccache};
+
+/// Runs a prepared study to the end (or until `interrupted`), saving after every sample.
+pub fn run(
+    prepared: Prepared,
+    executor: &mut dyn Executor,
+    observer: &mut dyn Observer,
+    interrupted: &Arc<AtomicBool>,
+) -> Result<Study, RunnerError> {
+    let p = &prepared;
+    let out = &p.out;
+    // The output folder is buildbench's (marked) and one run's at a time.
+    crate::paths::claim(out, "--out", Some("study.json"))?;
+    let _out_lock = crate::lock::acquire(&out.join(".buildbench-lock"), "the output folder")?;
+    let study_file = out.join("study.json");
+    // One run at a time edits, restores or copies the project: an interrupted --in-place run's
+    // files are put back first, and a copy never catches another run's edit.
+    let mut project_lock = Some(crate::lock::project_lock(&p.project.root)?);
+    let recovered = crate::edit::recover(&p.project.root)?;
+    report_restore(observer, &recovered, "an interrupted run");
+
+    let mut toolchains: Vec<_> = p.toolchains.values().map(ResolvedToolchain::info).collect();
+    toolchains.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut study = match &p.previous {
+        Some(previous) => previous.clone(),
+        None => Study {
+            schema_version: SCHEMA_VERSION,
+            buildbench_version: env!("CARGO_PKG_VERSION").to_owned(),
+            started_at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            project: p.project.root.display().to_string(),
+            environment: crate::probe::environment(
+                toolchains,
+                &["cc", "ld.bfd", "ld.gold", "ld.lld", "mold", "wild", "sccache"],
+            ),
+            plan: p.options.plan.clone(),
+            unavailable: Vec::new(),
+            samples: Vec::new(),
+            invocations: Vec::new(),
+            complete: false,
+            merged_from: Vec::new(),
+            mixed_environments: Vec::new(),
+        },
+    };
+    study.unavailable = p.unavailable.clone();
+    study.complete = false;
+    for u in &p.unavailable {
+        observer.event(Event::Unavailable(u));
+    }
+    let builds = p.steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
+    let count = |wanted: Purpose| {
+        p.steps.iter().filter(|s| matches!(s.action, Action::Build { purpose, .. } if purpose == wanted)).count()
+    };
+    observer.event(Event::Planned { builds, measured: count(Purpose::Measured), warmup: count(Purpose::Warmup) });
+    save(&study_file, &study)?;
+
+    crate::paths::claim(&p.work, "the work folder", None)?;
+    let temp = p.work.join("tmp");
+    std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
+    let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
+    let mut guarded = Vec::new();
+    if p.options.plan.in_place {
+        guarded.extend(edit_path.clone().map(|f| (f, false)));
+        // Cargo may write a missing or stale lock file.
+        guarded.push((p.source.join("Cargo.lock"), true));
+        // Everything written must be writable before the first build, not after it.
+        for (file, _) in &guarded {
+            let check = if file.exists() { file.as_path() } else { &p.project.root };
+            if !crate::exec::writable(check) {
+                return Err(RunnerError::NotWritable { path: check.to_owned() });
+            }
+        }
+    } else {
+        // The isolated copy: the user's tree is only ever read.
+        remove_tree(&p.source)?;
+        copy_project(&p.project.root, &p.project.target_directory, &p.source, std::slice::from_ref(&p.work))?;
+        if let Some(f) = &p.edit_file {
+            crate::fsutil::materialize(&p.source, f)?;
+        }
+        project_lock = None;
+    }
+    let journal = p
+        .options
+        .plan
+        .in_place
+        .then(|| (crate::edit::journal_path(&p.project.root), p.project.root.as_path(), Some(out.as_path())));
+    let mut guard = RestoreGuard::new(&guarded, journal)?;
+    let original = match &edit_path {
+        Some(path) => Some(std::fs::read(path).map_err(RunnerError::io(path, "cannot read the file to edit"))?),
+        None => None,
+    };
+    if p.runnable.iter().any(|&i| p.options.plan.configurations[i].linker == Linker::Wild)
+        && let Some(wild) = which("wild")
+    {
+        let dir = p.wild_dir();
+        std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
+        let _ = std::fs::remove_file(dir.join("ld"));
+        std::os::unix::fs::symlink(wild, dir.join("ld")).map_err(RunnerError::io(dir.join("ld"), "cannot link"))?;
+    }
+
+    let mut ports = HashMap::new();
+    let mut servers: HashMap<String, Sccache> = HashMap::new();
+    // Servers an earlier, killed run of this study left running are stopped first.
+    let ports_file = p.work.join("sccache-ports.json");
+    crate::sccache::stop_recorded(&ports_file);
+    for &i in &p.runnable {
+        let configuration = &p.options.plan.configurations[i];
+        if configuration.cache == Cache::Sccache {
+            ports.insert(configuration.name.clone(), crate::sccache::free_port()?);
+            if let Some(server) = p.sccache_for(configuration, &ports) {
+                crate::sccache::record(&ports_file, &server)?;
+                server.start()?;
+                servers.insert(configuration.name.clone(), server);
+            }
+        }
+    }
+
+    let result = Execution {
+        p,
+        study: &mut study,
+        executor,
+        observer,
+        interrupted,
+        ports: &ports,
+        servers: &servers,
+        guard: &mut guard,
+        edit_path: edit_path.as_deref(),
+        original: original.as_deref(),
+        failed: Vec::new(),
+        edits: 0,
+        number: 0,
+    }
+    .execute();
+    for server in servers.values() {
+        server.stop();
+    }
+    let _ = std::fs::remove_file(&ports_file);
+    let restored = guard.restore()?;
+    report_restore(observer, &restored, "this run");
+    drop(guard);
+    drop(project_lock);
+    if let (Some(path), Some(original)) = (&edit_path, &original)
+        && !p.options.plan.in_place
+    {
+        let _ = std::fs::write(path, original);
+    }
+    study.complete = result.is_ok();
+    save(&study_file, &study)?;
+    result?;
+    if !p.options.keep_work {
+        crate::paths::remove_owned(&p.work)?;
+    }
+    Ok(study)
+}
+
+/// Tells the observer what a restore did, above all which files were kept as someone else left
+/// them.
+fn report_restore(observer: &mut dyn Observer, done: &crate::edit::Restored, by: &str) {
+    for path in &done.restored {
+        observer.event(Event::Note(format!("restored {} as it was before {by}", path.display())));
+    }
+    for path in &done.kept {
+        observer.event(Event::Note(format!(
+            "kept {} as it is now: it changed during {by}, not by buildbench, so it was not restored",
+            path.display()
+        )));
+    }
+}
+
+fn save(path: &Path, study: &Study) -> Result<(), RunnerError> {
+    let bytes =
+        serde_json::to_vec_pretty(study).map_err(|e| RunnerError::Encode { what: "study", detail: e.to_string() })?;
+    write_atomic(path, &bytes)
+}
+
+/// Everything one run of the steps needs and updates.
+struct Execution<'a> {
+    p: &'a Prepared,
+    study: &'a mut Study,
+    executor: &'a mut dyn Executor,
+    observer: &'a mut dyn Observer,
+    interrupted: &'a Arc<AtomicBool>,
+    ports: &'a HashMap<String, u16>,
+    servers: &'a HashMap<String, Sccache>,
+    /// Writes the edits (through the journal, in place).
+    guard: &'a mut RestoreGuard,
+    /// The file the incremental scenarios edit, and its original bytes.
+    edit_path: Option<&'a Path>,
+    original: Option<&'a [u8]>,
+    /// Configurations whose build failed: their remaining steps are skipped.
+    failed: Vec<usize>,
+    /// Edits applied so far (numbers every edit uniquely).
+    edits: u64,
+    /// Builds started so far, for progress.
+    number: usize,
+}
+
+impl Execution<'_> {
+    /// Runs every scenario's rounds, and adaptive extra rounds where asked for.
+    fn execute(mut self) -> Result<(), RunnerError> {
+        let p = self.p;
+        let plan = &p.options.plan;
+        // Edit numbers continue after those of a resumed study, so no two builds see the same text.
+        self.edits = self.study.invocations.len() as u64;
+        let mut planner = Planner::new(&plan.configurations);
+        for &scenario in &plan.scenarios {
+            let runnable = shard_runnable(plan, &p.runnable, scenario);
+            let mut steps = planner.scenario(scenario, plan.warmup, plan.runs, &runnable, &p.done);
+            let mut next_index = plan.runs;
+            loop {
+                for step in &steps {
+                    self.run_step(step)?;
+                }
+                // Adaptive sampling: another round for the cells whose interval is still too wide.
+                let Some(target) = plan.precision else { break };
+                if next_index >= plan.max_runs.max(plan.runs) {
+                    break;
+                }
+                let imprecise: Vec<usize> = runnable
+                    .iter()
+                    .copied()
+                    .filter(|&c| !self.failed.contains(&c) && crate::plan::applies(&plan.configurations[c], scenario))
+                    .filter(|&c| {
+                        let times = self.study.wall_times(&plan.configurations[c].name, scenario);
+                        Summary::of(&times).and_then(|s| s.relative_precision()).is_none_or(|r| r > target)
+                    })
+                    .collect();
+                if imprecise.is_empty() {
+                    break;
+                }
+                steps = planner.round(scenario, Purpose::Measured, next_index, &imprecise, &p.done);
+                let builds = steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
+                self.observer.event(Event::Extended { builds, scenario, round: next_index + 1 });
+                next_index += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one step and records what it measured.
+    fn run_step(&mut self, step: &Step) -> Result<(), RunnerError> {
+        let p = self.p;
+        let study_file = p.out.join("study.json");
+        if self.interrupted.load(Ordering::SeqCst) {
+            return Err(RunnerError::Interrupted { out: Some(p.out.clone()) });
+        }
+        let configuration = &p.options.plan.configurations[step.configuration];
+        match step.action {
+            // Edits are shared by every configuration, so they happen even for a failed one.
+            Action::Edit => {
+                if let (Some(path), Some(original)) = (self.edit_path, self.original) {
+                    self.edits += 1;
+                    self.guard.write(path, &edited(original, self.edits), &p.out)?;
+                }
+            }
+            _ if self.failed.contains(&step.configuration) => {}
+            Action::WipeTarget => remove_tree(&p.target_dir(configuration))?,
+            Action::WipeCache => {
+                if let Some(server) = self.servers.get(&configuration.name) {
+                    server.wipe()?;
+                }
+            }
+            Action::Build { check, purpose, index } => {
+                self.number += 1;
+                self.observer.event(Event::Build {
+                    number: self.number,
+                    configuration: &configuration.name,
+                    scenario: step.scenario,
+                    purpose,
+                    index,
+                });
+                let server = self.servers.get(&configuration.name);
+                if let Some(server) = server {
+                    server.zero()?;
+                }
+                let invocation = p.build_invocation(step, check, self.ports);
+                let link_log = p.link_log(configuration);
+                if let Some(dir) = link_log.parent() {
+                    std::fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create"))?;
+                }
+                let _ = std::fs::remove_file(&link_log);
+                let outcome = self.executor.run(&invocation).map_err(|e| RunnerError::Command {
+                    command: invocation.shell_line(),
+                    detail: format!("cannot start it: {e}"),
+                })?;
+                self.study.invocations.push(Logged {
+                    configuration: configuration.name.clone(),
+                    scenario: step.scenario,
+                    purpose,
+                    command: invocation.shell_line(),
+                    wall_seconds: outcome.wall.as_secs_f64(),
+                });
+                if self.interrupted.load(Ordering::SeqCst) {
+                    return Err(RunnerError::Interrupted { out: Some(p.out.clone()) });
+                }
+                let sccache = match server {
+                    Some(server) => Some(server.stats()?),
+                    None => None,
+                };
+                let target_dir = p.target_dir(configuration);
+                if !outcome.success() || purpose != Purpose::Prepare {
+                    let mut sample = sample_from(&outcome, &p.project, &target_dir);
+                    sample.links = links(&crate::linkwrap::read_log(&link_log), &sample.artifacts);
+                    if let Some(warning) = link_disagreement(&sample) {
+                        self.observer
+                            .event(Event::Note(format!("{} / {}: {warning}", configuration.name, step.scenario)));
+                    }
+                    sample.configuration = configuration.name.clone();
+                    sample.scenario = step.scenario;
+                    sample.index = index;
+                    sample.warmup = purpose != Purpose::Measured;
+                    sample.sccache = sccache;
+                    if !outcome.success() {
+                        self.failed.push(step.configuration);
+                        self.observer.event(Event::Failed {
+                            configuration: &configuration.name,
+                            scenario: step.scenario,
+                            stderr_tail: sample.stderr_tail.as_deref().unwrap_or(""),
+                        });
+                    }
+                    self.observer.event(Event::Sample(&sample));
+                    self.study.samples.push(sample);
+                }
+                remove_reports(&target_dir);
+                save(&study_file, self.study)?;
+            }
+        }
+        Ok(())
+    }
+}

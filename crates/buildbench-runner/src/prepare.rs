@@ -1,0 +1,348 @@
+//! Before anything is written or built: resolve the project, its toolchains and output folder,
+//! check which configurations can run here, and plan the steps (what `--dry-run` shows).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Study, Unavailable};
+
+use crate::cargo::cargo_profile;
+use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
+use crate::plan::{Action, Done, Step, steps};
+use crate::probe::{ResolvedToolchain, Toolchain, linker_requirement, which};
+use crate::project::Project;
+use crate::{RunnerError, Sccache};
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct StudyOptions {
+    /// The project directory (or its Cargo.toml); with `None`, the project of the resumed
+    /// study, else the current directory.
+    pub project: Option<PathBuf>,
+    /// The output folder: `study.json`, and `work/` while the study runs. `None`: a new
+    /// folder `buildbench/<out_name>` in the project's target directory.
+    pub out: Option<PathBuf>,
+    /// Continue the study in `out`.
+    pub resume: bool,
+    /// The name of the default output folder (a timestamp).
+    pub out_name: String,
+    pub plan: Plan,
+    /// `-p`: which package's main file the incremental scenarios edit by default.
+    pub package: Option<String>,
+    /// Keep `work/` (the copy and every target directory) after the study.
+    pub keep_work: bool,
+    /// The buildbench executable, used as a linker wrapper to time every link; `None` turns
+    /// link timing off.
+    pub link_wrapper: Option<PathBuf>,
+}
+
+/// A study checked and planned, before anything is written or built.
+pub struct Prepared {
+    pub options: StudyOptions,
+    /// The output folder, resolved (absolute, symlinks resolved).
+    pub out: PathBuf,
+    /// An interrupted `--in-place` run left files to restore; `run` restores them first.
+    pub pending_restore: bool,
+    pub project: Project,
+    /// Every toolchain the study uses, by name (`default` for the default toolchain).
+    pub toolchains: HashMap<String, ResolvedToolchain>,
+    pub runnable: Vec<usize>,
+    pub unavailable: Vec<Unavailable>,
+    /// The edited file, relative to the project root.
+    pub edit_file: Option<PathBuf>,
+    pub user_config: UserConfig,
+    pub steps: Vec<Step>,
+    /// Samples a resumed study already has: (configuration, scenario, warm-up, index).
+    pub done: Done,
+    /// A study being resumed.
+    pub previous: Option<Study>,
+    /// Where cargo runs.
+    pub source: PathBuf,
+    pub work: PathBuf,
+}
+
+fn toolchain_key(configuration: &Configuration) -> String {
+    configuration.toolchain.clone().unwrap_or_else(|| "default".to_owned())
+}
+
+/// Resolves the project and toolchains, checks every configuration, plans the steps.
+/// Writes nothing and builds nothing, so `--dry-run` can show the result.
+pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
+    let previous = match (&options.out, options.resume) {
+        (Some(out), true) => {
+            let study_file = out.join("study.json");
+            if !study_file.is_file() {
+                return Err(RunnerError::Study {
+                    path: out.clone(),
+                    problem: "no study.json to resume; pass the output folder of an interrupted study".to_owned(),
+                });
+            }
+            let bytes = std::fs::read(&study_file).map_err(RunnerError::io(&study_file, "cannot read"))?;
+            let study = Study::from_json(&bytes).map_err(|e| RunnerError::Study {
+                path: study_file.clone(),
+                problem: format!("{e}; it cannot be resumed"),
+            })?;
+            options.plan = study.plan.clone();
+            Some(study)
+        }
+        (Some(out), false) if out.join("study.json").exists() => {
+            return Err(RunnerError::Study {
+                path: out.clone(),
+                problem: format!(
+                    "already holds a study; continue it with --resume {} or pick another --out",
+                    crate::shell_quote(&out.to_string_lossy())
+                ),
+            });
+        }
+        _ => None,
+    };
+    // A resumed study continues on its own project: another one is refused, not measured
+    // into it.
+    let project_path = match (&options.project, &previous) {
+        (Some(given), Some(study)) => {
+            let (given, recorded) = (crate::paths::resolve(given)?, crate::paths::resolve(Path::new(&study.project))?);
+            if given != recorded {
+                return Err(RunnerError::OtherProject { recorded, given });
+            }
+            given
+        }
+        (Some(given), None) => given.clone(),
+        (None, Some(study)) => PathBuf::from(&study.project),
+        (None, None) => PathBuf::from("."),
+    };
+
+    let default = Toolchain::resolve(None)?;
+    let mut project = Project::load(&default.cargo, &project_path)?;
+    project.root = crate::paths::resolve(&project.root)?;
+    let out = match &options.out {
+        Some(out) => crate::paths::resolve(out)?,
+        None => crate::paths::resolve(&project.target_directory.join("buildbench").join(&options.out_name))?,
+    };
+    crate::paths::check_apart(&project.root, &project.target_directory, &out, "--out")?;
+    let owned = out.join(crate::paths::MARKER).is_file() || out.join("study.json").is_file();
+    if !owned && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(RunnerError::NotOwned { what: "--out".to_owned(), dir: out });
+    }
+    let mut toolchains: HashMap<String, ResolvedToolchain> = HashMap::new();
+    let mut unavailable = Vec::new();
+    let mut runnable = Vec::new();
+    for (i, configuration) in options.plan.configurations.iter().enumerate() {
+        let key = toolchain_key(configuration);
+        if !toolchains.contains_key(&key) {
+            let resolved = if key == "default" { Ok(default.clone()) } else { Toolchain::resolve(Some(&key)) };
+            match resolved {
+                Ok(tc) => {
+                    toolchains.insert(key.clone(), ResolvedToolchain::probe(tc));
+                }
+                Err(e) => {
+                    unavailable.push(Unavailable {
+                        configuration: configuration.name.clone(),
+                        reason: format!("toolchain {key} is not usable: {e}"),
+                        install: Some(format!(
+                            "rustup toolchain install {} --profile minimal",
+                            crate::shell_quote(&key)
+                        )),
+                    });
+                    continue;
+                }
+            }
+        }
+        let Some(resolved) = toolchains.get(&key) else { continue };
+        match check(configuration, &resolved.toolchain) {
+            Ok(()) => runnable.push(i),
+            Err(u) => unavailable.push(u),
+        }
+    }
+    if !project.outside_paths.is_empty() && !options.plan.in_place {
+        return Err(RunnerError::NeedsInPlace { paths: project.outside_paths.clone() });
+    }
+
+    let needs_edit = options.plan.scenarios.iter().any(|s| s.edits_source());
+    let edit_file = match (&options.plan.edit_file, needs_edit) {
+        (Some(f), _) => Some(PathBuf::from(f)),
+        (None, true) => {
+            let file = project.default_edit_file(options.package.as_deref()).ok_or_else(|| RunnerError::EditFile {
+                path: project.root.clone(),
+                problem: "no binary or library target to edit; pass --edit FILE".to_owned(),
+            })?;
+            Some(file.strip_prefix(&project.root).unwrap_or(file).to_owned())
+        }
+        (None, false) => None,
+    };
+    if let Some(f) = &edit_file {
+        let full = project.root.join(f);
+        if !full.is_file() || !full.starts_with(&project.root) {
+            return Err(RunnerError::EditFile {
+                path: full,
+                problem: "the file to edit must be a source file inside the project".to_owned(),
+            });
+        }
+        // In place, the file really edited is the one a symlink points to: it must be the
+        // project's. (A copy replaces such a link by a file of its own, see `run`.)
+        let real = crate::paths::resolve(&full)?;
+        if options.plan.in_place && !real.starts_with(&project.root) {
+            return Err(RunnerError::EditFile {
+                path: full,
+                problem: format!(
+                    "a symlink to {}, outside the project; --in-place would edit that file. Run without \
+                     --in-place (the copy edits its own file) or pass --edit with a file inside the project",
+                    real.display()
+                ),
+            });
+        }
+        options.plan.edit_file = Some(f.display().to_string());
+    }
+
+    let (runnable, done, steps) = schedule(&options.plan, runnable, previous.as_ref());
+    let plan = &options.plan;
+    let work = out.join("work");
+    let source = if plan.in_place { project.root.clone() } else { work.join("src") };
+    let user_config = UserConfig::detect(&default.cargo, &project.root, &default.host);
+    let pending_restore = crate::edit::journal_path(&project.root).is_file();
+    options.project = Some(project.root.clone());
+    Ok(Prepared {
+        options,
+        out,
+        pending_restore,
+        project,
+        toolchains,
+        runnable,
+        unavailable,
+        edit_file,
+        user_config,
+        steps,
+        done,
+        previous,
+        source,
+        work,
+    })
+}
+
+/// The steps still to run: all of them for a new study; for a resumed one (`previous`), only
+/// the samples it lacks, and none of a configuration that already failed (it is not retried).
+/// Returns the configurations that will run, the samples already done, and the steps.
+pub fn schedule(plan: &Plan, mut runnable: Vec<usize>, previous: Option<&Study>) -> (Vec<usize>, Done, Vec<Step>) {
+    let done: Done = previous
+        .iter()
+        .flat_map(|s| &s.samples)
+        .map(|s| (s.configuration.clone(), s.scenario, s.warmup, s.index))
+        .collect();
+    let failed: Vec<&str> =
+        previous.iter().flat_map(|s| &s.samples).filter(|s| !s.success).map(|s| s.configuration.as_str()).collect();
+    runnable.retain(|&i| plan.configurations.get(i).is_some_and(|c| !failed.contains(&c.name.as_str())));
+    let steps = steps(plan, &runnable, &done);
+    (runnable, done, steps)
+}
+
+/// Is everything this configuration needs installed? If not, say how to install it.
+fn check(configuration: &Configuration, toolchain: &Toolchain) -> Result<(), Unavailable> {
+    let missing = |reason: String, install: &str| Unavailable {
+        configuration: configuration.name.clone(),
+        reason,
+        install: Some(install.to_owned()),
+    };
+    if let Some((program, install)) = linker_requirement(configuration.linker)
+        && which(program).is_none()
+    {
+        return Err(missing(format!("linker {} needs `{program}` on PATH", configuration.linker), install));
+    }
+    if configuration.linker != Linker::Default && which("cc").is_none() {
+        return Err(missing("choosing a linker needs a C compiler driver `cc`".to_owned(), "apt-get install -y gcc"));
+    }
+    if configuration.cache == Cache::Sccache && which("sccache").is_none() {
+        return Err(missing("sccache is not on PATH".to_owned(), "apt-get install -y sccache"));
+    }
+    if configuration.backend == Backend::Cranelift && !toolchain.has_cranelift() {
+        let name = toolchain.label();
+        return Err(missing(
+            format!("toolchain {name} has no Cranelift backend"),
+            &format!("rustup component add rustc-codegen-cranelift-preview --toolchain {}", crate::shell_quote(name)),
+        ));
+    }
+    Ok(())
+}
+
+impl Prepared {
+    pub(crate) fn target_dir(&self, configuration: &Configuration) -> PathBuf {
+        self.work.join("target").join(&configuration.name)
+    }
+
+    pub(crate) fn sccache_for(&self, configuration: &Configuration, ports: &HashMap<String, u16>) -> Option<Sccache> {
+        (configuration.cache == Cache::Sccache).then(|| Sccache {
+            program: which("sccache").unwrap_or_else(|| PathBuf::from("sccache")),
+            dir: self.work.join("sccache").join(&configuration.name),
+            port: ports.get(&configuration.name).copied().unwrap_or(0),
+            conf: self.work.join("sccache").join("empty-config"),
+        })
+    }
+
+    pub(crate) fn link_log(&self, configuration: &Configuration) -> PathBuf {
+        self.work.join("links").join(format!("{}.jsonl", configuration.name))
+    }
+
+    pub(crate) fn wild_dir(&self) -> PathBuf {
+        self.work.join("wild-bin")
+    }
+
+    /// The exact build command of a step.
+    pub fn build_invocation(&self, step: &Step, check: bool, ports: &HashMap<String, u16>) -> crate::Invocation {
+        let configuration = &self.options.plan.configurations[step.configuration];
+        let key = toolchain_key(configuration);
+        let sccache = self.sccache_for(configuration, ports);
+        let wild = self.wild_dir();
+        let resolved = &self.toolchains[&key];
+        let ctx = BuildContext {
+            toolchain: &resolved.toolchain,
+            toolchain_uses_rust_lld: resolved.uses_rust_lld(),
+            source: &self.source,
+            target_dir: self.target_dir(configuration),
+            cargo_args: &self.options.plan.cargo_args,
+            cargo_profile: cargo_profile(&self.options.plan.cargo_args),
+            rustflags: &self.user_config.rustflags,
+            sccache: sccache.as_ref(),
+            wild_dir: Some(&wild),
+            link_wrapper: self.options.link_wrapper.as_deref().map(|program| LinkWrapper {
+                program,
+                real: self.user_config.linker.as_deref().unwrap_or("cc"),
+                log: self.link_log(configuration),
+                mode: crate::cargo::WrapperMode::Time,
+                capture_dir: None,
+            }),
+            temp_dir: Some(self.work.join("tmp")),
+        };
+        cargo_invocation(configuration, check, &ctx)
+    }
+
+    /// Every step as text, for `--dry-run`.
+    pub fn describe(&self) -> Vec<String> {
+        let ports = HashMap::new();
+        let mut lines = Vec::new();
+        if self.pending_restore {
+            lines.push(format!(
+                "first restore the files an interrupted --in-place run left edited in {} (see `buildbench restore`)",
+                self.project.root.display()
+            ));
+        }
+        for step in &self.steps {
+            let configuration = &self.options.plan.configurations[step.configuration];
+            let what = format!("[{} / {}]", configuration.name, step.scenario);
+            lines.push(match step.action {
+                Action::WipeTarget => format!("{what} rm -rf {}", self.target_dir(configuration).display()),
+                Action::WipeCache => format!("{what} empty the private sccache cache"),
+                Action::Edit => format!(
+                    "{what} edit {} (append a new function)",
+                    self.edit_file.as_deref().map_or_else(String::new, |f| f.display().to_string())
+                ),
+                Action::Build { check, purpose, index } => {
+                    let label = match purpose {
+                        Purpose::Prepare => "prepare".to_owned(),
+                        Purpose::Warmup => format!("warm-up {}", index + 1),
+                        Purpose::Measured => format!("sample {}", index + 1),
+                    };
+                    format!("{what} {label}: {}", self.build_invocation(step, check, &ports).shell_line())
+                }
+            });
+        }
+        lines
+    }
+}
