@@ -2,7 +2,6 @@
 //! each toolchain, and what would spoil a measurement on this machine right now.
 
 use std::path::Path;
-use std::time::Instant;
 
 use buildbench_model::{Checkup, Linker, ToolCheck, ToolchainCheck, Word};
 
@@ -19,21 +18,19 @@ fn rustup_toolchains() -> Vec<String> {
         .collect()
 }
 
-/// Median seconds of `n` runs of `invocation`.
+/// Median seconds of `n` runs of `invocation` (each at most 30 s), through the executor like
+/// every other process.
 fn time(invocation: &Invocation, n: usize) -> Option<f64> {
+    use crate::exec::Executor as _;
+    let mut executor = crate::ProcessExecutor::new(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
+    let invocation = invocation.clone().timeout(std::time::Duration::from_secs(30));
     let mut times = Vec::new();
     for _ in 0..n {
-        let started = Instant::now();
-        let status = invocation
-            .command()
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .ok()?;
-        if !status.success() {
+        let outcome = executor.run(&invocation).ok()?;
+        if !outcome.success() {
             return None;
         }
-        times.push(started.elapsed().as_secs_f64());
+        times.push(outcome.wall.as_secs_f64());
     }
     times.sort_by(f64::total_cmp);
     times.get(n / 2).copied()
