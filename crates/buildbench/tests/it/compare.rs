@@ -517,8 +517,12 @@ fn adaptive_sampling_adds_rounds_until_precise_or_the_limit() {
     };
     // An interval of ±0.001% is out of reach: sampling stops at --max-runs.
     assert_eq!(measured("0.001%", "tight"), 5);
-    // ±99% is met by the first three samples already (it needs sd < 40% of the mean).
-    assert_eq!(measured("99%", "loose"), 3);
+    // ±99% is usually met by the first three samples (it needs sd < 40% of the mean), but noop
+    // builds of a few tens of milliseconds on a busy machine can swing more: the bounds hold
+    // either way. That a precise cell stops at once is tested without builds, in the runner's
+    // replay tests.
+    let loose = measured("99%", "loose");
+    assert!((3..=5).contains(&loose), "{loose}");
 }
 
 #[test]
