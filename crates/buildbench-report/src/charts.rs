@@ -257,7 +257,53 @@ pub fn unit_changes(baseline: &[UnitTiming], other: &[UnitTiming]) -> Vec<UnitCh
 }
 
 /// Re-exported for the HTML exporter: the study is needed to pick representative samples.
-pub fn representative_units<'a>(
+/// Chart data of a study, computed once with its summary; the HTML exporter only draws it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChartData {
+    /// Per scenario with results: every sample of every configuration.
+    pub samples: Vec<SamplesChart>,
+    /// The scenario whose unit timelines are shown: `clean` if measured, else the first.
+    pub timeline_scenario: Option<Scenario>,
+    /// The timeline of the sample nearest each configuration's median in that scenario.
+    pub timelines: Vec<(String, Timeline)>,
+    /// Per unit, the baseline against the fastest configuration (the significant winner, else
+    /// the one with the lowest median): that configuration and the changes, biggest first.
+    pub unit_changes: Option<(String, Vec<UnitChange>)>,
+}
+
+/// Computes every chart's data for `summary` (whose cells are already computed).
+pub fn chart_data(study: &Study, summary: &StudySummary) -> ChartData {
+    let samples = study.plan.scenarios.iter().filter_map(|&s| samples_chart(summary, s)).collect();
+    let scenario = study
+        .plan
+        .scenarios
+        .iter()
+        .copied()
+        .find(|s| *s == Scenario::Clean)
+        .or_else(|| study.plan.scenarios.first().copied());
+    let Some(scenario) = scenario else { return ChartData { samples, ..ChartData::default() } };
+    let timelines = summary
+        .scenario(scenario)
+        .filter(|c| c.status == Status::Ok)
+        .filter_map(|c| {
+            Some((c.configuration.clone(), timeline(representative_units(study, summary, &c.configuration, scenario)?)))
+        })
+        .collect();
+    let fastest = summary.winner(scenario).or_else(|| {
+        summary
+            .scenario(scenario)
+            .filter(|c| c.configuration != summary.baseline && c.status == Status::Ok)
+            .min_by(|a, b| a.median().unwrap_or(f64::MAX).total_cmp(&b.median().unwrap_or(f64::MAX)))
+    });
+    let unit_changes = fastest.and_then(|winner| {
+        let base = representative_units(study, summary, &summary.baseline, scenario.reference())?;
+        let other = representative_units(study, summary, &winner.configuration, scenario)?;
+        Some((winner.configuration.clone(), unit_changes(base, other)))
+    });
+    ChartData { samples, timeline_scenario: Some(scenario), timelines, unit_changes }
+}
+
+fn representative_units<'a>(
     study: &'a Study,
     summary: &StudySummary,
     configuration: &str,

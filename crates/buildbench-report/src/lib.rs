@@ -1,7 +1,7 @@
 //! Turns results into text: terminal tables, Markdown, CSV, JSON and a self-contained HTML
 //! report with SVG charts. Returns bytes and strings; never prints or writes files (the CLI does).
 
-mod charts;
+pub mod charts;
 pub mod diagnose;
 pub mod diff;
 pub mod doctor;

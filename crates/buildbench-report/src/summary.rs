@@ -130,6 +130,9 @@ pub struct StudySummary {
     pub recommendations: Vec<crate::recommend::Recommendation>,
     /// Where the baseline's build time goes, when check scenarios ran next to build ones.
     pub diagnosis: Option<crate::diagnose::Diagnosis>,
+    /// What the charts show (drawn only by the HTML report; not part of the JSON summary).
+    #[serde(skip)]
+    pub charts: crate::charts::ChartData,
 }
 
 impl StudySummary {
@@ -172,9 +175,18 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         .map(|c| buildbench_model::claims::evaluate(c, study, noise))
         .collect();
     let diagnosis = crate::diagnose::diagnose(study, &baseline);
-    let mut summary =
-        StudySummary { baseline, noise, default_linkers, cells, claims, recommendations: Vec::new(), diagnosis };
+    let mut summary = StudySummary {
+        baseline,
+        noise,
+        default_linkers,
+        cells,
+        claims,
+        recommendations: Vec::new(),
+        diagnosis,
+        charts: crate::charts::ChartData::default(),
+    };
     summary.recommendations = crate::recommend::recommend(study, &summary);
+    summary.charts = crate::charts::chart_data(study, &summary);
     summary
 }
 

@@ -7,7 +7,7 @@ use buildbench_model::{Scenario, Study};
 
 use super::Exporter;
 use crate::StudySummary;
-use crate::charts::{draw_samples, draw_timeline, representative_units, samples_chart, timeline, unit_changes};
+use crate::charts::{draw_samples, draw_timeline};
 use crate::format::{bytes, opt_seconds, p_value, seconds, speedup, verdict};
 use crate::html_escape::escape;
 use crate::summary::{Failure, Status};
@@ -30,7 +30,7 @@ impl Exporter for Html {
         }
         claims_and_advice(&mut body, summary);
         problems(&mut body, study, summary);
-        timelines(&mut body, study, summary);
+        timelines(&mut body, summary);
         environment(&mut body, study);
         let title = format!("buildbench: {}", study.project);
         TEMPLATE.replace("{{TITLE}}", &escape(&title)).replace("{{BODY}}", &body).into_bytes()
@@ -155,12 +155,12 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
         );
     }
     out.push_str("</table>\n");
-    if let Some(chart) = samples_chart(summary, scenario) {
+    if let Some(chart) = summary.charts.samples.iter().find(|c| c.scenario == scenario) {
         let _ = writeln!(
             out,
             "<div class=\"chart\" role=\"img\" aria-label=\"samples of {scenario}\">{}</div>\
              <p class=\"muted\">Every sample is a dot (hollow: flagged outlier), the black tick is the median, the orange bar the 95% interval of the mean.</p>",
-            draw_samples(&chart)
+            draw_samples(chart)
         );
     }
 }
@@ -198,57 +198,35 @@ fn problems(out: &mut String, study: &Study, summary: &StudySummary) {
     }
 }
 
-fn timelines(out: &mut String, study: &Study, summary: &StudySummary) {
-    let scenario = study
-        .plan
-        .scenarios
-        .iter()
-        .copied()
-        .find(|s| *s == Scenario::Clean)
-        .or_else(|| study.plan.scenarios.first().copied());
-    let Some(scenario) = scenario else { return };
+fn timelines(out: &mut String, summary: &StudySummary) {
+    let charts = &summary.charts;
+    let Some(scenario) = charts.timeline_scenario else { return };
     let _ = writeln!(out, "<h2>Where the time goes ({scenario})</h2>");
     out.push_str(
         "<p class=\"legend muted\">Unit timelines of the sample nearest each median, from cargo's <code>--timings</code>:\
          <span style=\"background:#1f77b4\"></span>frontend (until metadata)<span style=\"background:#9ecae1\"></span>codegen and the rest\
          <span style=\"background:#ffbb78\"></span>build scripts<span style=\"background:#b4b4b4\"></span>no split reported</p>\n",
     );
-    for c in summary.scenario(scenario).filter(|c| c.status == Status::Ok) {
-        let Some(units) = representative_units(study, summary, &c.configuration, scenario) else { continue };
-        let t = timeline(units);
-        let open = if c.configuration == summary.baseline { " open" } else { "" };
+    for (configuration, t) in &charts.timelines {
+        let open = if *configuration == summary.baseline { " open" } else { "" };
         let omitted = if t.omitted > 0 { format!(" ({} shorter units not drawn)", t.omitted) } else { String::new() };
         let _ = writeln!(
             out,
             "<details{open}><summary><code>{}</code>: {} units{omitted}</summary><div class=\"chart\">{}</div></details>",
-            escape(&c.configuration),
+            escape(configuration),
             t.rows.len() + t.omitted,
-            draw_timeline(&t)
+            draw_timeline(t)
         );
     }
     // Which crates got faster or slower between the baseline and the fastest configuration.
-    let Some(winner) = summary.winner(scenario).or_else(|| {
-        summary
-            .scenario(scenario)
-            .filter(|c| c.configuration != summary.baseline && c.status == Status::Ok)
-            .min_by(|a, b| a.median().unwrap_or(f64::MAX).total_cmp(&b.median().unwrap_or(f64::MAX)))
-    }) else {
-        return;
-    };
-    let (Some(base_units), Some(other_units)) = (
-        representative_units(study, summary, &summary.baseline, scenario.reference()),
-        representative_units(study, summary, &winner.configuration, scenario),
-    ) else {
-        return;
-    };
-    let changes = unit_changes(base_units, other_units);
+    let Some((winner, changes)) = &charts.unit_changes else { return };
     let _ = writeln!(
         out,
         "<h3>Per unit: <code>{}</code> against <code>{}</code></h3>\n<table><tr><th>unit</th><th>{}</th><th>{}</th><th>change</th></tr>",
-        escape(&winner.configuration),
+        escape(winner),
         escape(&summary.baseline),
         escape(&summary.baseline),
-        escape(&winner.configuration)
+        escape(winner)
     );
     for ch in changes.iter().take(25) {
         let delta = match (ch.baseline, ch.other) {
