@@ -52,6 +52,12 @@ pub fn describe(verdict: Verdict, comparison: Option<&Comparison>, low: f64, hig
         Some(h) => format!("{low}-{h}x"),
         None => format!(">= {low}x"),
     };
+    format!("{} ({range}): {}", verdict.as_str(), measured(verdict, comparison, high))
+}
+
+/// What was measured, in words: `measured 2.80x [2.50x, 3.10x]`, with a remark when even the
+/// interval's low end is above the claimed range.
+pub fn measured(verdict: Verdict, comparison: Option<&Comparison>, high: Option<f64>) -> String {
     let measured = match comparison {
         Some(c) => match c.ci95 {
             Some((l, h)) => format!("measured {:.2}x [{l:.2}x, {h:.2}x]", c.speedup),
@@ -63,7 +69,7 @@ pub fn describe(verdict: Verdict, comparison: Option<&Comparison>, low: f64, hig
         (Verdict::Holds, Some(h), Some((l, _))) if l > h => ", even faster than claimed",
         _ => "",
     };
-    format!("{} ({range}): {measured}{above}", verdict.as_str())
+    format!("{measured}{above}")
 }
 
 #[cfg(test)]
@@ -138,6 +144,9 @@ pub struct ClaimResult {
     pub verdict: Verdict,
     /// `holds (2-5x): measured ...`, or why it was not measured.
     pub detail: String,
+    /// The part of `detail` after the verdict: what was measured, or what it needs.
+    #[serde(skip)]
+    pub measured: String,
     /// The configurations and scenario compared: `mold vs default, incremental, link time`.
     pub compared: Option<String>,
     /// The measured speedup with its interval, when measured.
@@ -188,6 +197,7 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64) -> ClaimResult 
         text: claim.text.clone(),
         verdict: Verdict::NotMeasured,
         detail: String::new(),
+        measured: String::new(),
         compared: None,
         comparison: None,
         note: claim.note.clone(),
@@ -213,6 +223,7 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64) -> ClaimResult 
             let comparison = crate::stats::compare(&r, &c, noise);
             result.verdict = check(comparison.as_ref(), claim.low);
             result.detail = describe(result.verdict, comparison.as_ref(), claim.low, claim.high);
+            result.measured = measured(result.verdict, comparison.as_ref(), claim.high);
             result.compared =
                 Some(format!("{} vs {}, {scenario}, {} time", candidate.name, reference.name, claim.metric));
             result.comparison = comparison;
@@ -227,12 +238,13 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64) -> ClaimResult 
             format!("--{axis} {reference}{value}")
         })
         .collect();
-    result.detail = format!(
-        "not measured: needs configurations that differ only in {} (compare {} in the {} scenario)",
+    result.measured = format!(
+        "needs configurations that differ only in {} (compare {} in the {} scenario)",
         claim.candidate.keys().cloned().collect::<Vec<_>>().join(" and "),
         flags.join(" "),
         claim.scenarios.first().map_or("clean", |s| s.as_str()),
     );
+    result.detail = format!("not measured: {}", result.measured);
     result
 }
 

@@ -472,6 +472,17 @@ impl Study {
         self.run(configuration, scenario).filter(|s| s.success)
     }
 
+    /// The successful measured sample of a cell with unit timings whose wall time is nearest the
+    /// cell's median: the one that stands for the cell in timelines and per-unit tables.
+    pub fn representative(&self, configuration: &str, scenario: Scenario) -> Option<&Sample> {
+        let median = crate::stats::median(self.wall_times(configuration, scenario))?;
+        self.samples
+            .iter()
+            .filter(|s| !s.warmup && s.success && s.configuration == configuration && s.scenario == scenario)
+            .filter(|s| !s.units.is_empty())
+            .min_by(|a, b| (a.wall_seconds - median).abs().total_cmp(&(b.wall_seconds - median).abs()))
+    }
+
     /// Wall times of the measured, successful samples of one run, in the order they ran.
     pub fn wall_times(&self, configuration: &str, scenario: Scenario) -> Vec<f64> {
         self.successful(configuration, scenario).map(|s| s.wall_seconds).collect()

@@ -309,8 +309,8 @@ fn representative_units<'a>(
     configuration: &str,
     scenario: Scenario,
 ) -> Option<&'a [UnitTiming]> {
-    let cell = summary.cell(configuration, scenario)?;
-    crate::summary::representative(study, cell).map(|s| s.units.as_slice())
+    summary.cell(configuration, scenario)?;
+    study.representative(configuration, scenario).map(|s| s.units.as_slice())
 }
 
 #[cfg(test)]

@@ -78,13 +78,7 @@ pub fn diagnose(study: &Study, configuration: &str) -> Option<Diagnosis> {
         return None;
     }
     // The clean sample nearest its median stands for the clean build's units.
-    let clean_median = median(study.successful(configuration, Scenario::Clean).map(|s| s.wall_seconds));
-    let representative = clean_median.and_then(|m| {
-        study
-            .successful(configuration, Scenario::Clean)
-            .filter(|s| !s.units.is_empty())
-            .min_by(|a, b| (a.wall_seconds - m).abs().total_cmp(&(b.wall_seconds - m).abs()))
-    });
+    let representative = study.representative(configuration, Scenario::Clean);
     let mut d = Diagnosis {
         configuration: configuration.to_owned(),
         splits,

@@ -254,14 +254,3 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
     }
     Some(cell)
 }
-
-/// The sample nearest the median of a cell: the representative one for timelines.
-pub fn representative<'a>(study: &'a Study, cell: &Cell) -> Option<&'a Sample> {
-    let median = cell.median()?;
-    study
-        .samples
-        .iter()
-        .filter(|s| !s.warmup && s.success && s.configuration == cell.configuration && s.scenario == cell.scenario)
-        .filter(|s| !s.units.is_empty())
-        .min_by(|a, b| (a.wall_seconds - median).abs().total_cmp(&(b.wall_seconds - median).abs()))
-}

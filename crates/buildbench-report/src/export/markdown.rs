@@ -131,7 +131,7 @@ impl Exporter for Markdown {
                 "| {} | **{}** | {} | {} |",
                 cell(&c.text),
                 c.verdict.as_str(),
-                cell(c.detail.split_once(": ").map_or(c.detail.as_str(), |(_, m)| m)),
+                cell(&c.measured),
                 cell(c.compared.as_deref().unwrap_or("-"))
             );
         }
