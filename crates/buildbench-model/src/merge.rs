@@ -10,12 +10,58 @@ fn fingerprint(e: &Environment) -> String {
     format!("{} | {} | {} cores | {} | {}", e.os, e.cpu_model, e.cores, toolchains.join(", "), tools.join(", "))
 }
 
+/// Why shards cannot be merged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MergeError {
+    /// No study was given.
+    #[error("no study to merge")]
+    NoStudy,
+    /// A study of another plan.
+    #[error(
+        "{name}: its plan (configurations, scenarios, runs) differs from {first}'s; only shards of one study can be merged"
+    )]
+    OtherPlan {
+        /// The study refused.
+        name: String,
+        /// The first study.
+        first: String,
+    },
+    /// A study from another machine or toolchain, without `allow_mixed`.
+    #[error(
+        "{name} ran on a different machine or toolchain than {first}:\n  {theirs}\n  {ours}\npass --allow-mixed to merge anyway (the report will say so)"
+    )]
+    OtherMachine {
+        /// The study refused.
+        name: String,
+        /// The first study.
+        first: String,
+        /// The refused study's fingerprint.
+        theirs: String,
+        /// The first study's fingerprint.
+        ours: String,
+    },
+    /// The same sample twice: the same shard given twice.
+    #[error(
+        "{name}: sample {number} of {configuration} / {scenario} is also in another study; were the same shards merged twice?"
+    )]
+    Duplicate {
+        /// The study refused.
+        name: String,
+        /// The sample's number (from 1).
+        number: u32,
+        /// Its configuration.
+        configuration: String,
+        /// Its scenario.
+        scenario: crate::Scenario,
+    },
+}
+
 /// Merges shards of one plan. Refuses studies of different plans, and studies from different
 /// machines or toolchains unless `allow_mixed` (then the other fingerprints are kept in
 /// `mixed_environments` and reports say so).
-pub fn merge(studies: Vec<(String, Study)>, allow_mixed: bool) -> Result<Study, String> {
+pub fn merge(studies: Vec<(String, Study)>, allow_mixed: bool) -> Result<Study, MergeError> {
     let mut iter = studies.into_iter();
-    let Some((first_name, mut merged)) = iter.next() else { return Err("no study to merge".to_owned()) };
+    let Some((first_name, mut merged)) = iter.next() else { return Err(MergeError::NoStudy) };
     let reference_plan = {
         let mut p = merged.plan.clone();
         p.shard = None;
@@ -26,17 +72,16 @@ pub fn merge(studies: Vec<(String, Study)>, allow_mixed: bool) -> Result<Study, 
         let mut plan = study.plan.clone();
         plan.shard = None;
         if plan != reference_plan {
-            return Err(format!(
-                "{name}: its plan (configurations, scenarios, runs) differs from {first_name}'s; only shards of one study can be merged"
-            ));
+            return Err(MergeError::OtherPlan { name, first: first_name });
         }
         if fingerprint(&study.environment) != fingerprint(&merged.environment) {
             if !allow_mixed {
-                return Err(format!(
-                    "{name} ran on a different machine or toolchain than {first_name}:\n  {}\n  {}\npass --allow-mixed to merge anyway (the report will say so)",
-                    fingerprint(&study.environment),
-                    fingerprint(&merged.environment)
-                ));
+                return Err(MergeError::OtherMachine {
+                    name,
+                    first: first_name,
+                    theirs: fingerprint(&study.environment),
+                    ours: fingerprint(&merged.environment),
+                });
             }
             if !merged.mixed_environments.contains(&study.environment) {
                 merged.mixed_environments.push(study.environment.clone());
@@ -50,12 +95,12 @@ pub fn merge(studies: Vec<(String, Study)>, allow_mixed: bool) -> Result<Study, 
                     && s.index == sample.index
             });
             if duplicate {
-                return Err(format!(
-                    "{name}: sample {} of {} / {} is also in another study; were the same shards merged twice?",
-                    sample.index + 1,
-                    sample.configuration,
-                    sample.scenario
-                ));
+                return Err(MergeError::Duplicate {
+                    name,
+                    number: sample.index + 1,
+                    configuration: sample.configuration,
+                    scenario: sample.scenario,
+                });
             }
             merged.samples.push(sample);
         }

@@ -45,17 +45,26 @@ pub fn preset_overrides(preset: &str, profile: &str) -> Option<Vec<String>> {
     }
 }
 
+/// Why the axes do not make a matrix.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MatrixError {
+    #[error("unknown profile preset {preset:?}; expected one of: {}", PROFILE_PRESETS.join(", "))]
+    UnknownPreset { preset: String },
+    #[error("--set {set:?} is not KEY=VALUE (e.g. --set profile.dev.debug=0)")]
+    NotKeyValue { set: String },
+}
+
 /// Expands the axes in order (backend, linker, cache, profile); the first is the baseline.
-pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, String> {
+pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
     let mut profiles: Vec<(String, Vec<String>)> = Vec::new();
     for p in &matrix.profiles {
         let overrides = preset_overrides(p, &matrix.cargo_profile)
-            .ok_or_else(|| format!("unknown profile preset {p:?}; expected one of: {}", PROFILE_PRESETS.join(", ")))?;
+            .ok_or_else(|| MatrixError::UnknownPreset { preset: p.clone() })?;
         profiles.push((p.clone(), overrides));
     }
     for set in &matrix.sets {
         if !set.contains('=') {
-            return Err(format!("--set {set:?} is not KEY=VALUE (e.g. --set profile.dev.debug=0)"));
+            return Err(MatrixError::NotKeyValue { set: set.clone() });
         }
     }
     if !matrix.sets.is_empty() {
@@ -333,10 +342,10 @@ mod tests {
     fn bad_axes_are_rejected_with_the_choices() {
         let mut m = matrix();
         m.profiles = vec!["turbo".into()];
-        assert!(expand(&m).unwrap_err().contains("dev, fast-dev"));
+        assert!(expand(&m).unwrap_err().to_string().contains("dev, fast-dev"));
         let mut m = matrix();
         m.sets = vec!["debug".into()];
-        assert!(expand(&m).unwrap_err().contains("KEY=VALUE"));
+        assert!(expand(&m).unwrap_err().to_string().contains("KEY=VALUE"));
     }
 
     #[test]

@@ -45,7 +45,7 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
     };
     let (configurations, file_baseline) = match &args.config_file {
         Some(file) => crate::config_file::read(file, &matrix.cargo_profile)?,
-        None => (expand(&matrix).map_err(anyhow::Error::msg)?, None),
+        None => (expand(&matrix)?, None),
     };
     let requested = words::<Scenario>(&args.scenario)?;
     let scenarios = effective_scenarios(&requested, &configurations);

@@ -80,7 +80,7 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode> {
     for path in &args.studies {
         studies.push((path.display().to_string(), read_study(path)?));
     }
-    let merged = buildbench_model::merge(studies, args.allow_mixed).map_err(anyhow::Error::msg)?;
+    let merged = buildbench_model::merge(studies, args.allow_mixed)?;
     let bytes = serde_json::to_vec_pretty(&merged).context("encoding the merged study")?;
     buildbench_runner::fsutil::write_atomic(&args.output, &bytes)?;
     eprintln!(
