@@ -24,25 +24,17 @@ fn every_linker_really_links_and_each_scenario_rebuilds_what_it_should() {
     let project = project_copy(dir.path());
     let before = tree(&project);
     let out = dir.path().join("out");
-    let output = run(&[
-        "compare",
-        s(&project),
-        "--linker",
-        "default,mold,lld,bfd,gold,wild",
-        "--scenario",
-        "clean,noop,incremental",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-        "--format",
-        "json",
-        "--quiet",
-        // wild is often not installed: the study is partial then, and that is expected here.
-        "--allow-partial",
-    ]);
+    // wild is often not installed: the study is partial then, and that is expected here.
+    let output = run(&Compare::new(&project)
+        .set("--linker", "default,mold,lld,bfd,gold,wild")
+        .set("--scenario", "clean,noop,incremental")
+        .set("--runs", "1")
+        .set("--warmup", "0")
+        .set("--out", s(&out))
+        .set("--format", "json")
+        .flag("--quiet")
+        .flag("--allow-partial")
+        .args());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
     // The default linker is resolved and named, never assumed.
@@ -118,21 +110,14 @@ fn no_build_runs_that_the_plan_does_not_need() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let out = dir.path().join("out");
-    let output = run(&[
-        "compare",
-        s(&project),
-        "--linker",
-        "default",
-        "--scenario",
-        "noop,incremental",
-        "--runs",
-        "2",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-        "--quiet",
-    ]);
+    let output = run(&Compare::new(&project)
+        .set("--linker", "default")
+        .set("--scenario", "noop,incremental")
+        .set("--runs", "2")
+        .set("--warmup", "0")
+        .set("--out", s(&out))
+        .flag("--quiet")
+        .args());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let study = study(&out);
     let purposes: Vec<(&str, &str)> = study["invocations"]
@@ -167,23 +152,15 @@ fn sccache_runs_cold_and_warm_on_a_private_server() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let out = dir.path().join("out");
-    let output = run(&[
-        "compare",
-        s(&project),
-        "--linker",
-        "default",
-        "--cache",
-        "none,sccache",
-        "--scenario",
-        "clean",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-        "--quiet",
-    ]);
+    let output = run(&Compare::new(&project)
+        .set("--linker", "default")
+        .set("--cache", "none,sccache")
+        .set("--scenario", "clean")
+        .set("--runs", "1")
+        .set("--warmup", "0")
+        .set("--out", s(&out))
+        .flag("--quiet")
+        .args());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let study = study(&out);
     let samples = study["samples"].as_array().expect("samples");
@@ -228,21 +205,14 @@ fn a_failing_build_is_recorded_and_the_study_goes_on() {
     text.push_str("\npub fn broken() -> u32 { \"not a number\" }\n");
     std::fs::write(&lib, text).expect("write");
     let out = dir.path().join("out");
-    let output = run(&[
-        "compare",
-        s(&project),
-        "--linker",
-        "default,mold",
-        "--scenario",
-        "clean,incremental",
-        "--runs",
-        "2",
-        "--out",
-        s(&out),
-        "--format",
-        "json",
-        "--quiet",
-    ]);
+    let output = run(&Compare::new(&project)
+        .set("--linker", "default,mold")
+        .set("--scenario", "clean,incremental")
+        .set("--runs", "2")
+        .set("--out", s(&out))
+        .set("--format", "json")
+        .flag("--quiet")
+        .args());
     // Every configuration failed: the report is written, but the exit status says so.
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -294,26 +264,17 @@ fn cranelift_runs_where_installed_and_says_how_to_install_it_elsewhere() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let out = dir.path().join("out");
-    let output = run(&[
-        "compare",
-        s(&project),
-        "--backend",
-        "llvm,cranelift",
-        "--linker",
-        "default",
-        "--scenario",
-        "clean",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-        "--format",
-        "json",
-        "--quiet",
-        "--allow-partial",
-    ]);
+    let output = run(&Compare::new(&project)
+        .set("--backend", "llvm,cranelift")
+        .set("--linker", "default")
+        .set("--scenario", "clean")
+        .set("--runs", "1")
+        .set("--warmup", "0")
+        .set("--out", s(&out))
+        .set("--format", "json")
+        .flag("--quiet")
+        .flag("--allow-partial")
+        .args());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
     let cell = cells(&summary).into_iter().find(|c| c["configuration"] == "cranelift").expect("cranelift cell");
@@ -493,25 +454,16 @@ fn adaptive_sampling_adds_rounds_until_precise_or_the_limit() {
     let project = project_copy(dir.path());
     let measured = |precision: &str, name: &str| -> usize {
         let out = dir.path().join(name);
-        let output = run(&[
-            "compare",
-            s(&project),
-            "--linker",
-            "default",
-            "--scenario",
-            "noop",
-            "--runs",
-            "3",
-            "--warmup",
-            "0",
-            "--precision",
-            precision,
-            "--max-runs",
-            "5",
-            "--out",
-            s(&out),
-            "--quiet",
-        ]);
+        let output = run(&Compare::new(&project)
+            .set("--linker", "default")
+            .set("--scenario", "noop")
+            .set("--runs", "3")
+            .set("--warmup", "0")
+            .set("--precision", precision)
+            .set("--max-runs", "5")
+            .set("--out", s(&out))
+            .flag("--quiet")
+            .args());
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         study(&out)["samples"].as_array().map_or(0, |a| a.iter().filter(|s| s["warmup"] == false).count())
     };
@@ -590,21 +542,14 @@ fn reports_say_where_the_time_goes_when_check_scenarios_ran() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let out = dir.path().join("out");
-    let output = run(&[
-        "compare",
-        s(&project),
-        "--linker",
-        "default",
-        "--scenario",
-        "check-clean,clean",
-        "--runs",
-        "1",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-        "--quiet",
-    ]);
+    let output = run(&Compare::new(&project)
+        .set("--linker", "default")
+        .set("--scenario", "check-clean,clean")
+        .set("--runs", "1")
+        .set("--warmup", "0")
+        .set("--out", s(&out))
+        .flag("--quiet")
+        .args());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
     assert!(md.contains("## Where the time goes") && md.contains("clean builds: `cargo check` takes"), "{md}");

@@ -103,11 +103,18 @@ impl Compare {
     /// `compare PROJECT --out OUT`, one measured sample of the default linker's clean build, no
     /// warm-up, quiet: the smallest real study. Later calls replace these settings.
     pub fn quick(project: &Path, out: &Path) -> Compare {
-        Compare { args: ["compare", s(project), "--out", s(out), "--quiet"].map(str::to_owned).to_vec() }
+        Compare::new(project)
+            .set("--out", s(out))
+            .flag("--quiet")
             .set("--linker", "default")
             .set("--scenario", "clean")
             .set("--runs", "1")
             .set("--warmup", "0")
+    }
+
+    /// `compare PROJECT` with buildbench's defaults.
+    pub fn new(project: &Path) -> Compare {
+        Compare { args: vec!["compare".to_owned(), s(project).to_owned()] }
     }
 
     /// Sets `flag` to `value`, replacing an earlier value.

@@ -112,21 +112,14 @@ fn a_symlinked_source_file_is_never_edited_through_the_link() {
     std::os::unix::fs::symlink(outside.join("real_main.rs"), &main).expect("symlink");
     let (before, before_outside) = (tree(&project), tree(&outside));
     let out = dir.path().join("out");
-    let output = run(&[
-        "compare",
-        s(&project),
-        "--linker",
-        "default",
-        "--scenario",
-        "incremental",
-        "--runs",
-        "2",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-        "--quiet",
-    ]);
+    let output = run(&Compare::new(&project)
+        .set("--linker", "default")
+        .set("--scenario", "incremental")
+        .set("--runs", "2")
+        .set("--warmup", "0")
+        .set("--out", s(&out))
+        .flag("--quiet")
+        .args());
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(tree(&outside), before_outside, "the file behind the link is untouched, mtime included");
     assert_eq!(tree(&project), before);
