@@ -39,9 +39,11 @@ impl Verdict {
 /// 95% interval must clear the threshold.
 pub fn check(comparison: Option<&Comparison>, low: f64) -> Verdict {
     let Some(c) = comparison else { return Verdict::NotMeasured };
+    // A bound equal to the threshold up to floating-point error counts as equal.
+    let threshold = low * (1.0 - crate::stats::TOLERANCE);
     match c.ci95 {
-        Some((lo, _)) if lo >= low => Verdict::Holds,
-        Some((_, hi)) if hi < low => Verdict::DoesNotHold,
+        Some((lo, _)) if lo >= threshold => Verdict::Holds,
+        Some((_, hi)) if hi < threshold => Verdict::DoesNotHold,
         _ => Verdict::Inconclusive,
     }
 }
@@ -77,7 +79,7 @@ mod tests {
     use super::*;
 
     fn c(speedup: f64, ci: Option<(f64, f64)>) -> Comparison {
-        Comparison { speedup, ci95: ci, p_value: Some(0.01), significant: true }
+        Comparison { speedup, ci95: ci, p_value: Some(0.01), p_adjusted: None, significant: true }
     }
 
     #[test]
@@ -190,8 +192,17 @@ fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {
     }
 }
 
-/// Checks one claim against a study.
-pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64) -> ClaimResult {
+/// Checks every claim against a study, as one family: with k claims measured, each interval
+/// has confidence 1 − 0.05/k (Bonferroni), so the chance that *any* verdict rests on an
+/// interval that misses the true speedup stays at or below 5%.
+pub fn evaluate_all(claims: &[Claim], study: &crate::Study, noise: f64) -> Vec<ClaimResult> {
+    let measured = claims.iter().filter(|c| evaluate(c, study, noise, 0.95).comparison.is_some()).count();
+    let confidence = 1.0 - 0.05 / measured.max(1) as f64;
+    claims.iter().map(|c| evaluate(c, study, noise, confidence)).collect()
+}
+
+/// Checks one claim against a study, with intervals of the given confidence.
+pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64) -> ClaimResult {
     let mut result = ClaimResult {
         id: claim.id.clone(),
         text: claim.text.clone(),
@@ -220,7 +231,15 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64) -> ClaimResult 
             if r.is_empty() || c.is_empty() {
                 continue;
             }
-            let comparison = crate::stats::compare(&r, &c, noise);
+            // Times from cargo's --timings are rounded to 10 ms; wall and link times are
+            // buildbench's own clock.
+            let resolution = if claim.metric == "codegen" {
+                crate::stats::TIMINGS_RESOLUTION
+            } else {
+                crate::stats::WALL_RESOLUTION
+            };
+            let settings = crate::stats::Settings { noise, resolution, confidence };
+            let comparison = crate::stats::compare_with(&r, &c, &settings);
             result.verdict = check(comparison.as_ref(), claim.low);
             result.detail = describe(result.verdict, comparison.as_ref(), claim.low, claim.high);
             result.measured = measured(result.verdict, comparison.as_ref(), claim.high);

@@ -28,9 +28,44 @@ pub struct Summary {
 
 /// The two-sided 97.5% quantile of Student's t with `df` degrees of freedom.
 fn t975(df: f64) -> Option<f64> {
+    t_quantile(0.975, df)
+}
+
+/// The `q` quantile of Student's t with `df` degrees of freedom.
+fn t_quantile(q: f64, df: f64) -> Option<f64> {
     let t = StudentsT::new(0.0, 1.0, df).ok()?;
-    let q = t.inverse_cdf(0.975);
-    q.is_finite().then_some(q)
+    let x = t.inverse_cdf(q);
+    x.is_finite().then_some(x)
+}
+
+/// The resolution of a wall time: buildbench's own clock (`Instant`), recorded in seconds.
+pub const WALL_RESOLUTION: f64 = 1e-6;
+/// The resolution of unit, codegen, frontend and link times read from cargo's `--timings`,
+/// which rounds them to 10 ms.
+pub const TIMINGS_RESOLUTION: f64 = 0.01;
+
+/// Relative tolerance when a measured bound is compared with a threshold: `0.21 / 0.10` is
+/// 2.0999999999999996 in floating point, which must not decide a verdict against ">= 2.1x".
+pub const TOLERANCE: f64 = 1e-9;
+
+/// How two sets of times are compared.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Changes smaller than this fraction are never called significant (0.02 = 2%).
+    pub noise: f64,
+    /// The resolution of the measurement: a run's spread is never taken as smaller than half
+    /// of it (values rounded to it may differ by up to that much), so no interval has zero
+    /// width.
+    pub resolution: f64,
+    /// Confidence of the interval (0.95); a family of k decisions uses 1 − 0.05/k.
+    pub confidence: f64,
+}
+
+impl Settings {
+    /// Wall times, 95% intervals.
+    pub fn wall(noise: f64) -> Settings {
+        Settings { noise, resolution: WALL_RESOLUTION, confidence: 0.95 }
+    }
 }
 
 impl Summary {
@@ -101,7 +136,12 @@ pub struct Comparison {
     pub ci95: Option<(f64, f64)>,
     /// Two-sided p-value of Welch's t-test for a difference of means.
     pub p_value: Option<f64>,
-    /// p < 0.05 and the speedup differs from 1 by more than the noise threshold.
+    /// The p-value adjusted for the family of comparisons it was decided with (Holm), when
+    /// one was (`significant` then uses it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_adjusted: Option<f64>,
+    /// p < 0.05 (adjusted, in a family) and the speedup differs from 1 by more than the noise
+    /// threshold.
     pub significant: bool,
 }
 
@@ -112,25 +152,78 @@ pub struct Comparison {
 /// when the denominator is noisy. The degrees of freedom are Welch–Satterthwaite's, shared with
 /// Welch's t-test (Welch, 1947), which does not assume equal variances.
 pub fn compare(baseline: &[f64], candidate: &[f64], noise: f64) -> Option<Comparison> {
+    compare_with(baseline, candidate, &Settings::wall(noise))
+}
+
+/// `compare` with an explicit resolution and confidence.
+///
+/// Each run's standard deviation is floored at half the measurement's resolution, so constant
+/// runs of rounded values (cargo's 10 ms) still get an interval of honest width. The interval's
+/// degrees of freedom are Satterthwaite's for the pivot `a − r·b` of Fieller's theorem (the
+/// quantity whose t distribution the interval inverts), not those of the difference of means:
+/// they weigh the candidate's variance by r², which keeps the coverage when the candidate is the
+/// noisier one.
+pub fn compare_with(baseline: &[f64], candidate: &[f64], settings: &Settings) -> Option<Comparison> {
     let a = Summary::of(baseline)?;
     let b = Summary::of(candidate)?;
     if b.mean <= 0.0 {
         return None;
     }
     let speedup = a.mean / b.mean;
-    let (va, vb) = (a.stddev.powi(2) / a.n as f64, b.stddev.powi(2) / b.n as f64);
-    let df = welch_df(va, a.n, vb, b.n);
-    let p_value = df.and_then(|df| {
+    let floor = settings.resolution / 2.0;
+    let (sa, sb) = (a.stddev.max(floor), b.stddev.max(floor));
+    let (va, vb) = (sa.powi(2) / a.n as f64, sb.powi(2) / b.n as f64);
+    let p_value = welch_df(va, a.n, vb, b.n).and_then(|df| {
         let se = (va + vb).sqrt();
-        if se == 0.0 {
-            return Some(if a.mean == b.mean { 1.0 } else { 0.0 });
-        }
         let t = StudentsT::new(0.0, 1.0, df).ok()?;
         Some((2.0 * (1.0 - t.cdf(((a.mean - b.mean) / se).abs()))).clamp(0.0, 1.0))
     });
-    let ci95 = df.and_then(t975).and_then(|t| fieller(a.mean, va, b.mean, vb, t));
-    let significant = p_value.is_some_and(|p| p < 0.05) && (speedup - 1.0).abs() > noise;
-    Some(Comparison { speedup, ci95, p_value, significant })
+    let q = 1.0 - (1.0 - settings.confidence) / 2.0;
+    let ci95 = pivot_df(speedup, va, a.n, vb, b.n)
+        .and_then(|df| t_quantile(q, df))
+        .and_then(|t| fieller(a.mean, va, b.mean, vb, t));
+    let significant = p_value.is_some_and(|p| p < 1.0 - settings.confidence) && (speedup - 1.0).abs() > settings.noise;
+    Some(Comparison { speedup, ci95, p_value, p_adjusted: None, significant })
+}
+
+/// Decides a family of comparisons together: each gets its Holm-adjusted p-value, and is
+/// significant when that is below `alpha` and its speedup differs from 1 by more than `noise`.
+pub fn decide_family<'a>(family: impl IntoIterator<Item = &'a mut Comparison>, noise: f64, alpha: f64) {
+    let mut family: Vec<&mut Comparison> = family.into_iter().collect();
+    let adjusted = holm(&family.iter().map(|c| c.p_value).collect::<Vec<_>>());
+    for (c, p) in family.iter_mut().zip(adjusted) {
+        c.p_adjusted = p;
+        c.significant = p.is_some_and(|p| p < alpha) && (c.speedup - 1.0).abs() > noise;
+    }
+}
+
+/// Satterthwaite's degrees of freedom for the variance of `a − r·b` (Fieller's pivot).
+fn pivot_df(r: f64, va: f64, na: usize, vb: f64, nb: usize) -> Option<f64> {
+    if na < 2 || nb < 2 {
+        return None;
+    }
+    let (wa, wb) = (va, r * r * vb);
+    let denominator = wa.powi(2) / (na - 1) as f64 + wb.powi(2) / (nb - 1) as f64;
+    (denominator > 0.0).then(|| (wa + wb).powi(2) / denominator)
+}
+
+/// Holm–Bonferroni adjusted p-values (Holm, 1979): deciding "significant" when the adjusted
+/// p-value is below α keeps the chance of *any* false alarm among all the decisions at or
+/// below α, however many there are, without assuming they are independent. `None` entries
+/// (no test possible) are not counted in the family.
+pub fn holm(p_values: &[Option<f64>]) -> Vec<Option<f64>> {
+    let mut order: Vec<(usize, f64)> = p_values.iter().enumerate().filter_map(|(i, p)| Some((i, (*p)?))).collect();
+    order.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let m = order.len();
+    let mut adjusted = vec![None; p_values.len()];
+    let mut running: f64 = 0.0;
+    for (rank, (i, p)) in order.into_iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p).min(1.0));
+        if let Some(slot) = adjusted.get_mut(i) {
+            *slot = Some(running);
+        }
+    }
+    adjusted
 }
 
 /// Welch–Satterthwaite degrees of freedom for two variances of means.
@@ -219,10 +312,11 @@ mod tests {
         let fast = [5.0, 5.1, 4.9, 5.05, 4.95];
         let c = compare(&base, &fast, 0.02).unwrap();
         assert!(close(c.speedup, 2.0, 1e-9));
-        // Computed apart with SciPy: Welch df = 5.882353, t = stats.t.ppf(0.975, df),
-        // Fieller limits 1.951417 and 2.049792.
+        // Computed apart with SciPy: Satterthwaite df of the pivot a − r·b = 8.0 (the spreads
+        // are proportional to the means), t = stats.t.ppf(0.975, df), Fieller limits 1.954403
+        // and 2.046661.
         let (low, high) = c.ci95.unwrap();
-        assert!(close(low, 1.951_417, 1e-5) && close(high, 2.049_792, 1e-5), "{low} {high}");
+        assert!(close(low, 1.954_403, 1e-5) && close(high, 2.046_661, 1e-5), "{low} {high}");
         let noisy = [3.0, 7.0, 4.0, 6.0, 5.0];
         let (nl, nh) = compare(&base, &noisy, 0.02).unwrap().ci95.unwrap();
         assert!(nh - nl > high - low);

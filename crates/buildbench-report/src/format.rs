@@ -33,6 +33,15 @@ pub fn p_value(p: Option<f64>) -> String {
     }
 }
 
+/// `p=0.049 (0.345)`: the test's own p-value and, in brackets, the one corrected for the family.
+pub fn p_values(c: &Comparison) -> String {
+    match c.p_adjusted {
+        Some(a) if a < 0.001 => format!("{} (<0.001)", p_value(c.p_value)),
+        Some(a) => format!("{} ({a:.3})", p_value(c.p_value)),
+        None => p_value(c.p_value),
+    }
+}
+
 /// What the comparison means in words.
 pub fn verdict(c: &Comparison) -> &'static str {
     match (c.significant, c.speedup > 1.0) {

@@ -144,6 +144,11 @@ impl StudySummary {
         self.cells.iter().find(|c| c.configuration == configuration && c.scenario == scenario)
     }
 
+    /// How many comparisons were decided as one family (Holm).
+    pub fn comparisons(&self) -> usize {
+        self.cells.iter().filter(|c| c.comparison.as_ref().is_some_and(|k| k.p_adjusted.is_some())).count()
+    }
+
     /// The fastest configuration of a scenario that is significantly faster than the baseline.
     pub fn winner(&self, scenario: Scenario) -> Option<&Cell> {
         self.scenario(scenario)
@@ -170,10 +175,15 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     }
     let default_linkers =
         study.environment.toolchains.iter().filter_map(|t| Some((t.name.clone(), t.default_linker.clone()?))).collect();
-    let claims = buildbench_model::claims::builtin()
-        .iter()
-        .map(|c| buildbench_model::claims::evaluate(c, study, noise))
-        .collect();
+    let claims = buildbench_model::claims::evaluate_all(&buildbench_model::claims::builtin(), study, noise);
+    // Every "significantly faster or slower" mark of the report is one family of decisions
+    // (Holm): the chance of any false mark stays at or below 5% however many cells there are.
+    // The baseline against itself is not a decision.
+    let family = cells
+        .iter_mut()
+        .filter(|c| !(c.configuration == baseline && c.scenario.reference() == c.scenario))
+        .filter_map(|c| c.comparison.as_mut());
+    buildbench_model::stats::decide_family(family, noise, 0.05);
     let diagnosis = crate::diagnose::diagnose(study, &baseline);
     let mut summary = StudySummary {
         baseline,

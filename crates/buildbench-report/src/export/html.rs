@@ -8,7 +8,7 @@ use buildbench_model::{Scenario, Study};
 use super::Exporter;
 use crate::StudySummary;
 use crate::charts::{draw_samples, draw_timeline};
-use crate::format::{bytes, opt_seconds, p_value, seconds, speedup, verdict};
+use crate::format::{bytes, opt_seconds, p_values, seconds, speedup, verdict};
 use crate::html_escape::escape;
 use crate::summary::{Failure, Status};
 
@@ -110,7 +110,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
     }
     out.push_str(
         "<table class=\"cells\"><tr><th>configuration</th><th>median</th><th>mean [95% CI]</th><th>min–max</th><th>speedup [95% CI]</th>\
-         <th>p (Welch)</th><th>verdict</th><th>n</th><th>notes</th></tr>\n",
+         <th>p (Welch; Holm)</th><th>verdict</th><th>n</th><th>notes</th></tr>\n",
     );
     for c in &cells {
         let is_baseline = c.configuration == summary.baseline && scenario.reference() == scenario;
@@ -132,7 +132,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
                     "slower" => "slower",
                     _ => "",
                 };
-                (speedup(k), p_value(k.p_value), verdict(k).to_owned(), class)
+                (speedup(k), p_values(k), verdict(k).to_owned(), class)
             }
             (_, _, status) if status != Status::Ok => {
                 ("-".to_owned(), String::new(), status.as_str().to_owned(), "slower")

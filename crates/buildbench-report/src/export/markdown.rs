@@ -6,7 +6,7 @@ use buildbench_model::Study;
 
 use super::Exporter;
 use crate::StudySummary;
-use crate::format::{bytes, opt_seconds, p_value, speedup, verdict};
+use crate::format::{bytes, opt_seconds, p_values, speedup, verdict};
 use crate::summary::Status;
 
 pub struct Markdown;
@@ -97,7 +97,7 @@ impl Exporter for Markdown {
                 );
                 let (sp, p, v) = match (&c.comparison, c.status, baseline) {
                     (_, Status::Ok, true) => ("baseline".to_owned(), String::new(), String::new()),
-                    (Some(k), Status::Ok, false) => (speedup(k), p_value(k.p_value), verdict(k).to_owned()),
+                    (Some(k), Status::Ok, false) => (speedup(k), p_values(k), verdict(k).to_owned()),
                     (_, status, _) if status != Status::Ok => {
                         ("-".to_owned(), String::new(), c.failure.as_ref().map(|f| f.line()).unwrap_or_default())
                     }
@@ -156,7 +156,8 @@ impl Exporter for Markdown {
         }
         let _ = writeln!(
             out,
-            "Speedup = baseline mean / mean, 95% interval by Fieller's method; significant when Welch's t-test gives p < 0.05 and the change exceeds {:.0}%.",
+            "Speedup = baseline mean / mean (means, not medians), 95% interval by Fieller's method; significant when Welch's t-test gives p < 0.05 after Holm's correction over all {} comparisons of this report (in brackets) and the change exceeds {:.0}%.",
+            summary.comparisons(),
             summary.noise * 100.0
         );
         out.into_bytes()

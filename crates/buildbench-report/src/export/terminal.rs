@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use buildbench_model::Study;
 
 use super::Exporter;
-use crate::format::{opt_seconds, p_value, seconds, speedup};
+use crate::format::{opt_seconds, p_values, seconds, speedup};
 use crate::{Align, StudySummary, Table};
 
 pub struct Terminal;
@@ -41,9 +41,10 @@ impl Exporter for Terminal {
             let mut t = Table::new(&[
                 ("configuration", Align::Left),
                 ("median", Align::Right),
+                ("mean ± sd", Align::Right),
                 ("min-max", Align::Right),
                 ("speedup [95% CI]", Align::Right),
-                ("p", Align::Right),
+                ("p (Holm)", Align::Right),
                 ("n", Align::Right),
                 ("", Align::Left),
             ]);
@@ -58,25 +59,41 @@ impl Exporter for Terminal {
                     (_, true) => ("1.00x".to_owned(), String::new()),
                     (Some(k), false) => {
                         let mark = if k.significant { " *" } else { "" };
-                        (format!("{}{mark}", speedup(k)), p_value(k.p_value))
+                        (format!("{}{mark}", speedup(k)), p_values(k))
                     }
                     (None, false) => ("-".to_owned(), String::new()),
                 };
+                let mean = c.stats.as_ref().map_or_else(|| "-".to_owned(), mean_sd);
                 let notes: Vec<String> = c.failure.iter().map(|f| f.line()).chain(c.notes()).collect();
-                t.row(vec![name, opt_seconds(c.median()), range, sp, p, c.samples.len().to_string(), notes.join("; ")]);
+                t.row(vec![
+                    name,
+                    opt_seconds(c.median()),
+                    mean,
+                    range,
+                    sp,
+                    p,
+                    c.samples.len().to_string(),
+                    notes.join("; "),
+                ]);
             }
             out.push_str(&t.render());
         }
         out.push_str(&advice_text(study, summary));
         let _ = writeln!(
             out,
-            "\n* significant: Welch's t-test p < 0.05 and a change above {:.0}%. Speedup = baseline mean / mean; interval by Fieller's method.",
+            "\n* significant: Welch's t-test p < 0.05 after Holm's correction over all {} comparisons of this report (in brackets), and a change above {:.0}%. Speedup = baseline mean / mean (means, not medians); 95% interval by Fieller's method.",
+            summary.comparisons(),
             summary.noise * 100.0
         );
         // Names and errors come from the project and its build: no escape sequence reaches the
         // terminal.
         crate::format::terminal_safe(&out).into_bytes()
     }
+}
+
+/// `1.52s ± 0.03s`.
+fn mean_sd(s: &buildbench_model::stats::Summary) -> String {
+    format!("{} ± {}", seconds(s.mean), seconds(s.stddev))
 }
 
 /// Claims and recommendations as plain text (shared with Markdown, which adds code fences).
