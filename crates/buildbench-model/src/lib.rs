@@ -19,7 +19,7 @@ mod vocabulary;
 
 pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
 pub use link::{LinkLevel, LinkStudy, LinkerResult, LinkerStatus};
-pub use merge::{MergeError, merge};
+pub use merge::{MergeError, fingerprint, merge};
 pub use study::{
     Artifact, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, SCHEMA_VERSION, Sample,
     SccacheStats, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, failure_reason,

@@ -4,7 +4,7 @@ use crate::{Environment, Study};
 
 /// What must match for two studies to be comparable: the machine kind and the software.
 /// Kernel builds and memory sizes of otherwise identical CI runners vary, so they do not count.
-fn fingerprint(e: &Environment) -> String {
+pub fn fingerprint(e: &Environment) -> String {
     let toolchains: Vec<String> = e.toolchains.iter().map(|t| format!("{}={} {}", t.name, t.rustc, t.cargo)).collect();
     let tools: Vec<String> = e.tools.iter().map(|t| format!("{}={}", t.name, t.version)).collect();
     format!("{} | {} | {} cores | {} | {}", e.os, e.cpu_model, e.cores, toolchains.join(", "), tools.join(", "))

@@ -7,7 +7,7 @@ use buildbench_model::{Scenario, Study};
 use serde::Serialize;
 
 use crate::export::markdown::cell as md;
-use crate::format::{opt_seconds, p_value, speedup};
+use crate::format::{opt_seconds, p_values, speedup};
 
 /// One configuration × scenario present in both studies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,9 +25,23 @@ pub struct DiffRow {
     pub failed: bool,
 }
 
+/// Why two studies are not compared.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DiffError {
+    /// Studies of two different projects.
+    #[error("the studies measured different projects ({base} and {new}); pass --allow-mixed to compare them anyway")]
+    OtherProject { base: String, new: String },
+    /// Studies built with different cargo arguments, or without a configuration in common.
+    #[error("the studies ran different plans ({why}); pass --allow-mixed to compare them anyway")]
+    OtherPlan { why: String },
+}
+
 /// The whole diff.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StudyDiff {
+    /// Set when the studies ran on different machines or toolchains: the two fingerprints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machines_differ: Option<(String, String)>,
     pub threshold: f64,
     pub rows: Vec<DiffRow>,
     /// Cells present in only one of the studies: `configuration/scenario`.
@@ -51,9 +65,29 @@ impl StudyDiff {
     }
 }
 
-/// Compares every cell of `new` with the same cell of `base`. A regression is a significant
-/// slowdown (Welch's t-test, p < 0.05) larger than `threshold` (0.05 = 5% slower).
-pub fn diff(base: &Study, new: &Study, threshold: f64) -> StudyDiff {
+/// Compares every cell of `new` with the same cell of `base`: the CI gate.
+///
+/// A cell is a regression when its mean time grew by more than `threshold` (0.05: the new mean
+/// is more than 5% above the base mean, exactly) and the slowdown is significant: Welch's
+/// t-test p-value, adjusted with Holm's method over every cell compared, below 0.05. So the
+/// chance that an unchanged project fails the gate stays at or below 5% however many cells the
+/// studies have. Studies of different projects or plans are refused unless `allow_mixed`.
+pub fn diff(base: &Study, new: &Study, threshold: f64, allow_mixed: bool) -> Result<StudyDiff, DiffError> {
+    let project = |s: &Study| {
+        std::path::Path::new(&s.project).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    };
+    if !allow_mixed {
+        if project(base) != project(new) {
+            return Err(DiffError::OtherProject { base: base.project.clone(), new: new.project.clone() });
+        }
+        if base.plan.cargo_args != new.plan.cargo_args {
+            let why = format!("cargo arguments {:?} and {:?}", base.plan.cargo_args, new.plan.cargo_args);
+            return Err(DiffError::OtherPlan { why });
+        }
+        if !base.plan.configurations.iter().any(|b| new.plan.configurations.iter().any(|n| n.name == b.name)) {
+            return Err(DiffError::OtherPlan { why: "no configuration in common".to_owned() });
+        }
+    }
     let cells = |s: &Study| -> Vec<(String, Scenario)> {
         let mut out = Vec::new();
         for &scenario in &s.plan.scenarios {
@@ -74,26 +108,37 @@ pub fn diff(base: &Study, new: &Study, threshold: f64) -> StudyDiff {
         let (b, n) = (base.wall_times(configuration, *scenario), new.wall_times(configuration, *scenario));
         let usable = |times: &[f64]| !times.is_empty() && times.iter().all(|t| t.is_finite() && *t >= 0.0);
         let failed = usable(&b) && !usable(&n);
-        // The significance test uses the threshold as its noise floor.
-        let comparison = if usable(&b) && usable(&n) { compare(&b, &n, threshold) } else { None };
-        let regression = comparison.as_ref().is_some_and(|c| c.significant && c.speedup < 1.0 / (1.0 + threshold));
+        let comparison = if usable(&b) && usable(&n) { compare(&b, &n, 0.0) } else { None };
         rows.push(DiffRow {
             configuration: configuration.clone(),
             scenario: *scenario,
             base_median: median(b.iter().copied()),
             new_median: median(n.iter().copied()),
             comparison,
-            regression,
+            regression: false,
             failed,
         });
     }
+    // One family: every cell compared.
+    buildbench_model::stats::decide_family(rows.iter_mut().filter_map(|r| r.comparison.as_mut()), 0.0, 0.05);
+    for row in &mut rows {
+        row.regression = row.comparison.as_ref().is_some_and(|c| c.significant && slower_by(c) > threshold);
+    }
     let label = |(c, s): &(String, Scenario)| format!("{c}/{s}");
-    StudyDiff {
+    let (fb, fn_) = (buildbench_model::fingerprint(&base.environment), buildbench_model::fingerprint(&new.environment));
+    Ok(StudyDiff {
+        machines_differ: (fb != fn_).then_some((fb, fn_)),
         threshold,
         rows,
         only_base: base_cells.iter().filter(|c| !new_cells.contains(c)).map(label).collect(),
         only_new: new_cells.iter().filter(|c| !base_cells.contains(c)).map(label).collect(),
-    }
+    })
+}
+
+/// How much longer the new mean time is than the base one: 0.05 = 5% slower. (The speedup is
+/// base mean / new mean.)
+pub fn slower_by(c: &Comparison) -> f64 {
+    1.0 / c.speedup - 1.0
 }
 
 /// The Markdown table a CI job posts.
@@ -102,10 +147,8 @@ pub fn markdown(d: &StudyDiff) -> String {
         "| configuration | scenario | base median | new median | new speed vs base [95% CI] | p | |\n|---|---|--:|--:|--:|--:|---|\n",
     );
     for r in &d.rows {
-        let (sp, p) = r
-            .comparison
-            .as_ref()
-            .map_or_else(|| ("-".to_owned(), "-".to_owned()), |c| (speedup(c), p_value(c.p_value)));
+        let (sp, p) =
+            r.comparison.as_ref().map_or_else(|| ("-".to_owned(), "-".to_owned()), |c| (speedup(c), p_values(c)));
         let mark = if r.failed {
             "**failed**"
         } else if r.regression {
@@ -139,10 +182,19 @@ pub fn markdown(d: &StudyDiff) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{} regression(s): significantly slower (Welch's t-test, p < 0.05) by more than {:.0}%.",
+        "\n{} regression(s): mean time more than {}% above the base study's, and significant (Welch's t-test, p < 0.05 after Holm's correction over the {} cells compared; corrected p in brackets).",
         d.regressions(),
-        d.threshold * 100.0
+        d.threshold * 100.0,
+        d.rows.iter().filter(|r| r.comparison.is_some()).count()
     );
+    if let Some((base, new)) = &d.machines_differ {
+        let _ = writeln!(
+            out,
+            "\n**Warning**: the studies ran on different machines or toolchains, so part of any difference may be the machine's:\n\n- base: {}\n- new: {}",
+            md(base),
+            md(new)
+        );
+    }
     if d.failures() > 0 {
         let _ = writeln!(
             out,

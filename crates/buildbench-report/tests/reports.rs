@@ -42,7 +42,7 @@ fn terminal_and_markdown_tables() {
     let text = String::from_utf8(Terminal.render(&study, &s)).expect("utf-8");
     let line = text.lines().find(|l| l.starts_with("wild") && l.contains("0.75s")).expect("wild incremental row");
     // wild: the raw p-value, the Holm-corrected one in brackets, and no "significant" star.
-    assert!(line.contains("1.23x [1.02x, 1.45x]  p=0.049 (0.345)") && !line.contains('*'), "{line}");
+    assert!(line.contains("1.23x [0.95x, 1.53x]  p=0.049 (0.345)") && !line.contains('*'), "{line}");
     assert!(line.contains("0.76s ± 0.03s"), "mean ± sd next to the median: {line}");
     let md = String::from_utf8(Markdown.render(&study, &s)).expect("utf-8");
     assert!(
@@ -228,7 +228,7 @@ fn render_everything_in_time(study: Study, original: &Study, case: &str) {
         for exporter in exporters {
             let _ = exporter.render(&study, &summary);
         }
-        let d = buildbench_report::diff::diff(&original, &study, 0.05);
+        let Ok(d) = buildbench_report::diff::diff(&original, &study, 0.05, true) else { return };
         let _ = buildbench_report::diff::markdown(&d);
         let _ = done.send(());
     });
@@ -324,4 +324,108 @@ fn terminal_tables_never_send_escape_sequences() {
     let text = String::from_utf8(Terminal.render(&s, &summary)).expect("utf-8");
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
     assert!(text.contains("evil"), "{text}");
+}
+
+/// A study of `configurations` × clean/noop/incremental with `n` samples per cell, each time
+/// drawn by `time(configuration, scenario)`, on the fixture's machine.
+fn synthetic(configurations: usize, n: u32, mut time: impl FnMut(usize, Scenario) -> f64) -> Study {
+    // The fixture is parsed once; its samples' unit timings are not needed here.
+    static TEMPLATE: std::sync::OnceLock<Study> = std::sync::OnceLock::new();
+    let mut s = TEMPLATE
+        .get_or_init(|| {
+            let mut s = study();
+            s.samples.truncate(1);
+            if let Some(sample) = s.samples.first_mut() {
+                sample.units.clear();
+                sample.links.clear();
+                sample.artifacts.clear();
+                sample.critical_path.clear();
+            }
+            s.invocations.clear();
+            s
+        })
+        .clone();
+    let template = s.plan.configurations[0].clone();
+    let sample = s.samples[0].clone();
+    s.plan.configurations = (0..configurations)
+        .map(|i| buildbench_model::Configuration { name: format!("c{i}"), ..template.clone() })
+        .collect();
+    s.plan.baseline = "c0".to_owned();
+    s.plan.scenarios = vec![Scenario::Clean, Scenario::Noop, Scenario::Incremental];
+    s.plan.runs = n;
+    s.samples.clear();
+    for &scenario in &s.plan.scenarios.clone() {
+        for i in 0..configurations {
+            for index in 0..n {
+                s.samples.push(buildbench_model::Sample {
+                    configuration: format!("c{i}"),
+                    scenario,
+                    index,
+                    warmup: false,
+                    success: true,
+                    wall_seconds: time(i, scenario),
+                    ..sample.clone()
+                });
+            }
+        }
+    }
+    s
+}
+
+/// A normal draw (Box–Muller on xorshift64*), for the gate's simulations.
+fn normal(rng: &mut Rng, mean: f64, sd: f64) -> f64 {
+    let mut uniform = || ((rng.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    let (u, v) = (uniform(), uniform());
+    mean + sd * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+#[test]
+fn the_gate_raises_a_false_alarm_in_at_most_5_percent_of_runs_with_30_unchanged_cells() {
+    // Two studies of the same code: 30 cells (10 configurations × 3 scenarios), 3 runs per
+    // cell, every time drawn from the same distribution with 5% noise. Without a correction
+    // for the 30 tests, the gate failed about one run in five.
+    let mut rng = Rng(0x5eed_0003);
+    let reps = 1000;
+    let mut alarms = 0;
+    for _ in 0..reps {
+        let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0, 0.5);
+        let (base, new) = (synthetic(10, 3, &mut draw), synthetic(10, 3, &mut draw));
+        let d = buildbench_report::diff::diff(&base, &new, 0.05, false).expect("same project and plan");
+        assert_eq!(d.rows.len(), 30);
+        if d.regressions() > 0 {
+            alarms += 1;
+        }
+    }
+    let rate = f64::from(alarms) / f64::from(reps);
+    assert!(rate <= 0.05, "false alarms in {rate:.3} of the runs");
+}
+
+#[test]
+fn the_gate_threshold_is_exactly_the_documented_one() {
+    // Ten samples per cell with almost no noise: only the threshold decides. --threshold 5%
+    // fails a mean time 5.1% above the base's and passes one 4.9% above it.
+    let mut rng = Rng(0x5eed_0004);
+    let mut gate = |slower: f64| {
+        let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0, 0.001);
+        let base = synthetic(1, 10, &mut draw);
+        let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0 * (1.0 + slower), 0.001);
+        let new = synthetic(1, 10, &mut draw);
+        buildbench_report::diff::diff(&base, &new, 0.05, false).expect("comparable").regressions()
+    };
+    assert_eq!(gate(0.049), 0, "4.9% slower passes a 5% gate");
+    assert_eq!(gate(0.051), 3, "5.1% slower fails it, in each of the three scenarios");
+}
+
+#[test]
+fn the_gate_refuses_studies_of_another_project_unless_allowed() {
+    let base = study();
+    let mut other = study();
+    other.project = "/home/dev/mini-redis".to_owned();
+    let refused = buildbench_report::diff::diff(&base, &other, 0.05, false).unwrap_err().to_string();
+    assert!(refused.contains("different projects") && refused.contains("--allow-mixed"), "{refused}");
+    assert!(buildbench_report::diff::diff(&base, &other, 0.05, true).is_ok());
+    let mut elsewhere = study();
+    elsewhere.environment.cpu_model = "Another CPU".to_owned();
+    let d = buildbench_report::diff::diff(&base, &elsewhere, 0.05, false).expect("same project");
+    assert!(buildbench_report::diff::markdown(&d).contains("different machines"));
 }

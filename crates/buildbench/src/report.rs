@@ -60,7 +60,10 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let base = read_study(&args.base)?;
     let new = read_study(&args.new)?;
-    let d = buildbench_report::diff::diff(&base, &new, args.threshold);
+    let d = buildbench_report::diff::diff(&base, &new, args.threshold, args.allow_mixed)?;
+    if let Some((base, new)) = &d.machines_differ {
+        eprintln!("warning: the studies ran on different machines or toolchains:\n  base: {base}\n  new:  {new}");
+    }
     let text = match args.format {
         DiffFormat::Md => buildbench_report::diff::markdown(&d),
         DiffFormat::Json => {

@@ -272,6 +272,9 @@ pub struct DiffArgs {
     /// The slowdown that fails the check when it is significant (e.g. 5% or 0.05).
     #[arg(long, default_value = "5%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub threshold: f64,
+    /// Compare studies of different projects or plans anyway.
+    #[arg(long)]
+    pub allow_mixed: bool,
     /// Print the diff as JSON instead of Markdown.
     #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
     pub format: DiffFormat,
