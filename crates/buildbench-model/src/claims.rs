@@ -238,7 +238,7 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64
             } else {
                 crate::stats::WALL_RESOLUTION
             };
-            let settings = crate::stats::Settings { noise, resolution, confidence };
+            let settings = crate::stats::Settings { noise, resolution, confidence, pilot: study.pilot() };
             let comparison = crate::stats::compare_with(&r, &c, &settings);
             result.verdict = check(comparison.as_ref(), claim.low);
             result.detail = describe(result.verdict, comparison.as_ref(), claim.low, claim.high);

@@ -463,6 +463,12 @@ impl Study {
         self.samples.iter().filter(move |s| !s.warmup && s.configuration == configuration && s.scenario == scenario)
     }
 
+    /// With `--precision`, the samples were taken in two stages: the first `runs` of each cell
+    /// (the pilot) fixed how many followed. Statistics then estimate spreads from the pilot.
+    pub fn pilot(&self) -> Option<usize> {
+        self.plan.precision.map(|_| self.plan.runs as usize)
+    }
+
     /// The measured samples of one cell whose build succeeded: what every statistic uses.
     pub fn successful<'a>(
         &'a self,

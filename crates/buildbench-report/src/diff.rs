@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use buildbench_model::stats::{Comparison, compare, median};
+use buildbench_model::stats::{Comparison, Settings, compare_with, median};
 use buildbench_model::{Scenario, Study};
 use serde::Serialize;
 
@@ -108,7 +108,8 @@ pub fn diff(base: &Study, new: &Study, threshold: f64, allow_mixed: bool) -> Res
         let (b, n) = (base.wall_times(configuration, *scenario), new.wall_times(configuration, *scenario));
         let usable = |times: &[f64]| !times.is_empty() && times.iter().all(|t| t.is_finite() && *t >= 0.0);
         let failed = usable(&b) && !usable(&n);
-        let comparison = if usable(&b) && usable(&n) { compare(&b, &n, 0.0) } else { None };
+        let settings = Settings { pilot: base.pilot().max(new.pilot()), ..Settings::wall(0.0) };
+        let comparison = if usable(&b) && usable(&n) { compare_with(&b, &n, &settings) } else { None };
         rows.push(DiffRow {
             configuration: configuration.clone(),
             scenario: *scenario,

@@ -1,7 +1,7 @@
 //! The numbers every output shows: per scenario, each configuration's statistics and its
 //! comparison with the baseline. Computed once here; exporters only format them.
 
-use buildbench_model::stats::{Comparison, Summary, compare};
+use buildbench_model::stats::{Comparison, Settings, Summary, compare_with};
 use buildbench_model::{Sample, Scenario, Study};
 use serde::Serialize;
 
@@ -257,9 +257,10 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
     let (hits, misses) =
         measured.iter().filter_map(|s| s.sccache.as_ref()).fold((0, 0), |(h, m), s| (h + s.hits, m + s.misses));
     cell.cache_hit_rate = (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64);
-    cell.stats = Summary::of(&cell.samples);
+    cell.stats = Summary::two_stage(&cell.samples, study.pilot());
     if cell.status == Status::Ok && !base.is_empty() {
-        cell.comparison = compare(base, &cell.samples, noise);
+        let settings = Settings { pilot: study.pilot(), ..Settings::wall(noise) };
+        cell.comparison = compare_with(base, &cell.samples, &settings);
         cell.compared_with = cell.comparison.as_ref().map(|_| scenario.reference());
     }
     Some(cell)

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use buildbench_model::stats::Summary;
+use buildbench_model::Scenario;
 use buildbench_model::{Cache, Invocation as Logged, Linker, Purpose, SCHEMA_VERSION, Study};
 
 use crate::edit::{RestoreGuard, edited};
@@ -226,23 +226,28 @@ impl Execution<'_> {
             let runnable = shard_runnable(plan, &p.runnable, scenario);
             let mut steps = planner.scenario(scenario, plan.warmup, plan.runs, &runnable, &p.done);
             let mut next_index = plan.runs;
+            // Each cell's sample size under --precision, fixed once from its first --runs samples.
+            let mut sizes: Option<Vec<(usize, u32)>> = None;
             loop {
                 for step in &steps {
                     self.run_step(step)?;
                 }
-                // Adaptive sampling: another round for the cells whose interval is still too wide.
                 let Some(target) = plan.precision else { break };
                 if next_index >= plan.max_runs.max(plan.runs) {
                     break;
                 }
-                let imprecise: Vec<usize> = runnable
+                let sizes = sizes.get_or_insert_with(|| {
+                    runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
+                });
+                // Two-stage sampling: another round for the cells that have not reached their size.
+                let imprecise: Vec<usize> = sizes
                     .iter()
-                    .copied()
-                    .filter(|&c| !self.failed.contains(&c) && crate::plan::applies(&plan.configurations[c], scenario))
-                    .filter(|&c| {
-                        let times = self.study.wall_times(&plan.configurations[c].name, scenario);
-                        Summary::of(&times).and_then(|s| s.relative_precision()).is_none_or(|r| r > target)
+                    .filter(|&&(c, size)| {
+                        !self.failed.contains(&c)
+                            && crate::plan::applies(&plan.configurations[c], scenario)
+                            && next_index < size
                     })
+                    .map(|&(c, _)| c)
                     .collect();
                 if imprecise.is_empty() {
                     break;
@@ -254,6 +259,28 @@ impl Execution<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The measured samples a cell needs for `precision` (Stein's two-stage rule on its pilot, the
+    /// first `--runs` samples), for every metric a claim may use: wall time, the time linking
+    /// the final artifacts, and codegen time where cargo reports it. At most `--max-runs`.
+    fn sample_size(&self, configuration: usize, scenario: Scenario, precision: f64) -> u32 {
+        use buildbench_model::stats::{TIMINGS_RESOLUTION, WALL_RESOLUTION, stein_sample_size};
+        let plan = &self.p.options.plan;
+        let Some(c) = plan.configurations.get(configuration) else { return plan.runs };
+        let pilot: Vec<&buildbench_model::Sample> =
+            self.study.successful(&c.name, scenario).filter(|s| s.index < plan.runs).collect();
+        let metric = |values: Vec<Option<f64>>, resolution: f64| -> Option<usize> {
+            let values: Option<Vec<f64>> = values.into_iter().collect();
+            stein_sample_size(&values?, precision, resolution)
+        };
+        let sizes = [
+            metric(pilot.iter().map(|s| Some(s.wall_seconds)).collect(), WALL_RESOLUTION),
+            metric(pilot.iter().map(|s| s.artifact_link_seconds()).collect(), WALL_RESOLUTION),
+            metric(pilot.iter().map(|s| s.codegen_seconds()).collect(), TIMINGS_RESOLUTION),
+        ];
+        let size = sizes.into_iter().flatten().max().unwrap_or(plan.runs as usize);
+        u32::try_from(size).unwrap_or(u32::MAX).clamp(plan.runs, plan.max_runs.max(plan.runs))
     }
 
     /// Runs one step and records what it measured.
