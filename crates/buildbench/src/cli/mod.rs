@@ -106,8 +106,8 @@ pub struct CompareArgs {
     /// Measured samples per configuration and scenario.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub runs: u32,
-    /// Adaptive sampling: after --runs, keep adding samples to a cell until the 95% interval of
-    /// its mean is within this much of the mean (e.g. 2%), or --max-runs is reached.
+    /// Sampling to a precision (two stages): the first --runs samples of each cell fix how many
+    /// it needs for a 95% interval within this much of its mean (e.g. 2%), up to --max-runs.
     #[arg(long, value_parser = parse_fraction, value_name = "PERCENT")]
     pub precision: Option<f64>,
     /// The most measured samples per cell with --precision.
