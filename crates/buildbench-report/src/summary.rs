@@ -100,7 +100,7 @@ impl Cell {
             notes.push(format!("{} outlier(s)", s.outliers.len()));
         }
         if let Some(d) = self.dirty_units {
-            notes.push(format!("{d} units rebuilt"));
+            notes.push(if d == 1 { "1 unit rebuilt".to_owned() } else { format!("{d} units rebuilt") });
         }
         if let Some(link) = self.link_seconds {
             notes.push(format!("link {}", crate::format::seconds(link)));
