@@ -149,6 +149,10 @@ pub struct ClaimResult {
     /// The part of `detail` after the verdict: what was measured, or what it needs.
     #[serde(skip)]
     pub measured: String,
+    /// The cells compared, when measured: the reference's and the candidate's configuration,
+    /// and the scenario.
+    #[serde(skip)]
+    pub cells: Option<(String, String, crate::Scenario)>,
     /// The configurations and scenario compared: `mold vs default, incremental, link time`.
     pub compared: Option<String>,
     /// The measured speedup with its interval, when measured.
@@ -195,10 +199,19 @@ fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {
 /// Checks every claim against a study, as one family: with k claims measured, each interval
 /// has confidence 1 − 0.05/k (Bonferroni), so the chance that *any* verdict rests on an
 /// interval that misses the true speedup stays at or below 5%.
+///
+/// A study sampled `--until-verdict` looked at its verdicts after every round: with L possible
+/// looks, each interval has confidence 1 − 0.05/(k·L) (Bonferroni over claims and looks), so
+/// stopping at the first decided look does not raise the error rate.
 pub fn evaluate_all(claims: &[Claim], study: &crate::Study, noise: f64) -> Vec<ClaimResult> {
     let measured = claims.iter().filter(|c| evaluate(c, study, noise, 0.95).comparison.is_some()).count();
-    let confidence = 1.0 - 0.05 / measured.max(1) as f64;
+    let confidence = 1.0 - 0.05 / (measured.max(1) * looks(&study.plan)) as f64;
     claims.iter().map(|c| evaluate(c, study, noise, confidence)).collect()
+}
+
+/// How many times a study may look at its verdicts: once, or after every round `--until-verdict`.
+pub fn looks(plan: &crate::Plan) -> usize {
+    if plan.until_verdict { plan.max_runs.saturating_sub(plan.runs) as usize + 1 } else { 1 }
 }
 
 /// Checks one claim against a study, with intervals of the given confidence.
@@ -209,6 +222,7 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64
         verdict: Verdict::NotMeasured,
         detail: String::new(),
         measured: String::new(),
+        cells: None,
         compared: None,
         comparison: None,
         note: claim.note.clone(),
@@ -243,6 +257,7 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64
             result.verdict = check(comparison.as_ref(), claim.low);
             result.detail = describe(result.verdict, comparison.as_ref(), claim.low, claim.high);
             result.measured = measured(result.verdict, comparison.as_ref(), claim.high);
+            result.cells = Some((reference.name.clone(), candidate.name.clone(), scenario));
             result.compared =
                 Some(format!("{} vs {}, {scenario}, {} time", candidate.name, reference.name, claim.metric));
             result.comparison = comparison;

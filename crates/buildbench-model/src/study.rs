@@ -307,13 +307,19 @@ pub struct Plan {
     /// Build in the user's tree instead of a copy.
     #[serde(default)]
     pub in_place: bool,
-    /// Adaptive sampling: keep adding rounds to a cell until the half-width of the 95% interval
-    /// of its mean is below this fraction of the mean (0.02 = 2%)...
+    /// Sampling to a precision: the first `runs` samples of each cell (the pilot) fix how many
+    /// it needs for the half-width of the 95% interval of its mean to be this fraction of the
+    /// mean (0.02 = 2%)...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<f64>,
-    /// ...or it has this many measured samples.
+    /// ...at most this many measured samples (also the limit of `until_verdict`).
     #[serde(default)]
     pub max_runs: u32,
+    /// Early stop: after the first `runs` samples, keep adding rounds only to the cells of a
+    /// claim whose verdict is still inconclusive, up to `max_runs`. Verdicts then use intervals
+    /// corrected for every look (see `claims::evaluate_all`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub until_verdict: bool,
     /// `(K, N)`: this study runs only the K-th of N slices of the cells (1-based).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<(u32, u32)>,

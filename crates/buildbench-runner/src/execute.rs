@@ -232,23 +232,27 @@ impl Execution<'_> {
                 for step in &steps {
                     self.run_step(step)?;
                 }
-                let Some(target) = plan.precision else { break };
-                if next_index >= plan.max_runs.max(plan.runs) {
+                if (plan.precision.is_none() && !plan.until_verdict) || next_index >= plan.max_runs.max(plan.runs) {
                     break;
                 }
-                let sizes = sizes.get_or_insert_with(|| {
-                    runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
+                let mut imprecise = Vec::new();
+                if let Some(target) = plan.precision {
+                    let sizes = sizes.get_or_insert_with(|| {
+                        runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
+                    });
+                    // Two-stage sampling: another round for the cells that have not reached their size.
+                    imprecise.extend(sizes.iter().filter(|&&(_, size)| next_index < size).map(|&(c, _)| c));
+                }
+                if plan.until_verdict {
+                    imprecise.extend(self.undecided(scenario));
+                }
+                imprecise.retain(|&c| {
+                    !self.failed.contains(&c)
+                        && runnable.contains(&c)
+                        && plan.configurations.get(c).is_some_and(|c| crate::plan::applies(c, scenario))
                 });
-                // Two-stage sampling: another round for the cells that have not reached their size.
-                let imprecise: Vec<usize> = sizes
-                    .iter()
-                    .filter(|&&(c, size)| {
-                        !self.failed.contains(&c)
-                            && crate::plan::applies(&plan.configurations[c], scenario)
-                            && next_index < size
-                    })
-                    .map(|&(c, _)| c)
-                    .collect();
+                imprecise.sort_unstable();
+                imprecise.dedup();
                 if imprecise.is_empty() {
                     break;
                 }
@@ -259,6 +263,26 @@ impl Execution<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The configurations of the claims whose verdict is still inconclusive and that are decided
+    /// in `scenario` (their first scenario this study runs), for `--until-verdict`.
+    fn undecided(&self, scenario: Scenario) -> Vec<usize> {
+        use buildbench_model::claims::{Verdict, builtin, evaluate_all};
+        let plan = &self.p.options.plan;
+        let claims = builtin();
+        let results = evaluate_all(&claims, self.study, 0.02);
+        claims
+            .iter()
+            .zip(&results)
+            .filter(|(claim, result)| {
+                result.verdict == Verdict::Inconclusive
+                    && claim.scenarios.iter().find(|s| plan.scenarios.contains(s)) == Some(&scenario)
+            })
+            .filter_map(|(_, result)| result.cells.as_ref())
+            .flat_map(|(reference, candidate, _)| [reference, candidate])
+            .filter_map(|name| plan.configurations.iter().position(|c| &c.name == name))
+            .collect()
     }
 
     /// The measured samples a cell needs for `precision` (Stein's two-stage rule on its pilot, the

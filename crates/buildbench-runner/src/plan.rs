@@ -367,6 +367,7 @@ mod tests {
             in_place: false,
             precision: None,
             max_runs: 0,
+            until_verdict: false,
             shard: None,
         }
     }

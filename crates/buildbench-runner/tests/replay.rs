@@ -38,6 +38,7 @@ fn plan(scenarios: &[Scenario], runs: u32, warmup: u32) -> Plan {
         in_place: false,
         precision: None,
         max_runs: 0,
+        until_verdict: false,
         shard: None,
     }
 }
@@ -275,4 +276,52 @@ fn adaptive_sampling_adds_rounds_only_to_imprecise_cells_up_to_the_limit() {
     assert_eq!(measured(&study, "default", Scenario::Clean), 3, "precise after the first round");
     assert_eq!(measured(&study, "mold", Scenario::Clean), 6, "extended up to --max-runs");
     assert_eq!(recorder.extended, vec![(Scenario::Clean, 1); 3]);
+}
+
+/// default against fast-dev, incremental only, `--until-verdict` with a pilot of 3 and at most
+/// 10 samples; fast-dev's builds take `fast(n)` seconds, the baseline's about 1 s.
+fn until_verdict(dir: &Path, mut fast: impl FnMut(usize) -> f64) -> Study {
+    let mut plan = plan(&[Scenario::Incremental], 3, 0);
+    plan.configurations[1] = Configuration {
+        name: "fast-dev".to_owned(),
+        profile: "fast-dev".to_owned(),
+        ..configuration("fast-dev", Linker::Default)
+    };
+    plan.until_verdict = true;
+    plan.max_runs = 10;
+    let mut n = 0;
+    let mut replay = Replay::new(|_, invocation: &Invocation| {
+        n += 1;
+        let jitter = [1.0, 1.01, 0.99][n % 3];
+        let seconds = if configuration_of(invocation) == "fast-dev" { fast(n) } else { jitter };
+        Outcome::finished(seconds, 0)
+    });
+    buildbench_runner::run(
+        prepared(dir, plan, None),
+        &mut replay,
+        &mut Recorder::default(),
+        &Arc::new(AtomicBool::new(false)),
+    )
+    .expect("the study runs")
+}
+
+#[test]
+fn until_verdict_stops_after_the_pilot_when_the_claim_is_decided() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // fast-dev twice as fast: "speeds up dev builds" holds after three samples each.
+    let study = until_verdict(dir.path(), |n| [0.5, 0.505, 0.495][n % 3]);
+    assert_eq!(measured(&study, "default", Scenario::Incremental), 3);
+    assert_eq!(measured(&study, "fast-dev", Scenario::Incremental), 3);
+    let claims = buildbench_model::claims::evaluate_all(&buildbench_model::claims::builtin(), &study, 0.02);
+    let fast_dev = claims.iter().find(|c| c.id == "fast-dev").expect("the claim");
+    assert_eq!(fast_dev.verdict, buildbench_model::claims::Verdict::Holds, "{}", fast_dev.detail);
+}
+
+#[test]
+fn until_verdict_keeps_sampling_an_undecided_claim_up_to_the_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // fast-dev 2% faster with 10% noise: never decided, sampled to --max-runs.
+    let study = until_verdict(dir.path(), |n| [0.88, 1.08, 0.98][n % 3]);
+    assert_eq!(measured(&study, "default", Scenario::Incremental), 10);
+    assert_eq!(measured(&study, "fast-dev", Scenario::Incremental), 10);
 }

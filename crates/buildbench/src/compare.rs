@@ -90,6 +90,7 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         in_place: args.in_place,
         precision: args.precision,
         max_runs: args.max_runs,
+        until_verdict: args.until_verdict,
         shard: args.shard,
     })
 }
@@ -288,7 +289,7 @@ impl Observer for Progress {
                     bar.inc_length(builds as u64);
                 }
                 self.say(format!(
-                    "{scenario}: sample {round} for {builds} configuration(s) whose interval is still too wide"
+                    "{scenario}: sample {round} for {builds} configuration(s) that need more samples (--precision, --until-verdict)"
                 ));
             }
             Event::Note(note) => self.say(note),

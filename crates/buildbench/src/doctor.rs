@@ -47,6 +47,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             in_place: false,
             precision: None,
             max_runs: 0,
+            until_verdict: false,
             shard: None,
         };
         let interrupted = crate::cli::interrupt_flag()?;

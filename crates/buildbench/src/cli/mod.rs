@@ -110,7 +110,12 @@ pub struct CompareArgs {
     /// it needs for a 95% interval within this much of its mean (e.g. 2%), up to --max-runs.
     #[arg(long, value_parser = parse_fraction, value_name = "PERCENT")]
     pub precision: Option<f64>,
-    /// The most measured samples per cell with --precision.
+    /// Early stop: after --runs, keep sampling (in rounds, up to --max-runs) only the cells of a
+    /// claim whose verdict is still inconclusive. Verdicts use intervals corrected for every
+    /// look, so stopping early does not raise their error rate.
+    #[arg(long)]
+    pub until_verdict: bool,
+    /// The most measured samples per cell with --precision or --until-verdict.
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub max_runs: u32,
     /// Warm-up samples (not measured) before them.
