@@ -11,7 +11,7 @@
 
 mod checkup;
 pub mod claims;
-mod link;
+pub mod link;
 mod merge;
 pub mod stats;
 mod study;

@@ -40,6 +40,10 @@ pub struct LinkStudy {
     pub runs: u32,
     /// Wall seconds of the whole `buildbench link` run, builds included.
     pub total_seconds: f64,
+    /// How many times the verdicts could be looked at: 1, or with `--until-verdict` one look
+    /// per round from the third on. Verdict intervals are corrected for every look.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub looks: u32,
     /// One entry per debuginfo level (each is one capture build).
     pub levels: Vec<LinkLevel>,
 }
@@ -81,4 +85,36 @@ pub struct LinkerResult {
     /// How the relinked output was checked (`runs --version like the original`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+/// The verdicts of `buildbench link` on "mold links 2-5x faster": mold against the default
+/// linker and against GNU ld, each from relink times, as one family of two decisions looked at
+/// `looks` times (Bonferroni: confidence 1 − 0.05/(2·looks)). `None` where a side is missing.
+pub fn mold_verdicts(
+    default: &[f64],
+    bfd: &[f64],
+    mold: &[f64],
+    looks: u32,
+) -> Vec<(&'static str, Option<crate::stats::Comparison>, crate::claims::Verdict)> {
+    let Some(claim) = crate::claims::builtin_claim("mold-link") else { return Vec::new() };
+    let settings = crate::stats::Settings {
+        confidence: 1.0 - 0.05 / (2 * looks.max(1)) as f64,
+        ..crate::stats::Settings::wall(0.02)
+    };
+    [("default", default), ("bfd", bfd)]
+        .into_iter()
+        .map(|(other, reference)| {
+            let c = if mold.is_empty() { None } else { crate::stats::compare_with(reference, mold, &settings) };
+            let verdict = crate::claims::check(c.as_ref(), claim.low);
+            (other, c, verdict)
+        })
+        .collect()
 }

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use buildbench_model::claims::{Verdict, check, describe};
+use buildbench_model::claims::{Verdict, describe};
 use buildbench_model::stats::{Comparison, Summary, compare};
 use buildbench_model::{Debuginfo, LinkStudy, Linker, LinkerStatus};
 use serde::Serialize;
@@ -96,24 +96,18 @@ pub fn summarize(study: &LinkStudy, noise: f64) -> LinkSummary {
                     }
                 })
                 .collect();
-            let mold = rows.iter().find(|r| r.linker == Linker::Mold);
             // claims.json is part of the binary and a test checks it holds this claim.
             let claim = buildbench_model::claims::builtin_claim(CLAIM);
             let verdicts = claim
                 .iter()
                 .flat_map(|claim| {
-                    [
-                        ("default", mold.and_then(|m| m.vs_default.as_ref())),
-                        ("bfd", mold.and_then(|m| m.vs_bfd.as_ref())),
-                    ]
-                    .map(|(other, c)| {
-                        let verdict = check(c, claim.low);
-                        ClaimVerdict {
+                    buildbench_model::link::mold_verdicts(&default, &bfd, &times(Linker::Mold), study.looks)
+                        .into_iter()
+                        .map(|(other, c, verdict)| ClaimVerdict {
                             compared: format!("mold vs {other}"),
                             verdict,
-                            text: describe(verdict, c, claim.low, claim.high),
-                        }
-                    })
+                            text: describe(verdict, c.as_ref(), claim.low, claim.high),
+                        })
                 })
                 .collect();
             LevelSummary { debuginfo: level.debuginfo, artifacts: level.artifacts.clone(), linkers: rows, verdicts }

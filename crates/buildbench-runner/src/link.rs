@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use buildbench_model::claims::Verdict;
 use buildbench_model::{
     Backend, Cache, Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word,
 };
@@ -35,6 +36,20 @@ pub struct LinkOptions {
     pub wrapper: PathBuf,
     pub toolchain: Option<String>,
     pub keep_work: bool,
+    /// Stop relinking once both mold verdicts are decided (from the third run on); `runs` is
+    /// then the most.
+    pub until_verdict: bool,
+}
+
+/// The first run after which `--until-verdict` looks at the verdicts (an interval needs a few
+/// samples to be worth a look).
+const FIRST_LOOK: u32 = 3;
+
+impl LinkOptions {
+    /// How many times the verdicts may be looked at.
+    fn looks(&self) -> u32 {
+        if self.until_verdict { self.runs.saturating_sub(FIRST_LOOK) + 1 } else { 1 }
+    }
 }
 
 /// Rewrites a captured link command for `linker`, writing to `output`.
@@ -334,6 +349,10 @@ pub fn run(
                     result.samples.push(total);
                 }
             }
+            if options.until_verdict && round >= FIRST_LOOK && decided(&results, options.looks()) {
+                progress(format!("debuginfo={level}: both verdicts decided after {round} runs"));
+                break;
+            }
         }
         levels.push(LinkLevel {
             debuginfo: level,
@@ -343,6 +362,7 @@ pub fn run(
         });
     }
     let study = LinkStudy {
+        looks: options.looks(),
         project: options.project.display().to_string(),
         environment: crate::probe::environment(
             vec![resolved.info()],
@@ -357,6 +377,16 @@ pub fn run(
         crate::paths::remove_owned(&options.work)?;
     }
     Ok(study)
+}
+
+/// Are both mold verdicts (against the default linker and against GNU ld) decided?
+fn decided(results: &[LinkerResult], looks: u32) -> bool {
+    let times = |l: Linker| {
+        results.iter().find(|r| r.linker == l && r.status == LinkerStatus::Ok).map_or(&[][..], |r| &r.samples[..])
+    };
+    let verdicts =
+        buildbench_model::link::mold_verdicts(times(Linker::Default), times(Linker::Bfd), times(Linker::Mold), looks);
+    verdicts.iter().all(|(_, _, v)| matches!(v, Verdict::Holds | Verdict::DoesNotHold | Verdict::NotMeasured))
 }
 
 fn file_name(path: &Path) -> String {

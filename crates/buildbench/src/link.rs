@@ -43,6 +43,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
         wrapper: std::env::current_exe().context("locating the buildbench executable")?,
         toolchain: args.toolchain.clone(),
         keep_work: args.work.is_some(),
+        until_verdict: args.until_verdict,
     };
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let quiet = args.quiet;

@@ -198,6 +198,11 @@ pub struct LinkArgs {
     /// Linkers to compare: default, bfd, gold, lld, mold, wild.
     #[arg(long, value_delimiter = ',', default_value = "default,bfd,gold,lld,mold,wild", value_name = "LIST")]
     pub linker: Vec<String>,
+    /// Stop once "mold links 2-5x faster" is decided against both the default linker and GNU
+    /// ld (looking from the third run on, with intervals corrected for every look); --runs is
+    /// then the most.
+    #[arg(long)]
+    pub until_verdict: bool,
     /// Measured relinks per linker and level (after one warm-up).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub runs: u32,

@@ -159,3 +159,26 @@ fn an_interrupted_link_exits_130() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
 }
+
+#[test]
+fn until_verdict_stops_relinking_once_both_mold_verdicts_are_decided() {
+    if !has("mold") {
+        require_or_skip("mold", "mold is not installed");
+        return;
+    }
+    let out =
+        link(&[s(&example()), "--linker", "default,mold", "--runs", "10", "--until-verdict", "--format", "json"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    // It stops only once both verdicts are decided (from the third run), else runs all ten: on
+    // this machine mold against GNU ld sits near the claimed 2x, so either can happen.
+    let runs = linker(&summary, "mold")["samples"].as_array().map_or(0, Vec::len);
+    let verdicts = summary["levels"][0]["verdicts"].as_array().expect("verdicts");
+    let decided = verdicts.iter().all(|v| v["verdict"] != "inconclusive");
+    assert!((3..=10).contains(&runs), "{summary}");
+    assert!(runs == 10 || decided, "stopped after {runs} runs with a verdict still open: {summary}");
+    // Every linker has the same number of runs: they take turns.
+    for name in ["default", "bfd"] {
+        assert_eq!(linker(&summary, name)["samples"].as_array().map_or(0, Vec::len), runs);
+    }
+}
