@@ -46,7 +46,7 @@ pub enum RunnerError {
          contents; pass a new or empty folder"
     )]
     NotOwned { what: String, dir: PathBuf },
-    #[error("{path}: {holder}; wait for it to finish or stop it first")]
+    #[error("{holder}; wait for it to finish or stop it first (lock file {path})")]
     Locked { path: PathBuf, holder: String },
     #[error(
         "{path} changed while buildbench was running (not by buildbench); your version is kept and the study \

@@ -89,7 +89,10 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 /// The lock that one run at a time holds while it edits (`--in-place`), restores or copies
 /// the project at `root` (resolved).
 pub fn project_lock(root: &Path) -> Result<Lock, RunnerError> {
-    acquire(&state_dir().join("locks").join(format!("{}.lock", project_key(root))), "the project")
+    acquire(
+        &state_dir().join("locks").join(format!("{}.lock", project_key(root))),
+        &format!("the project {}", root.display()),
+    )
 }
 
 #[cfg(test)]
