@@ -56,6 +56,8 @@ pub struct LinkSummary {
     pub project: String,
     pub default_linker: Option<String>,
     pub runs: u32,
+    /// How many times the verdicts could be looked at (1 unless `--until-verdict`).
+    pub looks: u32,
     pub total_seconds: f64,
     pub levels: Vec<LevelSummary>,
 }
@@ -117,6 +119,7 @@ pub fn summarize(study: &LinkStudy, noise: f64) -> LinkSummary {
         project: study.project.clone(),
         default_linker: study.default_linker.clone(),
         runs: study.runs,
+        looks: study.looks,
         total_seconds: study.total_seconds,
         levels,
     }
@@ -159,10 +162,19 @@ pub fn text(s: &LinkSummary) -> String {
             let _ = writeln!(out, "claim \"mold links 2-5x faster\", {}: {}", v.compared, v.text);
         }
     }
+    let measured = s.levels.iter().flat_map(|l| &l.linkers).map(|r| r.samples.len()).max().unwrap_or(0);
+    let stopped = if s.looks > 1 {
+        format!(
+            " (of at most {}: stopped once both verdicts were decided, intervals corrected for {} looks)",
+            s.runs, s.looks
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{} measured relinks per linker and level; total {:.1}s including the capture builds.",
-        s.runs, s.total_seconds
+        "\n{measured} measured relinks per linker and level{stopped}; total {:.1}s including the capture builds.",
+        s.total_seconds
     );
     out
 }

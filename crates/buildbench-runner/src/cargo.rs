@@ -218,6 +218,59 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
     environment(inv, ctx)
 }
 
+/// The `cargo rustc` command that builds one final target (`bin` or `lib` for a cdylib) of
+/// `package` with only that crate linked by the capturing linker wrapper (`-C linker=` goes to
+/// its rustc alone). Every other unit is built exactly as the user's own `cargo build` builds
+/// it, so a copy of the user's target folder keeps them fresh and only the final crate is
+/// rebuilt (`buildbench link`).
+pub fn capture_invocation(
+    configuration: &Configuration,
+    package: &str,
+    target: &crate::project::Target,
+    ctx: &BuildContext<'_>,
+) -> Invocation {
+    let mut inv = Invocation::new(&ctx.toolchain.cargo)
+        .args(["rustc", "--message-format=json-render-diagnostics", "-p", package])
+        .cwd(ctx.source);
+    inv = if target.kinds.iter().any(|k| k == "bin") { inv.arg("--bin").arg(&target.name) } else { inv.arg("--lib") };
+    // The profile of the user's arguments; the package and target are chosen above.
+    let mut args = ctx.cargo_args.iter();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--release" | "-r" => inv = inv.arg(a),
+            "--profile" => inv = inv.arg(a).args(args.next()),
+            other if other.starts_with("--profile=") => inv = inv.arg(a),
+            _ => {}
+        }
+    }
+    for o in &configuration.overrides {
+        inv = inv.arg("--config").arg(o);
+    }
+    if let Some(wrapper) = &ctx.link_wrapper {
+        inv = inv
+            .arg("--")
+            .arg("-C")
+            .arg(format!("linker={}", wrapper.program.display()))
+            .env(crate::linkwrap::MODE, wrapper.mode.as_str())
+            .env(crate::linkwrap::REAL, wrapper.real)
+            .env(crate::linkwrap::LOG, &wrapper.log);
+        if let Some(dir) = &wrapper.capture_dir {
+            inv = inv.env(crate::linkwrap::CAPTURE, dir);
+        }
+    }
+    environment(inv, ctx)
+}
+
+/// The folder of `profile`'s outputs in a target directory: `debug` for `dev`, `release` for
+/// `release`, the profile's own name otherwise.
+pub fn profile_dir(profile: &str) -> &str {
+    match profile {
+        "dev" | "test" => "debug",
+        "bench" => "release",
+        other => other,
+    }
+}
+
 /// Sets every environment variable a build gets. Each is identical across the samples of a
 /// configuration: build scripts that watch a variable would otherwise rebuild.
 fn environment(inv: Invocation, ctx: &BuildContext<'_>) -> Invocation {

@@ -31,7 +31,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
 
 /// Copies the tree at `from` to `to`, skipping every path in `skip` (and below) and `to` itself
 /// (a copy never copies into itself). Symlinks are copied as symlinks, files keep their
-/// permissions.
+/// permissions and modification times.
 pub fn copy_tree(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, RunnerError> {
     // The first folder on the way to `to` that does not exist yet: it and all below it are
     // created by this copy, so none of it is copied.
@@ -64,6 +64,12 @@ fn copy_tree_skipping(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, R
             bytes += copy_tree_skipping(&source, &target, skip)?;
         } else {
             bytes += fs::copy(&source, &target).map_err(RunnerError::io(&source, "cannot copy"))?;
+            // Modification times are kept: cargo decides what is fresh by them.
+            if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
+                let file =
+                    fs::File::options().write(true).open(&target).map_err(RunnerError::io(&target, "cannot open"))?;
+                file.set_modified(modified).map_err(RunnerError::io(&target, "cannot set the modification time"))?;
+            }
         }
     }
     Ok(bytes)

@@ -11,7 +11,7 @@ use buildbench_model::{
     Backend, Cache, Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word,
 };
 
-use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
+use crate::cargo::{BuildContext, LinkWrapper, UserConfig, capture_invocation};
 use crate::exec::Executor;
 use crate::fsutil::{copy_project, remove_tree};
 use crate::linkwrap::{CapturedLink, captured};
@@ -39,6 +39,20 @@ pub struct LinkOptions {
     /// Stop relinking once both mold verdicts are decided (from the third run on); `runs` is
     /// then the most.
     pub until_verdict: bool,
+    /// Which existing build to start from.
+    pub reuse: Reuse,
+}
+
+/// Where `buildbench link` finds a build of the project to start from: its profile folder is
+/// copied (never written), so only the final crates are rebuilt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reuse {
+    /// The project's own target folder, when it holds a build of the profile.
+    ProjectTarget,
+    /// A target folder the user names.
+    Folder(PathBuf),
+    /// Build everything from scratch.
+    Nothing,
 }
 
 /// The first run after which `--until-verdict` looks at the verdicts (an interval needs a few
@@ -209,6 +223,18 @@ pub fn run(
         let capture_dir = options.work.join(format!("capture-{level}"));
         remove_tree(&target)?;
         remove_tree(&capture_dir)?;
+        let dir = crate::cargo::profile_dir(&profile);
+        let reused = match &options.reuse {
+            Reuse::ProjectTarget => Some(project.target_directory.join(dir)),
+            Reuse::Folder(folder) => Some(folder.join(dir)),
+            Reuse::Nothing => None,
+        };
+        if let Some(built) = reused.filter(|d| d.is_dir()) {
+            // A copy (modification times kept, so cargo sees it fresh) of the user's build: the
+            // user's own target folder is only read.
+            progress(format!("debuginfo={level}: copying the build in {}", built.display()));
+            crate::fsutil::copy_tree(&built, &target.join(dir), &[])?;
+        }
         std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
         let configuration = Configuration {
             name: format!("link-{level}"),
@@ -238,18 +264,33 @@ pub fn run(
             }),
             temp_dir: Some(temp.clone()),
         };
-        progress(format!("debuginfo={level}: building once to capture the link commands"));
-        let build = cargo_invocation(&configuration, false, &ctx);
-        let outcome = executor
-            .run(&build)
-            .map_err(|e| RunnerError::Command { command: build.shell_line(), detail: e.to_string() })?;
-        if interrupted.load(Ordering::SeqCst) {
-            return Err(RunnerError::Interrupted { out: None });
+        progress(format!("debuginfo={level}: building to capture the final link commands"));
+        // One `cargo rustc` per final target (binaries and cdylibs of the members, or of -p and
+        // --bin): a target that does not build (required features, say) is skipped, and only
+        // when none builds is it an error.
+        let finals = final_targets(&project, options);
+        let (mut artifacts, mut build_seconds, mut first_failure) = (Vec::new(), 0.0, None);
+        for (package, final_target) in &finals {
+            let build = capture_invocation(&configuration, package, final_target, &ctx);
+            let outcome = executor
+                .run(&build)
+                .map_err(|e| RunnerError::Command { command: build.shell_line(), detail: e.to_string() })?;
+            if interrupted.load(Ordering::SeqCst) {
+                return Err(RunnerError::Interrupted { out: None });
+            }
+            build_seconds += outcome.wall.as_secs_f64();
+            if outcome.success() {
+                artifacts.extend(crate::record::artifacts(&outcome.stdout, &project));
+            } else if first_failure.is_none() {
+                first_failure =
+                    Some(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
+            }
         }
-        if !outcome.success() {
-            return Err(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
+        if artifacts.is_empty()
+            && let Some(failure) = first_failure
+        {
+            return Err(failure);
         }
-        let artifacts = crate::record::artifacts(&outcome.stdout, &project);
         let wanted: Vec<CapturedLink> = captured(&capture_dir)
             .into_iter()
             .filter(|c| {
@@ -354,12 +395,7 @@ pub fn run(
                 break;
             }
         }
-        levels.push(LinkLevel {
-            debuginfo: level,
-            artifacts: artifact_list,
-            build_seconds: outcome.wall.as_secs_f64(),
-            linkers: results,
-        });
+        levels.push(LinkLevel { debuginfo: level, artifacts: artifact_list, build_seconds, linkers: results });
     }
     let study = LinkStudy {
         looks: options.looks(),
@@ -387,6 +423,20 @@ fn decided(results: &[LinkerResult], looks: u32) -> bool {
     let verdicts =
         buildbench_model::link::mold_verdicts(times(Linker::Default), times(Linker::Bfd), times(Linker::Mold), looks);
     verdicts.iter().all(|(_, _, v)| matches!(v, Verdict::Holds | Verdict::DoesNotHold | Verdict::NotMeasured))
+}
+
+/// The final targets to capture: every binary and cdylib of the workspace members (of `-p`
+/// only, or just `--bin`, when given), with their package.
+fn final_targets<'a>(project: &'a Project, options: &LinkOptions) -> Vec<(&'a str, &'a crate::project::Target)> {
+    let package = options.cargo_args.iter().position(|a| a == "-p").and_then(|i| options.cargo_args.get(i + 1));
+    project
+        .targets
+        .iter()
+        .filter(|t| t.kinds.iter().any(|k| k == "bin" || k == "cdylib"))
+        .filter(|t| package.is_none_or(|p| &t.package == p))
+        .filter(|t| options.bin.as_ref().is_none_or(|b| &t.name == b))
+        .map(|t| (t.package.as_str(), t))
+        .collect()
 }
 
 fn file_name(path: &Path) -> String {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use buildbench_model::{Debuginfo, Linker};
 use buildbench_runner::ProcessExecutor;
-use buildbench_runner::link::{LinkOptions, run as run_link};
+use buildbench_runner::link::{LinkOptions, Reuse, run as run_link};
 
 use crate::cli::{LinkArgs, OutputFormat, words};
 
@@ -44,6 +44,11 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
         toolchain: args.toolchain.clone(),
         keep_work: args.work.is_some(),
         until_verdict: args.until_verdict,
+        reuse: match (&args.from_target, args.fresh) {
+            (_, true) => Reuse::Nothing,
+            (Some(dir), false) => Reuse::Folder(buildbench_runner::paths::resolve(dir)?),
+            (None, false) => Reuse::ProjectTarget,
+        },
     };
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let quiet = args.quiet;

@@ -198,6 +198,14 @@ pub struct LinkArgs {
     /// Linkers to compare: default, bfd, gold, lld, mold, wild.
     #[arg(long, value_delimiter = ',', default_value = "default,bfd,gold,lld,mold,wild", value_name = "LIST")]
     pub linker: Vec<String>,
+    /// Start from a copy of the build in this target folder (default: the project's own
+    /// target folder, when it holds a build of the profile); only the final crates are rebuilt.
+    /// The folder is only read.
+    #[arg(long, value_name = "DIR", conflicts_with = "fresh")]
+    pub from_target: Option<PathBuf>,
+    /// Build everything from scratch instead of starting from an existing build.
+    #[arg(long)]
+    pub fresh: bool,
     /// Stop once "mold links 2-5x faster" is decided against both the default linker and GNU
     /// ld (looking from the third run on, with intervals corrected for every look); --runs is
     /// then the most.

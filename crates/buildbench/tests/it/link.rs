@@ -182,3 +182,30 @@ fn until_verdict_stops_relinking_once_both_mold_verdicts_are_decided() {
         assert_eq!(linker(&summary, name)["samples"].as_array().map_or(0, Vec::len), runs);
     }
 }
+
+#[test]
+fn link_starts_from_a_copy_of_the_projects_build_and_never_writes_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    // The user's own build, in the project's target folder.
+    let built = Command::new("cargo").arg("build").arg("-q").current_dir(&project).status().expect("cargo runs");
+    assert!(built.success());
+    let before = tree(&project.join("target"));
+    let out = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args(["link", s(&project), "--linker", "default", "--runs", "2", "--format", "json"])
+        .output()
+        .expect("buildbench runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("copying the build in"), "started from the existing build: {stderr}");
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(linker(&summary, "default")["status"], "ok", "{summary}");
+    assert_eq!(tree(&project.join("target")), before, "the user's target folder is only read");
+    // --fresh ignores it.
+    let out = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args(["link", s(&project), "--linker", "default", "--runs", "2", "--fresh"])
+        .output()
+        .expect("buildbench runs");
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("copying the build in"));
+}
