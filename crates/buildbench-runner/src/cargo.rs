@@ -200,22 +200,29 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
         }
     }
     if let Some(wrapper) = &ctx.link_wrapper {
-        inv = inv
-            .arg("--config")
-            .arg(format!(
-                "target.{}.linker={}",
-                ctx.toolchain.host,
-                toml_string(&wrapper.program.display().to_string())
-            ))
-            // The wrapper times the real linker and logs each link (see linkwrap.rs).
-            .env(crate::linkwrap::MODE, wrapper.mode.as_str())
-            .env(crate::linkwrap::REAL, wrapper.real)
-            .env(crate::linkwrap::LOG, &wrapper.log);
-        if let Some(dir) = &wrapper.capture_dir {
-            inv = inv.env(crate::linkwrap::CAPTURE, dir);
-        }
+        inv = inv.arg("--config").arg(format!(
+            "target.{}.linker={}",
+            ctx.toolchain.host,
+            toml_string(&wrapper.program.display().to_string())
+        ));
+        inv = wrapper.configure(inv);
     }
     environment(inv, ctx)
+}
+
+impl LinkWrapper<'_> {
+    /// The variables the wrapper reads: it times the real linker and logs each link (see
+    /// linkwrap.rs), and in capture mode keeps what the link needs.
+    fn configure(&self, inv: Invocation) -> Invocation {
+        let inv = inv
+            .env(crate::linkwrap::MODE, self.mode.as_str())
+            .env(crate::linkwrap::REAL, self.real)
+            .env(crate::linkwrap::LOG, &self.log);
+        match &self.capture_dir {
+            Some(dir) => inv.env(crate::linkwrap::CAPTURE, dir),
+            None => inv,
+        }
+    }
 }
 
 /// The `cargo rustc` command that builds one final target (`bin` or `lib` for a cdylib) of
@@ -247,16 +254,7 @@ pub fn capture_invocation(
         inv = inv.arg("--config").arg(o);
     }
     if let Some(wrapper) = &ctx.link_wrapper {
-        inv = inv
-            .arg("--")
-            .arg("-C")
-            .arg(format!("linker={}", wrapper.program.display()))
-            .env(crate::linkwrap::MODE, wrapper.mode.as_str())
-            .env(crate::linkwrap::REAL, wrapper.real)
-            .env(crate::linkwrap::LOG, &wrapper.log);
-        if let Some(dir) = &wrapper.capture_dir {
-            inv = inv.env(crate::linkwrap::CAPTURE, dir);
-        }
+        inv = wrapper.configure(inv.arg("--").arg("-C").arg(format!("linker={}", wrapper.program.display())));
     }
     environment(inv, ctx)
 }

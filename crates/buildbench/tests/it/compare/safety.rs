@@ -289,22 +289,8 @@ fn two_runs_on_one_output_folder_are_refused_with_the_holders_pid() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let out = dir.path().join("out");
-    let args = [
-        "compare",
-        s(&project),
-        "--linker",
-        "default",
-        "--scenario",
-        "noop",
-        "--runs",
-        "200",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-        "--quiet",
-    ];
-    let child = start_and_wait(&args, &out, 1);
+    let long = Compare::quick(&project, &out).set("--scenario", "noop").set("--runs", "200");
+    let child = start_and_wait(&long.args(), &out, 1);
     let output = run(&["compare", "--resume", s(&out), "--quiet"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
@@ -327,24 +313,8 @@ fn the_private_sccache_server_is_stopped_after_kill_9() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let out = dir.path().join("out");
-    let args = [
-        "compare",
-        s(&project),
-        "--linker",
-        "default",
-        "--cache",
-        "sccache",
-        "--scenario",
-        "noop",
-        "--runs",
-        "200",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-        "--quiet",
-    ];
-    let mut child = start_and_wait(&args, &out, 1);
+    let study = Compare::quick(&project, &out).set("--cache", "sccache").set("--scenario", "noop").set("--runs", "200");
+    let mut child = start_and_wait(&study.args(), &out, 1);
     let ports: Vec<(PathBuf, u16)> =
         serde_json::from_slice(&std::fs::read(out.join("work/sccache-ports.json")).expect("ports recorded"))
             .expect("ports");
