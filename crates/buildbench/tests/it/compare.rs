@@ -484,35 +484,45 @@ fn on_nightly_the_wrapper_agrees_with_cargos_link_sections() {
         require_or_skip("nightly", "no nightly toolchain (rustup toolchain install nightly --profile minimal)");
         return;
     }
+    // Two clocks of the same links on a shared 2-core machine: a build of another test can
+    // stretch one link's section, so a disagreement must show in two studies in a row to fail.
+    let mut attempts = Vec::new();
+    for attempt in 0..2 {
+        let disagreements = link_sections_against_the_wrapper(attempt);
+        if disagreements.is_empty() {
+            return;
+        }
+        attempts.push(disagreements);
+    }
+    panic!("the wrapper and cargo's link sections disagree in both studies: {attempts:#?}");
+}
+
+/// One nightly study of the example; the samples whose wrapper time and link section disagree.
+fn link_sections_against_the_wrapper(attempt: u32) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
-    let out = dir.path().join("out");
+    let out = dir.path().join(format!("out-{attempt}"));
     let alone = MACHINE.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut command = buildbench();
-    command.args([
-        "compare",
-        s(&project),
-        "--toolchain",
-        "nightly",
-        "--linker",
-        "default",
-        "--scenario",
-        "clean,incremental",
-        "--runs",
-        "2",
-        "--warmup",
-        "0",
-        "--out",
-        s(&out),
-    ]);
-    let output = command.output().expect("buildbench runs");
+    let output = buildbench()
+        .args(
+            Compare::new(&project)
+                .set("--toolchain", "nightly")
+                .set("--linker", "default")
+                .set("--scenario", "clean,incremental")
+                .set("--runs", "2")
+                .set("--warmup", "0")
+                .set("--out", s(&out))
+                .args(),
+        )
+        .output()
+        .expect("buildbench runs");
     drop(alone);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        !String::from_utf8_lossy(&output.stderr).contains("link sections say"),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let mut disagreements = Vec::new();
+    if stderr.contains("link sections say") {
+        disagreements.push(stderr.lines().filter(|l| l.contains("link sections say")).collect::<Vec<_>>().join("\n"));
+    }
     for sample in study(&out)["samples"].as_array().expect("samples") {
         let wrapper: f64 = sample["links"]
             .as_array()
@@ -530,11 +540,11 @@ fn on_nightly_the_wrapper_agrees_with_cargos_link_sections() {
             .sum();
         assert!(section > 0.0, "-Zsection-timings gave a link section: {sample}");
         // cargo rounds to 10 ms and its section also covers rustc's own work around the link.
-        assert!(
-            wrapper <= section + 0.011 && section - wrapper <= 0.02 + 0.25 * section,
-            "wrapper {wrapper} vs section {section}"
-        );
+        if !(wrapper <= section + 0.011 && section - wrapper <= 0.02 + 0.25 * section) {
+            disagreements.push(format!("wrapper {wrapper} vs section {section}"));
+        }
     }
+    disagreements
 }
 
 #[test]
