@@ -413,6 +413,14 @@ pub const MAX_INPUT_BYTES: u64 = 512 << 20;
 pub fn read_input(file: &std::path::Path, what: &str) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context as _;
     use std::io::Read as _;
+    use std::os::unix::fs::FileTypeExt as _;
+    // A named pipe or socket could block the read forever: only files (and devices, which the
+    // size limit bounds) are read.
+    if let Ok(meta) = std::fs::metadata(file)
+        && (meta.file_type().is_fifo() || meta.file_type().is_socket())
+    {
+        anyhow::bail!("{}: a named pipe or socket, not a {what}; pass a file", file.display());
+    }
     let f = std::fs::File::open(file).with_context(|| format!("{}: cannot read the {what}", file.display()))?;
     let mut bytes = Vec::new();
     f.take(MAX_INPUT_BYTES + 1)

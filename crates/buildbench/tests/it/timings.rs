@@ -121,6 +121,16 @@ fn bad_input_exits_2_with_one_clear_line() {
 }
 
 #[test]
+fn timings_of_a_named_pipe_without_a_writer_do_not_block() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("pipe");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let out = buildbench(&["timings", s(&fifo)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("named pipe"));
+}
+
+#[test]
 fn timings_of_an_endless_file_stop_at_the_size_limit() {
     let out = buildbench(&["timings", "/dev/zero"]);
     assert_eq!(out.status.code(), Some(2));
