@@ -111,12 +111,6 @@ pub fn remove_owned(dir: &Path) -> Result<(), RunnerError> {
     crate::fsutil::remove_tree(dir)
 }
 
-/// Creates (or empties) a scratch folder inside a folder buildbench owns, with its own marker.
-pub fn fresh_owned(dir: &Path) -> Result<(), RunnerError> {
-    remove_owned(dir)?;
-    claim(dir, "scratch", None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -145,12 +145,6 @@ impl Summary {
         let (min, max) = (*v.first()?, *v.last()?);
         Some(Summary { n, mean, median, stddev, min, max, ci95, outliers })
     }
-
-    /// Half-width of the 95% interval relative to the mean (0.02 = ±2%).
-    pub fn relative_precision(&self) -> Option<f64> {
-        let (low, high) = self.ci95?;
-        (self.mean > 0.0).then(|| (high - low) / 2.0 / self.mean)
-    }
 }
 
 /// The median of `values` (non-finite ones ignored), `None` when there are none.
