@@ -30,12 +30,7 @@ impl Snapshot {
     pub fn take(path: &Path) -> Result<Snapshot, RunnerError> {
         match fs::read(path) {
             Ok(contents) => {
-                let modified_ns = fs::metadata(path)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                    .map(|d| d.as_nanos());
-                Ok(Snapshot { path: path.to_owned(), contents: Some(contents), modified_ns })
+                Ok(Snapshot { path: path.to_owned(), contents: Some(contents), modified_ns: modified_ns(path) })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Ok(Snapshot { path: path.to_owned(), contents: None, modified_ns: None })

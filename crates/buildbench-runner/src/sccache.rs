@@ -103,8 +103,7 @@ impl Sccache {
 
 /// Adds `server` to the list in `file`: the servers a killed run may have left running.
 pub fn record(file: &Path, server: &Sccache) -> Result<(), RunnerError> {
-    let mut servers: Vec<(PathBuf, u16)> =
-        std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let mut servers = recorded(file);
     servers.push((server.program.clone(), server.port));
     let bytes = serde_json::to_vec(&servers)
         .map_err(|e| RunnerError::Encode { what: "list of sccache servers", detail: e.to_string() })?;
@@ -113,13 +112,16 @@ pub fn record(file: &Path, server: &Sccache) -> Result<(), RunnerError> {
 
 /// Stops every server listed in `file` (left by a killed run) and removes the list.
 pub fn stop_recorded(file: &Path) {
-    let servers: Vec<(PathBuf, u16)> =
-        std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-    for (program, port) in servers {
+    for (program, port) in recorded(file) {
         let _ =
             probe::capture(&Invocation::new(program).arg("--stop-server").env("SCCACHE_SERVER_PORT", port.to_string()));
     }
     let _ = std::fs::remove_file(file);
+}
+
+/// The servers listed in `file` (program, port); none when it is missing or unreadable.
+fn recorded(file: &Path) -> Vec<(PathBuf, u16)> {
+    std::fs::read(file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
 }
 
 /// A free TCP port on the loopback interface for a private server.

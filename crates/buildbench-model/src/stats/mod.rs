@@ -84,14 +84,17 @@ struct Side {
 impl Side {
     fn of(values: &[f64], settings: &Settings) -> Option<Side> {
         let all = Summary::of(values)?;
-        // Two-stage samples: the pilot's spread, estimated before the size was chosen.
-        let spread = match settings.pilot {
-            Some(k) if k >= 2 && all.n > k => Summary::of(values.get(..k)?)?,
-            _ => all.clone(),
-        };
+        let spread = pilot_spread(values, settings.pilot).unwrap_or_else(|| all.clone());
         let sd = spread.stddev.max(settings.resolution / 2.0);
         Some(Side { mean: all.mean, var: sd * sd / all.n as f64, df: spread.n.saturating_sub(1) as f64 })
     }
+}
+
+/// The summary of a two-stage sample's pilot (its first `pilot` values, which chose how many
+/// followed), when there is one: at least two pilot values and more values after them.
+fn pilot_spread(values: &[f64], pilot: Option<usize>) -> Option<Summary> {
+    let k = pilot.filter(|&k| k >= 2 && values.len() > k)?;
+    Summary::of(values.get(..k)?)
 }
 
 impl Summary {
@@ -101,8 +104,7 @@ impl Summary {
     /// whose size depended on its own first values covers less often than it says.
     pub fn two_stage(values: &[f64], pilot: Option<usize>) -> Option<Summary> {
         let mut summary = Summary::of(values)?;
-        if let Some(k) = pilot.filter(|&k| k >= 2 && summary.n > k) {
-            let first = Summary::of(values.get(..k)?)?;
+        if let Some(first) = pilot_spread(values, pilot) {
             summary.ci95 = t975((first.n - 1) as f64).map(|t| {
                 let half = t * first.stddev / (summary.n as f64).sqrt();
                 (summary.mean - half, summary.mean + half)

@@ -140,6 +140,15 @@ fn start_with_state(args: &[&str], state: &Path, out: &Path, samples: usize) -> 
     start_until(command, out, samples)
 }
 
+/// Waits (a minute at most) until `file` holds `edit`, the mark of buildbench's edit.
+fn wait_until_edited(file: &Path, edit: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(file).expect("the edited file").contains(edit) {
+        assert!(Instant::now() < deadline, "{edit} never came");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
 fn sighup_sigterm_and_sigquit_restore_in_place_edits_and_leave_no_process() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -168,11 +177,7 @@ fn after_kill_9_any_later_run_restores_first_and_nothing_keeps_running() {
     let main = project.join("crates/app/src/main.rs");
     let mut child = start_with_state(&in_place(&project, &out, "50").args(), &state, &out, 1);
     // Kill it while the file is edited (every incremental sample follows an edit).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(&main).expect("main.rs").contains("buildbench_edit") {
-        assert!(Instant::now() < deadline, "no edit seen");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until_edited(&main, "buildbench_edit");
     child.kill().expect("SIGKILL");
     child.wait().expect("wait");
     // The watchdog stops cargo and rustc at once.
@@ -190,9 +195,7 @@ fn after_kill_9_any_later_run_restores_first_and_nothing_keeps_running() {
     // `buildbench restore` does the same on its own.
     let out3 = dir.path().join("out3");
     let mut child = start_with_state(&in_place(&project, &out3, "50").args(), &state, &out3, 1);
-    while !std::fs::read_to_string(&main).expect("main.rs").contains("buildbench_edit") {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until_edited(&main, "buildbench_edit");
     child.kill().expect("SIGKILL");
     child.wait().expect("wait");
     let output = run_with_state(&["restore", s(&project)], &state);
@@ -213,11 +216,7 @@ fn a_file_saved_during_an_in_place_run_is_kept() {
     // Save while a build runs (just after an edit), as an editor does: a new file renamed over
     // the old one. (A save in the very microsecond of buildbench's own edit cannot be told
     // apart; that is not what this test is about.)
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(&main).expect("main.rs").contains("buildbench_edit_2") {
-        assert!(Instant::now() < deadline, "the second edit never came");
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_until_edited(&main, "buildbench_edit_2");
     std::thread::sleep(Duration::from_millis(30));
     let mine = "fn main() { println!(\"the user's own work\"); }\n";
     let saved = main.with_extension("rs.tmp");
