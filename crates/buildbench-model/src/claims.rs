@@ -79,7 +79,7 @@ mod tests {
     use super::*;
 
     fn c(speedup: f64, ci: Option<(f64, f64)>) -> Comparison {
-        Comparison { speedup, ci95: ci, p_value: Some(0.01), p_adjusted: None, significant: true }
+        Comparison { speedup, ci95: ci, p_value: Some(0.01), p_adjusted: None, significant: true, pooled: None }
     }
 
     #[test]
@@ -238,11 +238,9 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64
             else {
                 continue;
             };
-            let values = |name: &str, s: crate::Scenario| -> Vec<f64> {
-                study.run(name, s).filter(|x| x.success).filter_map(|x| metric(x, &claim.metric)).collect()
-            };
-            let (r, c) = (values(&reference.name, scenario.reference()), values(&candidate.name, scenario));
-            if r.is_empty() || c.is_empty() {
+            let value = |x: &crate::Sample| metric(x, &claim.metric);
+            let (r, c) = ((reference.name.as_str(), scenario.reference()), (candidate.name.as_str(), scenario));
+            if study.groups(r.0, r.1, value).is_empty() || study.groups(c.0, c.1, value).is_empty() {
                 continue;
             }
             // Times from cargo's --timings are rounded to 10 ms; wall and link times are
@@ -253,7 +251,7 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64
                 crate::stats::WALL_RESOLUTION
             };
             let settings = crate::stats::Settings { noise, resolution, confidence, pilot: study.pilot() };
-            let comparison = crate::stats::compare_with(&r, &c, &settings);
+            let comparison = study.compare(r, c, value, &settings);
             result.verdict = check(comparison.as_ref(), claim.low);
             result.detail = describe(result.verdict, comparison.as_ref(), claim.low, claim.high);
             result.measured = measured(result.verdict, comparison.as_ref(), claim.high);

@@ -19,9 +19,9 @@ mod vocabulary;
 
 pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
 pub use link::{LinkLevel, LinkStudy, LinkerResult, LinkerStatus};
-pub use merge::{MergeError, fingerprint, merge};
+pub use merge::{MergeError, fingerprint, merge, software};
 pub use study::{
-    Artifact, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, SCHEMA_VERSION, Sample,
-    SccacheStats, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, failure_reason,
+    Artifact, Block, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, SCHEMA_VERSION, Sample,
+    SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, failure_reason,
 };
 pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};

@@ -87,6 +87,10 @@ pub struct Sample {
     /// linker wrapper.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<Link>,
+    /// The block (the shard K of `--shard K/N`) the sample was measured in; `None` for a study
+    /// that was not sharded. Samples of one block ran on one machine, in turns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block: Option<u32>,
 }
 
 /// One link, timed around the real linker.
@@ -320,9 +324,52 @@ pub struct Plan {
     /// corrected for every look (see `claims::evaluate_all`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub until_verdict: bool,
-    /// `(K, N)`: this study runs only the K-th of N slices of the cells (1-based).
+    /// `(K, N)`: this study is shard K of N (1-based); what a shard runs depends on `shard_by`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<(u32, u32)>,
+    /// How `--shard` divides the study. Studies written before blocks existed split by cell.
+    #[serde(default = "ShardBy::legacy")]
+    pub shard_by: ShardBy,
+}
+
+/// How `--shard K/N` divides a study among runners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShardBy {
+    /// Every shard runs every configuration and scenario, with a share of each cell's samples:
+    /// each shard is a block, and speedups are compared within a block (one machine), then
+    /// pooled across blocks, so a slower runner slows both sides of every ratio it holds.
+    #[default]
+    Block,
+    /// Whole cells (configuration × scenario) are dealt to shards: a speedup may then compare
+    /// two machines and include their difference.
+    Cell,
+}
+
+impl ShardBy {
+    /// What a `study.json` without the field meant: shards split by cell.
+    fn legacy() -> ShardBy {
+        ShardBy::Cell
+    }
+
+    /// `block` or `cell`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShardBy::Block => "block",
+            ShardBy::Cell => "cell",
+        }
+    }
+}
+
+/// One block of a study split with `--shard K/N --shard-by block`: which shard, on what machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Block {
+    /// K of `--shard K/N`: the `block` of the samples it measured.
+    pub block: u32,
+    /// The machine and software the block ran on.
+    pub environment: Environment,
+    /// Unix time (seconds) the block started.
+    pub started_at: u64,
 }
 
 impl Plan {
@@ -337,13 +384,32 @@ impl Plan {
         out
     }
 
-    /// Whether this study's shard runs `configuration` in `scenario`. Cells are dealt round-robin
-    /// in plan order (scenario by scenario, configurations in order), so the assignment is
-    /// stable for a given plan and every shard gets a similar mix of cheap and expensive cells.
+    /// Whether this study's shard runs `configuration` in `scenario`: always in a blocked
+    /// design. Split by cell, cells are dealt round-robin in plan order (scenario by scenario,
+    /// configurations in order), so the assignment is stable for a given plan and every shard
+    /// gets a similar mix of cheap and expensive cells.
     pub fn in_shard(&self, configuration: usize, scenario: Scenario) -> bool {
         let Some((k, n)) = self.shard else { return true };
+        if self.shard_by == ShardBy::Block {
+            return true;
+        }
         let position = self.cells().iter().position(|&c| c == (configuration, scenario));
         position.is_some_and(|p| p as u32 % n.max(1) == (k.max(1) - 1))
+    }
+
+    /// The numbers of the measured samples this study takes of each cell (before adaptive
+    /// rounds): `0..runs`, or in a blocked shard its share of them. `--runs R` over N blocks
+    /// gives each R / N, the first R mod N one more, and every block at least one; the numbers
+    /// continue from block to block, so a merged study numbers its samples once.
+    pub fn measured_rounds(&self) -> std::ops::Range<u32> {
+        match self.shard {
+            Some((k, n)) if self.shard_by == ShardBy::Block && n > 1 => {
+                let share = |j: u32| (self.runs / n + u32::from(j <= self.runs % n)).max(1);
+                let start: u32 = (1..k.clamp(1, n)).map(share).sum();
+                start..start + share(k.clamp(1, n))
+            }
+            _ => 0..self.runs,
+        }
     }
 }
 
@@ -401,6 +467,9 @@ pub struct Study {
     /// For a study merged with `--allow-mixed`: the fingerprints of the other machines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mixed_environments: Vec<Environment>,
+    /// The blocks of a sharded study (one per shard), with the machine each ran on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocks: Vec<Block>,
 }
 
 impl Study {
@@ -498,6 +567,76 @@ impl Study {
     /// Wall times of the measured, successful samples of one run, in the order they ran.
     pub fn wall_times(&self, configuration: &str, scenario: Scenario) -> Vec<f64> {
         self.successful(configuration, scenario).map(|s| s.wall_seconds).collect()
+    }
+
+    /// A metric of the successful measured samples of one cell, grouped by block (block 0 holds
+    /// the samples of a study that was not sharded), blocks in order.
+    pub fn groups(
+        &self,
+        configuration: &str,
+        scenario: Scenario,
+        metric: impl Fn(&Sample) -> Option<f64>,
+    ) -> Vec<(u32, Vec<f64>)> {
+        let mut out: Vec<(u32, Vec<f64>)> = Vec::new();
+        for sample in self.successful(configuration, scenario) {
+            let Some(value) = metric(sample) else { continue };
+            let block = sample.block.unwrap_or(0);
+            match out.iter_mut().find(|(b, _)| *b == block) {
+                Some((_, values)) => values.push(value),
+                None => out.push((block, vec![value])),
+            }
+        }
+        out.sort_by_key(|(b, _)| *b);
+        out
+    }
+
+    /// Compares a metric of the `candidate` cell with the `reference` cell. Where both were
+    /// measured in two or more shared blocks (a study sharded by block), the speedup is
+    /// estimated within each block and pooled (`stats::blocks::compare_paired`); otherwise the
+    /// two runs are compared as wholes (`stats::compare_with`).
+    pub fn compare(
+        &self,
+        reference: (&str, Scenario),
+        candidate: (&str, Scenario),
+        metric: impl Fn(&Sample) -> Option<f64>,
+        settings: &crate::stats::Settings,
+    ) -> Option<crate::stats::Comparison> {
+        let r = self.groups(reference.0, reference.1, &metric);
+        let c = self.groups(candidate.0, candidate.1, &metric);
+        if let Some(pooled) = crate::stats::blocks::compare_paired(&r, &c, settings) {
+            return Some(pooled);
+        }
+        let flat = |g: Vec<(u32, Vec<f64>)>| -> Vec<f64> { g.into_iter().flat_map(|(_, v)| v).collect() };
+        let (r, c) = (flat(r), flat(c));
+        if r.is_empty() || c.is_empty() {
+            return None;
+        }
+        crate::stats::compare_with(&r, &c, settings)
+    }
+
+    /// True when the two cells were measured in blocks (shards) but never in the same one: a
+    /// study split by cell, whose ratio between them then includes the difference between the
+    /// runners.
+    pub fn across_runners(&self, reference: (&str, Scenario), candidate: (&str, Scenario)) -> bool {
+        let blocks = |(c, s): (&str, Scenario)| -> Vec<u32> {
+            self.successful(c, s).filter_map(|x| x.block).collect::<Vec<_>>()
+        };
+        let (r, c) = (blocks(reference), blocks(candidate));
+        self.blocks.len() > 1 && !r.is_empty() && !c.is_empty() && !r.iter().any(|b| c.contains(b))
+    }
+
+    /// How much the runners (blocks) of a sharded study differed, from the wall times of every
+    /// cell measured in two or more blocks. `None` for a study with one block.
+    pub fn runner_spread(&self) -> Option<crate::stats::blocks::RunnerSpread> {
+        let cells: Vec<Vec<(u32, Vec<f64>)>> = self
+            .plan
+            .cells()
+            .into_iter()
+            .filter_map(|(c, s)| {
+                self.plan.configurations.get(c).map(|c| self.groups(&c.name, s, |x| Some(x.wall_seconds)))
+            })
+            .collect();
+        crate::stats::blocks::runner_spread(&cells)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use buildbench_model::stats::{Comparison, Settings, compare_with, median};
+use buildbench_model::stats::{Comparison, Settings, median};
 use buildbench_model::{Scenario, Study};
 use serde::Serialize;
 
@@ -109,7 +109,14 @@ pub fn diff(base: &Study, new: &Study, threshold: f64, allow_mixed: bool) -> Res
         let usable = |times: &[f64]| !times.is_empty() && times.iter().all(|t| t.is_finite() && *t >= 0.0);
         let failed = usable(&b) && !usable(&n);
         let settings = Settings { pilot: base.pilot().max(new.pilot()), ..Settings::wall(0.0) };
-        let comparison = if usable(&b) && usable(&n) { compare_with(&b, &n, &settings) } else { None };
+        // Each study's runners are its own: a blocked study's cell mean is the mean over its
+        // runners, with the spread between them counted as noise (`compare_unpaired`).
+        let groups = |s: &Study| s.groups(configuration, *scenario, |x| Some(x.wall_seconds));
+        let comparison = if usable(&b) && usable(&n) {
+            buildbench_model::stats::blocks::compare_unpaired(&groups(base), &groups(new), &settings)
+        } else {
+            None
+        };
         rows.push(DiffRow {
             configuration: configuration.clone(),
             scenario: *scenario,

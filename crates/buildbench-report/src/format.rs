@@ -87,6 +87,32 @@ pub fn terminal_safe(text: &str) -> String {
     out
 }
 
+/// The sentence about the runners of a sharded study, the same in every format: how much the
+/// runners differed apart from the noise within each, and what that means for the speedups.
+pub fn runners(study: &buildbench_model::Study, summary: &crate::StudySummary) -> Option<String> {
+    let shard_by = summary.shard_by?;
+    let n = study.blocks.len();
+    let spread = summary.runners.as_ref().map(|r| {
+        format!(
+            "runners differed by up to {:.0}%; within a runner the noise was {:.1}%",
+            r.range * 100.0,
+            r.within * 100.0
+        )
+    });
+    Some(match (shard_by, spread) {
+        ("block", Some(spread)) => format!(
+            "Measured in {n} blocks (shards) on separate runners: {spread}. Speedups are taken within each runner and pooled, so the runners' difference is not in them."
+        ),
+        ("block", None) => {
+            format!("Measured in {n} blocks (shards); speedups are taken within each runner and pooled.")
+        }
+        (_, spread) => format!(
+            "Measured in {n} shards split by cell{}: a speedup between cells measured on different runners includes the runners' difference (shard by block to take speedups within a runner).",
+            spread.map(|s| format!(" ({s})")).unwrap_or_default()
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The numbers every output shows: per scenario, each configuration's statistics and its
 //! comparison with the baseline. Computed once here; exporters only format them.
 
-use buildbench_model::stats::{Comparison, Settings, Summary, compare_with};
+use buildbench_model::stats::{Comparison, Settings, Summary};
 use buildbench_model::{Sample, Scenario, Study};
 use serde::Serialize;
 
@@ -57,6 +57,10 @@ pub struct Cell {
     /// What went wrong, as a type.
     #[serde(skip)]
     pub failure: Option<Failure>,
+    /// This cell and the baseline's were measured on different runners only (shards split by
+    /// cell): the speedup includes the difference between the runners.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub across_runners: bool,
 }
 
 /// Why a cell has no numbers.
@@ -111,6 +115,16 @@ impl Cell {
         if !self.linked_by.is_empty() {
             notes.push(format!("linked by {}", self.linked_by.join(", ")));
         }
+        if let Some(pooled) = self.comparison.as_ref().and_then(|c| c.pooled.as_ref()) {
+            notes.push(if pooled.heterogeneous {
+                format!("pooled over {} runners, which disagreed (interval from their spread)", pooled.per_block.len())
+            } else {
+                format!("pooled over {} runners", pooled.per_block.len())
+            });
+        }
+        if self.across_runners {
+            notes.push("measured on another runner than the baseline: includes the runners' difference".to_owned());
+        }
         notes
     }
 }
@@ -130,6 +144,13 @@ pub struct StudySummary {
     pub recommendations: Vec<crate::recommend::Recommendation>,
     /// Where the baseline's build time goes, when check scenarios ran next to build ones.
     pub diagnosis: Option<crate::diagnose::Diagnosis>,
+    /// For a study sharded over several runners: how much they differed, apart from the noise
+    /// within each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runners: Option<buildbench_model::stats::blocks::RunnerSpread>,
+    /// How the shards divided the study (`block` or `cell`), for a merged study.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard_by: Option<&'static str>,
     /// What the charts show (drawn only by the HTML report; not part of the JSON summary).
     #[serde(skip)]
     pub charts: crate::charts::ChartData,
@@ -168,7 +189,7 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     for &scenario in &study.plan.scenarios {
         let base = study.wall_times(&baseline, scenario.reference());
         for configuration in &study.plan.configurations {
-            if let Some(cell) = cell(study, &configuration.name, scenario, &base, noise) {
+            if let Some(cell) = cell(study, &configuration.name, scenario, (&baseline, &base), noise) {
                 cells.push(cell);
             }
         }
@@ -193,6 +214,8 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         claims,
         recommendations: Vec::new(),
         diagnosis,
+        runners: study.runner_spread(),
+        shard_by: (study.blocks.len() > 1).then(|| study.plan.shard_by.as_str()),
         charts: crate::charts::ChartData::default(),
     };
     summary.recommendations = crate::recommend::recommend(study, &summary);
@@ -200,7 +223,8 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     summary
 }
 
-fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64) -> Option<Cell> {
+fn cell(study: &Study, name: &str, scenario: Scenario, base: (&str, &[f64]), noise: f64) -> Option<Cell> {
+    let (baseline, base) = base;
     let mut cell = Cell {
         configuration: name.to_owned(),
         scenario,
@@ -215,6 +239,7 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
         cache_hit_rate: None,
         error: None,
         failure: None,
+        across_runners: false,
     };
     if let Some(u) = study.unavailable.iter().find(|u| u.configuration == name) {
         cell.status = Status::Unavailable;
@@ -260,8 +285,10 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: &[f64], noise: f64)
     cell.stats = Summary::two_stage(&cell.samples, study.pilot());
     if cell.status == Status::Ok && !base.is_empty() {
         let settings = Settings { pilot: study.pilot(), ..Settings::wall(noise) };
-        cell.comparison = compare_with(base, &cell.samples, &settings);
+        let reference = (baseline, scenario.reference());
+        cell.comparison = study.compare(reference, (name, scenario), |s| Some(s.wall_seconds), &settings);
         cell.compared_with = cell.comparison.as_ref().map(|_| scenario.reference());
+        cell.across_runners = study.across_runners(reference, (name, scenario));
     }
     Some(cell)
 }

@@ -43,23 +43,37 @@ pub fn run(
     toolchains.sort_by(|a, b| a.name.cmp(&b.name));
     let mut study = match &p.previous {
         Some(previous) => previous.clone(),
-        None => Study {
-            schema_version: SCHEMA_VERSION,
-            buildbench_version: env!("CARGO_PKG_VERSION").to_owned(),
-            started_at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
-            project: p.project.root.display().to_string(),
-            environment: crate::probe::environment(
+        None => {
+            let started_at =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let environment = crate::probe::environment(
                 toolchains,
                 &["cc", "ld.bfd", "ld.gold", "ld.lld", "mold", "wild", "sccache"],
-            ),
-            plan: p.options.plan.clone(),
-            unavailable: Vec::new(),
-            samples: Vec::new(),
-            invocations: Vec::new(),
-            complete: false,
-            merged_from: Vec::new(),
-            mixed_environments: Vec::new(),
-        },
+            );
+            // A shard is one block: the machine it ran on goes with it into the merged study.
+            let blocks = p
+                .options
+                .plan
+                .shard
+                .map(|(k, _)| buildbench_model::Block { block: k, environment: environment.clone(), started_at })
+                .into_iter()
+                .collect();
+            Study {
+                schema_version: SCHEMA_VERSION,
+                buildbench_version: env!("CARGO_PKG_VERSION").to_owned(),
+                started_at,
+                project: p.project.root.display().to_string(),
+                environment,
+                plan: p.options.plan.clone(),
+                unavailable: Vec::new(),
+                samples: Vec::new(),
+                invocations: Vec::new(),
+                complete: false,
+                merged_from: Vec::new(),
+                mixed_environments: Vec::new(),
+                blocks,
+            }
+        }
     };
     study.unavailable = p.unavailable.clone();
     study.complete = false;
@@ -224,8 +238,9 @@ impl Execution<'_> {
         let mut planner = Planner::new(&plan.configurations);
         for &scenario in &plan.scenarios {
             let runnable = shard_runnable(plan, &p.runnable, scenario);
-            let mut steps = planner.scenario(scenario, plan.warmup, plan.runs, &runnable, &p.done);
-            let mut next_index = plan.runs;
+            let rounds = plan.measured_rounds();
+            let mut next_index = rounds.end;
+            let mut steps = planner.scenario(scenario, plan.warmup, rounds, &runnable, &p.done);
             // Each cell's sample size under --precision, fixed once from its first --runs samples.
             let mut sizes: Option<Vec<(usize, u32)>> = None;
             loop {
@@ -378,6 +393,7 @@ impl Execution<'_> {
                     sample.configuration = configuration.name.clone();
                     sample.scenario = step.scenario;
                     sample.index = index;
+                    sample.block = p.options.plan.shard.map(|(k, _)| k);
                     sample.warmup = purpose != Purpose::Measured;
                     sample.sccache = sccache;
                     if !outcome.success() {

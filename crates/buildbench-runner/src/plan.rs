@@ -270,20 +270,21 @@ impl<'a> Planner<'a> {
         out
     }
 
-    /// The warm-up and measured rounds of one scenario.
+    /// The warm-up rounds and the measured rounds numbered `measured` of one scenario.
     pub fn scenario(
         &mut self,
         scenario: Scenario,
         warmup: u32,
-        runs: u32,
+        measured: std::ops::Range<u32>,
         runnable: &[usize],
         done: &Done,
     ) -> Vec<Step> {
         let mut out = Vec::new();
-        for round in 0..warmup + runs {
-            let (purpose, index) =
-                if round < warmup { (Purpose::Warmup, round) } else { (Purpose::Measured, round - warmup) };
-            out.extend(self.round(scenario, purpose, index, runnable, done));
+        for index in 0..warmup {
+            out.extend(self.round(scenario, Purpose::Warmup, index, runnable, done));
+        }
+        for index in measured {
+            out.extend(self.round(scenario, Purpose::Measured, index, runnable, done));
         }
         out
     }
@@ -301,7 +302,7 @@ pub fn steps(plan: &Plan, runnable: &[usize], done: &Done) -> Vec<Step> {
         .iter()
         .flat_map(|&s| {
             let runnable = shard_runnable(plan, runnable, s);
-            planner.scenario(s, plan.warmup, plan.runs, &runnable, done)
+            planner.scenario(s, plan.warmup, plan.measured_rounds(), &runnable, done)
         })
         .collect()
 }
@@ -369,6 +370,7 @@ mod tests {
             max_runs: 0,
             until_verdict: false,
             shard: None,
+            shard_by: buildbench_model::ShardBy::Block,
         }
     }
 
@@ -382,6 +384,7 @@ mod tests {
         for k in 1..=2 {
             let mut p = plan(configs.clone(), &scenarios, 0, 2);
             p.shard = Some((k, 2));
+            p.shard_by = buildbench_model::ShardBy::Cell;
             for step in steps(&p, &[0, 1, 2], &Done::new()) {
                 if let Action::Build { purpose: Purpose::Measured, index: 0, .. } = step.action {
                     seen.push((step.configuration, step.scenario, k));
@@ -396,6 +399,41 @@ mod tests {
         assert_eq!(cells.len(), 6);
         assert_eq!(seen.iter().filter(|s| s.2 == 1).count(), 3);
         assert!(seen.contains(&(0, Scenario::Clean, 1)) && seen.contains(&(1, Scenario::Clean, 2)));
+    }
+
+    #[test]
+    fn blocks_run_every_cell_with_their_share_of_the_samples() {
+        let configs = expand(&matrix()).unwrap();
+        let scenarios = [Scenario::Clean, Scenario::Incremental];
+        // --runs 5 over 3 blocks: 2, 2, 1 samples per cell, numbered 0-1, 2-3, 4.
+        let mut numbers = Vec::new();
+        for k in 1..=3 {
+            let mut p = plan(configs.clone(), &scenarios, 1, 5);
+            p.shard = Some((k, 3));
+            let measured: Vec<(usize, Scenario, u32)> = steps(&p, &[0, 1], &Done::new())
+                .into_iter()
+                .filter_map(|s| match s.action {
+                    Action::Build { purpose: Purpose::Measured, index, .. } => {
+                        Some((s.configuration, s.scenario, index))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let share = if k < 3 { 2 } else { 1 };
+            assert_eq!(measured.len(), share * 4, "block {k}: every cell, its share each");
+            numbers.extend(measured.iter().filter(|m| m.0 == 0 && m.1 == Scenario::Clean).map(|m| m.2));
+            // Warm-ups run in every block: each runner needs its own.
+            let warmups = steps(&p, &[0, 1], &Done::new())
+                .iter()
+                .filter(|s| matches!(s.action, Action::Build { purpose: Purpose::Warmup, .. }))
+                .count();
+            assert_eq!(warmups, 4);
+        }
+        assert_eq!(numbers, [0, 1, 2, 3, 4]);
+        // Fewer runs than blocks: one sample each.
+        let mut p = plan(configs, &scenarios, 0, 2);
+        p.shard = Some((3, 4));
+        assert_eq!(p.measured_rounds(), 2..3);
     }
 
     fn builds(steps: &[Step]) -> Vec<(usize, Scenario, Purpose)> {

@@ -76,6 +76,7 @@ pub(crate) fn sample_from(outcome: &Outcome, project: &Project, target_dir: &Pat
         sccache: None,
         artifacts: artifacts(&outcome.stdout, project),
         links: Vec::new(),
+        block: None,
     }
 }
 

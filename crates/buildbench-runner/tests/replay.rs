@@ -40,6 +40,7 @@ fn plan(scenarios: &[Scenario], runs: u32, warmup: u32) -> Plan {
         max_runs: 0,
         until_verdict: false,
         shard: None,
+        shard_by: buildbench_model::ShardBy::Block,
     }
 }
 

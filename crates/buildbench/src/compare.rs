@@ -60,6 +60,16 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
     if args.runs == 0 {
         bail!("--runs must be at least 1");
     }
+    if let Some((_, n)) = args.shard
+        && n > 1
+        && args.shard_by == crate::cli::ShardByArg::Block
+        && (args.precision.is_some() || args.until_verdict)
+    {
+        bail!(
+            "--precision and --until-verdict choose how many samples to take from the samples taken so far, \
+             but each block of --shard sees only its own; give a fixed --runs (it is divided among the shards)"
+        );
+    }
     let edit_file = match &args.edit {
         Some(f) => {
             let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
@@ -92,6 +102,7 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         max_runs: args.max_runs,
         until_verdict: args.until_verdict,
         shard: args.shard,
+        shard_by: args.shard_by.into(),
     })
 }
 

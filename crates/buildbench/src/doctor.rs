@@ -49,6 +49,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             max_runs: 0,
             until_verdict: false,
             shard: None,
+            shard_by: buildbench_model::ShardBy::Block,
         };
         let interrupted = crate::cli::interrupt_flag()?;
         let (scratch, out) = match &args.out {

@@ -74,7 +74,7 @@ impl Settings {
 
 /// One side of a comparison: its mean, the variance of that mean, and the degrees of freedom
 /// of the variance estimate.
-struct Side {
+pub(crate) struct Side {
     mean: f64,
     /// Variance of the mean: s² / n.
     var: f64,
@@ -183,6 +183,10 @@ pub struct Comparison {
     /// p < 0.05 (adjusted, in a family) and the speedup differs from 1 by more than the noise
     /// threshold.
     pub significant: bool,
+    /// For a blocked study (shards on several runners): the speedup is pooled from
+    /// within-runner comparisons, and this says how (`blocks::compare_paired`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pooled: Option<blocks::Pooled>,
 }
 
 /// Compares `candidate` times with `baseline` times.
@@ -204,8 +208,11 @@ pub fn compare(baseline: &[f64], candidate: &[f64], noise: f64) -> Option<Compar
 /// they weigh the candidate's variance by r², which keeps the coverage when the candidate is the
 /// noisier one.
 pub fn compare_with(baseline: &[f64], candidate: &[f64], settings: &Settings) -> Option<Comparison> {
-    let a = Side::of(baseline, settings)?;
-    let b = Side::of(candidate, settings)?;
+    compare_sides(&Side::of(baseline, settings)?, &Side::of(candidate, settings)?, settings)
+}
+
+/// Fieller's interval and Welch's test for two sides, however their variances were estimated.
+pub(crate) fn compare_sides(a: &Side, b: &Side, settings: &Settings) -> Option<Comparison> {
     if b.mean <= 0.0 {
         return None;
     }
@@ -221,7 +228,7 @@ pub fn compare_with(baseline: &[f64], candidate: &[f64], settings: &Settings) ->
         .and_then(|df| t_quantile(q, df))
         .and_then(|t| fieller(a.mean, va, b.mean, vb, t));
     let significant = p_value.is_some_and(|p| p < 1.0 - settings.confidence) && (speedup - 1.0).abs() > settings.noise;
-    Some(Comparison { speedup, ci95, p_value, p_adjusted: None, significant })
+    Some(Comparison { speedup, ci95, p_value, p_adjusted: None, significant, pooled: None })
 }
 
 /// Two-stage sample size (Stein, 1945): how many samples make the 95% interval of the mean
@@ -320,6 +327,8 @@ fn fieller(a: f64, va: f64, b: f64, vb: f64, t: f64) -> Option<(f64, f64)> {
     Some((((r - half) / (1.0 - g)).max(0.0), (r + half) / (1.0 - g)))
 }
 
+pub mod blocks;
+
 #[cfg(test)]
 mod simulation;
 
@@ -351,6 +360,7 @@ mod tests {
             p_value: Some(0.001),
             p_adjusted: None,
             significant: true,
+            pooled: None,
         };
         assert_eq!(crate::claims::check(Some(&c), 2.1), crate::claims::Verdict::Holds);
     }

@@ -22,7 +22,7 @@ impl Rng {
     }
 
     /// Uniform in (0, 1).
-    fn uniform(&mut self) -> f64 {
+    pub(crate) fn uniform(&mut self) -> f64 {
         ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     }
 
@@ -158,4 +158,54 @@ fn stopping_at_the_first_decided_look_keeps_false_verdicts_at_most_2_5_percent()
     }
     let rate = holds as f64 / reps as f64;
     assert!(rate <= 0.025, "false holds {rate:.4} over all looks");
+}
+
+/// A study sharded over `blocks` synthetic runners whose speed differs by a uniform ±15%
+/// (multiplicative, shared by every configuration a runner builds), with `cv` noise within a
+/// runner and `per` samples per cell per runner; the true speedup is `ratio`. Returns the
+/// coverage of the 95% interval (a) pooled over blocks and (b) split by cell: the baseline
+/// measured on one runner and the candidate on another, as `--shard-by cell` deals them.
+fn runner_coverage(rng: &mut Rng, blocks: u32, per: usize, cv: f64, ratio: f64) -> (f64, f64) {
+    let settings = Settings::wall(0.02);
+    let (mut pooled, mut split) = (0, 0);
+    let covers =
+        |c: Option<super::Comparison>| c.and_then(|c| c.ci95).is_some_and(|(lo, hi)| lo <= ratio && ratio <= hi);
+    for _ in 0..REPS {
+        let speeds: Vec<f64> = (0..blocks).map(|_| 0.85 + 0.30 * rng.uniform()).collect();
+        let mut base = Vec::new();
+        let mut candidate = Vec::new();
+        for (b, speed) in (1..).zip(&speeds) {
+            base.push((b, rng.samples(per, 10.0 * speed, cv)));
+            candidate.push((b, rng.samples(per, 10.0 * speed / ratio, cv)));
+        }
+        if covers(super::blocks::compare_paired(&base, &candidate, &settings)) {
+            pooled += 1;
+        }
+        // Split by cell: the same number of samples per cell, all on one runner each.
+        let total = per * blocks as usize;
+        let (s1, s2) = (speeds.first().copied().unwrap_or(1.0), speeds.get(1).copied().unwrap_or(1.0));
+        let (b, c) = (rng.samples(total, 10.0 * s1, cv), rng.samples(total, 10.0 * s2 / ratio, cv));
+        if covers(compare_with(&b, &c, &settings)) {
+            split += 1;
+        }
+    }
+    (pooled as f64 / REPS as f64, split as f64 / REPS as f64)
+}
+
+#[test]
+fn pooling_within_runners_keeps_the_coverage_that_splitting_by_cell_loses() {
+    // Runners ±15% apart, 3% noise within a runner, a true 1.00x speedup: the designs of
+    // docs/ci.md (2 runners × 3 samples, 4 × 2, 5 × 2 for --runs 10 over 5 shards).
+    let mut rng = Rng::new(0x5eed_0007);
+    for (blocks, per) in [(2, 3), (4, 2), (5, 2)] {
+        let (pooled, split) = runner_coverage(&mut rng, blocks, per, 0.03, 1.0);
+        eprintln!("{blocks} runners x {per}: pooled within runners {pooled:.4}, split by cell {split:.4}");
+        assert!(pooled >= 0.94, "{blocks} runners x {per}: pooled coverage {pooled:.4}");
+        // Split by cell, the interval is about the noise of one runner and misses the runners'
+        // difference most of the time.
+        assert!(split < 0.5, "{blocks} runners x {per}: split-by-cell coverage {split:.4}");
+    }
+    // And with a real speedup (mold's 2x) the same holds.
+    let (pooled, _) = runner_coverage(&mut rng, 3, 2, 0.03, 2.0);
+    assert!(pooled >= 0.94, "3 runners x 2, 2x: pooled coverage {pooled:.4}");
 }

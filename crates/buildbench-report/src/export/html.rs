@@ -58,6 +58,9 @@ fn header(out: &mut String, study: &Study, summary: &StudySummary) {
             study.mixed_environments.len() + 1
         );
     }
+    if let Some(runners) = crate::format::runners(study, summary) {
+        let _ = writeln!(out, "<p>{}</p>", escape(&runners));
+    }
     for (toolchain, linker) in &summary.default_linkers {
         let _ = writeln!(
             out,

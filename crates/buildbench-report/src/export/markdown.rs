@@ -67,6 +67,9 @@ impl Exporter for Markdown {
                 study.mixed_environments.len() + 1
             );
         }
+        if let Some(runners) = crate::format::runners(study, summary) {
+            let _ = writeln!(out, "{}\n", cell(&runners));
+        }
         for (toolchain, linker) in &summary.default_linkers {
             let _ = writeln!(out, "Default linker ({}): **{}**\n", cell(toolchain), cell(linker));
         }

@@ -24,6 +24,9 @@ impl Exporter for Terminal {
                 study.mixed_environments.len() + 1
             );
         }
+        if let Some(runners) = crate::format::runners(study, summary) {
+            let _ = writeln!(out, "{runners}");
+        }
         for (toolchain, linker) in &summary.default_linkers {
             let _ = writeln!(out, "default linker ({toolchain} toolchain): {linker}");
         }

@@ -145,10 +145,16 @@ pub struct CompareArgs {
     /// Output folder, outside the project (default: <target-dir>/buildbench/<timestamp>).
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
-    /// Run only the K-th of N slices of the matrix (whole cells), e.g. 2/4 on the second of four
-    /// CI runners; join the results with `buildbench merge`.
+    /// Run shard K of N, e.g. 2/4 on the second of four CI runners; join the results with
+    /// `buildbench merge`. Each shard runs every configuration with its share of --runs (a
+    /// block), so speedups are measured within one runner (see --shard-by).
     #[arg(long, value_parser = parse_shard, value_name = "K/N")]
     pub shard: Option<(u32, u32)>,
+    /// How --shard divides the study: `block` (every shard runs every configuration, speedups
+    /// taken within a runner and pooled) or `cell` (whole cells dealt to shards, for a pool of
+    /// identical machines; speedups then include the difference between runners).
+    #[arg(long, value_enum, default_value_t = ShardByArg::Block, value_name = "HOW", requires = "shard")]
+    pub shard_by: ShardByArg,
     /// Continue the interrupted study in DIR without redoing finished samples.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
@@ -329,6 +335,24 @@ pub struct TimingsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+/// `--shard-by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShardByArg {
+    /// Every shard runs every configuration: a block per runner.
+    Block,
+    /// Whole cells dealt to shards.
+    Cell,
+}
+
+impl From<ShardByArg> for buildbench_model::ShardBy {
+    fn from(a: ShardByArg) -> buildbench_model::ShardBy {
+        match a {
+            ShardByArg::Block => buildbench_model::ShardBy::Block,
+            ShardByArg::Cell => buildbench_model::ShardBy::Cell,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

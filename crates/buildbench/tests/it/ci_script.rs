@@ -40,7 +40,7 @@ fn the_workflow_steps_shard_merge_report_and_gate() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         ok(&script(&args, dir.path(), &summary));
     }
-    // Each shard ran whole cells, half of them.
+    // Each shard is a block: every cell, with its share of the runs (one each of two).
     let cells = |p: &Path| {
         let mut c: Vec<String> = json(p)["samples"]
             .as_array()
@@ -53,13 +53,19 @@ fn the_workflow_steps_shard_merge_report_and_gate() {
         c
     };
     let (one, two) = (cells(&dir.path().join("shard-1/study.json")), cells(&dir.path().join("shard-2/study.json")));
-    assert_eq!((one.len(), two.len()), (2, 2), "{one:?} {two:?}");
-    assert!(one.iter().all(|c| !two.contains(c)));
+    assert_eq!((one.len(), two.len()), (4, 4), "{one:?} {two:?}");
+    assert_eq!(one, two);
+    let shard = json(&dir.path().join("shard-2/study.json"));
+    assert!(shard["samples"].as_array().expect("samples").iter().all(|s| s["block"] == 2 && s["index"] == 1));
+    assert_eq!(shard["blocks"][0]["block"], 2);
 
     ok(&script(&["merge", "merged", "shard-1/study.json", "shard-2/study.json"], dir.path(), &summary));
     let merged = json(&dir.path().join("merged/study.json"));
     assert_eq!(merged["samples"].as_array().map(Vec::len), Some(8));
     assert!(merged["plan"].get("shard").is_none());
+    assert_eq!(merged["blocks"].as_array().map(Vec::len), Some(2));
+    let md = std::fs::read_to_string(dir.path().join("merged/report.md")).expect("markdown");
+    assert!(md.contains("Measured in 2 blocks"), "{md}");
     assert!(std::fs::read_to_string(dir.path().join("merged/report.html")).expect("html").contains("<svg"));
     assert!(std::fs::read_to_string(&summary).expect("job summary").contains("## incremental"));
 
@@ -130,6 +136,84 @@ fn merge_refuses_other_machines_unless_allowed_and_other_plans() {
     std::fs::write(&other, serde_json::to_vec(&v).expect("encode")).expect("write");
     let plans = merge(&[&p(&first), &p(&other), "-o", &p(&out_file), "--allow-mixed"]);
     assert!(String::from_utf8_lossy(&plans.stderr).contains("plan"), "{}", String::from_utf8_lossy(&plans.stderr));
+}
+
+#[test]
+fn merge_takes_blocks_from_different_machines_but_not_different_software() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = json(&root().join("fixtures/studies/ripgrep-14.1.1-incremental-linkers.json"));
+    // Two blocks of one study: every configuration in each, half of each cell's samples, on
+    // two CPUs, the second 20% slower.
+    let shard = |k: u32, cpu: &str, factor: f64| {
+        let mut v = study.clone();
+        v["plan"]["shard"] = serde_json::json!([k, 2]);
+        v["plan"]["shard_by"] = serde_json::json!("block");
+        v["environment"]["cpu_model"] = serde_json::json!(cpu);
+        v["blocks"] = serde_json::json!([{ "block": k, "environment": v["environment"].clone(), "started_at": 0 }]);
+        let samples: Vec<serde_json::Value> = v["samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .filter(|s| s["warmup"] == true || s["index"].as_u64().expect("index") % 2 == u64::from(k - 1))
+            .cloned()
+            .map(|mut s| {
+                s["block"] = serde_json::json!(k);
+                s["wall_seconds"] = serde_json::json!(s["wall_seconds"].as_f64().expect("wall") * factor);
+                s
+            })
+            .collect();
+        v["samples"] = serde_json::Value::Array(samples);
+        let path = dir.path().join(format!("block-{k}.json"));
+        std::fs::write(&path, serde_json::to_vec(&v).expect("encode")).expect("write");
+        path
+    };
+    let (one, two) = (shard(1, "CPU A", 1.0), shard(2, "CPU B", 1.2));
+    let out_file = dir.path().join("m.json");
+    let p = |x: &Path| x.to_str().expect("utf-8").to_owned();
+    let merged = merge(&[&p(&one), &p(&two), "-o", &p(&out_file)]);
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    let v = json(&out_file);
+    assert_eq!(v["blocks"].as_array().map(Vec::len), Some(2));
+    assert!(v.get("mixed_environments").is_none());
+    // The report pools within runners and says how far apart they were.
+    let report = Command::new(env!("CARGO_BIN_EXE_buildbench")).args(["report", &p(&out_file)]).output().expect("runs");
+    let text = String::from_utf8_lossy(&report.stdout);
+    let differed = text
+        .split("runners differed by up to ")
+        .nth(1)
+        .and_then(|t| t.split('%').next())
+        .and_then(|n| n.parse::<f64>().ok())
+        .expect("the runner spread");
+    assert!(text.contains("Measured in 2 blocks") && (15.0..=25.0).contains(&differed), "{text}");
+    assert!(text.contains("pooled over 2 runners"), "{text}");
+    let json_summary = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args(["report", &p(&out_file), "--format", "json"])
+        .output()
+        .expect("runs");
+    let summary: serde_json::Value = serde_json::from_slice(&json_summary.stdout).expect("json");
+    let mold = summary["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .find(|c| c["configuration"] == "mold")
+        .expect("mold cell")
+        .clone();
+    // The 20% slower runner shifted both sides: the speedup is the one without it.
+    let speedup = mold["comparison"]["speedup"].as_f64().expect("speedup");
+    assert!((0.9..1.1).contains(&speedup), "{mold}");
+
+    // The same block twice is refused.
+    let twice = merge(&[&p(&one), &p(&one), "-o", &p(&out_file)]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("merged twice"));
+    // Another toolchain is refused, even in a blocked design.
+    let mut other = json(&two);
+    other["environment"]["toolchains"][0]["rustc"] = serde_json::json!("rustc 1.0.0");
+    std::fs::write(&two, serde_json::to_vec(&other).expect("encode")).expect("write");
+    let refused = merge(&[&p(&one), &p(&two), "-o", &p(&out_file)]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("toolchains or tools") && stderr.contains("rustc 1.0.0"), "{stderr}");
 }
 
 #[test]
