@@ -2,7 +2,7 @@
 # The shell steps of buildbench.yml (a GitHub Actions workflow), kept in one script so that
 # buildbench's own CI runs exactly them on a fixture project (crates/buildbench/tests/ci_script.rs).
 #
-#   buildbench-ci.sh shard K N PROJECT OUT [compare options...]   run the K-th of N slices of the study
+#   buildbench-ci.sh shard K N PROJECT OUT [compare options...]   run block K of N of the study
 #   buildbench-ci.sh merge OUT SHARD_DIR...                        merge the shards, write the reports
 #   buildbench-ci.sh gate BASE_STUDY NEW_STUDY [THRESHOLD]         fail on a significant slowdown
 #

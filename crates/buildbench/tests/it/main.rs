@@ -10,5 +10,6 @@ mod compare;
 mod doctor;
 mod link;
 mod report;
+mod shards;
 mod support;
 mod timings;
