@@ -50,3 +50,48 @@ pub fn html_report(units: usize) -> String {
     out.push_str("];\nconst CONCURRENCY_DATA = [];\nconst CPU_USAGE = [];\n</script>\n</body>\n</html>\n");
     out
 }
+
+/// A unit graph of `units` units shaped like a large workspace: each unit depends on up to four
+/// earlier ones (chosen by a fixed pseudo-random sequence, so every run builds the same graph),
+/// libraries pipeline on their dependencies' metadata, times between 0.1 s and 5 s.
+pub fn unit_graph(units: usize) -> buildbench_timings::whatif::Graph {
+    use buildbench_timings::whatif::{Edge, Graph, Node, SplitSource};
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let nodes = (0..units)
+        .map(|i| {
+            let seconds = 0.1 + (next() % 4900) as f64 / 1000.0;
+            let deps = if i == 0 {
+                Vec::new()
+            } else {
+                let mut deps: Vec<(usize, Edge)> = (0..(next() % 5) as usize)
+                    .map(|_| {
+                        let d = (next() as usize) % i;
+                        (d, if next() % 4 == 0 { Edge::Full } else { Edge::Metadata })
+                    })
+                    .collect();
+                deps.sort_unstable_by_key(|d| d.0);
+                deps.dedup_by_key(|d| d.0);
+                deps
+            };
+            Node {
+                label: format!("crate-{i}"),
+                name: format!("crate-{i}"),
+                frontend: seconds * 0.6,
+                codegen: seconds * 0.4,
+                link: 0.0,
+                other: 0.0,
+                has_rmeta: true,
+                source: SplitSource::Measured,
+                deps,
+                splittable: true,
+            }
+        })
+        .collect();
+    Graph { nodes, offset: 0.2, tail: 0.05, jobs: Some(2), recorded: None, complete_edges: true }
+}

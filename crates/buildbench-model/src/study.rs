@@ -155,6 +155,16 @@ pub struct UnitTiming {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     /// Seconds of the link section (nightly `-Zsection-timings`).
     pub link: Option<f64>,
+    /// Cargo's id of the unit in this build, what the edges below refer to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// Units this one released when it finished, and when its metadata was ready (the report's
+    /// `unblocked_units` / `unblocked_rmeta_units`): the edges `whatif` replays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unblocked: Vec<u64>,
+    /// See `unblocked`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unblocked_rmeta: Vec<u64>,
 }
 
 impl UnitTiming {

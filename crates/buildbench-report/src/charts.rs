@@ -126,6 +126,52 @@ pub fn draw_samples(chart: &SamplesChart) -> String {
     svg
 }
 
+/// The predicted wall time against job slots (one point per job count, equally spaced), with
+/// the critical-path floor as a dashed line.
+pub fn draw_jobs(curve: &buildbench_timings::whatif::Curve) -> String {
+    let points: Vec<(u32, f64)> = curve.points.clone();
+    let y_max = points.iter().map(|p| p.1).fold(curve.floor, f64::max) * 1.1;
+    if points.is_empty() || !drawable(y_max) || !drawable(curve.floor) || y_max <= 0.0 {
+        return String::new();
+    }
+    let n = points.len() as i32;
+    let labels: Vec<String> = points.iter().map(|p| p.0.to_string()).collect();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (480, 240)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let built = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..y_max);
+        let Ok(mut ctx) = built else { return String::new() };
+        let _ = ctx
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(points.len())
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => {
+                    usize::try_from(*i).ok().and_then(|i| labels.get(i).cloned()).unwrap_or_default()
+                }
+                _ => String::new(),
+            })
+            .x_desc("jobs")
+            .y_desc("predicted wall time (s)")
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .label_style(("sans-serif", 14))
+            .draw();
+        let line: Vec<(SegmentValue<i32>, f64)> =
+            points.iter().enumerate().map(|(i, p)| (SegmentValue::CenterOf(i as i32), p.1)).collect();
+        let _ = ctx.draw_series(std::iter::once(PathElement::new(line.clone(), ACCENT.stroke_width(2))));
+        let _ = ctx.draw_series(line.into_iter().map(|(x, y)| Circle::new((x, y), 4, ACCENT.filled())));
+        let floor = vec![(SegmentValue::Exact(0), curve.floor), (SegmentValue::Last, curve.floor)];
+        let _ = ctx.draw_series(std::iter::once(PathElement::new(floor, BASE.stroke_width(1))));
+        let _ = root.present();
+    }
+    svg
+}
+
 /// One unit in a timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineRow {
@@ -329,6 +375,9 @@ mod tests {
             frontend: Some(duration / 2.0),
             codegen: None,
             link: None,
+            id: None,
+            unblocked: Vec::new(),
+            unblocked_rmeta: Vec::new(),
         }
     }
 

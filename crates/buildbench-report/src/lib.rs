@@ -13,6 +13,7 @@ pub mod recommend;
 pub mod summary;
 mod table;
 pub mod timings;
+pub mod whatif;
 
 pub use format::seconds;
 pub use summary::{Cell, Status, StudySummary, summarize};

@@ -148,6 +148,9 @@ pub struct StudySummary {
     /// within each.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runners: Option<buildbench_model::stats::blocks::RunnerSpread>,
+    /// The baseline's clean build replayed with 1 to 16 jobs (`buildbench whatif`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<crate::whatif::JobsCurve>,
     /// How the shards divided the study (`block` or `cell`), for a merged study.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard_by: Option<&'static str>,
@@ -215,9 +218,11 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         recommendations: Vec::new(),
         diagnosis,
         runners: study.runner_spread(),
+        jobs: None,
         shard_by: (study.blocks.len() > 1).then(|| study.plan.shard_by.as_str()),
         charts: crate::charts::ChartData::default(),
     };
+    summary.jobs = crate::whatif::jobs_curve(study);
     summary.recommendations = crate::recommend::recommend(study, &summary);
     summary.charts = crate::charts::chart_data(study, &summary);
     summary

@@ -39,6 +39,9 @@ pub(crate) fn sample_from(outcome: &Outcome, project: &Project, target_dir: &Pat
                         frontend: split.map(|s| s.frontend),
                         codegen: split.map(|s| s.codegen),
                         link: split.map(|s| s.link).filter(|_| u.sections.iter().any(|s| s.name == "link")),
+                        id: u.id,
+                        unblocked: u.unblocked.clone(),
+                        unblocked_rmeta: u.unblocked_rmeta.clone(),
                     })
                 })
                 .collect()

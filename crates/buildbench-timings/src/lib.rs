@@ -16,6 +16,7 @@ mod message_format;
 mod model;
 mod package_id;
 mod timing_info;
+pub mod whatif;
 
 pub use analysis::{Analysis, CriticalPath, Split, analyze, split};
 pub use diff::{BuildDiff, UnitChange, diff};

@@ -8,6 +8,7 @@ mod doctor;
 mod link;
 mod report;
 mod timings;
+mod whatif;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         cli::Command::Link(args) => link::run(&args),
         cli::Command::Doctor(args) => doctor::run(&args),
         cli::Command::Restore(args) => compare::restore(&args),
+        cli::Command::Whatif(args) => whatif::run(&args),
     };
     // Everything is cleaned up by now: the watchdog has nothing left to do.
     buildbench_runner::watchdog::stop();

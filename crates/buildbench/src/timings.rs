@@ -48,13 +48,13 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 }
 
 /// Reads and parses one timing file; every error names the file.
-fn read(file: &Path) -> Result<Parsed> {
+pub(crate) fn read(file: &Path) -> Result<Parsed> {
     let bytes = crate::cli::read_input(file, "cargo timing file")?;
     parse(&bytes).with_context(|| file.display().to_string())
 }
 
 /// A file stays as it is; a directory means its newest timing report.
-fn resolve(path: &Path) -> Result<PathBuf> {
+pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
     let meta = fs::metadata(path).with_context(|| {
         format!(
             "{}: no such file or directory; pass a timing report or a target/cargo-timings directory",

@@ -283,6 +283,11 @@ fn environment(out: &mut String, study: &Study) {
 }
 
 fn claims_and_advice(out: &mut String, summary: &StudySummary) {
+    if let Some(j) = &summary.jobs {
+        out.push_str("<h2>More or fewer cores</h2>\n");
+        let _ = writeln!(out, "<p>{}</p>", escape(&crate::whatif::jobs_line(j)));
+        out.push_str(&crate::charts::draw_jobs(&j.curve));
+    }
     if let Some(d) = &summary.diagnosis {
         out.push_str("<h2>Frontend, backend or link?</h2>\n<table><tr><th>build</th><th>cargo check</th><th>cargo build</th><th>frontend</th><th>codegen</th><th>link</th></tr>\n");
         for s in &d.splits {

@@ -120,6 +120,9 @@ impl Exporter for Markdown {
             }
             out.push('\n');
         }
+        if let Some(j) = &summary.jobs {
+            let _ = writeln!(out, "{}\n", cell(&crate::whatif::jobs_line(j)));
+        }
         if let Some(d) = &summary.diagnosis {
             let _ = writeln!(
                 out,

@@ -102,6 +102,9 @@ fn mean_sd(s: &buildbench_model::stats::Summary) -> String {
 /// Claims and recommendations as plain text (shared with Markdown, which adds code fences).
 pub fn advice_text(study: &Study, summary: &StudySummary) -> String {
     let mut out = String::new();
+    if let Some(j) = &summary.jobs {
+        let _ = writeln!(out, "\n{}", crate::whatif::jobs_line(j));
+    }
     if let Some(d) = &summary.diagnosis {
         out.push('\n');
         out.push_str(&crate::diagnose::text(d));

@@ -53,6 +53,14 @@ pub enum Command {
     /// significantly slower (Welch's t-test, p < 0.05) by more than the threshold, or failed or
     /// missing in the new study, 2 on bad input.
     Diff(DiffArgs),
+    /// Predict a build's time from one timing report: more or fewer jobs, faster codegen, a
+    /// faster linker, a crate split in parts.
+    ///
+    /// Rebuilds the unit graph from a `--timings` HTML report or a build-analysis log and
+    /// replays it through a model of cargo's job queue (ready units start by cargo's priority:
+    /// the most dependents first). Prints the predicted wall time per job count, the
+    /// critical-path floor and the chain that bounds it. Accuracy: docs/whatif.md.
+    Whatif(WhatifArgs),
     /// Put back the files an interrupted `compare --in-place` left edited in a project.
     ///
     /// Every later compare or link on the project does this first; this command does only
@@ -335,6 +343,66 @@ pub struct TimingsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct WhatifArgs {
+    /// A timing report (`--timings` HTML or build-analysis log) of a build that compiled
+    /// something, or a directory holding them (the newest).
+    #[arg(value_name = "REPORT")]
+    pub file: PathBuf,
+    /// Job slots to predict for.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16,32", value_name = "LIST")]
+    pub jobs: Vec<u32>,
+    /// Scale every unit's frontend (up to the .rmeta) by this factor (0.5: twice as fast).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_factor, value_name = "F")]
+    pub frontend: f64,
+    /// Scale every unit's code generation (Cranelift's claim: 0.5).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_factor, value_name = "F")]
+    pub codegen: f64,
+    /// Scale every unit's link section (known with -Zsection-timings).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_factor, value_name = "F")]
+    pub link: f64,
+    /// Scale every unit of one package: NAME=F (repeatable).
+    #[arg(long = "unit", value_parser = parse_named_factor, value_name = "NAME=F")]
+    pub units: Vec<(String, f64)>,
+    /// Split one package's library into K independent parts (the best case): NAME=K
+    /// (repeatable).
+    #[arg(long = "split", value_parser = parse_named_parts, value_name = "NAME=K")]
+    pub splits: Vec<(String, u32)>,
+    /// Rank the crates by how much splitting each in --parts would shorten the build (at the
+    /// recorded job count).
+    #[arg(long)]
+    pub rank_splits: bool,
+    /// Parts per crate for --rank-splits.
+    #[arg(long, default_value_t = 2, value_name = "K")]
+    pub parts: u32,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+/// A positive finite factor.
+pub fn parse_factor(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 && f <= 1000.0 => Ok(f),
+        _ => Err(format!("{text:?} is not a factor between 0 and 1000 (e.g. 0.5 for twice as fast)")),
+    }
+}
+
+/// `NAME=F`.
+pub fn parse_named_factor(text: &str) -> Result<(String, f64), String> {
+    let (name, f) = text.split_once('=').ok_or_else(|| format!("{text:?} is not NAME=F (e.g. syn=0.5)"))?;
+    Ok((name.trim().to_owned(), parse_factor(f)?))
+}
+
+/// `NAME=K`, 2 ≤ K ≤ 64.
+pub fn parse_named_parts(text: &str) -> Result<(String, u32), String> {
+    let (name, k) = text.split_once('=').ok_or_else(|| format!("{text:?} is not NAME=K (e.g. syn=2)"))?;
+    match k.trim().parse::<u32>() {
+        Ok(k) if (2..=64).contains(&k) => Ok((name.trim().to_owned(), k)),
+        _ => Err(format!("{text:?}: K must be a number of parts from 2 to 64")),
+    }
 }
 
 /// `--shard-by`.

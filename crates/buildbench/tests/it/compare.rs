@@ -103,6 +103,16 @@ fn every_linker_really_links_and_each_scenario_rebuilds_what_it_should() {
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html next to study.json");
     assert!(html.contains("<svg"), "charts in the report");
     assert!(std::fs::read_to_string(out.join("report.md")).expect("report.md").contains("## incremental"));
+    // The baseline's clean build replayed with 1 to 16 jobs (`buildbench whatif`): the units
+    // kept their edges, and the replay at the study's own job count gives back its time.
+    let jobs = &summary["jobs"];
+    let points = jobs["curve"]["points"].as_array().expect("a jobs curve in the summary");
+    assert_eq!(points.iter().filter_map(|p| p[0].as_u64()).collect::<Vec<_>>(), [1, 2, 4, 8, 16]);
+    let recorded = jobs["recorded_seconds"].as_f64().expect("recorded");
+    let own = jobs["recorded_jobs"].as_u64().expect("recorded jobs");
+    let replayed = points.iter().find(|p| p[0].as_u64() == Some(own.min(16))).and_then(|p| p[1].as_f64());
+    assert!(replayed.is_some_and(|r| (r / recorded - 1.0).abs() < 0.25), "{jobs}");
+    assert!(html.contains("More or fewer cores"));
 }
 
 #[test]

@@ -10,6 +10,5 @@ mod compare;
 mod doctor;
 mod link;
 mod report;
-mod shards;
 mod support;
 mod timings;

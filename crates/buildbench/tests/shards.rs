@@ -2,11 +2,18 @@
 //! default linker and mold, once on a quiet machine and then as two shards, the second slowed
 //! down on purpose by a CPU-burning process pinned to every core beside it. Shards as blocks
 //! must give the speedup of the quiet machine; shards split by cell must show the distortion.
+//!
+//! A test binary of its own: cargo runs test binaries one after another, so no other test's
+//! builds share the machine with these measurements (or suffer the burners).
 
 use std::path::Path;
 use std::process::{Child, Command};
 
-use crate::support::*;
+#[allow(dead_code)]
+#[path = "it/support.rs"]
+mod support;
+
+use support::*;
 
 /// One busy loop pinned to each core while it lives.
 struct Burners(Vec<Child>);
@@ -82,7 +89,7 @@ fn blocks_keep_the_speedup_of_a_quiet_machine_when_one_runner_is_slowed() {
     if !has("taskset") {
         return require_or_skip("taskset", "taskset (util-linux) is not installed");
     }
-    // The burners would slow every other test's builds: this test has the machine to itself.
+    // The other test of this binary is quick, but it must not run beside the burners.
     let _alone = MACHINE.write().unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tempfile::tempdir().expect("tempdir");
     let project = fixture_project();
@@ -121,4 +128,24 @@ fn blocks_keep_the_speedup_of_a_quiet_machine_when_one_runner_is_slowed() {
     let report = buildbench().args(["report", s(&at("cells.json"))]).output().expect("runs");
     let text = String::from_utf8_lossy(&report.stdout);
     assert!(text.contains("includes the runners' difference"), "{text}");
+}
+
+#[test]
+fn blocks_refuse_sampling_rules_that_need_every_sample() {
+    let _shared = MACHINE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = fixture_project();
+    for extra in [&["--precision", "2%"][..], &["--until-verdict"][..]] {
+        let args = Compare::quick(&project, &dir.path().join("out")).set("--shard", "1/2");
+        let out = buildbench().args(args.args()).args(extra).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains("give a fixed --runs"), "{stderr}");
+    }
+    // --shard-by means nothing without --shard.
+    let args = Compare::quick(&project, &dir.path().join("out")).set("--shard-by", "cell");
+    let out = buildbench().args(args.args()).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--shard"));
+    assert!(!dir.path().join("out").exists(), "nothing was measured");
 }

@@ -1,0 +1,243 @@
+//! `buildbench whatif`: the predictions of one replayed unit graph, as a terminal table and as
+//! the JSON schema of `--format json` (documented in `docs/whatif.md`).
+
+use std::fmt::Write as _;
+
+use buildbench_model::{Scenario, Study, UnitTiming};
+use buildbench_timings::whatif::{Curve, Graph, Scale, SplitSource};
+use buildbench_timings::{Mode, Section, TargetKind, Unit};
+use serde::Serialize;
+
+use crate::{Align, Table, seconds};
+
+/// Version of the `whatif --format json` schema.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything `whatif` says about one report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WhatIf {
+    pub schema_version: u32,
+    /// The report read, as given.
+    pub file: String,
+    pub cargo_version: Option<String>,
+    /// Job slots of the recorded build.
+    pub recorded_jobs: Option<u32>,
+    /// Its wall time.
+    pub recorded_seconds: Option<f64>,
+    /// The graph replayed as recorded (its job slots, no scaling): checks the reconstruction.
+    pub replayed_seconds: Option<f64>,
+    /// Units in the graph.
+    pub units: usize,
+    /// All dependency edges known (build-analysis log), or only those that released each unit.
+    pub complete_edges: bool,
+    /// Units whose frontend / codegen split was measured, and estimated.
+    pub split_measured: usize,
+    pub split_estimated: usize,
+    /// The factors applied, and the crates split (`name`, parts).
+    pub scale: Scale,
+    pub splits: Vec<(String, u32)>,
+    /// Predicted wall time per job count, the critical-path floor, its chain.
+    pub curve: Curve,
+    /// The fewest job slots within 5% of the floor.
+    pub enough_jobs: Option<u32>,
+    /// With `--rank-splits`: (package, predicted seconds, seconds saved), best first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rank_splits: Vec<(String, f64, f64)>,
+}
+
+impl WhatIf {
+    /// The view of `curve`, predicted from the graph `base` as recorded after `splits` and with
+    /// `scale`.
+    pub fn new(
+        file: &str,
+        cargo_version: Option<&str>,
+        base: &Graph,
+        scale: &Scale,
+        splits: Vec<(String, u32)>,
+        curve: Curve,
+    ) -> WhatIf {
+        let replayed = base.jobs.and_then(|j| base.simulate(Some(j), &Scale::default()).ok()).map(|s| s.seconds);
+        WhatIf {
+            schema_version: SCHEMA_VERSION,
+            file: file.to_owned(),
+            cargo_version: cargo_version.map(str::to_owned),
+            recorded_jobs: base.jobs,
+            recorded_seconds: base.recorded,
+            replayed_seconds: replayed,
+            units: base.nodes.len(),
+            complete_edges: base.complete_edges,
+            split_measured: base.nodes.iter().filter(|n| n.source == SplitSource::Measured).count(),
+            split_estimated: base.nodes.iter().filter(|n| n.source == SplitSource::Estimated).count(),
+            scale: scale.clone(),
+            splits,
+            enough_jobs: curve.enough(0.05),
+            curve,
+            rank_splits: Vec::new(),
+        }
+    }
+
+    /// The terminal view.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let cargo = self.cargo_version.as_deref().map(|v| format!("cargo {v}, ")).unwrap_or_default();
+        let recorded = match (self.recorded_jobs, self.recorded_seconds) {
+            (Some(j), Some(s)) => format!("recorded with {j} jobs in {}", seconds(s)),
+            (None, Some(s)) => format!("recorded in {}", seconds(s)),
+            _ => "no recorded wall time".to_owned(),
+        };
+        let _ = writeln!(out, "what-if: {} ({cargo}{recorded})", self.file);
+        if let (Some(replayed), Some(recorded)) = (self.replayed_seconds, self.recorded_seconds) {
+            let _ = writeln!(
+                out,
+                "replayed as recorded: {} ({:+.1}% off the recorded time: the model's own error)",
+                seconds(replayed),
+                (replayed / recorded - 1.0) * 100.0
+            );
+        }
+        let edges = if self.complete_edges {
+            "every dependency edge (build-analysis log)"
+        } else {
+            "only the edge that released each unit (an HTML report records no others), plus each package's own edges"
+        };
+        let _ = writeln!(out, "graph: {} units; {edges}", self.units);
+        if self.split_estimated > 0 {
+            let _ = writeln!(
+                out,
+                "sections: measured for {} unit(s), estimated for {} (no rmeta or section times: the build's median frontend share, no link time)",
+                self.split_measured, self.split_estimated
+            );
+        }
+        let mut changes = Vec::new();
+        for (what, f) in [("frontend", self.scale.frontend), ("codegen", self.scale.codegen), ("link", self.scale.link)]
+        {
+            if (f - 1.0).abs() > f64::EPSILON {
+                changes.push(format!("{what} x{f}"));
+            }
+        }
+        changes.extend(self.scale.units.iter().map(|(n, f)| format!("{n} x{f}")));
+        changes.extend(self.splits.iter().map(|(n, k)| format!("{n} split in {k}")));
+        if !changes.is_empty() {
+            let _ = writeln!(out, "what if: {}", changes.join(", "));
+        }
+        out.push('\n');
+        let mut table =
+            Table::new(&[("jobs", Align::Right), ("predicted", Align::Right), ("vs recorded", Align::Right)]);
+        for &(jobs, predicted) in &self.curve.points {
+            let versus = self
+                .recorded_seconds
+                .map(|r| {
+                    let x = r / predicted;
+                    if x >= 1.0 { format!("{x:.2}x faster") } else { format!("{:.2}x slower", 1.0 / x) }
+                })
+                .unwrap_or_default();
+            table.row(vec![jobs.to_string(), seconds(predicted), versus]);
+        }
+        out.push_str(&table.render());
+        let _ = writeln!(out, "\ncritical-path floor (unlimited jobs): {}", seconds(self.curve.floor));
+        let chain = self.curve.chain.join(" → ");
+        match self.enough_jobs {
+            Some(j) => {
+                let _ = writeln!(
+                    out,
+                    "beyond {j} jobs the chain {chain} bounds the build at {}",
+                    seconds(self.curve.floor)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "the bounding chain: {chain}; more jobs than listed would still help");
+            }
+        }
+        if !self.rank_splits.is_empty() {
+            let _ = writeln!(out, "\nsplitting one crate (best case: independent parts, nothing added):");
+            let mut table = Table::new(&[("crate", Align::Left), ("predicted", Align::Right), ("saved", Align::Right)]);
+            for (name, after, saved) in self.rank_splits.iter().take(10) {
+                table.row(vec![name.clone(), seconds(*after), seconds(*saved)]);
+            }
+            out.push_str(&table.render());
+        }
+        out
+    }
+}
+
+/// The job counts every compare report predicts.
+pub const REPORT_JOBS: [u32; 5] = [1, 2, 4, 8, 16];
+
+/// The baseline's clean build replayed at other job counts, for the compare report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobsCurve {
+    /// The job slots the study's builds had (`-j`, else the machine's cores).
+    pub recorded_jobs: u32,
+    /// The replayed sample's wall time (cargo's own total).
+    pub recorded_seconds: f64,
+    /// The predictions and the critical-path floor.
+    pub curve: Curve,
+}
+
+/// A unit of a study's sample as the timings model has it.
+fn unit(t: &UnitTiming) -> Unit {
+    let kind = TargetKind::from_cargo(&t.kind).unwrap_or(TargetKind::Lib);
+    let mode = Mode::from_cargo(&t.mode).unwrap_or(Mode::Build);
+    let mut u = Unit::new(&t.name, &t.target, kind, mode);
+    u.id = t.id;
+    u.version = t.version.clone();
+    u.start = Some(t.start);
+    u.duration = Some(t.duration);
+    u.unblocked = t.unblocked.clone();
+    u.unblocked_rmeta = t.unblocked_rmeta.clone();
+    if let Some(frontend) = t.frontend {
+        let mut at = frontend;
+        u.sections.push(Section { name: "frontend".to_owned(), start: 0.0, end: Some(frontend) });
+        for (name, seconds) in [("codegen", t.codegen), ("link", t.link)] {
+            if let Some(x) = seconds {
+                u.sections.push(Section { name: name.to_owned(), start: at, end: Some(at + x) });
+                at += x;
+            }
+        }
+    }
+    u
+}
+
+/// The unit graph of a study's baseline's clean build (the successful sample nearest its
+/// median), with the job slots it had (the study's `-j`, else the machine's cores). `None`
+/// without a clean scenario, or for samples recorded before their unit edges were kept.
+pub fn study_graph(study: &Study) -> Option<Graph> {
+    let sample = study.representative(&study.plan.baseline, Scenario::Clean)?;
+    if sample.units.iter().all(|u| u.unblocked.is_empty() && u.unblocked_rmeta.is_empty()) {
+        return None;
+    }
+    let args = &study.plan.cargo_args;
+    let jobs = args
+        .iter()
+        .position(|a| a == "-j" || a == "--jobs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|j| j.parse::<u32>().ok())
+        .unwrap_or(study.environment.cores)
+        .max(1);
+    let units: Vec<Unit> = sample.units.iter().map(unit).collect();
+    Graph::from_units(&units, sample.cargo_seconds, Some(jobs)).ok()
+}
+
+/// From the baseline's clean build (`study_graph`): the predicted wall time at 1, 2, 4, 8 and
+/// 16 jobs and the critical-path floor.
+pub fn jobs_curve(study: &Study) -> Option<JobsCurve> {
+    let graph = study_graph(study)?;
+    let curve = graph.curve(&REPORT_JOBS, &Scale::default()).ok()?;
+    Some(JobsCurve { recorded_jobs: graph.jobs?, recorded_seconds: graph.recorded?, curve })
+}
+
+/// The one line every report shows.
+pub fn jobs_line(j: &JobsCurve) -> String {
+    let points: Vec<String> = j
+        .curve
+        .points
+        .iter()
+        .map(|(n, s)| format!("{n} job{} {}", if *n == 1 { "" } else { "s" }, seconds(*s)))
+        .collect();
+    format!(
+        "More or fewer cores (the baseline's clean build, {} with {} jobs, replayed by `buildbench whatif`): {}; critical-path floor {}.",
+        seconds(j.recorded_seconds),
+        j.recorded_jobs,
+        points.join(" · "),
+        seconds(j.curve.floor)
+    )
+}
