@@ -166,7 +166,7 @@ fn axis<'a>(c: &'a crate::Configuration, name: &str) -> Option<&'a str> {
         "backend" => c.backend.as_str(),
         "linker" => c.linker.as_str(),
         "cache" => c.cache.as_str(),
-        "profile" => c.profile.as_str(),
+        "preset" | "profile" => c.preset.as_str(),
         _ => return None,
     })
 }
@@ -177,7 +177,7 @@ fn matches(c: &crate::Configuration, wanted: &std::collections::BTreeMap<String,
 
 /// Axes not named by the claim must be equal, so the comparison isolates what it is about.
 fn same_elsewhere(a: &crate::Configuration, b: &crate::Configuration, claim: &Claim) -> bool {
-    ["backend", "linker", "cache", "profile"]
+    ["backend", "linker", "cache", "preset"]
         .iter()
         .filter(|k| !claim.candidate.contains_key(**k) && !claim.reference.contains_key(**k))
         .all(|k| axis(a, k) == axis(b, k))
@@ -185,6 +185,8 @@ fn same_elsewhere(a: &crate::Configuration, b: &crate::Configuration, claim: &Cl
             .iter()
             .filter(|o| !o.starts_with("profile."))
             .eq(b.overrides.iter().filter(|o| !o.starts_with("profile.")))
+        && a.env == b.env
+        && a.scan == b.scan
 }
 
 fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {

@@ -22,11 +22,19 @@ pub struct Configuration {
     pub linker: Linker,
     /// Compilation cache.
     pub cache: Cache,
-    /// Profile preset name (`dev`, `fast-dev`) or `custom` for `--set` overrides.
-    pub profile: String,
-    /// Cargo `--config KEY=VALUE` overrides the profile applies, in order.
+    /// Preset name (`dev`, `fast-dev`), `custom` for `--set` overrides, or `scan` for a
+    /// configuration of `--scan`. Studies before `--preset` existed call it `profile`.
+    #[serde(alias = "profile")]
+    pub preset: String,
+    /// Cargo `--config KEY=VALUE` overrides the configuration applies, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<String>,
+    /// Environment variables the configuration sets for every build (`--scan VAR=...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<(String, String)>,
+    /// The values of the `--scan` axes this configuration takes: `(key, value)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scan: Vec<(String, String)>,
     /// Rustup toolchain (`stable`, `nightly`); `None` means the default toolchain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toolchain: Option<String>,

@@ -87,6 +87,12 @@ pub fn terminal_safe(text: &str) -> String {
     out
 }
 
+/// The cargo arguments every build of a study had, as one line (`None` when there were none).
+pub fn cargo_args(study: &buildbench_model::Study) -> Option<String> {
+    let args = &study.plan.cargo_args;
+    (!args.is_empty()).then(|| format!("cargo arguments: {}", args.join(" ")))
+}
+
 /// The sentence about the runners of a sharded study, the same in every format: how much the
 /// runners differed apart from the noise within each, and what that means for the speedups.
 pub fn runners(study: &buildbench_model::Study, summary: &crate::StudySummary) -> Option<String> {

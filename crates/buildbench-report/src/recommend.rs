@@ -177,7 +177,9 @@ mod tests {
             backend,
             linker,
             cache,
-            profile: "custom".into(),
+            preset: "custom".into(),
+            env: Vec::new(),
+            scan: Vec::new(),
             overrides: overrides.iter().map(|s| (*s).to_owned()).collect(),
             toolchain: None,
         }

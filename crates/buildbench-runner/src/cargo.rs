@@ -181,16 +181,29 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
             .arg("--config")
             .arg(format!("profile.{}.codegen-backend=\"cranelift\"", ctx.cargo_profile));
     }
+    // Linker settings go to the keys cargo reads for the target being built: the host's, or
+    // those of `--target TRIPLE`.
+    let triple = crate::cargoargs::target_triple(ctx.cargo_args).unwrap_or(&ctx.toolchain.host);
     let flags = linker_flags(configuration.linker, ctx.toolchain_uses_rust_lld, ctx.wild_dir);
+    // A scanned RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) replaces the user's, and the linker's
+    // flags are added to it like to theirs.
+    let scanned =
+        configuration.env.iter().find(|(k, _)| k == "CARGO_ENCODED_RUSTFLAGS" || k == "RUSTFLAGS").map(|(k, v)| {
+            Rustflags::Env {
+                var: if k == "RUSTFLAGS" { "RUSTFLAGS" } else { "CARGO_ENCODED_RUSTFLAGS" },
+                value: v.clone(),
+            }
+        });
+    let rustflags = scanned.as_ref().unwrap_or(ctx.rustflags);
     if !flags.is_empty() {
-        match ctx.rustflags {
+        match rustflags {
             Rustflags::Env { var, value } => {
                 let sep = if *var == "CARGO_ENCODED_RUSTFLAGS" { "\u{1f}" } else { " " };
                 inv = inv.env(var, format!("{value}{sep}{}", flags.join(sep)));
             }
             Rustflags::Target | Rustflags::Build => {
-                let key = if *ctx.rustflags == Rustflags::Target {
-                    format!("target.{}.rustflags", ctx.toolchain.host)
+                let key = if *rustflags == Rustflags::Target {
+                    format!("target.{triple}.rustflags")
                 } else {
                     "build.rustflags".to_owned()
                 };
@@ -200,14 +213,21 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
         }
     }
     if let Some(wrapper) = &ctx.link_wrapper {
-        inv = inv.arg("--config").arg(format!(
-            "target.{}.linker={}",
-            ctx.toolchain.host,
-            toml_string(&wrapper.program.display().to_string())
-        ));
+        inv = inv
+            .arg("--config")
+            .arg(format!("target.{triple}.linker={}", toml_string(&wrapper.program.display().to_string())));
         inv = wrapper.configure(inv);
     }
-    environment(inv, ctx)
+    let mut inv = environment(inv, ctx);
+    // Last, so nothing above undoes them; a scanned RUSTFLAGS is already set, with the
+    // linker's flags added.
+    for (key, value) in &configuration.env {
+        let rustflags_set = scanned.as_ref().is_some_and(|r| matches!(r, Rustflags::Env { var, .. } if var == key));
+        if !(rustflags_set && !flags.is_empty()) {
+            inv = inv.env(key, value);
+        }
+    }
+    inv
 }
 
 impl LinkWrapper<'_> {
@@ -240,14 +260,21 @@ pub fn capture_invocation(
         .args(["rustc", "--message-format=json-render-diagnostics", "-p", package])
         .cwd(ctx.source);
     inv = if target.kinds.iter().any(|k| k == "bin") { inv.arg("--bin").arg(&target.name) } else { inv.arg("--lib") };
-    // The profile of the user's arguments; the package and target are chosen above.
+    // The user's arguments (profile, features, target, ...) except which packages and targets
+    // to build: those are chosen above.
     let mut args = ctx.cargo_args.iter();
     while let Some(a) = args.next() {
-        match a.as_str() {
-            "--release" | "-r" => inv = inv.arg(a),
-            "--profile" => inv = inv.arg(a).args(args.next()),
-            other if other.starts_with("--profile=") => inv = inv.arg(a),
-            _ => {}
+        let flag = a.split_once('=').map_or(a.as_str(), |(f, _)| f);
+        let inline = a.contains('=') && a.starts_with("--");
+        match flag {
+            "-p" | "--package" | "--bin" | "--example" | "--test" | "--bench" | "--exclude" => {
+                if !inline {
+                    args.next();
+                }
+            }
+            "--lib" | "--bins" | "--examples" | "--tests" | "--benches" | "--all-targets" | "--workspace" | "--all" => {
+            }
+            _ => inv = inv.arg(a),
         }
     }
     for o in &configuration.overrides {
@@ -355,7 +382,9 @@ mod tests {
             backend,
             linker,
             cache: Cache::None,
-            profile: "dev".into(),
+            preset: "dev".into(),
+            env: Vec::new(),
+            scan: Vec::new(),
             overrides: vec![],
             toolchain: None,
         }

@@ -194,7 +194,8 @@ pub fn run(
     crate::paths::check_apart(&project.root, &project.target_directory, &options.work, "--work")?;
     crate::paths::claim(&options.work, "--work", None)?;
     let _work_lock = crate::lock::acquire(&options.work.join(".buildbench-lock"), "the --work folder")?;
-    let user = UserConfig::detect(&toolchain.cargo, &project.root, &toolchain.host);
+    let triple = crate::cargoargs::target_triple(&options.cargo_args).unwrap_or(&toolchain.host).to_owned();
+    let user = UserConfig::detect(&toolchain.cargo, &project.root, &triple);
     let resolved = ResolvedToolchain::probe(toolchain.clone());
     let source = options.work.join("src");
     remove_tree(&source)?;
@@ -241,7 +242,9 @@ pub fn run(
             backend: Backend::Llvm,
             linker: Linker::Default,
             cache: Cache::None,
-            profile: "dev".to_owned(),
+            preset: "dev".to_owned(),
+            env: Vec::new(),
+            scan: Vec::new(),
             overrides: vec![format!("profile.{profile}.debug=\"{level}\"")],
             toolchain: options.toolchain.clone(),
         };

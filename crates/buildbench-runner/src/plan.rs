@@ -11,18 +11,75 @@ pub struct Matrix {
     pub backends: Vec<Backend>,
     pub linkers: Vec<Linker>,
     pub caches: Vec<Cache>,
-    /// Profile presets: `dev` (no overrides) or `fast-dev`.
-    pub profiles: Vec<String>,
-    /// `--set KEY=VALUE` overrides: together they form one more profile point, `custom`.
+    /// Presets: `dev` (no overrides) or `fast-dev`.
+    pub presets: Vec<String>,
+    /// `--set KEY=VALUE` overrides: together they form one more preset point, `custom`.
     pub sets: Vec<String>,
+    /// `--scan KEY=V1,V2,...`: one configuration per value (per combination of several scans).
+    pub scans: Vec<Scan>,
     /// `--toolchain` for every configuration; Cranelift configurations default to `nightly`.
     pub toolchain: Option<String>,
     /// The cargo profile being built (`dev`, or `release` with `--release`).
     pub cargo_profile: String,
 }
 
-/// Profile presets by name.
-pub const PROFILE_PRESETS: &[&str] = &["dev", "fast-dev"];
+/// Presets by name.
+pub const PRESETS: &[&str] = &["dev", "fast-dev"];
+
+/// One `--scan` axis: a cargo config key (`profile.dev.codegen-units`) or an environment
+/// variable (`RUSTFLAGS`), and the values it takes, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+impl Scan {
+    /// Parses `KEY=V1,V2,...`: the key ends at the first `=`, values are split at commas.
+    /// Upper-case keys (`RUSTFLAGS`) are environment variables; dotted ones cargo config keys.
+    pub fn parse(text: &str) -> Result<Scan, MatrixError> {
+        let bad = || MatrixError::BadScan { scan: text.to_owned() };
+        let (key, values) = text.split_once('=').ok_or_else(bad)?;
+        let key = key.trim();
+        let values: Vec<String> =
+            values.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect();
+        if key.is_empty() || values.is_empty() || !(Scan::is_env(key) || key.contains('.')) {
+            return Err(bad());
+        }
+        let mut seen = Vec::new();
+        for v in &values {
+            if seen.contains(v) {
+                return Err(bad());
+            }
+            seen.push(v.clone());
+        }
+        Ok(Scan { key: key.to_owned(), values })
+    }
+
+    /// `RUSTFLAGS`, `CARGO_INCREMENTAL`: an environment variable rather than a config key.
+    pub fn is_env(key: &str) -> bool {
+        key.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+            && key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    }
+
+    /// The name part of one value: the key's last segment and the value (`codegen-units=16`).
+    fn label(&self, value: &str) -> String {
+        let short = if Scan::is_env(&self.key) { self.key.as_str() } else { self.key.rsplit('.').next().unwrap_or("") };
+        // Names become directory names: anything outside a safe alphabet becomes `_`.
+        format!("{short}={value}")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "-_+.=".contains(c) { c } else { '_' })
+            .collect()
+    }
+
+    /// The `--config KEY=VALUE` of one value: a bare word that is not a TOML number, boolean,
+    /// string, array or table is quoted, so `profile.dev.lto=thin` works as typed.
+    fn config(&self, value: &str) -> String {
+        let v = value.trim();
+        let literal = v.parse::<f64>().is_ok() || v == "true" || v == "false" || v.starts_with(['"', '\'', '[', '{']);
+        if literal { format!("{}={v}", self.key) } else { format!("{}=\"{}\"", self.key, v.replace('"', "\\\"")) }
+    }
+}
 
 /// The cargo `--config` overrides of a profile preset for cargo profile `profile`.
 ///
@@ -48,19 +105,24 @@ pub fn preset_overrides(preset: &str, profile: &str) -> Option<Vec<String>> {
 /// Why the axes do not make a matrix.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MatrixError {
-    #[error("unknown profile preset {preset:?}; expected one of: {}", PROFILE_PRESETS.join(", "))]
+    #[error("unknown preset {preset:?}; expected one of: {} (cargo's own profiles are selected with --profile NAME or --release)", PRESETS.join(", "))]
     UnknownPreset { preset: String },
+    #[error(
+        "--scan {scan:?} is not KEY=V1,V2,... with a cargo config key (profile.dev.codegen-units=1,16,256) or an environment variable (RUSTFLAGS=-Zthreads=1,-Zthreads=8) and distinct values"
+    )]
+    BadScan { scan: String },
     #[error("--set {set:?} is not KEY=VALUE (e.g. --set profile.dev.debug=0)")]
     NotKeyValue { set: String },
 }
 
-/// Expands the axes in order (backend, linker, cache, profile); the first is the baseline.
+/// Expands the axes in order (backend, linker, cache, preset, then each scan); the first is
+/// the baseline.
 pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
-    let mut profiles: Vec<(String, Vec<String>)> = Vec::new();
-    for p in &matrix.profiles {
+    let mut presets: Vec<(String, Vec<String>)> = Vec::new();
+    for p in &matrix.presets {
         let overrides = preset_overrides(p, &matrix.cargo_profile)
             .ok_or_else(|| MatrixError::UnknownPreset { preset: p.clone() })?;
-        profiles.push((p.clone(), overrides));
+        presets.push((p.clone(), overrides));
     }
     for set in &matrix.sets {
         if !set.contains('=') {
@@ -68,40 +130,69 @@ pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
         }
     }
     if !matrix.sets.is_empty() {
-        profiles.push(("custom".to_owned(), matrix.sets.clone()));
+        presets.push(("custom".to_owned(), matrix.sets.clone()));
+    }
+    // Every combination of the scans' values, first scan slowest.
+    let mut points: Vec<Vec<(&Scan, &String)>> = vec![Vec::new()];
+    for scan in &matrix.scans {
+        points = points
+            .into_iter()
+            .flat_map(|point| {
+                scan.values.iter().map(move |v| {
+                    let mut p = point.clone();
+                    p.push((scan, v));
+                    p
+                })
+            })
+            .collect();
     }
     let mut out = Vec::new();
     for &backend in &matrix.backends {
         for &linker in &matrix.linkers {
             for &cache in &matrix.caches {
-                for (profile, overrides) in &profiles {
-                    let toolchain = matrix.toolchain.clone().or_else(|| backend.default_toolchain().map(str::to_owned));
-                    let mut parts: Vec<&str> = Vec::new();
-                    if backend != Backend::Llvm {
-                        parts.push(backend.as_str());
+                for (preset, overrides) in &presets {
+                    for point in &points {
+                        let toolchain =
+                            matrix.toolchain.clone().or_else(|| backend.default_toolchain().map(str::to_owned));
+                        let mut parts: Vec<String> = Vec::new();
+                        if backend != Backend::Llvm {
+                            parts.push(backend.as_str().to_owned());
+                        }
+                        if linker != Linker::Default {
+                            parts.push(linker.as_str().to_owned());
+                        }
+                        if cache != Cache::None {
+                            parts.push(cache.as_str().to_owned());
+                        }
+                        if preset != "dev" {
+                            parts.push(preset.clone());
+                        }
+                        let mut overrides = overrides.clone();
+                        let mut env = Vec::new();
+                        for (scan, value) in point {
+                            parts.push(scan.label(value));
+                            if Scan::is_env(&scan.key) {
+                                env.push((scan.key.clone(), (*value).clone()));
+                            } else {
+                                overrides.push(scan.config(value));
+                            }
+                        }
+                        let name = if parts.is_empty() { "default".to_owned() } else { parts.join("+") };
+                        if out.iter().any(|c: &Configuration| c.name == name) {
+                            continue;
+                        }
+                        out.push(Configuration {
+                            name,
+                            backend,
+                            linker,
+                            cache,
+                            preset: preset.clone(),
+                            overrides,
+                            env,
+                            scan: point.iter().map(|(s, v)| (s.key.clone(), (*v).clone())).collect(),
+                            toolchain,
+                        });
                     }
-                    if linker != Linker::Default {
-                        parts.push(linker.as_str());
-                    }
-                    if cache != Cache::None {
-                        parts.push(cache.as_str());
-                    }
-                    if profile != "dev" {
-                        parts.push(profile);
-                    }
-                    let name = if parts.is_empty() { "default".to_owned() } else { parts.join("+") };
-                    if out.iter().any(|c: &Configuration| c.name == name) {
-                        continue;
-                    }
-                    out.push(Configuration {
-                        name,
-                        backend,
-                        linker,
-                        cache,
-                        profile: profile.clone(),
-                        overrides: overrides.clone(),
-                        toolchain,
-                    });
                 }
             }
         }
@@ -316,10 +407,36 @@ mod tests {
             backends: vec![Backend::Llvm],
             linkers: vec![Linker::Default, Linker::Mold],
             caches: vec![Cache::None],
-            profiles: vec!["dev".into()],
+            presets: vec!["dev".into()],
             sets: vec![],
+            scans: vec![],
             toolchain: None,
             cargo_profile: "dev".into(),
+        }
+    }
+
+    #[test]
+    fn a_scan_makes_one_configuration_per_value_combined_with_the_other_axes() {
+        let mut m = matrix();
+        m.scans.push(Scan::parse("profile.dev.codegen-units=1,16,256").unwrap());
+        m.scans.push(Scan::parse("RUSTFLAGS=-Zthreads=1,-Zthreads=8").unwrap());
+        let configs = expand(&m).unwrap();
+        // 2 linkers × 3 values × 2 values.
+        assert_eq!(configs.len(), 12);
+        let first = &configs[0];
+        assert_eq!(first.name, "codegen-units=1+RUSTFLAGS=-Zthreads=1");
+        assert_eq!(first.overrides, ["profile.dev.codegen-units=1"]);
+        assert_eq!(first.env, [("RUSTFLAGS".to_owned(), "-Zthreads=1".to_owned())]);
+        assert!(configs.iter().any(|c| c.name == "mold+codegen-units=256+RUSTFLAGS=-Zthreads=8"));
+        // A bare word is quoted for cargo; numbers and booleans are not.
+        let lto = Scan::parse("profile.dev.lto=thin,false").unwrap();
+        assert_eq!(lto.config("thin"), "profile.dev.lto=\"thin\"");
+        assert_eq!(lto.config("false"), "profile.dev.lto=false");
+        // Names stay a safe directory name.
+        let odd = Scan::parse("RUSTFLAGS=-C target-cpu=native").unwrap();
+        assert_eq!(odd.label("-C target-cpu=native"), "RUSTFLAGS=-C_target-cpu=native");
+        for bad in ["codegen-units", "nodots=1,2", "profile.dev.debug=", "profile.dev.debug=1,1"] {
+            assert!(Scan::parse(bad).is_err(), "{bad}");
         }
     }
 
@@ -328,7 +445,7 @@ mod tests {
         let mut m = matrix();
         m.backends.push(Backend::Cranelift);
         m.caches.push(Cache::Sccache);
-        m.profiles.push("fast-dev".into());
+        m.presets.push("fast-dev".into());
         m.sets.push("profile.dev.debug=0".into());
         let names: Vec<String> = expand(&m).unwrap().into_iter().map(|c| c.name).collect();
         assert_eq!(names[0], "default");
@@ -342,7 +459,7 @@ mod tests {
     #[test]
     fn bad_axes_are_rejected_with_the_choices() {
         let mut m = matrix();
-        m.profiles = vec!["turbo".into()];
+        m.presets = vec!["turbo".into()];
         assert!(expand(&m).unwrap_err().to_string().contains("dev, fast-dev"));
         let mut m = matrix();
         m.sets = vec!["debug".into()];

@@ -27,8 +27,6 @@ pub struct StudyOptions {
     /// The name of the default output folder (a timestamp).
     pub out_name: String,
     pub plan: Plan,
-    /// `-p`: which package's main file the incremental scenarios edit by default.
-    pub package: Option<String>,
     /// Keep `work/` (the copy and every target directory) after the study.
     pub keep_work: bool,
     /// The buildbench executable, used as a linker wrapper to time every link; `None` turns
@@ -161,9 +159,10 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     let edit_file = match (&options.plan.edit_file, needs_edit) {
         (Some(f), _) => Some(PathBuf::from(f)),
         (None, true) => {
-            let file = project.default_edit_file(options.package.as_deref()).ok_or_else(|| RunnerError::EditFile {
+            let selection = crate::cargoargs::Selection::parse(&options.plan.cargo_args);
+            let file = project.default_edit_file(&selection).ok_or_else(|| RunnerError::EditFile {
                 path: project.root.clone(),
-                problem: "no binary or library target to edit; pass --edit FILE".to_owned(),
+                problem: "no binary or library target that the cargo arguments build; pass --edit FILE".to_owned(),
             })?;
             Some(file.strip_prefix(&project.root).unwrap_or(file).to_owned())
         }
@@ -197,7 +196,8 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     let plan = &options.plan;
     let work = out.join("work");
     let source = if plan.in_place { project.root.clone() } else { work.join("src") };
-    let user_config = UserConfig::detect(&default.cargo, &project.root, &default.host);
+    let triple = crate::cargoargs::target_triple(&plan.cargo_args).unwrap_or(&default.host).to_owned();
+    let user_config = UserConfig::detect(&default.cargo, &project.root, &triple);
     let pending_restore = crate::edit::journal_path(&project.root).is_file();
     options.project = Some(project.root.clone());
     Ok(Prepared {

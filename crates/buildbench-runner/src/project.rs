@@ -43,16 +43,25 @@ impl Project {
         parse_metadata(&text).map_err(|detail| RunnerError::Command { command: invocation.shell_line(), detail })
     }
 
-    /// The file the incremental scenarios edit by default: the main source file of the first
-    /// binary target (of `package` if given), else of the first library.
-    pub fn default_edit_file(&self, package: Option<&str>) -> Option<&Path> {
-        let wanted = |t: &&Target| package.is_none_or(|p| t.package == p);
+    /// The file the incremental scenarios edit by default: the main source file of a target the
+    /// cargo arguments build: the `--bin` named, else the library with `--lib`, else the first
+    /// binary, else the first library, of the packages selected (`-p`, less `--exclude`).
+    pub fn default_edit_file(&self, selection: &crate::cargoargs::Selection) -> Option<&Path> {
+        let wanted = |t: &&Target| {
+            (selection.packages.is_empty() || selection.packages.contains(&t.package))
+                && !selection.exclude.contains(&t.package)
+        };
         let has = |t: &Target, kind: &str| t.kinds.iter().any(|k| k == kind);
+        let is_lib = |t: &Target| has(t, "lib") || has(t, "rlib") || has(t, "proc-macro");
         let candidates = || self.targets.iter().filter(wanted);
-        candidates()
-            .find(|t| has(t, "bin"))
-            .or_else(|| candidates().find(|t| has(t, "lib") || has(t, "rlib") || has(t, "proc-macro")))
-            .map(|t| t.src_path.as_path())
+        let chosen = if !selection.bins.is_empty() {
+            candidates().find(|t| has(t, "bin") && selection.bins.contains(&t.name))
+        } else if selection.lib {
+            candidates().find(|t| is_lib(t))
+        } else {
+            candidates().find(|t| has(t, "bin")).or_else(|| candidates().find(|t| is_lib(t)))
+        };
+        chosen.map(|t| t.src_path.as_path())
     }
 }
 
@@ -105,8 +114,11 @@ mod tests {
                                                {"name":"build-script-build","kind":["custom-build"],"src_path":"/ws/app/build.rs"}],
                        "dependencies":[{"name":"x","path":"/elsewhere/x"},{"name":"y","path":"/ws/y"},{"name":"serde"}]}]}"#;
         let p = parse_metadata(text).unwrap();
-        assert_eq!(p.default_edit_file(None), Some(Path::new("/ws/app/src/main.rs")));
+        let select = |args: &[&str]| {
+            crate::cargoargs::Selection::parse(&args.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())
+        };
+        assert_eq!(p.default_edit_file(&select(&[])), Some(Path::new("/ws/app/src/main.rs")));
         assert_eq!(p.outside_paths, [PathBuf::from("/elsewhere/x")]);
-        assert_eq!(p.default_edit_file(Some("other")), None);
+        assert_eq!(p.default_edit_file(&select(&["-p", "other"])), None);
     }
 }

@@ -20,7 +20,9 @@ fn configuration(name: &str, linker: Linker) -> Configuration {
         backend: Backend::Llvm,
         linker,
         cache: Cache::None,
-        profile: "dev".to_owned(),
+        preset: "dev".to_owned(),
+        env: Vec::new(),
+        scan: Vec::new(),
         overrides: Vec::new(),
         toolchain: None,
     }
@@ -73,7 +75,6 @@ fn prepared(dir: &Path, plan: Plan, previous: Option<Study>) -> Prepared {
             resume: previous.is_some(),
             out_name: String::new(),
             plan,
-            package: None,
             keep_work: false,
             link_wrapper: None,
         },
@@ -285,7 +286,9 @@ fn until_verdict(dir: &Path, mut fast: impl FnMut(usize) -> f64) -> Study {
     let mut plan = plan(&[Scenario::Incremental], 3, 0);
     plan.configurations[1] = Configuration {
         name: "fast-dev".to_owned(),
-        profile: "fast-dev".to_owned(),
+        preset: "fast-dev".to_owned(),
+        env: Vec::new(),
+        scan: Vec::new(),
         ..configuration("fast-dev", Linker::Default)
     };
     plan.until_verdict = true;

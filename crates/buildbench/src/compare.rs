@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario};
 use buildbench_report::export::{Exporter, Html, Json, Markdown, Terminal};
 use buildbench_report::summarize;
-use buildbench_runner::plan::{Matrix, effective_scenarios, expand};
+use buildbench_runner::plan::{Matrix, Scan, effective_scenarios, expand};
 use buildbench_runner::{Event, Observer, ProcessExecutor, StudyOptions, prepare, run as run_study};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -28,23 +28,50 @@ fn named_configurations(args: &CompareArgs) -> bool {
         || !args.linker.is_empty()
         || !args.cache.is_empty()
         || args.toolchain.is_some()
-        || args.config_file.is_some()
+        || !args.scan.is_empty()
+        || config_file(args).is_some()
+}
+
+/// The buildbench.toml to use: `--config-file`, else the project's own `buildbench.toml` or
+/// `.config/buildbench.toml`, unless `--no-config`.
+fn config_file(args: &CompareArgs) -> Option<PathBuf> {
+    if args.no_config {
+        return None;
+    }
+    if let Some(file) = &args.config_file {
+        return Some(file.clone());
+    }
+    let project = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let root = if project.is_file() { project.parent().map(PathBuf::from).unwrap_or_default() } else { project };
+    ["buildbench.toml", ".config/buildbench.toml"].iter().map(|f| root.join(f)).find(|f| f.is_file())
 }
 
 /// Resolves the flags into a plan, in one place.
 fn plan(args: &CompareArgs) -> Result<Plan> {
-    let cargo_args = crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, args.jobs);
+    let mut passthrough = Vec::new();
+    if let Some(profile) = &args.cargo_profile {
+        passthrough.extend(["--profile".to_owned(), profile.clone()]);
+    }
+    passthrough.extend(args.cargo.iter().cloned());
+    let cargo_args =
+        crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, args.jobs, &passthrough)?;
     let matrix = Matrix {
         backends: words::<Backend>(&or_default(&args.backend, "llvm"))?,
         linkers: words::<Linker>(&or_default(&args.linker, "default,mold"))?,
         caches: words::<Cache>(&or_default(&args.cache, "none"))?,
-        profiles: args.profile.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+        presets: args.preset.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
         sets: args.set.clone(),
+        scans: args.scan.iter().map(|s| Scan::parse(s)).collect::<Result<_, _>>()?,
         toolchain: args.toolchain.clone(),
-        cargo_profile: if args.release { "release".to_owned() } else { "dev".to_owned() },
+        cargo_profile: buildbench_runner::cargo::cargo_profile(&cargo_args).to_owned(),
     };
-    let (configurations, file_baseline) = match &args.config_file {
-        Some(file) => crate::config_file::read(file, &matrix.cargo_profile)?,
+    let (configurations, file_baseline) = match config_file(args) {
+        Some(file) => {
+            if args.config_file.is_none() && !args.quiet {
+                eprintln!("note: configurations from {} (--no-config ignores it)", file.display());
+            }
+            crate::config_file::read(&file, &matrix.cargo_profile)?
+        }
         None => (expand(&matrix)?, None),
     };
     let requested = words::<Scenario>(&args.scenario)?;
@@ -131,7 +158,6 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         resume: args.resume.is_some(),
         out_name: timestamp(),
         plan: plan(args)?,
-        package: args.package.clone(),
         keep_work: args.keep_work,
         // This executable doubles as the linker wrapper that times every link.
         link_wrapper: std::env::current_exe().ok(),

@@ -11,7 +11,7 @@
 //! backend = "cranelift"        # llvm (default) | cranelift
 //! linker = "mold"              # default (default) | bfd | gold | lld | mold | wild
 //! cache = "none"               # none (default) | sccache
-//! profile = "fast-dev"         # dev (default) | fast-dev
+//! preset = "fast-dev"          # dev (default) | fast-dev (`profile` in older files)
 //! set = ["profile.dev.debug=0"]  # more cargo --config overrides
 //! toolchain = "nightly"        # default: the default toolchain (nightly for cranelift)
 //! ```
@@ -20,7 +20,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::{Backend, Cache, Configuration, Linker, Word};
-use buildbench_runner::plan::{PROFILE_PRESETS, preset_overrides};
+use buildbench_runner::plan::{PRESETS, preset_overrides};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -38,7 +38,8 @@ struct Entry {
     backend: Option<String>,
     linker: Option<String>,
     cache: Option<String>,
-    profile: Option<String>,
+    #[serde(alias = "profile")]
+    preset: Option<String>,
     #[serde(default)]
     set: Vec<String>,
     toolchain: Option<String>,
@@ -70,12 +71,12 @@ pub fn read(file: &Path, cargo_profile: &str) -> Result<(Vec<Configuration>, Opt
             );
         }
         let backend = word(e.backend.as_deref(), Backend::Llvm, file, &name)?;
-        let profile = e.profile.clone().unwrap_or_else(|| "dev".to_owned());
-        let mut overrides = preset_overrides(&profile, cargo_profile).with_context(|| {
+        let preset = e.preset.clone().unwrap_or_else(|| "dev".to_owned());
+        let mut overrides = preset_overrides(&preset, cargo_profile).with_context(|| {
             format!(
-                "{}: configuration {name:?}: unknown profile {profile:?}; expected one of: {}",
+                "{}: configuration {name:?}: unknown preset {preset:?}; expected one of: {}",
                 file.display(),
-                PROFILE_PRESETS.join(", ")
+                PRESETS.join(", ")
             )
         })?;
         for set in &e.set {
@@ -89,8 +90,10 @@ pub fn read(file: &Path, cargo_profile: &str) -> Result<(Vec<Configuration>, Opt
             cache: word(e.cache.as_deref(), Cache::None, file, &name)?,
             toolchain: e.toolchain.or_else(|| backend.default_toolchain().map(str::to_owned)),
             backend,
-            profile,
+            preset,
             overrides,
+            env: Vec::new(),
+            scan: Vec::new(),
             name,
         });
     }

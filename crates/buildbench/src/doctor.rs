@@ -27,7 +27,9 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             backend: Backend::Llvm,
             linker: Linker::Default,
             cache: Cache::None,
-            profile: "dev".to_owned(),
+            preset: "dev".to_owned(),
+            env: Vec::new(),
+            scan: Vec::new(),
             overrides: Vec::new(),
             toolchain: toolchain.map(str::to_owned),
         };
@@ -42,7 +44,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             runs: args.runs.max(1),
             warmup: 1,
             baseline: "default".to_owned(),
-            cargo_args: Vec::new(),
+            cargo_args: crate::cli::cargo_args(None, None, false, None, &args.cargo)?,
             edit_file: None,
             in_place: false,
             precision: None,
@@ -66,7 +68,6 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             resume: false,
             out_name: String::new(),
             plan,
-            package: None,
             keep_work: false,
             link_wrapper: std::env::current_exe().ok(),
         };

@@ -22,7 +22,8 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     if args.runs < 2 {
         bail!("--runs must be at least 2 for an interval");
     }
-    let cargo_args = crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None);
+    let cargo_args =
+        crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None, &args.cargo)?;
     let interrupted = crate::cli::interrupt_flag()?;
     let scratch = match &args.work {
         Some(dir) => (None, buildbench_runner::paths::resolve(dir)?),

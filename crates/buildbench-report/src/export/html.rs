@@ -51,6 +51,9 @@ fn header(out: &mut String, study: &Study, summary: &StudySummary) {
         study.plan.warmup,
         if study.complete { "" } else { "; <strong>the study did not finish</strong>" }
     );
+    if let Some(args) = crate::format::cargo_args(study) {
+        let _ = writeln!(out, "<p><code>{}</code></p>", escape(&args));
+    }
     if !study.mixed_environments.is_empty() {
         let _ = writeln!(
             out,

@@ -60,6 +60,9 @@ impl Exporter for Markdown {
             study.plan.runs,
             study.plan.warmup
         );
+        if let Some(args) = crate::format::cargo_args(study) {
+            let _ = writeln!(out, "{}\n", cell(&args));
+        }
         if !study.mixed_environments.is_empty() {
             let _ = writeln!(
                 out,

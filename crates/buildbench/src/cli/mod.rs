@@ -92,17 +92,25 @@ pub struct CompareArgs {
     /// Compilation caches: none, sccache [default: none].
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub cache: Vec<String>,
-    /// Profile presets: dev (unchanged), fast-dev (the guide's aggressive dev profile).
+    /// Presets: dev (the profile unchanged), fast-dev (the guide's aggressive dev profile).
     #[arg(long, value_delimiter = ',', default_value = "dev", value_name = "LIST")]
-    pub profile: Vec<String>,
+    pub preset: Vec<String>,
+    /// One configuration per value, like hyperfine's -L: a cargo config key or an environment
+    /// variable, e.g. profile.dev.codegen-units=1,16,256 or RUSTFLAGS=-Zthreads=1,-Zthreads=8
+    /// (repeatable: every combination).
+    #[arg(long = "scan", value_name = "KEY=V1,V2,...")]
+    pub scan: Vec<String>,
     /// A cargo config override (e.g. profile.dev.debug=0); all --set together form one more
-    /// profile point named `custom`.
+    /// preset point named `custom`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// A buildbench.toml naming configurations explicitly (replaces the axes above); see
-    /// docs/compare.md.
-    #[arg(long, value_name = "FILE")]
+    /// docs/compare.md. Default: the project's buildbench.toml or .config/buildbench.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config_file: Option<PathBuf>,
+    /// Ignore the project's buildbench.toml.
+    #[arg(long)]
+    pub no_config: bool,
     /// Scenarios: clean, noop, incremental, check-clean, check-incremental (with sccache, clean
     /// also runs clean-cold-cache and clean-warm-cache).
     #[arg(long, value_delimiter = ',', default_value = "clean,incremental", value_name = "LIST")]
@@ -139,8 +147,11 @@ pub struct CompareArgs {
     #[arg(long, value_name = "NAME")]
     pub bin: Option<String>,
     /// Passed to cargo: build the release profile.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "cargo_profile")]
     pub release: bool,
+    /// Passed to cargo: build this cargo profile (any, including custom ones with `inherits`).
+    #[arg(long = "profile", id = "cargo_profile", value_name = "NAME")]
+    pub cargo_profile: Option<String>,
     /// Passed to cargo: parallel jobs.
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<u32>,
@@ -185,6 +196,10 @@ pub struct CompareArgs {
     /// Changes smaller than this are never called significant (e.g. 2% or 0.02).
     #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
+    /// Arguments for every `cargo build` (and `cargo check`) of every configuration, after
+    /// `--`: features, --target TRIPLE, --workspace, --profile NAME, --locked, -Z flags, ...
+    #[arg(last = true, value_name = "CARGO ARGS")]
+    pub cargo: Vec<String>,
 }
 
 /// Re-render a saved study without building: HTML, Markdown, CSV, JSON or a terminal table.
@@ -255,6 +270,9 @@ pub struct LinkArgs {
     /// No progress messages.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Arguments for the capture builds, after `--` (features, --target, --profile, ...).
+    #[arg(last = true, value_name = "CARGO ARGS")]
+    pub cargo: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -277,6 +295,9 @@ pub struct DoctorArgs {
     /// No progress messages.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Arguments for the --diagnose builds, after `--` (features, --target, --profile, ...).
+    #[arg(last = true, value_name = "CARGO ARGS")]
+    pub cargo: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -464,7 +485,13 @@ pub fn words<W: buildbench_model::Word + PartialEq>(list: &[String]) -> anyhow::
 }
 
 /// The arguments passed through to cargo, in one place for every subcommand.
-pub fn cargo_args(package: Option<&str>, bin: Option<&str>, release: bool, jobs: Option<u32>) -> Vec<String> {
+pub fn cargo_args(
+    package: Option<&str>,
+    bin: Option<&str>,
+    release: bool,
+    jobs: Option<u32>,
+    passthrough: &[String],
+) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     if let Some(p) = package {
         out.extend(["-p".to_owned(), p.to_owned()]);
@@ -478,7 +505,9 @@ pub fn cargo_args(package: Option<&str>, bin: Option<&str>, release: bool, jobs:
     if let Some(j) = jobs {
         out.extend(["-j".to_owned(), j.to_string()]);
     }
-    out
+    out.extend(passthrough.iter().cloned());
+    buildbench_runner::cargoargs::refused(&out).map_err(anyhow::Error::msg)?;
+    Ok(out)
 }
 
 /// A flag set by Ctrl-C, SIGTERM, a hang-up (the terminal closed) or SIGQUIT: the runner stops

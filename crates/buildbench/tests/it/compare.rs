@@ -577,4 +577,5 @@ fn reports_say_where_the_time_goes_when_check_scenarios_ran() {
     assert!(html.contains("Frontend, backend or link?"));
 }
 
+mod cargo_args;
 mod safety;

@@ -97,6 +97,8 @@ pub fn require_or_skip(tool: &str, why: &str) {
 /// The arguments of one `buildbench compare`, built up as a test needs them.
 pub struct Compare {
     args: Vec<String>,
+    /// After `--`: cargo's arguments.
+    cargo: Vec<String>,
 }
 
 impl Compare {
@@ -114,7 +116,7 @@ impl Compare {
 
     /// `compare PROJECT` with buildbench's defaults.
     pub fn new(project: &Path) -> Compare {
-        Compare { args: vec!["compare".to_owned(), s(project).to_owned()] }
+        Compare { args: vec!["compare".to_owned(), s(project).to_owned()], cargo: Vec::new() }
     }
 
     /// Sets `flag` to `value`, replacing an earlier value.
@@ -133,7 +135,18 @@ impl Compare {
         self
     }
 
+    /// Cargo arguments, passed after `--`.
+    pub fn cargo(mut self, args: &[&str]) -> Compare {
+        self.cargo.extend(args.iter().map(|a| (*a).to_owned()));
+        self
+    }
+
     pub fn args(&self) -> Vec<&str> {
-        self.args.iter().map(String::as_str).collect()
+        let mut out: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        if !self.cargo.is_empty() {
+            out.push("--");
+            out.extend(self.cargo.iter().map(String::as_str));
+        }
+        out
     }
 }
