@@ -223,7 +223,7 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
     // linker's flags added.
     for (key, value) in &configuration.env {
         let rustflags_set = scanned.as_ref().is_some_and(|r| matches!(r, Rustflags::Env { var, .. } if var == key));
-        if !(rustflags_set && !flags.is_empty()) {
+        if !rustflags_set || flags.is_empty() {
             inv = inv.env(key, value);
         }
     }

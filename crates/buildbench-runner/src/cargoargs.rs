@@ -56,12 +56,12 @@ fn config_refused(value: &str) -> Option<String> {
     };
     let key = key.trim();
     let parts: Vec<&str> = key.split('.').collect();
-    let owned = match parts.as_slice() {
-        ["build", "rustflags" | "rustc-wrapper" | "target-dir" | "rustc"] => true,
-        ["target", _, "rustflags" | "linker"] => true,
-        ["profile", _, "codegen-backend"] => true,
-        _ => false,
-    };
+    let owned = matches!(
+        parts.as_slice(),
+        ["build", "rustflags" | "rustc-wrapper" | "target-dir" | "rustc"]
+            | ["target", _, "rustflags" | "linker"]
+            | ["profile", _, "codegen-backend"]
+    );
     owned.then(|| {
         format!(
             "buildbench sets {key} itself for each configuration (linker, backend, cache); use the matrix \
