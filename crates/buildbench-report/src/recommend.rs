@@ -42,7 +42,8 @@ impl Toml {
 }
 
 fn toml_list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", "))
+    let quoted = items.iter().map(|i| format!("\"{}\"", i.replace('\\', "\\\\").replace('"', "\\\"")));
+    format!("[{}]", quoted.collect::<Vec<_>>().join(", "))
 }
 
 /// Splits a `--config` override `a.b."c".d=value` into its table (`a.b."c"`), key (`d`) and value.
@@ -88,6 +89,15 @@ pub fn adoption(
                 "{} must be installed on every machine and CI runner (apt-get install -y {package})",
                 other.as_str()
             ));
+        }
+    }
+    // A scanned RUSTFLAGS becomes rustflags in the file; other variables cannot be written
+    // to a cargo file and are left to the user.
+    for (key, value) in &configuration.env {
+        if key == "RUSTFLAGS" {
+            rustflags.extend(value.split_whitespace().map(str::to_owned));
+        } else {
+            tradeoffs.push(format!("set {key}={value} in the environment of every build (no cargo file can)"));
         }
     }
     if !rustflags.is_empty() {

@@ -195,6 +195,15 @@ impl RestoreGuard {
         fs::write(path, contents).map_err(RunnerError::io(path, "cannot edit"))
     }
 
+    /// Keeps every file as written (`buildbench apply` succeeded): nothing is restored and the
+    /// journal goes.
+    pub fn commit(mut self) {
+        self.files.clear();
+        if let Some((file, _)) = self.journal.take() {
+            let _ = fs::remove_file(file);
+        }
+    }
+
     /// Restores every file now; the journal goes once everything is back.
     pub fn restore(&mut self) -> Result<Restored, RunnerError> {
         let mut done = Restored::default();

@@ -1,6 +1,7 @@
 //! The `buildbench` command line: thin glue over the library crates, and the only place that prints.
 //! Shared by the `buildbench` and `cargo-buildbench` executables.
 
+mod apply;
 mod cli;
 mod compare;
 mod config_file;
@@ -37,6 +38,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         cli::Command::Doctor(args) => doctor::run(&args),
         cli::Command::Restore(args) => compare::restore(&args),
         cli::Command::Whatif(args) => whatif::run(&args),
+        cli::Command::Apply(args) => apply::run(&args),
     };
     // Everything is cleaned up by now: the watchdog has nothing left to do.
     buildbench_runner::watchdog::stop();

@@ -61,6 +61,14 @@ pub enum Command {
     /// the most dependents first). Prints the predicted wall time per job count, the
     /// critical-path floor and the chain that bounds it. Accuracy: docs/whatif.md.
     Whatif(WhatifArgs),
+    /// Write a measured configuration into the project: .cargo/config.toml, Cargo.toml profile
+    /// sections, rust-toolchain.toml.
+    ///
+    /// Takes the configuration the study recommends (or --configuration NAME), shows the diff,
+    /// edits the files in place keeping their comments and layout (toml_edit, cargo's own TOML
+    /// editor), then builds the project with the study's cargo arguments and puts every file
+    /// back if the build fails. Refuses files with uncommitted changes in git unless --force.
+    Apply(ApplyArgs),
     /// Put back the files an interrupted `compare --in-place` left edited in a project.
     ///
     /// Every later compare or link on the project does this first; this command does only
@@ -364,6 +372,31 @@ pub struct TimingsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The study (study.json or its folder).
+    #[arg(value_name = "STUDY")]
+    pub study: PathBuf,
+    /// The configuration to write (default: the one the study recommends).
+    #[arg(long, value_name = "NAME")]
+    pub configuration: Option<String>,
+    /// The project to write into (default: the study's project).
+    #[arg(long, value_name = "PATH")]
+    pub project: Option<PathBuf>,
+    /// Show the diff and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write even over files with uncommitted changes in git.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not build the project afterwards (the files are kept whether it builds or not).
+    #[arg(long)]
+    pub no_check: bool,
+    /// Changes smaller than this are never called significant (what "recommended" means).
+    #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
+    pub noise: f64,
 }
 
 #[derive(Debug, Args)]

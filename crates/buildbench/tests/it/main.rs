@@ -4,6 +4,7 @@
 //! One test binary for the crate (each file under `tests/` is a binary of its own, linked on
 //! every test run); one module per subcommand, and `support` for what they share.
 
+mod apply;
 mod browser;
 mod ci_script;
 mod compare;

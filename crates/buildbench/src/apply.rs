@@ -1,0 +1,153 @@
+//! `buildbench apply`: write a measured configuration into the project, check it builds, and
+//! put the files back if it does not.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use buildbench_report::apply::{diff, plan, recommended};
+use buildbench_runner::Invocation;
+use buildbench_runner::edit::RestoreGuard;
+use buildbench_runner::exec::{Executor, ProcessExecutor};
+
+use crate::cli::ApplyArgs;
+
+pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
+    let study = crate::report::read_study(&args.study)?;
+    let name = match &args.configuration {
+        Some(name) => name.clone(),
+        None => recommended(&study, args.noise).with_context(|| {
+            format!(
+                "{}: no configuration was significantly faster than the baseline, so there is nothing to \
+                 recommend; pass --configuration NAME to write one anyway",
+                args.study.display()
+            )
+        })?,
+    };
+    let Some(configuration) = study.plan.configurations.iter().find(|c| c.name == name) else {
+        bail!(
+            "--configuration {name:?} is not in the study; it has: {}",
+            study.plan.configurations.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    };
+    let project = args.project.clone().unwrap_or_else(|| PathBuf::from(&study.project));
+    let root = buildbench_runner::paths::resolve(&project)
+        .with_context(|| format!("{}: the project to write into", project.display()))?;
+    if !root.join("Cargo.toml").is_file() {
+        bail!("{}: not a cargo project (no Cargo.toml); pass --project PATH", root.display());
+    }
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
+    let changes = plan(&study, configuration, &read).map_err(|e| anyhow::anyhow!("{}: {e}", root.display()))?;
+    let changed: Vec<_> = changes.files.iter().filter(|f| f.changes()).collect();
+    if changed.is_empty() {
+        println!("{name}: the project already has every setting of this configuration; nothing to write");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("configuration {name} from {}:\n", args.study.display());
+    for f in &changed {
+        println!("{}", diff(&f.path, f.before.as_deref(), &f.after));
+    }
+    for t in &changes.tradeoffs {
+        println!("trade-off: {t}");
+    }
+    if args.dry_run {
+        println!("\n--dry-run: nothing written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.force {
+        refuse_uncommitted(&root, &changed.iter().map(|f| f.path.as_str()).collect::<Vec<_>>())?;
+    }
+    // Every file (and Cargo.lock, which the check build may rewrite) is journaled before the
+    // first write: a failed build, Ctrl-C or kill -9 puts them back.
+    let _lock = buildbench_runner::lock::project_lock(&root)?;
+    let recovered = buildbench_runner::edit::recover(&root)?;
+    for p in &recovered.restored {
+        eprintln!("restored {} (left edited by an interrupted run)", p.display());
+    }
+    let mut guarded: Vec<(PathBuf, bool)> = changed.iter().map(|f| (root.join(&f.path), false)).collect();
+    if root.join("Cargo.lock").is_file() {
+        guarded.push((root.join("Cargo.lock"), true));
+    }
+    let journal = buildbench_runner::edit::journal_path(&root);
+    let mut guard = RestoreGuard::new(&guarded, Some((journal, &root, None)))?;
+    for f in &changed {
+        let path = root.join(&f.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        }
+        guard.write(&path, f.after.as_bytes(), &root)?;
+    }
+    if args.no_check {
+        guard.commit();
+        println!("\nwritten (not built: --no-check)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("\nchecking that the project still builds: cargo build {}", study.plan.cargo_args.join(" "));
+    let interrupted = crate::cli::interrupt_flag()?;
+    let outcome = check_build(&root, &study.plan.cargo_args, interrupted.clone());
+    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        let restored = guard.restore()?;
+        eprintln!("interrupted: put back {} file(s)", restored.restored.len());
+        return Ok(ExitCode::from(130));
+    }
+    match outcome {
+        Ok(()) => {
+            guard.commit();
+            println!("applied {name}: it builds; your next build uses it");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(why) => {
+            let restored = guard.restore()?;
+            eprintln!(
+                "error: the project does not build with {name}, so its files were put back ({} restored):\n{why}",
+                restored.restored.len()
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Refuses when any of `files` has uncommitted changes in the project's git tree (files that do
+/// not exist yet, and projects outside git, pass).
+fn refuse_uncommitted(root: &Path, files: &[&str]) -> Result<()> {
+    let existing: Vec<&str> = files.iter().copied().filter(|f| root.join(f).exists()).collect();
+    if existing.is_empty() {
+        return Ok(());
+    }
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["status", "--porcelain", "--"])
+        .args(&existing)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let Ok(out) = out else { return Ok(()) };
+    if !out.status.success() {
+        return Ok(()); // not a git tree
+    }
+    let dirty = String::from_utf8_lossy(&out.stdout);
+    if !dirty.trim().is_empty() {
+        bail!(
+            "{}: uncommitted changes in the files apply would edit:\n{}commit or stash them first, or pass --force",
+            root.display(),
+            dirty
+        );
+    }
+    Ok(())
+}
+
+/// `cargo build` of the project with the study's arguments, in its own target directory (the
+/// user's); the error carries the line that says why it failed.
+fn check_build(
+    root: &Path,
+    cargo_args: &[String],
+    interrupted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<(), String> {
+    let inv = Invocation::new("cargo").arg("build").args(cargo_args.iter()).cwd(root);
+    let outcome = ProcessExecutor::new(interrupted).run(&inv).map_err(|e| format!("cannot run cargo: {e}"))?;
+    if outcome.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&outcome.stderr);
+    Err(format!("{}\n{}", buildbench_model::failure_reason(&stderr), outcome.stderr_tail(15)))
+}
