@@ -119,9 +119,86 @@ pub fn runners(study: &buildbench_model::Study, summary: &crate::StudySummary) -
     })
 }
 
+/// Version of every JSON output's schema (`timings`, `report --format json`, `diff`, `link`,
+/// `doctor`, `whatif`); `study.json` has its own (`SCHEMA_VERSION` of the model).
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// Pretty JSON of `value` with `schema_version` as its first field (for an object) and every
+/// float rounded to 12 significant digits, which no timing needs more of and which removes
+/// binary noise (`9.600000000000001` prints as `9.6`). Fields keep the order of the types.
+/// Ends with a newline.
+pub fn json(value: &impl serde::Serialize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut chars = text.chars().peekable();
+    let mut in_string = false;
+    let mut escaped = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if c == '-' || c.is_ascii_digit() {
+            let mut number = String::from(c);
+            while let Some(&d) = chars.peek() {
+                if d.is_ascii_digit() || "+-.eE".contains(d) {
+                    number.push(d);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push_str(&round_number(&number));
+        } else {
+            out.push(c);
+        }
+    }
+    let versioned = match out.strip_prefix("{\n") {
+        Some(rest) if !rest.starts_with('}') => {
+            format!("{{\n  \"schema_version\": {JSON_SCHEMA_VERSION},\n{rest}")
+        }
+        _ => out,
+    };
+    format!("{versioned}\n")
+}
+
+/// A float literal rounded to 12 significant digits, in its shortest form; integers unchanged.
+fn round_number(literal: &str) -> String {
+    if !literal.contains(['.', 'e', 'E']) {
+        return literal.to_owned();
+    }
+    match literal.parse::<f64>().ok().and_then(|x| format!("{x:.11e}").parse::<f64>().ok()) {
+        Some(x) if x.is_finite() => {
+            let text = x.to_string();
+            // Keep it a float literal: `2.0` stays `2.0`, not `2`.
+            if text.contains(['.', 'e', 'E']) { text } else { format!("{text}.0") }
+        }
+        _ => literal.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_outputs_carry_a_schema_version_and_no_float_noise() {
+        let text = json(&serde_json::json!({"a": 4.8 * 2.0, "b": [0.1 + 0.2], "c": 3}));
+        assert!(
+            text.contains("\"a\": 9.6,") && text.contains("0.3\n") && text.contains("\"schema_version\": 1"),
+            "{text}"
+        );
+        assert!(!text.contains("0000000"), "{text}");
+    }
 
     #[test]
     fn terminal_escape_sequences_are_defused() {

@@ -197,6 +197,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         let file = out.join(format!("report.{}", exporter.extension()));
         buildbench_runner::fsutil::write_atomic(&file, &exporter.render(&study, &summary))?;
     }
+    let exports = [
+        (&args.export_json, "json"),
+        (&args.export_markdown, "md"),
+        (&args.export_csv, "csv"),
+        (&args.export_html, "html"),
+    ];
+    for (file, format) in exports {
+        if let (Some(file), Some(exporter)) = (file, buildbench_report::export::by_name(format)) {
+            buildbench_runner::fsutil::write_atomic(file, &exporter.render(&study, &summary))
+                .with_context(|| format!("--export-{format}"))?;
+        }
+    }
     let text = match args.format {
         OutputFormat::Table => Terminal.render(&study, &summary),
         OutputFormat::Json => Json.render(&study, &summary),

@@ -93,10 +93,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             t
         }
         OutputFormat::Json => {
-            let value = serde_json::json!({ "checkup": checkup, "diagnosis": diagnosis });
-            let mut t = serde_json::to_string_pretty(&value).context("encoding")?;
-            t.push('\n');
-            t
+            buildbench_report::format::json(&serde_json::json!({ "checkup": checkup, "diagnosis": diagnosis }))
         }
     };
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;

@@ -17,6 +17,28 @@ use std::ffi::OsString;
 
 use clap::Parser;
 
+/// `buildbench man`: the man page of every command, generated from the clap definition.
+fn man() -> anyhow::Result<ExitCode> {
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &man_page()?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The man page (roff): the top-level page, then a section per subcommand with its options.
+fn man_page() -> anyhow::Result<Vec<u8>> {
+    let command = <cli::Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    // One section per subcommand, so every command and flag is in the one page.
+    for sub in command.get_subcommands() {
+        let name = sub.get_name().to_uppercase();
+        out.extend_from_slice(format!(".SH \"BUILDBENCH {name}\"\n").as_bytes());
+        let man = clap_mangen::Man::new(sub.clone());
+        man.render_description_section(&mut out)?;
+        man.render_options_section(&mut out)?;
+    }
+    Ok(out)
+}
+
 /// Runs the command line with `args` (the program name first).
 pub fn run(args: Vec<OsString>) -> ExitCode {
     // Started by rustc as the linker wrapper: link, log, and exit with the linker's status.
@@ -39,6 +61,12 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         cli::Command::Restore(args) => compare::restore(&args),
         cli::Command::Whatif(args) => whatif::run(&args),
         cli::Command::Apply(args) => apply::run(&args),
+        cli::Command::Completions(args) => {
+            let mut command = <cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "buildbench", &mut std::io::stdout());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+        cli::Command::Man => man(),
     };
     // Everything is cleaned up by now: the watchdog has nothing left to do.
     buildbench_runner::watchdog::stop();
@@ -62,4 +90,53 @@ fn exit_code(err: &anyhow::Error) -> ExitCode {
         )
     });
     ExitCode::from(if interrupted { 130 } else { 2 })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every subcommand and every long flag of the clap definition.
+    fn names() -> Vec<String> {
+        let command = crate::cli::Cli::command();
+        let mut out = Vec::new();
+        for sub in command.get_subcommands() {
+            out.push(sub.get_name().to_owned());
+            for arg in sub.get_arguments() {
+                if let Some(long) = arg.get_long() {
+                    out.push(format!("--{long}"));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn completions_name_every_subcommand_and_flag() {
+        let names = names();
+        assert!(names.contains(&"--shard-by".to_owned()) && names.contains(&"apply".to_owned()));
+        for shell in [
+            clap_complete::Shell::Bash,
+            clap_complete::Shell::Zsh,
+            clap_complete::Shell::Fish,
+            clap_complete::Shell::PowerShell,
+        ] {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut crate::cli::Cli::command(), "buildbench", &mut out);
+            let text = String::from_utf8(out).expect("utf-8");
+            for name in &names {
+                // Fish writes flags without their dashes (`-l shard-by`).
+                assert!(text.contains(name.trim_start_matches('-')), "{shell}: {name} missing");
+            }
+        }
+    }
+
+    #[test]
+    fn the_man_page_names_every_subcommand_and_flag() {
+        // roff escapes dashes as `\-`.
+        let text = String::from_utf8(crate::man_page().expect("renders")).expect("utf-8").replace("\\-", "-");
+        for name in names() {
+            assert!(text.contains(&name), "{name} missing from the man page");
+        }
+    }
 }

@@ -63,11 +63,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let summary = buildbench_report::link::summarize(&study, args.noise);
     let text = match args.format {
         OutputFormat::Table => buildbench_report::link::text(&summary),
-        OutputFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&summary).context("encoding")?;
-            t.push('\n');
-            t
-        }
+        OutputFormat::Json => buildbench_report::format::json(&summary),
     };
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)

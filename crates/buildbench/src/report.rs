@@ -42,8 +42,22 @@ fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
 pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     let study = read_study(&args.study)?;
     let format = match (&args.format, &args.output) {
-        (Some(f), _) => f.clone(),
-        (None, Some(out)) => out.extension().and_then(|e| e.to_str()).unwrap_or("table").to_owned(),
+        (Some(f), _) => f.to_ascii_lowercase(),
+        (None, Some(out)) => {
+            // The format follows the extension, whatever its case (`.HTML`, `.htm`, `.markdown`).
+            let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            match ext.as_str() {
+                "htm" | "html" => "html".to_owned(),
+                "md" | "markdown" => "md".to_owned(),
+                "csv" | "json" => ext,
+                "txt" => "table".to_owned(),
+                _ => bail!(
+                    "{}: cannot tell the format from the extension {:?}; name it with --format html|md|csv|json|table                      (or use .html, .htm, .md, .csv, .json, .txt)",
+                    out.display(),
+                    ext
+                ),
+            }
+        }
         (None, None) => "table".to_owned(),
     };
     let Some(exporter) = by_name(&format) else {
@@ -66,11 +80,7 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     }
     let text = match args.format {
         DiffFormat::Md => buildbench_report::diff::markdown(&d),
-        DiffFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&d).context("encoding the diff")?;
-            t.push('\n');
-            t
-        }
+        DiffFormat::Json => buildbench_report::format::json(&d),
     };
     write_out(None, text.as_bytes())?;
     Ok(if d.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })

@@ -42,9 +42,7 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(value).context("serialising the JSON output")?;
-    text.push('\n');
-    Ok(text)
+    Ok(buildbench_report::format::json(value))
 }
 
 /// Reads and parses one timing file; every error names the file.

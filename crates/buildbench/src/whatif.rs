@@ -50,11 +50,7 @@ pub fn run(args: &WhatifArgs) -> Result<ExitCode> {
     }
     let out = match args.format {
         OutputFormat::Table => terminal_safe(&view.text()),
-        OutputFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&view).context("serialising the JSON output")?;
-            text.push('\n');
-            text
-        }
+        OutputFormat::Json => buildbench_report::format::json(&view),
     };
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_all(out.as_bytes())

@@ -13,9 +13,6 @@ impl Exporter for Json {
     }
 
     fn render(&self, _: &Study, summary: &StudySummary) -> Vec<u8> {
-        // Serialising plain data with string keys cannot fail.
-        let mut out = serde_json::to_vec_pretty(summary).unwrap_or_default();
-        out.push(b'\n');
-        out
+        crate::format::json(summary).into_bytes()
     }
 }

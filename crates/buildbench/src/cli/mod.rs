@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Which build configuration makes your Rust project build fastest, with numbers you can trust.
 #[derive(Debug, Parser)]
-#[command(name = "buildbench", version, about, max_term_width = 100)]
+#[command(name = "buildbench", version = env!("BUILDBENCH_LONG_VERSION"), about, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -69,6 +69,10 @@ pub enum Command {
     /// editor), then builds the project with the study's cargo arguments and puts every file
     /// back if the build fails. Refuses files with uncommitted changes in git unless --force.
     Apply(ApplyArgs),
+    /// Print a shell completion script: `buildbench completions bash > ~/.local/share/bash-completion/completions/buildbench`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `buildbench man > ~/.local/share/man/man1/buildbench.1`.
+    Man,
     /// Put back the files an interrupted `compare --in-place` left edited in a project.
     ///
     /// Every later compare or link on the project does this first; this command does only
@@ -204,6 +208,18 @@ pub struct CompareArgs {
     /// Changes smaller than this are never called significant (e.g. 2% or 0.02).
     #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
+    /// Also write the report as JSON to FILE (as hyperfine's --export-json).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Also write the report as Markdown to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// Also write the report as CSV to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Also write the self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub export_html: Option<PathBuf>,
     /// Arguments for every `cargo build` (and `cargo check`) of every configuration, after
     /// `--`: features, --target TRIPLE, --workspace, --profile NAME, --locked, -Z flags, ...
     #[arg(last = true, value_name = "CARGO ARGS")]
@@ -372,6 +388,13 @@ pub struct TimingsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
