@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod charts;
+pub mod color;
 pub mod diagnose;
 pub mod diff;
 pub mod doctor;

@@ -155,6 +155,39 @@ fn count(n: Option<u32>) -> String {
     n.map_or_else(|| "?".to_owned(), |n| n.to_string())
 }
 
+/// What the numbers of one build say, in one line: CPU-bound (more cores would help),
+/// dependency-bound (a chain of crates sets the time), or in between. `None` without timing.
+pub fn interpretation(build: &Build, analysis: &Analysis) -> Option<String> {
+    let wall = analysis.wall_seconds.filter(|w| *w > 0.0)?;
+    let parallelism = analysis.parallelism?;
+    let slots = build.jobs.or(build.ncpu).filter(|j| *j > 0);
+    let cores = slots.map(|j| format!(" on {j} job slots")).unwrap_or_default();
+    let path = analysis.critical_path.as_ref().map(|c| c.seconds);
+    let path_share = path.map(|p| p / wall);
+    let busy = slots.map(|j| parallelism / f64::from(j));
+    let headline = format!("{} of unit time in {}{cores}", seconds(analysis.unit_seconds), seconds(wall));
+    Some(match (busy, path_share, path) {
+        (_, Some(share), Some(p)) if share >= 0.7 => format!(
+            "dependency-bound: {headline}; the critical path is {} ({:.0}% of the build), so more cores would \
+             not help much: shorten that chain (smaller or fewer crates on it)",
+            seconds(p),
+            share * 100.0
+        ),
+        (Some(b), Some(share), Some(p)) if b >= 0.8 && share < 0.5 => format!(
+            "CPU-bound: {headline} (the slots were busy {:.0}% of the time); the critical path is {}, so more \
+             cores would help",
+            b * 100.0,
+            seconds(p)
+        ),
+        (Some(b), _, Some(p)) => format!(
+            "mixed: {headline} (the slots were busy {:.0}% of the time); the critical path is {}",
+            b * 100.0,
+            seconds(p)
+        ),
+        _ => format!("{headline} (average parallelism {parallelism:.2})"),
+    })
+}
+
 /// The terminal summary of one build.
 pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String {
     let b = &parsed.build;
@@ -177,14 +210,21 @@ pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String 
     if !failed.is_empty() {
         let _ = writeln!(out, "  failed units: {}", failed.join(", "));
     }
+    if let Some(line) = interpretation(b, analysis) {
+        let _ = writeln!(out, "  {line}");
+    }
+    // Formats without unit times (`--message-format=json`) have no time to add up: their sums
+    // are unknown, not 0.
+    let timed = b.units.iter().any(|u| u.duration.is_some());
+    let total = |x: f64| if timed { seconds(x) } else { "unknown (this format has no unit times)".to_owned() };
     let mut facts = Table::new(&[("", Align::Left), ("", Align::Left)]);
-    facts.row(vec!["wall time".into(), opt_seconds(analysis.wall_seconds)]);
+    facts.row(vec!["wall time".into(), analysis.wall_seconds.map_or_else(|| "unknown".to_owned(), seconds)]);
     facts.row(vec![
         "units".into(),
         format!("{} total, {} dirty, {} fresh", count(b.total_units), count(b.dirty_units), count(b.fresh_units)),
     ]);
     let par = analysis.parallelism.map(|p| format!(" (average parallelism {p:.2})")).unwrap_or_default();
-    facts.row(vec!["unit time".into(), format!("{}{par}", seconds(analysis.unit_seconds))]);
+    facts.row(vec!["unit time".into(), format!("{}{par}", total(analysis.unit_seconds))]);
     if let Some(cp) = &analysis.critical_path {
         let names: Vec<String> = cp.units.iter().map(|&i| short(&b.units[i])).collect();
         facts.row(vec![
@@ -205,10 +245,10 @@ pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String 
         }
         facts.row(vec!["split".into(), parts.join(", ")]);
     }
-    facts.row(vec!["build scripts".into(), seconds(analysis.build_script_seconds)]);
+    facts.row(vec!["build scripts".into(), total(analysis.build_script_seconds)]);
     let proc_macros = analysis
         .proc_macro_seconds
-        .map_or_else(|| "unknown (this report cannot tell them from libraries)".to_owned(), seconds);
+        .map_or_else(|| "unknown (this report cannot tell them from libraries)".to_owned(), total);
     facts.row(vec!["proc-macros".into(), proc_macros]);
     for line in facts.render().lines().skip(1) {
         let _ = writeln!(out, "  {line}");
@@ -252,8 +292,8 @@ fn short(u: &Unit) -> String {
     }
 }
 
-/// The terminal view of a diff.
-pub fn diff_text(before: &str, after: &str, diff: &BuildDiff) -> String {
+/// The terminal view of a diff: the `top` largest changes, and how many more there are.
+pub fn diff_text(before: &str, after: &str, diff: &BuildDiff, top: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{before} -> {after}");
     let change = match diff.total_delta {
@@ -275,7 +315,7 @@ pub fn diff_text(before: &str, after: &str, diff: &BuildDiff) -> String {
             ("after", Align::Right),
             ("change", Align::Right),
         ]);
-        for c in &diff.changed {
+        for c in diff.changed.iter().take(top) {
             let sign = if c.delta >= 0.0 { "+" } else { "-" };
             t.row(vec![
                 c.unit.clone(),
@@ -285,6 +325,10 @@ pub fn diff_text(before: &str, after: &str, diff: &BuildDiff) -> String {
             ]);
         }
         out.push_str(&t.render());
+        if diff.changed.len() > top {
+            let _ =
+                writeln!(out, "  ... and {} more (--top {} shows them)", diff.changed.len() - top, diff.changed.len());
+        }
     }
     for (title, list) in
         [("Ran only in the first build", &diff.only_before), ("Ran only in the second build", &diff.only_after)]
@@ -297,4 +341,44 @@ pub fn diff_text(before: &str, after: &str, diff: &BuildDiff) -> String {
         }
     }
     out
+}
+
+/// One build as a self-contained HTML page: the summary and an SVG timeline of its units
+/// (`buildbench timings REPORT -o timeline.html`; `.svg` for the chart alone).
+pub fn timeline_page(file: &str, parsed: &Parsed, analysis: &Analysis, svg_only: bool) -> String {
+    let units: Vec<buildbench_model::UnitTiming> = parsed
+        .build
+        .units
+        .iter()
+        .filter(|u| u.ran())
+        .filter_map(|u| {
+            let s = split(u);
+            Some(buildbench_model::UnitTiming {
+                name: u.name.clone(),
+                version: u.version.clone(),
+                target: u.target.clone(),
+                kind: u.kind.as_str().to_owned(),
+                mode: u.mode.as_str().to_owned(),
+                start: u.start?,
+                duration: u.duration?,
+                frontend: s.map(|s| s.frontend),
+                codegen: s.map(|s| s.codegen),
+                link: None,
+                id: u.id,
+                unblocked: Vec::new(),
+                unblocked_rmeta: Vec::new(),
+            })
+        })
+        .collect();
+    let svg = crate::charts::draw_timeline(&crate::charts::timeline(&units));
+    if svg_only {
+        return svg;
+    }
+    let summary = crate::html_escape::escape(&summary_text(file, parsed, analysis));
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>buildbench timings: {title}</title>\n\
+         <style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}pre{{background:#f6f8fa;padding:1em;overflow-x:auto}}</style>\n\
+         </head>\n<body>\n<h1>{title}</h1>\n<pre>{summary}</pre>\n<h2>Timeline</h2>\n{svg}\n</body>\n</html>\n",
+        title = crate::html_escape::escape(file),
+    )
 }

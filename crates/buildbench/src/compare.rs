@@ -210,6 +210,10 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         }
     }
     let text = match args.format {
+        OutputFormat::Table if crate::cli::color() => {
+            let plain = String::from_utf8_lossy(&Terminal.render(&study, &summary)).into_owned();
+            buildbench_report::color::report(&plain, &summary).into_bytes()
+        }
         OutputFormat::Table => Terminal.render(&study, &summary),
         OutputFormat::Json => Json.render(&study, &summary),
     };

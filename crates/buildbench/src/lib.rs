@@ -50,6 +50,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let cli = cli::Cli::parse_from(args);
+    let _ = cli::COLOR.set(cli::color_enabled(cli.color));
     let result = match cli.command {
         cli::Command::Timings(args) => timings::run(&args),
         cli::Command::Compare(args) => compare::run(&args),

@@ -62,6 +62,9 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     drop(scratch);
     let summary = buildbench_report::link::summarize(&study, args.noise);
     let text = match args.format {
+        OutputFormat::Table if crate::cli::color() => {
+            buildbench_report::color::verdicts(&buildbench_report::link::text(&summary))
+        }
         OutputFormat::Table => buildbench_report::link::text(&summary),
         OutputFormat::Json => buildbench_report::format::json(&summary),
     };

@@ -67,7 +67,12 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
         refuse_overwriting(output, &[&args.study])?;
     }
     let summary = summarize(&study, args.noise);
-    write_out(args.output.as_deref(), &exporter.render(&study, &summary))?;
+    let mut bytes = exporter.render(&study, &summary);
+    // Colour only for the table on stdout, never in a file.
+    if format == "table" && args.output.is_none() && crate::cli::color() {
+        bytes = buildbench_report::color::report(&String::from_utf8_lossy(&bytes), &summary).into_bytes();
+    }
+    write_out(args.output.as_deref(), &bytes)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -19,6 +19,19 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
         let parsed = read(&file)?;
         builds.push((file.display().to_string(), parsed));
     }
+    if let Some(output) = &args.output {
+        let [(file, parsed)] = &builds[..] else { bail!("-o writes the timeline of one build; give one timing file") };
+        let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let svg_only = match ext.as_str() {
+            "svg" => true,
+            "html" | "htm" => false,
+            _ => bail!("{}: the timeline is written as .html (a page) or .svg (the chart alone)", output.display()),
+        };
+        let page = buildbench_report::timings::timeline_page(file, parsed, &analyze(&parsed.build, args.top), svg_only);
+        buildbench_runner::fsutil::write_atomic(output, page.as_bytes())?;
+        eprintln!("timeline of {file} written to {}", output.display());
+        return Ok(ExitCode::SUCCESS);
+    }
     let out = match (&builds[..], args.format) {
         ([(file, parsed)], OutputFormat::Table) => {
             terminal_safe(&summary_text(file, parsed, &analyze(&parsed.build, args.top)))
@@ -27,7 +40,9 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
             let analysis = analyze(&parsed.build, args.top);
             to_json(&summary_json(file, parsed, &analysis))?
         }
-        ([(a, pa), (b, pb)], OutputFormat::Table) => terminal_safe(&diff_text(a, b, &diff(&pa.build, &pb.build))),
+        ([(a, pa), (b, pb)], OutputFormat::Table) => {
+            terminal_safe(&diff_text(a, b, &diff(&pa.build, &pb.build), args.top))
+        }
         ([(_, pa), (_, pb)], OutputFormat::Json) => to_json(&diff(&pa.build, &pb.build))?,
         _ => bail!("expected one or two timing files"),
     };

@@ -10,7 +10,71 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour in tables (significantly faster green, slower red, verdicts): auto means on a
+    /// terminal unless NO_COLOR is set; never in JSON or other files.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether tables printed on stdout get colour, decided once from `--color`.
+pub static COLOR: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Colour on stdout: `--color always`, or `auto` on a terminal without `NO_COLOR` (any value)
+/// and with a `TERM` other than `dumb`.
+pub fn color_enabled(choice: ColorChoice) -> bool {
+    use std::io::IsTerminal as _;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+/// Whether to colour what goes to stdout now.
+pub fn color() -> bool {
+    COLOR.get().copied().unwrap_or(false)
+}
+
+const COMPARE_EXAMPLES: &str = "Examples:
+  buildbench compare                                    the project here: default vs mold, clean and incremental
+  buildbench compare ~/src/app --linker default,mold,lld,wild --runs 10
+  buildbench compare --backend llvm,cranelift --toolchain nightly
+  buildbench compare --cache none,sccache --preset dev,fast-dev --scenario clean,incremental
+  buildbench compare --scan profile.dev.codegen-units=1,16,256
+  buildbench compare --profile fastcheck -- --features simd --target x86_64-unknown-linux-gnu
+  buildbench compare --until-verdict --max-runs 20     stop once the claims are decided
+  buildbench compare --shard 2/4 --out $RUNNER_TEMP/shard-2   one block of a CI matrix, then `buildbench merge`
+  buildbench compare --dry-run                          every command and its environment; runs nothing";
+
+const WHATIF_EXAMPLES: &str = "Examples:
+  cargo build --timings && buildbench whatif target/cargo-timings
+  buildbench whatif REPORT --jobs 1,2,4,8,16,32
+  buildbench whatif REPORT --codegen 0.5 --link 0.5
+  buildbench whatif REPORT --split regex-syntax=2 --rank-splits
+  buildbench whatif STUDY_DIR                           the study's baseline clean build";
+
+const APPLY_EXAMPLES: &str = "Examples:
+  buildbench apply STUDY_DIR --dry-run                  the diff, nothing written
+  buildbench apply STUDY_DIR                            the recommended configuration
+  buildbench apply STUDY_DIR --configuration mold --force";
+
+const TIMINGS_EXAMPLES: &str = "Examples:
+  buildbench timings target/cargo-timings               the newest report in the folder
+  buildbench timings before.html after.html --top 20    what got faster or slower, unit by unit
+  buildbench timings REPORT -o timeline.html            the build as a timeline
+  buildbench timings REPORT --format json";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -19,12 +83,14 @@ pub enum Command {
     /// Reads `cargo build --timings` HTML reports (cargo 1.60 and later), `-Zbuild-analysis`
     /// logs, `--timings=json` timing-info lines and `--message-format=json` output; the format is
     /// detected from the content. A directory means its newest report (e.g. target/cargo-timings).
+    #[command(after_long_help = TIMINGS_EXAMPLES)]
     Timings(TimingsArgs),
     /// Measure the project's builds across a matrix of configurations.
     ///
     /// Runs every configuration × scenario several times (warm-up first, configurations taking
     /// turns), on a copy of the project, each configuration in its own target directory. Writes
     /// study.json into the output folder and prints a speedup table.
+    #[command(after_long_help = COMPARE_EXAMPLES)]
     Compare(Box<CompareArgs>),
     /// Re-render a saved study (HTML, Markdown, CSV, JSON, table) without building.
     Report(ReportArgs),
@@ -60,6 +126,7 @@ pub enum Command {
     /// replays it through a model of cargo's job queue (ready units start by cargo's priority:
     /// the most dependents first). Prints the predicted wall time per job count, the
     /// critical-path floor and the chain that bounds it. Accuracy: docs/whatif.md.
+    #[command(after_long_help = WHATIF_EXAMPLES)]
     Whatif(WhatifArgs),
     /// Write a measured configuration into the project: .cargo/config.toml, Cargo.toml profile
     /// sections, rust-toolchain.toml.
@@ -68,6 +135,7 @@ pub enum Command {
     /// edits the files in place keeping their comments and layout (toml_edit, cargo's own TOML
     /// editor), then builds the project with the study's cargo arguments and puts every file
     /// back if the build fails. Refuses files with uncommitted changes in git unless --force.
+    #[command(after_long_help = APPLY_EXAMPLES)]
     Apply(ApplyArgs),
     /// Print a shell completion script: `buildbench completions bash > ~/.local/share/bash-completion/completions/buildbench`.
     Completions(CompletionsArgs),
@@ -95,134 +163,140 @@ pub struct CompareArgs {
     pub path: Option<PathBuf>,
     /// Codegen backends: llvm, cranelift (Cranelift needs a nightly with its component)
     /// [default: llvm].
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(help_heading = "Matrix", long, value_delimiter = ',', value_name = "LIST")]
     pub backend: Vec<String>,
     /// Linkers: default, bfd, gold, lld, mold, wild. `default` is the toolchain's own
     /// [default: default,mold; mold is skipped with a note when it is not installed].
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(help_heading = "Matrix", long, value_delimiter = ',', value_name = "LIST")]
     pub linker: Vec<String>,
     /// Compilation caches: none, sccache [default: none].
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    #[arg(help_heading = "Matrix", long, value_delimiter = ',', value_name = "LIST")]
     pub cache: Vec<String>,
     /// Presets: dev (the profile unchanged), fast-dev (the guide's aggressive dev profile).
-    #[arg(long, value_delimiter = ',', default_value = "dev", value_name = "LIST")]
+    #[arg(help_heading = "Matrix", long, value_delimiter = ',', default_value = "dev", value_name = "LIST")]
     pub preset: Vec<String>,
     /// One configuration per value, like hyperfine's -L: a cargo config key or an environment
     /// variable, e.g. profile.dev.codegen-units=1,16,256 or RUSTFLAGS=-Zthreads=1,-Zthreads=8
     /// (repeatable: every combination).
-    #[arg(long = "scan", value_name = "KEY=V1,V2,...")]
+    #[arg(help_heading = "Matrix", long = "scan", value_name = "KEY=V1,V2,...")]
     pub scan: Vec<String>,
     /// A cargo config override (e.g. profile.dev.debug=0); all --set together form one more
     /// preset point named `custom`.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    #[arg(help_heading = "Matrix", long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// A buildbench.toml naming configurations explicitly (replaces the axes above); see
     /// docs/compare.md. Default: the project's buildbench.toml or .config/buildbench.toml.
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    #[arg(help_heading = "Matrix", long, value_name = "FILE", conflicts_with = "no_config")]
     pub config_file: Option<PathBuf>,
     /// Ignore the project's buildbench.toml.
-    #[arg(long)]
+    #[arg(help_heading = "Matrix", long)]
     pub no_config: bool,
     /// Scenarios: clean, noop, incremental, check-clean, check-incremental (with sccache, clean
     /// also runs clean-cold-cache and clean-warm-cache).
-    #[arg(long, value_delimiter = ',', default_value = "clean,incremental", value_name = "LIST")]
+    #[arg(
+        help_heading = "Scenarios and sampling",
+        long,
+        value_delimiter = ',',
+        default_value = "clean,incremental",
+        value_name = "LIST"
+    )]
     pub scenario: Vec<String>,
     /// The file the incremental scenarios edit (default: the main file of the first binary,
     /// else of the library).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Scenarios and sampling", long, value_name = "FILE")]
     pub edit: Option<PathBuf>,
     /// Measured samples per configuration and scenario.
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(help_heading = "Scenarios and sampling", long, default_value_t = 5, value_name = "N")]
     pub runs: u32,
     /// Sampling to a precision (two stages): the first --runs samples of each cell fix how many
     /// it needs for a 95% interval within this much of its mean (e.g. 2%), up to --max-runs.
-    #[arg(long, value_parser = parse_fraction, value_name = "PERCENT")]
+    #[arg(help_heading = "Scenarios and sampling", long, value_parser = parse_fraction, value_name = "PERCENT")]
     pub precision: Option<f64>,
     /// Early stop: after --runs, keep sampling (in rounds, up to --max-runs) only the cells of a
     /// claim whose verdict is still inconclusive. Verdicts use intervals corrected for every
     /// look, so stopping early does not raise their error rate.
-    #[arg(long)]
+    #[arg(help_heading = "Scenarios and sampling", long)]
     pub until_verdict: bool,
     /// The most measured samples per cell with --precision or --until-verdict.
-    #[arg(long, default_value_t = 20, value_name = "N")]
+    #[arg(help_heading = "Scenarios and sampling", long, default_value_t = 20, value_name = "N")]
     pub max_runs: u32,
     /// Warm-up samples (not measured) before them.
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(help_heading = "Scenarios and sampling", long, default_value_t = 1, value_name = "N")]
     pub warmup: u32,
     /// The configuration speedups are computed against (default: the first).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Matrix", long, value_name = "NAME")]
     pub baseline: Option<String>,
     /// Passed to cargo: package to build.
-    #[arg(short = 'p', long, value_name = "SPEC")]
+    #[arg(help_heading = "Cargo", short = 'p', long, value_name = "SPEC")]
     pub package: Option<String>,
     /// Passed to cargo: binary to build.
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Cargo", long, value_name = "NAME")]
     pub bin: Option<String>,
     /// Passed to cargo: build the release profile.
-    #[arg(long, conflicts_with = "cargo_profile")]
+    #[arg(help_heading = "Cargo", long, conflicts_with = "cargo_profile")]
     pub release: bool,
     /// Passed to cargo: build this cargo profile (any, including custom ones with `inherits`).
-    #[arg(long = "profile", id = "cargo_profile", value_name = "NAME")]
+    #[arg(help_heading = "Cargo", long = "profile", id = "cargo_profile", value_name = "NAME")]
     pub cargo_profile: Option<String>,
     /// Passed to cargo: parallel jobs.
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(help_heading = "Cargo", short = 'j', long, value_name = "N")]
     pub jobs: Option<u32>,
     /// Rustup toolchain for every configuration (Cranelift ones default to nightly).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Matrix", long, value_name = "NAME")]
     pub toolchain: Option<String>,
     /// Print every command with its environment; run nothing, change nothing.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub dry_run: bool,
     /// Output folder, outside the project (default: <target-dir>/buildbench/<timestamp>).
-    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+    #[arg(help_heading = "Output", long, value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
     /// Run shard K of N, e.g. 2/4 on the second of four CI runners; join the results with
     /// `buildbench merge`. Each shard runs every configuration with its share of --runs (a
     /// block), so speedups are measured within one runner (see --shard-by).
-    #[arg(long, value_parser = parse_shard, value_name = "K/N")]
+    #[arg(help_heading = "CI", long, value_parser = parse_shard, value_name = "K/N")]
     pub shard: Option<(u32, u32)>,
     /// How --shard divides the study: `block` (every shard runs every configuration, speedups
     /// taken within a runner and pooled) or `cell` (whole cells dealt to shards, for a pool of
     /// identical machines; speedups then include the difference between runners).
-    #[arg(long, value_enum, default_value_t = ShardByArg::Block, value_name = "HOW", requires = "shard")]
+    #[arg(help_heading = "CI", long, value_enum, default_value_t = ShardByArg::Block, value_name = "HOW", requires = "shard")]
     pub shard_by: ShardByArg,
     /// Continue the interrupted study in DIR without redoing finished samples.
-    #[arg(long, value_name = "DIR")]
+    #[arg(help_heading = "CI", long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
     /// Build in the project itself instead of a copy; edited files are restored afterwards.
-    #[arg(long)]
+    #[arg(help_heading = "Cargo", long)]
     pub in_place: bool,
     /// Keep the project copy and target directories (DIR/work) after the study.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub keep_work: bool,
     /// Exit 0 even when a configuration failed to build or its tool is missing (the default
     /// exit status is 1 then, so a CI job never passes with nothing measured).
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub allow_partial: bool,
     /// Output format of the final summary.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(help_heading = "Output", long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
     /// No progress bars (for CI logs).
-    #[arg(long, short = 'q')]
+    #[arg(help_heading = "Output", long, short = 'q')]
     pub quiet: bool,
     /// Changes smaller than this are never called significant (e.g. 2% or 0.02).
-    #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
+    #[arg(help_heading = "Scenarios and sampling", long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
     /// Also write the report as JSON to FILE (as hyperfine's --export-json).
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
     /// Also write the report as Markdown to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub export_markdown: Option<PathBuf>,
     /// Also write the report as CSV to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub export_csv: Option<PathBuf>,
     /// Also write the self-contained HTML report to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub export_html: Option<PathBuf>,
     /// Arguments for every `cargo build` (and `cargo check`) of every configuration, after
     /// `--`: features, --target TRIPLE, --workspace, --profile NAME, --locked, -Z flags, ...
-    #[arg(last = true, value_name = "CARGO ARGS")]
+    #[arg(help_heading = "Cargo", last = true, value_name = "CARGO ARGS")]
     pub cargo: Vec<String>,
 }
 
@@ -382,12 +456,15 @@ pub struct TimingsArgs {
     /// A timing file or a directory holding them; a second one shows the diff from the first.
     #[arg(required = true, num_args = 1..=2, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// How many of the slowest units to list.
+    /// How many of the slowest units (or of the largest changes, in a diff) to list.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    /// Write the build as a timeline: an HTML page (.html) or the SVG chart alone (.svg).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

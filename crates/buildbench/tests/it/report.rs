@@ -164,3 +164,26 @@ fn a_report_is_never_written_over_its_own_study() {
     assert_eq!(run(&["report", s(dir.path()), "-o", s(&link), "--format", "md"]).status.code(), Some(2));
     assert_eq!(std::fs::read(&study).expect("read"), before);
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal_and_never_in_json() {
+    let study = study_path();
+    let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/studies/example-claims-nightly.json");
+    let always = run(&["report", s(&study), "--color", "always"]);
+    let text = String::from_utf8_lossy(&always.stdout);
+    // bfd is significantly slower on incremental builds: red.
+    assert!(text.contains("\u{1b}[31m0.48x [0.38x, 0.58x]\u{1b}[0m"), "{text}");
+    let verdicts = String::from_utf8_lossy(&run(&["report", s(&claims), "--color", "always"]).stdout).into_owned();
+    assert!(verdicts.contains("\u{1b}[3"), "verdicts are coloured: {verdicts}");
+    // A pipe (this test's stdout) gets none by default, NO_COLOR wins over auto, JSON never.
+    for args in [vec!["report", s(&study)], vec!["report", s(&study), "--format", "json", "--color", "always"]] {
+        let out = run(&args);
+        assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'), "{args:?}");
+    }
+    let no_color = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args(["report", s(&study), "--color", "auto"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&no_color.stdout).contains('\u{1b}'));
+}

@@ -149,3 +149,35 @@ fn timings_print_no_terminal_escape_sequences_from_the_input() {
     let out = run_ok(&["timings", s(&file)]);
     assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
 }
+
+#[test]
+fn the_summary_says_what_bounds_the_build_and_unknown_where_nothing_is_timed() {
+    let clean = run_ok(&["timings", s(&fixture("1.95/ripgrep-14.1.1-clean.html"))]);
+    assert!(clean.contains("CPU-bound: 29.4s of unit time in 17.3s on 2 job slots"), "{clean}");
+    assert!(clean.contains("so more cores would help"), "{clean}");
+    let incremental = run_ok(&["timings", s(&fixture("1.95/incremental.html"))]);
+    assert!(incremental.contains("dependency-bound"), "{incremental}");
+    let untimed = run_ok(&["timings", s(&fixture("1.95/message-format-json-clean.jsonl"))]);
+    assert!(untimed.contains("unit time      unknown") && !untimed.contains("0.00s"), "{untimed}");
+}
+
+#[test]
+fn top_bounds_a_diff_and_a_timeline_is_written_as_html_or_svg() {
+    let (a, b) = (fixture("1.95/clean.html"), fixture("1.97-nightly/clean.html"));
+    let diff = run_ok(&["timings", s(&a), s(&b), "--top", "3"]);
+    let rows =
+        diff.lines().skip_while(|l| !l.starts_with("unit ")).skip(1).take_while(|l| !l.starts_with("  ...")).count();
+    assert_eq!(rows, 3, "{diff}");
+    assert!(diff.contains("... and 18 more"), "{diff}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let html = dir.path().join("timeline.HTML");
+    let out = buildbench(&["timings", s(&a), "-o", s(&html)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = std::fs::read_to_string(&html).expect("page");
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg") && page.contains("serde_core"), "a page");
+    let svg = dir.path().join("t.svg");
+    assert!(buildbench(&["timings", s(&a), "-o", s(&svg)]).status.success());
+    assert!(std::fs::read_to_string(&svg).expect("svg").starts_with("<svg"));
+    let bad = buildbench(&["timings", s(&a), "-o", s(&dir.path().join("t.pdf"))]);
+    assert_eq!(bad.status.code(), Some(2));
+}
