@@ -22,8 +22,11 @@ pub enum Rustflags {
     Env { var: &'static str, value: String },
     /// The user's config has `target.*.rustflags`: add to `target.<host>.rustflags`.
     Target,
-    /// Otherwise `build.rustflags` (appended to the user's, if any).
+    /// The user's config has `build.rustflags`: add to it.
     Build,
+    /// The user sets no rustflags: `build.rustflags`, or with `--target TRIPLE` the target's
+    /// own `target.<TRIPLE>.rustflags` (the same flags for the units of that target).
+    Unset,
 }
 
 /// What of the user's own cargo configuration a build must keep.
@@ -55,7 +58,12 @@ impl UserConfig {
             .ok()
             .filter(|v| !v.is_empty())
             .or_else(|| tables?.get(host)?.get("linker")?.as_str().map(str::to_owned));
-        let mut rustflags = Rustflags::Build;
+        let build_query = Invocation::new(cargo)
+            .args(["-Zunstable-options", "config", "get", "--format", "json", "build.rustflags"])
+            .env("RUSTC_BOOTSTRAP", "1")
+            .cwd(dir);
+        // `config get` fails for a key that is not set.
+        let mut rustflags = if probe::capture(&build_query).is_ok() { Rustflags::Build } else { Rustflags::Unset };
         if tables.is_some_and(|t| t.values().any(|v| v.get("rustflags").is_some())) {
             rustflags = Rustflags::Target;
         }
@@ -201,8 +209,9 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
                 let sep = if *var == "CARGO_ENCODED_RUSTFLAGS" { "\u{1f}" } else { " " };
                 inv = inv.env(var, format!("{value}{sep}{}", flags.join(sep)));
             }
-            Rustflags::Target | Rustflags::Build => {
-                let key = if *rustflags == Rustflags::Target {
+            Rustflags::Target | Rustflags::Build | Rustflags::Unset => {
+                let target_given = crate::cargoargs::target_triple(ctx.cargo_args).is_some();
+                let key = if *rustflags == Rustflags::Target || (*rustflags == Rustflags::Unset && target_given) {
                     format!("target.{triple}.rustflags")
                 } else {
                     "build.rustflags".to_owned()

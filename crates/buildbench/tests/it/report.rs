@@ -31,6 +31,13 @@ fn report_renders_every_format_without_building() {
     let html = dir.path().join("r.html");
     assert!(run(&["report", s(&study), "-o", s(&html)]).status.success());
     assert!(std::fs::read_to_string(&html).expect("written").starts_with("<!DOCTYPE html>"));
+    // Any case, and .htm; an extension that names no format is refused with the way out.
+    let upper = dir.path().join("R.HTM");
+    assert!(run(&["report", s(&study), "-o", s(&upper)]).status.success());
+    assert!(std::fs::read_to_string(&upper).expect("written").starts_with("<!DOCTYPE html>"));
+    let unknown = run(&["report", s(&study), "-o", s(&dir.path().join("r.pdf"))]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--format"));
     let out = run(&["report", s(&study), "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected one of: html, md, csv, json, table"));

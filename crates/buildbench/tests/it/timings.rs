@@ -181,3 +181,18 @@ fn top_bounds_a_diff_and_a_timeline_is_written_as_html_or_svg() {
     let bad = buildbench(&["timings", s(&a), "-o", s(&dir.path().join("t.pdf"))]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn every_json_output_has_a_schema_version_and_version_names_the_commit() {
+    let clean = fixture("1.95/clean.html");
+    for args in [
+        vec!["timings", s(&clean), "--format", "json"],
+        vec!["timings", s(&clean), s(&clean), "--format", "json"],
+        vec!["whatif", s(&clean), "--format", "json"],
+    ] {
+        let text = run_ok(&args);
+        assert!(text.starts_with("{\n  \"schema_version\": 1,"), "{args:?}: {}", &text[..text.len().min(80)]);
+    }
+    let version = run_ok(&["--version"]);
+    assert!(version.starts_with("buildbench ") && version.contains("commit"), "{version}");
+}

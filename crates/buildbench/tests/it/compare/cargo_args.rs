@@ -73,6 +73,8 @@ fn a_target_triple_gets_the_linker_settings_in_its_own_keys() {
     let v = study(&out);
     let mold = commands(&v).into_iter().find(|c| c.contains("fuse-ld=mold")).expect("a mold build");
     assert!(mold.contains(&format!("target.{host}.linker=")), "{mold}");
+    // The project sets no rustflags of its own: mold's go to the target's own key too.
+    assert!(mold.contains(&format!("target.{host}.rustflags=")), "{mold}");
     assert!(mold.contains(&format!("--target {host}")), "{mold}");
     // And mold really linked the binary, in the target's own folder.
     let linked_by: Vec<String> = v["samples"]
@@ -91,11 +93,23 @@ fn a_scan_measures_one_configuration_per_value() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let out = dir.path().join("out");
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(&exports).expect("mkdir");
+    let at = |f: &str| exports.join(f).display().to_string();
+    let (json, md, csv, html) = (at("r.json"), at("r.md"), at("r.csv"), at("r.html"));
     let output = run(&Compare::quick(&project, &out)
         .set("--scan", "profile.dev.codegen-units=1,16,256")
         .set("--format", "json")
+        .set("--export-json", &json)
+        .set("--export-markdown", &md)
+        .set("--export-csv", &csv)
+        .set("--export-html", &html)
         .args());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // hyperfine's --export-* flags: every format where asked.
+    let read = |f: &str| std::fs::read_to_string(f).expect("exported");
+    assert!(read(&json).contains("\"schema_version\": 1") && read(&md).contains("codegen-units=16"));
+    assert!(read(&csv).starts_with("configuration,") && read(&html).starts_with("<!DOCTYPE html>"));
     let v = study(&out);
     let names: Vec<&str> = v["plan"]["configurations"]
         .as_array()
