@@ -5,6 +5,8 @@
 #   buildbench-ci.sh shard K N PROJECT OUT [compare options...]   run block K of N of the study
 #   buildbench-ci.sh merge OUT SHARD_DIR...                        merge the shards, write the reports
 #   buildbench-ci.sh gate BASE_STUDY NEW_STUDY [THRESHOLD]         fail on a significant slowdown
+#   buildbench-ci.sh history DB STUDY TREND_HTML [COMMIT]           add the study to the history, write the trend page
+#   buildbench-ci.sh history-gate DB [THRESHOLD]                    fail when the newest study starts a slowdown
 #
 # BUILDBENCH names the buildbench executable (default: buildbench on PATH). When
 # GITHUB_STEP_SUMMARY is set, the Markdown report and the gate's table are appended to it.
@@ -48,8 +50,29 @@ case "$command" in
     fi
     exit "$status"
     ;;
+  history)
+    [ $# -ge 3 ] || { echo "usage: $0 history DB STUDY TREND_HTML [COMMIT]" >&2; exit 2; }
+    db=$1 study=$2 html=$3 commit=${4:-}
+    if [ -n "$commit" ]; then
+      "$buildbench" history add "$study" --db "$db" --commit "$commit"
+    else
+      "$buildbench" history add "$study" --db "$db"
+    fi
+    "$buildbench" history report --db "$db" -o "$html"
+    ;;
+  history-gate)
+    [ $# -ge 1 ] || { echo "usage: $0 history-gate DB [THRESHOLD]" >&2; exit 2; }
+    db=$1 threshold=${2:-5%}
+    status=0
+    "$buildbench" history gate --db "$db" --threshold "$threshold" > buildbench-history-gate.md || status=$?
+    cat buildbench-history-gate.md
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+      { echo "## Build-time history"; echo; cat buildbench-history-gate.md; } >> "$GITHUB_STEP_SUMMARY"
+    fi
+    exit "$status"
+    ;;
   *)
-    echo "usage: $0 shard|merge|gate ..." >&2
+    echo "usage: $0 shard|merge|gate|history|history-gate ..." >&2
     exit 2
     ;;
 esac

@@ -172,6 +172,60 @@ pub fn draw_jobs(curve: &buildbench_timings::whatif::Curve) -> String {
     svg
 }
 
+/// One history series: the median of each study over the commits (a line), its 95% band (a
+/// shaded area), and each change point as a vertical red line. At most the last 2,000 points
+/// are drawn.
+pub fn draw_trend(trend: &crate::history::Trend) -> String {
+    let all = &trend.series.points;
+    let skip = all.len().saturating_sub(2000);
+    let points = all.get(skip..).unwrap_or(&[]);
+    if points.is_empty() {
+        return String::new();
+    }
+    let y_max = points.iter().map(|p| p.ci95.map_or(p.median, |c| c.1.max(p.median))).fold(0.0, f64::max) * 1.1;
+    if !drawable(y_max) || y_max <= 0.0 {
+        return String::new();
+    }
+    let n = points.len().max(2) as f64;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 260)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let built = ChartBuilder::on(&root)
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..(n - 1.0), 0f64..y_max);
+        let Ok(mut ctx) = built else { return String::new() };
+        let _ = ctx
+            .configure_mesh()
+            .x_desc("study (oldest to newest)")
+            .y_desc("wall time (s)")
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .x_label_formatter(&|x| format!("{}", *x as usize + skip + 1))
+            .label_style(("sans-serif", 14))
+            .draw();
+        let band: Vec<(f64, f64)> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as f64, p.ci95.map_or(p.median, |c| c.1)))
+            .chain(points.iter().enumerate().rev().map(|(i, p)| (i as f64, p.ci95.map_or(p.median, |c| c.0))))
+            .collect();
+        let _ = ctx.draw_series(std::iter::once(Polygon::new(band, CI.mix(0.35).filled())));
+        let line: Vec<(f64, f64)> = points.iter().enumerate().map(|(i, p)| (i as f64, p.median)).collect();
+        let _ = ctx.draw_series(std::iter::once(PathElement::new(line, ACCENT.stroke_width(2))));
+        for c in &trend.changes {
+            if let Some(x) = c.point.index.checked_sub(skip) {
+                let x = x as f64 - 0.5;
+                let _ =
+                    ctx.draw_series(std::iter::once(PathElement::new(vec![(x, 0.0), (x, y_max)], RED.stroke_width(2))));
+            }
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
 /// One unit in a timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineRow {

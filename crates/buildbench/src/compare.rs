@@ -133,21 +133,11 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
     })
 }
 
-/// `YYYYMMDD-HHMMSS` in UTC, for the default output folder (days-to-civil from H. Hinnant's
-/// date algorithms).
+/// `YYYYMMDD-HHMMSS` in UTC, for the default output folder.
 fn timestamp() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}-{:02}{:02}{:02}", rest / 3600, rest / 60 % 60, rest % 60)
+    let (year, month, day, h, m, s) = crate::cli::civil(secs);
+    format!("{year:04}{month:02}{day:02}-{h:02}{m:02}{s:02}")
 }
 
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {

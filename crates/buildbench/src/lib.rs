@@ -6,6 +6,7 @@ mod cli;
 mod compare;
 mod config_file;
 mod doctor;
+mod history;
 mod link;
 mod report;
 mod timings;
@@ -68,6 +69,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
             Ok(std::process::ExitCode::SUCCESS)
         }
         cli::Command::Man => man(),
+        cli::Command::History(command) => history::run(&command),
     };
     // Everything is cleaned up by now: the watchdog has nothing left to do.
     buildbench_runner::watchdog::stop();

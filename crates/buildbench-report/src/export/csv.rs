@@ -8,7 +8,7 @@ use crate::StudySummary;
 pub struct Csv;
 
 /// RFC 4180 quoting: fields with commas, quotes or line breaks are quoted, quotes doubled.
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 

@@ -25,6 +25,8 @@ pub trait Exporter {
 }
 
 /// The exporter for a format name: `table`, `html`, `md`, `csv` or `json`.
+pub(crate) use csv::field as csv_field;
+
 pub fn by_name(name: &str) -> Option<Box<dyn Exporter>> {
     Some(match name {
         "table" => Box::new(Terminal),

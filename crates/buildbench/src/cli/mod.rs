@@ -137,6 +137,10 @@ pub enum Command {
     /// back if the build fails. Refuses files with uncommitted changes in git unless --force.
     #[command(after_long_help = APPLY_EXAMPLES)]
     Apply(ApplyArgs),
+    /// Build-time history across commits: add studies to a SQLite file, show trends and change
+    /// points, write trend.html, gate CI on a new change point.
+    #[command(subcommand)]
+    History(HistoryCommand),
     /// Print a shell completion script: `buildbench completions bash > ~/.local/share/bash-completion/completions/buildbench`.
     Completions(CompletionsArgs),
     /// Print the man page (roff): `buildbench man > ~/.local/share/man/man1/buildbench.1`.
@@ -437,6 +441,22 @@ pub enum DiffFormat {
     Json,
 }
 
+/// Unix seconds as UTC (year, month, day, hour, minute, second): days-to-civil from
+/// H. Hinnant's date algorithms.
+pub fn civil(secs: u64) -> (i64, i64, i64, u64, u64, u64) {
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, rest / 3600, rest / 60 % 60, rest % 60)
+}
+
 /// `5%` or `0.05` → 0.05.
 pub fn parse_fraction(text: &str) -> Result<f64, String> {
     let t = text.trim();
@@ -465,6 +485,99 @@ pub struct TimingsArgs {
     /// Write the build as a timeline: an HTML page (.html) or the SVG chart alone (.svg).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Add studies (with their commit, branch and date) to the history.
+    Add(HistoryAddArgs),
+    /// Per configuration and scenario: the series of medians, a sparkline, the change points.
+    Show(HistoryShowArgs),
+    /// Write a self-contained HTML page of every series, change points marked, with the crates
+    /// that moved most across each.
+    Report(HistoryReportArgs),
+    /// For CI: exit 1 when the newest study is significantly slower than the studies since the
+    /// last change point, by more than the threshold (Holm over every series).
+    Gate(HistoryGateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryAddArgs {
+    /// Studies (study.json files or their folders).
+    #[arg(required = true, value_name = "STUDY")]
+    pub studies: Vec<PathBuf>,
+    /// The history file (default: buildbench-history.sqlite next to the first study's folder).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// The commit measured (default: HEAD of the study's project, if it is a git checkout).
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// The branch (default: the project's current branch).
+    #[arg(long, value_name = "NAME")]
+    pub branch: Option<String>,
+    /// The date that orders the series, ISO 8601 (default: the commit's date, else the study's start).
+    #[arg(long, value_name = "ISO")]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistorySelect {
+    /// The history file.
+    #[arg(long, default_value = "buildbench-history.sqlite", value_name = "FILE")]
+    pub db: PathBuf,
+    /// Only this configuration.
+    #[arg(long, value_name = "NAME")]
+    pub configuration: Option<String>,
+    /// Only this scenario.
+    #[arg(long, value_name = "NAME")]
+    pub scenario: Option<String>,
+    /// Only the last N studies of each series.
+    #[arg(long, value_name = "N")]
+    pub last: Option<usize>,
+    /// Mix studies from every machine in one series (default: the newest study's machine only).
+    #[arg(long)]
+    pub all_machines: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryShowArgs {
+    #[command(flatten)]
+    pub select: HistorySelect,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+    pub format: HistoryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Table,
+    Json,
+    Md,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryReportArgs {
+    #[command(flatten)]
+    pub select: HistorySelect,
+    /// Where to write the page.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Link commits: a URL with {} for the commit, e.g. https://github.com/o/r/commit/{}.
+    #[arg(long, value_name = "URL")]
+    pub commit_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryGateArgs {
+    #[command(flatten)]
+    pub select: HistorySelect,
+    /// Slower by more than this is a regression (e.g. 5% or 0.05).
+    #[arg(long, default_value = "5%", value_parser = parse_fraction, value_name = "PERCENT")]
+    pub threshold: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
+    pub format: DiffFormat,
 }
 
 #[derive(Debug, Args)]

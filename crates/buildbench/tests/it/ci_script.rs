@@ -239,3 +239,101 @@ fn every_workflow_step_that_runs_shell_calls_the_tested_script() {
         assert!(tested, "an untested shell step in the workflow: {run}");
     }
 }
+
+/// The recorded example study as if measured at commit `i`, every build `factor` times as long
+/// (and a little jitter, as real studies have).
+fn synthetic_study(dir: &Path, i: usize, factor: f64) -> std::path::PathBuf {
+    let mut v = json(&root().join("fixtures/studies/example-claims-nightly.json"));
+    v["started_at"] = serde_json::json!(1_790_000_000 + i as u64 * 3600);
+    let jitter = 1.0 + 0.01 * (i as f64 * 1.7).sin();
+    for s in v["samples"].as_array_mut().expect("samples") {
+        let wall = s["wall_seconds"].as_f64().expect("wall");
+        s["wall_seconds"] = serde_json::json!(wall * factor * jitter);
+    }
+    let folder = dir.join(format!("study-{i}"));
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::write(folder.join("study.json"), serde_json::to_vec(&v).expect("encode")).expect("write");
+    folder.join("study.json")
+}
+
+#[test]
+fn the_workflow_keeps_a_history_writes_the_trend_and_gates_on_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = dir.path().join("summary.md");
+    let db = dir.path().join("history.sqlite");
+    let html = dir.path().join("trend.html");
+    // Five steady commits, then three 30% slower: the change point is at commit c5.
+    for i in 0..8 {
+        let study = synthetic_study(dir.path(), i, if i < 5 { 1.0 } else { 1.3 });
+        let commit = format!("c{i}");
+        ok(&script(&["history", s(&db), s(&study), s(&html), &commit], dir.path(), &summary));
+    }
+    let page = std::fs::read_to_string(&html).expect("trend.html");
+    assert!(page.contains("<svg") && page.contains(">c5<") || page.contains("<td>c5</td>"), "{page}");
+    // The newest study is in the slower segment already: no new slowdown.
+    ok(&script(&["history-gate", s(&db), "5%"], dir.path(), &summary));
+    // A history where only the newest commit is slower: the gate fails.
+    let db2 = dir.path().join("history2.sqlite");
+    for i in 0..7 {
+        let study = synthetic_study(dir.path(), 20 + i, if i < 6 { 1.0 } else { 1.3 });
+        ok(&script(&["history", s(&db2), s(&study), s(&html), &format!("d{i}")], dir.path(), &summary));
+    }
+    let gate = script(&["history-gate", s(&db2), "5%"], dir.path(), &summary);
+    assert_eq!(gate.status.code(), Some(1), "{}", String::from_utf8_lossy(&gate.stdout));
+    assert!(String::from_utf8_lossy(&gate.stdout).contains("**regression**"));
+    assert!(std::fs::read_to_string(&summary).expect("summary").contains("## Build-time history"));
+}
+
+#[test]
+fn parallel_jobs_add_to_one_history_at_once_and_readding_keeps_one_copy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("h.sqlite");
+    let studies: Vec<_> = (0..6).map(|i| synthetic_study(dir.path(), 40 + i, 1.0)).collect();
+    let children: Vec<_> = studies
+        .iter()
+        .map(|st| {
+            Command::new(env!("CARGO_BIN_EXE_buildbench"))
+                .args(["history", "add", s(st), "--db", s(&db), "--commit", "x"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawns")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("waits");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let again = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args(["history", "add", s(&studies[0]), "--db", s(&db)])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already in the history"));
+    let shown = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args([
+            "history",
+            "show",
+            "--db",
+            s(&db),
+            "--configuration",
+            "default",
+            "--scenario",
+            "clean",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("runs");
+    let csv = String::from_utf8_lossy(&shown.stdout);
+    assert_eq!(csv.lines().count(), 1 + 6, "{csv}");
+    // Reading a file that is not a history refuses it and leaves it as it was.
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "mine\n").expect("write");
+    let refused = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args(["history", "show", "--db", s(&notes)])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not a SQLite database"));
+    assert_eq!(std::fs::read_to_string(&notes).expect("read"), "mine\n");
+}

@@ -1,0 +1,137 @@
+//! `buildbench history`: add studies to the history file, show series and change points, write
+//! the trend page, gate CI.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use buildbench_history::{History, Provenance};
+use buildbench_model::{Scenario, Word as _};
+use buildbench_report::history::{gate, gate_markdown, report_html, show_csv, show_markdown, show_text, trends};
+
+use crate::cli::{DiffFormat, HistoryCommand, HistoryFormat, HistorySelect};
+
+pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
+    match command {
+        HistoryCommand::Add(args) => {
+            let first = args.studies.first().context("no study given")?;
+            let db = match &args.db {
+                Some(db) => db.clone(),
+                None => default_db(first),
+            };
+            let mut history = History::open(&db)?;
+            for path in &args.studies {
+                let study = crate::report::read_study(path)?;
+                let git = git_info(Path::new(&study.project));
+                let from = Provenance {
+                    commit: args.commit.clone().or(git.0),
+                    branch: args.branch.clone().or(git.1),
+                    date: args.date.clone().or(git.2).unwrap_or_else(|| iso(study.started_at)),
+                };
+                let added = history.add(&study, &from)?;
+                let what = if added { "added" } else { "already in the history" };
+                println!(
+                    "{}: {what} ({} at {})",
+                    path.display(),
+                    from.commit.as_deref().map_or("no commit", |c| c.get(..c.len().min(12)).unwrap_or(c)),
+                    from.date
+                );
+            }
+            println!("{} studies in {}", history.len()?, db.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        HistoryCommand::Show(args) => {
+            let (history, series) = select(&args.select)?;
+            let t = trends(&history, series)?;
+            let text = match args.format {
+                HistoryFormat::Table => show_text(&t),
+                HistoryFormat::Md => show_markdown(&t),
+                HistoryFormat::Csv => show_csv(&t),
+                HistoryFormat::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
+            };
+            print(&text)
+        }
+        HistoryCommand::Report(args) => {
+            let (history, series) = select(&args.select)?;
+            let t = trends(&history, series)?;
+            let page = report_html(&t, args.commit_url.as_deref());
+            buildbench_runner::fsutil::write_atomic(&args.output, page.as_bytes())?;
+            eprintln!("{} series written to {}", t.len(), args.output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        HistoryCommand::Gate(args) => {
+            let (history, series) = select(&args.select)?;
+            let t = trends(&history, series)?;
+            let rows = gate(&t, args.threshold);
+            let text = match args.format {
+                DiffFormat::Md => gate_markdown(&rows, args.threshold),
+                DiffFormat::Json => buildbench_report::format::json(&serde_json::json!({ "rows": rows })),
+            };
+            print(&text)?;
+            Ok(if rows.iter().any(|r| r.regression) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn print(text: &str) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("writing to stdout");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The history and its series as asked; a missing file is an error (reading never creates one).
+fn select(args: &HistorySelect) -> Result<(History, Vec<buildbench_history::Series>)> {
+    if !args.db.is_file() {
+        bail!(
+            "{}: no history here; add studies with `buildbench history add STUDY --db {}`",
+            args.db.display(),
+            args.db.display()
+        );
+    }
+    let history = History::open(&args.db)?;
+    let scenario = match &args.scenario {
+        Some(s) => Some(Scenario::parse(s)?),
+        None => None,
+    };
+    let machine = if args.all_machines { None } else { history.newest_machine()? };
+    let series = history.series(machine.as_deref(), args.configuration.as_deref(), scenario, args.last)?;
+    Ok((history, series))
+}
+
+/// `buildbench-history.sqlite` next to the study's output folder (its parent).
+fn default_db(study: &Path) -> PathBuf {
+    let folder = if study.is_dir() { study.to_owned() } else { study.parent().map(Path::to_owned).unwrap_or_default() };
+    let parent =
+        folder.parent().map(Path::to_owned).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
+    parent.join("buildbench-history.sqlite")
+}
+
+/// (commit, branch, commit date) of the git checkout at `project`, where it is one.
+fn git_info(project: &Path) -> (Option<String>, Option<String>, Option<String>) {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(project)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()).filter(|s| !s.is_empty())
+    };
+    if !project.is_dir() {
+        return (None, None, None);
+    }
+    (git(&["rev-parse", "HEAD"]), git(&["rev-parse", "--abbrev-ref", "HEAD"]), git(&["log", "-1", "--format=%cI"]))
+}
+
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+fn iso(secs: u64) -> String {
+    let (year, month, day, h, m, s) = crate::cli::civil(secs);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+}
