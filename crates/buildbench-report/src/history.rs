@@ -49,12 +49,12 @@ pub fn trends(history: &History, series: Vec<Series>) -> Result<Vec<Trend>, Hist
             let mut units: Vec<(String, f64, f64)> = history
                 .units(&s.configuration, &s.scenario, &all)?
                 .into_iter()
-                .filter_map(|(unit, times)| {
+                .map(|(unit, times)| {
                     let mean = |ids: &[i64]| {
                         let v: Vec<f64> = times.iter().filter(|(id, _)| ids.contains(id)).map(|(_, t)| *t).collect();
                         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
                     };
-                    Some((unit, mean(&before).unwrap_or(0.0), mean(&after).unwrap_or(0.0)))
+                    (unit, mean(&before).unwrap_or(0.0), mean(&after).unwrap_or(0.0))
                 })
                 .collect();
             units.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));
