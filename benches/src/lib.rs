@@ -95,3 +95,30 @@ pub fn unit_graph(units: usize) -> buildbench_timings::whatif::Graph {
         .collect();
     Graph { nodes, offset: 0.2, tail: 0.05, jobs: Some(2), recorded: None, complete_edges: true }
 }
+
+/// The recorded example study (20 cells) as if started at `seed` hours after a fixed time, with
+/// its times scaled a little, so every copy is a distinct study.
+pub fn study(seed: u64) -> buildbench_model::Study {
+    let bytes = include_bytes!("../../fixtures/studies/example-claims-nightly.json");
+    let mut study = buildbench_model::Study::from_json(bytes).expect("the fixture parses");
+    study.started_at = 1_790_000_000 + seed * 3600;
+    // 2% noise from a fixed pseudo-random sequence (splitmix64), like a real steady series.
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    let factor = 1.0 + 0.02 * ((z >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 2.0;
+    for s in &mut study.samples {
+        s.wall_seconds *= factor;
+    }
+    study
+}
+
+/// Commit `i` of a synthetic history.
+pub fn provenance(i: usize) -> buildbench_history::Provenance {
+    buildbench_history::Provenance {
+        commit: Some(format!("{i:040x}")),
+        branch: Some("main".to_owned()),
+        date: format!("2026-{:02}-{:02}T{:02}:00:00Z", 1 + i / 2000 % 12, 1 + i / 80 % 28, i % 24),
+    }
+}

@@ -25,7 +25,7 @@ fn a_new_history_is_created_and_a_study_is_kept_once() {
     assert!(h.add(&s, &from("abc", "2026-11-01T00:00:00Z")).expect("adds"));
     assert!(!h.add(&s, &from("abc", "2026-11-01T00:00:00Z")).expect("adds"), "the same study again");
     assert_eq!(h.len().expect("len"), 1);
-    let series = h.series(None, Some("default"), None, None).expect("series");
+    let series = h.series(None, Some("default"), None, None, true).expect("series");
     assert!(!series.is_empty());
     assert_eq!(series[0].points.len(), 1);
     assert_eq!(series[0].points[0].commit.as_deref(), Some("abc"));

@@ -177,7 +177,7 @@ pub fn draw_jobs(curve: &buildbench_timings::whatif::Curve) -> String {
 /// are drawn.
 pub fn draw_trend(trend: &crate::history::Trend) -> String {
     let all = &trend.series.points;
-    let skip = all.len().saturating_sub(2000);
+    let skip = all.len().saturating_sub(crate::history::WINDOW);
     let points = all.get(skip..).unwrap_or(&[]);
     if points.is_empty() {
         return String::new();

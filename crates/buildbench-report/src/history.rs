@@ -30,14 +30,30 @@ pub struct Change {
     pub units: Vec<(String, f64, f64)>,
 }
 
+/// How many of the newest studies of a series change points are looked for in (and the trend
+/// chart draws): PELT's pruning saves little on a long series without changes, where its time
+/// grows with the square of the length.
+pub const WINDOW: usize = 2000;
+
 /// The trends of every series (see `History::series`).
 pub fn trends(history: &History, series: Vec<Series>) -> Result<Vec<Trend>, HistoryError> {
     let mut out = Vec::new();
     for s in series {
-        let medians: Vec<f64> = s.points.iter().map(|p| p.median).collect();
-        let points = detect(&medians, &Settings::default());
+        let skip = s.points.len().saturating_sub(WINDOW);
+        let medians: Vec<f64> = s.points.iter().skip(skip).map(|p| p.median).collect();
+        let mut points = detect(&medians, &Settings::default());
+        for p in &mut points {
+            p.index += skip;
+        }
         let mut changes = Vec::new();
-        let mut bounds: Vec<usize> = vec![0];
+        // Every unit time of the series, read once (only when there is a change to explain).
+        let unit_times = if points.is_empty() {
+            Vec::new()
+        } else {
+            let ids: Vec<i64> = s.points.iter().map(|p| p.study).collect();
+            history.units(&s.configuration, &s.scenario, &ids)?
+        };
+        let mut bounds: Vec<usize> = vec![skip];
         bounds.extend(points.iter().map(|c| c.index));
         bounds.push(s.points.len());
         for (k, point) in points.into_iter().enumerate() {
@@ -45,16 +61,16 @@ pub fn trends(history: &History, series: Vec<Series>) -> Result<Vec<Trend>, Hist
                 s.points.get(a..b).map(|p| p.iter().map(|x| x.study).collect()).unwrap_or_default()
             };
             let (before, after) = (ids(bounds[k], point.index), ids(point.index, bounds[k + 2]));
-            let all: Vec<i64> = before.iter().chain(&after).copied().collect();
-            let mut units: Vec<(String, f64, f64)> = history
-                .units(&s.configuration, &s.scenario, &all)?
-                .into_iter()
+            let before_set: std::collections::HashSet<i64> = before.iter().copied().collect();
+            let after_set: std::collections::HashSet<i64> = after.iter().copied().collect();
+            let mut units: Vec<(String, f64, f64)> = unit_times
+                .iter()
                 .map(|(unit, times)| {
-                    let mean = |ids: &[i64]| {
+                    let mean = |ids: &std::collections::HashSet<i64>| {
                         let v: Vec<f64> = times.iter().filter(|(id, _)| ids.contains(id)).map(|(_, t)| *t).collect();
                         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
                     };
-                    (unit, mean(&before).unwrap_or(0.0), mean(&after).unwrap_or(0.0))
+                    (unit.clone(), mean(&before_set).unwrap_or(0.0), mean(&after_set).unwrap_or(0.0))
                 })
                 .collect();
             units.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));

@@ -42,7 +42,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HistoryCommand::Show(args) => {
-            let (history, series) = select(&args.select)?;
+            let (history, series) = select(&args.select, args.format == HistoryFormat::Json)?;
             let t = trends(&history, series)?;
             let text = match args.format {
                 HistoryFormat::Table => show_text(&t),
@@ -53,7 +53,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             print(&text)
         }
         HistoryCommand::Report(args) => {
-            let (history, series) = select(&args.select)?;
+            let (history, series) = select(&args.select, false)?;
             let t = trends(&history, series)?;
             let page = report_html(&t, args.commit_url.as_deref());
             buildbench_runner::fsutil::write_atomic(&args.output, page.as_bytes())?;
@@ -61,7 +61,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HistoryCommand::Gate(args) => {
-            let (history, series) = select(&args.select)?;
+            let (history, series) = select(&args.select, true)?;
             let t = trends(&history, series)?;
             let rows = gate(&t, args.threshold);
             let text = match args.format {
@@ -85,7 +85,7 @@ fn print(text: &str) -> Result<ExitCode> {
 }
 
 /// The history and its series as asked; a missing file is an error (reading never creates one).
-fn select(args: &HistorySelect) -> Result<(History, Vec<buildbench_history::Series>)> {
+fn select(args: &HistorySelect, samples: bool) -> Result<(History, Vec<buildbench_history::Series>)> {
     if !args.db.is_file() {
         bail!(
             "{}: no history here; add studies with `buildbench history add STUDY --db {}`",
@@ -99,7 +99,7 @@ fn select(args: &HistorySelect) -> Result<(History, Vec<buildbench_history::Seri
         None => None,
     };
     let machine = if args.all_machines { None } else { history.newest_machine()? };
-    let series = history.series(machine.as_deref(), args.configuration.as_deref(), scenario, args.last)?;
+    let series = history.series(machine.as_deref(), args.configuration.as_deref(), scenario, args.last, samples)?;
     Ok((history, series))
 }
 
