@@ -345,32 +345,14 @@ pub fn diff_text(before: &str, after: &str, diff: &BuildDiff, top: usize) -> Str
 
 /// One build as a self-contained HTML page: the summary and an SVG timeline of its units
 /// (`buildbench timings REPORT -o timeline.html`; `.svg` for the chart alone).
-pub fn timeline_page(file: &str, parsed: &Parsed, analysis: &Analysis, svg_only: bool) -> String {
-    let units: Vec<buildbench_model::UnitTiming> = parsed
-        .build
-        .units
-        .iter()
-        .filter(|u| u.ran())
-        .filter_map(|u| {
-            let s = split(u);
-            Some(buildbench_model::UnitTiming {
-                name: u.name.clone(),
-                version: u.version.clone(),
-                target: u.target.clone(),
-                kind: u.kind.as_str().to_owned(),
-                mode: u.mode.as_str().to_owned(),
-                start: u.start?,
-                duration: u.duration?,
-                frontend: s.map(|s| s.frontend),
-                codegen: s.map(|s| s.codegen),
-                link: None,
-                id: u.id,
-                unblocked: Vec::new(),
-                unblocked_rmeta: Vec::new(),
-            })
-        })
-        .collect();
-    let svg = crate::charts::draw_timeline(&crate::charts::timeline(&units));
+pub fn timeline_page(
+    file: &str,
+    parsed: &Parsed,
+    analysis: &Analysis,
+    units: &[buildbench_model::UnitTiming],
+    svg_only: bool,
+) -> String {
+    let svg = crate::charts::draw_timeline(&crate::charts::timeline(units));
     if svg_only {
         return svg;
     }

@@ -24,7 +24,7 @@ pub mod plan;
 mod prepare;
 pub mod probe;
 pub mod project;
-mod record;
+pub mod record;
 mod sccache;
 pub mod watchdog;
 

@@ -10,6 +10,33 @@ use crate::elf;
 use crate::exec::Outcome;
 use crate::project::Project;
 
+/// The units that ran in a build, as a study keeps them (with their edges, for `whatif`).
+pub fn unit_timings(build: &buildbench_timings::Build) -> Vec<UnitTiming> {
+    build
+        .units
+        .iter()
+        .filter(|u| u.ran())
+        .filter_map(|u| {
+            let split = buildbench_timings::split(u);
+            Some(UnitTiming {
+                name: u.name.clone(),
+                version: u.version.clone(),
+                target: u.target.clone(),
+                kind: u.kind.as_str().to_owned(),
+                mode: u.mode.as_str().to_owned(),
+                start: u.start?,
+                duration: u.duration.unwrap_or(0.0),
+                frontend: split.map(|s| s.frontend),
+                codegen: split.map(|s| s.codegen),
+                link: split.map(|s| s.link).filter(|_| u.sections.iter().any(|s| s.name == "link")),
+                id: u.id,
+                unblocked: u.unblocked.clone(),
+                unblocked_rmeta: u.unblocked_rmeta.clone(),
+            })
+        })
+        .collect()
+}
+
 /// A sample from one finished build.
 pub(crate) fn sample_from(outcome: &Outcome, project: &Project, target_dir: &Path) -> Sample {
     let stderr = String::from_utf8_lossy(&outcome.stderr);
@@ -19,34 +46,7 @@ pub(crate) fn sample_from(outcome: &Outcome, project: &Project, target_dir: &Pat
         .map(|p| PathBuf::from(p.trim()))
         .or_else(|| Some(target_dir.join("cargo-timings/cargo-timing.html")).filter(|p| p.exists()));
     let parsed = report.and_then(|r| std::fs::read(&r).ok()).and_then(|bytes| buildbench_timings::parse(&bytes).ok());
-    let units = parsed
-        .as_ref()
-        .map(|p| {
-            p.build
-                .units
-                .iter()
-                .filter(|u| u.ran())
-                .filter_map(|u| {
-                    let split = buildbench_timings::split(u);
-                    Some(UnitTiming {
-                        name: u.name.clone(),
-                        version: u.version.clone(),
-                        target: u.target.clone(),
-                        kind: u.kind.as_str().to_owned(),
-                        mode: u.mode.as_str().to_owned(),
-                        start: u.start?,
-                        duration: u.duration.unwrap_or(0.0),
-                        frontend: split.map(|s| s.frontend),
-                        codegen: split.map(|s| s.codegen),
-                        link: split.map(|s| s.link).filter(|_| u.sections.iter().any(|s| s.name == "link")),
-                        id: u.id,
-                        unblocked: u.unblocked.clone(),
-                        unblocked_rmeta: u.unblocked_rmeta.clone(),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let units = parsed.as_ref().map(|p| unit_timings(&p.build)).unwrap_or_default();
     let build = parsed.as_ref().map(|p| &p.build);
     let analysis = build.map(|b| buildbench_timings::analyze(b, 0));
     let critical = analysis.as_ref().and_then(|a| a.critical_path.as_ref());

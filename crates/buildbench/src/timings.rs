@@ -27,7 +27,14 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
             "html" | "htm" => false,
             _ => bail!("{}: the timeline is written as .html (a page) or .svg (the chart alone)", output.display()),
         };
-        let page = buildbench_report::timings::timeline_page(file, parsed, &analyze(&parsed.build, args.top), svg_only);
+        let units = buildbench_runner::record::unit_timings(&parsed.build);
+        let page = buildbench_report::timings::timeline_page(
+            file,
+            parsed,
+            &analyze(&parsed.build, args.top),
+            &units,
+            svg_only,
+        );
         buildbench_runner::fsutil::write_atomic(output, page.as_bytes())?;
         eprintln!("timeline of {file} written to {}", output.display());
         return Ok(ExitCode::SUCCESS);
