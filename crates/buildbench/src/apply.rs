@@ -54,6 +54,24 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         println!("\n--dry-run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
+    // A file (or its folder) that is a link out of the project would be edited where it
+    // points: a shared config of other projects. Refused, even with --force.
+    for f in &changed {
+        let path = root.join(&f.path);
+        let existing =
+            if path.exists() { Some(path.clone()) } else { path.parent().map(Path::to_owned).filter(|p| p.exists()) };
+        if let Some(existing) = existing {
+            let real = buildbench_runner::paths::resolve(&existing)?;
+            if !real.starts_with(&root) {
+                bail!(
+                    "{}: leads to {}, outside the project; apply edits files of the project only (copy the \
+                     file into the project, or edit it yourself)",
+                    path.display(),
+                    real.display()
+                );
+            }
+        }
+    }
     if !args.force {
         refuse_uncommitted(&root, &changed.iter().map(|f| f.path.as_str()).collect::<Vec<_>>())?;
     }

@@ -108,6 +108,13 @@ fn mutated_fixtures_never_panic() {
                 let _ = diff(&reference, &parsed.build);
                 let _ = diff(&parsed.build, &reference);
                 assert!(a.slowest.len() <= 10);
+                // The what-if replay of whatever graph the mutation left (cycles included).
+                if let Ok(graph) = buildbench_timings::whatif::Graph::from_build(&parsed.build) {
+                    let scale = buildbench_timings::whatif::Scale::default();
+                    if let Ok(curve) = graph.curve(&[1, 2, 64], &scale) {
+                        assert!(curve.points.iter().all(|(_, s)| s.is_finite() && *s >= 0.0), "{curve:?}");
+                    }
+                }
                 true
             }
             Err(e) => {

@@ -125,3 +125,20 @@ fn apply_refuses_a_dirty_tree_and_reverts_a_broken_build() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fast"));
 }
+
+#[test]
+fn apply_never_edits_through_a_link_out_of_the_project() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project(dir.path());
+    // The project's .cargo/config.toml is a link to a config shared with other projects.
+    let shared = dir.path().join("shared-config.toml");
+    std::fs::write(&shared, "# shared by every project here\n").expect("write");
+    std::fs::create_dir_all(project.join(".cargo")).expect("mkdir");
+    std::os::unix::fs::symlink(&shared, project.join(".cargo/config.toml")).expect("symlink");
+    let mold = study(dir.path(), "linked", &["build.jobs=2"]);
+    let out = apply(&mold, &project, &["--force"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("outside the project"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&shared).expect("read"), "# shared by every project here\n");
+}
