@@ -46,7 +46,7 @@ pub fn refused(args: &[String]) -> Result<(), String> {
 }
 
 /// The `--config` keys buildbench sets itself, and why a user's value would break a study.
-fn config_refused(value: &str) -> Option<String> {
+pub(crate) fn config_refused(value: &str) -> Option<String> {
     let Some((key, _)) = value.split_once('=') else {
         return Some(
             "a --config file cannot be checked for the keys buildbench sets; pass KEY=VALUE overrides, or \

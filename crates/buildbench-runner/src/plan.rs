@@ -46,6 +46,27 @@ impl Scan {
         if key.is_empty() || values.is_empty() || !(Scan::is_env(key) || key.contains('.')) {
             return Err(bad());
         }
+        // What buildbench sets itself for every build cannot be a scanned setting: the study's
+        // isolation (its own target directories, no wrapper but its own) depends on it.
+        const OWNED_ENV: &[&str] = &[
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_TARGET_DIR",
+            "RUSTC",
+            "RUSTC_WRAPPER",
+            "RUSTC_WORKSPACE_WRAPPER",
+            "RUSTUP_TOOLCHAIN",
+            "CARGO_TERM_COLOR",
+            "CARGO_TERM_PROGRESS_WHEN",
+            "TMPDIR",
+        ];
+        let owned = if Scan::is_env(key) {
+            OWNED_ENV.contains(&key).then(|| format!("buildbench sets {key} itself for every build"))
+        } else {
+            crate::cargoargs::config_refused(&format!("{key}=x"))
+        };
+        if let Some(why) = owned {
+            return Err(MatrixError::OwnedScan { scan: text.to_owned(), why });
+        }
         let mut seen = Vec::new();
         for v in &values {
             if seen.contains(v) {
@@ -111,6 +132,12 @@ pub enum MatrixError {
         "--scan {scan:?} is not KEY=V1,V2,... with a cargo config key (profile.dev.codegen-units=1,16,256) or an environment variable (RUSTFLAGS=-Zthreads=1,-Zthreads=8) and distinct values"
     )]
     BadScan { scan: String },
+    #[error("--scan {scan:?} cannot be scanned: {why}")]
+    OwnedScan { scan: String, why: String },
+    #[error(
+        "two configurations would both be named {name:?} (scanned values that differ only in characters a folder name cannot hold); give values that differ in letters or digits"
+    )]
+    SameName { name: String },
     #[error("--set {set:?} is not KEY=VALUE (e.g. --set profile.dev.debug=0)")]
     NotKeyValue { set: String },
 }
@@ -179,7 +206,10 @@ pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
                         }
                         let name = if parts.is_empty() { "default".to_owned() } else { parts.join("+") };
                         if out.iter().any(|c: &Configuration| c.name == name) {
-                            continue;
+                            if point.is_empty() {
+                                continue;
+                            }
+                            return Err(MatrixError::SameName { name });
                         }
                         out.push(Configuration {
                             name,
@@ -438,6 +468,14 @@ mod tests {
         for bad in ["codegen-units", "nodots=1,2", "profile.dev.debug=", "profile.dev.debug=1,1"] {
             assert!(Scan::parse(bad).is_err(), "{bad}");
         }
+        // What buildbench sets itself cannot be scanned.
+        for owned in ["CARGO_TARGET_DIR=a,b", "RUSTC_WRAPPER=sccache,", "build.rustflags=1,2", "target.x.linker=a,b"] {
+            assert!(matches!(Scan::parse(owned), Err(MatrixError::OwnedScan { .. })), "{owned}");
+        }
+        // Values that would give two configurations one folder name are refused, not dropped.
+        let mut m = matrix();
+        m.scans.push(Scan::parse("RUSTFLAGS=-Ca b,-Ca_b").unwrap());
+        assert!(matches!(expand(&m), Err(MatrixError::SameName { .. })));
     }
 
     #[test]
