@@ -115,7 +115,7 @@ pub struct Series {
 impl History {
     /// Opens (or creates) the history at `path`, migrating an older schema.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
-        let sql = |e: rusqlite::Error| HistoryError::Sqlite { path: path.to_owned(), detail: e.to_string() };
+        let sql = sql_error(path);
         // Refuse what is not SQLite before SQLite touches it (it would not write to it either,
         // but the message should say what the file is).
         if let Ok(bytes) = std::fs::read(path).map(|b| b.get(..16).map(<[u8]>::to_vec).unwrap_or(b))
@@ -153,8 +153,8 @@ impl History {
         Ok(history)
     }
 
-    fn sql(&self) -> impl Fn(rusqlite::Error) -> HistoryError + '_ {
-        |e| HistoryError::Sqlite { path: self.path.clone(), detail: e.to_string() }
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> HistoryError + Copy + '_ {
+        sql_error(&self.path)
     }
 
     /// Applies the migrations after `from`, each with its version bump, in one transaction that
@@ -164,7 +164,7 @@ impl History {
             return Ok(());
         }
         let path = self.path.clone();
-        let sql = |e: rusqlite::Error| HistoryError::Sqlite { path: path.clone(), detail: e.to_string() };
+        let sql = sql_error(&path);
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
         // Another process may have migrated while this one waited for the lock.
         let now: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql)?;
@@ -179,7 +179,7 @@ impl History {
     /// Test hook: a history at an older schema version, as an older buildbench left it.
     #[doc(hidden)]
     pub fn create_at_version(path: &Path, version: usize) -> Result<(), HistoryError> {
-        let sql = |e: rusqlite::Error| HistoryError::Sqlite { path: path.to_owned(), detail: e.to_string() };
+        let sql = sql_error(path);
         let conn = Connection::open(path).map_err(sql)?;
         for (i, step) in MIGRATIONS.iter().take(version).enumerate() {
             conn.execute_batch(step).map_err(sql)?;
@@ -198,7 +198,7 @@ impl History {
         let digest = digest(study);
         let machine = buildbench_model::fingerprint(&study.environment);
         let path = self.path.clone();
-        let sql = |e: rusqlite::Error| HistoryError::Sqlite { path: path.clone(), detail: e.to_string() };
+        let sql = sql_error(&path);
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
         let exists: Option<i64> = tx
             .query_row("SELECT id FROM studies WHERE digest = ?1", params![digest], |r| r.get(0))
@@ -382,10 +382,13 @@ impl History {
 /// Test hook: a SQLite database of another program (one table of its own, no application id).
 #[doc(hidden)]
 pub fn create_foreign(path: &Path) -> Result<(), HistoryError> {
-    let conn =
-        Connection::open(path).map_err(|e| HistoryError::Sqlite { path: path.to_owned(), detail: e.to_string() })?;
-    conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);")
-        .map_err(|e| HistoryError::Sqlite { path: path.to_owned(), detail: e.to_string() })
+    let conn = Connection::open(path).map_err(sql_error(path))?;
+    conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);").map_err(sql_error(path))
+}
+
+/// Turns a SQLite error into one that names the file.
+fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> HistoryError + Copy + '_ {
+    move |e| HistoryError::Sqlite { path: path.to_owned(), detail: e.to_string() }
 }
 
 /// What identifies a study: its environment, plan and every sample (FNV-1a of their JSON).

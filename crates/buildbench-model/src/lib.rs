@@ -22,6 +22,6 @@ pub use link::{LinkLevel, LinkStudy, LinkerResult, LinkerStatus};
 pub use merge::{MergeError, fingerprint, merge, software};
 pub use study::{
     Artifact, Block, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, SCHEMA_VERSION, Sample,
-    SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, failure_reason,
+    SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, cargo_arg, failure_reason,
 };
 pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};

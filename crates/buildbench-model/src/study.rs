@@ -431,6 +431,24 @@ impl Plan {
     }
 }
 
+/// The value of a cargo flag among `args`, in either `--flag value` or `--flag=value` form
+/// (`-j 4` too): the first one given.
+pub fn cargo_arg<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
+    let mut iter = args.iter();
+    while let Some(a) = iter.next() {
+        if names.contains(&a.as_str()) {
+            return iter.next().map(String::as_str);
+        }
+        if let Some((flag, value)) = a.split_once('=')
+            && flag.starts_with("--")
+            && names.contains(&flag)
+        {
+            return Some(value);
+        }
+    }
+    None
+}
+
 /// The line of a failed command's stderr that says what went wrong: its first `error` line,
 /// else a panic message, else its last line that is not part of a backtrace.
 pub fn failure_reason(stderr: &str) -> String {

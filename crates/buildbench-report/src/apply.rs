@@ -44,15 +44,8 @@ pub fn plan(
     configuration: &Configuration,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ApplyPlan, String> {
-    let args = &study.plan.cargo_args;
     let host = study.environment.toolchains.first().map_or("x86_64-unknown-linux-gnu", |t| t.host.as_str());
-    let triple = args
-        .iter()
-        .position(|a| a == "--target")
-        .and_then(|i| args.get(i + 1))
-        .map(String::as_str)
-        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--target=")))
-        .unwrap_or(host);
+    let triple = buildbench_model::cargo_arg(&study.plan.cargo_args, &["--target"]).unwrap_or(host);
     let rust_lld = study
         .environment
         .toolchains

@@ -205,11 +205,7 @@ pub fn study_graph(study: &Study) -> Option<Graph> {
     if sample.units.iter().all(|u| u.unblocked.is_empty() && u.unblocked_rmeta.is_empty()) {
         return None;
     }
-    let args = &study.plan.cargo_args;
-    let jobs = args
-        .iter()
-        .position(|a| a == "-j" || a == "--jobs")
-        .and_then(|i| args.get(i + 1))
+    let jobs = buildbench_model::cargo_arg(&study.plan.cargo_args, &["-j", "--jobs"])
         .and_then(|j| j.parse::<u32>().ok())
         .unwrap_or(study.environment.cores)
         .max(1);

@@ -72,16 +72,7 @@ pub(crate) fn config_refused(value: &str) -> Option<String> {
 
 /// The target triple of `--target`, if the arguments name one.
 pub fn target_triple(args: &[String]) -> Option<&str> {
-    let mut iter = args.iter();
-    while let Some(a) = iter.next() {
-        if a == "--target" {
-            return iter.next().map(String::as_str);
-        }
-        if let Some(t) = a.strip_prefix("--target=") {
-            return Some(t);
-        }
-    }
-    None
+    buildbench_model::cargo_arg(args, &["--target"])
 }
 
 /// What the arguments build, as far as choosing the file to edit goes.

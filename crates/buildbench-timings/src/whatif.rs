@@ -321,25 +321,30 @@ impl Graph {
             .collect()
     }
 
-    /// cargo's priority of each node: 100 for itself plus 100 for every unit that depends on it,
-    /// directly or not.
-    fn priorities(&self) -> Vec<u64> {
-        let n = self.nodes.len();
-        let words = n.div_ceil(64);
-        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    /// For each node, the nodes that wait for it, and for what.
+    fn dependents(&self) -> Vec<Vec<(usize, Edge)>> {
+        let mut out: Vec<Vec<(usize, Edge)>> = vec![Vec::new(); self.nodes.len()];
         for (i, node) in self.nodes.iter().enumerate() {
-            for &(d, _) in &node.deps {
-                if let Some(list) = dependents.get_mut(d) {
-                    list.push(i);
+            for &(d, e) in &node.deps {
+                if let Some(list) = out.get_mut(d) {
+                    list.push((i, e));
                 }
             }
         }
+        out
+    }
+
+    /// cargo's priority of each node: 100 for itself plus 100 for every unit that depends on it,
+    /// directly or not.
+    fn priorities(&self, dependents: &[Vec<(usize, Edge)>]) -> Vec<u64> {
+        let n = self.nodes.len();
+        let words = n.div_ceil(64);
         // Reverse topological order: a node's set is the union of its dependents' sets.
-        let order = self.topological();
+        let order = self.topological(dependents);
         let mut sets: Vec<Vec<u64>> = vec![Vec::new(); n];
         for &i in order.iter().rev() {
             let mut set = vec![0u64; words];
-            for &d in dependents.get(i).into_iter().flatten() {
+            for &(d, _) in dependents.get(i).into_iter().flatten() {
                 if let Some(word) = set.get_mut(d / 64) {
                     *word |= 1 << (d % 64);
                 }
@@ -358,22 +363,14 @@ impl Graph {
 
     /// Nodes with every dependency before them (Kahn). Nodes on a cycle (malformed input) are
     /// appended at the end in index order.
-    fn topological(&self) -> Vec<usize> {
+    fn topological(&self, dependents: &[Vec<(usize, Edge)>]) -> Vec<usize> {
         let n = self.nodes.len();
         let mut remaining: Vec<usize> = self.nodes.iter().map(|x| x.deps.len()).collect();
-        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, node) in self.nodes.iter().enumerate() {
-            for &(d, _) in &node.deps {
-                if let Some(list) = dependents.get_mut(d) {
-                    list.push(i);
-                }
-            }
-        }
         let mut queue: Vec<usize> = (0..n).filter(|&i| remaining.get(i) == Some(&0)).collect();
         let mut out = Vec::with_capacity(n);
         while let Some(i) = queue.pop() {
             out.push(i);
-            for &d in dependents.get(i).into_iter().flatten() {
+            for &(d, _) in dependents.get(i).into_iter().flatten() {
                 if let Some(r) = remaining.get_mut(d) {
                     *r = r.saturating_sub(1);
                     if *r == 0 {
@@ -398,26 +395,18 @@ impl Graph {
     /// the predicted wall time and the chain of units that bounded it.
     pub fn simulate(&self, jobs: Option<u32>, scale: &Scale) -> Result<Schedule, WhatIfError> {
         self.check(scale)?;
-        let priorities = self.priorities();
-        Ok(self.run(jobs, scale, &priorities))
+        let dependents = self.dependents();
+        let priorities = self.priorities(&dependents);
+        Ok(self.run(jobs, scale, &priorities, &dependents))
     }
 
-    fn run(&self, jobs: Option<u32>, scale: &Scale, priorities: &[u64]) -> Schedule {
+    fn run(&self, jobs: Option<u32>, scale: &Scale, priorities: &[u64], dependents: &[Vec<(usize, Edge)>]) -> Schedule {
         let n = self.nodes.len();
         let times = self.times(scale);
         let slots = jobs.map_or(n.max(1), |j| (j.max(1) as usize).min(n.max(1)));
-        let mut dependents: Vec<Vec<(usize, Edge)>> = vec![Vec::new(); n];
-        let mut waiting: Vec<usize> = vec![0; n];
-        for (i, node) in self.nodes.iter().enumerate() {
-            for &(d, e) in &node.deps {
-                if let Some(list) = dependents.get_mut(d) {
-                    list.push((i, e));
-                    if let Some(w) = waiting.get_mut(i) {
-                        *w += 1;
-                    }
-                }
-            }
-        }
+        // What each node still waits for: its dependencies that are nodes of the graph.
+        let mut waiting: Vec<usize> =
+            self.nodes.iter().map(|node| node.deps.iter().filter(|(d, _)| *d < n).count()).collect();
         // The dependency that released each node last, for the bounding chain.
         let mut released_by: Vec<Option<usize>> = vec![None; n];
         let mut start = vec![f64::NAN; n];
@@ -501,9 +490,10 @@ impl Graph {
     /// and the chain that bounds it.
     pub fn curve(&self, jobs: &[u32], scale: &Scale) -> Result<Curve, WhatIfError> {
         self.check(scale)?;
-        let priorities = self.priorities();
-        let points = jobs.iter().map(|&j| (j, self.run(Some(j), scale, &priorities).seconds)).collect();
-        let floor = self.run(None, scale, &priorities);
+        let dependents = self.dependents();
+        let priorities = self.priorities(&dependents);
+        let points = jobs.iter().map(|&j| (j, self.run(Some(j), scale, &priorities, &dependents).seconds)).collect();
+        let floor = self.run(None, scale, &priorities, &dependents);
         let chain = floor.chain.iter().filter_map(|&i| self.nodes.get(i).map(|n| n.label.clone())).collect();
         Ok(Curve { points, floor: floor.seconds, chain })
     }

@@ -1,7 +1,6 @@
 //! `buildbench history`: add studies to the history file, show series and change points, write
 //! the trend page, gate CI.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -50,7 +49,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
                 HistoryFormat::Csv => show_csv(&t),
                 HistoryFormat::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
             };
-            print(&text)
+            crate::cli::print(&text)
         }
         HistoryCommand::Report(args) => {
             let (history, series) = select(&args.select, false)?;
@@ -68,20 +67,10 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
                 DiffFormat::Md => gate_markdown(&rows, args.threshold),
                 DiffFormat::Json => buildbench_report::format::json(&serde_json::json!({ "rows": rows })),
             };
-            print(&text)?;
+            crate::cli::print(&text)?;
             Ok(if rows.iter().any(|r| r.regression) { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
     }
-}
-
-fn print(text: &str) -> Result<ExitCode> {
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e).context("writing to stdout");
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The history and its series as asked; a missing file is an error (reading never creates one).

@@ -1,7 +1,6 @@
 //! `buildbench timings`: read timing files, print a summary or a diff.
 
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -53,14 +52,7 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
         ([(_, pa), (_, pb)], OutputFormat::Json) => to_json(&diff(&pa.build, &pb.build))?,
         _ => bail!("expected one or two timing files"),
     };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a message.
-    if let Err(e) = stdout.write_all(out.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e).context("writing to stdout");
-    }
-    Ok(ExitCode::SUCCESS)
+    crate::cli::print(&out)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {

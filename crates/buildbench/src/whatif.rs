@@ -1,6 +1,5 @@
 //! `buildbench whatif`: replay one timing report's unit graph under other conditions.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -52,11 +51,5 @@ pub fn run(args: &WhatifArgs) -> Result<ExitCode> {
         OutputFormat::Table => terminal_safe(&view.text()),
         OutputFormat::Json => buildbench_report::format::json(&view),
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(out.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e).context("writing to stdout");
-    }
-    Ok(ExitCode::SUCCESS)
+    crate::cli::print(&out)
 }

@@ -441,6 +441,18 @@ pub enum DiffFormat {
     Json,
 }
 
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error worth a message.
+pub fn print(text: &str) -> anyhow::Result<std::process::ExitCode> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("writing to stdout");
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 /// Unix seconds as UTC (year, month, day, hour, minute, second): days-to-civil from
 /// H. Hinnant's date algorithms.
 pub fn civil(secs: u64) -> (i64, i64, i64, u64, u64, u64) {
