@@ -7,7 +7,7 @@ use crate::Word as _;
 use crate::stats::Comparison;
 
 /// The outcome of checking a claim against a measurement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// The whole 95% interval of the speedup is at or above the claimed minimum.

@@ -13,6 +13,7 @@ mod checkup;
 pub mod claims;
 pub mod link;
 mod merge;
+pub mod profile;
 pub mod stats;
 mod study;
 mod vocabulary;

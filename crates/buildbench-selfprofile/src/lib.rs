@@ -1,0 +1,230 @@
+//! rustc's `-Zself-profile` data read into what `buildbench profile` reports: self time per
+//! crate and activity, proc-macro expansions per macro, and the costliest labels.
+//!
+//! The `.mm_profdata` files are read with `analyzeme`, the reader rustc-perf uses (its 12.0
+//! release reads the format version today's nightlies write); everything after the reading is
+//! the pure aggregation in `aggregate.rs`.
+
+// Input-derived data never panics this crate: no indexing, unwrap, expect or panic outside tests.
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, clippy::expect_used))]
+
+pub mod aggregate;
+pub mod classify;
+pub mod cmdline;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use analyzeme::{EventPayload, ProfilingData, Timestamp};
+use buildbench_model::Scenario;
+use buildbench_model::profile::{Activity, CrateProfile, MacroCost, MacroKind, ProfiledBuild, QueryCost};
+
+/// The events `buildbench profile` asks rustc for: activities, queries, and the arguments of
+/// activities (which name each proc macro expanded). Query keys and cache hits are left out:
+/// they make the files several times larger and the build slower, and nothing here uses them.
+pub const EVENTS: &str = "generic-activity,query-provider,function-args";
+
+/// How many labels a build keeps in [`ProfiledBuild::queries`].
+pub const TOP_QUERIES: usize = 40;
+
+/// One rustc run, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrateRun {
+    pub profile: CrateProfile,
+    /// Self nanoseconds, count and activity per label.
+    pub labels: Vec<(String, aggregate::LabelTotal)>,
+    /// Nanoseconds and expansions per macro name.
+    pub macros: Vec<(String, aggregate::MacroTotal)>,
+    /// The file it was read from.
+    pub file: PathBuf,
+}
+
+/// A profile folder, read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Reading {
+    pub runs: Vec<CrateRun>,
+    /// Files that could not be used, and why.
+    pub warnings: Vec<String>,
+}
+
+fn ns(t: std::time::SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// Reads one `.mm_profdata` file. `packages` maps the workspace's source files (relative to its
+/// root, as cargo passes them to rustc) to package names. `Ok(None)` for a rustc run that
+/// compiled nothing (cargo's `--print` queries).
+pub fn read_file(path: &Path, packages: &[(String, String)]) -> Result<Option<CrateRun>, String> {
+    let stem = path.with_extension("");
+    // analyzeme indexes into the file as its format says; a damaged or crafted file must
+    // become an error naming it, not a panic.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let read = std::panic::catch_unwind(|| read_events(&stem, packages));
+    std::panic::set_hook(previous);
+    match read {
+        Ok(Ok(run)) => Ok(run.map(|mut r| {
+            r.file = path.to_owned();
+            r
+        })),
+        Ok(Err(e)) => Err(format!("{}: {e}", path.display())),
+        Err(_) => Err(format!("{}: not a self-profile file analyzeme can read (damaged or truncated)", path.display())),
+    }
+}
+
+fn read_events(stem: &Path, packages: &[(String, String)]) -> Result<Option<CrateRun>, String> {
+    let data = ProfilingData::new(stem).map_err(|e| e.to_string())?;
+    let Some(compilation) = cmdline::parse(&data.metadata().cmd, packages) else { return Ok(None) };
+    let mut labels: Vec<String> = Vec::new();
+    let mut index: HashMap<String, u32> = HashMap::new();
+    let mut intern = |text: &str| -> u32 {
+        if let Some(i) = index.get(text) {
+            return *i;
+        }
+        let i = u32::try_from(labels.len()).unwrap_or(u32::MAX);
+        labels.push(text.to_owned());
+        index.insert(text.to_owned(), i);
+        i
+    };
+    let mut events = Vec::with_capacity(data.num_events());
+    for event in data.iter_full() {
+        let EventPayload::Timestamp(Timestamp::Interval { start, end }) = event.payload else { continue };
+        let label = intern(&event.label);
+        let arg = if classify::is_proc_macro(&event.label) {
+            event.additional_data.first().map(|name| intern(name))
+        } else {
+            None
+        };
+        events.push(aggregate::Event { thread: event.thread_id, start: ns(start), end: ns(end), label, arg });
+    }
+    let totals = aggregate::aggregate(events, |i| labels.get(i as usize).map_or("", String::as_str));
+    let text = |i: &u32| labels.get(*i as usize).cloned().unwrap_or_default();
+    let profile = CrateProfile {
+        name: compilation.name,
+        package: compilation.package,
+        kind: compilation.kind,
+        dependency: compilation.dependency,
+        wall_seconds: totals.wall_ns as f64 / 1e9,
+        activities: totals.seconds(),
+        proc_macro_seconds: totals.proc_macro_ns() as f64 / 1e9,
+    };
+    Ok(Some(CrateRun {
+        profile,
+        labels: totals.labels.iter().map(|(i, t)| (text(i), *t)).collect(),
+        macros: totals.macros.iter().map(|(i, t)| (text(i), *t)).collect(),
+        file: PathBuf::new(),
+    }))
+}
+
+/// Reads every `.mm_profdata` file in `dir`. A file that cannot be read is a warning; no file
+/// at all, or none readable, is an error that says why.
+pub fn read_dir(dir: &Path, packages: &[(String, String)]) -> Result<Reading, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot list: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "mm_profdata"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!(
+            "{}: rustc wrote no self-profile (.mm_profdata) files; -Zself-profile needs a nightly toolchain",
+            dir.display()
+        ));
+    }
+    let mut reading = Reading::default();
+    let mut failures = 0;
+    for file in &files {
+        match read_file(file, packages) {
+            Ok(Some(run)) => reading.runs.push(run),
+            Ok(None) => {}
+            Err(e) => {
+                failures += 1;
+                reading.warnings.push(e);
+            }
+        }
+    }
+    if reading.runs.is_empty() && failures > 0 {
+        return Err(reading.warnings.join("; "));
+    }
+    Ok(reading)
+}
+
+/// Nanoseconds, expansions, and nanoseconds per crate that used it.
+type MacroUses = (u64, u64, Vec<(String, u64)>);
+
+fn macro_kind(name: &str) -> MacroKind {
+    if name.starts_with("#[derive(") {
+        MacroKind::Derive
+    } else if name.starts_with("#[") {
+        MacroKind::Attribute
+    } else {
+        MacroKind::Bang
+    }
+}
+
+impl Reading {
+    /// The build these runs make up.
+    pub fn into_build(self, scenario: Scenario, wall_seconds: f64, plain_seconds: Option<f64>) -> ProfiledBuild {
+        let mut crates: Vec<CrateProfile> = Vec::new();
+        let mut labels: HashMap<String, (u64, u64, u32, HashMap<Activity, u64>)> = HashMap::new();
+        let mut macros: HashMap<String, MacroUses> = HashMap::new();
+        for run in self.runs {
+            let who = run.profile.display_name();
+            for (label, t) in run.labels {
+                let e = labels.entry(label).or_default();
+                e.0 += t.self_ns;
+                e.1 += t.count;
+                e.2 += 1;
+                if let Some(a) = t.activity {
+                    *e.3.entry(a).or_default() += t.count;
+                }
+            }
+            for (name, m) in run.macros {
+                let e = macros.entry(name).or_default();
+                e.0 += m.ns;
+                e.1 += m.expansions;
+                e.2.push((who.clone(), m.ns));
+            }
+            crates.push(run.profile);
+        }
+        crates.sort_by(|a, b| b.total().total_cmp(&a.total()).then_with(|| a.name.cmp(&b.name)));
+        let total_self_ns: u64 = labels.values().map(|l| l.0).sum();
+        let mut queries: Vec<QueryCost> = labels
+            .into_iter()
+            .map(|(label, (self_ns, count, n, activities))| {
+                let activity = activities
+                    .into_iter()
+                    .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                    .map_or(Activity::OtherFrontend, |(a, _)| a);
+                QueryCost { label, activity, self_seconds: self_ns as f64 / 1e9, count, crates: n }
+            })
+            .collect();
+        queries.sort_by(|a, b| b.self_seconds.total_cmp(&a.self_seconds).then_with(|| a.label.cmp(&b.label)));
+        queries.truncate(TOP_QUERIES);
+        let mut macros: Vec<MacroCost> = macros
+            .into_iter()
+            .map(|(name, (ns, expansions, mut users))| {
+                users.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                MacroCost {
+                    kind: macro_kind(&name),
+                    name,
+                    seconds: ns as f64 / 1e9,
+                    expansions,
+                    crates: users.into_iter().map(|(c, _)| c).collect(),
+                }
+            })
+            .collect();
+        macros.sort_by(|a, b| b.seconds.total_cmp(&a.seconds).then_with(|| a.name.cmp(&b.name)));
+        ProfiledBuild {
+            scenario,
+            wall_seconds,
+            plain_seconds,
+            crates,
+            macros,
+            queries,
+            total_self_seconds: total_self_ns as f64 / 1e9,
+        }
+    }
+}
