@@ -352,6 +352,11 @@ fn percent(x: f64) -> String {
     if p != 0.0 && p.abs() < 1.0 { format!("{p:.1}%") } else { format!("{p:.0}%") }
 }
 
+/// `0.4 ms`, `12.3 ms`, `1.25 s`.
+fn precise(seconds: f64) -> String {
+    if seconds < 1.0 { format!("{:.1} ms", seconds * 1000.0) } else { format!("{seconds:.2} s") }
+}
+
 fn verdict(id: &str, text: &str, threshold: f64, what: &str, measured: Option<(f64, String)>) -> FrontendVerdict {
     let (verdict, value, detail) = match measured {
         Some((share, how)) => {
@@ -379,12 +384,13 @@ pub fn frontend_verdicts(build: &ProfiledBuild, split: Option<&SplitEstimate>) -
     let macro_share = (frontend > 0.0).then(|| {
         let share = build.proc_macro_seconds() / frontend;
         let top = build.macros.first().map_or_else(String::new, |m| {
-            format!("; the costliest is {} ({:.3} s over {} expansions)", m.name, m.seconds, m.expansions)
+            format!("; the costliest is {} ({} over {} expansions)", m.name, precise(m.seconds), m.expansions)
         });
         (share, format!("{} of frontend time expanding proc macros{top}", percent(share)))
     });
-    let total: f64 = build.crates.iter().map(CrateProfile::total).sum();
-    let deps: f64 = build.crates.iter().filter(|c| c.dependency).map(CrateProfile::total).sum();
+    // `fold` from +0.0: an empty `sum` of floats is −0.0.
+    let total = build.crates.iter().map(CrateProfile::total).fold(0.0, |a, b| a + b);
+    let deps = build.crates.iter().filter(|c| c.dependency).map(CrateProfile::total).fold(0.0, |a, b| a + b);
     let dep_count = build.crates.iter().filter(|c| c.dependency && c.kind != CrateKind::Probe).count();
     let dep_share = (total > 0.0 && build.scenario == Scenario::Clean).then(|| {
         let share = deps / total;
@@ -491,7 +497,7 @@ mod tests {
         let v = frontend_verdicts(&b, None);
         // 0.2 of 2.0 s frontend = 10%: on the threshold, inside the margin.
         assert_eq!(v[0].verdict, Verdict::Inconclusive, "{}", v[0].detail);
-        assert!(v[0].detail.contains("#[derive(Serialize)]"), "{}", v[0].detail);
+        assert!(v[0].detail.contains("#[derive(Serialize)] (200.0 ms over 3 expansions)"), "{}", v[0].detail);
         // Dependencies: 2 of 4 s = 50%: inconclusive.
         assert_eq!(v[1].verdict, Verdict::Inconclusive);
         assert_eq!(v[2].verdict, Verdict::NotMeasured);

@@ -12,6 +12,7 @@ pub mod format;
 pub mod history;
 mod html_escape;
 pub mod link;
+pub mod profile;
 pub mod recommend;
 pub mod summary;
 mod table;

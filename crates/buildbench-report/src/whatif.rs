@@ -174,7 +174,7 @@ pub struct JobsCurve {
 }
 
 /// A unit of a study's sample as the timings model has it.
-fn unit(t: &UnitTiming) -> Unit {
+pub(crate) fn unit(t: &UnitTiming) -> Unit {
     let kind = TargetKind::from_cargo(&t.kind).unwrap_or(TargetKind::Lib);
     let mode = Mode::from_cargo(&t.mode).unwrap_or(Mode::Build);
     let mut u = Unit::new(&t.name, &t.target, kind, mode);

@@ -125,6 +125,9 @@ pub struct BuildContext<'a> {
     /// `TMPDIR` for the build: a folder of buildbench's, so temporary files of the C compiler
     /// driver and linkers go where buildbench cleans up, even after `kill -9`.
     pub temp_dir: Option<PathBuf>,
+    /// rustc flags added to the user's like the linker's (`buildbench profile`'s
+    /// `-Zself-profile`).
+    pub extra_rustflags: &'a [String],
 }
 
 /// How builds time their links.
@@ -192,7 +195,8 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
     // Linker settings go to the keys cargo reads for the target being built: the host's, or
     // those of `--target TRIPLE`.
     let triple = crate::cargoargs::target_triple(ctx.cargo_args).unwrap_or(&ctx.toolchain.host);
-    let flags = linker_flags(configuration.linker, ctx.toolchain_uses_rust_lld, ctx.wild_dir);
+    let mut flags = linker_flags(configuration.linker, ctx.toolchain_uses_rust_lld, ctx.wild_dir);
+    flags.extend(ctx.extra_rustflags.iter().cloned());
     // A scanned RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) replaces the user's, and the linker's
     // flags are added to it like to theirs.
     let scanned =
@@ -414,6 +418,7 @@ mod tests {
             wild_dir: None,
             link_wrapper: None,
             temp_dir: None,
+            extra_rustflags: &[],
         };
         let line = cargo_invocation(&config(Linker::Mold, Backend::Llvm), false, &ctx).shell_line();
         assert!(line.starts_with("cd /w/src && env -u RUSTC_WORKSPACE_WRAPPER -u RUSTC_BOOTSTRAP -u CARGO_INCREMENTAL CARGO_TARGET_DIR=/w/target/mold RUSTC=/tc/bin/rustc"), "{line}");
@@ -438,6 +443,7 @@ mod tests {
             wild_dir: None,
             link_wrapper: None,
             temp_dir: None,
+            extra_rustflags: &[],
         };
         let inv = cargo_invocation(&config(Linker::Lld, Backend::Llvm), true, &ctx);
         let value = inv.env.iter().find(|(k, _)| k == "RUSTFLAGS").map(|(_, v)| v.to_string_lossy().into_owned());
@@ -460,6 +466,7 @@ mod tests {
             wild_dir: None,
             link_wrapper: None,
             temp_dir: None,
+            extra_rustflags: &[],
         };
         let line = cargo_invocation(&config(Linker::Default, Backend::Cranelift), false, &ctx).shell_line();
         assert!(line.contains("-Zcodegen-backend --config 'profile.dev.codegen-backend=\"cranelift\"'"), "{line}");

@@ -6,6 +6,11 @@ use std::path::PathBuf;
 pub enum RunnerError {
     #[error("{path}: not a cargo project (no Cargo.toml); pass the directory that holds your project's Cargo.toml")]
     NotAProject { path: PathBuf },
+    #[error(
+        "-Zself-profile needs a nightly toolchain, and `{toolchain}` is not one ({found}); install one with \
+         `rustup toolchain install nightly --profile minimal`, or name yours with --toolchain"
+    )]
+    NeedsNightly { toolchain: String, found: String },
     #[error("`{command}` failed: {detail}")]
     Command { command: String, detail: String },
     #[error("{path}: {action}: {error}")]

@@ -26,6 +26,7 @@ pub mod probe;
 pub mod project;
 pub mod record;
 mod sccache;
+pub mod selfprofile;
 pub mod watchdog;
 
 pub use elf::linker_of;

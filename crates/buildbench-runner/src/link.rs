@@ -266,6 +266,7 @@ pub fn run(
                 capture_dir: Some(capture_dir.clone()),
             }),
             temp_dir: Some(temp.clone()),
+            extra_rustflags: &[],
         };
         progress(format!("debuginfo={level}: building to capture the final link commands"));
         // One `cargo rustc` per final target (binaries and cdylibs of the members, or of -p and

@@ -309,6 +309,7 @@ impl Prepared {
                 capture_dir: None,
             }),
             temp_dir: Some(self.work.join("tmp")),
+            extra_rustflags: &[],
         };
         cargo_invocation(configuration, check, &ctx)
     }

@@ -25,6 +25,9 @@ use buildbench_model::profile::{Activity, CrateProfile, MacroCost, MacroKind, Pr
 /// they make the files several times larger and the build slower, and nothing here uses them.
 pub const EVENTS: &str = "generic-activity,query-provider,function-args";
 
+/// The profiler's own work (writing its string tables): not part of a build without it.
+pub const PROFILER_OWN: &str = "self_profile";
+
 /// How many labels a build keeps in [`ProfiledBuild::queries`].
 pub const TOP_QUERIES: usize = 40;
 
@@ -90,6 +93,9 @@ fn read_events(stem: &Path, packages: &[(String, String)]) -> Result<Option<Crat
     let mut events = Vec::with_capacity(data.num_events());
     for event in data.iter_full() {
         let EventPayload::Timestamp(Timestamp::Interval { start, end }) = event.payload else { continue };
+        if event.label.starts_with(PROFILER_OWN) {
+            continue;
+        }
         let label = intern(&event.label);
         let arg = if classify::is_proc_macro(&event.label) {
             event.additional_data.first().map(|name| intern(name))

@@ -8,6 +8,7 @@ mod config_file;
 mod doctor;
 mod history;
 mod link;
+mod profile;
 mod report;
 mod timings;
 mod whatif;
@@ -59,6 +60,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         cli::Command::Diff(args) => report::diff(&args),
         cli::Command::Merge(args) => report::merge(&args),
         cli::Command::Link(args) => link::run(&args),
+        cli::Command::Profile(args) => profile::run(&args),
         cli::Command::Doctor(args) => doctor::run(&args),
         cli::Command::Restore(args) => compare::restore(&args),
         cli::Command::Whatif(args) => whatif::run(&args),

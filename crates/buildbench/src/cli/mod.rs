@@ -70,6 +70,12 @@ const APPLY_EXAMPLES: &str = "Examples:
   buildbench apply STUDY_DIR                            the recommended configuration
   buildbench apply STUDY_DIR --configuration mold --force";
 
+const PROFILE_EXAMPLES: &str = "Examples:
+  buildbench profile                                    the current project, nightly toolchain
+  buildbench profile . -o profile.html                  with the stacked bars and macro table
+  buildbench profile . --scenario clean,incremental -- --features serde
+  buildbench profile . --work prof                      keep rustc's .mm_profdata files in prof/";
+
 const TIMINGS_EXAMPLES: &str = "Examples:
   buildbench timings target/cargo-timings               the newest report in the folder
   buildbench timings before.html after.html --top 20    what got faster or slower, unit by unit
@@ -102,6 +108,16 @@ pub enum Command {
     /// run `--version` exactly like the original). Reports speedups over the resolved default
     /// linker and over GNU ld, and the verdict on "mold links 2-5x faster".
     Link(LinkArgs),
+    /// Where rustc's time goes, crate by crate: frontend activities, codegen, link, the
+    /// costliest proc macros and queries, from rustc's -Zself-profile (nightly).
+    ///
+    /// Builds a copy of the project clean (and with --scenario incremental, once more after an
+    /// edit) with -Zself-profile into a private folder, reads the profiles with measureme's
+    /// analyzeme, and checks the guide's frontend advice ("proc macros are expensive", "fewer
+    /// dependencies", "smaller crates"). The same builds without the profiler say what
+    /// profiling cost; profiled builds are never timing samples.
+    #[command(after_long_help = PROFILE_EXAMPLES)]
+    Profile(ProfileArgs),
     /// What can run here, what the default linker really is, what would spoil a measurement.
     ///
     /// With --diagnose, also measures where the project's build time goes: `cargo check` against
@@ -373,6 +389,43 @@ pub struct LinkArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Arguments for the capture builds, after `--` (features, --target, --profile, ...).
+    #[arg(last = true, value_name = "CARGO ARGS")]
+    pub cargo: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The cargo project.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub path: PathBuf,
+    /// clean, and incremental for one more profiled rebuild after an edit.
+    #[arg(long, value_delimiter = ',', default_value = "clean", value_name = "LIST")]
+    pub scenario: Vec<String>,
+    /// A nightly rustup toolchain (-Zself-profile is unstable).
+    #[arg(long, default_value = "nightly", value_name = "NAME")]
+    pub toolchain: String,
+    /// Skip the builds without the profiler (no overhead figure; "smaller crates" then reads
+    /// the profiled build's unit graph).
+    #[arg(long)]
+    pub no_plain: bool,
+    /// Rows per table.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Also write the result to FILE: .html (stacked bars per crate, macro table), .md, .json
+    /// or .txt.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Scratch folder, kept afterwards with rustc's profiles in profile-clean/ (default: a
+    /// temporary directory, removed).
+    #[arg(long, value_name = "DIR")]
+    pub work: Option<PathBuf>,
+    /// No progress messages.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Arguments for the builds, after `--` (features, -p, --profile, --target, ...).
     #[arg(last = true, value_name = "CARGO ARGS")]
     pub cargo: Vec<String>,
 }

@@ -1,0 +1,196 @@
+//! `buildbench profile`: the project's clean build (and, when asked, one rebuild after an edit)
+//! with rustc's `-Zself-profile`, beside the same builds without it.
+//!
+//! Everything happens in a copy of the project inside the work folder: the plain builds and the
+//! self-profiled ones have target folders of their own, so the profiler's flags never reach a
+//! build that is timed for its own sake, and the user's project is only read.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use buildbench_model::{Backend, Cache, Configuration, Environment, Linker, Sample, Scenario};
+
+use crate::cargo::{BuildContext, UserConfig, cargo_invocation};
+use crate::exec::Executor;
+use crate::fsutil::{copy_project, remove_tree};
+use crate::probe::{ResolvedToolchain, Toolchain};
+use crate::project::Project;
+use crate::{RunnerError, edit};
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct ProfileOptions {
+    pub project: PathBuf,
+    /// Scratch space: the project copy, target folders, the profiles.
+    pub work: PathBuf,
+    /// Passed to cargo (features, `-p`, `--profile`, `--target`).
+    pub cargo_args: Vec<String>,
+    /// A nightly toolchain (`-Zself-profile` is unstable).
+    pub toolchain: String,
+    /// Also profile one rebuild after an edit.
+    pub incremental: bool,
+    /// Also build without the profiler, to measure what it costs and to read the unit graph.
+    pub plain: bool,
+    /// The events rustc records (`-Zself-profile-events`).
+    pub events: String,
+}
+
+/// One profiled build.
+#[derive(Debug, Clone)]
+pub struct ProfiledRun {
+    pub scenario: Scenario,
+    /// The self-profiled build, as a sample (wall time, units from its `--timings` report).
+    pub profiled: Sample,
+    /// The same build without the profiler, when measured.
+    pub plain: Option<Sample>,
+    /// The folder of rustc's `.mm_profdata` files for this build.
+    pub profiles: PathBuf,
+}
+
+/// Everything `buildbench profile` measured; reading the profiles is the caller's.
+#[derive(Debug, Clone)]
+pub struct ProfileRun {
+    pub project: Project,
+    /// The workspace's source files (relative to its root, as cargo passes them to rustc) and
+    /// their packages.
+    pub packages: Vec<(String, String)>,
+    pub toolchain: Toolchain,
+    pub environment: Environment,
+    pub runs: Vec<ProfiledRun>,
+}
+
+/// Runs the builds; nothing is printed, `progress` hears what is happening.
+pub fn run(
+    options: &ProfileOptions,
+    executor: &mut dyn Executor,
+    progress: &mut dyn FnMut(String),
+    interrupted: &Arc<AtomicBool>,
+) -> Result<ProfileRun, RunnerError> {
+    let toolchain = Toolchain::resolve(Some(&options.toolchain))
+        .map_err(|e| RunnerError::NeedsNightly { toolchain: options.toolchain.clone(), found: e.to_string() })?;
+    if !toolchain.rustc_version.contains("nightly") && !toolchain.rustc_version.contains("-dev") {
+        return Err(RunnerError::NeedsNightly {
+            toolchain: options.toolchain.clone(),
+            found: toolchain.rustc_version.clone(),
+        });
+    }
+    let mut project = Project::load(&toolchain.cargo, &options.project)?;
+    project.root = crate::paths::resolve(&project.root)?;
+    crate::paths::check_apart(&project.root, &project.target_directory, &options.work, "--work")?;
+    crate::paths::claim(&options.work, "--work", None)?;
+    let _work_lock = crate::lock::acquire(&options.work.join(".buildbench-lock"), "the --work folder")?;
+    if !project.outside_paths.is_empty() {
+        return Err(RunnerError::NeedsInPlace { paths: project.outside_paths.clone() });
+    }
+    let source = options.work.join("src");
+    remove_tree(&source)?;
+    {
+        // Files an interrupted --in-place study left edited are put back before the copy.
+        let _project = crate::lock::project_lock(&project.root)?;
+        let restored = edit::recover(&project.root)?;
+        for path in restored.restored {
+            progress(format!("restored {} as it was before an interrupted run", path.display()));
+        }
+        copy_project(&project.root, &project.target_directory, &source, std::slice::from_ref(&options.work))?;
+    }
+    let packages = project
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let relative = t.src_path.strip_prefix(&project.root).ok()?;
+            Some((relative.to_string_lossy().into_owned(), t.package.clone()))
+        })
+        .collect();
+    let temp = options.work.join("tmp");
+    std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
+    let user = UserConfig::detect(&toolchain.cargo, &source, &toolchain.host);
+    let resolved = ResolvedToolchain::probe(toolchain.clone());
+    let profile = crate::cargo::cargo_profile(&options.cargo_args).to_owned();
+    // rustc writes into this folder; it keeps one path for every build, since another path
+    // would be another flag and make cargo rebuild everything.
+    let live = options.work.join("profile");
+    let flags = vec![format!("-Zself-profile={}", live.display()), format!("-Zself-profile-events={}", options.events)];
+    let configuration = Configuration {
+        name: "profile".to_owned(),
+        backend: Backend::Llvm,
+        linker: Linker::Default,
+        cache: Cache::None,
+        preset: "dev".to_owned(),
+        env: Vec::new(),
+        scan: Vec::new(),
+        overrides: Vec::new(),
+        toolchain: Some(options.toolchain.clone()),
+    };
+    let plain_ctx = BuildContext {
+        toolchain: &toolchain,
+        toolchain_uses_rust_lld: resolved.uses_rust_lld(),
+        source: &source,
+        target_dir: options.work.join("target-plain"),
+        cargo_args: &options.cargo_args,
+        cargo_profile: &profile,
+        rustflags: &user.rustflags,
+        sccache: None,
+        wild_dir: None,
+        link_wrapper: None,
+        temp_dir: Some(temp.clone()),
+        extra_rustflags: &[],
+    };
+    let profiled_ctx =
+        BuildContext { target_dir: options.work.join("target-profiled"), extra_rustflags: &flags, ..plain_ctx.clone() };
+    let mut build = |ctx: &BuildContext<'_>, what: &str| -> Result<Sample, RunnerError> {
+        progress(what.to_owned());
+        let invocation = cargo_invocation(&configuration, false, ctx);
+        let outcome = executor
+            .run(&invocation)
+            .map_err(|e| RunnerError::Command { command: invocation.shell_line(), detail: e.to_string() })?;
+        if interrupted.load(Ordering::SeqCst) {
+            return Err(RunnerError::Interrupted { out: None });
+        }
+        if !outcome.success() {
+            return Err(RunnerError::Command { command: invocation.shell_line(), detail: outcome.stderr_tail(20) });
+        }
+        let sample = crate::record::sample_from(&outcome, &project, &ctx.target_dir);
+        crate::record::remove_reports(&ctx.target_dir);
+        Ok(sample)
+    };
+    for dir in [&plain_ctx.target_dir, &profiled_ctx.target_dir, &live] {
+        remove_tree(dir)?;
+    }
+    let mut runs = Vec::new();
+    let mut scenarios = vec![Scenario::Clean];
+    if options.incremental {
+        scenarios.push(Scenario::Incremental);
+    }
+    let edit_file = if options.incremental {
+        let selection = crate::cargoargs::Selection::parse(&options.cargo_args);
+        let file = project.default_edit_file(&selection).ok_or_else(|| RunnerError::EditFile {
+            path: project.root.clone(),
+            problem: "no target of the packages the cargo arguments select to edit".to_owned(),
+        })?;
+        let relative = file.strip_prefix(&project.root).unwrap_or(file);
+        Some(source.join(relative))
+    } else {
+        None
+    };
+    for (n, scenario) in scenarios.into_iter().enumerate() {
+        if let (Scenario::Incremental, Some(file)) = (scenario, &edit_file) {
+            // The copy is edited: one new function, as compare's incremental scenario does.
+            let original = std::fs::read(file).map_err(RunnerError::io(file, "cannot read"))?;
+            crate::fsutil::write_atomic(file, &edit::edited(&original, n as u64))?;
+        }
+        let plain = if options.plain {
+            Some(build(&plain_ctx, &format!("{scenario} build without the profiler"))?)
+        } else {
+            None
+        };
+        std::fs::create_dir_all(&live).map_err(RunnerError::io(&live, "cannot create"))?;
+        let profiled = build(&profiled_ctx, &format!("{scenario} build with -Zself-profile"))?;
+        let kept = options.work.join(format!("profile-{scenario}"));
+        remove_tree(&kept)?;
+        std::fs::rename(&live, &kept).map_err(RunnerError::io(&live, "cannot move"))?;
+        runs.push(ProfiledRun { scenario, profiled, plain, profiles: kept });
+    }
+    let environment = crate::probe::environment(vec![resolved.info()], &[]);
+    Ok(ProfileRun { project, packages, toolchain, environment, runs })
+}

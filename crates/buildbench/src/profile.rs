@@ -1,0 +1,113 @@
+//! `buildbench profile`: where rustc's time goes, crate by crate, from `-Zself-profile`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use buildbench_model::Scenario;
+use buildbench_model::profile::{PROFILE_SCHEMA_VERSION, ProfileReport, frontend_verdicts};
+use buildbench_report::format::terminal_safe;
+use buildbench_runner::ProcessExecutor;
+use buildbench_runner::selfprofile::{ProfileOptions, run as run_profile};
+
+use crate::cli::{OutputFormat, ProfileArgs, words};
+
+pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
+    let scenarios = words::<Scenario>(&args.scenario)?;
+    if let Some(other) = scenarios.iter().find(|s| !matches!(s, Scenario::Clean | Scenario::Incremental)) {
+        bail!("--scenario {other}: profile runs the clean build, and with `incremental` one rebuild after an edit");
+    }
+    let cargo_args = crate::cli::cargo_args(None, None, false, None, &args.cargo)?;
+    let interrupted = crate::cli::interrupt_flag()?;
+    let scratch = match &args.work {
+        Some(dir) => (None, buildbench_runner::paths::resolve(dir)?),
+        None => {
+            let t = crate::cli::temp_dir("buildbench-profile-")?;
+            let path = t.path().join("work");
+            (Some(t), path)
+        }
+    };
+    let options = ProfileOptions {
+        project: std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve", args.path.display()))?,
+        work: scratch.1.clone(),
+        cargo_args: cargo_args.clone(),
+        toolchain: args.toolchain.clone(),
+        incremental: scenarios.contains(&Scenario::Incremental),
+        plain: !args.no_plain,
+        events: buildbench_selfprofile::EVENTS.to_owned(),
+    };
+    let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
+    let quiet = args.quiet;
+    let mut progress = |line: String| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let run = run_profile(&options, &mut executor, &mut progress, &interrupted)?;
+    let mut builds = Vec::new();
+    let mut warnings = Vec::new();
+    for r in &run.runs {
+        progress(format!("reading the {} build's profiles", r.scenario));
+        let reading = buildbench_selfprofile::read_dir(&r.profiles, &run.packages).map_err(anyhow::Error::msg)?;
+        warnings.extend(reading.warnings.iter().cloned());
+        builds.push(reading.into_build(r.scenario, r.profiled.wall_seconds, r.plain.as_ref().map(|p| p.wall_seconds)));
+    }
+    // "Smaller crates" from the plain clean build's unit graph (the profiled one is slowed
+    // unevenly), at the job count the build ran with.
+    let own: Vec<String> = run.project.targets.iter().map(|t| t.package.clone()).collect();
+    let jobs = buildbench_model::cargo_arg(&cargo_args, &["-j", "--jobs"])
+        .and_then(|j| j.parse::<u32>().ok())
+        .unwrap_or(run.environment.cores);
+    let clean = run.runs.iter().find(|r| r.scenario == Scenario::Clean);
+    let split = clean
+        .and_then(|r| buildbench_report::profile::split_estimate(r.plain.as_ref().unwrap_or(&r.profiled), &own, jobs));
+    let verdicts = builds
+        .iter()
+        .find(|b| b.scenario == Scenario::Clean)
+        .map(|b| frontend_verdicts(b, split.as_ref()))
+        .unwrap_or_default();
+    let report = ProfileReport {
+        schema_version: PROFILE_SCHEMA_VERSION,
+        project: run.project.root.display().to_string(),
+        environment: run.environment.clone(),
+        toolchain: run.toolchain.rustc_version.clone(),
+        cargo_args,
+        events: options.events.clone(),
+        builds,
+        split,
+        verdicts,
+        warnings,
+    };
+    if args.work.is_some() {
+        progress(format!(
+            "rustc's profiles are kept in {} (profile-clean, profile-incremental) for measureme's tools",
+            scratch.1.display()
+        ));
+    } else {
+        buildbench_runner::paths::remove_owned(&scratch.1)?;
+    }
+    drop(scratch);
+    if let Some(out) = &args.output {
+        let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let page = match ext.as_str() {
+            "html" | "htm" => buildbench_report::profile::html(&report, args.top.max(25)),
+            "md" | "markdown" => buildbench_report::profile::markdown(&report, args.top),
+            "json" => buildbench_report::format::json(&report),
+            "txt" => buildbench_report::profile::text(&report, args.top),
+            _ => bail!(
+                "{}: cannot tell the format from the extension {ext:?}; use .html, .md, .json or .txt",
+                out.display()
+            ),
+        };
+        buildbench_runner::fsutil::write_atomic(out, page.as_bytes())?;
+        progress(format!("wrote {}", out.display()));
+    }
+    let text = match args.format {
+        OutputFormat::Table => {
+            let text = terminal_safe(&buildbench_report::profile::text(&report, args.top));
+            if crate::cli::color() { buildbench_report::color::verdicts(&text) } else { text }
+        }
+        OutputFormat::Json => buildbench_report::format::json(&report),
+    };
+    crate::cli::print(&text)
+}
