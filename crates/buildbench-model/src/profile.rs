@@ -6,9 +6,6 @@ use serde::{Deserialize, Serialize};
 use crate::claims::Verdict;
 use crate::{Environment, Scenario};
 
-/// The version of the `buildbench profile --format json` schema.
-pub const PROFILE_SCHEMA_VERSION: u32 = 1;
-
 /// What rustc spent its time on, in the groups the guide speaks of. Every self-profile event
 /// belongs to exactly one: its own label's group, else that of the activity it ran inside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -145,6 +142,9 @@ pub struct CrateProfile {
     pub name: String,
     /// The package it belongs to, where the command line tells (`serde_json`, `example-app`).
     pub package: Option<String>,
+    /// The package's version, for registry and git dependencies (`1.0.228`).
+    #[serde(default)]
+    pub version: Option<String>,
     /// Library, binary, proc-macro, build script or probe.
     pub kind: CrateKind,
     /// A registry or git dependency (cargo capped its lints); path and workspace crates are
@@ -176,7 +176,10 @@ impl CrateProfile {
 
     /// `serde_json`, `example-app (build script)`: how reports name the run.
     pub fn display_name(&self) -> String {
-        let base = self.package.clone().unwrap_or_else(|| self.name.clone());
+        let mut base = self.package.clone().unwrap_or_else(|| self.name.clone());
+        if let Some(v) = &self.version {
+            base = format!("{base} {v}");
+        }
         match self.kind {
             CrateKind::BuildScript => format!("{base} (build script)"),
             CrateKind::Probe => format!("{base} (probe)"),
@@ -386,7 +389,20 @@ pub fn frontend_verdicts(build: &ProfiledBuild, split: Option<&SplitEstimate>) -
         let top = build.macros.first().map_or_else(String::new, |m| {
             format!("; the costliest is {} ({} over {} expansions)", m.name, precise(m.seconds), m.expansions)
         });
-        (share, format!("{} of frontend time expanding proc macros{top}", percent(share)))
+        let crates: Vec<&CrateProfile> = build.crates.iter().filter(|c| c.kind == CrateKind::ProcMacro).collect();
+        let compiling = crates.iter().map(|c| c.total()).fold(0.0, |a, b| a + b);
+        let all = build.crates.iter().map(CrateProfile::total).fold(0.0, |a, b| a + b);
+        let building = if crates.is_empty() || all <= 0.0 {
+            String::new()
+        } else {
+            format!(
+                "; compiling the {} proc-macro crate{} themselves took {compiling:.1} s ({} of compile time), and the code they generate is checked and compiled with each crate",
+                crates.len(),
+                if crates.len() == 1 { "" } else { "s" },
+                percent(compiling / all)
+            )
+        };
+        (share, format!("{} of frontend time expanding proc macros{top}{building}", percent(share)))
     });
     // `fold` from +0.0: an empty `sum` of floats is −0.0.
     let total = build.crates.iter().map(CrateProfile::total).fold(0.0, |a, b| a + b);
@@ -428,11 +444,10 @@ pub fn frontend_verdicts(build: &ProfiledBuild, split: Option<&SplitEstimate>) -
     ]
 }
 
-/// The result of `buildbench profile`, as `--format json` prints it.
+/// The result of `buildbench profile`, as `--format json` prints it (after the
+/// `schema_version` every JSON output starts with).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProfileReport {
-    /// [`PROFILE_SCHEMA_VERSION`].
-    pub schema_version: u32,
     /// The project folder.
     pub project: String,
     /// The machine and toolchain.
@@ -465,6 +480,7 @@ mod tests {
         CrateProfile {
             name: name.into(),
             package: Some(name.into()),
+            version: None,
             kind: CrateKind::Lib,
             dependency,
             wall_seconds: frontend + codegen,

@@ -238,7 +238,7 @@ pub fn text(r: &ProfileReport, top: usize) -> String {
 }
 
 fn markdown_table(t: &Table) -> String {
-    let cell = |s: &str| s.replace('|', "\\|");
+    let cell = crate::export::markdown::cell;
     let mut out = format!("| {} |\n|", t.header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
     for a in &t.align {
         out.push_str(if *a == Align::Right { " ---: |" } else { " --- |" });
@@ -252,9 +252,11 @@ fn markdown_table(t: &Table) -> String {
 
 /// Markdown, for a CI job summary.
 pub fn markdown(r: &ProfileReport, top: usize) -> String {
-    let mut out = format!("# Where rustc's time goes: {}\n\n{}\n", r.project, r.toolchain);
+    let cell = crate::export::markdown::cell;
+    let mut out = format!("# Where rustc's time goes: {}\n\n{}\n", cell(&r.project), cell(&r.toolchain));
     for b in &r.builds {
-        let _ = writeln!(out, "\n## {} build\n\n{}\n\n{}\n", b.scenario, overhead_line(b), activity_line(b));
+        let _ =
+            writeln!(out, "\n## {} build\n\n{}\n\n{}\n", b.scenario, cell(&overhead_line(b)), cell(&activity_line(b)));
         out.push_str(&markdown_table(&crate_table(b, top)));
         out.push_str("\n### Proc macros\n\n");
         out.push_str(&markdown_table(&macro_table(b, top)));
@@ -263,7 +265,7 @@ pub fn markdown(r: &ProfileReport, top: usize) -> String {
     }
     out.push_str("\n## The guide's frontend advice\n\n");
     for v in &r.verdicts {
-        let _ = writeln!(out, "- **{}**: {}", v.text, v.detail);
+        let _ = writeln!(out, "- **{}**: {}", cell(&v.text), cell(&v.detail));
     }
     out
 }

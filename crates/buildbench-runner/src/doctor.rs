@@ -94,6 +94,18 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
 
     let mut warnings = Vec::new();
     let mut notes = Vec::new();
+    // `buildbench profile` reads rustc's -Zself-profile, which only nightlies have.
+    match toolchains.iter().find(|t| t.rustc.contains("nightly")) {
+        Some(t) => notes.push(format!(
+            "`buildbench profile` can profile rustc with the `{}` toolchain{}",
+            t.name,
+            if t.name == "nightly" { String::new() } else { format!(" (pass --toolchain {})", t.name) }
+        )),
+        None => notes.push(
+            "`buildbench profile` needs a nightly toolchain for rustc's -Zself-profile: rustup toolchain install nightly --profile minimal"
+                .to_owned(),
+        ),
+    }
     // rustup proxies: every rustc call through them pays for toolchain resolution.
     let mut proxy_overhead_ms = None;
     if let Some(on_path) = which("rustc")

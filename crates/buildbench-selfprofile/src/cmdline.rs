@@ -20,6 +20,8 @@ pub struct Compilation {
     pub source: Option<String>,
     /// The package, from a registry path (`.../serde-1.0.228/src/lib.rs`) or a workspace map.
     pub package: Option<String>,
+    /// The package's version, from a registry path.
+    pub version: Option<String>,
 }
 
 /// Reads `cmd`; `None` for rustc runs that compile nothing (cargo's `--print` probes).
@@ -61,9 +63,12 @@ pub fn parse(cmd: &str, packages: &[(String, String)]) -> Option<Compilation> {
     } else {
         CrateKind::Lib
     };
-    let dependency = !value("--cap-lints").is_empty();
     let package = source.as_deref().and_then(|s| package_of(s, packages));
-    Some(Compilation { name, kind, dependency, source, package })
+    let version = source.as_deref().filter(|s| Path::new(s).is_absolute()).and_then(registry_version);
+    // A probe that no workspace file explains (autocfg's `probe0`, read from stdin) was run by
+    // a dependency's build script.
+    let dependency = !value("--cap-lints").is_empty() || (kind == CrateKind::Probe && package.is_none());
+    Some(Compilation { name, kind, dependency, source, package, version })
 }
 
 /// The package a source file belongs to: the workspace's own map first (its paths relative to
@@ -71,6 +76,10 @@ pub fn parse(cmd: &str, packages: &[(String, String)]) -> Option<Compilation> {
 fn package_of(source: &str, packages: &[(String, String)]) -> Option<String> {
     if let Some((_, p)) = packages.iter().find(|(path, _)| path == source) {
         return Some(p.clone());
+    }
+    // cargo passes the workspace's own files relative to its root, others absolute.
+    if Path::new(source).is_absolute() {
+        return registry_package(source);
     }
     // The longest package folder that holds the file (a build script sits beside src/).
     let folder = |path: &str| Path::new(path).parent().map(Path::to_path_buf);
@@ -85,14 +94,30 @@ fn package_of(source: &str, packages: &[(String, String)]) -> Option<String> {
     {
         return Some(p.clone());
     }
+    None
+}
+
+/// The package of a file in a registry or git checkout: its `<name>-<version>` folder.
+fn registry_package(source: &str) -> Option<String> {
+    registry_folder(source).map(|(name, _)| name)
+}
+
+fn registry_version(source: &str) -> Option<String> {
+    registry_folder(source).map(|(_, version)| version)
+}
+
+/// The name and version of the `<name>-<version>` folder holding `source`.
+fn registry_folder(source: &str) -> Option<(String, String)> {
     let path = Path::new(source);
     for dir in path.ancestors().skip(1) {
         let Some(name) = dir.file_name().and_then(|n| n.to_str()) else { continue };
         // `serde-1.0.228`, `foo-bar-0.1.0-alpha.1`: the name ends at the first dash before a
         // `MAJOR.MINOR.PATCH` version.
         let split = name.match_indices('-').map(|(i, _)| i).find(|&i| name.get(i + 1..).is_some_and(semver));
-        if let Some(package) = split.and_then(|i| name.get(..i)) {
-            return Some(package.to_owned());
+        if let Some(i) = split
+            && let (Some(package), Some(version)) = (name.get(..i), name.get(i + 1..))
+        {
+            return Some((package.to_owned(), version.to_owned()));
         }
     }
     None
@@ -120,6 +145,7 @@ mod tests {
         assert_eq!(c.kind, CrateKind::Lib);
         assert!(c.dependency);
         assert_eq!(c.package.as_deref(), Some("serde_json"));
+        assert_eq!(c.version.as_deref(), Some("1.0.154"));
     }
 
     #[test]
@@ -137,6 +163,8 @@ mod tests {
             --emit=dep-info,metadata --out-dir /t/out/probe src/probe/proc_macro_span.rs";
         let c = parse(probe, &packages).unwrap();
         assert_eq!((c.kind, c.dependency, c.name.as_str()), (CrateKind::Probe, true, "proc_macro2"));
+        let autocfg = "/x/rustc --crate-name probe0 --crate-type lib --out-dir /t/build/x/out --emit=llvm-ir -";
+        assert!(parse(autocfg, &packages).unwrap().dependency, "a dependency's probe");
         assert!(parse("/x/rustc - --crate-name ___ --print=file-names --crate-type bin", &packages).is_none());
         assert!(parse("/x/rustc -vV", &packages).is_none());
         let pre =

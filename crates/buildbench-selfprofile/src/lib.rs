@@ -109,6 +109,7 @@ fn read_events(stem: &Path, packages: &[(String, String)]) -> Result<Option<Crat
     let profile = CrateProfile {
         name: compilation.name,
         package: compilation.package,
+        version: compilation.version,
         kind: compilation.kind,
         dependency: compilation.dependency,
         wall_seconds: totals.wall_ns as f64 / 1e9,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::Scenario;
-use buildbench_model::profile::{PROFILE_SCHEMA_VERSION, ProfileReport, frontend_verdicts};
+use buildbench_model::profile::{ProfileReport, frontend_verdicts};
 use buildbench_report::format::terminal_safe;
 use buildbench_runner::ProcessExecutor;
 use buildbench_runner::selfprofile::{ProfileOptions, run as run_profile};
@@ -67,7 +67,6 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
         .map(|b| frontend_verdicts(b, split.as_ref()))
         .unwrap_or_default();
     let report = ProfileReport {
-        schema_version: PROFILE_SCHEMA_VERSION,
         project: run.project.root.display().to_string(),
         environment: run.environment.clone(),
         toolchain: run.toolchain.rustc_version.clone(),

@@ -35,6 +35,11 @@ fn lists_toolchains_linkers_and_caches_with_install_commands() {
         assert!(l["version"].is_string() != l["install"].is_string(), "{l}");
     }
     assert!(v["diagnosis"].is_null());
+    // Whether `buildbench profile` can run here, and how to make it.
+    let notes: Vec<&str> = v["checkup"]["notes"].as_array().expect("notes").iter().filter_map(|n| n.as_str()).collect();
+    let nightly = toolchains.iter().any(|t| t["rustc"].as_str().is_some_and(|r| r.contains("nightly")));
+    let profile = notes.iter().find(|n| n.contains("buildbench profile")).expect("a note on profile");
+    assert_eq!(profile.contains("rustup toolchain install nightly"), !nightly, "{profile}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod ci_script;
 mod compare;
 mod doctor;
 mod link;
+mod profile;
 mod report;
 mod support;
 mod timings;

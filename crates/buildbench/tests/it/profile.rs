@@ -1,0 +1,147 @@
+//! `buildbench profile` on the example workspace with a real nightly: its own derive found
+//! among the macros, every crate's activities, the verdicts, the outputs; the project only
+//! read; a toolchain that is not nightly refused with the way to get one.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn nightly() -> bool {
+    let ok = Command::new("rustc").args(["+nightly", "-V"]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        require_or_skip("nightly", "no nightly toolchain (rustup toolchain install nightly --profile minimal)");
+    }
+    ok
+}
+
+#[test]
+fn profiles_the_example_and_finds_its_own_derive() {
+    if !nightly() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let before = tree(&project);
+    let html = dir.path().join("profile.html");
+    let md = dir.path().join("profile.md");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let out = {
+        let _shared = MACHINE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        buildbench()
+            .args(["profile", s(&project), "--scenario", "clean,incremental", "--format", "json", "-q", "-o", s(&html)])
+            .env("TMPDIR", &tmp)
+            .output()
+            .expect("buildbench runs")
+    };
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(tree(&project), before, "the project is only read");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).matches("schema_version").count(), 1);
+    assert!(report["toolchain"].as_str().unwrap_or("").contains("nightly"));
+    let builds = report["builds"].as_array().expect("builds");
+    assert_eq!(builds.len(), 2);
+    let clean = &builds[0];
+    assert_eq!(clean["scenario"], "clean");
+    // Every crate of the workspace, named by its package, with frontend and codegen time.
+    let crates = clean["crates"].as_array().expect("crates");
+    let names: Vec<&str> = crates.iter().filter_map(|c| c["package"].as_str()).collect();
+    for want in ["example-core", "example-macros", "example-app"] {
+        assert!(names.contains(&want), "{want} in {names:?}");
+    }
+    let core = crates.iter().find(|c| c["package"] == "example-core" && c["kind"] == "lib").expect("core");
+    assert_eq!(core["dependency"], false);
+    assert!(core["activities"]["type-checking"].as_f64().unwrap_or(0.0) > 0.0, "{core}");
+    assert!(core["activities"]["codegen"].as_f64().unwrap_or(0.0) > 0.0, "{core}");
+    assert!(core["proc_macro_seconds"].as_f64().unwrap_or(0.0) > 0.0, "{core}");
+    // The fixture's derive and its function-like macro are the costliest macros: the derive is
+    // expanded seven times (six shapes in example-core, one struct in example-app).
+    let macros = clean["macros"].as_array().expect("macros");
+    let derive = macros.iter().find(|m| m["name"].as_str().is_some_and(|n| n.contains("Fields"))).expect("Fields");
+    assert_eq!(derive["kind"], "derive");
+    assert_eq!(derive["expansions"], 7, "{derive}");
+    assert_eq!(derive["crates"].as_array().map(Vec::len), Some(2), "{derive}");
+    assert!(macros.iter().take(2).any(|m| m["name"].as_str().is_some_and(|n| n.contains("Fields"))), "{macros:?}");
+    assert!(macros.iter().any(|m| m["name"].as_str().is_some_and(|n| n.contains("squares!"))), "{macros:?}");
+    assert!(clean["queries"].as_array().is_some_and(|q| !q.is_empty()));
+    // The same build without the profiler was measured, never mixed with the profiled one.
+    let plain = clean["plain_seconds"].as_f64().expect("plain build measured");
+    let wall = clean["wall_seconds"].as_f64().expect("wall");
+    assert!(plain > 0.0 && wall > 0.0 && (plain - wall).abs() > 0.0);
+    // The rebuild after an edit recompiled the binary only.
+    let incremental = &builds[1];
+    assert_eq!(incremental["scenario"], "incremental");
+    let rebuilt: Vec<&str> =
+        incremental["crates"].as_array().expect("crates").iter().filter_map(|c| c["package"].as_str()).collect();
+    assert_eq!(rebuilt, ["example-app"], "only the edited crate");
+    // Three verdicts, each with its threshold; no dependencies here, so "fewer dependencies"
+    // does not hold.
+    let verdicts = report["verdicts"].as_array().expect("verdicts");
+    let ids: Vec<&str> = verdicts.iter().filter_map(|v| v["id"].as_str()).collect();
+    assert_eq!(ids, ["proc-macros-expensive", "fewer-dependencies", "smaller-crates"]);
+    assert!(verdicts.iter().all(|v| v["detail"].as_str().unwrap_or("").contains("threshold")));
+    assert_eq!(verdicts[1]["verdict"], "does-not-hold", "{}", verdicts[1]);
+    assert!(
+        verdicts[0]["detail"].as_str().unwrap_or("").contains("compiling the 1 proc-macro crate themselves took"),
+        "{}",
+        verdicts[0]
+    );
+    assert_ne!(verdicts[2]["verdict"], "not-measured", "the unit graph gives the split: {}", verdicts[2]);
+    // The HTML section: a stacked bar per crate and the macro table.
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert!(page.contains("<svg") && page.contains("example-core") && page.contains("Costliest proc macros"));
+    assert!(page.contains("#[derive(example_macros::Fields)]"));
+    // The copy, the target folders and the profiles were in buildbench's own temporary
+    // folder, which is gone.
+    assert_eq!(std::fs::read_dir(&tmp).expect("tmp").count(), 0, "nothing left in TMPDIR");
+    // Markdown and the terminal table say the same.
+    let out = run(&["profile", s(&project), "-q", "--no-plain", "-o", s(&md)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("#[derive(example_macros::Fields)]"), "{text}");
+    assert!(text.contains("not measured without it"), "{text}");
+    assert!(std::fs::read_to_string(&md).expect("md").contains("| example-core"));
+    assert_eq!(tree(&project), before);
+}
+
+#[test]
+fn a_toolchain_that_is_not_nightly_is_refused_with_the_way_to_get_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = run(&["profile", s(&project), "--toolchain", "stable", "-q"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nightly") && err.contains("rustup toolchain install nightly"), "{err}");
+    let out = run(&["profile", s(&project), "--toolchain", "no-such-toolchain-here", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rustup toolchain install nightly"));
+    let out = run(&["profile", s(dir.path()), "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a cargo project"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_build_that_fails_is_an_error_and_the_project_is_untouched() {
+    if !nightly() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let lib = project.join("crates/core/src/lib.rs");
+    let mut text = std::fs::read_to_string(&lib).expect("lib");
+    text.push_str("\npub fn broken() -> u32 { \"not a number\" }\n");
+    std::fs::write(&lib, text).expect("write");
+    let before = tree(&project);
+    let out = run(&["profile", s(&project), "-q", "--no-plain"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cargo") && err.contains("mismatched types"), "{err}");
+    assert_eq!(tree(&project), before);
+}
