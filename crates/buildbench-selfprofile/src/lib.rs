@@ -59,14 +59,22 @@ fn ns(t: std::time::SystemTime) -> u64 {
 /// root, as cargo passes them to rustc) to package names. `Ok(None)` for a rustc run that
 /// compiled nothing (cargo's `--print` queries).
 pub fn read_file(path: &Path, packages: &[(String, String)]) -> Result<Option<CrateRun>, String> {
-    let stem = path.with_extension("");
-    // analyzeme indexes into the file as its format says; a damaged or crafted file must
-    // become an error naming it, not a panic.
+    quietly(|| read_guarded(path, packages))
+}
+
+/// Runs `f` with panic messages silenced: analyzeme indexes into a file as its format says, and
+/// a damaged or crafted file's panic is caught and reported as an error naming the file.
+fn quietly<T>(f: impl FnOnce() -> T) -> T {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let read = std::panic::catch_unwind(|| read_events(&stem, packages));
+    let out = f();
     std::panic::set_hook(previous);
-    match read {
+    out
+}
+
+fn read_guarded(path: &Path, packages: &[(String, String)]) -> Result<Option<CrateRun>, String> {
+    let stem = path.with_extension("");
+    match std::panic::catch_unwind(|| read_events(&stem, packages)) {
         Ok(Ok(run)) => Ok(run.map(|mut r| {
             r.file = path.to_owned();
             r
@@ -140,10 +148,33 @@ pub fn read_dir(dir: &Path, packages: &[(String, String)]) -> Result<Reading, St
             dir.display()
         ));
     }
+    // One file per worker at a time, as many workers as cores: decoding dominates, and files
+    // are independent. Results keep the files' order.
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(files.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<Option<CrateRun>, String>)> = quietly(|| {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(file) = files.get(i) else { break };
+                            mine.push((i, read_guarded(file, packages)));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        })
+    });
+    results.sort_by_key(|(i, _)| *i);
     let mut reading = Reading::default();
     let mut failures = 0;
-    for file in &files {
-        match read_file(file, packages) {
+    for (_, result) in results {
+        match result {
             Ok(Some(run)) => reading.runs.push(run),
             Ok(None) => {}
             Err(e) => {
