@@ -3,6 +3,7 @@
 //! read; a toolchain that is not nightly refused with the way to get one.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -144,4 +145,47 @@ fn a_build_that_fails_is_an_error_and_the_project_is_untouched() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cargo") && err.contains("mismatched types"), "{err}");
     assert_eq!(tree(&project), before);
+}
+
+#[test]
+fn sigint_and_sigkill_leave_the_project_as_it_was_and_nothing_behind() {
+    if !nightly() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let before = tree(&project);
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let entries = || std::fs::read_dir(&tmp).expect("tmp").count();
+    for kill in [false, true] {
+        let mut child = buildbench()
+            .env("TMPDIR", &tmp)
+            .args(["profile", s(&project), "-q", "--scenario", "clean,incremental"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        // Wait until a build runs in buildbench's folder.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !processes_mentioning(&tmp).iter().any(|p| p.contains("rustc")) {
+            assert!(Instant::now() < deadline, "no build started");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if kill {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("wait");
+        } else {
+            let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+            assert!(status.success());
+            assert_eq!(child.wait().expect("wait").code(), Some(130), "an interrupted profile exits 130");
+        }
+        assert_no_process_left(&tmp);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while entries() > 0 {
+            assert!(Instant::now() < deadline, "left in TMPDIR after {}", if kill { "SIGKILL" } else { "SIGINT" });
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(tree(&project), before, "the project is only read");
+    }
 }

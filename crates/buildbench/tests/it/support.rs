@@ -150,3 +150,39 @@ impl Compare {
         out
     }
 }
+
+/// Processes that mention `path` in their command line, working directory or environment
+/// (cargo, rustc, linkers and sccache servers of a test all do).
+pub fn processes_mentioning(path: &Path) -> Vec<String> {
+    let needle = path.to_string_lossy().into_owned();
+    let mut found = Vec::new();
+    let me = std::process::id().to_string();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.chars().all(|c| c.is_ascii_digit()) || name == me {
+            continue;
+        }
+        let dir = entry.path();
+        let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+        let environ = std::fs::read(dir.join("environ")).unwrap_or_default();
+        let cwd = std::fs::read_link(dir.join("cwd")).unwrap_or_default();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).replace('\0', " ");
+        if text(&cmdline).contains(&needle) || text(&environ).contains(&needle) || cwd.starts_with(path) {
+            found.push(format!("{name}: {}", text(&cmdline)));
+        }
+    }
+    found
+}
+
+/// Waits (a few seconds at most) until no process mentions `path`.
+pub fn assert_no_process_left(path: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let left = processes_mentioning(path);
+        if left.is_empty() {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "processes left behind: {left:#?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
