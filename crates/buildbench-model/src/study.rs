@@ -40,6 +40,25 @@ pub struct Configuration {
     pub toolchain: Option<String>,
 }
 
+impl Configuration {
+    /// The project's build as it is (LLVM, the default linker, no cache, the dev preset, no
+    /// overrides), named `name`, with `toolchain` (`None`: the default one): what `link`,
+    /// `doctor --diagnose` and `profile` build.
+    pub fn plain(name: &str, toolchain: Option<&str>) -> Configuration {
+        Configuration {
+            name: name.to_owned(),
+            backend: Backend::Llvm,
+            linker: Linker::Default,
+            cache: Cache::None,
+            preset: "dev".to_owned(),
+            env: Vec::new(),
+            scan: Vec::new(),
+            overrides: Vec::new(),
+            toolchain: toolchain.map(str::to_owned),
+        }
+    }
+}
+
 /// One measured build (or a warm-up build, kept but never used in statistics).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {

@@ -28,6 +28,12 @@ pub enum RunnerError {
         .paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
     )]
     NeedsInPlace { paths: Vec<PathBuf> },
+    #[error(
+        "path dependencies outside the workspace ({}) would break in the copy of the project that \
+         `buildbench profile` builds; profile a workspace whose root holds them",
+        .paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    OutsideWorkspace { paths: Vec<PathBuf> },
     #[error("{path}: {problem}")]
     EditFile { path: PathBuf, problem: String },
     #[error(

@@ -7,13 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use buildbench_model::claims::Verdict;
-use buildbench_model::{
-    Backend, Cache, Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word,
-};
+use buildbench_model::{Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word};
 
 use crate::cargo::{BuildContext, LinkWrapper, UserConfig, capture_invocation};
 use crate::exec::Executor;
-use crate::fsutil::{copy_project, remove_tree};
+use crate::fsutil::remove_tree;
 use crate::linkwrap::{CapturedLink, captured};
 use crate::probe::{ResolvedToolchain, Toolchain, linker_requirement, which};
 use crate::project::Project;
@@ -189,25 +187,11 @@ pub fn run(
 ) -> Result<LinkStudy, RunnerError> {
     let started = Instant::now();
     let toolchain = Toolchain::resolve(options.toolchain.as_deref())?;
-    let mut project = Project::load(&toolchain.cargo, &options.project)?;
-    project.root = crate::paths::resolve(&project.root)?;
-    crate::paths::check_apart(&project.root, &project.target_directory, &options.work, "--work")?;
-    crate::paths::claim(&options.work, "--work", None)?;
-    let _work_lock = crate::lock::acquire(&options.work.join(".buildbench-lock"), "the --work folder")?;
+    let (project, source, _work_lock) =
+        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, progress)?;
     let triple = crate::cargoargs::target_triple(&options.cargo_args).unwrap_or(&toolchain.host).to_owned();
     let user = UserConfig::detect(&toolchain.cargo, &project.root, &triple);
     let resolved = ResolvedToolchain::probe(toolchain.clone());
-    let source = options.work.join("src");
-    remove_tree(&source)?;
-    {
-        // Files an interrupted --in-place study left edited are put back before the copy.
-        let _project = crate::lock::project_lock(&project.root)?;
-        let restored = crate::edit::recover(&project.root)?;
-        for path in restored.restored {
-            progress(format!("restored {} as it was before an interrupted run", path.display()));
-        }
-        copy_project(&project.root, &project.target_directory, &source, std::slice::from_ref(&options.work))?;
-    }
     let scratch = options.work.join("run");
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
@@ -238,15 +222,8 @@ pub fn run(
         }
         std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
         let configuration = Configuration {
-            name: format!("link-{level}"),
-            backend: Backend::Llvm,
-            linker: Linker::Default,
-            cache: Cache::None,
-            preset: "dev".to_owned(),
-            env: Vec::new(),
-            scan: Vec::new(),
             overrides: vec![format!("profile.{profile}.debug=\"{level}\"")],
-            toolchain: options.toolchain.clone(),
+            ..Configuration::plain(&format!("link-{level}"), options.toolchain.as_deref())
         };
         let ctx = BuildContext {
             toolchain: &toolchain,

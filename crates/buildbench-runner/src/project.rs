@@ -65,6 +65,37 @@ impl Project {
     }
 }
 
+/// The project at `path`, copied into `work/src` for builds that must never touch it
+/// (`link`, `profile`): the work folder is claimed and locked (the lock is returned), kept apart
+/// from the project, and files an interrupted `--in-place` study left edited are put back
+/// before the copy.
+pub fn copy_into_work(
+    cargo: &Path,
+    path: &Path,
+    work: &Path,
+    progress: &mut dyn FnMut(String),
+) -> Result<(Project, PathBuf, crate::lock::Lock), RunnerError> {
+    let mut project = Project::load(cargo, path)?;
+    project.root = crate::paths::resolve(&project.root)?;
+    crate::paths::check_apart(&project.root, &project.target_directory, work, "--work")?;
+    crate::paths::claim(work, "--work", None)?;
+    let lock = crate::lock::acquire(&work.join(".buildbench-lock"), "the --work folder")?;
+    let source = work.join("src");
+    crate::fsutil::remove_tree(&source)?;
+    let _project = crate::lock::project_lock(&project.root)?;
+    let restored = crate::edit::recover(&project.root)?;
+    for path in restored.restored {
+        progress(format!("restored {} as it was before an interrupted run", path.display()));
+    }
+    crate::fsutil::copy_project(
+        &project.root,
+        &project.target_directory,
+        &source,
+        std::slice::from_ref(&work.to_owned()),
+    )?;
+    Ok((project, source, lock))
+}
+
 fn parse_metadata(text: &str) -> Result<Project, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("unexpected output: {e}"))?;
     let path = |key: &str| v.get(key).and_then(Value::as_str).map(PathBuf::from);

@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use buildbench_model::{Backend, Cache, Configuration, Environment, Linker, Sample, Scenario};
+use buildbench_model::{Configuration, Environment, Sample, Scenario};
 
 use crate::cargo::{BuildContext, UserConfig, cargo_invocation};
 use crate::exec::Executor;
-use crate::fsutil::{copy_project, remove_tree};
+use crate::fsutil::remove_tree;
 use crate::probe::{ResolvedToolchain, Toolchain};
 use crate::project::Project;
 use crate::{RunnerError, edit};
@@ -75,24 +75,11 @@ pub fn run(
             found: toolchain.rustc_version.clone(),
         });
     }
-    let mut project = Project::load(&toolchain.cargo, &options.project)?;
-    project.root = crate::paths::resolve(&project.root)?;
-    crate::paths::check_apart(&project.root, &project.target_directory, &options.work, "--work")?;
-    crate::paths::claim(&options.work, "--work", None)?;
-    let _work_lock = crate::lock::acquire(&options.work.join(".buildbench-lock"), "the --work folder")?;
+    let (project, source, _work_lock) =
+        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, progress)?;
+    // The copy breaks path dependencies outside the workspace.
     if !project.outside_paths.is_empty() {
-        return Err(RunnerError::NeedsInPlace { paths: project.outside_paths.clone() });
-    }
-    let source = options.work.join("src");
-    remove_tree(&source)?;
-    {
-        // Files an interrupted --in-place study left edited are put back before the copy.
-        let _project = crate::lock::project_lock(&project.root)?;
-        let restored = edit::recover(&project.root)?;
-        for path in restored.restored {
-            progress(format!("restored {} as it was before an interrupted run", path.display()));
-        }
-        copy_project(&project.root, &project.target_directory, &source, std::slice::from_ref(&options.work))?;
+        return Err(RunnerError::OutsideWorkspace { paths: project.outside_paths.clone() });
     }
     let packages = project
         .targets
@@ -111,17 +98,7 @@ pub fn run(
     // would be another flag and make cargo rebuild everything.
     let live = options.work.join("profile");
     let flags = vec![format!("-Zself-profile={}", live.display()), format!("-Zself-profile-events={}", options.events)];
-    let configuration = Configuration {
-        name: "profile".to_owned(),
-        backend: Backend::Llvm,
-        linker: Linker::Default,
-        cache: Cache::None,
-        preset: "dev".to_owned(),
-        env: Vec::new(),
-        scan: Vec::new(),
-        overrides: Vec::new(),
-        toolchain: Some(options.toolchain.clone()),
-    };
+    let configuration = Configuration::plain("profile", Some(&options.toolchain));
     let plain_ctx = BuildContext {
         toolchain: &toolchain,
         toolchain_uses_rust_lld: resolved.uses_rust_lld(),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Scenario};
+use buildbench_model::{Configuration, Plan, Scenario};
 use buildbench_runner::{ProcessExecutor, StudyOptions, prepare, run as run_study};
 
 use crate::cli::{DoctorArgs, OutputFormat};
@@ -22,17 +22,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         let Some(project) = project.clone() else {
             bail!("--diagnose needs the project: buildbench doctor --diagnose PATH");
         };
-        let configuration = |name: &str, toolchain: Option<&str>| Configuration {
-            name: name.to_owned(),
-            backend: Backend::Llvm,
-            linker: Linker::Default,
-            cache: Cache::None,
-            preset: "dev".to_owned(),
-            env: Vec::new(),
-            scan: Vec::new(),
-            overrides: Vec::new(),
-            toolchain: toolchain.map(str::to_owned),
-        };
+        let configuration = Configuration::plain;
         let mut configurations = vec![configuration("default", None)];
         // A nightly toolchain adds cargo's section timings (frontend, codegen, link per unit).
         if checkup.toolchains.iter().any(|t| t.name.starts_with("nightly")) {
