@@ -25,14 +25,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let cargo_args =
         crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None, &args.cargo)?;
     let interrupted = crate::cli::interrupt_flag()?;
-    let scratch = match &args.work {
-        Some(dir) => (None, buildbench_runner::paths::resolve(dir)?),
-        None => {
-            let t = crate::cli::temp_dir("buildbench-link-")?;
-            let path = t.path().join("work");
-            (Some(t), path)
-        }
-    };
+    let scratch = crate::cli::work_dir(args.work.as_deref(), "buildbench-link-")?;
     let options = LinkOptions {
         project: std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve", args.path.display()))?,
         work: scratch.1.clone(),

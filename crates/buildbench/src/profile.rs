@@ -19,14 +19,7 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
     }
     let cargo_args = crate::cli::cargo_args(None, None, false, None, &args.cargo)?;
     let interrupted = crate::cli::interrupt_flag()?;
-    let scratch = match &args.work {
-        Some(dir) => (None, buildbench_runner::paths::resolve(dir)?),
-        None => {
-            let t = crate::cli::temp_dir("buildbench-profile-")?;
-            let path = t.path().join("work");
-            (Some(t), path)
-        }
-    };
+    let scratch = crate::cli::work_dir(args.work.as_deref(), "buildbench-profile-")?;
     let options = ProfileOptions {
         project: std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve", args.path.display()))?,
         work: scratch.1.clone(),

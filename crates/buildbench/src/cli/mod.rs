@@ -885,6 +885,19 @@ impl Drop for TempDir {
 }
 
 /// Creates a temporary folder named `prefix...` that is removed on every way out.
+/// The scratch folder of `link` and `profile`: `--work DIR` (kept), else `work` inside a new
+/// temporary folder (removed with the returned guard, or by the watchdog).
+pub fn work_dir(work: Option<&std::path::Path>, prefix: &str) -> anyhow::Result<(Option<TempDir>, PathBuf)> {
+    Ok(match work {
+        Some(dir) => (None, buildbench_runner::paths::resolve(dir)?),
+        None => {
+            let t = temp_dir(prefix)?;
+            let path = t.path().join("work");
+            (Some(t), path)
+        }
+    })
+}
+
 pub fn temp_dir(prefix: &str) -> anyhow::Result<TempDir> {
     use anyhow::Context as _;
     let dir = tempfile::Builder::new().prefix(prefix).tempdir().context("creating a temporary directory")?;
