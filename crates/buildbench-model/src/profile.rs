@@ -244,6 +244,12 @@ pub struct ProfiledBuild {
     pub wall_seconds: f64,
     /// Wall time of the same build without self-profiling, in seconds, where it was measured.
     pub plain_seconds: Option<f64>,
+    /// CPU time (user and system, every process of the build) of the self-profiled build.
+    #[serde(default)]
+    pub cpu_seconds: Option<f64>,
+    /// CPU time of the build without self-profiling, where it was measured.
+    #[serde(default)]
+    pub plain_cpu_seconds: Option<f64>,
     /// Every rustc run that wrote a profile, costliest first.
     pub crates: Vec<CrateProfile>,
     /// Every proc macro expanded, costliest first.
@@ -280,6 +286,14 @@ impl ProfiledBuild {
     /// measured.
     pub fn overhead(&self) -> Option<f64> {
         self.plain_seconds.filter(|p| *p > 0.0).map(|p| self.wall_seconds / p - 1.0)
+    }
+
+    /// How much more CPU time the self-profiled build used, where both were measured.
+    pub fn cpu_overhead(&self) -> Option<f64> {
+        match (self.cpu_seconds, self.plain_cpu_seconds) {
+            (Some(c), Some(p)) if p > 0.0 => Some(c / p - 1.0),
+            _ => None,
+        }
     }
 }
 
@@ -360,17 +374,22 @@ fn precise(seconds: f64) -> String {
     if seconds < 1.0 { format!("{:.1} ms", seconds * 1000.0) } else { format!("{seconds:.2} s") }
 }
 
-fn verdict(id: &str, text: &str, threshold: f64, what: &str, measured: Option<(f64, String)>) -> FrontendVerdict {
+fn verdict(
+    id: &str,
+    text: &str,
+    threshold: f64,
+    what: &str,
+    measured: Option<(f64, String)>,
+    why_not: &str,
+) -> FrontendVerdict {
     let (verdict, value, detail) = match measured {
         Some((share, how)) => {
             let v = judge(share, threshold);
             (v, Some(share), format!("{} (threshold {} {what}): measured {how}", v.as_str(), percent(threshold)))
         }
-        None => (
-            Verdict::NotMeasured,
-            None,
-            format!("not measured (threshold {} {what}): {}", percent(threshold), "nothing to measure it on"),
-        ),
+        None => {
+            (Verdict::NotMeasured, None, format!("not measured (threshold {} {what}): {why_not}", percent(threshold)))
+        }
     };
     FrontendVerdict { id: id.to_owned(), text: text.to_owned(), verdict, measured: value, threshold, detail }
 }
@@ -382,7 +401,7 @@ fn verdict(id: &str, text: &str, threshold: f64, what: &str, measured: Option<(f
 /// - "fewer dependencies": share of all compile time spent in registry and git dependencies;
 /// - "smaller crates": share of the build that splitting the project's own crate with the
 ///   longest frontend into two would save (`split`, from the plain build's unit graph).
-pub fn frontend_verdicts(build: &ProfiledBuild, split: Option<&SplitEstimate>) -> Vec<FrontendVerdict> {
+pub fn frontend_verdicts(build: &ProfiledBuild, split: Result<&SplitEstimate, &str>) -> Vec<FrontendVerdict> {
     let frontend = build.frontend();
     let macro_share = (frontend > 0.0).then(|| {
         let share = build.proc_macro_seconds() / frontend;
@@ -415,7 +434,7 @@ pub fn frontend_verdicts(build: &ProfiledBuild, split: Option<&SplitEstimate>) -
             format!("{} of compile time in {dep_count} dependency crates ({deps:.1} of {total:.1} s)", percent(share)),
         )
     });
-    let split_share = split.map(|s| {
+    let split_share = split.ok().map(|s| {
         let best = s.best.as_ref().filter(|(p, _)| *p != s.package).map_or_else(String::new, |(p, saved)| {
             format!("; splitting {p} would save the most ({saved:.2} s)")
         });
@@ -438,9 +457,24 @@ pub fn frontend_verdicts(build: &ProfiledBuild, split: Option<&SplitEstimate>) -
             PROC_MACRO_THRESHOLD,
             "of frontend time",
             macro_share,
+            "the build had no frontend time",
         ),
-        verdict("fewer-dependencies", "Fewer dependencies", DEPENDENCY_THRESHOLD, "of compile time", dep_share),
-        verdict("smaller-crates", "Smaller crates", SPLIT_THRESHOLD, "of the build saved", split_share),
+        verdict(
+            "fewer-dependencies",
+            "Fewer dependencies",
+            DEPENDENCY_THRESHOLD,
+            "of compile time",
+            dep_share,
+            "the build compiled no crate",
+        ),
+        verdict(
+            "smaller-crates",
+            "Smaller crates",
+            SPLIT_THRESHOLD,
+            "of the build saved",
+            split_share,
+            split.err().unwrap_or("no estimate"),
+        ),
     ]
 }
 
@@ -494,6 +528,8 @@ mod tests {
             scenario: Scenario::Clean,
             wall_seconds: 1.0,
             plain_seconds: Some(0.8),
+            cpu_seconds: None,
+            plain_cpu_seconds: None,
             crates,
             macros: vec![MacroCost {
                 name: "#[derive(Serialize)]".into(),
@@ -510,13 +546,14 @@ mod tests {
     #[test]
     fn verdicts_follow_thresholds_with_a_margin() {
         let b = build(vec![krate("a", false, 1.0, 1.0, 0.2), krate("dep", true, 1.0, 1.0, 0.0)]);
-        let v = frontend_verdicts(&b, None);
+        let v = frontend_verdicts(&b, Err("no library"));
         // 0.2 of 2.0 s frontend = 10%: on the threshold, inside the margin.
         assert_eq!(v[0].verdict, Verdict::Inconclusive, "{}", v[0].detail);
         assert!(v[0].detail.contains("#[derive(Serialize)] (200.0 ms over 3 expansions)"), "{}", v[0].detail);
         // Dependencies: 2 of 4 s = 50%: inconclusive.
         assert_eq!(v[1].verdict, Verdict::Inconclusive);
         assert_eq!(v[2].verdict, Verdict::NotMeasured);
+        assert!(v[2].detail.ends_with(": no library"), "{}", v[2].detail);
         let b = build(vec![krate("a", false, 1.0, 1.0, 0.8), krate("dep", true, 4.0, 4.0, 0.0)]);
         let split = SplitEstimate {
             package: "a".into(),
@@ -525,7 +562,7 @@ mod tests {
             split_seconds: 9.5,
             best: Some(("b".into(), 0.6)),
         };
-        let v = frontend_verdicts(&b, Some(&split));
+        let v = frontend_verdicts(&b, Ok(&split));
         assert_eq!(v[0].verdict, Verdict::Holds, "{}", v[0].detail);
         assert_eq!(v[1].verdict, Verdict::Holds, "{}", v[1].detail);
         assert_eq!(v[2].verdict, Verdict::DoesNotHold, "{}", v[2].detail);

@@ -34,25 +34,30 @@ pub fn sample_graph(sample: &Sample, jobs: u32) -> Option<Graph> {
 
 /// What splitting the project's own crate with the longest frontend (of `own` packages) into
 /// two would save, replaying `sample`'s unit graph at `jobs`; and which own crate's split would
-/// save the most.
-pub fn split_estimate(sample: &Sample, own: &[String], jobs: u32) -> Option<SplitEstimate> {
-    let graph = sample_graph(sample, jobs)?;
+/// save the most. `Err` says why there is no estimate.
+pub fn split_estimate(sample: &Sample, own: &[String], jobs: u32) -> Result<SplitEstimate, String> {
+    let graph =
+        sample_graph(sample, jobs).ok_or("the build's timing report has no unit graph (dependency edges) to replay")?;
     let frontend = |u: &UnitTiming| u.frontend.unwrap_or(u.duration);
     let longest = sample
         .units
         .iter()
         .filter(|u| own.contains(&u.name) && graph.nodes.iter().any(|n| n.name == u.name && n.splittable))
-        .max_by(|a, b| frontend(a).total_cmp(&frontend(b)))?;
+        .max_by(|a, b| frontend(a).total_cmp(&frontend(b)))
+        .ok_or(
+            "the project has no library of its own to split (its code is in binaries, which the replay does not split)",
+        )?;
     let scale = Scale::default();
-    let build_seconds = graph.simulate(Some(jobs), &scale).ok()?.seconds;
-    let split_seconds = graph.split(&longest.name, 2).ok()?.simulate(Some(jobs), &scale).ok()?.seconds;
+    let replay = |g: &Graph| g.simulate(Some(jobs), &scale).map(|s| s.seconds).map_err(|e| e.to_string());
+    let build_seconds = replay(&graph)?;
+    let split_seconds = replay(&graph.split(&longest.name, 2).map_err(|e| e.to_string())?)?;
     let best = graph
         .rank_splits(Some(jobs), 2, &scale)
-        .ok()?
+        .map_err(|e| e.to_string())?
         .into_iter()
         .find(|(name, _, _)| own.contains(name))
         .map(|(name, _, saved)| (name, saved));
-    Some(SplitEstimate {
+    Ok(SplitEstimate {
         package: longest.name.clone(),
         frontend_seconds: frontend(longest),
         build_seconds,
@@ -89,9 +94,13 @@ fn crate_label(c: &CrateProfile) -> String {
 }
 
 fn overhead_line(b: &ProfiledBuild) -> String {
+    let cpu = match (b.cpu_seconds, b.plain_cpu_seconds, b.cpu_overhead()) {
+        (Some(c), Some(p), Some(o)) => format!(", CPU time {} against {} ({:+.0}%)", seconds(c), seconds(p), o * 100.0),
+        _ => String::new(),
+    };
     match (b.plain_seconds, b.overhead()) {
         (Some(plain), Some(o)) => format!(
-            "{} build: {} with -Zself-profile, {} without it: the profiler added {:+.0}% (one build each; profiled builds are never timing samples).",
+            "{} build: {} with -Zself-profile, {} without it: {:+.0}% wall time{cpu} (one build of each, so a difference within the machine's run-to-run spread is noise; profiled builds are never timing samples).",
             b.scenario,
             seconds(b.wall_seconds),
             seconds(plain),

@@ -16,7 +16,7 @@ use crate::exec::Executor;
 use crate::fsutil::remove_tree;
 use crate::probe::{ResolvedToolchain, Toolchain};
 use crate::project::Project;
-use crate::{RunnerError, edit};
+use crate::{Invocation, RunnerError, edit};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -115,6 +115,24 @@ pub fn run(
     };
     let profiled_ctx =
         BuildContext { target_dir: options.work.join("target-profiled"), extra_rustflags: &flags, ..plain_ctx.clone() };
+    // Downloads first, so the plain build (the first) does not pay for them and make the
+    // profiler look cheaper than it is. A failure here shows again, explained, in the build.
+    let mut fetch = Invocation::new(&toolchain.cargo).arg("fetch").cwd(&source).env("RUSTC", &toolchain.rustc);
+    let mut args = options.cargo_args.iter();
+    while let Some(a) = args.next() {
+        if matches!(a.as_str(), "--locked" | "--frozen" | "--offline") || a.starts_with("--target=") {
+            fetch = fetch.arg(a);
+        } else if a == "--target"
+            && let Some(triple) = args.next()
+        {
+            fetch = fetch.arg(a).arg(triple);
+        }
+    }
+    progress("fetching the dependencies".to_owned());
+    let _ = executor.run(&fetch);
+    if interrupted.load(Ordering::SeqCst) {
+        return Err(RunnerError::Interrupted { out: None });
+    }
     let mut build = |ctx: &BuildContext<'_>, what: &str| -> Result<Sample, RunnerError> {
         progress(what.to_owned());
         let invocation = cargo_invocation(&configuration, false, ctx);

@@ -259,6 +259,8 @@ impl Reading {
             scenario,
             wall_seconds,
             plain_seconds,
+            cpu_seconds: None,
+            plain_cpu_seconds: None,
             crates,
             macros,
             queries,

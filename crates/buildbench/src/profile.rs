@@ -43,7 +43,12 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
         progress(format!("reading the {} build's profiles", r.scenario));
         let reading = buildbench_selfprofile::read_dir(&r.profiles, &run.packages).map_err(anyhow::Error::msg)?;
         warnings.extend(reading.warnings.iter().cloned());
-        builds.push(reading.into_build(r.scenario, r.profiled.wall_seconds, r.plain.as_ref().map(|p| p.wall_seconds)));
+        let cpu = |s: &buildbench_model::Sample| s.user_seconds + s.system_seconds;
+        let mut build =
+            reading.into_build(r.scenario, r.profiled.wall_seconds, r.plain.as_ref().map(|p| p.wall_seconds));
+        build.cpu_seconds = Some(cpu(&r.profiled));
+        build.plain_cpu_seconds = r.plain.as_ref().map(cpu);
+        builds.push(build);
     }
     // "Smaller crates" from the plain clean build's unit graph (the profiled one is slowed
     // unevenly), at the job count the build ran with.
@@ -52,12 +57,14 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
         .and_then(|j| j.parse::<u32>().ok())
         .unwrap_or(run.environment.cores);
     let clean = run.runs.iter().find(|r| r.scenario == Scenario::Clean);
-    let split = clean
-        .and_then(|r| buildbench_report::profile::split_estimate(r.plain.as_ref().unwrap_or(&r.profiled), &own, jobs));
+    let split = match clean {
+        Some(r) => buildbench_report::profile::split_estimate(r.plain.as_ref().unwrap_or(&r.profiled), &own, jobs),
+        None => Err("no clean build".to_owned()),
+    };
     let verdicts = builds
         .iter()
         .find(|b| b.scenario == Scenario::Clean)
-        .map(|b| frontend_verdicts(b, split.as_ref()))
+        .map(|b| frontend_verdicts(b, split.as_ref().map_err(String::as_str)))
         .unwrap_or_default();
     let report = ProfileReport {
         project: run.project.root.display().to_string(),
@@ -66,7 +73,7 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
         cargo_args,
         events: options.events.clone(),
         builds,
-        split,
+        split: split.ok(),
         verdicts,
         warnings,
     };

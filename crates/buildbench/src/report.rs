@@ -68,12 +68,63 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     }
     let summary = summarize(&study, args.noise);
     let mut bytes = exporter.render(&study, &summary);
+    if let Some(profile) = read_profile(args)? {
+        bytes = with_profile(bytes, &format, &profile);
+    }
     // Colour only for the table on stdout, never in a file.
     if format == "table" && args.output.is_none() && crate::cli::color() {
         bytes = buildbench_report::color::report(&String::from_utf8_lossy(&bytes), &summary).into_bytes();
     }
     write_out(args.output.as_deref(), &bytes)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The profile to add: `--profile FILE`, else `profile.json` beside the study when the study
+/// is given as its folder.
+fn read_profile(args: &ReportArgs) -> Result<Option<buildbench_model::profile::ProfileReport>> {
+    let file = match &args.profile {
+        Some(file) => file.clone(),
+        None if args.study.is_dir() && args.study.join("profile.json").is_file() => args.study.join("profile.json"),
+        None => return Ok(None),
+    };
+    let bytes = crate::cli::read_input(&file, "profile")?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not JSON; write it with `buildbench profile -o profile.json`", file.display()))?;
+    let version = value.get("schema_version").and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(buildbench_report::format::JSON_SCHEMA_VERSION)) {
+        bail!(
+            "{}: schema_version {version:?}, this buildbench reads {}; write it again with this version's `buildbench profile`",
+            file.display(),
+            buildbench_report::format::JSON_SCHEMA_VERSION
+        );
+    }
+    let profile = serde_json::from_value(value).with_context(|| {
+        format!(
+            "{}: not a `buildbench profile` result; write it with `buildbench profile -o profile.json`",
+            file.display()
+        )
+    })?;
+    Ok(Some(profile))
+}
+
+/// The report with the profile's section: before the end of an HTML page, after Markdown and
+/// the table; CSV and JSON stay as they are (the profile has its own JSON).
+fn with_profile(bytes: Vec<u8>, format: &str, profile: &buildbench_model::profile::ProfileReport) -> Vec<u8> {
+    const TOP: usize = 15;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let out = match format {
+        "html" => {
+            let section = buildbench_report::profile::html_section(profile, TOP.max(25));
+            match text.rfind("</body>") {
+                Some(i) => format!("{}{section}{}", &text[..i], &text[i..]),
+                None => text + &section,
+            }
+        }
+        "md" => format!("{text}\n{}", buildbench_report::profile::markdown(profile, TOP)),
+        "table" => format!("{text}\n{}", buildbench_report::profile::text(profile, TOP)),
+        _ => text,
+    };
+    out.into_bytes()
 }
 
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {

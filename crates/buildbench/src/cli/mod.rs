@@ -335,6 +335,11 @@ pub struct ReportArgs {
     /// Changes smaller than this are never called significant.
     #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
+    /// Add the section of a `buildbench profile -o FILE.json` (where rustc's time goes, crate
+    /// by crate) to the HTML, Markdown and table reports. Default: the study folder's
+    /// profile.json, when there is one.
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -98,12 +98,27 @@ fn profiles_the_example_and_finds_its_own_derive() {
     // The copy, the target folders and the profiles were in buildbench's own temporary
     // folder, which is gone.
     assert_eq!(std::fs::read_dir(&tmp).expect("tmp").count(), 0, "nothing left in TMPDIR");
+    // A study's report gets the profile's section: from the study folder's profile.json.
+    let study = dir.path().join("study");
+    std::fs::create_dir(&study).expect("mkdir");
+    std::fs::copy(root().join("fixtures/studies/example-claims-nightly.json"), study.join("study.json")).expect("copy");
+    std::fs::write(study.join("profile.json"), &out.stdout).expect("write");
+    let report_html = dir.path().join("report.html");
+    let out_report = run(&["report", s(&study), "-o", s(&report_html)]);
+    assert!(out_report.status.success(), "{}", String::from_utf8_lossy(&out_report.stderr));
+    let page = std::fs::read_to_string(&report_html).expect("report");
+    assert!(page.contains("buildbench study of") && page.contains("Where rustc's time goes"));
+    assert!(page.contains("#[derive(example_macros::Fields)]") && page.trim_end().ends_with("</html>"));
+    let report_md =
+        run(&["report", s(&study.join("study.json")), "--profile", s(&study.join("profile.json")), "--format", "md"]);
+    assert!(String::from_utf8_lossy(&report_md.stdout).contains("## The guide's frontend advice"));
     // Markdown and the terminal table say the same.
     let out = run(&["profile", s(&project), "-q", "--no-plain", "-o", s(&md)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("#[derive(example_macros::Fields)]"), "{text}");
     assert!(text.contains("not measured without it"), "{text}");
+    assert!(!text.contains("CPU time"), "no plain build, no CPU comparison: {text}");
     assert!(std::fs::read_to_string(&md).expect("md").contains("| example-core"));
     assert_eq!(tree(&project), before);
 }
@@ -126,6 +141,25 @@ fn a_toolchain_that_is_not_nightly_is_refused_with_the_way_to_get_one() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn a_profile_that_is_not_one_is_named_with_the_way_to_write_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study");
+    std::fs::create_dir(&study).expect("mkdir");
+    std::fs::copy(root().join("fixtures/studies/example-claims-nightly.json"), study.join("study.json")).expect("copy");
+    for (content, says) in [
+        ("not json", "not JSON"),
+        ("{\"schema_version\": 99}", "schema_version Some(99)"),
+        ("{\"schema_version\": 1, \"builds\": 3}", "not a `buildbench profile` result"),
+    ] {
+        std::fs::write(study.join("profile.json"), content).expect("write");
+        let out = run(&["report", s(&study), "--format", "html"]);
+        assert_eq!(out.status.code(), Some(2), "{content}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("profile.json") && err.contains(says), "{content}: {err}");
+    }
 }
 
 #[test]
