@@ -156,6 +156,13 @@ pub struct CrateProfile {
     pub activities: Activities,
     /// Time in proc-macro expansion (part of `macro-expansion`), in seconds.
     pub proc_macro_seconds: f64,
+    /// Self time of LLVM's own work (`LLVM_*` events: its passes, per-module optimisation and
+    /// object emission; part of `codegen`), in seconds.
+    #[serde(default)]
+    pub llvm_seconds: f64,
+    /// Codegen units the crate was split into (`codegen_module` events).
+    #[serde(default)]
+    pub codegen_units: u32,
 }
 
 impl CrateProfile {
@@ -520,6 +527,8 @@ mod tests {
             wall_seconds: frontend + codegen,
             activities,
             proc_macro_seconds: macros,
+            llvm_seconds: 0.0,
+            codegen_units: 0,
         }
     }
 

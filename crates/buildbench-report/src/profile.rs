@@ -142,6 +142,8 @@ fn crate_table(b: &ProfiledBuild, top: usize) -> Table {
     for a in COLUMNS {
         columns.push((a.label(), Align::Right));
     }
+    columns.push(("of it LLVM", Align::Right));
+    columns.push(("CGUs", Align::Right));
     columns.push(("other", Align::Right));
     columns.push(("link", Align::Right));
     let mut table = Table::new(&columns);
@@ -152,6 +154,8 @@ fn crate_table(b: &ProfiledBuild, top: usize) -> Table {
         for a in COLUMNS {
             row.push(short(c.seconds(a)));
         }
+        row.push(short(c.llvm_seconds));
+        row.push(c.codegen_units.to_string());
         row.push(short((c.total() - shown).max(0.0)));
         row.push(short(c.seconds(Activity::Link)));
         table.row(row);

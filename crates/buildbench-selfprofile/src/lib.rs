@@ -114,6 +114,11 @@ fn read_events(stem: &Path, packages: &[(String, String)]) -> Result<Option<Crat
     }
     let totals = aggregate::aggregate(events, |i| labels.get(i as usize).map_or("", String::as_str));
     let text = |i: &u32| labels.get(*i as usize).cloned().unwrap_or_default();
+    let label_is = |i: &u32, f: &dyn Fn(&str) -> bool| labels.get(*i as usize).is_some_and(|l| f(l));
+    let llvm_ns: u64 =
+        totals.labels.iter().filter(|(i, _)| label_is(i, &|l| l.starts_with("LLVM_"))).map(|(_, t)| t.self_ns).sum();
+    let codegen_units: u64 =
+        totals.labels.iter().filter(|(i, _)| label_is(i, &|l| l == "codegen_module")).map(|(_, t)| t.count).sum();
     let profile = CrateProfile {
         name: compilation.name,
         package: compilation.package,
@@ -123,6 +128,8 @@ fn read_events(stem: &Path, packages: &[(String, String)]) -> Result<Option<Crat
         wall_seconds: totals.wall_ns as f64 / 1e9,
         activities: totals.seconds(),
         proc_macro_seconds: totals.proc_macro_ns() as f64 / 1e9,
+        llvm_seconds: llvm_ns as f64 / 1e9,
+        codegen_units: u32::try_from(codegen_units).unwrap_or(u32::MAX),
     };
     Ok(Some(CrateRun {
         profile,

@@ -78,6 +78,15 @@ fn the_crate_its_activities_and_its_derive() {
     assert!(p.seconds(Activity::Link) >= self_ns("run_linker") + self_ns("link_binary") - 1e-9);
     assert!(p.seconds(Activity::Codegen) >= self_ns("LLVM_passes") + self_ns("codegen_crate") - 1e-9);
     assert!(p.seconds(Activity::Codegen) + p.seconds(Activity::Link) < p.total(), "some frontend time");
+    // LLVM's share of codegen and the codegen units, from summarize's rows.
+    let llvm: f64 =
+        expected.labels.iter().filter(|(l, _)| l.starts_with("LLVM_")).map(|(_, x)| x.self_ns as f64 / 1e9).sum();
+    assert!(
+        (p.llvm_seconds - llvm).abs() < 1e-4 && p.llvm_seconds < p.seconds(Activity::Codegen),
+        "{}",
+        p.llvm_seconds
+    );
+    assert_eq!(u64::from(p.codegen_units), expected.labels["codegen_module"].count);
     // One derive expansion, timed by its outer event: summarize's self times of the outer event
     // and of the proc-macro call inside it.
     let want = self_ns("expand_derive_proc_macro_outer") + self_ns("expand_proc_macro");
