@@ -412,3 +412,89 @@ pub fn html(r: &ProfileReport, top: usize) -> String {
         html_section(r, top)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use buildbench_model::Scenario;
+    use buildbench_model::profile::{
+        Activities, CrateKind, FrontendVerdict, MacroCost, MacroKind, QueryCost, frontend_verdicts,
+    };
+
+    use super::*;
+
+    const EVIL: &str = "\"><script>alert(1)</script>[x](http://e)|";
+
+    fn krate(name: &str, seconds: f64) -> CrateProfile {
+        let activities: Activities = Activity::ALL.iter().map(|a| (*a, seconds)).collect();
+        CrateProfile {
+            name: name.to_owned(),
+            package: Some(name.to_owned()),
+            version: Some(EVIL.to_owned()),
+            kind: CrateKind::Lib,
+            dependency: true,
+            wall_seconds: seconds,
+            activities,
+            proc_macro_seconds: seconds,
+            llvm_seconds: seconds,
+            codegen_units: u32::MAX,
+        }
+    }
+
+    /// Crafted names, extreme and non-finite numbers, empty builds: every output renders,
+    /// nothing from the profile reaches HTML or Markdown unescaped.
+    #[test]
+    fn every_output_renders_crafted_and_extreme_profiles_escaped() {
+        for seconds in [0.0, 1e-12, 1e12, f64::NAN, f64::INFINITY, -1.0] {
+            let build = ProfiledBuild {
+                scenario: Scenario::Clean,
+                wall_seconds: seconds,
+                plain_seconds: Some(seconds),
+                cpu_seconds: Some(seconds),
+                plain_cpu_seconds: Some(0.0),
+                crates: vec![krate(EVIL, seconds), krate("b", 0.0)],
+                macros: vec![MacroCost {
+                    name: EVIL.to_owned(),
+                    kind: MacroKind::Attribute,
+                    seconds,
+                    expansions: u64::MAX,
+                    crates: vec![EVIL.to_owned(); 5],
+                }],
+                queries: vec![QueryCost {
+                    label: EVIL.to_owned(),
+                    activity: Activity::Codegen,
+                    self_seconds: seconds,
+                    count: 0,
+                    crates: 0,
+                }],
+                total_self_seconds: seconds,
+            };
+            let mut verdicts = frontend_verdicts(&build, Err(EVIL));
+            verdicts.push(FrontendVerdict {
+                id: EVIL.to_owned(),
+                text: EVIL.to_owned(),
+                verdict: buildbench_model::claims::Verdict::Inconclusive,
+                measured: Some(seconds),
+                threshold: seconds,
+                detail: EVIL.to_owned(),
+            });
+            let empty = ProfiledBuild { crates: Vec::new(), macros: Vec::new(), queries: Vec::new(), ..build.clone() };
+            let report = ProfileReport {
+                project: EVIL.to_owned(),
+                environment: buildbench_model::Environment::default(),
+                toolchain: EVIL.to_owned(),
+                cargo_args: vec![EVIL.to_owned()],
+                events: String::new(),
+                builds: vec![build, empty],
+                split: None,
+                verdicts,
+                warnings: vec![EVIL.to_owned()],
+            };
+            let html = html(&report, 25);
+            assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"), "{seconds}");
+            let md = markdown(&report, 10);
+            assert!(!md.contains("<script>") && !md.contains("[x](") && md.contains("\\[x\\]"), "{seconds}: {md}");
+            assert!(text(&report, 10).contains("script"));
+            assert!(!draw_crates(&report.builds[1], 10).contains("<rect"), "nothing to draw for no crates");
+        }
+    }
+}
