@@ -247,8 +247,12 @@ pub struct QueryCost {
 pub struct ProfiledBuild {
     /// Clean or incremental.
     pub scenario: Scenario,
-    /// Wall time of the self-profiled cargo build, in seconds.
+    /// Wall time of the self-profiled cargo build, in seconds (with `span_only`, the span from
+    /// rustc's first recorded event to its last).
     pub wall_seconds: f64,
+    /// The profiles were read without building (`--from`): no cargo build was timed.
+    #[serde(default)]
+    pub span_only: bool,
     /// Wall time of the same build without self-profiling, in seconds, where it was measured.
     pub plain_seconds: Option<f64>,
     /// CPU time (user and system, every process of the build) of the self-profiled build.
@@ -536,6 +540,7 @@ mod tests {
         ProfiledBuild {
             scenario: Scenario::Clean,
             wall_seconds: 1.0,
+            span_only: false,
             plain_seconds: Some(0.8),
             cpu_seconds: None,
             plain_cpu_seconds: None,

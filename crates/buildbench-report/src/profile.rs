@@ -94,6 +94,13 @@ fn crate_label(c: &CrateProfile) -> String {
 }
 
 fn overhead_line(b: &ProfiledBuild) -> String {
+    if b.span_only {
+        return format!(
+            "{} build, read from its profiles (nothing was built): rustc's recorded events span {}.",
+            b.scenario,
+            seconds(b.wall_seconds)
+        );
+    }
     let cpu = match (b.cpu_seconds, b.plain_cpu_seconds, b.cpu_overhead()) {
         (Some(c), Some(p), Some(o)) => format!(", CPU time {} against {} ({:+.0}%)", seconds(c), seconds(p), o * 100.0),
         _ => String::new(),
@@ -448,6 +455,7 @@ mod tests {
             let build = ProfiledBuild {
                 scenario: Scenario::Clean,
                 wall_seconds: seconds,
+                span_only: false,
                 plain_seconds: Some(seconds),
                 cpu_seconds: Some(seconds),
                 plain_cpu_seconds: Some(0.0),

@@ -52,6 +52,8 @@ pub struct Totals {
     pub macros: HashMap<u32, MacroTotal>,
     /// First start to last end.
     pub wall_ns: u64,
+    /// The first event's start (nanoseconds since the Unix epoch, as rustc records them).
+    pub first_ns: u64,
 }
 
 impl Totals {
@@ -78,6 +80,7 @@ pub fn aggregate<'a>(mut events: Vec<Event>, label_of: impl Fn(u32) -> &'a str) 
     let mut totals = Totals::default();
     if let (Some(first), Some(last)) = (events.iter().map(|e| e.start).min(), events.iter().map(|e| e.end).max()) {
         totals.wall_ns = last.saturating_sub(first);
+        totals.first_ns = first;
     }
     events.sort_unstable_by(|a, b| {
         a.thread.cmp(&b.thread).then(a.start.cmp(&b.start)).then(b.end.cmp(&a.end)).then(a.label.cmp(&b.label))

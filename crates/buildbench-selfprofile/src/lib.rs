@@ -41,6 +41,8 @@ pub struct CrateRun {
     pub macros: Vec<(String, aggregate::MacroTotal)>,
     /// The file it was read from.
     pub file: PathBuf,
+    /// When rustc's first and last recorded events started and ended (ns since the epoch).
+    pub span_ns: (u64, u64),
 }
 
 /// A profile folder, read.
@@ -136,13 +138,16 @@ fn read_events(stem: &Path, packages: &[(String, String)]) -> Result<Option<Crat
         labels: totals.labels.iter().map(|(i, t)| (text(i), *t)).collect(),
         macros: totals.macros.iter().map(|(i, t)| (text(i), *t)).collect(),
         file: PathBuf::new(),
+        span_ns: (totals.first_ns, totals.first_ns.saturating_add(totals.wall_ns)),
     }))
 }
 
 /// Reads every `.mm_profdata` file in `dir`. A file that cannot be read is a warning; no file
 /// at all, or none readable, is an error that says why.
 pub fn read_dir(dir: &Path, packages: &[(String, String)]) -> Result<Reading, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: cannot list: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        format!("{}: cannot list ({e}); pass the folder rustc wrote its .mm_profdata files into", dir.display())
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -210,6 +215,14 @@ fn macro_kind(name: &str) -> MacroKind {
 }
 
 impl Reading {
+    /// From the first rustc event to the last over every file, in seconds: the build's span as
+    /// the profiles saw it (cargo's own start-up and wind-down not included).
+    pub fn span_seconds(&self) -> f64 {
+        let first = self.runs.iter().map(|r| r.span_ns.0).min().unwrap_or(0);
+        let last = self.runs.iter().map(|r| r.span_ns.1).max().unwrap_or(0);
+        last.saturating_sub(first) as f64 / 1e9
+    }
+
     /// The build these runs make up.
     pub fn into_build(self, scenario: Scenario, wall_seconds: f64, plain_seconds: Option<f64>) -> ProfiledBuild {
         let mut crates: Vec<CrateProfile> = Vec::new();
@@ -265,6 +278,7 @@ impl Reading {
         ProfiledBuild {
             scenario,
             wall_seconds,
+            span_only: false,
             plain_seconds,
             cpu_seconds: None,
             plain_cpu_seconds: None,

@@ -13,6 +13,9 @@ use buildbench_runner::selfprofile::{ProfileOptions, run as run_profile};
 use crate::cli::{OutputFormat, ProfileArgs, words};
 
 pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
+    if let Some(dir) = &args.from {
+        return output(args, &from_folder(args, dir)?);
+    }
     let scenarios = words::<Scenario>(&args.scenario)?;
     if let Some(other) = scenarios.iter().find(|s| !matches!(s, Scenario::Clean | Scenario::Incremental)) {
         bail!("--scenario {other}: profile runs the clean build, and with `incremental` one rebuild after an edit");
@@ -86,13 +89,75 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
         buildbench_runner::paths::remove_owned(&scratch.1)?;
     }
     drop(scratch);
+    output(args, &report)
+}
+
+/// `--from DIR`: the profiles of an earlier build, read without building.
+fn from_folder(args: &ProfileArgs, dir: &std::path::Path) -> Result<ProfileReport> {
+    let kept = [(Scenario::Clean, dir.join("profile-clean")), (Scenario::Incremental, dir.join("profile-incremental"))];
+    let folders: Vec<(Scenario, std::path::PathBuf)> = if kept[0].1.is_dir() {
+        kept.into_iter().filter(|(_, d)| d.is_dir()).collect()
+    } else {
+        vec![(Scenario::Clean, dir.to_owned())]
+    };
+    // The workspace's own files name its packages; without a project, crates keep rustc's names.
+    let project = buildbench_runner::probe::Toolchain::resolve(None)
+        .ok()
+        .and_then(|t| buildbench_runner::project::Project::load(&t.cargo, &args.path).ok());
+    let packages: Vec<(String, String)> = project
+        .as_ref()
+        .map(|p| {
+            p.targets
+                .iter()
+                .filter_map(|t| {
+                    let relative = t.src_path.strip_prefix(&p.root).ok()?;
+                    Some((relative.to_string_lossy().into_owned(), t.package.clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut builds = Vec::new();
+    let mut warnings = Vec::new();
+    for (scenario, folder) in folders {
+        let reading = buildbench_selfprofile::read_dir(&folder, &packages).map_err(anyhow::Error::msg)?;
+        warnings.extend(reading.warnings.iter().cloned());
+        let span = reading.span_seconds();
+        let mut build = reading.into_build(scenario, span, None);
+        build.span_only = true;
+        builds.push(build);
+    }
+    let verdicts = builds
+        .iter()
+        .find(|b| b.scenario == Scenario::Clean)
+        .map(|b| frontend_verdicts(b, Err("--from reads profiles only: there is no unit graph to replay")))
+        .unwrap_or_default();
+    Ok(ProfileReport {
+        project: project.map_or_else(|| args.path.display().to_string(), |p| p.root.display().to_string()),
+        environment: buildbench_runner::probe::environment(Vec::new(), &[]),
+        toolchain: format!("profiles read from {}", dir.display()),
+        cargo_args: Vec::new(),
+        events: String::new(),
+        builds,
+        split: None,
+        verdicts,
+        warnings,
+    })
+}
+
+/// Writes `-o FILE` and prints the report.
+fn output(args: &ProfileArgs, report: &ProfileReport) -> Result<ExitCode> {
+    let progress = |line: String| {
+        if !args.quiet {
+            eprintln!("{line}");
+        }
+    };
     if let Some(out) = &args.output {
         let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         let page = match ext.as_str() {
-            "html" | "htm" => buildbench_report::profile::html(&report, args.top.max(25)),
-            "md" | "markdown" => buildbench_report::profile::markdown(&report, args.top),
-            "json" => buildbench_report::format::json(&report),
-            "txt" => buildbench_report::profile::text(&report, args.top),
+            "html" | "htm" => buildbench_report::profile::html(report, args.top.max(25)),
+            "md" | "markdown" => buildbench_report::profile::markdown(report, args.top),
+            "json" => buildbench_report::format::json(report),
+            "txt" => buildbench_report::profile::text(report, args.top),
             _ => bail!(
                 "{}: cannot tell the format from the extension {ext:?}; use .html, .md, .json or .txt",
                 out.display()
@@ -103,10 +168,10 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
     }
     let text = match args.format {
         OutputFormat::Table => {
-            let text = terminal_safe(&buildbench_report::profile::text(&report, args.top));
+            let text = terminal_safe(&buildbench_report::profile::text(report, args.top));
             if crate::cli::color() { buildbench_report::color::verdicts(&text) } else { text }
         }
-        OutputFormat::Json => buildbench_report::format::json(&report),
+        OutputFormat::Json => buildbench_report::format::json(report),
     };
     crate::cli::print(&text)
 }

@@ -427,6 +427,11 @@ pub struct ProfileArgs {
     /// temporary directory, removed).
     #[arg(long, value_name = "DIR")]
     pub work: Option<PathBuf>,
+    /// Build nothing: read rustc profiles already written, from a folder of .mm_profdata files
+    /// (your own `RUSTFLAGS=-Zself-profile=DIR` build) or a --work folder an earlier run kept.
+    /// PATH, when it is a cargo project, names the workspace's crates.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["work", "no_plain", "scenario", "cargo", "toolchain"])]
+    pub from: Option<PathBuf>,
     /// No progress messages.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -112,6 +112,16 @@ fn profiles_the_example_and_finds_its_own_derive() {
     let report_md =
         run(&["report", s(&study.join("study.json")), "--profile", s(&study.join("profile.json")), "--format", "md"]);
     assert!(String::from_utf8_lossy(&report_md.stdout).contains("## The guide's frontend advice"));
+    // A kept --work folder is read back with --from: the same crates and macros, nothing built.
+    let work = dir.path().join("work");
+    let kept = run(&["profile", s(&project), "-q", "--no-plain", "--work", s(&work), "--format", "json"]);
+    assert!(kept.status.success(), "{}", String::from_utf8_lossy(&kept.stderr));
+    let again = run(&["profile", "--from", s(&work), s(&project), "--format", "json", "-q"]);
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let (kept, again): (Value, Value) =
+        (serde_json::from_slice(&kept.stdout).expect("json"), serde_json::from_slice(&again.stdout).expect("json"));
+    assert_eq!(kept["builds"][0]["crates"], again["builds"][0]["crates"]);
+    assert_eq!(kept["builds"][0]["macros"], again["builds"][0]["macros"]);
     // Markdown and the terminal table say the same.
     let out = run(&["profile", s(&project), "-q", "--no-plain", "-o", s(&md)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -141,6 +151,40 @@ fn a_toolchain_that_is_not_nightly_is_refused_with_the_way_to_get_one() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn from_reads_profiles_written_elsewhere_without_building() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir(&profiles).expect("mkdir");
+    let fixture = root().join("fixtures/selfprofile/example_app-0017112.mm_profdata");
+    std::fs::copy(&fixture, profiles.join("example_app-0017112.mm_profdata")).expect("copy");
+    // A damaged file beside it is a warning naming it; the good one is still read.
+    std::fs::write(profiles.join("broken-1.mm_profdata"), b"MMPD not really").expect("write");
+    let out = run(&["profile", "--from", s(&profiles), s(&fixture_project()), "--format", "json", "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let build = &report["builds"][0];
+    assert_eq!(build["span_only"], true);
+    assert!(build["wall_seconds"].as_f64().is_some_and(|w| w > 0.0 && w < 10.0), "{}", build["wall_seconds"]);
+    // The project names the crate's package; the fixture's derive is found.
+    assert_eq!(build["crates"][0]["package"], "example-app");
+    assert_eq!(build["macros"][0]["name"], "#[derive(example_macros::Fields)]");
+    assert!(report["warnings"][0].as_str().is_some_and(|w| w.contains("broken-1.mm_profdata")), "{report}");
+    let smaller = &report["verdicts"][2];
+    assert_eq!(smaller["verdict"], "not-measured");
+    assert!(smaller["detail"].as_str().unwrap_or("").contains("--from"), "{smaller}");
+    let text = run(&["profile", "--from", s(&profiles), s(dir.path()), "-q"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("nothing was built"));
+    // Only damaged files, or none: an error that names the folder.
+    std::fs::remove_file(profiles.join("example_app-0017112.mm_profdata")).expect("rm");
+    let out = run(&["profile", "--from", s(&profiles), "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken-1.mm_profdata"));
+    let out = run(&["profile", "--from", s(&dir.path().join("nowhere")), "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(".mm_profdata"));
 }
 
 #[test]
