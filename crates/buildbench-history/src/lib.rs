@@ -112,6 +112,25 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
+/// Runs `f` again while SQLite answers "busy" or "locked" without having waited (the cases its
+/// busy timeout does not cover), for up to 30 s.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        match f() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl History {
     /// Opens (or creates) the history at `path`, migrating an older schema.
     pub fn open(path: &Path) -> Result<History, HistoryError> {
@@ -146,7 +165,10 @@ impl History {
         if version > SCHEMA_VERSION {
             return Err(HistoryError::Newer { path: path.to_owned(), found: version });
         }
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())).map_err(sql)?;
+        // Switching to WAL takes an exclusive lock from inside a read lock; when two processes
+        // do it at once, SQLite reports "database is locked" to one of them at once instead of
+        // waiting (its deadlock rule), so the busy timeout does not cover it: retry here.
+        retry_busy(|| conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))).map_err(sql)?;
         conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(sql)?;
         let mut history = History { conn, path: path.to_owned() };
         history.migrate(version)?;
