@@ -43,6 +43,18 @@ impl Project {
         parse_metadata(&text).map_err(|detail| RunnerError::Command { command: invocation.shell_line(), detail })
     }
 
+    /// Every target's main file, relative to the workspace root (as cargo passes the workspace's
+    /// own files to rustc), with its package.
+    pub fn source_packages(&self) -> Vec<(String, String)> {
+        self.targets
+            .iter()
+            .filter_map(|t| {
+                let relative = t.src_path.strip_prefix(&self.root).ok()?;
+                Some((relative.to_string_lossy().into_owned(), t.package.clone()))
+            })
+            .collect()
+    }
+
     /// The file the incremental scenarios edit by default: the main source file of a target the
     /// cargo arguments build: the `--bin` named, else the library with `--lib`, else the first
     /// binary, else the first library, of the packages selected (`-p`, less `--exclude`).

@@ -81,14 +81,7 @@ pub fn run(
     if !project.outside_paths.is_empty() {
         return Err(RunnerError::OutsideWorkspace { paths: project.outside_paths.clone() });
     }
-    let packages = project
-        .targets
-        .iter()
-        .filter_map(|t| {
-            let relative = t.src_path.strip_prefix(&project.root).ok()?;
-            Some((relative.to_string_lossy().into_owned(), t.package.clone()))
-        })
-        .collect();
+    let packages = project.source_packages();
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
     let user = UserConfig::detect(&toolchain.cargo, &source, &toolchain.host);

@@ -104,18 +104,7 @@ fn from_folder(args: &ProfileArgs, dir: &std::path::Path) -> Result<ProfileRepor
     let project = buildbench_runner::probe::Toolchain::resolve(None)
         .ok()
         .and_then(|t| buildbench_runner::project::Project::load(&t.cargo, &args.path).ok());
-    let packages: Vec<(String, String)> = project
-        .as_ref()
-        .map(|p| {
-            p.targets
-                .iter()
-                .filter_map(|t| {
-                    let relative = t.src_path.strip_prefix(&p.root).ok()?;
-                    Some((relative.to_string_lossy().into_owned(), t.package.clone()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let packages = project.as_ref().map(buildbench_runner::project::Project::source_packages).unwrap_or_default();
     let mut builds = Vec::new();
     let mut warnings = Vec::new();
     for (scenario, folder) in folders {
