@@ -257,19 +257,6 @@ pub fn text(r: &ProfileReport, top: usize) -> String {
     out
 }
 
-fn markdown_table(t: &Table) -> String {
-    let cell = crate::export::markdown::cell;
-    let mut out = format!("| {} |\n|", t.header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
-    for a in &t.align {
-        out.push_str(if *a == Align::Right { " ---: |" } else { " --- |" });
-    }
-    out.push('\n');
-    for row in &t.rows {
-        let _ = writeln!(out, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
-    }
-    out
-}
-
 /// Markdown, for a CI job summary.
 pub fn markdown(r: &ProfileReport, top: usize) -> String {
     let cell = crate::export::markdown::cell;
@@ -277,11 +264,11 @@ pub fn markdown(r: &ProfileReport, top: usize) -> String {
     for b in &r.builds {
         let _ =
             writeln!(out, "\n## {} build\n\n{}\n\n{}\n", b.scenario, cell(&overhead_line(b)), cell(&activity_line(b)));
-        out.push_str(&markdown_table(&crate_table(b, top)));
+        out.push_str(&crate_table(b, top).markdown());
         out.push_str("\n### Proc macros\n\n");
-        out.push_str(&markdown_table(&macro_table(b, top)));
+        out.push_str(&macro_table(b, top).markdown());
         let _ = writeln!(out, "\n{MACRO_RULES}\n\n### Slowest queries\n");
-        out.push_str(&markdown_table(&query_table(b, top.min(15))));
+        out.push_str(&query_table(b, top.min(15)).markdown());
     }
     out.push_str("\n## The guide's frontend advice\n\n");
     for v in &r.verdicts {
@@ -366,24 +353,6 @@ pub fn draw_crates(b: &ProfiledBuild, top: usize) -> String {
     svg
 }
 
-fn html_table(t: &Table) -> String {
-    let mut out = String::from("<table>\n<tr>");
-    for h in &t.header {
-        let _ = write!(out, "<th>{}</th>", escape(h));
-    }
-    out.push_str("</tr>\n");
-    for row in &t.rows {
-        out.push_str("<tr>");
-        for (cell, align) in row.iter().zip(&t.align) {
-            let class = if *align == Align::Right { " class=\"n\"" } else { "" };
-            let _ = write!(out, "<td{class}>{}</td>", escape(cell));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table>\n");
-    out
-}
-
 /// The HTML section: per build, the stacked bars, the macro table and the slowest queries;
 /// then the verdicts.
 pub fn html_section(r: &ProfileReport, top: usize) -> String {
@@ -399,9 +368,9 @@ pub fn html_section(r: &ProfileReport, top: usize) -> String {
         );
         out.push_str(&draw_crates(b, top));
         out.push_str("<h4>Costliest proc macros</h4>\n");
-        out.push_str(&html_table(&macro_table(b, top)));
+        out.push_str(&macro_table(b, top).html());
         let _ = writeln!(out, "<p>{}</p>\n<h4>Slowest queries</h4>", escape(MACRO_RULES));
-        out.push_str(&html_table(&query_table(b, top.min(15))));
+        out.push_str(&query_table(b, top.min(15)).html());
     }
     out.push_str("<h3>The guide's frontend advice</h3>\n<ul>\n");
     for v in &r.verdicts {

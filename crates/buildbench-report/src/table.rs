@@ -66,6 +66,42 @@ impl Table {
         }
         out
     }
+
+    /// A Markdown table, every cell escaped (`export::markdown::cell`).
+    pub fn markdown(&self) -> String {
+        use std::fmt::Write as _;
+        let cell = crate::export::markdown::cell;
+        let mut out = format!("| {} |\n|", self.header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
+        for a in &self.align {
+            out.push_str(if *a == Align::Right { " ---: |" } else { " --- |" });
+        }
+        out.push('\n');
+        for row in &self.rows {
+            let _ = writeln!(out, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+        }
+        out
+    }
+
+    /// An HTML table, every cell escaped; right-aligned cells get `class="n"`.
+    pub fn html(&self) -> String {
+        use std::fmt::Write as _;
+        let escape = crate::html_escape::escape;
+        let mut out = String::from("<table>\n<tr>");
+        for h in &self.header {
+            let _ = write!(out, "<th>{}</th>", escape(h));
+        }
+        out.push_str("</tr>\n");
+        for row in &self.rows {
+            out.push_str("<tr>");
+            for (cell, align) in row.iter().zip(&self.align) {
+                let class = if *align == Align::Right { " class=\"n\"" } else { "" };
+                let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+        out
+    }
 }
 
 #[cfg(test)]

@@ -111,15 +111,11 @@ pub fn run(
     // Downloads first, so the plain build (the first) does not pay for them and make the
     // profiler look cheaper than it is. A failure here shows again, explained, in the build.
     let mut fetch = Invocation::new(&toolchain.cargo).arg("fetch").cwd(&source).env("RUSTC", &toolchain.rustc);
-    let mut args = options.cargo_args.iter();
-    while let Some(a) = args.next() {
-        if matches!(a.as_str(), "--locked" | "--frozen" | "--offline") || a.starts_with("--target=") {
-            fetch = fetch.arg(a);
-        } else if a == "--target"
-            && let Some(triple) = args.next()
-        {
-            fetch = fetch.arg(a).arg(triple);
-        }
+    for flag in options.cargo_args.iter().filter(|a| matches!(a.as_str(), "--locked" | "--frozen" | "--offline")) {
+        fetch = fetch.arg(flag);
+    }
+    if let Some(triple) = crate::cargoargs::target_triple(&options.cargo_args) {
+        fetch = fetch.arg("--target").arg(triple);
     }
     progress("fetching the dependencies".to_owned());
     let _ = executor.run(&fetch);

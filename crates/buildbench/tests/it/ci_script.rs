@@ -284,6 +284,26 @@ fn the_workflow_keeps_a_history_writes_the_trend_and_gates_on_it() {
     assert!(std::fs::read_to_string(&summary).expect("summary").contains("## Build-time history"));
 }
 
+/// `buildbench history add STUDY --db DB --commit C` for every (study, commit) at once; each
+/// must succeed.
+fn add_at_once(db: &Path, adds: &[(&Path, String)], what: &str) {
+    let children: Vec<_> = adds
+        .iter()
+        .map(|(study, commit)| {
+            Command::new(env!("CARGO_BIN_EXE_buildbench"))
+                .args(["history", "add", s(study), "--db", s(db), "--commit", commit])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawns")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("waits");
+        assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 /// Twelve jobs creating one new history at once, twenty times: each switches the file to WAL,
 /// which SQLite may refuse at once (not after its busy timeout) to all but one. Before the retry,
 /// 26 of 1,800 such adds failed with "database is locked", in bursts (one round lost 8 of 12).
@@ -291,22 +311,9 @@ fn the_workflow_keeps_a_history_writes_the_trend_and_gates_on_it() {
 fn jobs_creating_one_history_at_once_all_succeed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let study = synthetic_study(dir.path(), 7, 1.0);
+    let adds: Vec<(&Path, String)> = (0..12).map(|k| (study.as_path(), format!("c{k}"))).collect();
     for round in 0..20 {
-        let db = dir.path().join(format!("new-{round}.sqlite"));
-        let children: Vec<_> = (0..12)
-            .map(|k| {
-                Command::new(env!("CARGO_BIN_EXE_buildbench"))
-                    .args(["history", "add", s(&study), "--db", s(&db), "--commit", &format!("c{k}")])
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("spawns")
-            })
-            .collect();
-        for child in children {
-            let out = child.wait_with_output().expect("waits");
-            assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
-        }
+        add_at_once(&dir.path().join(format!("new-{round}.sqlite")), &adds, &format!("round {round}"));
     }
 }
 
@@ -315,21 +322,8 @@ fn parallel_jobs_add_to_one_history_at_once_and_readding_keeps_one_copy() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("h.sqlite");
     let studies: Vec<_> = (0..6).map(|i| synthetic_study(dir.path(), 40 + i, 1.0)).collect();
-    let children: Vec<_> = studies
-        .iter()
-        .map(|st| {
-            Command::new(env!("CARGO_BIN_EXE_buildbench"))
-                .args(["history", "add", s(st), "--db", s(&db), "--commit", "x"])
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("spawns")
-        })
-        .collect();
-    for child in children {
-        let out = child.wait_with_output().expect("waits");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    }
+    let adds: Vec<(&Path, String)> = studies.iter().map(|st| (st.as_path(), "x".to_owned())).collect();
+    add_at_once(&db, &adds, "parallel add");
     let again = Command::new(env!("CARGO_BIN_EXE_buildbench"))
         .args(["history", "add", s(&studies[0]), "--db", s(&db)])
         .output()

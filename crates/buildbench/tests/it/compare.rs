@@ -329,11 +329,6 @@ fn start_until(mut command: Command, out: &Path, samples: usize) -> Child {
     }
 }
 
-fn interrupt(child: &Child) {
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-}
-
 #[test]
 fn the_project_is_untouched_after_sigint_and_sigkill_and_a_study_resumes() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -489,9 +484,7 @@ fn adaptive_sampling_adds_rounds_until_precise_or_the_limit() {
 
 #[test]
 fn on_nightly_the_wrapper_agrees_with_cargos_link_sections() {
-    let nightly = Command::new("rustc").args(["+nightly", "-V"]).output();
-    if !nightly.is_ok_and(|o| o.status.success()) {
-        require_or_skip("nightly", "no nightly toolchain (rustup toolchain install nightly --profile minimal)");
+    if !nightly() {
         return;
     }
     // Two clocks of the same links on a shared 2-core machine: a build of another test can

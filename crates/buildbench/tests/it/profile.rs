@@ -2,20 +2,11 @@
 //! among the macros, every crate's activities, the verdicts, the outputs; the project only
 //! read; a toolchain that is not nightly refused with the way to get one.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::support::*;
-
-fn nightly() -> bool {
-    let ok = Command::new("rustc").args(["+nightly", "-V"]).output().is_ok_and(|o| o.status.success());
-    if !ok {
-        require_or_skip("nightly", "no nightly toolchain (rustup toolchain install nightly --profile minimal)");
-    }
-    ok
-}
 
 #[test]
 fn profiles_the_example_and_finds_its_own_derive() {
@@ -254,8 +245,7 @@ fn sigint_and_sigkill_leave_the_project_as_it_was_and_nothing_behind() {
             child.kill().expect("SIGKILL");
             child.wait().expect("wait");
         } else {
-            let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
-            assert!(status.success());
+            interrupt(&child);
             assert_eq!(child.wait().expect("wait").code(), Some(130), "an interrupted profile exits 130");
         }
         assert_no_process_left(&tmp);

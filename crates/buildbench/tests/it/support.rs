@@ -186,3 +186,18 @@ pub fn assert_no_process_left(path: &Path) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+/// Is a nightly toolchain installed? Says "skipped: ..." (or fails where CI requires one) when not.
+pub fn nightly() -> bool {
+    let ok = Command::new("rustc").args(["+nightly", "-V"]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        require_or_skip("nightly", "no nightly toolchain (rustup toolchain install nightly --profile minimal)");
+    }
+    ok
+}
+
+/// Sends SIGINT (Ctrl-C) to `child`.
+pub fn interrupt(child: &std::process::Child) {
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+}
