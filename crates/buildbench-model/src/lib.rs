@@ -11,6 +11,7 @@
 
 mod checkup;
 pub mod claims;
+pub mod gate;
 pub mod link;
 mod merge;
 pub mod profile;
@@ -22,7 +23,8 @@ pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
 pub use link::{LinkLevel, LinkStudy, LinkerResult, LinkerStatus};
 pub use merge::{MergeError, fingerprint, merge, software};
 pub use study::{
-    Artifact, Block, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, SCHEMA_VERSION, Sample,
-    SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, cargo_arg, failure_reason,
+    Artifact, Block, Configuration, Environment, Invocation, Link, MAX_SECONDS, Plan, Purpose, Revision,
+    SCHEMA_VERSION, Sample, SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, cargo_arg,
+    failure_reason, revision_name,
 };
 pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};

@@ -38,6 +38,10 @@ pub struct Configuration {
     /// Rustup toolchain (`stable`, `nightly`); `None` means the default toolchain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toolchain: Option<String>,
+    /// In a rev study (`--rev BASE,HEAD`): the name of the revision this configuration builds
+    /// (one of `Plan::revisions`). The configuration's name then ends in `@` and that name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
 }
 
 impl Configuration {
@@ -55,6 +59,66 @@ impl Configuration {
             scan: Vec::new(),
             overrides: Vec::new(),
             toolchain: toolchain.map(str::to_owned),
+            revision: None,
+        }
+    }
+
+    /// The name without its revision: `mold` for `mold@main`; the name itself outside a rev
+    /// study. Base and head of one configuration share it.
+    pub fn variant(&self) -> &str {
+        match &self.revision {
+            Some(rev) => self.name.strip_suffix(rev.as_str()).and_then(|n| n.strip_suffix('@')).unwrap_or(&self.name),
+            None => &self.name,
+        }
+    }
+
+    /// Whether `scenario` runs for this configuration: the cold- and warm-cache scenarios are
+    /// for sccache configurations, which run those instead of a plain `clean`.
+    pub fn runs(&self, scenario: Scenario) -> bool {
+        let cached = self.cache == Cache::Sccache;
+        match scenario {
+            Scenario::Clean => !cached,
+            Scenario::CleanColdCache | Scenario::CleanWarmCache => cached,
+            _ => true,
+        }
+    }
+}
+
+/// The name of `variant` built at revision `revision`: `mold@main`.
+pub fn revision_name(variant: &str, revision: &str) -> String {
+    format!("{variant}@{revision}")
+}
+
+/// One git revision of the project measured in a rev study (`compare --rev BASE,HEAD`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    /// The name configurations carry after `@` (`main`, `HEAD`, or the `NAME=` the user gave).
+    pub name: String,
+    /// The revision as the user gave it (`main`, `origin/main`, `HEAD`, `WORKTREE`).
+    pub spec: String,
+    /// The full commit id (for `WORKTREE`: the commit checked out under the changes; empty in a
+    /// repository without commits).
+    pub commit: String,
+    /// The commit's subject line.
+    #[serde(default)]
+    pub subject: String,
+    /// The working tree as it was, uncommitted changes and untracked files included
+    /// (`WORKTREE`), rather than a commit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub worktree: bool,
+}
+
+impl Revision {
+    /// `main (3f2a9c1 "Speed up the parser")`, or with uncommitted changes
+    /// `WORKTREE (3f2a9c1 + uncommitted changes)`.
+    pub fn describe(&self) -> String {
+        let short: String = self.commit.chars().take(9).collect();
+        if self.worktree {
+            format!("{} ({short} + uncommitted changes)", self.spec)
+        } else if self.subject.is_empty() {
+            format!("{} ({short})", self.spec)
+        } else {
+            format!("{} ({short} \"{}\")", self.spec, self.subject)
         }
     }
 }
@@ -367,6 +431,14 @@ pub struct Plan {
     /// How `--shard` divides the study. Studies written before blocks existed split by cell.
     #[serde(default = "ShardBy::legacy")]
     pub shard_by: ShardBy,
+    /// A rev study's revisions, base first: every configuration is built at each of them
+    /// (`Configuration::revision`), samples taking turns, so they share the runner and the minute.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<Revision>,
+    /// The gate the study was run with (`compare --gate`), so `buildbench gate` and `--resume`
+    /// decide the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<crate::gate::GateSpec>,
 }
 
 /// How `--shard K/N` divides a study among runners.

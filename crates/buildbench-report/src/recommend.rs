@@ -192,6 +192,7 @@ mod tests {
             scan: Vec::new(),
             overrides: overrides.iter().map(|s| (*s).to_owned()).collect(),
             toolchain: None,
+            revision: None,
         }
     }
 

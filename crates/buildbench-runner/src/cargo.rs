@@ -400,6 +400,7 @@ mod tests {
             scan: Vec::new(),
             overrides: vec![],
             toolchain: None,
+            revision: None,
         }
     }
 

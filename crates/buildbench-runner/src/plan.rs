@@ -221,6 +221,7 @@ pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
                             env,
                             scan: point.iter().map(|(s, v)| (s.key.clone(), (*v).clone())).collect(),
                             toolchain,
+                            revision: None,
                         });
                     }
                 }
@@ -253,12 +254,7 @@ pub fn effective_scenarios(requested: &[Scenario], configurations: &[Configurati
 /// Whether `scenario` runs for `configuration`: cold/warm-cache scenarios are for sccache
 /// configurations, which run those instead of a plain `clean`.
 pub fn applies(configuration: &Configuration, scenario: Scenario) -> bool {
-    let cached = configuration.cache == Cache::Sccache;
-    match scenario {
-        Scenario::Clean => !cached,
-        Scenario::CleanColdCache | Scenario::CleanWarmCache => cached,
-        _ => true,
-    }
+    configuration.runs(scenario)
 }
 
 /// One thing a study does.
@@ -526,6 +522,8 @@ mod tests {
             until_verdict: false,
             shard: None,
             shard_by: buildbench_model::ShardBy::Block,
+            revisions: vec![],
+            gate: None,
         }
     }
 

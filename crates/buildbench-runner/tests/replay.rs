@@ -25,6 +25,7 @@ fn configuration(name: &str, linker: Linker) -> Configuration {
         scan: Vec::new(),
         overrides: Vec::new(),
         toolchain: None,
+        revision: None,
     }
 }
 
@@ -43,6 +44,8 @@ fn plan(scenarios: &[Scenario], runs: u32, warmup: u32) -> Plan {
         until_verdict: false,
         shard: None,
         shard_by: buildbench_model::ShardBy::Block,
+        revisions: vec![],
+        gate: None,
     }
 }
 

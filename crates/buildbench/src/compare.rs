@@ -130,6 +130,8 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         until_verdict: args.until_verdict,
         shard: args.shard,
         shard_by: args.shard_by.into(),
+        revisions: Vec::new(),
+        gate: None,
     })
 }
 

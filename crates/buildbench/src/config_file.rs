@@ -89,6 +89,7 @@ pub fn read(file: &Path, cargo_profile: &str) -> Result<(Vec<Configuration>, Opt
             linker: word(e.linker.as_deref(), Linker::Default, file, &name)?,
             cache: word(e.cache.as_deref(), Cache::None, file, &name)?,
             toolchain: e.toolchain.or_else(|| backend.default_toolchain().map(str::to_owned)),
+            revision: None,
             backend,
             preset,
             overrides,

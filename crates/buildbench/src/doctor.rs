@@ -42,6 +42,8 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             until_verdict: false,
             shard: None,
             shard_by: buildbench_model::ShardBy::Block,
+            revisions: Vec::new(),
+            gate: None,
         };
         let interrupted = crate::cli::interrupt_flag()?;
         let (scratch, out) = match &args.out {

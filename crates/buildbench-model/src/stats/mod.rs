@@ -329,6 +329,7 @@ fn fieller(a: f64, va: f64, b: f64, vb: f64, t: f64) -> Option<(f64, f64)> {
 
 pub mod blocks;
 pub mod changepoint;
+pub mod power;
 
 #[cfg(test)]
 mod simulation;
