@@ -135,6 +135,6 @@ mod tests {
         let (sigma, df) = log_noise(&[&a]).unwrap();
         assert_eq!(df, 4.0);
         assert!(sigma > 0.009 && sigma < 0.011, "{sigma}");
-        assert!(log_noise(&[&vec![(1, vec![3.0])]]).is_none());
+        assert!(log_noise(&[&[(1, vec![3.0])]]).is_none());
     }
 }
