@@ -187,6 +187,8 @@ fn same_elsewhere(a: &crate::Configuration, b: &crate::Configuration, claim: &Cl
             .eq(b.overrides.iter().filter(|o| !o.starts_with("profile.")))
         && a.env == b.env
         && a.scan == b.scan
+        // In a rev study, a claim is about a setting, never about a code change.
+        && a.revision == b.revision
 }
 
 fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {

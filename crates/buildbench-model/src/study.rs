@@ -182,6 +182,10 @@ pub struct Sample {
     /// that was not sharded. Samples of one block ran on one machine, in turns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block: Option<u32>,
+    /// In a rev study: the revision built (`Plan::revisions`), also the end of the
+    /// configuration's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
 }
 
 /// One link, timed around the real linker.

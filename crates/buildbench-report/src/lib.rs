@@ -9,6 +9,7 @@ pub mod diff;
 pub mod doctor;
 pub mod export;
 pub mod format;
+pub mod gate;
 pub mod history;
 mod html_escape;
 pub mod link;

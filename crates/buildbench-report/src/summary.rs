@@ -33,6 +33,9 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
     pub configuration: String,
+    /// The revision built, in a rev study.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
     pub scenario: Scenario,
     pub status: Status,
     /// Wall times of the measured, successful samples, in seconds, in the order they ran.
@@ -154,6 +157,9 @@ pub struct StudySummary {
     /// How the shards divided the study (`block` or `cell`), for a merged study.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard_by: Option<&'static str>,
+    /// A rev study's head against base (`gate::report_spec`): the study's gate, or every cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head_vs_base: Option<buildbench_model::gate::Gate>,
     /// What the charts show (drawn only by the HTML report; not part of the JSON summary).
     #[serde(skip)]
     pub charts: crate::charts::ChartData,
@@ -174,8 +180,12 @@ impl StudySummary {
     }
 
     /// The fastest configuration of a scenario that is significantly faster than the baseline.
+    /// The significantly fastest cell of a scenario; in a rev study, among the configurations
+    /// of the baseline's revision (a faster head is a code change, not a configuration to adopt).
     pub fn winner(&self, scenario: Scenario) -> Option<&Cell> {
+        let revision = self.cells.iter().find(|c| c.configuration == self.baseline).and_then(|c| c.revision.as_ref());
         self.scenario(scenario)
+            .filter(|c| c.revision.as_ref() == revision)
             .filter(|c| c.comparison.as_ref().is_some_and(|k| k.significant && k.speedup > 1.0))
             .max_by(|a, b| speedup(a).total_cmp(&speedup(b)))
     }
@@ -220,6 +230,7 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         runners: study.runner_spread(),
         jobs: None,
         shard_by: (study.blocks.len() > 1).then(|| study.plan.shard_by.as_str()),
+        head_vs_base: buildbench_model::gate::evaluate(study, &buildbench_model::gate::report_spec(&study.plan)).ok(),
         charts: crate::charts::ChartData::default(),
     };
     summary.jobs = crate::whatif::jobs_curve(study);
@@ -232,6 +243,7 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: (&str, &[f64]), noi
     let (baseline, base) = base;
     let mut cell = Cell {
         configuration: name.to_owned(),
+        revision: study.plan.configurations.iter().find(|c| c.name == name).and_then(|c| c.revision.clone()),
         scenario,
         status: Status::Ok,
         samples: Vec::new(),

@@ -64,6 +64,8 @@ pub enum RunnerError {
          stopped; continue it with `buildbench compare --resume {out}`"
     )]
     ChangedByUser { path: PathBuf, out: PathBuf },
+    #[error("{problem}")]
+    Revision { problem: String },
     #[error("interrupted{}", resume_hint(.out.as_deref()))]
     Interrupted { out: Option<PathBuf> },
 }

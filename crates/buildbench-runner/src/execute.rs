@@ -103,6 +103,28 @@ pub fn run(
                 return Err(RunnerError::NotWritable { path: check.to_owned() });
             }
         }
+    } else if let Some(repo) = &p.repository {
+        // A rev study: one export per revision; the checkout and its .git are only read.
+        let skip = [p.work.clone(), out.clone(), p.project.target_directory.clone(), p.project.root.join("target")];
+        for revision in &p.options.plan.revisions {
+            observer.event(Event::Note(format!("exporting revision {}", revision.describe())));
+            let dir = p.revision_dir(&revision.name);
+            let source = crate::revision::export(repo, revision, &dir, &p.work.join("tmp"), &skip)?;
+            if let Some(f) = &p.edit_file {
+                if !source.join(f).is_file() {
+                    return Err(RunnerError::Revision {
+                        problem: format!(
+                            "{} does not exist in revision {}, so the incremental scenarios cannot edit it there; \
+                             pass --edit with a file that both revisions have",
+                            f.display(),
+                            revision.describe()
+                        ),
+                    });
+                }
+                crate::fsutil::materialize(&source, f)?;
+            }
+        }
+        project_lock = None;
     } else {
         // The isolated copy: the user's tree is only ever read.
         remove_tree(&p.source)?;
@@ -118,10 +140,19 @@ pub fn run(
         .in_place
         .then(|| (crate::edit::journal_path(&p.project.root), p.project.root.as_path(), Some(out.as_path())));
     let mut guard = RestoreGuard::new(&guarded, journal)?;
-    let original = match &edit_path {
-        Some(path) => Some(std::fs::read(path).map_err(RunnerError::io(path, "cannot read the file to edit"))?),
-        None => None,
-    };
+    // The edited file of each source tree (one per revision in a rev study) and its original bytes.
+    let mut trees: Vec<Tree> = Vec::new();
+    if let Some(f) = &p.edit_file {
+        let mut revisions: Vec<Option<String>> = vec![None];
+        if p.repository.is_some() {
+            revisions = p.options.plan.revisions.iter().map(|r| Some(r.name.clone())).collect();
+        }
+        for revision in revisions {
+            let path = p.tree(revision.as_deref()).join(f);
+            let original = std::fs::read(&path).map_err(RunnerError::io(&path, "cannot read the file to edit"))?;
+            trees.push(Tree { revision, path, original });
+        }
+    }
     if p.runnable.iter().any(|&i| p.options.plan.configurations[i].linker == Linker::Wild)
         && let Some(wild) = which("wild")
     {
@@ -157,8 +188,7 @@ pub fn run(
         ports: &ports,
         servers: &servers,
         guard: &mut guard,
-        edit_path: edit_path.as_deref(),
-        original: original.as_deref(),
+        trees: &trees,
         failed: Vec::new(),
         edits: 0,
         number: 0,
@@ -172,10 +202,10 @@ pub fn run(
     report_restore(observer, &restored, "this run");
     drop(guard);
     drop(project_lock);
-    if let (Some(path), Some(original)) = (&edit_path, &original)
-        && !p.options.plan.in_place
-    {
-        let _ = std::fs::write(path, original);
+    if !p.options.plan.in_place {
+        for tree in &trees {
+            let _ = std::fs::write(&tree.path, &tree.original);
+        }
     }
     study.complete = result.is_ok();
     save(&study_file, &study)?;
@@ -206,6 +236,15 @@ fn save(path: &Path, study: &Study) -> Result<(), RunnerError> {
     write_atomic(path, &bytes)
 }
 
+/// The file the incremental scenarios edit in one source tree (the copy, the project in place,
+/// or one revision's export), and its original bytes.
+struct Tree {
+    /// The revision the tree is an export of (`None` outside a rev study).
+    revision: Option<String>,
+    path: std::path::PathBuf,
+    original: Vec<u8>,
+}
+
 /// Everything one run of the steps needs and updates.
 struct Execution<'a> {
     p: &'a Prepared,
@@ -217,9 +256,8 @@ struct Execution<'a> {
     servers: &'a HashMap<String, Sccache>,
     /// Writes the edits (through the journal, in place).
     guard: &'a mut RestoreGuard,
-    /// The file the incremental scenarios edit, and its original bytes.
-    edit_path: Option<&'a Path>,
-    original: Option<&'a [u8]>,
+    /// The file the incremental scenarios edit in each source tree.
+    trees: &'a [Tree],
     /// Configurations whose build failed: their remaining steps are skipped.
     failed: Vec<usize>,
     /// Edits applied so far (numbers every edit uniquely).
@@ -236,9 +274,29 @@ impl Execution<'_> {
         // Edit numbers continue after those of a resumed study, so no two builds see the same text.
         self.edits = self.study.invocations.len() as u64;
         let mut planner = Planner::new(&plan.configurations);
+        // `--until-decided`: the looks at which undecided gated cells are decided again, in this
+        // study's own sample counts (a block of a sharded study takes its share of each look).
+        let gate = plan.gate.as_ref().filter(|g| g.until_decided && !plan.revisions.is_empty());
+        let blocks = match plan.shard {
+            Some((_, n)) if plan.shard_by == buildbench_model::ShardBy::Block => n.max(1),
+            _ => 1,
+        };
         for &scenario in &plan.scenarios {
             let runnable = shard_runnable(plan, &p.runnable, scenario);
             let rounds = plan.measured_rounds();
+            let first = rounds.end - rounds.start;
+            let looks: Vec<u32> = std::iter::once(first)
+                .chain(
+                    buildbench_model::gate::looks(plan.runs, plan.max_runs, true)
+                        .into_iter()
+                        .skip(1)
+                        .map(|n| n.div_ceil(blocks))
+                        .filter(|&n| n > first),
+                )
+                .collect();
+            let gate_limit = looks.iter().copied().max().unwrap_or(first);
+            let mut gate_pending: Vec<usize> = Vec::new();
+            let start = rounds.start;
             let mut next_index = rounds.end;
             let mut steps = planner.scenario(scenario, plan.warmup, rounds, &runnable, &p.done);
             // Each cell's sample size under --precision, fixed once from its first --runs samples.
@@ -247,19 +305,33 @@ impl Execution<'_> {
                 for step in &steps {
                     self.run_step(step)?;
                 }
-                if (plan.precision.is_none() && !plan.until_verdict) || next_index >= plan.max_runs.max(plan.runs) {
+                let taken = next_index - start;
+                let more_verdicts =
+                    (plan.precision.is_some() || plan.until_verdict) && next_index < plan.max_runs.max(plan.runs);
+                let more_gate = gate.is_some() && taken < gate_limit;
+                if !more_verdicts && !more_gate {
                     break;
                 }
                 let mut imprecise = Vec::new();
-                if let Some(target) = plan.precision {
-                    let sizes = sizes.get_or_insert_with(|| {
-                        runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
-                    });
-                    // Two-stage sampling: another round for the cells that have not reached their size.
-                    imprecise.extend(sizes.iter().filter(|&&(_, size)| next_index < size).map(|&(c, _)| c));
+                if more_verdicts {
+                    if let Some(target) = plan.precision {
+                        let sizes = sizes.get_or_insert_with(|| {
+                            runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
+                        });
+                        // Two-stage sampling: another round for the cells that have not reached their size.
+                        imprecise.extend(sizes.iter().filter(|&&(_, size)| next_index < size).map(|&(c, _)| c));
+                    }
+                    if plan.until_verdict {
+                        imprecise.extend(self.undecided(scenario));
+                    }
                 }
-                if plan.until_verdict {
-                    imprecise.extend(self.undecided(scenario));
+                if let (Some(spec), true) = (gate, more_gate) {
+                    // Decided only at the planned looks (the correction counts them); between
+                    // looks the cells undecided at the last one keep sampling.
+                    if looks.contains(&taken) {
+                        gate_pending = self.undecided_gate(scenario, spec);
+                    }
+                    imprecise.extend(gate_pending.iter().copied());
                 }
                 imprecise.retain(|&c| {
                     !self.failed.contains(&c)
@@ -278,6 +350,26 @@ impl Execution<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The base and head configurations of the gated cells of `scenario` that the gate leaves
+    /// undecided, for `--until-decided`.
+    fn undecided_gate(&self, scenario: Scenario, spec: &buildbench_model::gate::GateSpec) -> Vec<usize> {
+        use buildbench_model::gate::{Outcome, evaluate};
+        let plan = &self.p.options.plan;
+        let Ok(gate) = evaluate(self.study, spec) else { return Vec::new() };
+        let base = gate.base.name.clone();
+        gate.cells
+            .iter()
+            .filter(|c| c.scenario == scenario && c.outcome == Outcome::Undecided)
+            .flat_map(|c| {
+                [
+                    buildbench_model::revision_name(&c.configuration, &base),
+                    buildbench_model::revision_name(&c.configuration, &c.head),
+                ]
+            })
+            .filter_map(|name| plan.configurations.iter().position(|c| c.name == name))
+            .collect()
     }
 
     /// The configurations of the claims whose verdict is still inconclusive and that are decided
@@ -331,11 +423,12 @@ impl Execution<'_> {
         }
         let configuration = &p.options.plan.configurations[step.configuration];
         match step.action {
-            // Edits are shared by every configuration, so they happen even for a failed one.
+            // Edits are shared by every configuration of a source tree, so they happen even for a
+            // failed one.
             Action::Edit => {
-                if let (Some(path), Some(original)) = (self.edit_path, self.original) {
+                if let Some(tree) = self.trees.iter().find(|t| t.revision == configuration.revision) {
                     self.edits += 1;
-                    self.guard.write(path, &edited(original, self.edits), &p.out)?;
+                    self.guard.write(&tree.path, &edited(&tree.original, self.edits), &p.out)?;
                 }
             }
             _ if self.failed.contains(&step.configuration) => {}
@@ -394,6 +487,7 @@ impl Execution<'_> {
                     sample.scenario = step.scenario;
                     sample.index = index;
                     sample.block = p.options.plan.shard.map(|(k, _)| k);
+                    sample.revision = configuration.revision.clone();
                     sample.warmup = purpose != Purpose::Measured;
                     sample.sccache = sccache;
                     if !outcome.success() {

@@ -25,6 +25,7 @@ mod prepare;
 pub mod probe;
 pub mod project;
 pub mod record;
+pub mod revision;
 mod sccache;
 pub mod selfprofile;
 pub mod watchdog;

@@ -1,9 +1,9 @@
 //! From the user's axes to configurations, and from configurations and scenarios to the exact
 //! sequence of steps a study runs. Pure: nothing here touches the disk or spawns a process.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Scenario, Word};
+use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Revision, Scenario, Word};
 
 /// The axes as the user gave them; their cartesian product is the matrix.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,6 +231,22 @@ pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
     Ok(out)
 }
 
+/// Every configuration at every revision of a rev study, the revisions of one configuration
+/// next to each other (`default@main`, `default@HEAD`, `mold@main`, ...), so that base and head
+/// of a cell are built one right after the other.
+pub fn with_revisions(configurations: &[Configuration], revisions: &[Revision]) -> Vec<Configuration> {
+    configurations
+        .iter()
+        .flat_map(|c| {
+            revisions.iter().map(move |r| Configuration {
+                name: buildbench_model::revision_name(&c.name, &r.name),
+                revision: Some(r.name.clone()),
+                ..c.clone()
+            })
+        })
+        .collect()
+}
+
 /// The scenarios a study runs: the requested ones, with `clean` split into cold- and
 /// warm-cache variants for sccache configurations.
 pub fn effective_scenarios(requested: &[Scenario], configurations: &[Configuration]) -> Vec<Scenario> {
@@ -296,7 +312,9 @@ struct State {
 /// Plans rounds of samples one at a time, remembering what each configuration's last build left.
 ///
 /// Within a round, configurations take turns (A B C, then A B C again in the next round), so
-/// drift of the machine over time hits all of them alike. A noop or incremental sample reuses
+/// drift of the machine over time hits all of them alike. In a rev study every other round runs
+/// in reverse (A B, B A, A B, ...), so base and head of a cell each go first half the time and
+/// a machine that drifts within a round favours neither. A noop or incremental sample reuses
 /// what the previous build of the same configuration left; a preparation build runs only when
 /// that state is missing or stale (after a clean scenario wiped it, after another configuration
 /// edited the shared source, or when resuming).
@@ -304,13 +322,21 @@ struct State {
 pub struct Planner<'a> {
     configurations: &'a [Configuration],
     state: Vec<State>,
-    /// How many edits the shared source has had.
-    generation: u64,
+    /// How many edits each source tree has had: one tree per revision (`None` outside a rev
+    /// study), shared by the configurations built from it.
+    generations: HashMap<Option<String>, u64>,
+    /// Reverse every other round (rev studies).
+    alternate: bool,
 }
 
 impl<'a> Planner<'a> {
     pub fn new(configurations: &'a [Configuration]) -> Planner<'a> {
-        Planner { configurations, state: vec![State::default(); configurations.len()], generation: 0 }
+        Planner {
+            configurations,
+            state: vec![State::default(); configurations.len()],
+            generations: HashMap::new(),
+            alternate: configurations.iter().any(|c| c.revision.is_some()),
+        }
     }
 
     /// The steps of one round: sample `index` (of kind `purpose`) of `scenario` for each of
@@ -324,7 +350,11 @@ impl<'a> Planner<'a> {
         done: &Done,
     ) -> Vec<Step> {
         let mut out = Vec::new();
-        for &c in runnable {
+        let mut order = runnable.to_vec();
+        if self.alternate && index % 2 == 1 {
+            order.reverse();
+        }
+        for c in order {
             let configuration = &self.configurations[c];
             if !applies(configuration, scenario) {
                 continue;
@@ -335,7 +365,8 @@ impl<'a> Planner<'a> {
             let mut push = |action| out.push(Step { configuration: c, scenario, action });
             let sample = |check| Action::Build { check, purpose, index };
             let prepare = |check| Action::Build { check, purpose: Purpose::Prepare, index: 0 };
-            let generation = self.generation;
+            let tree = configuration.revision.clone();
+            let generation = self.generations.get(&tree).copied().unwrap_or(0);
             let s = &mut self.state[c];
             match scenario {
                 Scenario::Clean | Scenario::CheckClean => {
@@ -373,13 +404,13 @@ impl<'a> Planner<'a> {
                         push(prepare(check));
                     }
                     push(Action::Edit);
-                    self.generation += 1;
-                    let s = &mut self.state[c];
+                    let generation = generation + 1;
+                    self.generations.insert(tree, generation);
                     push(sample(check));
                     if check {
-                        s.checked = Some(self.generation);
+                        s.checked = Some(generation);
                     } else {
-                        s.built = Some(self.generation);
+                        s.built = Some(generation);
                     }
                 }
             }

@@ -32,6 +32,9 @@ pub struct StudyOptions {
     /// The buildbench executable, used as a linker wrapper to time every link; `None` turns
     /// link timing off.
     pub link_wrapper: Option<PathBuf>,
+    /// `--rev`: the git revisions to measure, base first (`SPEC` or `NAME=SPEC`); empty for a
+    /// study of the project as it is. Ignored when resuming (the study has its own).
+    pub revisions: Vec<String>,
 }
 
 /// A study checked and planned, before anything is written or built.
@@ -54,9 +57,11 @@ pub struct Prepared {
     pub done: Done,
     /// A study being resumed.
     pub previous: Option<Study>,
-    /// Where cargo runs.
+    /// Where cargo runs (outside a rev study).
     pub source: PathBuf,
     pub work: PathBuf,
+    /// The git repository of a rev study, which each revision is exported from.
+    pub repository: Option<crate::revision::Repository>,
 }
 
 fn toolchain_key(configuration: &Configuration) -> String {
@@ -121,6 +126,29 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     if !owned && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
         return Err(RunnerError::NotOwned { what: "--out".to_owned(), dir: out });
     }
+    let repository = if !options.revisions.is_empty() || !options.plan.revisions.is_empty() {
+        if options.plan.in_place {
+            return Err(RunnerError::Revision {
+                problem: "--rev measures exports of each revision and never builds in your checkout; drop --in-place"
+                    .to_owned(),
+            });
+        }
+        Some(crate::revision::repository(&project.root)?)
+    } else {
+        None
+    };
+    if let (Some(repo), None) = (&repository, &previous) {
+        let revisions = crate::revision::resolve(repo, &options.revisions)?;
+        let plan = &mut options.plan;
+        let configurations = crate::plan::with_revisions(&plan.configurations, &revisions);
+        // Runnable indices below refer to the expanded list.
+        plan.baseline = buildbench_model::revision_name(
+            &plan.baseline,
+            &revisions.first().map_or_else(String::new, |r| r.name.clone()),
+        );
+        plan.configurations = configurations;
+        plan.revisions = revisions;
+    }
     let mut toolchains: HashMap<String, ResolvedToolchain> = HashMap::new();
     let mut unavailable = Vec::new();
     let mut runnable = Vec::new();
@@ -151,8 +179,15 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
             Err(u) => unavailable.push(u),
         }
     }
-    if !project.outside_paths.is_empty() && !options.plan.in_place {
-        return Err(RunnerError::NeedsInPlace { paths: project.outside_paths.clone() });
+    // A rev study exports the whole repository, so path dependencies inside it still resolve.
+    let outside: Vec<PathBuf> = project
+        .outside_paths
+        .iter()
+        .filter(|p| repository.as_ref().is_none_or(|r| !p.starts_with(&r.top)))
+        .cloned()
+        .collect();
+    if !outside.is_empty() && !options.plan.in_place {
+        return Err(RunnerError::NeedsInPlace { paths: outside });
     }
 
     let needs_edit = options.plan.scenarios.iter().any(|s| s.edits_source());
@@ -215,6 +250,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         previous,
         source,
         work,
+        repository,
     })
 }
 
@@ -263,6 +299,25 @@ fn check(configuration: &Configuration, toolchain: &Toolchain) -> Result<(), Una
 }
 
 impl Prepared {
+    /// Where a revision is exported: `work/rev/NAME`, the repository's top folder.
+    pub(crate) fn revision_dir(&self, revision: &str) -> PathBuf {
+        self.work.join("rev").join(revision)
+    }
+
+    /// Where cargo builds `configuration`: the project inside its revision's export, or the
+    /// study's one copy (or the project itself in place).
+    pub(crate) fn source_of(&self, configuration: &Configuration) -> PathBuf {
+        self.tree(configuration.revision.as_deref())
+    }
+
+    /// The project inside the source tree of `revision` (`None`: the study's one tree).
+    pub(crate) fn tree(&self, revision: Option<&str>) -> PathBuf {
+        match (revision, &self.repository) {
+            (Some(revision), Some(repo)) => self.revision_dir(revision).join(&repo.prefix),
+            _ => self.source.clone(),
+        }
+    }
+
     pub(crate) fn target_dir(&self, configuration: &Configuration) -> PathBuf {
         self.work.join("target").join(&configuration.name)
     }
@@ -291,10 +346,11 @@ impl Prepared {
         let sccache = self.sccache_for(configuration, ports);
         let wild = self.wild_dir();
         let resolved = &self.toolchains[&key];
+        let source = self.source_of(configuration);
         let ctx = BuildContext {
             toolchain: &resolved.toolchain,
             toolchain_uses_rust_lld: resolved.uses_rust_lld(),
-            source: &self.source,
+            source: &source,
             target_dir: self.target_dir(configuration),
             cargo_args: &self.options.plan.cargo_args,
             cargo_profile: cargo_profile(&self.options.plan.cargo_args),
@@ -324,6 +380,21 @@ impl Prepared {
                 self.project.root.display()
             ));
         }
+        for revision in &self.options.plan.revisions {
+            let how = if revision.worktree {
+                "copy the working tree, uncommitted changes included,".to_owned()
+            } else {
+                format!(
+                    "export commit {} (git read-tree and checkout-index with a private index file)",
+                    revision.commit
+                )
+            };
+            lines.push(format!(
+                "[revision {}] {how} into {}",
+                revision.describe(),
+                self.revision_dir(&revision.name).display()
+            ));
+        }
         for step in &self.steps {
             let configuration = &self.options.plan.configurations[step.configuration];
             let what = format!("[{} / {}]", configuration.name, step.scenario);
@@ -332,7 +403,11 @@ impl Prepared {
                 Action::WipeCache => format!("{what} empty the private sccache cache"),
                 Action::Edit => format!(
                     "{what} edit {} (append a new function)",
-                    self.edit_file.as_deref().map_or_else(String::new, |f| f.display().to_string())
+                    self.edit_file.as_deref().map_or_else(String::new, |f| self
+                        .source_of(configuration)
+                        .join(f)
+                        .display()
+                        .to_string())
                 ),
                 Action::Build { check, purpose, index } => {
                     let label = match purpose {

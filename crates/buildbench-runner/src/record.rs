@@ -80,6 +80,7 @@ pub(crate) fn sample_from(outcome: &Outcome, project: &Project, target_dir: &Pat
         artifacts: artifacts(&outcome.stdout, project),
         links: Vec::new(),
         block: None,
+        revision: None,
     }
 }
 

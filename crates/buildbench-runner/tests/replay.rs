@@ -80,6 +80,7 @@ fn prepared(dir: &Path, plan: Plan, previous: Option<Study>) -> Prepared {
             plan,
             keep_work: false,
             link_wrapper: None,
+            revisions: Vec::new(),
         },
         out: out.clone(),
         pending_restore: false,
@@ -103,6 +104,7 @@ fn prepared(dir: &Path, plan: Plan, previous: Option<Study>) -> Prepared {
         previous,
         source: out.join("work/src"),
         work: out.join("work"),
+        repository: None,
     }
 }
 

@@ -131,7 +131,9 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         shard: args.shard,
         shard_by: args.shard_by.into(),
         revisions: Vec::new(),
-        gate: None,
+        gate: args
+            .gate
+            .map(|threshold| crate::gate::spec(None, Some(threshold), &args.gate_options, args.until_decided)),
     })
 }
 
@@ -153,6 +155,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         keep_work: args.keep_work,
         // This executable doubles as the linker wrapper that times every link.
         link_wrapper: std::env::current_exe().ok(),
+        revisions: args.rev.iter().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).collect(),
     };
     let mixes_toolchains = args.toolchain.is_none()
         && options.plan.configurations.iter().any(|c| c.backend == Backend::Cranelift)
@@ -166,6 +169,10 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     }
     let prepared = prepare(options)?;
     let out = prepared.out.clone();
+    if let Some(spec) = &prepared.options.plan.gate {
+        // A gated cell that names nothing is an error now, not after the builds.
+        buildbench_model::gate::gated_cells(&prepared.options.plan, spec)?;
+    }
     if args.dry_run {
         let mut stdout = std::io::stdout().lock();
         for u in &prepared.unavailable {
@@ -212,6 +219,18 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     std::io::stdout().lock().write_all(&text).context("writing to stdout")?;
     if !args.quiet {
         eprintln!("study, report.html and report.md saved in {}", out.display());
+    }
+    if let Some(spec) = &study.plan.gate {
+        let gate = crate::gate::decide(&study, spec, &out.join("study.json"))?;
+        buildbench_runner::fsutil::write_atomic(
+            &out.join("gate.md"),
+            buildbench_report::gate::markdown(&gate).as_bytes(),
+        )?;
+        buildbench_runner::fsutil::write_atomic(
+            &out.join("gate.json"),
+            buildbench_report::gate::json(&gate).as_bytes(),
+        )?;
+        return Ok(crate::gate::exit(&gate));
     }
     let unmeasured = unmeasured(&study, named_configurations(args) || args.resume.is_some());
     if unmeasured.is_empty() || args.allow_partial {

@@ -62,6 +62,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             plan,
             keep_work: false,
             link_wrapper: std::env::current_exe().ok(),
+            revisions: Vec::new(),
         };
         let prepared = prepare(options)?;
         let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));

@@ -6,6 +6,7 @@ mod cli;
 mod compare;
 mod config_file;
 mod doctor;
+mod gate;
 mod history;
 mod link;
 mod profile;
@@ -58,6 +59,7 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         cli::Command::Compare(args) => compare::run(&args),
         cli::Command::Report(args) => report::run(&args),
         cli::Command::Diff(args) => report::diff(&args),
+        cli::Command::Gate(args) => gate::run(&args),
         cli::Command::Merge(args) => report::merge(&args),
         cli::Command::Link(args) => link::run(&args),
         cli::Command::Profile(args) => profile::run(&args),

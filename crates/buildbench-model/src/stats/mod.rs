@@ -332,7 +332,7 @@ pub mod changepoint;
 pub mod power;
 
 #[cfg(test)]
-mod simulation;
+pub(crate) mod simulation;
 
 #[cfg(test)]
 mod tests {

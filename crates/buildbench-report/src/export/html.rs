@@ -24,6 +24,9 @@ impl Exporter for Html {
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
         let mut body = String::new();
         header(&mut body, study, summary);
+        if let Some(gate) = &summary.head_vs_base {
+            body.push_str(&crate::gate::html(gate));
+        }
         verdicts(&mut body, study, summary);
         for &scenario in &study.plan.scenarios {
             scenario_section(&mut body, summary, scenario);

@@ -76,6 +76,9 @@ impl Exporter for Markdown {
         for (toolchain, linker) in &summary.default_linkers {
             let _ = writeln!(out, "Default linker ({}): **{}**\n", cell(toolchain), cell(linker));
         }
+        if let Some(gate) = &summary.head_vs_base {
+            out.push_str(&crate::gate::markdown(gate));
+        }
         for &scenario in &study.plan.scenarios {
             let cells: Vec<_> = summary.scenario(scenario).collect();
             if cells.is_empty() {

@@ -33,6 +33,10 @@ impl Exporter for Terminal {
         for (toolchain, linker) in &summary.default_linkers {
             let _ = writeln!(out, "default linker ({toolchain} toolchain): {linker}");
         }
+        if let Some(gate) = &summary.head_vs_base {
+            let _ = writeln!(out, "\nhead vs base");
+            out.push_str(&crate::gate::terminal(gate));
+        }
         for &scenario in &study.plan.scenarios {
             let cells: Vec<_> = summary.scenario(scenario).collect();
             if cells.is_empty() {

@@ -56,7 +56,14 @@ const COMPARE_EXAMPLES: &str = "Examples:
   buildbench compare --profile fastcheck -- --features simd --target x86_64-unknown-linux-gnu
   buildbench compare --until-verdict --max-runs 20     stop once the claims are decided
   buildbench compare --shard 2/4 --out $RUNNER_TEMP/shard-2   one block of a CI matrix, then `buildbench merge`
+  buildbench compare --rev main,HEAD --gate 5%         a pull request against main, on this runner
   buildbench compare --dry-run                          every command and its environment; runs nothing";
+
+const GATE_EXAMPLES: &str = "Examples:
+  buildbench compare . --rev main,HEAD --scenario incremental --gate 5% --until-decided
+  buildbench gate target/buildbench/STUDY --threshold 5%
+  buildbench gate STUDY --format md >> $GITHUB_STEP_SUMMARY
+  buildbench gate STUDY --gate-cells default/incremental,default/clean --undecided fail";
 
 const WHATIF_EXAMPLES: &str = "Examples:
   cargo build --timings && buildbench whatif target/cargo-timings
@@ -129,6 +136,15 @@ pub enum Command {
     /// Refuses studies of different plans, and studies from different machines or toolchains
     /// (their fingerprints differ) unless --allow-mixed, which the reports then show.
     Merge(MergeArgs),
+    /// Gate a pull request: head against base within one rev study (`compare --rev BASE,HEAD`).
+    ///
+    /// Per gated cell (default: the baseline configuration in every scenario): slower (the whole
+    /// interval of head/base above 1 and the estimate beyond the threshold), not slower (the
+    /// interval's upper end below 1 + threshold) or undecided, with the smallest slowdown it
+    /// would have caught. Exit status: 1 on a slower or failed cell (or an undecided one with
+    /// --undecided fail), 0 otherwise, 2 on bad input.
+    #[command(after_long_help = GATE_EXAMPLES)]
+    Gate(GateArgs),
     /// Compare two studies (e.g. main vs a pull request): the CI gate.
     ///
     /// Prints a Markdown table. Exit status: 0 without regressions, 1 when a cell is
@@ -314,10 +330,100 @@ pub struct CompareArgs {
     /// Also write the self-contained HTML report to FILE.
     #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub export_html: Option<PathBuf>,
+    /// Git revisions measured side by side, base first: `--rev main,HEAD`. Any branch, tag or
+    /// commit; NAME=REV names one; WORKTREE is the working tree with its uncommitted changes.
+    /// Every configuration is built at each revision, in turns, from an export in the output
+    /// folder; your checkout and its .git are only read.
+    #[arg(help_heading = "Revisions and gate", long, value_delimiter = ',', value_name = "LIST")]
+    pub rev: Vec<String>,
+    /// After the study, gate head against base: exit 1 when a gated cell is slower by more
+    /// than PERCENT (see `buildbench gate`).
+    #[arg(help_heading = "Revisions and gate", long, value_parser = parse_fraction, requires = "rev", value_name = "PERCENT")]
+    pub gate: Option<f64>,
+    /// Keep measuring the gated cells the gate leaves undecided, both revisions in turn, up to
+    /// --max-runs; error rates are held over every look.
+    #[arg(help_heading = "Revisions and gate", long, requires = "gate")]
+    pub until_decided: bool,
+    #[command(flatten)]
+    pub gate_options: GateOptions,
     /// Arguments for every `cargo build` (and `cargo check`) of every configuration, after
     /// `--`: features, --target TRIPLE, --workspace, --profile NAME, --locked, -Z flags, ...
     #[arg(help_heading = "Cargo", last = true, value_name = "CARGO ARGS")]
     pub cargo: Vec<String>,
+}
+
+/// What a gate decides on, shared by `compare --gate` and `buildbench gate`.
+#[derive(Debug, Args)]
+pub struct GateOptions {
+    /// The gated cells as CONFIGURATION/SCENARIO (e.g. default/incremental,mold/clean)
+    /// [default: the baseline configuration in every scenario].
+    #[arg(help_heading = "Revisions and gate", long, value_delimiter = ',', value_name = "LIST")]
+    pub gate_cells: Vec<String>,
+    /// What an undecided gated cell does: pass (with a warning naming it) or fail.
+    #[arg(help_heading = "Revisions and gate", long, value_enum, value_name = "WHAT")]
+    pub undecided: Option<UndecidedArg>,
+    /// What is compared: wall (wall-clock time), cpu (user + system CPU time of the build's
+    /// processes) or units (sum of cargo's unit times) [default: wall].
+    #[arg(help_heading = "Revisions and gate", long, value_enum, value_name = "METRIC")]
+    pub metric: Option<MetricArg>,
+}
+
+/// `--undecided`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UndecidedArg {
+    Pass,
+    Fail,
+}
+
+impl From<UndecidedArg> for buildbench_model::gate::OnUndecided {
+    fn from(a: UndecidedArg) -> Self {
+        match a {
+            UndecidedArg::Pass => buildbench_model::gate::OnUndecided::Pass,
+            UndecidedArg::Fail => buildbench_model::gate::OnUndecided::Fail,
+        }
+    }
+}
+
+/// `--metric`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricArg {
+    Wall,
+    Cpu,
+    Units,
+}
+
+impl From<MetricArg> for buildbench_model::gate::Metric {
+    fn from(a: MetricArg) -> Self {
+        match a {
+            MetricArg::Wall => buildbench_model::gate::Metric::Wall,
+            MetricArg::Cpu => buildbench_model::gate::Metric::Cpu,
+            MetricArg::Units => buildbench_model::gate::Metric::Units,
+        }
+    }
+}
+
+/// Gate a rev study: head against base, within the one study.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// A study.json of `buildbench compare --rev BASE,HEAD` (or its output folder).
+    #[arg(value_name = "STUDY")]
+    pub study: PathBuf,
+    /// The slowdown that fails the gate [default: the study's --gate, else 5%].
+    #[arg(long, value_parser = parse_fraction, value_name = "PERCENT")]
+    pub threshold: Option<f64>,
+    #[command(flatten)]
+    pub options: GateOptions,
+    /// table for a terminal, md for a CI job summary, json.
+    #[arg(long, value_enum, default_value_t = GateFormat::Table)]
+    pub format: GateFormat,
+}
+
+/// `gate --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GateFormat {
+    Table,
+    Md,
+    Json,
 }
 
 /// Re-render a saved study without building: HTML, Markdown, CSV, JSON or a terminal table.

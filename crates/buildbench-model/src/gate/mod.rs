@@ -256,8 +256,7 @@ pub fn looks(runs: u32, max_runs: u32, until_decided: bool) -> Vec<u32> {
 
 /// The cells a gate covers, `(variant, scenario)`: those named in `spec.cells`, else the
 /// baseline configuration's in every scenario it runs.
-pub fn gated_cells(study: &Study, spec: &GateSpec) -> Result<Vec<(String, Scenario)>, GateError> {
-    let plan = &study.plan;
+pub fn gated_cells(plan: &crate::Plan, spec: &GateSpec) -> Result<Vec<(String, Scenario)>, GateError> {
     let mut all: Vec<(String, Scenario)> = Vec::new();
     for &scenario in &plan.scenarios {
         for c in &plan.configurations {
@@ -289,6 +288,24 @@ pub fn gated_cells(study: &Study, spec: &GateSpec) -> Result<Vec<(String, Scenar
     Ok(out)
 }
 
+/// What a report's "head vs base" section shows: the study's own gate (`compare --gate`),
+/// else every configuration in every scenario at a 5% threshold.
+pub fn report_spec(plan: &crate::Plan) -> GateSpec {
+    if let Some(spec) = &plan.gate {
+        return spec.clone();
+    }
+    let mut cells: Vec<String> = Vec::new();
+    for &scenario in &plan.scenarios {
+        for c in &plan.configurations {
+            let cell = format!("{}/{scenario}", c.variant());
+            if c.runs(scenario) && !cells.contains(&cell) {
+                cells.push(cell);
+            }
+        }
+    }
+    GateSpec { threshold: 0.05, cells, metric: Metric::Wall, undecided: OnUndecided::Pass, until_decided: false }
+}
+
 /// The looks a study's gate counts: those of its plan.
 pub fn planned_looks(study: &Study, spec: &GateSpec) -> u32 {
     u32::try_from(looks(study.plan.runs, study.plan.max_runs, spec.until_decided).len()).unwrap_or(u32::MAX)
@@ -308,7 +325,7 @@ pub fn evaluate(study: &Study, spec: &GateSpec) -> Result<Gate, GateError> {
         Some((base, heads)) if !heads.is_empty() => (base, heads),
         _ => return Err(GateError::NotRevStudy),
     };
-    let cells = gated_cells(study, spec)?;
+    let cells = gated_cells(&study.plan, spec)?;
     let looks = planned_looks(study, spec);
     let confidence = confidence(cells.len() * heads.len(), looks);
     let mut out = Vec::new();
@@ -328,7 +345,9 @@ pub fn evaluate(study: &Study, spec: &GateSpec) -> Result<Gate, GateError> {
                     })
                 })
             };
-            let decision = decide(&groups(&base_name), &groups(&head_name), spec.threshold, confidence, spec.metric);
+            let (b, h) = (groups(&base_name), groups(&head_name));
+            let mut decision = decide(&b, &h, spec.threshold, confidence, spec.metric);
+            decision.power = cell_power(&b, &h, spec.threshold, confidence, spec.metric);
             let mut cell = GatedCell {
                 configuration: variant.clone(),
                 scenario: *scenario,
@@ -391,7 +410,26 @@ pub struct Decision {
     pub blocked: bool,
 }
 
+/// What a gated cell could detect at the noise its two sides measured (within blocks).
+pub fn cell_power(
+    base: &blocks::Groups,
+    head: &blocks::Groups,
+    threshold: f64,
+    confidence: f64,
+    metric: Metric,
+) -> Option<Power> {
+    let count = |g: &blocks::Groups| u32::try_from(g.iter().map(|(_, v)| v.len()).sum::<usize>()).unwrap_or(u32::MAX);
+    let values: Vec<f64> = base.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+    let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+    log_noise(&[base, head]).map(|(noise, df)| {
+        // The noise is floored at the resolution relative to the mean, as the intervals are.
+        let floor = metric.resolution() / 2.0 / mean.max(f64::MIN_POSITIVE);
+        power(noise.max(floor), df, count(base), count(head), threshold, confidence)
+    })
+}
+
 /// Decides one gated cell (see the module documentation): pure, so the simulations drive it.
+/// The power is left to `cell_power`, which `evaluate` adds.
 pub fn decide(
     base: &blocks::Groups,
     head: &blocks::Groups,
@@ -412,17 +450,12 @@ pub fn decide(
         let flat = |g: &blocks::Groups| -> Vec<f64> { g.iter().flat_map(|(_, v)| v.iter().copied()).collect() };
         crate::stats::compare_with(&flat(base), &flat(head), &settings)
     });
-    let power = log_noise(&[base, head]).map(|(noise, df)| {
-        // The noise is floored at the resolution relative to the means, as the intervals are.
-        let floor = mean(base).map_or(0.0, |m| metric.resolution() / 2.0 / m.max(f64::MIN_POSITIVE));
-        power(noise.max(floor), df, base_runs, head_runs, threshold, confidence)
-    });
     let mut decision = Decision {
         outcome: Outcome::Undecided,
         reason: String::new(),
         ratio: None,
         interval: None,
-        power,
+        power: None,
         base_runs,
         head_runs,
         base_mean: mean(base),
@@ -481,6 +514,9 @@ pub fn decide(
 }
 
 #[cfg(test)]
+mod simulation;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -526,7 +562,8 @@ mod tests {
         let noisy = one(&[8.0, 12.0, 9.0, 11.5, 10.0]);
         let d = decide(&base, &noisy, 0.05, 0.95, Metric::Wall);
         assert_eq!(d.outcome, Outcome::Undecided, "{d:?}");
-        assert!(d.power.unwrap().detectable.unwrap() > 0.10);
+        let power = cell_power(&base, &noisy, 0.05, 0.95, Metric::Wall).unwrap();
+        assert!(power.detectable.unwrap() > 0.10, "{power:?}");
     }
 
     #[test]

@@ -1,0 +1,184 @@
+//! The revisions of a rev study (`compare --rev BASE,HEAD`): resolved in the user's git
+//! repository and exported into buildbench's own folder, one tree per revision.
+//!
+//! The user's checkout and its `.git` are only read. A commit is exported with a temporary index
+//! file of buildbench's (`GIT_INDEX_FILE`): `git read-tree` fills it from the commit and
+//! `git checkout-index --all` writes the files into the export, with the filters and line
+//! endings a real checkout applies. Nothing is added to `.git` (no worktree, branch, ref or
+//! index change), so nothing is left behind there even after `kill -9`. (`git worktree add`
+//! registers the worktree inside `.git`; `git archive` drops `export-ignore` files.)
+
+use std::path::{Path, PathBuf};
+
+use buildbench_model::Revision;
+
+use crate::{Invocation, RunnerError};
+
+/// The revision name for the working tree as it is: uncommitted changes and untracked files.
+pub const WORKTREE: &str = "WORKTREE";
+
+/// Where the project sits in its git repository.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repository {
+    /// The repository's top folder (`git rev-parse --show-toplevel`).
+    pub top: PathBuf,
+    /// The project root relative to `top` (empty when the project is the repository).
+    pub prefix: PathBuf,
+}
+
+fn git(repo: &Path) -> Invocation {
+    // A user's GIT_DIR or GIT_WORK_TREE (set inside a git hook, say) would point git elsewhere.
+    Invocation::new("git").arg("-C").arg(repo).env_remove("GIT_DIR").env_remove("GIT_WORK_TREE")
+}
+
+fn not_git(root: &Path, detail: &str) -> RunnerError {
+    RunnerError::Revision {
+        problem: format!(
+            "{}: --rev needs the project in a git repository ({detail}); run `git init` and commit, or measure \
+             without --rev",
+            root.display()
+        ),
+    }
+}
+
+/// Finds the repository that holds the project at `root` (absolute, resolved).
+pub fn repository(root: &Path) -> Result<Repository, RunnerError> {
+    let text = crate::probe::capture(&git(root).args(["rev-parse", "--show-toplevel"]))
+        .map_err(|e| not_git(root, &e.to_string()))?;
+    let top = crate::paths::resolve(Path::new(text.trim()))?;
+    let prefix = root.strip_prefix(&top).map_err(|_| not_git(root, "the project is outside its repository"))?;
+    Ok(Repository { prefix: prefix.to_owned(), top })
+}
+
+/// Resolves each `--rev` value (`SPEC` or `NAME=SPEC`) to a commit. Names must be distinct and
+/// fit in a folder name: a spec's own characters outside `[A-Za-z0-9._-]` become `-`.
+pub fn resolve(repo: &Repository, specs: &[String]) -> Result<Vec<Revision>, RunnerError> {
+    if specs.len() < 2 {
+        return Err(RunnerError::Revision {
+            problem: format!(
+                "--rev needs at least two revisions, base first (e.g. --rev main,HEAD); got {}",
+                specs.len()
+            ),
+        });
+    }
+    let mut out: Vec<Revision> = Vec::new();
+    for given in specs {
+        let (name, spec) = match given.split_once('=') {
+            Some((name, spec)) if !name.is_empty() && !spec.is_empty() => (name.to_owned(), spec.to_owned()),
+            _ => (folder_name(given), given.clone()),
+        };
+        if name.is_empty() || name != folder_name(&name) || name.starts_with('.') {
+            return Err(RunnerError::Revision {
+                problem: format!("--rev {given:?}: the name {name:?} must be letters, digits, '.', '_' or '-'"),
+            });
+        }
+        if let Some(other) = out.iter().find(|r| r.name == name) {
+            return Err(RunnerError::Revision {
+                problem: format!(
+                    "--rev {given:?} and {:?} would both be named {name:?}; name them, e.g. --rev base={},head={given}",
+                    other.spec, other.spec
+                ),
+            });
+        }
+        let revision = if spec == WORKTREE {
+            let commit = crate::probe::capture(&git(&repo.top).args(["rev-parse", "--verify", "-q", "HEAD"]))
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default();
+            Revision { name, spec, commit, subject: String::new(), worktree: true }
+        } else {
+            let commit = crate::probe::capture(&git(&repo.top).args([
+                "rev-parse",
+                "--verify",
+                "--end-of-options",
+                &format!("{spec}^{{commit}}"),
+            ]))
+            .map_err(|_| RunnerError::Revision {
+                problem: format!(
+                    "--rev {given:?}: {spec:?} is not a commit of the repository at {} (`git rev-parse --verify \
+                     {spec}^{{commit}}` failed); give a branch, tag or commit id, or {WORKTREE} for the working tree",
+                    repo.top.display()
+                ),
+            })?
+            .trim()
+            .to_owned();
+            let subject = crate::probe::capture(&git(&repo.top).args(["show", "-s", "--format=%s", &commit]))
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default();
+            submodules(repo, &spec, &commit)?;
+            Revision { name, spec, commit, subject, worktree: false }
+        };
+        out.push(revision);
+    }
+    Ok(out)
+}
+
+/// `origin/main` → `origin-main`: a name a folder can carry.
+fn folder_name(spec: &str) -> String {
+    spec.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).collect()
+}
+
+/// Refuses a commit with submodules: an export from the object store would leave their folders
+/// empty, and the build would fail or measure something else.
+fn submodules(repo: &Repository, spec: &str, commit: &str) -> Result<(), RunnerError> {
+    let listing = crate::probe::capture(&git(&repo.top).args(["ls-tree", "-r", "-z", "--full-tree", commit]))?;
+    let links: Vec<&str> = listing
+        .split('\0')
+        .filter(|e| e.starts_with("160000 "))
+        .filter_map(|e| e.split_once('\t'))
+        .map(|e| e.1)
+        .collect();
+    if links.is_empty() {
+        return Ok(());
+    }
+    Err(RunnerError::Revision {
+        problem: format!(
+            "--rev {spec}: the commit has git submodules ({}), which an export of the commit cannot include; \
+             measure it as the working tree with --rev BASE,{WORKTREE} after `git submodule update --init`, or \
+             compare two studies with `buildbench diff`",
+            links.join(", ")
+        ),
+    })
+}
+
+/// Exports `revision` into `dest` (which must not exist yet or be empty) and returns where the
+/// project is inside it. `skip` are folders a working-tree copy leaves out (the output folder,
+/// the project's target directory).
+pub fn export(
+    repo: &Repository,
+    revision: &Revision,
+    dest: &Path,
+    temp: &Path,
+    skip: &[PathBuf],
+) -> Result<PathBuf, RunnerError> {
+    crate::fsutil::remove_tree(dest)?;
+    std::fs::create_dir_all(dest).map_err(RunnerError::io(dest, "cannot create"))?;
+    if revision.worktree {
+        let mut skip = skip.to_vec();
+        skip.push(repo.top.join(".git"));
+        crate::fsutil::copy_tree(&repo.top, dest, &skip)?;
+    } else {
+        std::fs::create_dir_all(temp).map_err(RunnerError::io(temp, "cannot create"))?;
+        let index = temp.join(format!("{}.index", revision.name));
+        let _ = std::fs::remove_file(&index);
+        crate::probe::capture(&git(&repo.top).env("GIT_INDEX_FILE", &index).args(["read-tree", &revision.commit]))?;
+        crate::probe::capture(&git(&repo.top).env("GIT_INDEX_FILE", &index).arg("--work-tree").arg(dest).args([
+            "checkout-index",
+            "--all",
+            "--force",
+        ]))?;
+        let _ = std::fs::remove_file(&index);
+    }
+    Ok(dest.join(&repo.prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fit_in_a_folder() {
+        assert_eq!(folder_name("origin/main"), "origin-main");
+        assert_eq!(folder_name("HEAD~1"), "HEAD-1");
+        assert_eq!(folder_name("v1.2.3"), "v1.2.3");
+    }
+}
