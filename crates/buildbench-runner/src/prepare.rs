@@ -225,6 +225,20 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
             });
         }
         options.plan.edit_file = Some(f.display().to_string());
+        if let Some(repo) = &repository {
+            for revision in &options.plan.revisions {
+                if !crate::revision::has_file(repo, revision, f) {
+                    return Err(RunnerError::Revision {
+                        problem: format!(
+                            "{} does not exist in revision {}, so the incremental scenarios cannot edit it there; \
+                             pass --edit with a file that every revision has",
+                            f.display(),
+                            revision.describe()
+                        ),
+                    });
+                }
+            }
+        }
     }
 
     let (runnable, done, steps) = schedule(&options.plan, runnable, previous.as_ref());

@@ -140,6 +140,18 @@ fn submodules(repo: &Repository, spec: &str, commit: &str) -> Result<(), RunnerE
     })
 }
 
+/// Does `revision` have the file at `relative` (to the project root)? Read from the object
+/// store (`git cat-file -e`), so a missing file is reported before anything is written. The
+/// working tree is checked on disk.
+pub fn has_file(repo: &Repository, revision: &Revision, relative: &Path) -> bool {
+    let path = repo.prefix.join(relative);
+    if revision.worktree {
+        return repo.top.join(path).is_file();
+    }
+    let spec = format!("{}:{}", revision.commit, path.to_string_lossy());
+    crate::probe::capture(&git(&repo.top).args(["cat-file", "-e", &spec])).is_ok()
+}
+
 /// Exports `revision` into `dest` (which must not exist yet or be empty) and returns where the
 /// project is inside it. `skip` are folders a working-tree copy leaves out (the output folder,
 /// the project's target directory).

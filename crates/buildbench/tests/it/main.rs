@@ -12,5 +12,6 @@ mod doctor;
 mod link;
 mod profile;
 mod report;
+mod rev;
 mod support;
 mod timings;

@@ -201,3 +201,36 @@ pub fn interrupt(child: &std::process::Child) {
     let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
 }
+
+/// Runs git in `repo` with a fixed identity; panics with git's message when it fails.
+pub fn git(repo: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "user.name=buildbench tests", "-c", "user.email=tests@buildbench.invalid"])
+        .args(["-c", "protocol.file.allow=always", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The example project as a git repository in `dir/repo`, its files in one commit ("base").
+pub fn git_project(dir: &Path) -> PathBuf {
+    let repo = dir.join("repo");
+    copy_dir(&fixture_project(), &repo);
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "base"]);
+    repo
+}
+
+/// Appends `text` to `file` in `repo` and commits it with `message`.
+pub fn commit_append(repo: &Path, file: &str, text: &str, message: &str) {
+    let path = repo.join(file);
+    let mut contents = std::fs::read_to_string(&path).expect("read");
+    contents.push_str(text);
+    std::fs::write(&path, contents).expect("write");
+    git(repo, &["commit", "-q", "-a", "-m", message]);
+}
