@@ -175,8 +175,9 @@ pub struct GatedCell {
     /// What this cell could detect at the noise it measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub power: Option<Power>,
-    /// The ratio was taken within blocks (runners) and pooled.
-    pub blocked: bool,
+    /// The ratio was taken pair by pair: base and head samples measured one after the other,
+    /// in the same round on the same runner (see `decide`).
+    pub paired: bool,
 }
 
 /// The gate's result over every gated cell.
@@ -333,7 +334,12 @@ pub fn evaluate(study: &Study, spec: &GateSpec) -> Result<Gate, GateError> {
         for (variant, scenario) in &cells {
             let base_name = revision_name(variant, &base.name);
             let head_name = revision_name(variant, &head.name);
-            let groups = |name: &str| study.groups(name, *scenario, |s| spec.metric.of(s));
+            let values = |name: &str| -> Vec<(u32, u32, f64)> {
+                study
+                    .successful(name, *scenario)
+                    .filter_map(|s| Some((s.block.unwrap_or(0), s.index, spec.metric.of(s)?)))
+                    .collect()
+            };
             let failure = |name: &str| {
                 let mut run = study.run(name, *scenario).peekable();
                 run.peek()?;
@@ -345,7 +351,7 @@ pub fn evaluate(study: &Study, spec: &GateSpec) -> Result<Gate, GateError> {
                     })
                 })
             };
-            let (b, h) = (groups(&base_name), groups(&head_name));
+            let (b, h) = (values(&base_name), values(&head_name));
             let mut decision = decide(&b, &h, spec.threshold, confidence, spec.metric);
             decision.power = cell_power(&b, &h, spec.threshold, confidence, spec.metric);
             let mut cell = GatedCell {
@@ -361,7 +367,7 @@ pub fn evaluate(study: &Study, spec: &GateSpec) -> Result<Gate, GateError> {
                 outcome: decision.outcome,
                 reason: decision.reason,
                 power: decision.power,
-                blocked: decision.blocked,
+                paired: decision.paired,
             };
             if let Some(why) = failure(&head_name) {
                 cell.outcome = Outcome::Failed;
@@ -406,23 +412,60 @@ pub struct Decision {
     pub base_mean: Option<f64>,
     /// Mean of head.
     pub head_mean: Option<f64>,
-    /// Taken within blocks.
-    pub blocked: bool,
+    /// Taken pair by pair.
+    pub paired: bool,
 }
 
-/// What a gated cell could detect at the noise its two sides measured (within blocks).
-pub fn cell_power(
-    base: &blocks::Groups,
-    head: &blocks::Groups,
-    threshold: f64,
-    confidence: f64,
-    metric: Metric,
-) -> Option<Power> {
-    let count = |g: &blocks::Groups| u32::try_from(g.iter().map(|(_, v)| v.len()).sum::<usize>()).unwrap_or(u32::MAX);
-    let values: Vec<f64> = base.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-    let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
-    log_noise(&[base, head]).map(|(noise, df)| {
-        // The noise is floored at the resolution relative to the mean, as the intervals are.
+/// One side's measurements: `(block, sample index, value)`. Base and head samples with the same
+/// block and index were measured in the same round, one right after the other.
+pub type Values = [(u32, u32, f64)];
+
+/// The base and head values measured in the same round of the same block.
+fn pairs(base: &Values, head: &Values) -> Vec<(f64, f64)> {
+    base.iter()
+        .filter_map(|&(b, i, x)| head.iter().find(|&&(hb, hi, _)| hb == b && hi == i).map(|&(_, _, y)| (x, y)))
+        .filter(|(x, y)| x.is_finite() && y.is_finite() && *x > 0.0 && *y > 0.0)
+        .collect()
+}
+
+/// The log-ratios of the pairs: their mean, standard deviation (floored at the resolution
+/// relative to base's mean, as every interval is) and count.
+fn paired_logs(pairs: &[(f64, f64)], resolution: f64) -> Option<(f64, f64, f64)> {
+    if pairs.len() < 2 {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let d: Vec<f64> = pairs.iter().map(|(x, y)| (y / x).ln()).collect();
+    let mean = d.iter().sum::<f64>() / n;
+    let sd = (d.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let base = pairs.iter().map(|(x, _)| x).sum::<f64>() / n;
+    let floor = resolution / 2.0 / base.max(f64::MIN_POSITIVE) * std::f64::consts::SQRT_2;
+    Some((mean, sd.max(floor), n))
+}
+
+fn groups(values: &Values) -> Vec<(u32, Vec<f64>)> {
+    let mut out: Vec<(u32, Vec<f64>)> = Vec::new();
+    for &(block, _, x) in values {
+        match out.iter_mut().find(|(b, _)| *b == block) {
+            Some((_, v)) => v.push(x),
+            None => out.push((block, vec![x])),
+        }
+    }
+    out
+}
+
+/// What a gated cell could detect at the noise it measured: of the pairs' log-ratios where
+/// base and head were measured in turns, else of each side within its blocks.
+pub fn cell_power(base: &Values, head: &Values, threshold: f64, confidence: f64, metric: Metric) -> Option<Power> {
+    let count = |v: &Values| u32::try_from(v.len()).unwrap_or(u32::MAX);
+    if let Some((_, sd, n)) = paired_logs(&pairs(base, head), metric.resolution()) {
+        // A pair's log-ratio has twice one sample's variance: the per-sample noise is sd / √2.
+        let n = n as u32;
+        return Some(power(sd / std::f64::consts::SQRT_2, f64::from(n - 1), n, n, threshold, confidence));
+    }
+    let mean = base.iter().map(|v| v.2).sum::<f64>() / base.len().max(1) as f64;
+    let (b, h) = (groups(base), groups(head));
+    log_noise(&[&b, &h]).map(|(noise, df)| {
         let floor = metric.resolution() / 2.0 / mean.max(f64::MIN_POSITIVE);
         power(noise.max(floor), df, count(base), count(head), threshold, confidence)
     })
@@ -430,26 +473,39 @@ pub fn cell_power(
 
 /// Decides one gated cell (see the module documentation): pure, so the simulations drive it.
 /// The power is left to `cell_power`, which `evaluate` adds.
-pub fn decide(
-    base: &blocks::Groups,
-    head: &blocks::Groups,
-    threshold: f64,
-    confidence: f64,
-    metric: Metric,
-) -> Decision {
-    let count = |g: &blocks::Groups| u32::try_from(g.iter().map(|(_, v)| v.len()).sum::<usize>()).unwrap_or(u32::MAX);
-    let mean = |g: &blocks::Groups| {
-        let all: Vec<f64> = g.iter().flat_map(|(_, v)| v.iter().copied()).collect();
-        (!all.is_empty()).then(|| all.iter().sum::<f64>() / all.len() as f64)
-    };
+///
+/// Where base and head were measured in turns (samples of the same block and index), the
+/// ratio is taken pair by pair: the geometric mean of head/base over the pairs, with a paired
+/// t interval of the log-ratios (n − 1 degrees of freedom). Each pair was built within a minute
+/// on one machine, so whatever slows the machine for a while (a neighbour's job, a throttled
+/// CPU, a slower runner) slows both of a pair and cancels in its ratio, instead of widening
+/// both sides' spread. Without pairs (samples that do not line up), the two sides are compared
+/// as wholes: within blocks and pooled (`stats::blocks`), or Fieller's interval.
+pub fn decide(base: &Values, head: &Values, threshold: f64, confidence: f64, metric: Metric) -> Decision {
+    let count = |v: &Values| u32::try_from(v.len()).unwrap_or(u32::MAX);
+    let mean = |v: &Values| (!v.is_empty()).then(|| v.iter().map(|x| x.2).sum::<f64>() / v.len() as f64);
     let (base_runs, head_runs) = (count(base), count(head));
     let settings = Settings { noise: 0.0, resolution: metric.resolution(), confidence, pilot: None };
-    let paired = blocks::compare_paired(base, head, &settings);
-    let blocked = paired.is_some();
-    let comparison = paired.or_else(|| {
-        let flat = |g: &blocks::Groups| -> Vec<f64> { g.iter().flat_map(|(_, v)| v.iter().copied()).collect() };
-        crate::stats::compare_with(&flat(base), &flat(head), &settings)
-    });
+    let q = 1.0 - (1.0 - confidence) / 2.0;
+    let paired = paired_logs(&pairs(base, head), metric.resolution());
+    // (ratio, interval) of head / base.
+    let estimate: Option<(f64, Option<(f64, f64)>)> = match paired {
+        Some((mean, sd, n)) => {
+            let half = crate::stats::t_quantile(q, n - 1.0).map(|t| t * sd / n.sqrt());
+            Some((mean.exp(), half.map(|h| ((mean - h).exp(), (mean + h).exp()))))
+        }
+        None => {
+            let (b, h) = (groups(base), groups(head));
+            let comparison = blocks::compare_paired(&b, &h, &settings).or_else(|| {
+                let flat = |v: &Values| -> Vec<f64> { v.iter().map(|x| x.2).collect() };
+                crate::stats::compare_with(&flat(base), &flat(head), &settings)
+            });
+            // Speedup = base / head, so head / base has the interval [1 / high, 1 / low].
+            comparison
+                .filter(|c| c.speedup > 0.0 && c.speedup.is_finite())
+                .map(|c| (1.0 / c.speedup, c.ci95.and_then(|(lo, hi)| (lo > 0.0).then(|| (1.0 / hi, 1.0 / lo)))))
+        }
+    };
     let mut decision = Decision {
         outcome: Outcome::Undecided,
         reason: String::new(),
@@ -460,23 +516,20 @@ pub fn decide(
         head_runs,
         base_mean: mean(base),
         head_mean: mean(head),
-        blocked,
+        paired: paired.is_some(),
     };
     if base_runs < 2 || head_runs < 2 {
         decision.reason = format!(
             "too few samples to decide ({base_runs} of base, {head_runs} of head; at least 2 each, and more for a \
              useful interval)"
         );
-        decision.ratio = comparison.filter(|c| c.speedup > 0.0).map(|c| 1.0 / c.speedup);
+        decision.ratio = estimate.map(|e| e.0);
         return decision;
     }
-    let Some(c) = comparison.filter(|c| c.speedup > 0.0 && c.speedup.is_finite()) else {
+    let Some((ratio, interval)) = estimate else {
         decision.reason = "no comparison possible (a time of zero)".to_owned();
         return decision;
     };
-    let ratio = 1.0 / c.speedup;
-    // Speedup = base / head, so head / base has the interval [1 / high, 1 / low].
-    let interval = c.ci95.and_then(|(lo, hi)| (lo > 0.0).then(|| (1.0 / hi, 1.0 / lo)));
     decision.ratio = Some(ratio);
     decision.interval = interval;
     let limit = 1.0 + threshold;
@@ -520,8 +573,8 @@ mod simulation;
 mod tests {
     use super::*;
 
-    fn one(values: &[f64]) -> Vec<(u32, Vec<f64>)> {
-        vec![(0, values.to_vec())]
+    fn one(values: &[f64]) -> Vec<(u32, u32, f64)> {
+        values.iter().enumerate().map(|(i, &x)| (0, i as u32, x)).collect()
     }
 
     #[test]

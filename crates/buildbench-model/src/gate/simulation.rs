@@ -1,6 +1,6 @@
 //! Seeded Monte Carlo checks of the rev gate, run the way a CI job runs it: base and head
 //! built in turns (A B, B A, ...) on runners that differ by up to ±15%, a machine that drifts by
-//! 3% over the study, 3–5% noise per build, 1 to 6 gated cells, `--until-decided` with looks at
+//! 3% over the study and is 40% slower for a fifth of it (a busy neighbour), 3–5% noise per build, 1 to 6 gated cells, `--until-decided` with looks at
 //! 5, 8, 12, 18 and 20 samples, on one runner or sharded as two blocks that each decide on
 //! their own samples before the merged study is gated once. The rates are printed
 //! (`cargo test -p buildbench-model gate::simulation -- --nocapture`) and recorded in
@@ -36,14 +36,7 @@ struct Rates {
     runs: f64,
 }
 
-type Groups = Vec<(u32, Vec<f64>)>;
-
-fn push(groups: &mut Groups, block: u32, value: f64) {
-    match groups.iter_mut().find(|(b, _)| *b == block) {
-        Some((_, v)) => v.push(value),
-        None => groups.push((block, vec![value])),
-    }
-}
+type Groups = Vec<(u32, u32, f64)>;
 
 fn simulate(seed: u64, case: Case) -> Rates {
     let mut rng = Rng::new(seed);
@@ -78,10 +71,13 @@ fn simulate(seed: u64, case: Case) -> Rates {
                 for (cell, is_head) in order {
                     let truth =
                         10.0 * (1.0 + cell as f64 * 0.3) * if is_head && cell == 0 { case.slowdown } else { 1.0 };
-                    let value = truth * runner * (1.0 + 0.03 * clock / builds) * (1.0 + rng.normal(0.0, case.noise));
+                    // A busy neighbour: 40% slower during a fifth of the longest possible block.
+                    let busy = if (0.3..0.5).contains(&(clock / builds)) { 1.4 } else { 1.0 };
+                    let drift = 1.0 + 0.03 * clock / builds;
+                    let value = truth * runner * drift * busy * (1.0 + rng.normal(0.0, case.noise));
                     clock += 1.0;
                     let side = if is_head { &mut mine_head } else { &mut mine_base };
-                    push(&mut side[cell], k, value);
+                    side[cell].push((k, taken, value));
                 }
                 taken += 1;
                 if taken >= limit {
@@ -108,7 +104,7 @@ fn simulate(seed: u64, case: Case) -> Rates {
             (0..case.cells).map(|c| decide(&base[c], &head[c], THRESHOLD, level, Metric::Wall).outcome).collect();
         failed += usize::from(outcomes.contains(&Outcome::Slower));
         caught += usize::from(outcomes.first() == Some(&Outcome::Slower));
-        runs += head[0].iter().map(|(_, v)| v.len()).sum::<usize>() as f64;
+        runs += head[0].len() as f64;
     }
     let reps = REPS as f64;
     Rates { failed: failed as f64 / reps, caught: caught as f64 / reps, runs: runs / reps }
@@ -162,12 +158,13 @@ fn a_gate_across_two_runners_fails_unchanged_code_and_hides_real_slowdowns() {
     let (mut false_alarms, mut caught) = (0, 0);
     for _ in 0..REPS {
         let (ra, rb) = (1.0 + 0.30 * (rng.uniform() - 0.5), 1.0 + 0.30 * (rng.uniform() - 0.5));
-        let side = |rng: &mut Rng, runner: f64, ratio: f64| -> Vec<(u32, Vec<f64>)> {
-            vec![(0, (0..RUNS).map(|_| 10.0 * ratio * runner * (1.0 + rng.normal(0.0, 0.03))).collect())]
+        // Two studies: their samples never pair up (different blocks), as in a cross-study diff.
+        let side = |rng: &mut Rng, block: u32, runner: f64, ratio: f64| -> Groups {
+            (0..RUNS).map(|i| (block, i, 10.0 * ratio * runner * (1.0 + rng.normal(0.0, 0.03)))).collect()
         };
-        let base = side(&mut rng, ra, 1.0);
-        let unchanged = side(&mut rng, rb, 1.0);
-        let slower = side(&mut rng, rb, 1.10);
+        let base = side(&mut rng, 1, ra, 1.0);
+        let unchanged = side(&mut rng, 2, rb, 1.0);
+        let slower = side(&mut rng, 2, rb, 1.10);
         let level = confidence(1, 1);
         false_alarms +=
             usize::from(decide(&base, &unchanged, THRESHOLD, level, Metric::Wall).outcome == Outcome::Slower);

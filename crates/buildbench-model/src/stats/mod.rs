@@ -32,7 +32,7 @@ fn t975(df: f64) -> Option<f64> {
 }
 
 /// The `q` quantile of Student's t with `df` degrees of freedom.
-fn t_quantile(q: f64, df: f64) -> Option<f64> {
+pub(crate) fn t_quantile(q: f64, df: f64) -> Option<f64> {
     let t = StudentsT::new(0.0, 1.0, df).ok()?;
     let x = t.inverse_cdf(q);
     x.is_finite().then_some(x)
