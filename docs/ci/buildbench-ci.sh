@@ -4,7 +4,14 @@
 #
 #   buildbench-ci.sh shard K N PROJECT OUT [compare options...]   run block K of N of the study
 #   buildbench-ci.sh merge OUT SHARD_DIR...                        merge the shards, write the reports
-#   buildbench-ci.sh gate BASE_STUDY NEW_STUDY [THRESHOLD]         fail on a significant slowdown
+#   buildbench-ci.sh rev-shard K N PROJECT OUT BASE HEAD THRESHOLD [compare options...]
+#                                                                  block K of N of a rev study: the merge base of
+#                                                                  BASE and HEAD against HEAD, built in turns on
+#                                                                  this runner, --until-decided
+#   buildbench-ci.sh rev-gate OUT THRESHOLD SHARD_STUDY...         merge the blocks, write the reports, gate head
+#                                                                  against base (exit 1 when slower)
+#   buildbench-ci.sh gate BASE_STUDY NEW_STUDY [THRESHOLD]         two studies from two runs (dedicated machines
+#                                                                  only: the runners' difference is included)
 #   buildbench-ci.sh history DB STUDY TREND_HTML [COMMIT]           add the study to the history, write the trend page
 #   buildbench-ci.sh history-gate DB [THRESHOLD]                    fail when the newest study starts a slowdown
 #
@@ -34,6 +41,43 @@ case "$command" in
     if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
       cat "$out/report.md" >> "$GITHUB_STEP_SUMMARY"
     fi
+    ;;
+  rev-shard)
+    [ $# -ge 7 ] || { echo "usage: $0 rev-shard K N PROJECT OUT BASE HEAD THRESHOLD [compare options...]" >&2; exit 2; }
+    k=$1 n=$2 project=$3 out=$4 base=$5 head=$6 threshold=$7
+    shift 7
+    # What the pull request changes: its head against where it left the base branch. The
+    # commit id, so every block measures the same base.
+    base=$(git -C "$project" merge-base "$base" "$head")
+    status=0
+    "$buildbench" compare "$project" --rev "base=$base,head=$head" --shard "$k/$n" --out "$out" --quiet \
+      --gate "$threshold" --until-decided "$@" || status=$?
+    # A block's own gate only decides when to stop measuring; the merged study is gated once.
+    if [ "$status" -eq 1 ]; then
+      echo "block $k: its own samples say slower or failed; the merged study decides"
+    elif [ "$status" -ne 0 ]; then
+      exit "$status"
+    fi
+    ;;
+  rev-gate)
+    [ $# -ge 3 ] || { echo "usage: $0 rev-gate OUT THRESHOLD SHARD_STUDY..." >&2; exit 2; }
+    out=$1 threshold=$2
+    shift 2
+    mkdir -p "$out"
+    if [ $# -ge 2 ]; then
+      "$buildbench" merge "$@" -o "$out/study.json"
+    else
+      cp "$1" "$out/study.json"
+    fi
+    "$buildbench" report "$out/study.json" -o "$out/report.html"
+    "$buildbench" report "$out/study.json" -o "$out/report.md"
+    status=0
+    "$buildbench" gate "$out/study.json" --threshold "$threshold" --format md > "$out/gate.md" || status=$?
+    cat "$out/gate.md"
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+      cat "$out/gate.md" >> "$GITHUB_STEP_SUMMARY"
+    fi
+    exit "$status"
     ;;
   gate)
     [ $# -ge 2 ] || { echo "usage: $0 gate BASE_STUDY NEW_STUDY [THRESHOLD]" >&2; exit 2; }
@@ -72,7 +116,7 @@ case "$command" in
     exit "$status"
     ;;
   *)
-    echo "usage: $0 shard|merge|gate|history|history-gate ..." >&2
+    echo "usage: $0 shard|merge|rev-shard|rev-gate|gate|history|history-gate ..." >&2
     exit 2
     ;;
 esac

@@ -162,7 +162,7 @@ pub fn markdown(gate: &Gate) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {outcome} | {} | {} |",
+            "| `{}` | {} | {} | {} | {outcome} | {} | {} |",
             code(&label(gate, c)),
             side(c.base_mean, c.base_runs),
             side(c.head_mean, c.head_runs),
@@ -173,7 +173,7 @@ pub fn markdown(gate: &Gate) -> String {
     }
     out.push('\n');
     for c in &gate.cells {
-        let _ = writeln!(out, "- {}: {}", code(&label(gate, c)), md(&c.reason));
+        let _ = writeln!(out, "- `{}`: {}", code(&label(gate, c)), md(&c.reason));
     }
     out.push('\n');
     for line in verdict(gate) {

@@ -357,3 +357,45 @@ fn parallel_jobs_add_to_one_history_at_once_and_readding_keeps_one_copy() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not a SQLite database"));
     assert_eq!(std::fs::read_to_string(&notes).expect("read"), "mine\n");
 }
+
+#[test]
+fn the_pull_request_gate_steps_measure_base_and_head_in_blocks_merge_and_gate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let summary = dir.path().join("summary.md");
+    let repo = git_project(dir.path());
+    git(&repo, &["branch", "base-branch"]);
+    commit_append(&repo, "crates/core/src/lib.rs", "// a comment only\n", "head: a comment");
+    let options = ["--linker", "default", "--scenario", "incremental", "--edit", "crates/core/src/lib.rs"];
+    let options: Vec<&str> = options.into_iter().chain(["--runs", "4", "--max-runs", "6", "--warmup", "0"]).collect();
+    for k in ["1", "2"] {
+        let out = format!("rev-{k}");
+        let mut args = vec!["rev-shard", k, "2", s(&repo), &out, "base-branch", "HEAD", "50%"];
+        args.extend(&options);
+        ok(&script(&args, dir.path(), &summary));
+    }
+    let block = json(&dir.path().join("rev-2/study.json"));
+    let base = git(&repo, &["rev-parse", "base-branch"]);
+    assert_eq!(block["plan"]["revisions"][0]["commit"].as_str(), Some(base.trim()), "the merge base");
+    assert!(block["samples"].as_array().expect("samples").iter().all(|s| s["block"] == 2));
+    let gate = script(&["rev-gate", "gated", "50%", "rev-1/study.json", "rev-2/study.json"], dir.path(), &summary);
+    ok(&gate);
+    let merged = json(&dir.path().join("gated/study.json"));
+    assert_eq!(merged["blocks"].as_array().map(Vec::len), Some(2));
+    let stdout = String::from_utf8_lossy(&gate.stdout);
+    assert!(stdout.contains("## Head vs base") && stdout.contains("gate passes"), "{stdout}");
+    assert!(std::fs::read_to_string(&summary).expect("summary").contains("| `default / incremental` |"));
+    assert!(dir.path().join("gated/report.html").is_file());
+    // The same blocks against a threshold two samples cannot show: undecided passes with a
+    // warning; with a slower head (a study whose head samples are all twice as long) it fails.
+    let mut slow = merged.clone();
+    for s in slow["samples"].as_array_mut().expect("samples") {
+        if s["revision"] == "head" {
+            let wall = s["wall_seconds"].as_f64().expect("wall");
+            s["wall_seconds"] = serde_json::json!(wall * 2.0);
+        }
+    }
+    std::fs::write(dir.path().join("slow.json"), serde_json::to_vec(&slow).expect("encode")).expect("write");
+    let gate = script(&["rev-gate", "gated-slow", "5%", "slow.json"], dir.path(), &summary);
+    assert_eq!(gate.status.code(), Some(1), "{}", String::from_utf8_lossy(&gate.stdout));
+    assert!(String::from_utf8_lossy(&gate.stdout).contains("**slower**"));
+}
