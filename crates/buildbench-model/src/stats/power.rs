@@ -138,3 +138,52 @@ mod tests {
         assert!(log_noise(&[&[(1, vec![3.0])]]).is_none());
     }
 }
+
+/// The table in docs/reports.md: the smallest slowdown a gate at `threshold` catches with 80%
+/// probability, per sample count (of each revision, in pairs) and noise, at one decision
+/// (95%) and at a gate of one cell with `--until-decided`'s five looks (99%).
+pub fn docs_table(threshold: f64) -> String {
+    use std::fmt::Write as _;
+    let noises = [0.01, 0.02, 0.03, 0.05, 0.10];
+    let mut out = String::from("| runs of each | confidence |");
+    for n in noises {
+        let _ = write!(out, " noise {:.0}% |", n * 100.0);
+    }
+    out.push_str("\n|--:|--:|");
+    out.push_str(&"--:|".repeat(noises.len()));
+    out.push('\n');
+    for runs in [3u32, 5, 10, 20, 40] {
+        for confidence in [0.95, 0.99] {
+            let _ = write!(out, "| {runs} | {:.0}% |", confidence * 100.0);
+            for noise in noises {
+                // Paired: n pairs, n − 1 degrees of freedom.
+                let p = power(noise, f64::from(runs - 1), runs, runs, threshold, confidence);
+                match p.detectable {
+                    Some(d) => {
+                        let _ = write!(out, " {:.1}% |", d * 100.0);
+                    }
+                    None => out.push_str(" - |"),
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out.push_str("| runs for 5% | 95% |");
+    for noise in noises {
+        let _ = write!(out, " {} |", runs_needed(noise, threshold, 0.95).map_or("-".to_owned(), |n| n.to_string()));
+    }
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod docs {
+    #[test]
+    fn the_power_table_in_the_docs_is_what_the_code_computes() {
+        let table = super::docs_table(0.05);
+        println!("{table}");
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/reports.md"))
+            .expect("docs/reports.md");
+        assert!(docs.contains(&table), "docs/reports.md must hold this table:\n{table}");
+    }
+}
