@@ -353,7 +353,7 @@ impl Observer for Progress {
                     bar.inc_length(builds as u64);
                 }
                 self.say(format!(
-                    "{scenario}: sample {round} for {builds} configuration(s) that need more samples (--precision, --until-verdict)"
+                    "{scenario}: sample {round} for {builds} configuration(s) that need more samples (--precision, --until-verdict, --until-decided)"
                 ));
             }
             Event::Note(note) => self.say(note),
