@@ -71,6 +71,17 @@ fn json_summary_round_trips() {
 }
 
 #[test]
+fn a_constant_cell_gets_a_mean_interval_of_nonzero_width_in_the_json_summary() {
+    // `report --format json` once showed `"ci95": [12.34, 12.34]` for a cell whose three wall
+    // times were equal: the clock's resolution (1 µs) floors the spread, as in comparisons.
+    let study = synthetic(2, 3, |_, _| 12.34);
+    let json: serde_json::Value = serde_json::from_slice(&Json.render(&study, &summarize(&study, 0.02))).expect("json");
+    let ci = &json["cells"][0]["stats"]["ci95"];
+    let (low, high) = (ci[0].as_f64().expect("low"), ci[1].as_f64().expect("high"));
+    assert!(low < 12.34 && high > 12.34 && high - low < 1e-5, "{ci}");
+}
+
+#[test]
 fn html_is_self_contained_with_charts_for_every_scenario() {
     let study = study();
     let html = String::from_utf8(Html.render(&study, &summarize(&study, 0.02))).expect("utf-8");

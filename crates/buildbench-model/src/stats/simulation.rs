@@ -114,7 +114,7 @@ fn two_stage_sampling_keeps_the_coverage_of_its_intervals() {
         let size = super::stein_sample_size(&samples, precision, super::WALL_RESOLUTION).unwrap_or(pilot).min(max);
         samples.extend(rng.samples(size.saturating_sub(pilot), mean, cv));
         total_samples += samples.len();
-        let ci = super::Summary::two_stage(&samples, Some(pilot)).and_then(|s| s.ci95);
+        let ci = super::Summary::two_stage(&samples, Some(pilot), super::WALL_RESOLUTION).and_then(|s| s.ci95);
         if ci.is_some_and(|(lo, hi)| lo <= mean && mean <= hi) {
             covered += 1;
         }
