@@ -10,10 +10,12 @@
 #                                                                  this runner, --until-decided
 #   buildbench-ci.sh rev-gate OUT THRESHOLD SHARD_STUDY...         merge the blocks, write the reports, gate head
 #                                                                  against base (exit 1 when slower)
-#   buildbench-ci.sh gate BASE_STUDY NEW_STUDY [THRESHOLD]         two studies from two runs (dedicated machines
-#                                                                  only: the runners' difference is included)
+#   buildbench-ci.sh gate BASE_STUDY NEW_STUDY [THRESHOLD [diff options...]]
+#                                                                  two studies from two runs (dedicated machines
+#                                                                  only: the runners' difference is included); fails
+#                                                                  on a significant slowdown or too few samples to see one
 #   buildbench-ci.sh history DB STUDY TREND_HTML [COMMIT]           add the study to the history, write the trend page
-#   buildbench-ci.sh history-gate DB [THRESHOLD]                    fail when the newest study starts a slowdown
+#   buildbench-ci.sh history-gate DB [THRESHOLD [gate options...]]  fail when the newest study starts a slowdown
 #
 # BUILDBENCH names the buildbench executable (default: buildbench on PATH). When
 # GITHUB_STEP_SUMMARY is set, the Markdown report and the gate's table are appended to it.
@@ -80,14 +82,15 @@ case "$command" in
     exit "$status"
     ;;
   gate)
-    [ $# -ge 2 ] || { echo "usage: $0 gate BASE_STUDY NEW_STUDY [THRESHOLD]" >&2; exit 2; }
+    [ $# -ge 2 ] || { echo "usage: $0 gate BASE_STUDY NEW_STUDY [THRESHOLD [diff options...]]" >&2; exit 2; }
     base=$1 new=$2 threshold=${3:-5%}
+    shift $(( $# < 3 ? $# : 3 ))
     if [ ! -f "$base" ]; then
       echo "no study from the main branch at $base: nothing to compare with yet, gate skipped"
       exit 0
     fi
     status=0
-    "$buildbench" diff "$base" "$new" --threshold "$threshold" > buildbench-diff.md || status=$?
+    "$buildbench" diff "$base" "$new" --threshold "$threshold" "$@" > buildbench-diff.md || status=$?
     cat buildbench-diff.md
     if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
       { echo "## Build time against main"; echo; cat buildbench-diff.md; } >> "$GITHUB_STEP_SUMMARY"
@@ -105,10 +108,11 @@ case "$command" in
     "$buildbench" history report --db "$db" -o "$html"
     ;;
   history-gate)
-    [ $# -ge 1 ] || { echo "usage: $0 history-gate DB [THRESHOLD]" >&2; exit 2; }
+    [ $# -ge 1 ] || { echo "usage: $0 history-gate DB [THRESHOLD [gate options...]]" >&2; exit 2; }
     db=$1 threshold=${2:-5%}
+    shift $(( $# < 2 ? $# : 2 ))
     status=0
-    "$buildbench" history gate --db "$db" --threshold "$threshold" > buildbench-history-gate.md || status=$?
+    "$buildbench" history gate --db "$db" --threshold "$threshold" "$@" > buildbench-history-gate.md || status=$?
     cat buildbench-history-gate.md
     if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
       { echo "## Build-time history"; echo; cat buildbench-history-gate.md; } >> "$GITHUB_STEP_SUMMARY"

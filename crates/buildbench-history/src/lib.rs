@@ -262,7 +262,11 @@ impl History {
             for (c, scenario) in study.plan.cells() {
                 let Some(configuration) = study.plan.configurations.get(c) else { continue };
                 let times = study.wall_times(&configuration.name, scenario);
-                let Some(summary) = buildbench_model::stats::Summary::of(&times) else { continue };
+                // Wall times: the stored interval is floored at half the clock's resolution.
+                let resolution = buildbench_model::stats::WALL_RESOLUTION;
+                let Some(summary) = buildbench_model::stats::Summary::with_resolution(&times, resolution) else {
+                    continue;
+                };
                 let samples = serde_json::to_string(&times).unwrap_or_else(|_| "[]".to_owned());
                 cell.execute(params![
                     id,

@@ -2,12 +2,14 @@
 
 use std::fmt::Write as _;
 
+use buildbench_model::stats::power::Power;
 use buildbench_model::stats::{Comparison, Settings, median};
 use buildbench_model::{Scenario, Study};
 use serde::Serialize;
 
+use crate::across_studies::{self, Underpowered, cell_power, holm_confidence};
 use crate::export::markdown::cell as md;
-use crate::format::{opt_seconds, p_values, speedup};
+use crate::format::{opt_seconds, p_values, percent, speedup};
 
 /// One configuration × scenario present in both studies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,6 +25,25 @@ pub struct DiffRow {
     /// The new study has no usable measurement of a cell the base study measured: every build
     /// failed, or a value is not a finite time. The gate fails: nothing measured is not green.
     pub failed: bool,
+    /// What the comparison could detect at the noise both studies measured of this cell, at
+    /// the confidence of Holm's first step over the cells compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power: Option<Power>,
+    /// Set when the cell has too few samples to catch a slowdown of the threshold: the gate
+    /// fails unless `--allow-underpowered`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub underpowered: Option<Underpowered>,
+}
+
+/// How two studies are compared.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DiffOptions {
+    /// The slowdown that fails the gate when it is significant (0.05: 5%).
+    pub threshold: f64,
+    /// Compare studies of different projects or plans.
+    pub allow_mixed: bool,
+    /// Pass even when a cell is underpowered (it is still named).
+    pub allow_underpowered: bool,
 }
 
 /// Why two studies are not compared.
@@ -43,6 +64,14 @@ pub struct StudyDiff {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub machines_differ: Option<(String, String)>,
     pub threshold: f64,
+    /// What the differences include besides the code's (the two studies' runners and times),
+    /// and the gate for pull requests that measures both revisions on one runner.
+    pub note: String,
+    /// The confidence each cell's power is computed at: Holm's first step, 1 − 0.05/m over the
+    /// m cells compared.
+    pub confidence: f64,
+    /// Underpowered cells do not fail the gate.
+    pub allow_underpowered: bool,
     pub rows: Vec<DiffRow>,
     /// Cells present in only one of the studies: `configuration/scenario`.
     pub only_base: Vec<String>,
@@ -59,9 +88,31 @@ impl StudyDiff {
         self.rows.iter().filter(|r| r.failed).count() + self.only_base.len()
     }
 
-    /// Does the gate fail? On a regression, a failed or missing cell, or nothing compared.
+    /// The underpowered cells, each as `across_studies::describe` names it.
+    pub fn underpowered(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter_map(|r| {
+                let u = r.underpowered.as_ref()?;
+                Some(across_studies::describe(&format!("{}/{}", r.configuration, r.scenario), u))
+            })
+            .collect()
+    }
+
+    /// Why nothing was compared, when nothing was.
+    pub fn nothing_compared(&self) -> Option<String> {
+        self.rows.is_empty().then(|| {
+            "nothing was compared: no configuration × scenario is measured in both studies; the check fails".to_owned()
+        })
+    }
+
+    /// Does the gate fail? On a regression, a failed or missing cell, nothing compared, or an
+    /// underpowered cell without `allow_underpowered`.
     pub fn fails(&self) -> bool {
-        self.regressions() > 0 || self.failures() > 0 || self.rows.is_empty()
+        self.regressions() > 0
+            || self.failures() > 0
+            || self.rows.is_empty()
+            || (!self.allow_underpowered && self.rows.iter().any(|r| r.underpowered.is_some()))
     }
 }
 
@@ -72,7 +123,13 @@ impl StudyDiff {
 /// t-test p-value, adjusted with Holm's method over every cell compared, below 0.05. So the
 /// chance that an unchanged project fails the gate stays at or below 5% however many cells the
 /// studies have. Studies of different projects or plans are refused unless `allow_mixed`.
-pub fn diff(base: &Study, new: &Study, threshold: f64, allow_mixed: bool) -> Result<StudyDiff, DiffError> {
+///
+/// Each compared cell also gets its power: with too few samples a side, or when the smallest
+/// slowdown it would catch is more than twice the threshold, the cell is underpowered and the
+/// gate fails unless `allow_underpowered` (a green check from two samples a side let a 46%
+/// slowdown through).
+pub fn diff(base: &Study, new: &Study, options: &DiffOptions) -> Result<StudyDiff, DiffError> {
+    let DiffOptions { threshold, allow_mixed, allow_underpowered } = *options;
     let project = |s: &Study| {
         std::path::Path::new(&s.project).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     };
@@ -125,18 +182,30 @@ pub fn diff(base: &Study, new: &Study, threshold: f64, allow_mixed: bool) -> Res
             comparison,
             regression: false,
             failed,
+            power: None,
+            underpowered: None,
         });
     }
     // One family: every cell compared.
     buildbench_model::stats::decide_family(rows.iter_mut().filter_map(|r| r.comparison.as_mut()), 0.0, 0.05);
+    let confidence = holm_confidence(across_studies::family_size(rows.iter().map(|r| r.comparison.as_ref())));
     for row in &mut rows {
         row.regression = row.comparison.as_ref().is_some_and(|c| c.significant && slower_by(c) > threshold);
+        if row.comparison.is_some() {
+            let groups = |s: &Study| s.groups(&row.configuration, row.scenario, |x| Some(x.wall_seconds));
+            let power = cell_power(&groups(base), &groups(new), threshold, confidence);
+            row.power = power.power;
+            row.underpowered = power.underpowered;
+        }
     }
     let label = |(c, s): &(String, Scenario)| format!("{c}/{s}");
     let (fb, fn_) = (buildbench_model::fingerprint(&base.environment), buildbench_model::fingerprint(&new.environment));
     Ok(StudyDiff {
         machines_differ: (fb != fn_).then_some((fb, fn_)),
         threshold,
+        note: across_studies::note(threshold),
+        confidence,
+        allow_underpowered,
         rows,
         only_base: base_cells.iter().filter(|c| !new_cells.contains(c)).map(label).collect(),
         only_new: new_cells.iter().filter(|c| !base_cells.contains(c)).map(label).collect(),
@@ -151,8 +220,14 @@ pub fn slower_by(c: &Comparison) -> f64 {
 
 /// The Markdown table a CI job posts.
 pub fn markdown(d: &StudyDiff) -> String {
+    if let Some(why) = d.nothing_compared() {
+        // Only why, and the cells each study has that the other lacks.
+        let mut out = format!("{}\n", md(&across_studies::capitalized(&why)));
+        let _ = missing_and_extra(&mut out, d);
+        return out;
+    }
     let mut out = String::from(
-        "| configuration | scenario | base median | new median | new speed vs base [95% CI] | p | |\n|---|---|--:|--:|--:|--:|---|\n",
+        "| configuration | scenario | base median | new median | new speed vs base [95% CI] | p | catches (80%) | |\n|---|---|--:|--:|--:|--:|--:|---|\n",
     );
     for r in &d.rows {
         let (sp, p) =
@@ -161,6 +236,8 @@ pub fn markdown(d: &StudyDiff) -> String {
             "**failed**"
         } else if r.regression {
             "**regression**"
+        } else if r.underpowered.is_some() {
+            "**underpowered**"
         } else if r.comparison.as_ref().is_some_and(|c| c.significant && c.speedup > 1.0) {
             "faster"
         } else {
@@ -168,33 +245,39 @@ pub fn markdown(d: &StudyDiff) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             md(&r.configuration),
             r.scenario,
             opt_seconds(r.base_median),
             opt_seconds(r.new_median),
             sp,
             p,
+            across_studies::detectable(r.power.as_ref()),
             mark
         );
     }
-    if !d.only_base.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n**Missing** in the new study (measured in the base study): {}",
-            md(&d.only_base.join(", "))
-        );
-    }
-    if !d.only_new.is_empty() {
-        let _ = writeln!(out, "\nOnly in the new study: {}", md(&d.only_new.join(", ")));
-    }
+    let _ = missing_and_extra(&mut out, d);
     let _ = writeln!(
         out,
-        "\n{} regression(s): mean time more than {}% above the base study's, and significant (Welch's t-test, p < 0.05 after Holm's correction over the {} cells compared; corrected p in brackets).",
+        "\n{} regression(s): mean time more than {} above the base study's, and significant (Welch's t-test, p < 0.05 after Holm's correction over the {} cells compared; corrected p in brackets).",
         d.regressions(),
-        d.threshold * 100.0,
+        percent(d.threshold),
         d.rows.iter().filter(|r| r.comparison.is_some()).count()
     );
+    let _ = writeln!(
+        out,
+        "\n*catches (80%)*: the smallest slowdown this check calls a regression 80% of the time, at the noise both studies measured of the cell (within each runner) and Holm's strictest step (p < {:.4}).",
+        1.0 - d.confidence
+    );
+    let underpowered = d.underpowered();
+    if !underpowered.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**Underpowered**: {}",
+            md(&across_studies::underpowered_warning("cell(s)", &underpowered, d.threshold, d.allow_underpowered))
+        );
+    }
+    let _ = writeln!(out, "\n**Note**: {}", d.note);
     if let Some((base, new)) = &d.machines_differ {
         let _ = writeln!(
             out,
@@ -209,8 +292,17 @@ pub fn markdown(d: &StudyDiff) -> String {
             "{} cell(s) of the base study failed or are missing in the new study: the check fails.",
             d.failures()
         );
-    } else if d.rows.is_empty() {
-        let _ = writeln!(out, "No cell is measured in both studies: nothing was compared, the check fails.");
     }
     out
+}
+
+/// The cells of the base study the new one lacks, and those only the new one has.
+fn missing_and_extra(out: &mut String, d: &StudyDiff) -> std::fmt::Result {
+    if !d.only_base.is_empty() {
+        writeln!(out, "\n**Missing** in the new study (measured in the base study): {}", md(&d.only_base.join(", ")))?;
+    }
+    if !d.only_new.is_empty() {
+        writeln!(out, "\nOnly in the new study: {}", md(&d.only_new.join(", ")))?;
+    }
+    Ok(())
 }

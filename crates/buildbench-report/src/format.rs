@@ -24,6 +24,12 @@ pub fn speedup(c: &Comparison) -> String {
     }
 }
 
+/// `5%`, `2.5%`, `12.3%`: a fraction as a percentage, with one decimal unless it is whole.
+pub fn percent(x: f64) -> String {
+    let p = x * 100.0;
+    if (p - p.round()).abs() < 1e-9 { format!("{p:.0}%") } else { format!("{p:.1}%") }
+}
+
 /// `p=0.003`, `p<0.001`, or `-`.
 pub fn p_value(p: Option<f64>) -> String {
     match p {

@@ -5,9 +5,13 @@ use std::fmt::Write as _;
 
 use buildbench_history::{History, HistoryError, Series};
 use buildbench_model::stats::changepoint::{ChangePoint, Settings, detect};
+use buildbench_model::stats::power::Power;
 use buildbench_model::stats::{Comparison, compare_with, decide_family};
 use serde::Serialize;
 
+use crate::across_studies::{self, Underpowered, cell_power, holm_confidence};
+use crate::export::markdown::cell as md;
+use crate::format::percent;
 use crate::html_escape::escape;
 use crate::seconds;
 
@@ -202,71 +206,211 @@ pub struct GateRow {
     pub configuration: String,
     pub scenario: String,
     pub commit: Option<String>,
-    /// Newest mean / previous segment's mean, less 1 (0.08: 8% slower).
-    pub slower_by: f64,
-    pub comparison: Comparison,
+    /// Newest mean / previous segment's mean, less 1 (0.08: 8% slower); `None` when not
+    /// compared.
+    pub slower_by: Option<f64>,
+    /// `None` when the newest study or the segment before it has fewer than two samples.
+    pub comparison: Option<Comparison>,
     pub regression: bool,
+    /// What the comparison could detect at the noise measured within the studies, at the
+    /// confidence of Holm's first step over the series compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power: Option<Power>,
+    /// Set when the series has too few samples to catch a slowdown of the threshold: the gate
+    /// fails unless `--allow-underpowered`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub underpowered: Option<Underpowered>,
 }
+
+/// How `history gate` decides.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GateOptions {
+    /// Slower by more than this (and significant) is a regression.
+    pub threshold: f64,
+    /// Pass even when a series is underpowered (it is still named).
+    pub allow_underpowered: bool,
+}
+
+/// `history gate`'s result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryGate {
+    /// Slower by more than this (and significant) is a regression.
+    pub threshold: f64,
+    /// What the differences include besides the code's (the studies' runners and times), and
+    /// the gate for pull requests that measures both revisions on one runner.
+    pub note: String,
+    /// The confidence each series' power is computed at: Holm's first step, 1 − 0.05/m over
+    /// the m series compared.
+    pub confidence: f64,
+    /// Underpowered series do not fail the gate.
+    pub allow_underpowered: bool,
+    /// Every series with a study before its newest.
+    pub rows: Vec<GateRow>,
+    /// Series (`configuration/scenario`) whose newest study is their only one: nothing came
+    /// before it to compare with.
+    pub first_studies: Vec<String>,
+}
+
+impl HistoryGate {
+    /// Series whose newest study is a regression.
+    pub fn regressions(&self) -> usize {
+        self.rows.iter().filter(|r| r.regression).count()
+    }
+
+    /// The underpowered series, each as `across_studies::describe` names it.
+    pub fn underpowered(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter_map(|r| {
+                let u = r.underpowered.as_ref()?;
+                Some(across_studies::describe(&format!("{}/{}", r.configuration, r.scenario), u))
+            })
+            .collect()
+    }
+
+    /// Why nothing was compared, when nothing was: one line, as `diff` says it.
+    pub fn nothing_compared(&self) -> Option<String> {
+        if self.rows.iter().any(|r| r.comparison.is_some()) {
+            return None;
+        }
+        let why = if !self.rows.is_empty() {
+            "no series has two samples both in its newest study and in the studies before it"
+        } else if !self.first_studies.is_empty() {
+            "every series has a single study, so nothing came before the newest (add studies of earlier commits with `buildbench history add`)"
+        } else {
+            "the history has no series for this selection"
+        };
+        Some(format!("nothing was compared: {why}; the check fails"))
+    }
+
+    /// Does the gate fail? On a regression, nothing compared, or an underpowered series
+    /// without `allow_underpowered`.
+    pub fn fails(&self) -> bool {
+        self.regressions() > 0
+            || self.nothing_compared().is_some()
+            || (!self.allow_underpowered && self.rows.iter().any(|r| r.underpowered.is_some()))
+    }
+}
+
+/// One side's values grouped by block (`stats::blocks::Groups`, owned).
+type Blocks = Vec<(u32, Vec<f64>)>;
 
 /// `history gate`: for every series, the newest study's samples against those of the studies
 /// since the last change point before it (Welch's t-test); Holm's correction over every series,
-/// as `diff` does; a regression is significant and slower by more than `threshold`.
-pub fn gate(trends: &[Trend], threshold: f64) -> Vec<GateRow> {
+/// as `diff` does; a regression is significant and slower by more than the threshold. As in
+/// `diff`, each series gets its power, and one with too few samples to catch a slowdown of the
+/// threshold is underpowered.
+pub fn gate(trends: &[Trend], options: &GateOptions) -> HistoryGate {
+    let threshold = options.threshold;
     let mut rows = Vec::new();
+    let mut first_studies = Vec::new();
+    // Per row, the segment and the newest study as groups for `cell_power`: each study is a
+    // block of its own, so the noise is measured within studies.
+    let mut sides: Vec<[Blocks; 2]> = Vec::new();
     for t in trends {
         let points = &t.series.points;
         let Some((newest, previous)) = points.split_last() else { continue };
-        let n = previous.len();
-        let start = t.changes.iter().map(|c| c.point.index).filter(|&i| i < n).max().unwrap_or(0);
-        let base: Vec<f64> =
-            previous.get(start..).unwrap_or(&[]).iter().flat_map(|p| p.samples.iter().copied()).collect();
-        if base.len() < 2 || newest.samples.len() < 2 {
+        if previous.is_empty() {
+            first_studies.push(format!("{}/{}", t.series.configuration, t.series.scenario));
             continue;
         }
-        let Some(comparison) = compare_with(&base, &newest.samples, &buildbench_model::stats::Settings::wall(0.0))
-        else {
-            continue;
-        };
+        let n = previous.len();
+        let start = t.changes.iter().map(|c| c.point.index).filter(|&i| i < n).max().unwrap_or(0);
+        let segment = previous.get(start..).unwrap_or(&[]);
+        let base: Vec<f64> = segment.iter().flat_map(|p| p.samples.iter().copied()).collect();
+        let comparison = (base.len() >= 2 && newest.samples.len() >= 2)
+            .then(|| compare_with(&base, &newest.samples, &buildbench_model::stats::Settings::wall(0.0)))
+            .flatten();
         rows.push(GateRow {
             configuration: t.series.configuration.clone(),
             scenario: t.series.scenario.clone(),
             commit: newest.commit.clone(),
-            slower_by: 1.0 / comparison.speedup - 1.0,
+            slower_by: comparison.as_ref().map(|c| 1.0 / c.speedup - 1.0),
             comparison,
             regression: false,
+            power: None,
+            underpowered: None,
         });
+        sides.push([
+            (0..).zip(segment).map(|(i, p)| (i, p.samples.clone())).collect(),
+            vec![(u32::MAX, newest.samples.clone())],
+        ]);
     }
-    decide_family(rows.iter_mut().map(|r| &mut r.comparison), 0.0, 0.05);
-    for r in &mut rows {
-        r.regression = r.comparison.significant && r.slower_by > threshold;
+    decide_family(rows.iter_mut().filter_map(|r| r.comparison.as_mut()), 0.0, 0.05);
+    let confidence = holm_confidence(across_studies::family_size(rows.iter().map(|r| r.comparison.as_ref())));
+    for (r, [base, new]) in rows.iter_mut().zip(&sides) {
+        r.regression =
+            r.comparison.as_ref().is_some_and(|c| c.significant) && r.slower_by.is_some_and(|s| s > threshold);
+        let power = cell_power(base, new, threshold, confidence);
+        r.power = power.power;
+        r.underpowered = power.underpowered;
     }
-    rows
+    HistoryGate {
+        threshold,
+        note: across_studies::note(threshold),
+        confidence,
+        allow_underpowered: options.allow_underpowered,
+        rows,
+        first_studies,
+    }
 }
 
 /// The gate as Markdown.
-pub fn gate_markdown(rows: &[GateRow], threshold: f64) -> String {
+pub fn gate_markdown(g: &HistoryGate) -> String {
+    if let Some(why) = g.nothing_compared() {
+        return format!("{}\n", md(&across_studies::capitalized(&why)));
+    }
     let mut out = String::from(
-        "| configuration | scenario | newest commit | change vs previous segment | p (Holm) | verdict |\n|---|---|---|---|---|---|\n",
+        "| configuration | scenario | newest commit | change vs previous segment | p (Holm) | catches (80%) | verdict |\n|---|---|---|---|---|---|---|\n",
     );
-    for r in rows {
+    for r in &g.rows {
+        let verdict = if r.regression {
+            "**regression**"
+        } else if r.underpowered.is_some() {
+            "**underpowered**"
+        } else if r.comparison.is_none() {
+            "-"
+        } else {
+            "ok"
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:+.1}% | {} | {} |",
-            r.configuration.replace('|', "\\|"),
-            r.scenario,
-            short(r.commit.as_deref()),
-            r.slower_by * 100.0,
-            crate::format::p_values(&r.comparison),
-            if r.regression { "**regression**" } else { "ok" }
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            md(&r.configuration),
+            md(&r.scenario),
+            md(&short(r.commit.as_deref())),
+            r.slower_by.map_or_else(|| "-".to_owned(), |x| format!("{:+.1}%", x * 100.0)),
+            r.comparison.as_ref().map_or_else(|| "-".to_owned(), crate::format::p_values),
+            across_studies::detectable(r.power.as_ref()),
+            verdict
         );
     }
+    let compared = g.rows.iter().filter(|r| r.comparison.is_some()).count();
     let _ = writeln!(
         out,
-        "\n{} regression(s) beyond {:.0}% (Welch's t-test against the studies since the last change point, Holm over {} series)",
-        rows.iter().filter(|r| r.regression).count(),
-        threshold * 100.0,
-        rows.len()
+        "\n{} regression(s) beyond {} (Welch's t-test against the studies since the last change point, Holm over {} series)",
+        g.regressions(),
+        percent(g.threshold),
+        compared
     );
+    let _ = writeln!(
+        out,
+        "\n*catches (80%)*: the smallest slowdown this check calls a regression 80% of the time, at the noise measured within the studies and Holm's strictest step (p < {:.4}).",
+        1.0 - g.confidence
+    );
+    let underpowered = g.underpowered();
+    if !underpowered.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**Underpowered**: {}",
+            md(&across_studies::underpowered_warning("series", &underpowered, g.threshold, g.allow_underpowered))
+        );
+    }
+    if !g.first_studies.is_empty() {
+        let _ =
+            writeln!(out, "\nFirst study of {}: nothing before it to compare with.", md(&g.first_studies.join(", ")));
+    }
+    let _ = writeln!(out, "\n**Note**: {}", g.note);
     out
 }
 

@@ -1,6 +1,7 @@
 //! Turns results into text: terminal tables, Markdown, CSV, JSON and a self-contained HTML
 //! report with SVG charts. Returns bytes and strings; never prints or writes files (the CLI does).
 
+pub mod across_studies;
 pub mod apply;
 pub mod charts;
 pub mod color;

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use buildbench_model::claims::{Verdict, describe};
-use buildbench_model::stats::{Comparison, Summary, compare};
+use buildbench_model::stats::{Comparison, Summary, WALL_RESOLUTION, compare};
 use buildbench_model::{Debuginfo, LinkStudy, Linker, LinkerStatus};
 use serde::Serialize;
 
@@ -85,7 +85,8 @@ pub fn summarize(study: &LinkStudy, noise: f64) -> LinkSummary {
                         linker: r.linker,
                         status: r.status,
                         samples: r.samples.clone(),
-                        stats: Summary::of(&r.samples),
+                        // Link times come from the wrapper's own clock.
+                        stats: Summary::with_resolution(&r.samples, WALL_RESOLUTION),
                         vs_default: if ok { compare(&default, &r.samples, noise) } else { None },
                         vs_bfd: if ok { compare(&bfd, &r.samples, noise) } else { None },
                         output_bytes: r.output_bytes,

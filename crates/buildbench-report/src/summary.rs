@@ -1,7 +1,7 @@
 //! The numbers every output shows: per scenario, each configuration's statistics and its
 //! comparison with the baseline. Computed once here; exporters only format them.
 
-use buildbench_model::stats::{Comparison, Settings, Summary};
+use buildbench_model::stats::{Comparison, Settings, Summary, WALL_RESOLUTION};
 use buildbench_model::{Sample, Scenario, Study};
 use serde::Serialize;
 
@@ -299,7 +299,9 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: (&str, &[f64]), noi
     let (hits, misses) =
         measured.iter().filter_map(|s| s.sccache.as_ref()).fold((0, 0), |(h, m), s| (h + s.hits, m + s.misses));
     cell.cache_hit_rate = (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64);
-    cell.stats = Summary::two_stage(&cell.samples, study.pilot());
+    // Wall times from buildbench's own clock: the interval is floored at half its resolution, as
+    // the comparisons are.
+    cell.stats = Summary::two_stage(&cell.samples, study.pilot(), WALL_RESOLUTION);
     if cell.status == Status::Ok && !base.is_empty() {
         let settings = Settings { pilot: study.pilot(), ..Settings::wall(noise) };
         let reference = (baseline, scenario.reference());

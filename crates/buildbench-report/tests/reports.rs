@@ -71,6 +71,17 @@ fn json_summary_round_trips() {
 }
 
 #[test]
+fn a_constant_cell_gets_a_mean_interval_of_nonzero_width_in_the_json_summary() {
+    // `report --format json` once showed `"ci95": [12.34, 12.34]` for a cell whose three wall
+    // times were equal: the clock's resolution (1 µs) floors the spread, as in comparisons.
+    let study = synthetic(2, 3, |_, _| 12.34);
+    let json: serde_json::Value = serde_json::from_slice(&Json.render(&study, &summarize(&study, 0.02))).expect("json");
+    let ci = &json["cells"][0]["stats"]["ci95"];
+    let (low, high) = (ci[0].as_f64().expect("low"), ci[1].as_f64().expect("high"));
+    assert!(low < 12.34 && high > 12.34 && high - low < 1e-5, "{ci}");
+}
+
+#[test]
 fn html_is_self_contained_with_charts_for_every_scenario() {
     let study = study();
     let html = String::from_utf8(Html.render(&study, &summarize(&study, 0.02))).expect("utf-8");
@@ -228,7 +239,7 @@ fn render_everything_in_time(study: Study, original: &Study, case: &str) {
         for exporter in exporters {
             let _ = exporter.render(&study, &summary);
         }
-        let Ok(d) = buildbench_report::diff::diff(&original, &study, 0.05, true) else { return };
+        let Ok(d) = buildbench_report::diff::diff(&original, &study, &gate_options(true)) else { return };
         let _ = buildbench_report::diff::markdown(&d);
         let _ = done.send(());
     });
@@ -372,6 +383,12 @@ fn synthetic(configurations: usize, n: u32, mut time: impl FnMut(usize, Scenario
     s
 }
 
+/// `diff`'s options at a 5% threshold; underpowered cells are allowed, since these tests look
+/// at the regressions.
+fn gate_options(allow_mixed: bool) -> buildbench_report::diff::DiffOptions {
+    buildbench_report::diff::DiffOptions { threshold: 0.05, allow_mixed, allow_underpowered: true }
+}
+
 /// A normal draw (Box–Muller on xorshift64*), for the gate's simulations.
 fn normal(rng: &mut Rng, mean: f64, sd: f64) -> f64 {
     let mut uniform = || ((rng.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
@@ -390,7 +407,7 @@ fn the_gate_raises_a_false_alarm_in_at_most_5_percent_of_runs_with_30_unchanged_
     for _ in 0..reps {
         let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0, 0.5);
         let (base, new) = (synthetic(10, 3, &mut draw), synthetic(10, 3, &mut draw));
-        let d = buildbench_report::diff::diff(&base, &new, 0.05, false).expect("same project and plan");
+        let d = buildbench_report::diff::diff(&base, &new, &gate_options(false)).expect("same project and plan");
         assert_eq!(d.rows.len(), 30);
         if d.regressions() > 0 {
             alarms += 1;
@@ -410,7 +427,7 @@ fn the_gate_threshold_is_exactly_the_documented_one() {
         let base = synthetic(1, 10, &mut draw);
         let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0 * (1.0 + slower), 0.001);
         let new = synthetic(1, 10, &mut draw);
-        buildbench_report::diff::diff(&base, &new, 0.05, false).expect("comparable").regressions()
+        buildbench_report::diff::diff(&base, &new, &gate_options(false)).expect("comparable").regressions()
     };
     assert_eq!(gate(0.049), 0, "4.9% slower passes a 5% gate");
     assert_eq!(gate(0.051), 3, "5.1% slower fails it, in each of the three scenarios");
@@ -421,11 +438,11 @@ fn the_gate_refuses_studies_of_another_project_unless_allowed() {
     let base = study();
     let mut other = study();
     other.project = "/home/dev/mini-redis".to_owned();
-    let refused = buildbench_report::diff::diff(&base, &other, 0.05, false).unwrap_err().to_string();
+    let refused = buildbench_report::diff::diff(&base, &other, &gate_options(false)).unwrap_err().to_string();
     assert!(refused.contains("different projects") && refused.contains("--allow-mixed"), "{refused}");
-    assert!(buildbench_report::diff::diff(&base, &other, 0.05, true).is_ok());
+    assert!(buildbench_report::diff::diff(&base, &other, &gate_options(true)).is_ok());
     let mut elsewhere = study();
     elsewhere.environment.cpu_model = "Another CPU".to_owned();
-    let d = buildbench_report::diff::diff(&base, &elsewhere, 0.05, false).expect("same project");
+    let d = buildbench_report::diff::diff(&base, &elsewhere, &gate_options(false)).expect("same project");
     assert!(buildbench_report::diff::markdown(&d).contains("different machines"));
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use buildbench_history::{History, Provenance};
 use buildbench_model::{Scenario, Word as _};
-use buildbench_report::history::{gate, gate_markdown, report_html, show_csv, show_markdown, show_text, trends};
+use buildbench_report::history::{
+    GateOptions, gate, gate_markdown, report_html, show_csv, show_markdown, show_text, trends,
+};
 
 use crate::cli::{DiffFormat, HistoryCommand, HistoryFormat, HistorySelect};
 
@@ -62,13 +64,30 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
         HistoryCommand::Gate(args) => {
             let (history, series) = select(&args.select, true)?;
             let t = trends(&history, series)?;
-            let rows = gate(&t, args.threshold);
+            let g = gate(&t, &GateOptions { threshold: args.threshold, allow_underpowered: args.allow_underpowered });
+            match g.nothing_compared() {
+                // One line, the same as `diff`'s: the rest would be about nothing.
+                Some(why) => eprintln!("{why}"),
+                None => {
+                    eprintln!("note: {}", g.note);
+                    let underpowered = g.underpowered();
+                    if !underpowered.is_empty() {
+                        let line = buildbench_report::across_studies::underpowered_warning(
+                            "series",
+                            &underpowered,
+                            g.threshold,
+                            g.allow_underpowered,
+                        );
+                        eprintln!("warning: {line}");
+                    }
+                }
+            }
             let text = match args.format {
-                DiffFormat::Md => gate_markdown(&rows, args.threshold),
-                DiffFormat::Json => buildbench_report::format::json(&serde_json::json!({ "rows": rows })),
+                DiffFormat::Md => gate_markdown(&g),
+                DiffFormat::Json => buildbench_report::format::json(&g),
             };
             crate::cli::print(&text)?;
-            Ok(if rows.iter().any(|r| r.regression) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if g.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
     }
 }

@@ -130,9 +130,33 @@ fn with_profile(bytes: Vec<u8>, format: &str, profile: &buildbench_model::profil
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let base = read_study(&args.base)?;
     let new = read_study(&args.new)?;
-    let d = buildbench_report::diff::diff(&base, &new, args.threshold, args.allow_mixed)?;
-    if let Some((base, new)) = &d.machines_differ {
-        eprintln!("warning: the studies ran on different machines or toolchains:\n  base: {base}\n  new:  {new}");
+    let options = buildbench_report::diff::DiffOptions {
+        threshold: args.threshold,
+        allow_mixed: args.allow_mixed,
+        allow_underpowered: args.allow_underpowered,
+    };
+    let d = buildbench_report::diff::diff(&base, &new, &options)?;
+    match d.nothing_compared() {
+        // One line, the same as `history gate`'s: the rest would be about nothing.
+        Some(why) => eprintln!("{why}"),
+        None => {
+            if let Some((base, new)) = &d.machines_differ {
+                eprintln!(
+                    "warning: the studies ran on different machines or toolchains:\n  base: {base}\n  new:  {new}"
+                );
+            }
+            eprintln!("note: {}", d.note);
+            let underpowered = d.underpowered();
+            if !underpowered.is_empty() {
+                let line = buildbench_report::across_studies::underpowered_warning(
+                    "cell(s)",
+                    &underpowered,
+                    d.threshold,
+                    d.allow_underpowered,
+                );
+                eprintln!("warning: {line}");
+            }
+        }
     }
     let text = match args.format {
         DiffFormat::Md => buildbench_report::diff::markdown(&d),

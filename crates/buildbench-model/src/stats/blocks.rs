@@ -157,13 +157,35 @@ fn blocked_side(groups: &Groups, settings: &Settings) -> Option<Side> {
     let k = sides.len() as f64;
     let mean = sides.iter().map(|s| s.mean).sum::<f64>() / k;
     let within = sides.iter().map(|s| s.var).sum::<f64>() / (k * k);
-    let within_df: f64 = sides.iter().map(|s| s.df).sum();
+    let within_df = satterthwaite(&sides, k);
     let between = sides.iter().map(|s| (s.mean - mean).powi(2)).sum::<f64>() / ((k - 1.0) * k);
     Some(if between > within || within_df < 1.0 {
         Side { mean, var: between.max(within), df: k - 1.0 }
     } else {
         Side { mean, var: within, df: within_df }
     })
+}
+
+/// The degrees of freedom of `Σ var_i / k²`, a sum of variances each estimated with `df_i`
+/// degrees of freedom: Satterthwaite's (Σ v_i)² / Σ (v_i² / df_i) with v_i = var_i / k², which
+/// lies between the smallest df_i and their sum and reaches the sum only when each block's
+/// variance is proportional to its degrees of freedom (summing them overstated how well the
+/// variance is known when one noisy block dominates it). 0 when a block has no degree of
+/// freedom of its own (one sample): its variance of the mean is then unknown, and the caller
+/// takes the spread between the blocks instead.
+fn satterthwaite(sides: &[Side], k: f64) -> f64 {
+    if sides.iter().any(|s| s.df < 1.0) {
+        return 0.0;
+    }
+    let v: Vec<(f64, f64)> = sides.iter().map(|s| (s.var / (k * k), s.df)).collect();
+    let denominator: f64 = v.iter().map(|(v, df)| v * v / df).sum();
+    if denominator > 0.0 {
+        v.iter().map(|(v, _)| v).sum::<f64>().powi(2) / denominator
+    } else {
+        // No spread anywhere (possible only without a resolution floor): the smallest block
+        // bounds the degrees of freedom, as in `welch_df`.
+        v.iter().map(|(_, df)| *df).fold(f64::INFINITY, f64::min)
+    }
 }
 
 /// How much the blocks (runners) of a study differed, apart from the noise within each.
@@ -250,6 +272,28 @@ mod tests {
         let base = groups(&[(1, &[10.0, 10.2])]);
         let cand = groups(&[(1, &[5.0, 5.1]), (2, &[5.0])]);
         assert!(compare_paired(&base, &cand, &Settings::wall(0.02)).is_none());
+    }
+
+    #[test]
+    fn a_side_pooled_over_blocks_gets_satterthwaites_degrees_of_freedom_not_their_sum() {
+        // Two blocks with the same mean (so the spread between them is 0 and the within-block
+        // variance is used). Block 1: [10, 12], s² = 2, variance of its mean 2/2 = 1, 1 df.
+        // Block 2: [10.5, 11, 11.5], s² = 0.25, variance of its mean 0.25/3 = 1/12, 2 df.
+        // k = 2: v₁ = 1/4, v₂ = 1/48, Σv = 13/48 (the side's variance of the mean);
+        // df = (13/48)² / ((1/4)²/1 + (1/48)²/2) = (169/2304) / (289/4608) = 338/289 = 1.16955.
+        // Summing the degrees of freedom gave 3, which took block 1's noisy variance as known
+        // from three degrees of freedom.
+        let side =
+            blocked_side(&groups(&[(1, &[10.0, 12.0]), (2, &[10.5, 11.0, 11.5])]), &Settings::wall(0.0)).unwrap();
+        assert!((side.mean - 11.0).abs() < 1e-12, "{}", side.mean);
+        assert!((side.var - 13.0 / 48.0).abs() < 1e-12, "{}", side.var);
+        assert!((side.df - 338.0 / 289.0).abs() < 1e-9, "{}", side.df);
+        // Equal blocks: Satterthwaite's estimate is the sum.
+        let side = blocked_side(&groups(&[(1, &[10.0, 12.0]), (2, &[12.0, 10.0])]), &Settings::wall(0.0)).unwrap();
+        assert!((side.df - 2.0).abs() < 1e-9, "{}", side.df);
+        // A block of one sample has no variance of its own: the spread between blocks, k − 1 df.
+        let side = blocked_side(&groups(&[(1, &[10.0, 12.0]), (2, &[11.0])]), &Settings::wall(0.0)).unwrap();
+        assert!((side.df - 1.0).abs() < 1e-9, "{}", side.df);
     }
 
     #[test]

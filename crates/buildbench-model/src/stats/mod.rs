@@ -19,8 +19,9 @@ pub struct Summary {
     pub min: f64,
     /// Largest value.
     pub max: f64,
-    /// 95% confidence interval of the mean, Student's t with n − 1 degrees of freedom.
-    /// `None` with fewer than two values.
+    /// 95% confidence interval of the mean, Student's t with n − 1 degrees of freedom (its
+    /// spread floored at half the measurement's resolution by `with_resolution` and
+    /// `two_stage`). `None` with fewer than two values.
     pub ci95: Option<(f64, f64)>,
     /// Positions (in the input order) of values flagged as outliers. They are shown, never dropped.
     pub outliers: Vec<usize>,
@@ -98,24 +99,42 @@ fn pilot_spread(values: &[f64], pilot: Option<usize>) -> Option<Summary> {
 }
 
 impl Summary {
-    /// `of`, with the 95% interval of the mean of a two-stage sample (Stein, 1945): every value's
-    /// mean ± t(0.975, k − 1) · s₀ / √n, where s₀ is the spread of the first `pilot` values (k),
-    /// which chose n. Exact coverage for normal data, where the one-stage interval of a sample
-    /// whose size depended on its own first values covers less often than it says.
-    pub fn two_stage(values: &[f64], pilot: Option<usize>) -> Option<Summary> {
+    /// `of`, with the interval's spread floored at half the measurement's `resolution`
+    /// (`WALL_RESOLUTION`, `TIMINGS_RESOLUTION`), as every comparison floors it: values rounded
+    /// to the resolution may differ by up to that much, so a constant run (`[12.34, 12.34]`)
+    /// gets an interval of honest width instead of none. The standard deviation shown stays the
+    /// sample's own.
+    pub fn with_resolution(values: &[f64], resolution: f64) -> Option<Summary> {
         let mut summary = Summary::of(values)?;
+        summary.ci95 = mean_interval(summary.mean, summary.stddev, summary.n - 1, summary.n, resolution);
+        Some(summary)
+    }
+
+    /// `with_resolution`, with the 95% interval of the mean of a two-stage sample (Stein, 1945):
+    /// every value's mean ± t(0.975, k − 1) · s₀ / √n, where s₀ is the spread of the first
+    /// `pilot` values (k), which chose n. Exact coverage for normal data, where the one-stage
+    /// interval of a sample whose size depended on its own first values covers less often than
+    /// it says.
+    pub fn two_stage(values: &[f64], pilot: Option<usize>, resolution: f64) -> Option<Summary> {
+        let mut summary = Summary::with_resolution(values, resolution)?;
         if let Some(first) = pilot_spread(values, pilot) {
-            summary.ci95 = t975((first.n - 1) as f64).map(|t| {
-                let half = t * first.stddev / (summary.n as f64).sqrt();
-                (summary.mean - half, summary.mean + half)
-            });
+            summary.ci95 = mean_interval(summary.mean, first.stddev, first.n - 1, summary.n, resolution);
         }
         Some(summary)
     }
 }
 
+/// mean ± t(0.975, df) · s / √n, with s floored at half the resolution; `None` without a degree
+/// of freedom.
+fn mean_interval(mean: f64, stddev: f64, df: usize, n: usize, resolution: f64) -> Option<(f64, f64)> {
+    let t = (df >= 1).then(|| t975(df as f64)).flatten()?;
+    let half = t * stddev.max(resolution / 2.0) / (n as f64).sqrt();
+    Some((mean - half, mean + half))
+}
+
 impl Summary {
-    /// `None` for an empty set. Non-finite values are ignored.
+    /// `None` for an empty set. Non-finite values are ignored. The interval is the values'
+    /// own, with no resolution floor: summaries of measured times use `with_resolution`.
     pub fn of(values: &[f64]) -> Option<Summary> {
         let finite: Vec<(usize, f64)> = values.iter().copied().enumerate().filter(|(_, x)| x.is_finite()).collect();
         if finite.is_empty() {
@@ -128,11 +147,8 @@ impl Summary {
         let median = median_sorted(&v);
         let stddev =
             if n > 1 { (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
-        // Mean ± t(0.975, n−1) · s/√n.
-        let ci95 = (n > 1).then(|| t975((n - 1) as f64)).flatten().map(|t| {
-            let half = t * stddev / (n as f64).sqrt();
-            (mean - half, mean + half)
-        });
+        // Mean ± t(0.975, n−1) · s/√n; measured values floor s with `with_resolution`.
+        let ci95 = mean_interval(mean, stddev, n - 1, n, 0.0);
         // Modified z-scores (Iglewicz & Hoaglin, 1993): M = 0.6745 (x − median) / MAD, outlier
         // when |M| > 3.5. Robust to the outliers themselves, unlike mean ± k·sd, and usable
         // with the small sample counts of build benchmarks.
@@ -351,6 +367,27 @@ mod tests {
         assert!(low < 2.0 && high > 2.0 && high - low > 1e-4, "{low} {high}");
         // So "at least 2x" is not established by two equal readings.
         assert_eq!(crate::claims::check(Some(&c), 2.0), crate::claims::Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_constant_run_gets_a_mean_interval_of_nonzero_width() {
+        // `report --format json` once showed `ci95 [12.34, 12.34]` for three equal wall times.
+        let s = Summary::with_resolution(&[12.34, 12.34, 12.34], WALL_RESOLUTION).unwrap();
+        let (low, high) = s.ci95.unwrap();
+        // t(0.975, 2) = 4.302653; half-width = 4.302653 · 0.5 µs / √3 = 1.242069 µs.
+        assert!(close(high - 12.34, 1.242_069e-6, 1e-11) && close(12.34 - low, 1.242_069e-6, 1e-11), "{low} {high}");
+        assert!(s.stddev < 1e-12, "the sample's own spread is shown unchanged: {}", s.stddev);
+        // cargo's unit times are rounded to 10 ms: the floor is 5 ms.
+        let (low, high) = Summary::with_resolution(&[0.5, 0.5], TIMINGS_RESOLUTION).unwrap().ci95.unwrap();
+        assert!(close(high - low, 2.0 * 12.706_205 * 0.005 / 2f64.sqrt(), 1e-6), "{low} {high}");
+        // A two-stage sample whose pilot was constant is floored the same way.
+        let (low, high) = Summary::two_stage(&[3.0, 3.0, 3.0, 3.0], Some(2), TIMINGS_RESOLUTION).unwrap().ci95.unwrap();
+        assert!(close(high - low, 2.0 * 12.706_205 * 0.005 / 2.0, 1e-6), "{low} {high}");
+        // A spread above the floor is left alone.
+        assert_eq!(
+            Summary::with_resolution(&[3.0, 1.0, 2.0, 4.0], WALL_RESOLUTION),
+            Summary::of(&[3.0, 1.0, 2.0, 4.0])
+        );
     }
 
     #[test]

@@ -145,11 +145,14 @@ pub enum Command {
     /// --undecided fail), 0 otherwise, 2 on bad input.
     #[command(after_long_help = GATE_EXAMPLES)]
     Gate(GateArgs),
-    /// Compare two studies (e.g. main vs a pull request): the CI gate.
+    /// Compare two studies (e.g. main vs a pull request): the CI gate for dedicated machines.
     ///
-    /// Prints a Markdown table. Exit status: 0 without regressions, 1 when a cell is
-    /// significantly slower (Welch's t-test, p < 0.05) by more than the threshold, or failed or
-    /// missing in the new study, 2 on bad input.
+    /// Prints a Markdown table. The differences include those between the two studies' runners
+    /// and times; for pull requests on shared runners, measure both revisions in one study
+    /// (`compare PATH --rev BASE,HEAD --gate 5%`). Exit status: 0 without regressions, 1 when a
+    /// cell is significantly slower (Welch's t-test, p < 0.05 after Holm) by more than the
+    /// threshold, failed or missing in the new study, underpowered (too few samples to catch the
+    /// threshold; --allow-underpowered accepts it), or when nothing was compared; 2 on bad input.
     Diff(DiffArgs),
     /// Predict a build's time from one timing report: more or fewer jobs, faster codegen, a
     /// faster linker, a crate split in parts.
@@ -599,6 +602,11 @@ pub struct DiffArgs {
     /// Compare studies of different projects or plans anyway.
     #[arg(long)]
     pub allow_mixed: bool,
+    /// Pass even when a cell has too few samples to catch a slowdown of the threshold (fewer
+    /// than 3 a side, or the smallest slowdown it would catch is above twice the threshold).
+    /// The cells are still named.
+    #[arg(long)]
+    pub allow_underpowered: bool,
     /// Print the diff as JSON instead of Markdown.
     #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
     pub format: DiffFormat,
@@ -678,7 +686,8 @@ pub enum HistoryCommand {
     /// that moved most across each.
     Report(HistoryReportArgs),
     /// For CI: exit 1 when the newest study is significantly slower than the studies since the
-    /// last change point, by more than the threshold (Holm over every series).
+    /// last change point, by more than the threshold (Holm over every series), when a series is
+    /// underpowered (--allow-underpowered accepts it), or when nothing was compared.
     Gate(HistoryGateArgs),
 }
 
@@ -756,6 +765,11 @@ pub struct HistoryGateArgs {
     /// Slower by more than this is a regression (e.g. 5% or 0.05).
     #[arg(long, default_value = "5%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub threshold: f64,
+    /// Pass even when a series has too few samples to catch a slowdown of the threshold (fewer
+    /// than 3 a side, or the smallest slowdown it would catch is above twice the threshold).
+    /// The series are still named.
+    #[arg(long)]
+    pub allow_underpowered: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
     pub format: DiffFormat,

@@ -69,9 +69,18 @@ fn the_workflow_steps_shard_merge_report_and_gate() {
     assert!(std::fs::read_to_string(dir.path().join("merged/report.html")).expect("html").contains("<svg"));
     assert!(std::fs::read_to_string(&summary).expect("job summary").contains("## incremental"));
 
-    // The gate: no base yet, then the same study (pass), then a slower one (fail).
+    // The gate: no base yet, then the same study, then a slower one (fail). Two samples a cell
+    // cannot catch a 5% slowdown, so the same study fails as underpowered unless that is
+    // accepted (the script passes options after the threshold on to `diff`).
     ok(&script(&["gate", "missing.json", "merged/study.json"], dir.path(), &summary));
-    ok(&script(&["gate", "merged/study.json", "merged/study.json"], dir.path(), &summary));
+    let same = script(&["gate", "merged/study.json", "merged/study.json"], dir.path(), &summary);
+    assert_eq!(same.status.code(), Some(1), "{}", String::from_utf8_lossy(&same.stdout));
+    assert!(String::from_utf8_lossy(&same.stdout).contains("**underpowered**"));
+    ok(&script(
+        &["gate", "merged/study.json", "merged/study.json", "5%", "--allow-underpowered"],
+        dir.path(),
+        &summary,
+    ));
     // Two samples per cell measured on a busy machine can be too noisy for any verdict: the
     // gate's wiring is tested on the merged study with steady times (1.00 s and 1.01 s) against
     // the same with every build 60% slower.
@@ -270,8 +279,14 @@ fn the_workflow_keeps_a_history_writes_the_trend_and_gates_on_it() {
     }
     let page = std::fs::read_to_string(&html).expect("trend.html");
     assert!(page.contains("<svg") && page.contains(">c5<") || page.contains("<td>c5</td>"), "{page}");
-    // The newest study is in the slower segment already: no new slowdown.
-    ok(&script(&["history-gate", s(&db), "5%"], dir.path(), &summary));
+    // The newest study is in the slower segment already: no new slowdown. Four samples a study
+    // of the fixture's noise cannot catch a 5% slowdown in most series, which fails the gate
+    // unless accepted (options after the threshold go to `history gate`).
+    let underpowered = script(&["history-gate", s(&db), "5%"], dir.path(), &summary);
+    assert_eq!(underpowered.status.code(), Some(1), "{}", String::from_utf8_lossy(&underpowered.stdout));
+    let text = String::from_utf8_lossy(&underpowered.stdout);
+    assert!(text.contains("**underpowered**") && text.contains("0 regression(s)"), "{text}");
+    ok(&script(&["history-gate", s(&db), "5%", "--allow-underpowered"], dir.path(), &summary));
     // A history where only the newest commit is slower: the gate fails.
     let db2 = dir.path().join("history2.sqlite");
     for i in 0..7 {
@@ -282,6 +297,43 @@ fn the_workflow_keeps_a_history_writes_the_trend_and_gates_on_it() {
     assert_eq!(gate.status.code(), Some(1), "{}", String::from_utf8_lossy(&gate.stdout));
     assert!(String::from_utf8_lossy(&gate.stdout).contains("**regression**"));
     assert!(std::fs::read_to_string(&summary).expect("summary").contains("## Build-time history"));
+}
+
+#[test]
+fn history_gate_and_diff_agree_that_nothing_compared_fails_with_one_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("history.sqlite");
+    let study = synthetic_study(dir.path(), 0, 1.0);
+    let bin = env!("CARGO_BIN_EXE_buildbench");
+    let added = Command::new(bin).args(["history", "add", s(&study), "--db", s(&db), "--commit", "c0"]).output();
+    ok(&added.expect("runs"));
+    // One study: nothing before the newest to compare it with. It used to print an empty
+    // table and pass.
+    let gate = Command::new(bin).args(["history", "gate", "--db", s(&db)]).output().expect("runs");
+    let err = String::from_utf8_lossy(&gate.stderr);
+    assert_eq!(gate.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("nothing was compared: every series has a single study"), "{err}");
+    assert!(String::from_utf8_lossy(&gate.stdout).starts_with("Nothing was compared"));
+    // --allow-underpowered does not make nothing a pass.
+    let allowed = Command::new(bin)
+        .args(["history", "gate", "--db", s(&db), "--allow-underpowered", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(allowed.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&allowed.stdout).expect("json");
+    assert_eq!(v["rows"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["first_studies"].as_array().map(Vec::len), Some(13));
+    // `diff` with no cell in both studies says it the same way.
+    let empty = dir.path().join("empty.json");
+    let mut v = json(&study);
+    v["samples"] = serde_json::json!([]);
+    std::fs::write(&empty, serde_json::to_vec(&v).expect("encode")).expect("write");
+    let diff = Command::new(bin).args(["diff", s(&study), s(&empty)]).output().expect("runs");
+    let err = String::from_utf8_lossy(&diff.stderr);
+    assert_eq!(diff.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("nothing was compared: "), "{err}");
 }
 
 /// `buildbench history add STUDY --db DB --commit C` for every (study, commit) at once; each
