@@ -416,12 +416,9 @@ impl Prepared {
                 Action::WipeTarget => format!("{what} rm -rf {}", self.target_dir(configuration).display()),
                 Action::WipeCache => format!("{what} empty the private sccache cache"),
                 Action::Edit => format!(
-                    "{what} edit {} (append a new function)",
-                    self.edit_file.as_deref().map_or_else(String::new, |f| self
-                        .source_of(configuration)
-                        .join(f)
-                        .display()
-                        .to_string())
+                    "{what} edit {}{} (append a new function)",
+                    self.edit_file.as_deref().map_or_else(String::new, |f| f.display().to_string()),
+                    configuration.revision.as_ref().map_or_else(String::new, |r| format!(" in the export of {r}"))
                 ),
                 Action::Build { check, purpose, index } => {
                     let label = match purpose {
