@@ -89,6 +89,46 @@ pub fn revision_name(variant: &str, revision: &str) -> String {
     format!("{variant}@{revision}")
 }
 
+/// A linker the project selects itself (in its cargo configuration or `RUSTFLAGS`): what its
+/// developers build with, so what the `default` rows of a study build with too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnLinker {
+    /// The linker: `mold`, `lld`, `bfd`, `gold`, `wild`, or the `-fuse-ld=` value as written.
+    pub linker: String,
+    /// The flag that selects it (`-fuse-ld=mold`, `linker-features=-lld`).
+    pub flag: String,
+    /// Where it is set: the environment variable, or the cargo config key and its file.
+    pub source: String,
+}
+
+impl OwnLinker {
+    /// `mold (-fuse-ld=mold in target.x86_64-unknown-linux-gnu.rustflags, /p/.cargo/config.toml)`.
+    pub fn describe(&self) -> String {
+        format!("{} ({} in {})", self.linker, self.flag, self.source)
+    }
+}
+
+/// The linker family of a name read from a binary (`mold 1.10.1`, `LLD 22.1.2 (rust-lld)`,
+/// `GNU gold 1.16`, `GNU ld (bfd)`, `Wild 0.10.0`) or given to `-fuse-ld`: `mold`, `lld`,
+/// `gold`, `wild` or `bfd`; `None` for anything else.
+pub fn linker_family(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.rsplit('/').next().unwrap_or(&lower);
+    if base.contains("mold") {
+        Some("mold")
+    } else if base.contains("wild") {
+        Some("wild")
+    } else if base.contains("gold") {
+        Some("gold")
+    } else if base.contains("lld") {
+        Some("lld")
+    } else if base.contains("bfd") || base.starts_with("gnu ld") || base == "ld" {
+        Some("bfd")
+    } else {
+        None
+    }
+}
+
 /// One git revision of the project measured in a rev study (`compare --rev BASE,HEAD`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
@@ -601,6 +641,9 @@ pub struct Study {
     /// The blocks of a sharded study (one per shard), with the machine each ran on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub blocks: Vec<Block>,
+    /// The linker the project selects itself, when it does: the `default` rows build with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_linker: Option<OwnLinker>,
 }
 
 impl Study {

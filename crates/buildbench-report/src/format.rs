@@ -192,6 +192,16 @@ fn round_number(literal: &str) -> String {
     }
 }
 
+/// The line every report shows when the project selects its own linker: what `default` means
+/// in this study.
+pub fn own_linker(own: &buildbench_model::OwnLinker) -> String {
+    format!(
+        "default linker here: the project's own, {} (set by {} in {}); the `default` rows build with it, \
+         every other linker row overrides it",
+        own.linker, own.flag, own.source
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,3 +224,4 @@ mod tests {
         assert!(safe.ends_with("b\nc\td"));
     }
 }
+

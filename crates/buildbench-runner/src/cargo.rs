@@ -20,8 +20,10 @@ use crate::{Invocation, Sccache, probe};
 pub enum Rustflags {
     /// The user set this variable; ours are appended to its value.
     Env { var: &'static str, value: String },
-    /// The user's config has `target.*.rustflags`: add to `target.<host>.rustflags`.
-    Target,
+    /// The user's config has `target.*.rustflags`: add to `target.<host>.rustflags`, or, when
+    /// the user's flags are only in a `target.'cfg(...)'` table (`cfg`), to that table, which
+    /// cargo joins after the triple's: so ours come last and a linker they select wins.
+    Target { cfg: Option<String> },
     /// The user's config has `build.rustflags`: add to it.
     Build,
     /// The user sets no rustflags: `build.rustflags`, or with `--target TRIPLE` the target's
@@ -36,6 +38,9 @@ pub struct UserConfig {
     /// The user's `target.<host>.linker` (or `CARGO_TARGET_<HOST>_LINKER`): the linker wrapper
     /// runs this instead of `cc`.
     pub linker: Option<String>,
+    /// The linker the user's own rustflags select (`-fuse-ld=mold`, rust-lld turned off), and
+    /// where: what the `default` configuration builds with.
+    pub own_linker: Option<buildbench_model::OwnLinker>,
 }
 
 impl UserConfig {
@@ -58,14 +63,24 @@ impl UserConfig {
             .ok()
             .filter(|v| !v.is_empty())
             .or_else(|| tables?.get(host)?.get("linker")?.as_str().map(str::to_owned));
-        let build_query = Invocation::new(cargo)
-            .args(["-Zunstable-options", "config", "get", "--format", "json", "build.rustflags"])
-            .env("RUSTC_BOOTSTRAP", "1")
-            .cwd(dir);
+        let config_query = |key: &str, format: &str| {
+            Invocation::new(cargo)
+                .args(["-Zunstable-options", "config", "get", "--format", format])
+                .args((format == "toml").then_some("--show-origin"))
+                .arg(key)
+                .env("RUSTC_BOOTSTRAP", "1")
+                .cwd(dir)
+        };
         // `config get` fails for a key that is not set.
-        let mut rustflags = if probe::capture(&build_query).is_ok() { Rustflags::Build } else { Rustflags::Unset };
-        if tables.is_some_and(|t| t.values().any(|v| v.get("rustflags").is_some())) {
-            rustflags = Rustflags::Target;
+        let build: Option<serde_json::Value> = probe::capture(&config_query("build.rustflags", "json"))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
+        let mut rustflags = if build.is_some() { Rustflags::Build } else { Rustflags::Unset };
+        if let Some(t) = tables.filter(|t| t.values().any(|v| v.get("rustflags").is_some())) {
+            let with_flags: Vec<&String> =
+                t.iter().filter(|(_, v)| v.get("rustflags").is_some()).map(|(k, _)| k).collect();
+            let cfg = with_flags.iter().rev().find(|k| k.starts_with("cfg(")).map(|k| (*k).clone());
+            rustflags = Rustflags::Target { cfg };
         }
         for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS"] {
             if let Ok(value) = std::env::var(var)
@@ -75,11 +90,90 @@ impl UserConfig {
                 break;
             }
         }
-        UserConfig { rustflags, linker }
+        // The flags cargo will use, from the one source it takes them from, and where they are.
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            match v {
+                serde_json::Value::String(s) => s.split_whitespace().map(str::to_owned).collect(),
+                serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).map(str::to_owned).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let origin = |key: &str, flag: &str| -> Option<String> {
+            let text = probe::capture(&config_query(key, "toml")).ok()?;
+            let needle = flag.rsplit('=').next().unwrap_or(flag);
+            let line = text.lines().find(|l| l.contains(needle))?;
+            line.rsplit_once("# ").map(|(_, file)| file.trim().to_owned())
+        };
+        let own_linker = match &rustflags {
+            Rustflags::Env { var, value } => {
+                let sep = if *var == "CARGO_ENCODED_RUSTFLAGS" { '\u{1f}' } else { ' ' };
+                let flags: Vec<String> = value.split(sep).filter(|f| !f.is_empty()).map(str::to_owned).collect();
+                own_linker(&flags).map(|(linker, flag)| buildbench_model::OwnLinker {
+                    linker,
+                    flag,
+                    source: format!("the {var} environment variable"),
+                })
+            }
+            Rustflags::Target { .. } => tables.into_iter().flatten().find_map(|(key, table)| {
+                let (linker, flag) = own_linker(&strings(table.get("rustflags")?))?;
+                let name = if key.contains(['(', '"', ' ']) { format!("'{key}'") } else { key.clone() };
+                let where_ = origin("target", &flag).map_or_else(String::new, |f| format!(", {f}"));
+                Some(buildbench_model::OwnLinker { linker, flag, source: format!("target.{name}.rustflags{where_}") })
+            }),
+            Rustflags::Build => build.as_ref().and_then(|v| {
+                let (linker, flag) = own_linker(&strings(v.get("build")?.get("rustflags")?))?;
+                let where_ = origin("build.rustflags", &flag).map_or_else(String::new, |f| format!(", {f}"));
+                Some(buildbench_model::OwnLinker { linker, flag, source: format!("build.rustflags{where_}") })
+            }),
+            Rustflags::Unset => None,
+        };
+        UserConfig { rustflags, linker, own_linker }
     }
 }
 
-/// The rustc flags that select `linker`.
+/// The linker rustc flags select, the last one given winning as it does for the C compiler
+/// driver: `-fuse-ld=NAME` in a `link-arg` or `link-args` (`-C link-arg=-fuse-ld=mold`,
+/// `-Clink-args=-fuse-ld=lld -Wl,-O1`), or rust-lld turned off (`linker-features=-lld`, which
+/// leaves the driver's own default, GNU ld). Returns the linker and the flag.
+pub fn own_linker(flags: &[String]) -> Option<(String, String)> {
+    let mut found = None;
+    let mut iter = flags.iter();
+    while let Some(flag) = iter.next() {
+        let option = match flag.as_str() {
+            "-C" | "-Z" | "--codegen" => match iter.next() {
+                Some(next) => next.as_str(),
+                None => break,
+            },
+            f => match f.strip_prefix("-C").or_else(|| f.strip_prefix("-Z")).or_else(|| f.strip_prefix("--codegen=")) {
+                Some(rest) => rest,
+                None => continue,
+            },
+        };
+        let args: Vec<&str> = if let Some(a) = option.strip_prefix("link-arg=") {
+            vec![a]
+        } else if let Some(a) = option.strip_prefix("link-args=") {
+            a.split_whitespace().collect()
+        } else if let Some(features) = option.strip_prefix("linker-features=") {
+            if features.split(',').any(|f| f.trim() == "-lld") && found.is_none() {
+                found = Some(("bfd".to_owned(), format!("linker-features={features}")));
+            }
+            continue;
+        } else {
+            continue;
+        };
+        for arg in args {
+            if let Some(name) = arg.strip_prefix("-fuse-ld=").or_else(|| arg.strip_prefix("--ld-path=")) {
+                let linker = buildbench_model::linker_family(name).map_or_else(|| name.to_owned(), str::to_owned);
+                found = Some((linker, arg.to_owned()));
+            }
+        }
+    }
+    found
+}
+
+/// The rustc flags that select `linker`. They are added after the project's own rustflags
+/// (to the same variable or config key), so for the C compiler driver, where the last
+/// `-fuse-ld` wins, they override a linker the project selects itself.
 ///
 /// Since Rust 1.90 rustc links x86_64 Linux binaries with its bundled rust-lld by passing
 /// `-fuse-ld=lld` and a `-B` path to `cc`; `-C linker-features=-lld` turns that off so the
@@ -96,9 +190,12 @@ pub fn linker_flags(linker: Linker, toolchain_uses_rust_lld: bool, wild_dir: Opt
         Linker::Gold => flags.push(fuse("gold")),
         Linker::Lld => flags.push(fuse("lld")),
         Linker::Mold => flags.push(fuse("mold")),
-        // gcc has no -fuse-ld=wild: -B points it at a directory whose `ld` is wild.
+        // gcc has no -fuse-ld=wild: -B points it at a directory whose `ld` and `ld.bfd` are
+        // wild, and -fuse-ld=bfd (given after any -fuse-ld of the project's own, so it wins)
+        // makes the driver look for `ld.bfd` there first.
         Linker::Wild => {
-            flags.push(format!("-Clink-arg=-B{}", wild_dir.map_or_else(String::new, |d| d.display().to_string())))
+            flags.push(format!("-Clink-arg=-B{}", wild_dir.map_or_else(String::new, |d| d.display().to_string())));
+            flags.push(fuse("bfd"));
         }
     }
     flags
@@ -213,12 +310,13 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
                 let sep = if *var == "CARGO_ENCODED_RUSTFLAGS" { "\u{1f}" } else { " " };
                 inv = inv.env(var, format!("{value}{sep}{}", flags.join(sep)));
             }
-            Rustflags::Target | Rustflags::Build | Rustflags::Unset => {
+            Rustflags::Target { .. } | Rustflags::Build | Rustflags::Unset => {
                 let target_given = crate::cargoargs::target_triple(ctx.cargo_args).is_some();
-                let key = if *rustflags == Rustflags::Target || (*rustflags == Rustflags::Unset && target_given) {
-                    format!("target.{triple}.rustflags")
-                } else {
-                    "build.rustflags".to_owned()
+                let key = match rustflags {
+                    Rustflags::Target { cfg: Some(cfg) } => format!("target.{}.rustflags", toml_string(cfg)),
+                    Rustflags::Target { cfg: None } => format!("target.{triple}.rustflags"),
+                    Rustflags::Unset if target_given => format!("target.{triple}.rustflags"),
+                    _ => "build.rustflags".to_owned(),
                 };
                 let list: Vec<String> = flags.iter().map(|f| toml_string(f)).collect();
                 inv = inv.arg("--config").arg(format!("{key}=[{}]", list.join(",")));
@@ -462,7 +560,7 @@ mod tests {
             target_dir: PathBuf::from("/t"),
             cargo_args: &[],
             cargo_profile: "dev",
-            rustflags: &Rustflags::Target,
+            rustflags: &Rustflags::Target { cfg: None },
             sccache: None,
             wild_dir: None,
             link_wrapper: None,

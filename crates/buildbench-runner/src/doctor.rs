@@ -174,10 +174,32 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
                 "the project's cargo configuration sets the linker driver `{linker}`; buildbench keeps it"
             ));
         }
-        if user.rustflags == crate::cargo::Rustflags::Target {
+        if matches!(user.rustflags, crate::cargo::Rustflags::Target { .. }) {
             notes.push(
                 "the project's cargo configuration sets target rustflags; buildbench adds its flags to them".to_owned(),
             );
+        }
+        // What the project's own settings do to each axis of a study.
+        if let Some(own) = &user.own_linker {
+            notes.push(format!(
+                "linker axis: the project selects {} itself ({} in {}), so `--linker default` measures {} (the \
+                 project's own, not the toolchain's default); every other --linker value overrides it and each \
+                 sample checks its binaries for the linker it names",
+                own.linker, own.flag, own.source, own.linker
+            ));
+        }
+        if let crate::cargo::Rustflags::Env { var, .. } = &user.rustflags {
+            notes.push(format!(
+                "every axis: {var} is set here and builds use it (cargo then ignores the rustflags of the \
+                 project's cargo configuration); buildbench appends its own flags to it"
+            ));
+        }
+        for var in ["RUSTC_WRAPPER"] {
+            if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
+                notes.push(format!(
+                    "cache axis: {var} is set here; buildbench replaces it in every build (none, or its private sccache)"
+                ));
+            }
         }
     }
     Ok(Checkup { toolchains, linkers, caches, proxy_overhead_ms, warnings, notes })

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use buildbench_model::Scenario;
 use buildbench_model::{Cache, Invocation as Logged, Linker, Purpose, SCHEMA_VERSION, Study};
+use buildbench_model::{Scenario, Word as _};
 
 use crate::edit::{RestoreGuard, edited};
 use crate::exec::Executor;
@@ -72,9 +72,11 @@ pub fn run(
                 merged_from: Vec::new(),
                 mixed_environments: Vec::new(),
                 blocks,
+                own_linker: None,
             }
         }
     };
+    study.own_linker = p.user_config.own_linker.clone();
     study.unavailable = p.unavailable.clone();
     study.complete = false;
     for u in &p.unavailable {
@@ -158,8 +160,13 @@ pub fn run(
     {
         let dir = p.wild_dir();
         std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
-        let _ = std::fs::remove_file(dir.join("ld"));
-        std::os::unix::fs::symlink(wild, dir.join("ld")).map_err(RunnerError::io(dir.join("ld"), "cannot link"))?;
+        // `ld` for a driver left at its default; `ld.bfd` for the `-fuse-ld=bfd` that
+        // overrides a project's own `-fuse-ld=...` (see `cargo::linker_flags`).
+        for name in ["ld", "ld.bfd"] {
+            let _ = std::fs::remove_file(dir.join(name));
+            std::os::unix::fs::symlink(&wild, dir.join(name))
+                .map_err(RunnerError::io(dir.join(name), "cannot link"))?;
+        }
     }
 
     let mut ports = HashMap::new();
@@ -414,6 +421,58 @@ impl Execution<'_> {
         u32::try_from(size).unwrap_or(u32::MAX).clamp(plan.runs, plan.max_runs.max(plan.runs))
     }
 
+    /// Why a built sample is not what its configuration names, if it is not: a final binary
+    /// linked by another linker than the one asked for (or, for `default`, than the project's
+    /// own or the toolchain's), or an sccache configuration whose server saw no compile request
+    /// in a build that compiled something.
+    fn mismatch(
+        &self,
+        configuration: &buildbench_model::Configuration,
+        sample: &buildbench_model::Sample,
+    ) -> Option<String> {
+        let own = self.p.user_config.own_linker.as_ref();
+        let expected: Option<String> = match configuration.linker {
+            Linker::Default => own.map(|o| o.linker.clone()).or_else(|| {
+                let key = configuration.toolchain.clone().unwrap_or_else(|| "default".to_owned());
+                let linker = self.p.toolchains.get(&key)?.default_linker.clone()?;
+                buildbench_model::linker_family(&linker).map(str::to_owned)
+            }),
+            other => Some(other.as_str().to_owned()),
+        };
+        if let Some(expected) = expected {
+            for artifact in &sample.artifacts {
+                let Some(found) = &artifact.linker else { continue };
+                if buildbench_model::linker_family(found) == Some(expected.as_str()) {
+                    continue;
+                }
+                let requested = match configuration.linker {
+                    Linker::Default if own.is_some() => format!("the project's own linker ({expected})"),
+                    Linker::Default => format!("the toolchain's default linker ({expected})"),
+                    other => other.as_str().to_owned(),
+                };
+                let because = match own {
+                    Some(o) if o.linker != expected => format!(": the project's {} sets {}", o.source, o.flag),
+                    _ => String::new(),
+                };
+                return Some(format!(
+                    "{requested} requested, {found} linked {}{because}; the row would name a linker that did not run",
+                    artifact.name
+                ));
+            }
+        }
+        if configuration.cache == Cache::Sccache
+            && let Some(stats) = &sample.sccache
+            && stats.requests == 0
+            && sample.dirty_units.is_some_and(|n| n > 0)
+        {
+            return Some(format!(
+                "sccache requested, but its server saw no compile request while {} units were rebuilt",
+                sample.dirty_units.unwrap_or(0)
+            ));
+        }
+        None
+    }
+
     /// Runs one step and records what it measured.
     fn run_step(&mut self, step: &Step) -> Result<(), RunnerError> {
         let p = self.p;
@@ -488,9 +547,17 @@ impl Execution<'_> {
                     sample.index = index;
                     sample.block = p.options.plan.shard.map(|(k, _)| k);
                     sample.revision = configuration.revision.clone();
+                    // A row must measure what it names: the linker read from the binaries, and
+                    // sccache's own count of compile requests.
+                    if sample.success
+                        && let Some(why) = self.mismatch(configuration, &sample)
+                    {
+                        sample.success = false;
+                        sample.stderr_tail = Some(format!("error: {why}"));
+                    }
                     sample.warmup = purpose != Purpose::Measured;
                     sample.sccache = sccache;
-                    if !outcome.success() {
+                    if !sample.success {
                         self.failed.push(step.configuration);
                         self.observer.event(Event::Failed {
                             configuration: &configuration.name,

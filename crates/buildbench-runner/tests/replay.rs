@@ -98,7 +98,7 @@ fn prepared(dir: &Path, plan: Plan, previous: Option<Study>) -> Prepared {
         runnable,
         unavailable: Vec::new(),
         edit_file: Some(PathBuf::from("src/main.rs")),
-        user_config: UserConfig { rustflags: Rustflags::Build, linker: None },
+        user_config: UserConfig { rustflags: Rustflags::Build, linker: None, own_linker: None },
         steps,
         done,
         previous,

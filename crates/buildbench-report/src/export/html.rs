@@ -24,6 +24,9 @@ impl Exporter for Html {
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
         let mut body = String::new();
         header(&mut body, study, summary);
+        if let Some(own) = &study.own_linker {
+            let _ = writeln!(body, "<p><strong>{}</strong></p>", escape(&crate::format::own_linker(own)));
+        }
         if let Some(gate) = &summary.head_vs_base {
             body.push_str(&crate::gate::html(gate));
         }

@@ -76,6 +76,9 @@ impl Exporter for Markdown {
         for (toolchain, linker) in &summary.default_linkers {
             let _ = writeln!(out, "Default linker ({}): **{}**\n", cell(toolchain), cell(linker));
         }
+        if let Some(own) = &study.own_linker {
+            let _ = writeln!(out, "{}\n", cell(&crate::format::own_linker(own)));
+        }
         if let Some(gate) = &summary.head_vs_base {
             out.push_str(&crate::gate::markdown(gate));
         }
@@ -88,8 +91,10 @@ impl Exporter for Markdown {
             if scenario.reference() != scenario {
                 let _ = writeln!(out, "Compared with `{}` `{}`.\n", code(&summary.baseline), scenario.reference());
             }
-            out.push_str("| configuration | median | mean [95% CI] | speedup [95% CI] | p | verdict | n |\n");
-            out.push_str("|---|--:|--:|--:|--:|---|--:|\n");
+            out.push_str(
+                "| configuration | median | mean [95% CI] | speedup [95% CI] | p | verdict | n | linked by |\n",
+            );
+            out.push_str("|---|--:|--:|--:|--:|---|--:|---|\n");
             for c in cells {
                 let baseline = c.configuration == summary.baseline && scenario.reference() == scenario;
                 let mean = c.stats.as_ref().map_or_else(
@@ -114,14 +119,15 @@ impl Exporter for Markdown {
                 };
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
                     cell(&c.configuration),
                     opt_seconds(c.median()),
                     mean,
                     sp,
                     p,
                     cell(&v),
-                    c.samples.len()
+                    c.samples.len(),
+                    cell(&c.linked_by.join(", "))
                 );
             }
             out.push('\n');

@@ -33,6 +33,9 @@ impl Exporter for Terminal {
         for (toolchain, linker) in &summary.default_linkers {
             let _ = writeln!(out, "default linker ({toolchain} toolchain): {linker}");
         }
+        if let Some(own) = &study.own_linker {
+            let _ = writeln!(out, "{}", crate::format::own_linker(own));
+        }
         if let Some(gate) = &summary.head_vs_base {
             let _ = writeln!(out, "\nhead vs base");
             out.push_str(&crate::gate::terminal(gate));

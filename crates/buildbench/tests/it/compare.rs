@@ -571,4 +571,5 @@ fn reports_say_where_the_time_goes_when_check_scenarios_ran() {
 }
 
 mod cargo_args;
+mod linker_sources;
 mod safety;
