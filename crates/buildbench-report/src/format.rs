@@ -16,12 +16,20 @@ pub fn ratio(x: f64) -> String {
     format!("{x:.2}x")
 }
 
-/// `1.52x [1.48x, 1.56x]`, or just `1.52x` without an interval.
+/// `1.52x [1.48x, 1.56x]`; `1.52x [undetermined]` when the interval is unbounded (the other
+/// side's mean is not clearly above zero); just `1.52x` with too few samples for an interval.
 pub fn speedup(c: &Comparison) -> String {
-    match c.ci95 {
-        Some((low, high)) => format!("{} [{}, {}]", ratio(c.speedup), ratio(low), ratio(high)),
-        None => ratio(c.speedup),
+    match (c.ci95, c.p_value) {
+        (Some((low, high)), _) => format!("{} [{}, {}]", ratio(c.speedup), ratio(low), ratio(high)),
+        (None, Some(_)) => format!("{} [undetermined]", ratio(c.speedup)),
+        (None, None) => ratio(c.speedup),
     }
+}
+
+/// A cell's sample count, marked when it is below `stats::MIN_SAMPLES`: `2 (too few)`. Such a
+/// cell gets no interval, p-value, verdict or recommendation.
+pub fn runs(n: usize) -> String {
+    if n > 0 && n < buildbench_model::stats::MIN_SAMPLES { format!("{n} (too few)") } else { n.to_string() }
 }
 
 /// `5%`, `2.5%`, `12.3%`: a fraction as a percentage, with one decimal unless it is whole.
@@ -224,4 +232,3 @@ mod tests {
         assert!(safe.ends_with("b\nc\td"));
     }
 }
-

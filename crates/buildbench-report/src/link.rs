@@ -87,8 +87,13 @@ pub fn summarize(study: &LinkStudy, noise: f64) -> LinkSummary {
                         samples: r.samples.clone(),
                         // Link times come from the wrapper's own clock.
                         stats: Summary::with_resolution(&r.samples, WALL_RESOLUTION),
-                        vs_default: if ok { compare(&default, &r.samples, noise) } else { None },
-                        vs_bfd: if ok { compare(&bfd, &r.samples, noise) } else { None },
+                        // No row is compared with itself: the reference's cell says so instead.
+                        vs_default: if ok && r.linker != Linker::Default {
+                            compare(&default, &r.samples, noise)
+                        } else {
+                            None
+                        },
+                        vs_bfd: if ok && r.linker != Linker::Bfd { compare(&bfd, &r.samples, noise) } else { None },
                         output_bytes: r.output_bytes,
                         linked_by: r.linked_by.clone(),
                         verified: r.verified.clone(),
@@ -126,6 +131,20 @@ pub fn summarize(study: &LinkStudy, noise: f64) -> LinkSummary {
     }
 }
 
+/// Which interval is which: the table's are each pair's own 95% intervals; the claim lines'
+/// are corrected for the two comparisons and every look (`link::mold_verdicts`), so the same
+/// pair gets a wider one there.
+pub fn intervals_note(looks: u32) -> String {
+    let looks = looks.max(1);
+    let confidence = 100.0 - 5.0 / f64::from(2 * looks);
+    let why =
+        if looks > 1 { format!("the two comparisons and {looks} looks") } else { "the two comparisons".to_owned() };
+    format!(
+        "intervals: the table's are 95% for each pair on its own; the claim's are {confidence:.2}% (Bonferroni over \
+         {why}), so they are wider for the same pair"
+    )
+}
+
 /// The terminal view.
 pub fn text(s: &LinkSummary) -> String {
     let mut out = String::new();
@@ -148,17 +167,25 @@ pub fn text(s: &LinkSummary) -> String {
                 (None, Some(l)) => format!("linked by {l}; {}", r.verified.as_deref().unwrap_or("")),
                 _ => String::new(),
             };
+            let reference = |l: Linker, c: &Option<buildbench_model::stats::Comparison>| match c {
+                _ if r.linker == l && r.status == LinkerStatus::Ok => "reference".to_owned(),
+                Some(c) => speedup(c),
+                None => "-".to_owned(),
+            };
             t.row(vec![
                 r.linker.to_string(),
                 opt_seconds(r.stats.as_ref().map(|s| s.median)),
-                r.vs_default.as_ref().map_or_else(|| "-".to_owned(), speedup),
+                reference(Linker::Default, &r.vs_default),
                 r.vs_default.as_ref().map_or_else(String::new, |c| p_value(c.p_value)),
-                r.vs_bfd.as_ref().map_or_else(|| "-".to_owned(), speedup),
-                r.samples.len().to_string(),
+                reference(Linker::Bfd, &r.vs_bfd),
+                crate::format::runs(r.samples.len()),
                 note,
             ]);
         }
         out.push_str(&t.render());
+        if !level.verdicts.is_empty() {
+            let _ = writeln!(out, "{}", intervals_note(s.looks));
+        }
         for v in &level.verdicts {
             let _ = writeln!(out, "claim \"mold links 2-5x faster\", {}: {}", v.compared, v.text);
         }

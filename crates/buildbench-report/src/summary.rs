@@ -170,6 +170,12 @@ impl StudySummary {
         self.cells.iter().filter(move |c| c.scenario == scenario)
     }
 
+    /// No cell has a successful measured sample: every build failed or could not run. Reports
+    /// then check no claim and recommend nothing; they say so in one line (`NOTHING_MEASURED`).
+    pub fn measured_nothing(&self) -> bool {
+        self.cells.iter().all(|c| c.samples.is_empty())
+    }
+
     pub fn cell(&self, configuration: &str, scenario: Scenario) -> Option<&Cell> {
         self.cells.iter().find(|c| c.configuration == configuration && c.scenario == scenario)
     }
@@ -194,6 +200,10 @@ impl StudySummary {
 fn speedup(cell: &Cell) -> f64 {
     cell.comparison.as_ref().map_or(0.0, |c| c.speedup)
 }
+
+/// What every report says instead of claims and a recommendation when nothing was measured.
+pub const NOTHING_MEASURED: &str =
+    "Nothing was measured: every build failed or could not run, so no claim is checked and nothing is recommended.";
 
 /// Computes the summary of a study with the given noise threshold.
 pub fn summarize(study: &Study, noise: f64) -> StudySummary {

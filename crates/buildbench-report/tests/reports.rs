@@ -446,3 +446,68 @@ fn the_gate_refuses_studies_of_another_project_unless_allowed() {
     let d = buildbench_report::diff::diff(&base, &elsewhere, &gate_options(false)).expect("same project");
     assert!(buildbench_report::diff::markdown(&d).contains("different machines"));
 }
+
+/// The recorded study with only the first `n` measured samples of every cell.
+fn with_samples(n: u32) -> Study {
+    let mut s = study();
+    s.samples.retain(|x| x.warmup || x.index < n);
+    s
+}
+
+#[test]
+fn small_samples_get_no_interval_p_value_or_verdict_in_any_format_and_no_interval_below_zero() {
+    for n in [1, 2, 3] {
+        let study = with_samples(n);
+        let s = summarize(&study, 0.02);
+        for cell in &s.cells {
+            assert_eq!(cell.samples.len(), n as usize);
+            if let Some(stats) = &cell.stats {
+                assert!(stats.ci95.is_none_or(|(low, _)| low > 0.0), "n={n}: {:?}", stats.ci95);
+                assert_eq!(stats.ci95.is_some(), n >= 3 && stats.ci95.is_some(), "n={n}");
+            }
+            if let Some(c) = &cell.comparison {
+                assert!(c.ci95.is_none_or(|(low, _)| low > 0.0), "n={n}: {:?}", c.ci95);
+                if n < 3 {
+                    assert_eq!((c.ci95, c.p_value, c.significant), (None, None, false), "n={n}");
+                }
+            }
+        }
+        if n < 3 {
+            assert!(s.recommendations.is_empty(), "n={n}: nothing rests on fewer than 3 samples");
+            assert!(s.claims.iter().all(|c| c.verdict.as_str() != "holds" && c.verdict.as_str() != "does not hold"));
+        }
+        for (format, bytes) in [
+            ("table", Terminal.render(&study, &s)),
+            ("md", Markdown.render(&study, &s)),
+            ("html", Html.render(&study, &s)),
+            ("json", Json.render(&study, &s)),
+            ("csv", Csv.render(&study, &s)),
+        ] {
+            let text = String::from_utf8(bytes).expect("utf-8");
+            assert!(!text.contains("[0.00x") && !text.contains("[-"), "n={n} {format}: an interval at or below zero");
+            if n < 3 && matches!(format, "table" | "md" | "html") {
+                assert!(text.contains(&format!("{n} (too few)")), "n={n} {format}: the cell is marked");
+                assert!(!text.contains("x ["), "n={n} {format}: no speedup interval");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_study_where_every_build_failed_recommends_nothing_and_checks_no_claim() {
+    let mut study = study();
+    for s in &mut study.samples {
+        s.success = false;
+        s.stderr_tail = Some("error: could not compile `x`".to_owned());
+    }
+    let s = summarize(&study, 0.02);
+    assert!(s.measured_nothing());
+    for (format, bytes) in
+        [("table", Terminal.render(&study, &s)), ("md", Markdown.render(&study, &s)), ("html", Html.render(&study, &s))]
+    {
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(text.contains(buildbench_report::summary::NOTHING_MEASURED), "{format}");
+        assert!(!text.contains("keep it") && !text.contains("Recommendation"), "{format}: {text}");
+        assert!(!text.contains("mold links 2-5x"), "{format}: no claims section");
+    }
+}

@@ -84,8 +84,8 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         ),
         None => configurations.first().map(|c| c.name.clone()).unwrap_or_default(),
     };
-    if args.runs == 0 {
-        bail!("--runs must be at least 1");
+    if args.resume.is_none() {
+        crate::cli::check_runs(args.runs, args.quiet || args.dry_run)?;
     }
     if let Some((_, n)) = args.shard
         && n > 1

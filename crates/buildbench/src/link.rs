@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use buildbench_model::{Debuginfo, Linker};
 use buildbench_runner::ProcessExecutor;
 use buildbench_runner::link::{LinkOptions, Reuse, run as run_link};
@@ -19,9 +19,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
             linkers.insert(0, needed);
         }
     }
-    if args.runs < 2 {
-        bail!("--runs must be at least 2 for an interval");
-    }
+    crate::cli::check_runs(args.runs, args.quiet)?;
     let cargo_args =
         crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None, &args.cargo)?;
     let interrupted = crate::cli::interrupt_flag()?;

@@ -431,7 +431,7 @@ fn pairs(base: &Values, head: &Values) -> Vec<(f64, f64)> {
 /// The log-ratios of the pairs: their mean, standard deviation (floored at the resolution
 /// relative to base's mean, as every interval is) and count.
 fn paired_logs(pairs: &[(f64, f64)], resolution: f64) -> Option<(f64, f64, f64)> {
-    if pairs.len() < 2 {
+    if pairs.len() < crate::stats::MIN_SAMPLES {
         return None;
     }
     let n = pairs.len() as f64;
@@ -518,10 +518,11 @@ pub fn decide(base: &Values, head: &Values, threshold: f64, confidence: f64, met
         head_mean: mean(head),
         paired: paired.is_some(),
     };
-    if base_runs < 2 || head_runs < 2 {
+    let least = crate::stats::MIN_SAMPLES as u32;
+    if base_runs < least || head_runs < least {
         decision.reason = format!(
-            "too few samples to decide ({base_runs} of base, {head_runs} of head; at least 2 each, and more for a \
-             useful interval)"
+            "too few samples to decide ({base_runs} of base, {head_runs} of head; at least {least} each, and more \
+             for a useful interval)"
         );
         decision.ratio = estimate.map(|e| e.0);
         return decision;

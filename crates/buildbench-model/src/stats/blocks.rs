@@ -84,6 +84,19 @@ pub fn compare_paired(baseline: &Groups, candidate: &Groups, settings: &Settings
     if pairs.len() < 2 {
         return None;
     }
+    let count = |side: usize| -> f64 { pairs.iter().map(|(_, a, c)| if side == 0 { a.n } else { c.n }).sum() };
+    if count(0) < super::MIN_SAMPLES as f64 || count(1) < super::MIN_SAMPLES as f64 {
+        // Blocks of one sample each: a ratio, and no claim about its certainty (as for one run).
+        let ratio = pairs.iter().map(|(_, a, c)| a.mean - c.mean).sum::<f64>() / pairs.len() as f64;
+        return Some(Comparison {
+            speedup: ratio.exp(),
+            ci95: None,
+            p_value: None,
+            p_adjusted: None,
+            significant: false,
+            pooled: None,
+        });
+    }
     let k = pairs.len() as f64;
     let (sa, dfa) = pooled_variance(&pairs.iter().map(|(_, a, _)| a).collect::<Vec<_>>(), settings.resolution);
     let (sc, dfc) = pooled_variance(&pairs.iter().map(|(_, _, c)| c).collect::<Vec<_>>(), settings.resolution);
@@ -158,11 +171,12 @@ fn blocked_side(groups: &Groups, settings: &Settings) -> Option<Side> {
     let mean = sides.iter().map(|s| s.mean).sum::<f64>() / k;
     let within = sides.iter().map(|s| s.var).sum::<f64>() / (k * k);
     let within_df = satterthwaite(&sides, k);
+    let n: f64 = sides.iter().map(|s| s.n).sum();
     let between = sides.iter().map(|s| (s.mean - mean).powi(2)).sum::<f64>() / ((k - 1.0) * k);
     Some(if between > within || within_df < 1.0 {
-        Side { mean, var: between.max(within), df: k - 1.0 }
+        Side { mean, n, var: between.max(within), df: k - 1.0 }
     } else {
-        Side { mean, var: within, df: within_df }
+        Side { mean, n, var: within, df: within_df }
     })
 }
 

@@ -45,6 +45,12 @@ pub const WALL_RESOLUTION: f64 = 1e-6;
 /// which rounds them to 10 ms.
 pub const TIMINGS_RESOLUTION: f64 = 0.01;
 
+/// The fewest measured samples a run needs before any interval, p-value or verdict rests on
+/// it. With two, the 95% interval of a mean is ±12.7 standard errors (t with one degree of
+/// freedom): it reached below zero for `--runs 2` builds, and a speedup's interval from two
+/// samples a side ran from 0.00x to 1.74x. Below this, tables show the values and mark the cell.
+pub const MIN_SAMPLES: usize = 3;
+
 /// Relative tolerance when a measured bound is compared with a threshold: `0.21 / 0.10` is
 /// 2.0999999999999996 in floating point, which must not decide a verdict against ">= 2.1x".
 pub const TOLERANCE: f64 = 1e-9;
@@ -77,6 +83,8 @@ impl Settings {
 /// of the variance estimate.
 pub(crate) struct Side {
     mean: f64,
+    /// How many values the mean is of.
+    n: f64,
     /// Variance of the mean: s² / n.
     var: f64,
     df: f64,
@@ -87,7 +95,12 @@ impl Side {
         let all = Summary::of(values)?;
         let spread = pilot_spread(values, settings.pilot).unwrap_or_else(|| all.clone());
         let sd = spread.stddev.max(settings.resolution / 2.0);
-        Some(Side { mean: all.mean, var: sd * sd / all.n as f64, df: spread.n.saturating_sub(1) as f64 })
+        Some(Side {
+            mean: all.mean,
+            n: all.n as f64,
+            var: sd * sd / all.n as f64,
+            df: spread.n.saturating_sub(1) as f64,
+        })
     }
 }
 
@@ -125,11 +138,16 @@ impl Summary {
 }
 
 /// mean ± t(0.975, df) · s / √n, with s floored at half the resolution; `None` without a degree
-/// of freedom.
+/// of freedom, with fewer than `MIN_SAMPLES` values, or when the interval reaches zero: a time
+/// is positive, and an interval that says otherwise says nothing (reports print it as
+/// undetermined rather than cut it at zero).
 fn mean_interval(mean: f64, stddev: f64, df: usize, n: usize, resolution: f64) -> Option<(f64, f64)> {
+    if n < MIN_SAMPLES {
+        return None;
+    }
     let t = (df >= 1).then(|| t975(df as f64)).flatten()?;
     let half = t * stddev.max(resolution / 2.0) / (n as f64).sqrt();
-    Some((mean - half, mean + half))
+    (mean - half > 0.0).then_some((mean - half, mean + half))
 }
 
 impl Summary {
@@ -233,6 +251,17 @@ pub(crate) fn compare_sides(a: &Side, b: &Side, settings: &Settings) -> Option<C
         return None;
     }
     let speedup = a.mean / b.mean;
+    if a.n < MIN_SAMPLES as f64 || b.n < MIN_SAMPLES as f64 {
+        // A ratio, but nothing that claims to know how certain it is.
+        return Some(Comparison {
+            speedup,
+            ci95: None,
+            p_value: None,
+            p_adjusted: None,
+            significant: false,
+            pooled: None,
+        });
+    }
     let (va, vb) = (a.var, b.var);
     let p_value = welch_df(va, a.df, vb, b.df).and_then(|df| {
         let se = (va + vb).sqrt();
@@ -337,10 +366,10 @@ fn fieller(a: f64, va: f64, b: f64, vb: f64, t: f64) -> Option<(f64, f64)> {
     }
     let root = (va + r * r * vb - g * va).max(0.0).sqrt();
     let half = t / b * root;
-    // Both means are times, so the ratio is positive: a negative lower limit (a baseline whose
-    // mean is not clearly above 0) is cut at 0, the edge of the possible values, which keeps
-    // the coverage.
-    Some((((r - half) / (1.0 - g)).max(0.0), (r + half) / (1.0 - g)))
+    // Both means are times, so the ratio is positive: a lower limit at or below 0 (a baseline
+    // whose mean is not clearly above 0) means the interval is undetermined, not "from 0.00x".
+    let low = (r - half) / (1.0 - g);
+    (low > 0.0).then_some((low, (r + half) / (1.0 - g)))
 }
 
 pub mod blocks;
@@ -362,7 +391,7 @@ mod tests {
     fn constant_runs_of_rounded_times_get_an_interval_of_honest_width() {
         // cargo rounds unit times to 10 ms: [10, 10] against [5, 5] is not an exact 2.00x.
         let settings = Settings { noise: 0.02, resolution: TIMINGS_RESOLUTION, confidence: 0.95, pilot: None };
-        let c = compare_with(&[10.0, 10.0], &[5.0, 5.0], &settings).unwrap();
+        let c = compare_with(&[10.0, 10.0, 10.0], &[5.0, 5.0, 5.0], &settings).unwrap();
         let (low, high) = c.ci95.unwrap();
         assert!(low < 2.0 && high > 2.0 && high - low > 1e-4, "{low} {high}");
         // So "at least 2x" is not established by two equal readings.
@@ -378,8 +407,8 @@ mod tests {
         assert!(close(high - 12.34, 1.242_069e-6, 1e-11) && close(12.34 - low, 1.242_069e-6, 1e-11), "{low} {high}");
         assert!(s.stddev < 1e-12, "the sample's own spread is shown unchanged: {}", s.stddev);
         // cargo's unit times are rounded to 10 ms: the floor is 5 ms.
-        let (low, high) = Summary::with_resolution(&[0.5, 0.5], TIMINGS_RESOLUTION).unwrap().ci95.unwrap();
-        assert!(close(high - low, 2.0 * 12.706_205 * 0.005 / 2f64.sqrt(), 1e-6), "{low} {high}");
+        let (low, high) = Summary::with_resolution(&[0.5, 0.5, 0.5], TIMINGS_RESOLUTION).unwrap().ci95.unwrap();
+        assert!(close(high - low, 2.0 * 4.302_653 * 0.005 / 3f64.sqrt(), 1e-6), "{low} {high}");
         // A two-stage sample whose pilot was constant is floored the same way.
         let (low, high) = Summary::two_stage(&[3.0, 3.0, 3.0, 3.0], Some(2), TIMINGS_RESOLUTION).unwrap().ci95.unwrap();
         assert!(close(high - low, 2.0 * 12.706_205 * 0.005 / 2.0, 1e-6), "{low} {high}");
@@ -416,11 +445,23 @@ mod tests {
     }
 
     #[test]
-    fn a_speedup_interval_is_never_negative() {
-        // A baseline so noisy that its mean is not clearly above zero.
+    fn a_speedup_interval_is_never_negative_it_is_undetermined() {
+        // A baseline so noisy that its mean is not clearly above zero: no "[0.00x, ...]".
         let c = compare(&[0.1, 12.0, 0.2], &[1.0, 1.01, 0.99], 0.02).unwrap();
-        let (low, high) = c.ci95.unwrap();
-        assert!(low >= 0.0 && high > c.speedup, "{low} {high}");
+        assert_eq!(c.ci95, None, "{c:?}");
+    }
+
+    #[test]
+    fn fewer_than_three_samples_give_no_interval_p_value_or_verdict() {
+        // Two samples a side, 46% slower: a ratio, and nothing that pretends to certainty.
+        let c = compare(&[10.0, 13.0], &[14.6, 19.0], 0.02).unwrap();
+        assert_eq!((c.ci95, c.p_value, c.significant), (None, None, false));
+        assert!((c.speedup - 23.0 / 33.6).abs() < 1e-12);
+        // A mean of two times: no interval, never one below zero.
+        assert_eq!(Summary::with_resolution(&[2.44, 0.2], WALL_RESOLUTION).unwrap().ci95, None);
+        assert!(
+            Summary::with_resolution(&[2.44, 0.2, 4.7], WALL_RESOLUTION).unwrap().ci95.is_none_or(|(l, _)| l > 0.0)
+        );
     }
 
     #[test]

@@ -162,7 +162,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
             escape(&sp),
             p,
             escape(&v),
-            c.samples.len(),
+            crate::format::runs(c.samples.len()),
             escape(&notes.join("; ")),
         );
     }
@@ -317,6 +317,10 @@ fn claims_and_advice(out: &mut String, summary: &StudySummary) {
             let _ = write!(out, "<li>{}</li>", escape(f));
         }
         out.push_str("</ul>\n");
+    }
+    if summary.measured_nothing() {
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", escape(crate::summary::NOTHING_MEASURED));
+        return;
     }
     out.push_str("<h2>The usual claims, checked</h2>\n<table><tr><th>claim</th><th>verdict</th><th>measured</th><th>compared</th></tr>\n");
     for c in &summary.claims {

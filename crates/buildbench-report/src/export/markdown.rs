@@ -126,7 +126,7 @@ impl Exporter for Markdown {
                     sp,
                     p,
                     cell(&v),
-                    c.samples.len(),
+                    crate::format::runs(c.samples.len()),
                     cell(&c.linked_by.join(", "))
                 );
             }
@@ -142,35 +142,44 @@ impl Exporter for Markdown {
                 crate::diagnose::text(d).replace("```", "'''")
             );
         }
-        out.push_str("## Claims\n\n| claim | verdict | measured | compared |\n|---|---|---|---|\n");
-        for c in &summary.claims {
-            let _ = writeln!(
-                out,
-                "| {} | **{}** | {} | {} |",
-                cell(&c.text),
-                c.verdict.as_str(),
-                cell(&c.measured),
-                cell(c.compared.as_deref().unwrap_or("-"))
-            );
-        }
-        out.push_str("\n## Recommendation\n\n");
-        if summary.recommendations.is_empty() {
-            let _ = writeln!(
-                out,
-                "No configuration is significantly faster than `{}`: keep it.\n",
-                cell(&summary.baseline)
-            );
-        }
-        for r in &summary.recommendations {
-            let _ =
-                writeln!(out, "**{}**: use `{}` ({}).\n", r.scenario, code(&r.configuration), speedup(&r.comparison));
-            for (file, text) in &r.files {
-                let _ = writeln!(out, "`{file}`:\n\n```toml\n{}```\n", text.replace("```", "` ` `"));
+        if summary.measured_nothing() {
+            let _ = writeln!(out, "{}\n", crate::summary::NOTHING_MEASURED);
+        } else {
+            out.push_str("## Claims\n\n| claim | verdict | measured | compared |\n|---|---|---|---|\n");
+            for c in &summary.claims {
+                let _ = writeln!(
+                    out,
+                    "| {} | **{}** | {} | {} |",
+                    cell(&c.text),
+                    c.verdict.as_str(),
+                    cell(&c.measured),
+                    cell(c.compared.as_deref().unwrap_or("-"))
+                );
             }
-            for t in &r.tradeoffs {
-                let _ = writeln!(out, "- trade-off: {}", cell(t));
+            out.push_str("\n## Recommendation\n\n");
+            if summary.recommendations.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "No configuration is significantly faster than `{}`: keep it.\n",
+                    cell(&summary.baseline)
+                );
             }
-            out.push('\n');
+            for r in &summary.recommendations {
+                let _ = writeln!(
+                    out,
+                    "**{}**: use `{}` ({}).\n",
+                    r.scenario,
+                    code(&r.configuration),
+                    speedup(&r.comparison)
+                );
+                for (file, text) in &r.files {
+                    let _ = writeln!(out, "`{file}`:\n\n```toml\n{}```\n", text.replace("```", "` ` `"));
+                }
+                for t in &r.tradeoffs {
+                    let _ = writeln!(out, "- trade-off: {}", cell(t));
+                }
+                out.push('\n');
+            }
         }
         let _ = writeln!(
             out,

@@ -85,7 +85,7 @@ impl Exporter for Terminal {
                     range,
                     sp,
                     p,
-                    c.samples.len().to_string(),
+                    crate::format::runs(c.samples.len()),
                     notes.join("; "),
                 ]);
             }
@@ -119,29 +119,34 @@ pub fn advice_text(study: &Study, summary: &StudySummary) -> String {
         out.push('\n');
         out.push_str(&crate::diagnose::text(d));
     }
-    out.push_str("\nClaims\n");
-    for c in &summary.claims {
-        let compared = c.compared.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
-        let _ = writeln!(out, "  {}: {}{compared}", c.text, c.detail);
-    }
-    out.push_str("\nRecommendation\n");
-    if summary.recommendations.is_empty() {
-        let _ = writeln!(
-            out,
-            "  No configuration is significantly faster than {} in any scenario: keep it.",
-            summary.baseline
-        );
-    }
-    for r in &summary.recommendations {
-        let _ = writeln!(out, "  {}: use {} ({})", r.scenario, r.configuration, crate::format::speedup(&r.comparison));
-        for (file, text) in &r.files {
-            let _ = writeln!(out, "    {file}:");
-            for line in text.lines() {
-                let _ = writeln!(out, "      {line}");
-            }
+    if summary.measured_nothing() {
+        let _ = writeln!(out, "\n{}", crate::summary::NOTHING_MEASURED);
+    } else {
+        out.push_str("\nClaims\n");
+        for c in &summary.claims {
+            let compared = c.compared.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
+            let _ = writeln!(out, "  {}: {}{compared}", c.text, c.detail);
         }
-        for t in &r.tradeoffs {
-            let _ = writeln!(out, "    trade-off: {t}");
+        out.push_str("\nRecommendation\n");
+        if summary.recommendations.is_empty() {
+            let _ = writeln!(
+                out,
+                "  No configuration is significantly faster than {} in any scenario: keep it.",
+                summary.baseline
+            );
+        }
+        for r in &summary.recommendations {
+            let _ =
+                writeln!(out, "  {}: use {} ({})", r.scenario, r.configuration, crate::format::speedup(&r.comparison));
+            for (file, text) in &r.files {
+                let _ = writeln!(out, "    {file}:");
+                for line in text.lines() {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
+            for t in &r.tradeoffs {
+                let _ = writeln!(out, "    trade-off: {t}");
+            }
         }
     }
     let unmeasured: Vec<&str> = study

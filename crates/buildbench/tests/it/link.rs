@@ -113,8 +113,11 @@ fn a_project_without_a_binary_is_a_clear_error() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = link(&[s(dir.path()), "--runs", "1"], None);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--runs must be at least 2"));
+    // compare and link share one rule for --runs: at least 1, and a note below 3.
+    let out = link(&[s(dir.path()), "--runs", "0"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--runs must be at least 1"));
+    let out = link(&[s(dir.path()), "--runs", "2"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fewer than 3 samples"));
 }
 
 #[test]
