@@ -7,6 +7,13 @@
 //! folder, see `lock::state_dir`) also covers `kill -9`: every later run on the project, and
 //! `buildbench restore`, puts the files back first. A file someone else changed during the run
 //! is never overwritten, neither by the next edit nor by the restore.
+//!
+//! Every write of a guarded file, edit or restore, replaces it atomically
+//! (`fsutil::replace_file`), so a kill or a full disk never leaves part of a file that the
+//! journal would then take for the user's own save. A file cargo writes (`Cargo.lock`) is
+//! restored only while it holds what it held before the run or what a build of the run left
+//! (its fingerprint is journaled after every build, `RestoreGuard::record`): a lock file the
+//! user regenerated after a killed run is theirs and is kept.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -50,7 +57,7 @@ impl Snapshot {
             };
         };
         if fs::read(&self.path).ok().as_ref() != Some(contents) {
-            fs::write(&self.path, contents).map_err(RunnerError::io(&self.path, "cannot restore"))?;
+            crate::fsutil::replace_file(&self.path, contents)?;
         }
         if let Some(ns) = self.modified_ns {
             let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX));
@@ -74,7 +81,8 @@ pub struct Guarded {
     /// Fingerprints of the contents buildbench wrote (the current edit and the one before,
     /// in case the run died between the journal and the file write).
     pub written: Vec<u64>,
-    /// Written by cargo, not by buildbench (`Cargo.lock`): restored whatever it holds.
+    /// Written by cargo, not by buildbench (`Cargo.lock`): `written` then holds the
+    /// fingerprints of what the run's builds left in it.
     pub by_cargo: bool,
 }
 
@@ -93,7 +101,6 @@ impl Guarded {
         let path = &self.snapshot.path;
         let current = std::fs::read(path).ok();
         let ours = match (&current, &self.snapshot.contents) {
-            _ if self.by_cargo => true,
             (None, _) => true,
             (Some(now), Some(original)) if now == original => true,
             (Some(now), _) => self.written.contains(&fingerprint(now)),
@@ -180,7 +187,7 @@ impl RestoreGuard {
     /// the run), so a user's change is never overwritten.
     pub fn write(&mut self, path: &Path, contents: &[u8], out: &Path) -> Result<(), RunnerError> {
         let Some(i) = self.files.iter().position(|g| g.snapshot.path == path) else {
-            return fs::write(path, contents).map_err(RunnerError::io(path, "cannot edit"));
+            return crate::fsutil::replace_file(path, contents);
         };
         let current = fs::read(path).ok();
         let entry = &mut self.files[i];
@@ -192,7 +199,23 @@ impl RestoreGuard {
         let new = fingerprint(contents);
         entry.written = entry.written.last().copied().into_iter().chain([new]).collect();
         self.save()?;
-        fs::write(path, contents).map_err(RunnerError::io(path, "cannot edit"))
+        crate::fsutil::replace_file(path, contents)
+    }
+
+    /// Journals what the files cargo writes hold now (after a build), so a restore knows them
+    /// for the run's own and never reverts a version the user made after the run.
+    pub fn record(&mut self) -> Result<(), RunnerError> {
+        let mut changed = false;
+        for entry in self.files.iter_mut().filter(|g| g.by_cargo) {
+            if let Ok(now) = fs::read(&entry.snapshot.path) {
+                let print = fingerprint(&now);
+                if Some(&now) != entry.snapshot.contents.as_ref() && !entry.written.contains(&print) {
+                    entry.written.push(print);
+                    changed = true;
+                }
+            }
+        }
+        if changed { self.save() } else { Ok(()) }
     }
 
     /// Keeps every file as written (`buildbench apply` succeeded): nothing is restored and the

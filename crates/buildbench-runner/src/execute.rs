@@ -520,6 +520,8 @@ impl Execution<'_> {
                     command: invocation.shell_line(),
                     detail: format!("cannot start it: {e}"),
                 })?;
+                // What cargo left in the files it writes (Cargo.lock) is the run's own.
+                self.guard.record()?;
                 self.study.invocations.push(Logged {
                     configuration: configuration.name.clone(),
                     scenario: step.scenario,

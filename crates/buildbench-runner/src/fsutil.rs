@@ -29,6 +29,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
     Ok(())
 }
 
+/// Replaces the user's file at `path` with `bytes` atomically, keeping its permissions: a
+/// temporary file in the same folder, renamed over it. A kill or a full disk then leaves either
+/// the old or the new contents, never part of either (a full disk fails the write of the
+/// temporary file, and the file itself is untouched).
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mode = fs::metadata(path).ok().map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".buildbench-")
+        .tempfile_in(dir)
+        .map_err(RunnerError::io(dir, "cannot create a temporary file"))?;
+    tmp.write_all(bytes).map_err(RunnerError::io(path, "cannot write"))?;
+    tmp.as_file().sync_data().map_err(RunnerError::io(path, "cannot write"))?;
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(RunnerError::io(path, "cannot set permissions"))?;
+    }
+    tmp.persist(path).map_err(|e| RunnerError::Io {
+        path: path.to_owned(),
+        action: "cannot replace",
+        error: e.error,
+    })?;
+    Ok(())
+}
+
 /// Copies the tree at `from` to `to`, skipping every path in `skip` (and below) and `to` itself
 /// (a copy never copies into itself). Symlinks are copied as symlinks, files keep their
 /// permissions and modification times.

@@ -36,6 +36,18 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     if !root.join("Cargo.toml").is_file() {
         bail!("{}: not a cargo project (no Cargo.toml); pass --project PATH", root.display());
     }
+    // An interrupted apply (or --in-place study) is undone first, so the diff below is against
+    // the user's own files and no stale journal is left to undo this run's work later.
+    {
+        let _lock = buildbench_runner::lock::project_lock(&root)?;
+        let recovered = buildbench_runner::edit::recover(&root)?;
+        for p in &recovered.restored {
+            eprintln!("restored {} (left edited by an interrupted run)", p.display());
+        }
+        for p in &recovered.kept {
+            eprintln!("kept {} as it is: it changed after the interrupted run", p.display());
+        }
+    }
     let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
     let changes = plan(&study, configuration, &read).map_err(|e| anyhow::anyhow!("{}: {e}", root.display()))?;
     let changed: Vec<_> = changes.files.iter().filter(|f| f.changes()).collect();
@@ -103,6 +115,8 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     println!("\nchecking that the project still builds: cargo build {}", study.plan.cargo_args.join(" "));
     let interrupted = crate::cli::interrupt_flag()?;
     let outcome = check_build(&root, &study.plan.cargo_args, interrupted.clone());
+    // What the check build left in Cargo.lock is this run's own, to put back with the rest.
+    guard.record()?;
     if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
         let restored = guard.restore()?;
         eprintln!("interrupted: put back {} file(s)", restored.restored.len());

@@ -169,6 +169,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     }
     let prepared = prepare(options)?;
     let out = prepared.out.clone();
+    refuse_exports_over_the_study(args, &out)?;
     if let Some(spec) = &prepared.options.plan.gate {
         // A gated cell that names nothing is an error now, not after the builds.
         buildbench_model::gate::gated_cells(&prepared.options.plan, spec)?;
@@ -242,6 +243,28 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         unmeasured.join(", ")
     );
     Ok(ExitCode::from(1))
+}
+
+/// Refuses an `--export-*` file that is one buildbench writes in the output folder itself (the
+/// study, its reports, the gate's files, anything in `work/`): the export would replace it,
+/// and `report` and `--resume` would then fail on the study.
+fn refuse_exports_over_the_study(args: &CompareArgs, out: &std::path::Path) -> Result<()> {
+    const OWN: &[&str] = &["study.json", "report.html", "report.md", "gate.md", "gate.json", ".buildbench-lock"];
+    let exports = [&args.export_json, &args.export_markdown, &args.export_csv, &args.export_html];
+    for file in exports.into_iter().flatten() {
+        let absolute = std::path::absolute(file).with_context(|| format!("{}: cannot resolve", file.display()))?;
+        let parent = absolute.parent().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned()));
+        let name = absolute.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let inside_work = parent.as_ref().is_some_and(|p| p.starts_with(out.join("work")));
+        if parent.as_deref() == Some(out) && OWN.contains(&name.as_str()) || inside_work {
+            bail!(
+                "{}: buildbench writes this file of the output folder {} itself; export to another name or folder",
+                file.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The configurations of the study that have a scenario without one successful measured

@@ -54,6 +54,10 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             crate::cli::print(&text)
         }
         HistoryCommand::Report(args) => {
+            // The page must never replace the history it is drawn from (or its journal files).
+            let db = args.select.db.as_path();
+            let wal = db.with_extension("sqlite-wal");
+            crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
             let (history, series) = select(&args.select, false)?;
             let t = trends(&history, series)?;
             let page = report_html(&t, args.commit_url.as_deref());

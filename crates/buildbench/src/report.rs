@@ -20,7 +20,7 @@ pub fn read_study(path: &Path) -> Result<Study> {
 
 /// Refuses to write a report over the study it is made from (or any other input): the same
 /// file by path or through a link.
-fn refuse_overwriting(output: &Path, inputs: &[&Path]) -> Result<()> {
+pub(crate) fn refuse_overwriting(output: &Path, inputs: &[&Path]) -> Result<()> {
     use std::os::unix::fs::MetadataExt as _;
     let Ok(out) = std::fs::metadata(output) else { return Ok(()) };
     for input in inputs {
