@@ -70,6 +70,16 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     // points: a shared config of other projects. Refused, even with --force.
     for f in &changed {
         let path = root.join(&f.path);
+        // `exists()` follows a link: a dangling one looks like no file at all, and writing it
+        // would create its target, wherever that is.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) && !path.exists() {
+            let target = std::fs::read_link(&path).map(|t| t.display().to_string()).unwrap_or_default();
+            bail!(
+                "{}: a symlink to {target}, which does not exist; apply edits files of the project only (remove the \
+                 link or create the file it points to inside the project)",
+                path.display()
+            );
+        }
         let existing =
             if path.exists() { Some(path.clone()) } else { path.parent().map(Path::to_owned).filter(|p| p.exists()) };
         if let Some(existing) = existing {
@@ -139,25 +149,31 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     }
 }
 
-/// Refuses when any of `files` has uncommitted changes in the project's git tree (files that do
-/// not exist yet, and projects outside git, pass).
+/// Refuses when any of `files` has uncommitted changes in the project's git tree, a tracked
+/// file deleted in the work tree included (projects outside git pass). When git cannot tell
+/// (not installed, "dubious ownership", a broken repository) the answer is unknown, so apply
+/// refuses unless `--force`, rather than take the project for one outside git.
+/// `--no-optional-locks`: `git status` would otherwise rewrite `.git/index`.
 fn refuse_uncommitted(root: &Path, files: &[&str]) -> Result<()> {
-    let existing: Vec<&str> = files.iter().copied().filter(|f| root.join(f).exists()).collect();
-    if existing.is_empty() {
-        return Ok(());
+    use buildbench_runner::Invocation;
+    let git = || Invocation::new("git").arg("-C").arg(root).arg("--no-optional-locks");
+    match buildbench_runner::probe::capture(&git().args(["rev-parse", "--is-inside-work-tree"])) {
+        Ok(answer) if answer.trim() == "true" => {}
+        Ok(_) => return Ok(()),
+        // Outside git, unless a `.git` up the tree says git just failed to read it.
+        Err(e)
+            if e.to_string().contains("not a git repository") && !root.ancestors().any(|a| a.join(".git").exists()) =>
+        {
+            return Ok(());
+        }
+        Err(e) => bail!(
+            "{}: cannot tell whether the files apply would edit have uncommitted changes ({e}); fix git's \
+             complaint, or pass --force to write them anyway",
+            root.display()
+        ),
     }
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["status", "--porcelain", "--"])
-        .args(&existing)
-        .stdin(std::process::Stdio::null())
-        .output();
-    let Ok(out) = out else { return Ok(()) };
-    if !out.status.success() {
-        return Ok(()); // not a git tree
-    }
-    let dirty = String::from_utf8_lossy(&out.stdout);
+    let dirty = buildbench_runner::probe::capture(&git().args(["status", "--porcelain", "--"]).args(files.iter()))
+        .map_err(|e| anyhow::anyhow!("{}: git status failed ({e}); pass --force to write anyway", root.display()))?;
     if !dirty.trim().is_empty() {
         bail!(
             "{}: uncommitted changes in the files apply would edit:\n{}commit or stash them first, or pass --force",

@@ -87,6 +87,19 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
     if args.resume.is_none() {
         crate::cli::check_runs(args.runs, args.quiet || args.dry_run)?;
     }
+    if args.precision.is_some_and(|p| p <= 0.0) {
+        bail!("--precision must be above 0% (e.g. 2%): no number of samples reaches an interval of zero width");
+    }
+    let adaptive = args.precision.is_some() || args.until_verdict || args.until_decided;
+    if adaptive && args.max_runs < args.runs {
+        bail!(
+            "--max-runs {} is below --runs {}: --precision, --until-verdict and --until-decided add samples after \
+             the first --runs, up to --max-runs; give a --max-runs of at least {}",
+            args.max_runs,
+            args.runs,
+            args.runs
+        );
+    }
     if let Some((_, n)) = args.shard
         && n > 1
         && args.shard_by == crate::cli::ShardByArg::Block

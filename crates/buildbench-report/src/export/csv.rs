@@ -9,7 +9,10 @@ pub struct Csv;
 
 /// RFC 4180 quoting: fields with commas, quotes or line breaks are quoted, quotes doubled.
 pub(crate) fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+    // Control characters other than line breaks (an escape sequence in a configuration name or
+    // a commit message) would reach whatever terminal shows the file: they become spaces.
+    let s: String = s.chars().map(|c| if c.is_control() && c != '\n' && c != '\r' { ' ' } else { c }).collect();
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

@@ -278,7 +278,7 @@ pub struct CompareArgs {
     #[arg(help_heading = "Cargo", long = "profile", id = "cargo_profile", value_name = "NAME")]
     pub cargo_profile: Option<String>,
     /// Passed to cargo: parallel jobs.
-    #[arg(help_heading = "Cargo", short = 'j', long, value_name = "N")]
+    #[arg(help_heading = "Cargo", short = 'j', long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     pub jobs: Option<u32>,
     /// Rustup toolchain for every configuration (Cranelift ones default to nightly).
     #[arg(help_heading = "Matrix", long, value_name = "NAME")]
@@ -722,7 +722,7 @@ pub struct HistoryAddArgs {
     #[arg(long, value_name = "NAME")]
     pub branch: Option<String>,
     /// The date that orders the series, ISO 8601 (default: the commit's date, else the study's start).
-    #[arg(long, value_name = "ISO")]
+    #[arg(long, value_parser = parse_date, value_name = "ISO")]
     pub date: Option<String>,
 }
 
@@ -907,6 +907,40 @@ pub enum OutputFormat {
     Table,
     /// One JSON object on stdout (schema in docs/timings.md).
     Json,
+}
+
+/// An ISO 8601 date (`2026-12-07`) or date and time (`2026-12-07T03:15:00Z`, with an offset or
+/// without): a real calendar date, as the history orders its series by it.
+pub fn parse_date(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let bad = || format!("{text:?} is not an ISO 8601 date such as 2026-12-07 or 2026-12-07T03:15:00Z");
+    let date = t.get(..10).ok_or_else(bad)?;
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts.as_slice() else { return Err(bad()) };
+    let digits = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return Err(bad());
+    }
+    let (y, m, d): (u32, u32, u32) =
+        (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d == 0 || d > days.get(m as usize - 1).copied().unwrap_or(0) {
+        return Err(bad());
+    }
+    let rest = t.get(10..).unwrap_or("");
+    if !rest.is_empty() {
+        let time = rest.strip_prefix(['T', ' ']).ok_or_else(bad)?;
+        let clock: Vec<&str> = time.get(..8).ok_or_else(bad)?.split(':').collect();
+        let ok = clock.len() == 3
+            && clock.iter().all(|p| digits(p, 2))
+            && clock.first().and_then(|h| h.parse::<u32>().ok()).is_some_and(|h| h < 24)
+            && clock.iter().skip(1).all(|p| p.parse::<u32>().is_ok_and(|v| v < 60));
+        if !ok {
+            return Err(bad());
+        }
+    }
+    Ok(t.to_owned())
 }
 
 /// `2/4` → (2, 4), with 1 ≤ K ≤ N.

@@ -142,3 +142,46 @@ fn apply_never_edits_through_a_link_out_of_the_project() {
     assert!(stderr.contains("outside the project"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&shared).expect("read"), "# shared by every project here\n");
 }
+
+#[test]
+fn apply_never_writes_through_a_dangling_link_out_of_the_project() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project(dir.path());
+    // .cargo/config.toml is a link to a file outside that does not exist yet.
+    let outside = dir.path().join("elsewhere/config.toml");
+    std::fs::create_dir_all(project.join(".cargo")).expect("mkdir");
+    std::fs::create_dir_all(outside.parent().expect("parent")).expect("mkdir");
+    std::os::unix::fs::symlink(&outside, project.join(".cargo/config.toml")).expect("symlink");
+    let mold = study(dir.path(), "dangling", &["build.jobs=2"]);
+    let out = apply(&mold, &project, &["--force"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!outside.exists(), "nothing was created outside the project");
+    assert!(std::fs::symlink_metadata(project.join(".cargo/config.toml")).is_ok(), "the user's link is kept");
+}
+
+#[test]
+fn apply_refuses_when_git_cannot_tell_whether_files_are_dirty_and_sees_deleted_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project(dir.path());
+    let mold = study(dir.path(), "gitcheck", &["build.jobs=2"]);
+    // A broken repository: git cannot answer, so apply cannot know.
+    let head = project.join(".git/HEAD");
+    let saved = std::fs::read(&head).expect("HEAD");
+    std::fs::write(&head, "garbage\n").expect("write");
+    let out = apply(&mold, &project, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    std::fs::write(&head, saved).expect("write");
+    // A tracked file deleted in the work tree is an uncommitted change too.
+    std::fs::create_dir_all(project.join(".cargo")).expect("mkdir");
+    std::fs::write(project.join(".cargo/config.toml"), "# tracked\n").expect("write");
+    git(&project, &["add", "-A"]);
+    git(&project, &["commit", "-q", "-m", "config"]);
+    std::fs::remove_file(project.join(".cargo/config.toml")).expect("rm");
+    let out = apply(&mold, &project, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("uncommitted changes"));
+    assert!(!project.join(".cargo/config.toml").exists(), "the deletion stands");
+}

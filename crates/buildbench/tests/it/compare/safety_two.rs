@@ -136,3 +136,30 @@ fn history_report_never_overwrites_its_history() {
     let show = run(&["history", "show", "--db", s(&db)]);
     assert!(show.status.success(), "{}", stderr(&show));
 }
+
+#[test]
+fn impossible_inputs_are_refused_with_a_message_and_leave_no_output_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = fixture_project();
+    let out = dir.path().join("out");
+    for (extra, expected) in [
+        (&["--jobs", "0"][..], "--jobs"),
+        (&["--precision", "0"][..], "--precision must be above 0%"),
+        (&["--max-runs", "0", "--until-verdict"][..], "--max-runs 0 is below --runs 1"),
+    ] {
+        let output = buildbench().args(Compare::quick(&project, &out).args()).args(extra).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{extra:?}: {}", stderr(&output));
+        assert!(!out.exists(), "{extra:?}: a refused run leaves no output folder");
+    }
+    let db = dir.path().join("h.sqlite");
+    let study = root().join("fixtures/studies/ripgrep-14.1.1-linkers.json");
+    for date in ["not-a-date", "9999-99-99", "", "2026-02-29", "2026-12-07T25:00:00Z"] {
+        let output = run(&["history", "add", s(&study), "--db", s(&db), "--date", date]);
+        assert_eq!(output.status.code(), Some(2), "{date:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains("ISO 8601"), "{date:?}: {}", stderr(&output));
+    }
+    assert!(!db.exists(), "nothing was added");
+    let output = run(&["history", "add", s(&study), "--db", s(&db), "--date", "2024-02-29T12:00:00Z"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
