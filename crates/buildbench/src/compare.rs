@@ -85,7 +85,7 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         None => configurations.first().map(|c| c.name.clone()).unwrap_or_default(),
     };
     if args.resume.is_none() {
-        crate::cli::check_runs(args.runs, args.quiet || args.dry_run)?;
+        crate::cli::check_runs(args.runs)?;
     }
     if args.precision.is_some_and(|p| p <= 0.0) {
         bail!("--precision must be above 0% (e.g. 2%): no number of samples reaches an interval of zero width");

@@ -19,7 +19,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
             linkers.insert(0, needed);
         }
     }
-    crate::cli::check_runs(args.runs, args.quiet)?;
+    crate::cli::check_runs(args.runs)?;
     let cargo_args =
         crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None, &args.cargo)?;
     let interrupted = crate::cli::interrupt_flag()?;

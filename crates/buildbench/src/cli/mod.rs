@@ -620,12 +620,13 @@ pub enum DiffFormat {
 
 /// The one rule `compare` and `link` share for `--runs`: at least 1, and a note below
 /// `stats::MIN_SAMPLES`, where the cells get values but no interval, p-value or verdict.
-pub fn check_runs(runs: u32, quiet: bool) -> anyhow::Result<()> {
+pub fn check_runs(runs: u32) -> anyhow::Result<()> {
     if runs == 0 {
         anyhow::bail!("--runs must be at least 1");
     }
     let least = buildbench_model::stats::MIN_SAMPLES;
-    if (runs as usize) < least && !quiet {
+    // Said even with --quiet: it changes what the results can say.
+    if (runs as usize) < least {
         eprintln!(
             "note: --runs {runs} gives each cell fewer than {least} samples: its times are shown, with no interval, \
              p-value or verdict (intervals from 1 or 2 samples reach below zero); use --runs {least} or more for those"
