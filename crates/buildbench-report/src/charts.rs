@@ -40,7 +40,7 @@ pub fn samples_chart(summary: &StudySummary, scenario: Scenario) -> Option<Sampl
                 median: stats.median,
                 ci95: stats.ci95,
                 outliers: stats.outliers.clone(),
-                baseline: c.configuration == summary.baseline,
+                baseline: c.configuration == c.reference,
             })
         })
         .collect();

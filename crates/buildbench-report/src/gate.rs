@@ -141,9 +141,10 @@ pub fn terminal(gate: &Gate) -> String {
         let _ = writeln!(out, "  {}: {}", label(gate, c), crate::format::terminal_safe(&c.reason));
     }
     for line in verdict(gate) {
-        let _ = writeln!(out, "{}", crate::format::terminal_safe(&line));
+        let _ = writeln!(out, "{line}");
     }
-    out
+    // Revision subjects and names come from whoever wrote the commit.
+    crate::format::terminal_safe(&out)
 }
 
 /// Markdown, ready for a CI job summary.

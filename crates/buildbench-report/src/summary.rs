@@ -33,6 +33,9 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
     pub configuration: String,
+    /// The configuration this cell is compared with: the baseline, or in a rev study the
+    /// baseline configuration of the cell's own revision.
+    pub reference: String,
     /// The revision built, in a rev study.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<String>,
@@ -99,6 +102,12 @@ impl Cell {
     /// The notes every table shows next to a cell, in one wording for every format: outliers
     /// (flagged, kept), units rebuilt, link time, sccache hit rate, the linkers found in the
     /// binaries.
+    /// The cell is its own reference (the baseline in a scenario compared with itself): a row
+    /// marked "baseline", not a comparison.
+    pub fn is_reference(&self) -> bool {
+        self.configuration == self.reference && self.scenario.reference() == self.scenario
+    }
+
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if let Some(s) = &self.stats
@@ -208,11 +217,20 @@ pub const NOTHING_MEASURED: &str =
 /// Computes the summary of a study with the given noise threshold.
 pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     let baseline = study.plan.baseline.clone();
+    // In a rev study every configuration is compared with the baseline configuration of its
+    // own revision: a speedup is about a setting; head against base is the gate's section.
+    let variant = study.plan.configurations.iter().find(|c| c.name == baseline).map(|c| c.variant().to_owned());
+    let reference_of = |c: &buildbench_model::Configuration| match (&c.revision, &variant) {
+        (Some(rev), Some(v)) => buildbench_model::revision_name(v, rev),
+        _ => baseline.clone(),
+    };
     let mut cells = Vec::new();
     for &scenario in &study.plan.scenarios {
-        let base = study.wall_times(&baseline, scenario.reference());
         for configuration in &study.plan.configurations {
-            if let Some(cell) = cell(study, &configuration.name, scenario, (&baseline, &base), noise) {
+            let reference = reference_of(configuration);
+            let base = study.wall_times(&reference, scenario.reference());
+            if let Some(mut cell) = cell(study, &configuration.name, scenario, (&reference, &base), noise) {
+                cell.reference = reference;
                 cells.push(cell);
             }
         }
@@ -223,10 +241,7 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     // Every "significantly faster or slower" mark of the report is one family of decisions
     // (Holm): the chance of any false mark stays at or below 5% however many cells there are.
     // The baseline against itself is not a decision.
-    let family = cells
-        .iter_mut()
-        .filter(|c| !(c.configuration == baseline && c.scenario.reference() == c.scenario))
-        .filter_map(|c| c.comparison.as_mut());
+    let family = cells.iter_mut().filter(|c| !c.is_reference()).filter_map(|c| c.comparison.as_mut());
     buildbench_model::stats::decide_family(family, noise, 0.05);
     let diagnosis = crate::diagnose::diagnose(study, &baseline);
     let mut summary = StudySummary {
@@ -253,6 +268,7 @@ fn cell(study: &Study, name: &str, scenario: Scenario, base: (&str, &[f64]), noi
     let (baseline, base) = base;
     let mut cell = Cell {
         configuration: name.to_owned(),
+        reference: String::new(),
         revision: study.plan.configurations.iter().find(|c| c.name == name).and_then(|c| c.revision.clone()),
         scenario,
         status: Status::Ok,

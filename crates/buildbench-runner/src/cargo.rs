@@ -428,6 +428,23 @@ fn environment(inv: Invocation, ctx: &BuildContext<'_>) -> Invocation {
         // cc and collect2 write temporary files there: inside buildbench's own scratch folder,
         // never left in the system's temporary folder by a killed build.
         inv = inv.env("TMPDIR", dir);
+        // A copy or an export lives in that scratch folder, often inside the user's repository
+        // (the default output folder is in the project's target directory). A build script
+        // that runs git (`git describe`, vergen, shadow-rs) would walk up to the user's
+        // repository, describe the checkout instead of the revision built, and rewrite its
+        // `.git/index`: git stops at the copy's parent instead, and a git of the user's own
+        // environment (inside a hook) is not inherited.
+        if let Some(work) = dir.parent().filter(|work| ctx.source.starts_with(work))
+            && let Some(ceiling) = ctx.source.parent()
+        {
+            let _ = work;
+            inv = inv
+                .env("GIT_CEILING_DIRECTORIES", ceiling)
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_WORK_TREE")
+                .env_remove("GIT_INDEX_FILE")
+                .env_remove("GIT_COMMON_DIR");
+        }
     }
     if let Some(name) = &ctx.toolchain.name {
         // Build scripts that call `cargo` or `rustc` through rustup get the same toolchain.

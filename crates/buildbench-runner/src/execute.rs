@@ -112,6 +112,7 @@ pub fn run(
             observer.event(Event::Note(format!("exporting revision {}", revision.describe())));
             let dir = p.revision_dir(&revision.name);
             let source = crate::revision::export(repo, revision, &dir, &p.work.join("tmp"), &skip)?;
+            lock_file_of_its_own(&source)?;
             if let Some(f) = &p.edit_file {
                 if !source.join(f).is_file() {
                     return Err(RunnerError::Revision {
@@ -131,6 +132,7 @@ pub fn run(
         // The isolated copy: the user's tree is only ever read.
         remove_tree(&p.source)?;
         copy_project(&p.project.root, &p.project.target_directory, &p.source, std::slice::from_ref(&p.work))?;
+        lock_file_of_its_own(&p.source)?;
         if let Some(f) = &p.edit_file {
             crate::fsutil::materialize(&p.source, f)?;
         }
@@ -221,6 +223,17 @@ pub fn run(
         crate::paths::remove_owned(&p.work)?;
     }
     Ok(study)
+}
+
+/// Makes a copy's or an export's `Cargo.lock` a file of its own when it is a symlink (committed
+/// as one, or in the user's tree): cargo rewrites a stale lock file, and would write through
+/// the link into the user's checkout.
+fn lock_file_of_its_own(source: &Path) -> Result<(), RunnerError> {
+    let lock = source.join("Cargo.lock");
+    if std::fs::symlink_metadata(&lock).is_ok_and(|m| m.file_type().is_symlink()) {
+        crate::fsutil::materialize(source, Path::new("Cargo.lock"))?;
+    }
+    Ok(())
 }
 
 /// Tells the observer what a restore did, above all which files were kept as someone else left

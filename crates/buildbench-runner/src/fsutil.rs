@@ -89,6 +89,10 @@ fn copy_tree_skipping(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, R
             std::os::unix::fs::symlink(&link, &target).map_err(RunnerError::io(&target, "cannot create the link"))?;
         } else if kind.is_dir() {
             bytes += copy_tree_skipping(&source, &target, skip)?;
+        } else if !kind.is_file() {
+            // A FIFO would block the copy forever (and Ctrl-C with it); a socket or a device
+            // cannot be copied. None of them is a source of a build.
+            continue;
         } else {
             bytes += fs::copy(&source, &target).map_err(RunnerError::io(&source, "cannot copy"))?;
             // Modification times are kept: cargo decides what is fresh by them.

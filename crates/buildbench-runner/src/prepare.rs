@@ -117,15 +117,6 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     let default = Toolchain::resolve(None)?;
     let mut project = Project::load(&default.cargo, &project_path)?;
     project.root = crate::paths::resolve(&project.root)?;
-    let out = match &options.out {
-        Some(out) => crate::paths::resolve(out)?,
-        None => crate::paths::resolve(&project.target_directory.join("buildbench").join(&options.out_name))?,
-    };
-    crate::paths::check_apart(&project.root, &project.target_directory, &out, "--out")?;
-    let owned = out.join(crate::paths::MARKER).is_file() || out.join("study.json").is_file();
-    if !owned && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
-        return Err(RunnerError::NotOwned { what: "--out".to_owned(), dir: out });
-    }
     let repository = if !options.revisions.is_empty() || !options.plan.revisions.is_empty() {
         if options.plan.in_place {
             return Err(RunnerError::Revision {
@@ -148,6 +139,40 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         );
         plan.configurations = configurations;
         plan.revisions = revisions;
+    }
+    // A rev study's exports must not lie inside the repository: cargo reads the config files
+    // of every folder above where it builds, so an export under the checkout would build with
+    // the checkout's `.cargo/config.toml` (base measured with head's settings), and git in a
+    // build script would find the user's repository. Its default output folder is therefore in
+    // buildbench's state folder, and an `--out` inside the repository is refused.
+    let out = match (&options.out, &repository) {
+        (Some(out), _) => crate::paths::resolve(out)?,
+        (None, Some(repo)) if project.target_directory.starts_with(&repo.top) => {
+            crate::paths::resolve(&crate::lock::state_dir().join("studies").join(format!(
+                "{}-{}",
+                crate::lock::project_key(&project.root),
+                options.out_name
+            )))?
+        }
+        (None, _) => crate::paths::resolve(&project.target_directory.join("buildbench").join(&options.out_name))?,
+    };
+    if let Some(repo) = &repository
+        && out.starts_with(&repo.top)
+    {
+        return Err(RunnerError::Revision {
+            problem: format!(
+                "--out {} is inside the git repository {}; a rev study's exports must lie outside it (cargo would \
+                 read the checkout's own .cargo/config.toml for every revision); pass an --out outside the \
+                 repository, or none",
+                out.display(),
+                repo.top.display()
+            ),
+        });
+    }
+    crate::paths::check_apart(&project.root, &project.target_directory, &out, "--out")?;
+    let owned = out.join(crate::paths::MARKER).is_file() || out.join("study.json").is_file();
+    if !owned && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(RunnerError::NotOwned { what: "--out".to_owned(), dir: out });
     }
     let mut toolchains: HashMap<String, ResolvedToolchain> = HashMap::new();
     let mut unavailable = Vec::new();
@@ -204,6 +229,14 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         (None, false) => None,
     };
     if let Some(f) = &edit_file {
+        // A study file names the edited file relative to the project: `..` or an absolute path
+        // (a crafted or damaged study being resumed) could lead anywhere.
+        if !f.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+            return Err(RunnerError::EditFile {
+                path: f.clone(),
+                problem: "the file to edit must be a relative path inside the project, without `..`".to_owned(),
+            });
+        }
         let full = project.root.join(f);
         if !full.is_file() || !full.starts_with(&project.root) {
             return Err(RunnerError::EditFile {

@@ -28,7 +28,17 @@ pub struct Repository {
 
 fn git(repo: &Path) -> Invocation {
     // A user's GIT_DIR or GIT_WORK_TREE (set inside a git hook, say) would point git elsewhere.
-    Invocation::new("git").arg("-C").arg(repo).env_remove("GIT_DIR").env_remove("GIT_WORK_TREE")
+    // A partial clone would fetch missing objects into `.git` (and over the network):
+    // GIT_NO_LAZY_FETCH makes that an error instead. No hook of the user's runs (an index hook
+    // would run in their checkout).
+    Invocation::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "core.hooksPath=/dev/null"])
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env("GIT_NO_LAZY_FETCH", "1")
 }
 
 fn not_git(root: &Path, detail: &str) -> RunnerError {

@@ -87,6 +87,9 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
     if args.resume.is_none() {
         crate::cli::check_runs(args.runs)?;
     }
+    if args.gate.is_some_and(|t| t <= 0.0) {
+        bail!("--gate must be a slowdown above 0% (e.g. 5%): a threshold of 0% no interval can be below");
+    }
     if args.precision.is_some_and(|p| p <= 0.0) {
         bail!("--precision must be above 0% (e.g. 2%): no number of samples reaches an interval of zero width");
     }

@@ -49,6 +49,9 @@ pub fn exit(gate: &Gate) -> ExitCode {
 }
 
 pub fn run(args: &GateArgs) -> Result<ExitCode> {
+    if args.threshold.is_some_and(|t| t <= 0.0) {
+        anyhow::bail!("--threshold must be a slowdown above 0% (e.g. 5%)");
+    }
     let study = crate::report::read_study(&args.study)?;
     let spec = spec(study.plan.gate.as_ref(), args.threshold, &args.options, false);
     let file = if args.study.is_dir() { args.study.join("study.json") } else { args.study.clone() };

@@ -369,6 +369,14 @@ pub fn evaluate(study: &Study, spec: &GateSpec) -> Result<Gate, GateError> {
                 power: decision.power,
                 paired: decision.paired,
             };
+            if cell.base_runs == 0 || cell.head_runs == 0 {
+                // Nothing measured is not green: a side without one successful sample.
+                cell.outcome = Outcome::Failed;
+                cell.reason = format!(
+                    "not measured: {} successful sample(s) of {base_name}, {} of {head_name}",
+                    cell.base_runs, cell.head_runs
+                );
+            }
             if let Some(why) = failure(&head_name) {
                 cell.outcome = Outcome::Failed;
                 cell.reason = format!("every build of {head_name} failed: {why}");

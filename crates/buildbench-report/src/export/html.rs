@@ -125,7 +125,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
          <th>p (Welch; Holm)</th><th>verdict</th><th>n</th><th>notes</th></tr>\n",
     );
     for c in &cells {
-        let is_baseline = c.configuration == summary.baseline && scenario.reference() == scenario;
+        let is_baseline = c.is_reference();
         let (mean, range) = c.stats.as_ref().map_or_else(
             || ("-".to_owned(), "-".to_owned()),
             |s| {

@@ -96,7 +96,7 @@ impl Exporter for Markdown {
             );
             out.push_str("|---|--:|--:|--:|--:|---|--:|---|\n");
             for c in cells {
-                let baseline = c.configuration == summary.baseline && scenario.reference() == scenario;
+                let baseline = c.is_reference();
                 let mean = c.stats.as_ref().map_or_else(
                     || "-".to_owned(),
                     |s| match s.ci95 {

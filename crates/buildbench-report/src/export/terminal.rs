@@ -62,7 +62,7 @@ impl Exporter for Terminal {
                 ("", Align::Left),
             ]);
             for c in cells {
-                let baseline = c.configuration == summary.baseline && scenario.reference() == scenario;
+                let baseline = c.is_reference();
                 let name = if baseline { format!("{} (baseline)", c.configuration) } else { c.configuration.clone() };
                 let range = c
                     .stats

@@ -198,3 +198,100 @@ fn revisions_that_cannot_be_measured_are_refused_with_the_fix() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--rev BASE,HEAD"), "{}", stderr(&output));
 }
+
+#[test]
+fn exports_are_isolated_from_the_checkout_its_git_its_cargo_config_and_its_links() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = git_project(dir.path());
+    // The checkout's Cargo.lock is a committed absolute link, and the project is stale so cargo
+    // rewrites it; a build script runs git; the head commit adds a cargo config of its own.
+    let real = repo.join("Cargo.lock.real");
+    std::fs::rename(repo.join("Cargo.lock"), &real).expect("rename");
+    std::os::unix::fs::symlink(&real, repo.join("Cargo.lock")).expect("symlink");
+    let manifest = repo.join("crates/app/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .expect("manifest")
+        .replace("version.workspace = true", "version = \"0.1.1\"");
+    std::fs::write(&manifest, text).expect("write");
+    let build = repo.join("crates/app/build.rs");
+    let mut script = std::fs::read_to_string(&build).expect("build.rs");
+    script.push_str(
+        "\n#[allow(dead_code)]\nfn describe() { let _ = std::process::Command::new(\"git\").args([\"describe\", \"--always\", \"--dirty\"]).status(); }\n",
+    );
+    script = script.replacen("fn main() {", "fn main() {\n    describe();", 1);
+    std::fs::write(&build, script).expect("write");
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "base with a linked lock file"]);
+    std::fs::create_dir_all(repo.join(".cargo")).expect("mkdir");
+    std::fs::write(repo.join(".cargo/config.toml"), "[build]\nrustflags = [\"--cfg\", \"from_head_config\"]\n")
+        .expect("write");
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "head adds a cargo config"]);
+    let state = git_state(&repo);
+    let before = tree(&repo);
+
+    let out = dir.path().join("out");
+    let args = rev_study(&repo, &out, "HEAD~1,HEAD").set("--scenario", "clean").flag("--keep-work");
+    let output = buildbench().args(args.args()).output().expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        changed(&before, &tree(&repo)),
+        Vec::<std::path::PathBuf>::new(),
+        "the checkout, .git and the linked lock"
+    );
+    assert_eq!(git_state(&repo), state);
+    // Base was built without head's config, head with it once.
+    let fingerprints = |config: &str| -> String {
+        let mut text = String::new();
+        let root = out.join("work/target").join(config).join("debug/.fingerprint");
+        for entry in std::fs::read_dir(&root).expect("fingerprints").flatten() {
+            for file in std::fs::read_dir(entry.path()).expect("dir").flatten() {
+                if file.path().extension().is_some_and(|e| e == "json") {
+                    text.push_str(&std::fs::read_to_string(file.path()).unwrap_or_default());
+                }
+            }
+        }
+        text
+    };
+    assert!(!fingerprints("default@HEAD-1").contains("from_head_config"), "base read head's config");
+    let head = fingerprints("default@HEAD");
+    assert!(
+        head.contains("from_head_config") && !head.contains("from_head_config\\\",\\\"--cfg\\\",\\\"from_head_config")
+    );
+
+    // An --out inside the repository is refused for a rev study (cargo would read its config).
+    let inside = repo.join("bench-out");
+    let output = buildbench().args(rev_study(&repo, &inside, "HEAD~1,HEAD").args()).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("inside the git repository"), "{}", stderr(&output));
+    assert!(!inside.exists());
+}
+
+#[test]
+fn a_gate_with_nothing_measured_fails_and_a_crafted_edit_file_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = git_project(dir.path());
+    commit_append(&repo, "crates/core/src/lib.rs", "// head\n", "head");
+    let out = dir.path().join("out");
+    let output = buildbench().args(rev_study(&repo, &out, "HEAD~1,HEAD").args()).output().expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let file = out.join("study.json");
+    let mut study: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).expect("study")).expect("json");
+    // Without head's samples the gate has nothing to go on: it fails, it does not pass.
+    let mut no_head = study.clone();
+    no_head["samples"].as_array_mut().expect("samples").retain(|s| s["revision"] != "HEAD");
+    let crafted = dir.path().join("no-head.json");
+    std::fs::write(&crafted, serde_json::to_vec(&no_head).expect("encode")).expect("write");
+    let gate = buildbench().args(["gate", s(&crafted)]).output().expect("runs");
+    assert_eq!(gate.status.code(), Some(1), "{}", String::from_utf8_lossy(&gate.stdout));
+    assert!(String::from_utf8_lossy(&gate.stdout).contains("not measured"));
+    let zero = buildbench().args(["gate", s(&out), "--threshold", "0"]).output().expect("runs");
+    assert_eq!(zero.status.code(), Some(2));
+    // A resumed study naming a file to edit outside the project is refused, and nothing moves.
+    study["plan"]["edit_file"] = serde_json::json!("../../outside/x.rs");
+    study["complete"] = serde_json::json!(false);
+    std::fs::write(&file, serde_json::to_vec(&study).expect("encode")).expect("write");
+    let resumed = buildbench().args(["compare", "--resume", s(&out), "--quiet"]).output().expect("runs");
+    assert_eq!(resumed.status.code(), Some(2), "{}", stderr(&resumed));
+    assert!(stderr(&resumed).contains("without `..`"), "{}", stderr(&resumed));
+}
