@@ -175,9 +175,41 @@ pub fn export(
     crate::fsutil::remove_tree(dest)?;
     std::fs::create_dir_all(dest).map_err(RunnerError::io(dest, "cannot create"))?;
     if revision.worktree {
-        let mut skip = skip.to_vec();
-        skip.push(repo.top.join(".git"));
-        crate::fsutil::copy_tree(&repo.top, dest, &skip)?;
+        // What `git status` knows: tracked files as they are now and untracked ones that are
+        // not ignored (a 300 MB ignored data folder or another project's target/ is not part of
+        // the working tree's changes).
+        let listing = crate::probe::capture(&git(&repo.top).args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ]))?;
+        for relative in listing.split('\0').filter(|f| !f.is_empty()) {
+            let from = repo.top.join(relative);
+            if skip.iter().any(|s| from.starts_with(s)) {
+                continue;
+            }
+            let Ok(meta) = std::fs::symlink_metadata(&from) else { continue };
+            let to = dest.join(relative);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(RunnerError::io(parent, "cannot create"))?;
+            }
+            if meta.file_type().is_symlink() {
+                let link = std::fs::read_link(&from).map_err(RunnerError::io(&from, "cannot read the link"))?;
+                std::os::unix::fs::symlink(&link, &to).map_err(RunnerError::io(&to, "cannot create the link"))?;
+            } else if meta.is_dir() {
+                // A submodule's checkout: copied whole.
+                crate::fsutil::copy_tree(&from, &to, skip)?;
+            } else if meta.is_file() {
+                std::fs::copy(&from, &to).map_err(RunnerError::io(&from, "cannot copy"))?;
+                if let Ok(modified) = meta.modified() {
+                    let file =
+                        std::fs::File::options().write(true).open(&to).map_err(RunnerError::io(&to, "cannot open"))?;
+                    file.set_modified(modified).map_err(RunnerError::io(&to, "cannot set the modification time"))?;
+                }
+            }
+        }
     } else {
         std::fs::create_dir_all(temp).map_err(RunnerError::io(temp, "cannot create"))?;
         let index = temp.join(format!("{}.index", revision.name));
