@@ -64,12 +64,18 @@ fn preamble(gate: &Gate) -> Vec<String> {
             gate.metric.describe()
         ),
         format!(
-            "each interval at {:.3}% confidence: a 5% chance of any false alarm over {cells} cell(s) × {} look(s) \
+            "each interval at {}% confidence: a 5% chance of any false alarm over {cells} cell(s) × {} look(s) \
              (Bonferroni); \"catches\" is the smallest slowdown caught with 80% probability at the noise measured",
-            gate.confidence * 100.0,
+            trim_percent(gate.confidence * 100.0),
             gate.looks
         ),
     ]
+}
+
+/// `99`, `99.75`, `99.1667`: a confidence without trailing zeros.
+fn trim_percent(p: f64) -> String {
+    let text = format!("{p:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// The verdict line and, for undecided cells that pass, the warning naming them.
@@ -96,16 +102,18 @@ pub fn verdict(gate: &Gate) -> Vec<String> {
         out.push(format!("gate fails: {}", why.join("; ")));
     } else {
         out.push(format!(
-            "gate passes: {} of {} cell(s) shown not slower by more than {:.1}%",
+            "gate passes: no cell slower by more than {:.1}% ({} of {} shown not slower, {} undecided)",
+            gate.threshold * 100.0,
             gate.count(Outcome::NotSlower),
             gate.cells.len(),
-            gate.threshold * 100.0
+            gate.count(Outcome::Undecided)
         ));
     }
     if !undecided.is_empty() && gate.undecided == OnUndecided::Pass {
+        let more = if gate.looks > 1 { "a higher --max-runs" } else { "more --runs or --until-decided" };
         out.push(format!(
-            "warning: undecided, passed without being shown within the threshold: {} (more runs, --until-decided, \
-             or --undecided fail)",
+            "warning: undecided, passed without being shown within the threshold: {} ({more} would decide it; \
+             --undecided fail fails it)",
             undecided.join(", ")
         ));
     }

@@ -247,7 +247,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             &out.join("gate.json"),
             buildbench_report::gate::json(&gate).as_bytes(),
         )?;
-        return Ok(crate::gate::exit(&gate));
+        return Ok(crate::gate::exit(&gate, args.format == OutputFormat::Table));
     }
     let unmeasured = unmeasured(&study, named_configurations(args) || args.resume.is_some());
     if unmeasured.is_empty() || args.allow_partial {

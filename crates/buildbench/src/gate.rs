@@ -40,10 +40,13 @@ pub fn decide(study: &Study, spec: &GateSpec, file: &std::path::Path) -> Result<
     evaluate(study, spec).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
-/// The exit status of a decided gate, after saying on stderr what decided it.
-pub fn exit(gate: &Gate) -> ExitCode {
-    for line in buildbench_report::gate::verdict(gate) {
-        eprintln!("{}", buildbench_report::format::terminal_safe(&line));
+/// The exit status of a decided gate, after saying on stderr what decided it (unless the
+/// table on stdout, which ends with the same lines, `shown` it already).
+pub fn exit(gate: &Gate, shown: bool) -> ExitCode {
+    if !shown {
+        for line in buildbench_report::gate::verdict(gate) {
+            eprintln!("{}", buildbench_report::format::terminal_safe(&line));
+        }
     }
     if gate.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
@@ -62,5 +65,5 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
         GateFormat::Json => buildbench_report::gate::json(&gate),
     };
     crate::cli::print(&text)?;
-    Ok(exit(&gate))
+    Ok(exit(&gate, args.format == GateFormat::Table))
 }

@@ -543,7 +543,7 @@ pub fn decide(base: &Values, head: &Values, threshold: f64, confidence: f64, met
     decision.interval = interval;
     let limit = 1.0 + threshold;
     let percent = |x: f64| format!("{:+.1}%", (x - 1.0) * 100.0);
-    let at = format!("{:.4}%", (1.0 - confidence) * 100.0);
+    let at = format!("{}%", format!("{:.4}", (1.0 - confidence) * 100.0).trim_end_matches('0').trim_end_matches('.'));
     match interval {
         Some((low, high)) if low > 1.0 + TOLERANCE && ratio > limit * (1.0 + TOLERANCE) => {
             decision.outcome = Outcome::Slower;
