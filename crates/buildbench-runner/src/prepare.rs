@@ -114,9 +114,12 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         (None, None) => PathBuf::from("."),
     };
 
-    let default = Toolchain::resolve(None)?;
-    let mut project = Project::load(&default.cargo, &project_path)?;
+    let here = Toolchain::resolve(None)?;
+    let mut project = Project::load(&here.cargo, &project_path)?;
     project.root = crate::paths::resolve(&project.root)?;
+    // The default toolchain is the one the project's own `cargo build` uses: its
+    // rust-toolchain.toml, wherever buildbench was started from.
+    let default = Toolchain::resolve_in(None, Some(&project.root))?;
     let repository = if !options.revisions.is_empty() || !options.plan.revisions.is_empty() {
         if options.plan.in_place {
             return Err(RunnerError::Revision {
@@ -130,6 +133,9 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     };
     if let (Some(repo), None) = (&repository, &previous) {
         let revisions = crate::revision::resolve(repo, &options.revisions)?;
+        if options.plan.configurations.iter().any(|c| c.toolchain.is_none()) {
+            crate::revision::same_toolchain_pin(repo, &revisions)?;
+        }
         let plan = &mut options.plan;
         let configurations = crate::plan::with_revisions(&plan.configurations, &revisions);
         // Runnable indices below refer to the expanded list.

@@ -76,9 +76,19 @@ pub struct Toolchain {
 }
 
 impl Toolchain {
-    /// Resolves `name` (a rustup toolchain such as `nightly`) or the default toolchain.
+    /// Resolves `name` (a rustup toolchain such as `nightly`) or the default toolchain, as seen
+    /// from the current directory.
     pub fn resolve(name: Option<&str>) -> Result<Toolchain, RunnerError> {
+        Toolchain::resolve_in(name, None)
+    }
+
+    /// `resolve` as seen from `dir`: without a name, the toolchain a `rust-toolchain.toml` there
+    /// (or above) pins, as the project's own `cargo build` would use.
+    pub fn resolve_in(name: Option<&str>, dir: Option<&Path>) -> Result<Toolchain, RunnerError> {
         let mut probe = Invocation::new("rustc");
+        if let Some(dir) = dir {
+            probe = probe.cwd(dir);
+        }
         if let Some(name) = name {
             probe = probe.arg(format!("+{name}"));
         }

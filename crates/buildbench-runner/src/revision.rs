@@ -122,6 +122,54 @@ pub fn resolve(repo: &Repository, specs: &[String]) -> Result<Vec<Revision>, Run
     Ok(out)
 }
 
+/// Refuses revisions that pin different toolchains (`rust-toolchain.toml` or `rust-toolchain`,
+/// in the project or above it in the repository): a study builds every revision with one
+/// toolchain for `default`, so a pull request that moves the pin would be measured with the
+/// wrong one on one side.
+pub fn same_toolchain_pin(repo: &Repository, revisions: &[Revision]) -> Result<(), RunnerError> {
+    let mut folders = vec![repo.prefix.clone()];
+    let mut up = repo.prefix.clone();
+    while up.pop() {
+        folders.push(up.clone());
+    }
+    let pin = |revision: &Revision| -> Option<(String, String)> {
+        for folder in &folders {
+            for name in ["rust-toolchain.toml", "rust-toolchain"] {
+                let path = folder.join(name);
+                let text = if revision.worktree {
+                    std::fs::read_to_string(repo.top.join(&path)).ok()
+                } else {
+                    let spec = format!("{}:{}", revision.commit, path.to_string_lossy());
+                    crate::probe::capture(&git(&repo.top).args(["show", &spec])).ok()
+                };
+                if let Some(text) = text {
+                    return Some((path.display().to_string(), text));
+                }
+            }
+        }
+        None
+    };
+    let pins: Vec<Option<(String, String)>> = revisions.iter().map(pin).collect();
+    let Some(first) = pins.first() else { return Ok(()) };
+    if let Some((i, other)) = pins.iter().enumerate().find(|(_, p)| *p != first) {
+        let describe = |p: &Option<(String, String)>| match p {
+            Some((path, text)) => format!("{path}: {}", text.split_whitespace().collect::<Vec<_>>().join(" ")),
+            None => "no rust-toolchain file".to_owned(),
+        };
+        let base = revisions.first().map_or_else(String::new, Revision::describe);
+        let head = revisions.get(i).map_or_else(String::new, Revision::describe);
+        return Err(RunnerError::Revision {
+            problem: format!(
+                "the revisions pin different toolchains ({base}: {}; {head}: {}), and a study builds every revision \
+                 with one; pass --toolchain NAME to measure both with it",
+                describe(first),
+                describe(other)
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// `origin/main` → `origin-main`: a name a folder can carry.
 fn folder_name(spec: &str) -> String {
     spec.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).collect()

@@ -168,6 +168,14 @@ fn revisions_that_cannot_be_measured_are_refused_with_the_fix() {
     let output = buildbench().args(missing.args()).output().expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("does not exist in revision HEAD~1"), "{}", stderr(&output));
+    // A head that pins another toolchain than base: one toolchain cannot measure both.
+    let pinned = git_project(&dir.path().join("pinned"));
+    std::fs::write(pinned.join("rust-toolchain.toml"), "[toolchain]\nchannel = \"nightly\"\n").expect("write");
+    git(&pinned, &["add", "-A"]);
+    git(&pinned, &["commit", "-q", "-m", "pin nightly"]);
+    let output = buildbench().args(rev_study(&pinned, &out, "HEAD~1,HEAD").args()).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("pin different toolchains") && stderr(&output).contains("--toolchain"));
     // Submodules.
     let sub = dir.path().join("sub");
     std::fs::create_dir_all(&sub).expect("mkdir");
