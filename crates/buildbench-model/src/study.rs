@@ -149,12 +149,12 @@ pub struct Revision {
 }
 
 impl Revision {
-    /// `main (3f2a9c1 "Speed up the parser")`, or with uncommitted changes
-    /// `WORKTREE (3f2a9c1 + uncommitted changes)`.
+    /// `main (3f2a9c1 "Speed up the parser")`, or for the working tree
+    /// `WORKTREE (the working tree on 3f2a9c1)`.
     pub fn describe(&self) -> String {
         let short: String = self.commit.chars().take(9).collect();
         if self.worktree {
-            format!("{} ({short} + uncommitted changes)", self.spec)
+            format!("{} (the working tree on {short})", self.spec)
         } else if self.subject.is_empty() {
             format!("{} ({short})", self.spec)
         } else {

@@ -109,6 +109,10 @@ pub fn run(
         // A rev study: one export per revision; the checkout and its .git are only read.
         let skip = [p.work.clone(), out.clone(), p.project.target_directory.clone(), p.project.root.join("target")];
         for revision in &p.options.plan.revisions {
+            // Ctrl-C between two exports of a large repository stops here, not after the last.
+            if interrupted.load(Ordering::SeqCst) {
+                return Err(RunnerError::Interrupted { out: Some(out.clone()) });
+            }
             observer.event(Event::Note(format!("exporting revision {}", revision.describe())));
             let dir = p.revision_dir(&revision.name);
             let source = crate::revision::export(repo, revision, &dir, &p.work.join("tmp"), &skip)?;

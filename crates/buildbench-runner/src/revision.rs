@@ -77,15 +77,18 @@ pub fn resolve(repo: &Repository, specs: &[String]) -> Result<Vec<Revision>, Run
             Some((name, spec)) if !name.is_empty() && !spec.is_empty() => (name.to_owned(), spec.to_owned()),
             _ => (folder_name(given), given.clone()),
         };
-        if name.is_empty() || name != folder_name(&name) || name.starts_with('.') {
+        if name.is_empty() || name != folder_name(&name) || name.starts_with('.') || name.len() > 100 {
             return Err(RunnerError::Revision {
-                problem: format!("--rev {given:?}: the name {name:?} must be letters, digits, '.', '_' or '-'"),
+                problem: format!(
+                    "--rev {given:?}: the name {name:?} must be 1 to 100 letters, digits, '.', '_' or '-' (not starting \
+                     with '.'); give one with NAME=REVISION"
+                ),
             });
         }
         if let Some(other) = out.iter().find(|r| r.name == name) {
             return Err(RunnerError::Revision {
                 problem: format!(
-                    "--rev {given:?} and {:?} would both be named {name:?}; name them, e.g. --rev base={},head={given}",
+                    "--rev {given:?} and {:?} would both be named {name:?}; name them, e.g. --rev base={},head={spec}",
                     other.spec, other.spec
                 ),
             });
@@ -115,6 +118,18 @@ pub fn resolve(repo: &Repository, specs: &[String]) -> Result<Vec<Revision>, Run
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_default();
             submodules(repo, &spec, &commit)?;
+            // The project must exist in the commit, or every build of it fails mid-study.
+            let manifest = repo.prefix.join("Cargo.toml");
+            let probe = format!("{commit}:{}", manifest.to_string_lossy());
+            if crate::probe::capture(&git(&repo.top).args(["cat-file", "-e", &probe])).is_err() {
+                return Err(RunnerError::Revision {
+                    problem: format!(
+                        "--rev {given:?}: the commit has no {} (the project is not there in it); pick a revision that \
+                         has the project",
+                        manifest.display()
+                    ),
+                });
+            }
             Revision { name, spec, commit, subject, worktree: false }
         };
         out.push(revision);

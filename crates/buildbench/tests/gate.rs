@@ -59,7 +59,8 @@ fn run_gate(repo: &Path, out: &Path) -> (Option<i32>, serde_json::Value, String)
     let burner = burn(std::time::Duration::from_secs(4), std::time::Duration::from_secs(6));
     let output = buildbench().args(args.args()).output().expect("buildbench runs");
     burner.join().expect("burner");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    // The table on stdout ends with the verdict; stderr has the progress and notes.
+    let stderr = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     let json = std::fs::read(out.join("gate.json")).unwrap_or_else(|_| panic!("gate.json: {stderr}"));
     (output.status.code(), serde_json::from_slice(&json).expect("gate json"), stderr)
 }

@@ -56,7 +56,7 @@ fn warns_about_what_spoils_measurements() {
 fn diagnose_measures_check_against_build() {
     let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/projects/example-workspace");
     let v = json(&doctor(
-        &[example.to_str().expect("utf-8"), "--diagnose", "--runs", "1", "--format", "json", "--quiet"],
+        &[example.to_str().expect("utf-8"), "--diagnose", "--runs", "3", "--format", "json", "--quiet"],
         &[],
     ));
     let d = &v["diagnosis"];
