@@ -224,4 +224,3 @@ mod tests {
         assert!(safe.ends_with("b\nc\td"));
     }
 }
-
