@@ -172,9 +172,33 @@ pub fn draw_jobs(curve: &buildbench_timings::whatif::Curve) -> String {
     svg
 }
 
+/// A vertical line of a trend chart: where the series changed level.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ChangeLine {
+    /// The studies the line is drawn between, numbered from 1 as the chart's axis numbers them:
+    /// the last study of the old level and the first of the new.
+    pub between: (usize, usize),
+    /// A confirmed change point (a solid line), or a shift of the newest studies that is not
+    /// yet one (dashed).
+    pub confirmed: bool,
+}
+
+/// The change lines of a trend chart, in the drawn window (the newest `WINDOW` studies).
+pub fn trend_lines(trend: &crate::history::Trend) -> Vec<ChangeLine> {
+    let skip = trend.series.points.len().saturating_sub(crate::history::WINDOW);
+    let confirmed = trend.changes.iter().map(|c| (c.point.index, true));
+    let newest = trend.newest.iter().map(|n| (n.shift.index, false));
+    confirmed
+        .chain(newest)
+        .filter(|&(index, _)| index > skip)
+        .map(|(index, confirmed)| ChangeLine { between: (index, index + 1), confirmed })
+        .collect()
+}
+
 /// One history series: the median of each study over the commits (a line), its 95% band (a
-/// shaded area), and each change point as a vertical red line. At most the last 2,000 points
-/// are drawn.
+/// shaded area), each change point as a vertical red line and a shift of the newest studies
+/// that is not yet a change point as a dashed one (`trend_lines`). At most the last 2,000
+/// points are drawn.
 pub fn draw_trend(trend: &crate::history::Trend) -> String {
     let all = &trend.series.points;
     let skip = all.len().saturating_sub(crate::history::WINDOW);
@@ -214,12 +238,21 @@ pub fn draw_trend(trend: &crate::history::Trend) -> String {
         let _ = ctx.draw_series(std::iter::once(Polygon::new(band, CI.mix(0.35).filled())));
         let line: Vec<(f64, f64)> = points.iter().enumerate().map(|(i, p)| (i as f64, p.median)).collect();
         let _ = ctx.draw_series(std::iter::once(PathElement::new(line, ACCENT.stroke_width(2))));
-        for c in &trend.changes {
-            if let Some(x) = c.point.index.checked_sub(skip) {
-                let x = x as f64 - 0.5;
-                let _ =
-                    ctx.draw_series(std::iter::once(PathElement::new(vec![(x, 0.0), (x, y_max)], RED.stroke_width(2))));
-            }
+        for line in trend_lines(trend) {
+            // Halfway between the two studies, in the chart's positions (0 is the first drawn).
+            let x = (line.between.0 + line.between.1) as f64 / 2.0 - 1.0 - skip as f64;
+            let path = vec![(x, 0.0), (x, y_max)];
+            let _ = if line.confirmed {
+                ctx.draw_series(std::iter::once(PathElement::new(path, RED.stroke_width(2))))
+            } else {
+                // Dashed: a shift of the newest studies that is not yet a change point.
+                ctx.draw_series(std::iter::once(plotters::element::DashedPathElement::new(
+                    path,
+                    6,
+                    4,
+                    RED.stroke_width(2),
+                )))
+            };
         }
         let _ = root.present();
     }

@@ -1,15 +1,17 @@
-//! Views of the build-time history: series with their change points and the units that moved
-//! most across each (`history show`, `history report`), and the CI gate (`history gate`).
+//! Views of the build-time history: series with their change points, a shift of the newest study
+//! not yet confirmed, and the units that moved most at each (`history show`, `history report`),
+//! and the CI gate (`history gate`), which compares the newest study with the same last level.
 
 use std::fmt::Write as _;
+use std::ops::Range;
 
-use buildbench_history::{History, HistoryError, Series};
-use buildbench_model::stats::changepoint::{ChangePoint, Settings, detect};
+use buildbench_history::{History, HistoryError, Series, UnitTimes};
+use buildbench_model::stats::changepoint::{ChangePoint, NewestShift, Settings, detect};
 use buildbench_model::stats::power::Power;
 use buildbench_model::stats::{Comparison, compare_with, decide_family};
 use serde::Serialize;
 
-use crate::across_studies::{self, Underpowered, cell_power, holm_confidence};
+use crate::across_studies::{self, Underpowered, capitalized, cell_power, holm_confidence};
 use crate::export::markdown::cell as md;
 use crate::format::percent;
 use crate::html_escape::escape;
@@ -19,18 +21,41 @@ use crate::seconds;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trend {
     pub series: Series,
-    /// Change points in the series of medians, each with the units whose time changed most
-    /// across it: (unit, mean seconds before, mean seconds after).
+    /// Confirmed change points in the series of medians (at least two studies on the new
+    /// level), each with the units whose time changed most across it.
     pub changes: Vec<Change>,
+    /// The newest study (or studies) off the last level by more than its prediction interval
+    /// allows: a change not yet confirmed by a second study.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newest: Option<NewestChange>,
+    /// The studies the newest is compared with (indices into `series.points`, end exclusive):
+    /// the last level before it. `history show` measures an unconfirmed shift against them and
+    /// `history gate` compares the newest study's samples with theirs.
+    pub last_level: Range<usize>,
 }
 
 /// A change point and its likely cause.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
     pub point: ChangePoint,
-    /// The commit of the first point after the change.
+    /// The commit of the first study of the new level.
     pub commit: Option<String>,
-    /// Units (crates) whose time moved most across the change, largest first.
+    /// Units (crates) whose time moved most between the last study of the old level and the
+    /// first of the new, largest first: (unit, seconds before, seconds after).
+    pub units: Vec<(String, f64, f64)>,
+}
+
+/// The newest studies off the last level, and their likely cause.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewestChange {
+    /// Where the shift starts, the level it is measured from, its size and significance.
+    pub shift: NewestShift,
+    /// The commit of the first shifted study.
+    pub commit: Option<String>,
+    /// The commit of the first study of the last level.
+    pub level_commit: Option<String>,
+    /// Units (crates) whose time moved most between the last study of the level and the first
+    /// shifted one, largest first: (unit, seconds before, seconds after).
     pub units: Vec<(String, f64, f64)>,
 }
 
@@ -39,52 +64,83 @@ pub struct Change {
 /// grows with the square of the length.
 pub const WINDOW: usize = 2000;
 
+/// How many units are named behind a change.
+const UNITS_NAMED: usize = 5;
+
 /// The trends of every series (see `History::series`).
 pub fn trends(history: &History, series: Vec<Series>) -> Result<Vec<Trend>, HistoryError> {
-    let mut out = Vec::new();
-    for s in series {
-        let skip = s.points.len().saturating_sub(WINDOW);
-        let medians: Vec<f64> = s.points.iter().skip(skip).map(|p| p.median).collect();
-        let mut points = detect(&medians, &Settings::default());
-        for p in &mut points {
-            p.index += skip;
-        }
-        let mut changes = Vec::new();
-        // Every unit time of the series, read once (only when there is a change to explain).
-        let unit_times = if points.is_empty() {
-            Vec::new()
-        } else {
-            let ids: Vec<i64> = s.points.iter().map(|p| p.study).collect();
-            history.units(&s.configuration, &s.scenario, &ids)?
-        };
-        let mut bounds: Vec<usize> = vec![skip];
-        bounds.extend(points.iter().map(|c| c.index));
-        bounds.push(s.points.len());
-        for (k, point) in points.into_iter().enumerate() {
-            let ids = |a: usize, b: usize| -> Vec<i64> {
-                s.points.get(a..b).map(|p| p.iter().map(|x| x.study).collect()).unwrap_or_default()
-            };
-            let (before, after) = (ids(bounds[k], point.index), ids(point.index, bounds[k + 2]));
-            let before_set: std::collections::HashSet<i64> = before.iter().copied().collect();
-            let after_set: std::collections::HashSet<i64> = after.iter().copied().collect();
-            let mut units: Vec<(String, f64, f64)> = unit_times
-                .iter()
-                .map(|(unit, times)| {
-                    let mean = |ids: &std::collections::HashSet<i64>| {
-                        let v: Vec<f64> = times.iter().filter(|(id, _)| ids.contains(id)).map(|(_, t)| *t).collect();
-                        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-                    };
-                    (unit.clone(), mean(&before_set).unwrap_or(0.0), mean(&after_set).unwrap_or(0.0))
-                })
-                .collect();
-            units.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));
-            units.truncate(5);
-            let commit = s.points.get(point.index).and_then(|p| p.commit.clone());
-            changes.push(Change { point, commit, units });
-        }
-        out.push(Trend { series: s, changes });
+    series
+        .into_iter()
+        .map(|s| {
+            let (configuration, scenario) = (s.configuration.clone(), s.scenario.clone());
+            trend(s, |ids| history.units(&configuration, &scenario, ids))
+        })
+        .collect()
+}
+
+/// One series' trend: its change points (in the newest `WINDOW` studies), its newest shift, and
+/// the units behind each. `unit_times` reads the unit times of the studies it is given (only
+/// called when there is a change to explain).
+pub fn trend<E>(series: Series, unit_times: impl FnOnce(&[i64]) -> Result<Vec<UnitTimes>, E>) -> Result<Trend, E> {
+    let skip = series.points.len().saturating_sub(WINDOW);
+    let medians: Vec<f64> = series.points.iter().skip(skip).map(|p| p.median).collect();
+    let found = detect(&medians, &Settings::default()).shifted(skip);
+    let last_level = found.last_level(series.points.len());
+    // Each change is explained by the pair of studies it lies between: the last of the old
+    // level and the first of the new, the two builds the change's commit separates.
+    let pairs: Vec<(i64, i64)> = found
+        .points
+        .iter()
+        .map(|c| c.index)
+        .chain(found.newest.as_ref().map(|s| s.index))
+        .filter_map(|i| Some((series.points.get(i.checked_sub(1)?)?.study, series.points.get(i)?.study)))
+        .collect();
+    let times = if pairs.is_empty() {
+        Vec::new()
+    } else {
+        let ids: Vec<i64> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+        unit_times(&ids)?
+    };
+    let units_at = |index: usize| -> Vec<(String, f64, f64)> {
+        let pair = index
+            .checked_sub(1)
+            .and_then(|before| Some((series.points.get(before)?.study, series.points.get(index)?.study)));
+        pair.map(|(before, after)| moved(&times, before, after)).unwrap_or_default()
+    };
+    let commit_at = |index: usize| series.points.get(index).and_then(|p| p.commit.clone());
+    let changes = found
+        .points
+        .into_iter()
+        .map(|point| Change { commit: commit_at(point.index), units: units_at(point.index), point })
+        .collect();
+    let newest = found.newest.map(|shift| NewestChange {
+        commit: commit_at(shift.index),
+        level_commit: commit_at(shift.level_start),
+        units: units_at(shift.index),
+        shift,
+    });
+    Ok(Trend { series, changes, newest, last_level })
+}
+
+/// The units whose time moved most from study `before` to study `after`, largest first. A unit
+/// missing from one study took no time there (a crate added or removed); when either study has
+/// no unit times at all (recorded before the history kept them), none is named.
+fn moved(times: &[UnitTimes], before: i64, after: i64) -> Vec<(String, f64, f64)> {
+    let at = |list: &[(i64, f64)], id: i64| list.iter().find(|(s, _)| *s == id).map(|(_, t)| *t);
+    let recorded = |id: i64| times.iter().any(|(_, list)| at(list, id).is_some());
+    if !recorded(before) || !recorded(after) {
+        return Vec::new();
     }
-    Ok(out)
+    let mut units: Vec<(String, f64, f64)> = times
+        .iter()
+        .filter_map(|(unit, list)| {
+            let (a, b) = (at(list, before), at(list, after));
+            (a.is_some() || b.is_some()).then(|| (unit.clone(), a.unwrap_or(0.0), b.unwrap_or(0.0)))
+        })
+        .collect();
+    units.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));
+    units.truncate(UNITS_NAMED);
+    units
 }
 
 /// `▁▂▃▄▅▆▇█` from low to high.
@@ -102,6 +158,39 @@ pub fn sparkline(values: &[f64]) -> String {
 
 fn short(commit: Option<&str>) -> String {
     commit.map_or_else(|| "-".to_owned(), |c| c.chars().take(10).collect())
+}
+
+/// ` (most: unit 1.00s → 1.70s)` for the unit that moved most, or nothing.
+fn most(units: &[(String, f64, f64)]) -> String {
+    units.first().map(|(u, a, b)| format!(" (most: {u} {} → {})", seconds(*a), seconds(*b))).unwrap_or_default()
+}
+
+/// `29.7% slower` or `12.0% faster`, for a ratio of times.
+fn slower_or_faster(ratio: f64) -> String {
+    if ratio >= 1.0 {
+        format!("{:.1}% slower", (ratio - 1.0) * 100.0)
+    } else {
+        format!("{:.1}% faster", (1.0 - ratio) * 100.0)
+    }
+}
+
+/// What an unconfirmed shift of the newest studies is, in one sentence for every format: its
+/// size against the last level, and that it is not yet a change point.
+pub fn newest_sentence(t: &Trend, n: &NewestChange) -> String {
+    let shifted = t.series.points.len().saturating_sub(n.shift.index);
+    let level = n.shift.index.saturating_sub(n.shift.level_start);
+    let level_end = n.shift.index.checked_sub(1).and_then(|i| t.series.points.get(i)).and_then(|p| p.commit.as_deref());
+    let (who, confirm) = if shifted <= 1 {
+        (format!("the newest study ({}) is", short(n.commit.as_deref())), "a second study".to_owned())
+    } else {
+        (format!("the newest {shifted} studies (from {}) are", short(n.commit.as_deref())), "more studies".to_owned())
+    };
+    let span = if level == 1 {
+        format!("1 study, {}", short(level_end))
+    } else {
+        format!("{level} studies, {} to {}", short(n.level_commit.as_deref()), short(level_end))
+    };
+    format!("{who} {} than the last level ({span}); not yet confirmed by {confirm}", slower_or_faster(n.shift.ratio))
 }
 
 /// `history show` as text: per series, a sparkline and the last points, then the change points.
@@ -136,11 +225,11 @@ pub fn show_text(trends: &[Trend]) -> String {
                 "  change at {}: {:+.1}%{}",
                 short(c.commit.as_deref()),
                 (c.point.ratio - 1.0) * 100.0,
-                c.units
-                    .first()
-                    .map(|(u, a, b)| format!(" (most: {u} {} → {})", seconds(*a), seconds(*b)))
-                    .unwrap_or_default()
+                most(&c.units)
             );
+        }
+        if let Some(n) = &t.newest {
+            let _ = writeln!(out, "  {}{}", newest_sentence(t, n), most(&n.units));
         }
         out.push('\n');
     }
@@ -162,6 +251,13 @@ pub fn show_markdown(trends: &[Trend]) -> String {
             .changes
             .iter()
             .map(|c| format!("{} {:+.1}%", short(c.commit.as_deref()), (c.point.ratio - 1.0) * 100.0))
+            .chain(t.newest.iter().map(|n| {
+                format!(
+                    "{} {:+.1}% (newest, not yet confirmed)",
+                    short(n.commit.as_deref()),
+                    (n.shift.ratio - 1.0) * 100.0
+                )
+            }))
             .collect();
         let _ = writeln!(
             out,
@@ -179,13 +275,14 @@ pub fn show_markdown(trends: &[Trend]) -> String {
 
 /// `history show --format csv`: one row per point.
 pub fn show_csv(trends: &[Trend]) -> String {
-    let mut out = String::from("configuration,scenario,date,commit,median,ci_low,ci_high,change_point\n");
+    let mut out = String::from("configuration,scenario,date,commit,median,ci_low,ci_high,change_point,newest_shift\n");
     for t in trends {
         for (i, p) in t.series.points.iter().enumerate() {
             let change = t.changes.iter().any(|c| c.point.index == i);
+            let shifted = t.newest.as_ref().is_some_and(|n| i >= n.shift.index);
             let _ = writeln!(
                 out,
-                "{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{}",
                 crate::export::csv_field(&t.series.configuration),
                 t.series.scenario,
                 crate::export::csv_field(&p.date),
@@ -193,23 +290,28 @@ pub fn show_csv(trends: &[Trend]) -> String {
                 p.median,
                 p.ci95.map_or(String::new(), |c| c.0.to_string()),
                 p.ci95.map_or(String::new(), |c| c.1.to_string()),
-                change
+                change,
+                shifted
             );
         }
     }
     out
 }
 
-/// The gate's verdict on one series: the newest study against the segment before it.
+/// The gate's verdict on one series: the newest study against the last level before it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GateRow {
     pub configuration: String,
     pub scenario: String,
     pub commit: Option<String>,
-    /// Newest mean / previous segment's mean, less 1 (0.08: 8% slower); `None` when not
-    /// compared.
+    /// How many studies the newest was compared with: the last level before it, as `history
+    /// show` names it (`Trend::last_level`).
+    pub level_studies: usize,
+    /// The commit of the first study of that level.
+    pub level_commit: Option<String>,
+    /// Newest mean / the last level's mean, less 1 (0.08: 8% slower); `None` when not compared.
     pub slower_by: Option<f64>,
-    /// `None` when the newest study or the segment before it has fewer than two samples.
+    /// `None` when the newest study or the last level before it has fewer than two samples.
     pub comparison: Option<Comparison>,
     pub regression: bool,
     /// What the comparison could detect at the noise measured within the studies, at the
@@ -295,11 +397,12 @@ impl HistoryGate {
 /// One side's values grouped by block (`stats::blocks::Groups`, owned).
 type Blocks = Vec<(u32, Vec<f64>)>;
 
-/// `history gate`: for every series, the newest study's samples against those of the studies
-/// since the last change point before it (Welch's t-test); Holm's correction over every series,
-/// as `diff` does; a regression is significant and slower by more than the threshold. As in
-/// `diff`, each series gets its power, and one with too few samples to catch a slowdown of the
-/// threshold is underpowered.
+/// `history gate`: for every series, the newest study's samples against those of the last level
+/// before it (`Trend::last_level`: the studies since the last change point, or the level an
+/// unconfirmed shift of the newest is measured from; Welch's t-test); Holm's correction over
+/// every series, as `diff` does; a regression is significant and slower by more than the
+/// threshold. As in `diff`, each series gets its power, and one with too few samples to catch a
+/// slowdown of the threshold is underpowered.
 pub fn gate(trends: &[Trend], options: &GateOptions) -> HistoryGate {
     let threshold = options.threshold;
     let mut rows = Vec::new();
@@ -314,9 +417,11 @@ pub fn gate(trends: &[Trend], options: &GateOptions) -> HistoryGate {
             first_studies.push(format!("{}/{}", t.series.configuration, t.series.scenario));
             continue;
         }
-        let n = previous.len();
-        let start = t.changes.iter().map(|c| c.point.index).filter(|&i| i < n).max().unwrap_or(0);
-        let segment = previous.get(start..).unwrap_or(&[]);
+        // The same level `history show` measures the newest against: the studies since the
+        // last change point, or, when the newest studies are an unconfirmed shift, the level
+        // before them.
+        let level = t.last_level.start.min(previous.len())..t.last_level.end.min(previous.len());
+        let segment = previous.get(level.clone()).unwrap_or(&[]);
         let base: Vec<f64> = segment.iter().flat_map(|p| p.samples.iter().copied()).collect();
         let comparison = (base.len() >= 2 && newest.samples.len() >= 2)
             .then(|| compare_with(&base, &newest.samples, &buildbench_model::stats::Settings::wall(0.0)))
@@ -325,6 +430,8 @@ pub fn gate(trends: &[Trend], options: &GateOptions) -> HistoryGate {
             configuration: t.series.configuration.clone(),
             scenario: t.series.scenario.clone(),
             commit: newest.commit.clone(),
+            level_studies: segment.len(),
+            level_commit: previous.get(level.start).and_then(|p| p.commit.clone()),
             slower_by: comparison.as_ref().map(|c| 1.0 / c.speedup - 1.0),
             comparison,
             regression: false,
@@ -361,7 +468,7 @@ pub fn gate_markdown(g: &HistoryGate) -> String {
         return format!("{}\n", md(&across_studies::capitalized(&why)));
     }
     let mut out = String::from(
-        "| configuration | scenario | newest commit | change vs previous segment | p (Holm) | catches (80%) | verdict |\n|---|---|---|---|---|---|---|\n",
+        "| configuration | scenario | newest commit | last level | change vs last level | p (Holm) | catches (80%) | verdict |\n|---|---|---|---|---|---|---|---|\n",
     );
     for r in &g.rows {
         let verdict = if r.regression {
@@ -373,12 +480,18 @@ pub fn gate_markdown(g: &HistoryGate) -> String {
         } else {
             "ok"
         };
+        let level = match r.level_studies {
+            0 => "-".to_owned(),
+            1 => format!("1 study ({})", short(r.level_commit.as_deref())),
+            n => format!("{n} studies from {}", short(r.level_commit.as_deref())),
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             md(&r.configuration),
             md(&r.scenario),
             md(&short(r.commit.as_deref())),
+            md(&level),
             r.slower_by.map_or_else(|| "-".to_owned(), |x| format!("{:+.1}%", x * 100.0)),
             r.comparison.as_ref().map_or_else(|| "-".to_owned(), crate::format::p_values),
             across_studies::detectable(r.power.as_ref()),
@@ -388,7 +501,7 @@ pub fn gate_markdown(g: &HistoryGate) -> String {
     let compared = g.rows.iter().filter(|r| r.comparison.is_some()).count();
     let _ = writeln!(
         out,
-        "\n{} regression(s) beyond {} (Welch's t-test against the studies since the last change point, Holm over {} series)",
+        "\n{} regression(s) beyond {} (Welch's t-test against the last level before the newest study, as `history show` names it, Holm over {} series)",
         g.regressions(),
         percent(g.threshold),
         compared
@@ -412,6 +525,11 @@ pub fn gate_markdown(g: &HistoryGate) -> String {
     }
     let _ = writeln!(out, "\n**Note**: {}", g.note);
     out
+}
+
+/// The CSS class of a change: slower or faster.
+fn class(ratio: f64) -> &'static str {
+    if ratio > 1.0 { "slower" } else { "faster" }
 }
 
 /// `history report`: a self-contained page with one chart per series (median and 95% band over
@@ -442,20 +560,31 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
             escape(&s.machine)
         );
         out.push_str(&crate::charts::draw_trend(t));
-        if t.changes.is_empty() {
+        if let Some(n) = &t.newest {
+            let _ = writeln!(
+                out,
+                "<p class=\"{}\">{}.</p>",
+                class(n.shift.ratio),
+                escape(&capitalized(&newest_sentence(t, n)))
+            );
+        }
+        if t.changes.is_empty() && t.newest.is_none() {
             out.push_str("<p>No change point.</p>\n");
             continue;
         }
         out.push_str("<table><tr><th>change at</th><th>change</th><th>units that moved most</th></tr>\n");
-        for c in &t.changes {
-            let class = if c.point.ratio > 1.0 { "slower" } else { "faster" };
+        let rows = t.changes.iter().map(|c| (c.commit.as_deref(), c.point.ratio, &c.units, ""));
+        let newest =
+            t.newest.iter().map(|n| (n.commit.as_deref(), n.shift.ratio, &n.units, " (newest, not yet confirmed)"));
+        for (commit, ratio, units, note) in rows.chain(newest) {
             let units: Vec<String> =
-                c.units.iter().map(|(u, a, b)| format!("{} {} → {}", escape(u), seconds(*a), seconds(*b))).collect();
+                units.iter().map(|(u, a, b)| format!("{} {} → {}", escape(u), seconds(*a), seconds(*b))).collect();
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td class=\"{class}\">{:+.1}%</td><td>{}</td></tr>",
-                link(c.commit.as_deref()),
-                (c.point.ratio - 1.0) * 100.0,
+                "<tr><td>{}{note}</td><td class=\"{}\">{:+.1}%</td><td>{}</td></tr>",
+                link(commit),
+                class(ratio),
+                (ratio - 1.0) * 100.0,
                 units.join("<br>")
             );
         }
@@ -463,4 +592,140 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use buildbench_history::Point;
+
+    use super::*;
+    use crate::charts::{ChangeLine, trend_lines};
+
+    /// `level` with a fixed ±1% jitter of study `i`.
+    fn jittered(level: f64, i: usize) -> f64 {
+        level * (1.0 + 0.01 * (i as f64 * 1.7).sin())
+    }
+
+    /// Eight studies of one cell, commits `c0ffee00` to `c0ffee07`, with `median(i)` seconds and
+    /// four samples each; `example-core` takes 1.0 s before `step` and 1.7 s from it, the other
+    /// units stay put.
+    fn history(median: impl Fn(usize) -> f64, step: usize) -> (Series, Vec<UnitTimes>) {
+        let points = (0..8)
+            .map(|i| {
+                let median = median(i);
+                Point {
+                    study: i as i64 + 1,
+                    commit: Some(format!("c0ffee{i:02}")),
+                    branch: Some("main".to_owned()),
+                    date: format!("2026-11-{:02}T10:00:00Z", i + 1),
+                    median,
+                    ci95: Some((median * 0.99, median * 1.01)),
+                    samples: [0.99, 1.005, 0.995, 1.01].iter().map(|f| median * f).collect(),
+                }
+            })
+            .collect();
+        let series = Series {
+            machine: "Linux | example CPU | 8 cores".to_owned(),
+            configuration: "default".to_owned(),
+            scenario: "clean".to_owned(),
+            points,
+        };
+        let per_study = |f: &dyn Fn(usize) -> f64| (1..=8).map(|id| (id as i64, f(id as usize - 1))).collect();
+        let units = vec![
+            ("example-core 0.1.0".to_owned(), per_study(&|i| if i < step { 1.0 } else { 1.7 })),
+            ("example-bin 0.1.0".to_owned(), per_study(&|i| 0.5 + 0.01 * (i % 3) as f64)),
+            ("example-macros 0.1.0".to_owned(), per_study(&|_| 0.3)),
+        ];
+        (series, units)
+    }
+
+    fn trend_of(series: Series, units: Vec<UnitTimes>) -> Trend {
+        trend(series, |_| Ok::<_, std::convert::Infallible>(units)).unwrap_or_else(|e| match e {})
+    }
+
+    fn gate_of(t: &Trend) -> HistoryGate {
+        gate(std::slice::from_ref(t), &GateOptions { threshold: 0.05, allow_underpowered: true })
+    }
+
+    /// Issue 23: 2.36 s for seven commits, then 3.06 s at `c0ffee07`. `history show` said
+    /// "change at c0ffee06: +13.4%", named the units that moved between the wrong pair, and the
+    /// trend drew its line between studies 6 and 7.
+    #[test]
+    fn only_the_newest_study_slower_is_named_at_it_in_every_output() {
+        let (series, units) = history(|i| if i < 7 { jittered(2.36, i) } else { 3.06 }, 7);
+        let t = trend_of(series, units);
+        assert!(t.changes.is_empty(), "{:?}", t.changes);
+        let newest = t.newest.as_ref().expect("the newest study is a shift");
+        assert_eq!(newest.commit.as_deref(), Some("c0ffee07"));
+        assert!((newest.shift.ratio - 1.30).abs() < 0.01, "{:?}", newest.shift);
+        assert_eq!(newest.units[0], ("example-core 0.1.0".to_owned(), 1.0, 1.7));
+        assert_eq!(t.last_level, 0..7);
+
+        let text = show_text(std::slice::from_ref(&t));
+        assert!(
+            text.contains(
+                "  the newest study (c0ffee07) is 29.6% slower than the last level (7 studies, c0ffee00 to c0ffee06); not yet confirmed by a second study (most: example-core 0.1.0 1.00s → 1.70s)\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("change at"), "{text}");
+        let markdown = show_markdown(std::slice::from_ref(&t));
+        assert!(markdown.contains("| c0ffee07 +29.6% (newest, not yet confirmed) |"), "{markdown}");
+        let csv = show_csv(std::slice::from_ref(&t));
+        let rows: Vec<&str> = csv.lines().skip(1).collect();
+        assert!(rows[7].contains(",c0ffee07,") && rows[7].ends_with(",false,true"), "{csv}");
+        assert!(rows[..7].iter().all(|r| r.ends_with(",false,false")), "{csv}");
+        assert_eq!(trend_lines(&t), [ChangeLine { between: (7, 8), confirmed: false }]);
+        let html = report_html(std::slice::from_ref(&t), None);
+        assert!(html.contains("<p class=\"slower\">The newest study (c0ffee07) is 29.6% slower"), "{html}");
+        assert!(html.contains("<tr><td>c0ffee07 (newest, not yet confirmed)</td><td class=\"slower\">+29.6%</td>"));
+        let json = serde_json::to_value(&t).expect("json");
+        assert_eq!(json["newest"]["shift"]["index"], 7);
+        assert_eq!(json["last_level"], serde_json::json!({ "start": 0, "end": 7 }));
+
+        // The gate compares the newest study with the same seven studies, and fails.
+        let g = gate_of(&t);
+        let row = &g.rows[0];
+        assert_eq!((row.level_studies, row.level_commit.as_deref()), (7, Some("c0ffee00")));
+        assert!(row.slower_by.is_some_and(|s| (s - 0.296).abs() < 0.01), "{row:?}");
+        assert!(row.regression && g.fails(), "{row:?}");
+        assert!(gate_markdown(&g).contains("| c0ffee07 | 7 studies from c0ffee00 | +29.6% |"), "{}", gate_markdown(&g));
+    }
+
+    #[test]
+    fn a_step_in_the_middle_is_named_at_the_first_study_of_the_new_level_in_every_output() {
+        let (series, units) = history(|i| jittered(if i < 4 { 2.36 } else { 3.06 }, i), 4);
+        let t = trend_of(series, units);
+        assert_eq!(t.newest, None);
+        assert_eq!(t.changes.len(), 1, "{:?}", t.changes);
+        let change = &t.changes[0];
+        assert_eq!((change.point.index, change.commit.as_deref()), (4, Some("c0ffee04")));
+        assert!((change.point.ratio - 1.30).abs() < 0.01, "{change:?}");
+        // The units that moved between c0ffee03 and c0ffee04.
+        assert_eq!(change.units[0], ("example-core 0.1.0".to_owned(), 1.0, 1.7));
+        let text = show_text(std::slice::from_ref(&t));
+        assert!(text.contains("  change at c0ffee04: +29.7% (most: example-core 0.1.0 1.00s → 1.70s)\n"), "{text}");
+        assert!(!text.contains("newest"), "{text}");
+        let csv = show_csv(std::slice::from_ref(&t));
+        let flagged: Vec<&str> = csv.lines().filter(|r| r.ends_with(",true,false")).collect();
+        assert_eq!(flagged.len(), 1, "{csv}");
+        assert!(flagged[0].contains(",c0ffee04,"), "{csv}");
+        assert_eq!(trend_lines(&t), [ChangeLine { between: (4, 5), confirmed: true }]);
+        // The newest study belongs to the new level: compared with the three before it, it
+        // passes.
+        assert_eq!(t.last_level, 4..7);
+        let g = gate_of(&t);
+        assert_eq!((g.rows[0].level_studies, g.rows[0].level_commit.as_deref()), (3, Some("c0ffee04")));
+        assert!(!g.rows[0].regression, "{:?}", g.rows[0]);
+    }
+
+    #[test]
+    fn units_are_named_only_when_both_studies_of_the_pair_have_unit_times() {
+        let (series, mut units) = history(|i| jittered(if i < 4 { 2.36 } else { 3.06 }, i), 4);
+        for (_, list) in &mut units {
+            list.retain(|(study, _)| *study != 4);
+        }
+        let t = trend_of(series, units);
+        assert!(t.changes[0].units.is_empty(), "{:?}", t.changes[0].units);
+    }
 }

@@ -308,6 +308,20 @@ fn the_workflow_keeps_a_history_writes_the_trend_and_gates_on_it() {
     let gate = script(&["history-gate", s(&db2), "5%"], dir.path(), &summary);
     assert_eq!(gate.status.code(), Some(1), "{}", String::from_utf8_lossy(&gate.stdout));
     assert!(String::from_utf8_lossy(&gate.stdout).contains("**regression**"));
+    assert!(String::from_utf8_lossy(&gate.stdout).contains("| d6 | 6 studies from d0 |"));
+    // `history show` names the newest commit, measured against the level before it, although a
+    // change point needs two studies after it.
+    let show = |db: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_buildbench")).args(["history", "show", "--db", s(db)]).output();
+        String::from_utf8_lossy(&out.expect("runs").stdout).into_owned()
+    };
+    let shown = show(&db2);
+    let newest = "slower than the last level (6 studies, d0 to d5); not yet confirmed by a second study";
+    assert_eq!(shown.matches("the newest study (d6) is").count(), shown.matches(newest).count(), "{shown}");
+    assert!(shown.contains(newest) && !shown.contains("change at"), "{shown}");
+    // Three slower commits make a change point, named at the first of them.
+    let shown = show(&db);
+    assert!(shown.contains("change at c5: +") && !shown.contains("newest study"), "{shown}");
     assert!(std::fs::read_to_string(&summary).expect("summary").contains("## Build-time history"));
 }
 
