@@ -117,17 +117,8 @@ pub fn run(
             let dir = p.revision_dir(&revision.name);
             let source = crate::revision::export(repo, revision, &dir, &p.work.join("tmp"), &skip)?;
             lock_file_of_its_own(&source)?;
+            // `prepare` checked that every revision has the file (`revision::has_file`).
             if let Some(f) = &p.edit_file {
-                if !source.join(f).is_file() {
-                    return Err(RunnerError::Revision {
-                        problem: format!(
-                            "{} does not exist in revision {}, so the incremental scenarios cannot edit it there; \
-                             pass --edit with a file that both revisions have",
-                            f.display(),
-                            revision.describe()
-                        ),
-                    });
-                }
                 crate::fsutil::materialize(&source, f)?;
             }
         }

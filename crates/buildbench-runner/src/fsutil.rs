@@ -9,45 +9,41 @@ use crate::RunnerError;
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory renamed over the
 /// target, so a crash or `kill -9` leaves either the old or the new file, never half of one.
 /// There is no fsync: it would cost milliseconds per sample, and the rename alone is atomic
-/// against process death (only a power loss could lose the newest version).
+/// against process death (only a power loss could lose the newest version). Buildbench's own
+/// files are made readable (0644): results are meant to be read and published.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create the directory"))?;
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(RunnerError::io(dir, "cannot create a temporary file"))?;
-    tmp.write_all(bytes).map_err(RunnerError::io(path, "cannot write"))?;
-    // Temporary files are private (0600); results are meant to be read and published.
-    use std::os::unix::fs::PermissionsExt as _;
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(0o644))
-        .map_err(RunnerError::io(path, "cannot set permissions"))?;
-    tmp.persist(path).map_err(|e| RunnerError::Io {
-        path: path.to_owned(),
-        action: "cannot replace",
-        error: e.error,
-    })?;
-    Ok(())
+    write_through_temporary(path, bytes, 0o644, false)
 }
 
 /// Replaces the user's file at `path` with `bytes` atomically, keeping its permissions: a
 /// temporary file in the same folder, renamed over it. A kill or a full disk then leaves either
 /// the old or the new contents, never part of either (a full disk fails the write of the
-/// temporary file, and the file itself is untouched).
+/// temporary file, and the file itself is untouched). The data is synced before the rename: a
+/// user's file is worth the milliseconds.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
+    write_through_temporary(path, bytes, mode, true)
+}
+
+/// The one way both of the above write: a `.buildbench-*` temporary file next to `path` with
+/// `mode`, renamed over it.
+fn write_through_temporary(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<(), RunnerError> {
+    use std::os::unix::fs::PermissionsExt as _;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mode = fs::metadata(path).ok().map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()));
     let mut tmp = tempfile::Builder::new()
         .prefix(".buildbench-")
         .tempfile_in(dir)
         .map_err(RunnerError::io(dir, "cannot create a temporary file"))?;
     tmp.write_all(bytes).map_err(RunnerError::io(path, "cannot write"))?;
-    tmp.as_file().sync_data().map_err(RunnerError::io(path, "cannot write"))?;
-    if let Some(mode) = mode {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(RunnerError::io(path, "cannot set permissions"))?;
+    if sync {
+        tmp.as_file().sync_data().map_err(RunnerError::io(path, "cannot write"))?;
     }
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(RunnerError::io(path, "cannot set permissions"))?;
     tmp.persist(path).map_err(|e| RunnerError::Io {
         path: path.to_owned(),
         action: "cannot replace",
