@@ -236,7 +236,8 @@ pub fn show_text(trends: &[Trend]) -> String {
     if trends.is_empty() {
         out.push_str("no series: add studies with `buildbench history add STUDY`\n");
     }
-    out
+    // Configuration names, commits and unit names come from the projects and their authors.
+    crate::format::terminal_safe(&out)
 }
 
 /// `history show --format md`.
@@ -259,15 +260,16 @@ pub fn show_markdown(trends: &[Trend]) -> String {
                 )
             }))
             .collect();
+        // Everything from a project is escaped: no link, image, HTML or table break in a job summary.
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} |",
-            s.configuration.replace('|', "\\|"),
-            s.scenario,
+            crate::export::markdown::cell(&s.configuration),
+            crate::export::markdown::cell(&s.scenario),
             s.points.len(),
             sparkline(&medians),
             medians.last().map_or_else(|| "-".to_owned(), |m| seconds(*m)),
-            if changes.is_empty() { "none".to_owned() } else { changes.join(", ") }
+            crate::export::markdown::cell(&if changes.is_empty() { "none".to_owned() } else { changes.join(", ") })
         );
     }
     out

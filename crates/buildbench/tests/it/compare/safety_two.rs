@@ -163,3 +163,35 @@ fn impossible_inputs_are_refused_with_a_message_and_leave_no_output_folder() {
     let output = run(&["history", "add", s(&study), "--db", s(&db), "--date", "2024-02-29T12:00:00Z"]);
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+#[test]
+fn history_show_escapes_what_comes_from_a_project_in_the_terminal_and_in_markdown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut study: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("fixtures/studies/ripgrep-14.1.1-linkers.json")).expect("fixture"),
+    )
+    .expect("json");
+    let evil = "mold\u{1b}[2J<script>x</script>[l](http://x.invalid)|";
+    for c in study["plan"]["configurations"].as_array_mut().expect("configurations") {
+        if c["name"] == "mold" {
+            c["name"] = serde_json::json!(evil);
+        }
+    }
+    for s in study["samples"].as_array_mut().expect("samples") {
+        if s["configuration"] == "mold" {
+            s["configuration"] = serde_json::json!(evil);
+        }
+    }
+    let file = dir.path().join("evil.json");
+    std::fs::write(&file, serde_json::to_vec(&study).expect("encode")).expect("write");
+    let db = dir.path().join("h.sqlite");
+    let add = run(&["history", "add", s(&file), "--db", s(&db), "--commit", "c1"]);
+    assert!(add.status.success(), "{}", stderr(&add));
+    let table = run(&["history", "show", "--db", s(&db)]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(!table.stdout.contains(&0x1b), "no raw escape sequence reaches the terminal");
+    let md = run(&["history", "show", "--db", s(&db), "--format", "md"]);
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert!(!text.contains("<script>") && !text.contains("[l](http"), "{text}");
+    assert!(!md.stdout.contains(&0x1b));
+}
