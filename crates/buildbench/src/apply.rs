@@ -48,7 +48,19 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
             eprintln!("kept {} as it is: it changed after the interrupted run", p.display());
         }
     }
-    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
+    // A file that exists but is not UTF-8 text is not "absent": apply would replace it whole.
+    for rel in [".cargo/config.toml", "Cargo.toml", "rust-toolchain.toml"] {
+        let path = root.join(rel);
+        if let Ok(bytes) = std::fs::read(&path)
+            && std::str::from_utf8(&bytes).is_err()
+        {
+            bail!("{}: not UTF-8 text, which apply cannot edit without losing it; edit it yourself", path.display());
+        }
+    }
+    // Line endings are the file's own: edits are made on LF text and written back in CRLF
+    // where the file had CRLF.
+    let crlf = |rel: &str| std::fs::read_to_string(root.join(rel)).is_ok_and(|t| t.contains("\r\n"));
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok().map(|t| t.replace("\r\n", "\n"));
     let changes = plan(&study, configuration, &read).map_err(|e| anyhow::anyhow!("{}: {e}", root.display()))?;
     let changed: Vec<_> = changes.files.iter().filter(|f| f.changes()).collect();
     if changed.is_empty() {
@@ -110,13 +122,25 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     }
     let journal = buildbench_runner::edit::journal_path(&root);
     let mut guard = RestoreGuard::new(&guarded, Some((journal, &root, None)))?;
+    // Folders apply creates (`.cargo/`) go again when the files in them are put back.
+    let mut created: Vec<PathBuf> = Vec::new();
     for f in &changed {
         let path = root.join(&f.path);
         if let Some(dir) = path.parent() {
+            if !dir.exists() {
+                created.push(dir.to_owned());
+            }
             std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
         }
-        guard.write(&path, f.after.as_bytes(), &root)?;
+        let text = if crlf(&f.path) { f.after.replace('\n', "\r\n") } else { f.after.clone() };
+        guard.write(&path, text.as_bytes(), &root)?;
     }
+    let remove_created = |created: &[PathBuf]| {
+        for dir in created.iter().rev() {
+            // Only an empty folder: anything the user put there since stays.
+            let _ = std::fs::remove_dir(dir);
+        }
+    };
     if args.no_check {
         guard.commit();
         println!("\nwritten (not built: --no-check)");
@@ -129,6 +153,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     guard.record()?;
     if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
         let restored = guard.restore()?;
+        remove_created(&created);
         eprintln!("interrupted: put back {} file(s)", restored.restored.len());
         return Ok(ExitCode::from(130));
     }
@@ -140,6 +165,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         }
         Err(why) => {
             let restored = guard.restore()?;
+            remove_created(&created);
             eprintln!(
                 "error: the project does not build with {name}, so its files were put back ({} restored):\n{why}",
                 restored.restored.len()

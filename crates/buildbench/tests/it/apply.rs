@@ -185,3 +185,35 @@ fn apply_refuses_when_git_cannot_tell_whether_files_are_dirty_and_sees_deleted_f
     assert!(String::from_utf8_lossy(&out.stderr).contains("uncommitted changes"));
     assert!(!project.join(".cargo/config.toml").exists(), "the deletion stands");
 }
+
+#[test]
+fn apply_keeps_crlf_refuses_non_utf8_and_leaves_no_empty_cargo_folder_after_a_failed_build() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project(dir.path());
+    // A configuration the project cannot build with, written to a .cargo/config.toml that apply
+    // creates: the file and the folder go again.
+    let broken = study(dir.path(), "nojobs", &["build.jobs=0"]);
+    let out = apply(&broken, &project, &["--force"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!project.join(".cargo").exists(), "no empty .cargo/ left behind");
+
+    // A CRLF config keeps CRLF on every line, old and new.
+    std::fs::create_dir_all(project.join(".cargo")).expect("mkdir");
+    let config = project.join(".cargo/config.toml");
+    std::fs::write(&config, "# ours\r\n[env]\r\nA = \"1\"\r\n").expect("write");
+    let jobs = study(dir.path(), "jobs", &["build.jobs=2"]);
+    let out = apply(&jobs, &project, &["--force", "--no-check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&config).expect("read");
+    assert!(text.contains("jobs = 2") && text.contains("# ours"), "{text}");
+    assert!(!text.replace("\r\n", "").contains('\n'), "every line ends in CRLF: {text:?}");
+
+    // A config that is not UTF-8 is refused, not replaced.
+    let bytes = b"# \xff\xfe not utf-8\n[build]\n".to_vec();
+    std::fs::write(&config, &bytes).expect("write");
+    let more = study(dir.path(), "more", &["build.jobs=3"]);
+    let out = apply(&more, &project, &["--force"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"));
+    assert_eq!(std::fs::read(&config).expect("read"), bytes);
+}
