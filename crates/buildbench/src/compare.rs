@@ -161,6 +161,9 @@ fn timestamp() -> String {
 }
 
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {
+    // The watchdog and the signal handlers come first: preparing already probes toolchains in
+    // temporary folders, and a Ctrl-C or SIGTERM then must clean them up and exit 130.
+    let interrupted = crate::cli::interrupt_flag()?;
     // With --resume the saved plan is used; the axes given now are ignored.
     let options = StudyOptions {
         project: args.path.clone(),
@@ -202,7 +205,9 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let interrupted = crate::cli::interrupt_flag()?;
+    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(buildbench_runner::RunnerError::Interrupted { out: None }.into());
+    }
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let mut progress = Progress::new(args.quiet);
     let result = run_study(prepared, &mut executor, &mut progress, &interrupted);

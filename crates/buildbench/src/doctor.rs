@@ -12,6 +12,9 @@ use crate::cli::{DoctorArgs, OutputFormat};
 use crate::compare::Progress;
 
 pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
+    // First: the checkup probes linkers in temporary folders, which an early Ctrl-C or SIGTERM
+    // must clean up (exit 130).
+    let interrupted = crate::cli::interrupt_flag()?;
     let project = match &args.path {
         Some(p) => Some(std::path::absolute(p).with_context(|| format!("{}: cannot resolve", p.display()))?),
         None => None,
@@ -45,7 +48,6 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             revisions: Vec::new(),
             gate: None,
         };
-        let interrupted = crate::cli::interrupt_flag()?;
         let (scratch, out) = match &args.out {
             Some(dir) => (None, std::path::absolute(dir).context("resolving --out")?),
             None => {

@@ -195,3 +195,38 @@ fn history_show_escapes_what_comes_from_a_project_in_the_terminal_and_in_markdow
     assert!(!text.contains("<script>") && !text.contains("[l](http"), "{text}");
     assert!(!md.stdout.contains(&0x1b));
 }
+
+#[test]
+fn sigterm_in_the_first_moments_exits_130_and_leaves_no_temporary_folder() {
+    for (command, extra) in [("compare", vec!["--dry-run"]), ("doctor", vec![])] {
+        for delay_ms in [100, 300] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let tmp = dir.path().join("tmp");
+            std::fs::create_dir_all(&tmp).expect("mkdir");
+            let project = fixture_project();
+            let mut child = buildbench()
+                .arg(command)
+                .arg(&project)
+                .args(&extra)
+                .env("TMPDIR", &tmp)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn");
+            std::thread::sleep(Duration::from_millis(delay_ms));
+            let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let status = child.wait().expect("wait");
+            // It may have finished before the signal on a fast machine; it must never die of it.
+            assert!(matches!(status.code(), Some(130) | Some(0)), "{command} at {delay_ms} ms: {status:?}");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while std::fs::read_dir(&tmp).expect("list").next().is_some() {
+                assert!(
+                    Instant::now() < deadline,
+                    "{command} at {delay_ms} ms left {:?}",
+                    std::fs::read_dir(&tmp).expect("list").collect::<Vec<_>>()
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
