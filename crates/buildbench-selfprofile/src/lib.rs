@@ -74,7 +74,26 @@ fn quietly<T>(f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// The largest profile read (as every input of buildbench's: 512 MiB).
+const MAX_PROFILE_BYTES: u64 = 512 << 20;
+
 fn read_guarded(path: &Path, packages: &[(String, String)]) -> Result<Option<CrateRun>, String> {
+    // Only regular files of a bounded size: a FIFO would block the read forever, a link to
+    // `/dev/zero` or a huge sparse file would be read until memory runs out.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(format!("{}: not a regular file (a pipe, a device?); skipped", path.display()));
+        }
+        Ok(m) if m.len() > MAX_PROFILE_BYTES => {
+            return Err(format!(
+                "{}: {} bytes, more than the 512 MiB a profile may have; skipped",
+                path.display(),
+                m.len()
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(format!("{}: cannot read ({e})", path.display())),
+    }
     let stem = path.with_extension("");
     match std::panic::catch_unwind(|| read_events(&stem, packages)) {
         Ok(Ok(run)) => Ok(run.map(|mut r| {

@@ -51,8 +51,10 @@ fn word<W: Word>(value: Option<&str>, default: W, file: &Path, name: &str) -> Re
 
 /// Reads the configurations (and the optional baseline) of a `buildbench.toml`.
 pub fn read(file: &Path, cargo_profile: &str) -> Result<(Vec<Configuration>, Option<String>)> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("{}: cannot read the config file", file.display()))?;
+    // Bounded and never blocking (a FIFO, /dev/zero): the reader every user-named file goes through.
+    let bytes = crate::cli::read_input(file, "buildbench.toml")?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text; expected a buildbench.toml", file.display()))?;
     let parsed: File = toml::from_str(&text).with_context(|| format!("{}: invalid buildbench.toml", file.display()))?;
     if parsed.configuration.is_empty() {
         bail!("{}: no [[configuration]] entries; see docs/compare.md for the format", file.display());

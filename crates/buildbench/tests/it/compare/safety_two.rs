@@ -230,3 +230,32 @@ fn sigterm_in_the_first_moments_exits_130_and_leaves_no_temporary_folder() {
         }
     }
 }
+
+#[test]
+fn devices_pipes_and_huge_files_named_by_the_user_are_refused_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = fixture_project();
+    let started = Instant::now();
+    let output = buildbench()
+        .args(
+            Compare::quick(&project, &dir.path().join("out"))
+                .set("--config-file", "/dev/zero")
+                .flag("--dry-run")
+                .args(),
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("/dev/zero"), "{}", stderr(&output));
+    // A profile folder holding a link to /dev/zero and a named pipe.
+    let profiles = dir.path().join("profiles");
+    std::fs::create_dir_all(&profiles).expect("mkdir");
+    std::os::unix::fs::symlink("/dev/zero", profiles.join("a-0001.mm_profdata")).expect("symlink");
+    let status =
+        std::process::Command::new("mkfifo").arg(profiles.join("b-0002.mm_profdata")).status().expect("mkfifo");
+    assert!(status.success());
+    let output = run(&["profile", "--from", s(&profiles)]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("not a regular file"), "{}", stderr(&output));
+    assert!(started.elapsed() < Duration::from_secs(30), "refused at once, not read");
+}
