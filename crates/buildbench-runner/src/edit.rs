@@ -254,12 +254,41 @@ pub fn recover(root: &Path) -> Result<Restored, RunnerError> {
     let Ok(bytes) = fs::read(&path) else { return Ok(Restored::default()) };
     let journal: Journal = serde_json::from_slice(&bytes)
         .map_err(|e| RunnerError::Journal { path: path.clone(), detail: e.to_string() })?;
+    trust(&path, &journal, root)?;
     let mut done = Restored::default();
     for guarded in &journal.files {
         guarded.restore(&mut done)?;
     }
     let _ = fs::remove_file(&path);
     Ok(done)
+}
+
+/// A journal is followed only when this user wrote it for this project and it names files of
+/// the project only: a journal planted in a shared folder must not make a restore overwrite
+/// a file elsewhere.
+fn trust(path: &Path, journal: &Journal, root: &Path) -> Result<(), RunnerError> {
+    use std::os::unix::fs::MetadataExt as _;
+    let refuse = |why: String| RunnerError::Journal { path: path.to_owned(), detail: why };
+    let owner = fs::symlink_metadata(path).map(|m| m.uid()).ok();
+    if let (Some(owner), Some(me)) = (owner, crate::lock::current_uid())
+        && owner != me
+    {
+        return Err(refuse(format!("owned by user {owner}, not by you (user {me}); it was not written by your runs")));
+    }
+    if journal.project != root {
+        return Err(refuse(format!("it is the journal of {}, not of {}", journal.project.display(), root.display())));
+    }
+    for guarded in &journal.files {
+        let file = &guarded.snapshot.path;
+        let inside = file.starts_with(root)
+            && file
+                .strip_prefix(root)
+                .is_ok_and(|r| r.components().all(|c| matches!(c, std::path::Component::Normal(_))));
+        if !inside {
+            return Err(refuse(format!("it names {}, outside the project", file.display())));
+        }
+    }
+    Ok(())
 }
 
 /// `buildbench restore`: takes the project lock (refused while a run is editing the project)

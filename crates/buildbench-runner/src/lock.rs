@@ -66,7 +66,18 @@ pub fn state_dir() -> PathBuf {
     if let Some(home) = var("HOME") {
         return home.join(".local/state/buildbench");
     }
-    std::env::temp_dir().join("buildbench-state")
+    // Without a home, a folder of this user's own in the temporary folder: named after the user
+    // id, so it is not shared, and its journals are only trusted when this user owns them
+    // (`edit::recover`).
+    std::env::temp_dir().join(format!("buildbench-state-{}", current_uid().map_or_else(String::new, |u| u.to_string())))
+}
+
+/// The user id this process runs as, from `/proc/self/status` (no libc call needed).
+pub fn current_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    // Real, effective, saved, filesystem: the effective one decides what files we may touch.
+    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// The per-project files under `state_dir()`: named after the project folder and a hash of

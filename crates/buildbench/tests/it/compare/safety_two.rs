@@ -259,3 +259,51 @@ fn devices_pipes_and_huge_files_named_by_the_user_are_refused_not_read() {
     assert!(stderr(&output).contains("not a regular file"), "{}", stderr(&output));
     assert!(started.elapsed() < Duration::from_secs(30), "refused at once, not read");
 }
+
+#[test]
+fn a_planted_journal_naming_a_file_outside_the_project_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let state = dir.path().join("state");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "the user's other file\n").expect("write");
+    // A journal of this project (its path is the project's key) that names a file elsewhere.
+    let root = std::fs::canonicalize(&project).expect("resolve");
+    let key_source =
+        buildbench().env("BUILDBENCH_STATE_DIR", &state).args(["restore", s(&project)]).output().expect("runs");
+    assert!(key_source.status.success(), "{}", stderr(&key_source));
+    let journals = state.join("journals");
+    std::fs::create_dir_all(&journals).expect("mkdir");
+    // The journal's file name is the project's key: find it the way buildbench names it, by
+    // letting an --in-place run write one and reading its name.
+    let out = dir.path().join("out");
+    let args = Compare::quick(&project, &out).flag("--in-place").set("--scenario", "incremental").set("--runs", "50");
+    let mut child = with_state(&state).args(args.args()).stderr(std::process::Stdio::null()).spawn().expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let name = loop {
+        if let Some(entry) = std::fs::read_dir(&journals).expect("list").flatten().next() {
+            break entry.file_name();
+        }
+        assert!(Instant::now() < deadline, "no journal was written");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    assert_no_process_left(&out);
+    let restore = with_state(&state).args(["restore", s(&project)]).output().expect("restore");
+    assert!(restore.status.success(), "{}", stderr(&restore));
+    let planted = serde_json::json!({
+        "project": root,
+        "out": null,
+        "files": [{
+            "snapshot": { "path": victim, "contents": [111, 119, 110, 101, 100, 10], "modified_ns": null },
+            "written": [],
+            "by_cargo": true
+        }]
+    });
+    std::fs::write(journals.join(&name), serde_json::to_vec(&planted).expect("encode")).expect("write");
+    let restore = with_state(&state).args(["restore", s(&project)]).output().expect("restore");
+    assert_eq!(restore.status.code(), Some(2), "{}", stderr(&restore));
+    assert!(stderr(&restore).contains("outside the project"), "{}", stderr(&restore));
+    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "the user's other file\n");
+}
