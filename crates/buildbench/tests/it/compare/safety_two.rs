@@ -278,7 +278,12 @@ fn a_planted_journal_naming_a_file_outside_the_project_is_refused() {
     let mut child = with_state(&state).args(args.args()).stderr(std::process::Stdio::null()).spawn().expect("spawn");
     let deadline = Instant::now() + Duration::from_secs(120);
     let name = loop {
-        if let Some(entry) = std::fs::read_dir(&journals).expect("list").flatten().next() {
+        // The journal itself, not the temporary file it is written through.
+        let journal = std::fs::read_dir(&journals).expect("list").flatten().find(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.ends_with(".json") && !name.starts_with('.')
+        });
+        if let Some(entry) = journal {
             break entry.file_name();
         }
         assert!(Instant::now() < deadline, "no journal was written");
