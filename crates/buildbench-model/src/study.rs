@@ -777,15 +777,7 @@ impl Study {
     ) -> Option<crate::stats::Comparison> {
         let r = self.groups(reference.0, reference.1, &metric);
         let c = self.groups(candidate.0, candidate.1, &metric);
-        if let Some(pooled) = crate::stats::blocks::compare_paired(&r, &c, settings) {
-            return Some(pooled);
-        }
-        let flat = |g: Vec<(u32, Vec<f64>)>| -> Vec<f64> { g.into_iter().flat_map(|(_, v)| v).collect() };
-        let (r, c) = (flat(r), flat(c));
-        if r.is_empty() || c.is_empty() {
-            return None;
-        }
-        crate::stats::compare_with(&r, &c, settings)
+        crate::stats::blocks::compare_groups(&r, &c, settings)
     }
 
     /// True when the two cells were measured in blocks (shards) but never in the same one: a

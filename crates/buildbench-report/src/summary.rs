@@ -226,10 +226,16 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     };
     let mut cells = Vec::new();
     for &scenario in &study.plan.scenarios {
+        // One reference per revision: its times are read once per scenario, not per cell.
+        let mut references: Vec<(String, Vec<f64>)> = Vec::new();
         for configuration in &study.plan.configurations {
             let reference = reference_of(configuration);
-            let base = study.wall_times(&reference, scenario.reference());
-            if let Some(mut cell) = cell(study, &configuration.name, scenario, (&reference, &base), noise) {
+            if !references.iter().any(|(r, _)| *r == reference) {
+                let times = study.wall_times(&reference, scenario.reference());
+                references.push((reference.clone(), times));
+            }
+            let base = references.iter().find(|(r, _)| *r == reference).map_or(&[][..], |(_, t)| t.as_slice());
+            if let Some(mut cell) = cell(study, configuration, scenario, (&reference, base), noise) {
                 cell.reference = reference;
                 cells.push(cell);
             }
@@ -264,12 +270,19 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     summary
 }
 
-fn cell(study: &Study, name: &str, scenario: Scenario, base: (&str, &[f64]), noise: f64) -> Option<Cell> {
+fn cell(
+    study: &Study,
+    configuration: &buildbench_model::Configuration,
+    scenario: Scenario,
+    base: (&str, &[f64]),
+    noise: f64,
+) -> Option<Cell> {
+    let name = configuration.name.as_str();
     let (baseline, base) = base;
     let mut cell = Cell {
         configuration: name.to_owned(),
         reference: String::new(),
-        revision: study.plan.configurations.iter().find(|c| c.name == name).and_then(|c| c.revision.clone()),
+        revision: configuration.revision.clone(),
         scenario,
         status: Status::Ok,
         samples: Vec::new(),

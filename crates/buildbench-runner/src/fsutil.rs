@@ -78,26 +78,36 @@ fn copy_tree_skipping(from: &Path, to: &Path, skip: &[PathBuf]) -> Result<u64, R
         if skip.iter().any(|s| s == &source) || fs::canonicalize(&source).is_ok_and(|c| skip.contains(&c)) {
             continue;
         }
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().map_err(RunnerError::io(&source, "cannot stat"))?;
-        if kind.is_symlink() {
-            let link = fs::read_link(&source).map_err(RunnerError::io(&source, "cannot read the link"))?;
-            std::os::unix::fs::symlink(&link, &target).map_err(RunnerError::io(&target, "cannot create the link"))?;
-        } else if kind.is_dir() {
-            bytes += copy_tree_skipping(&source, &target, skip)?;
-        } else if !kind.is_file() {
-            // A FIFO would block the copy forever (and Ctrl-C with it); a socket or a device
-            // cannot be copied. None of them is a source of a build.
-            continue;
-        } else {
-            bytes += fs::copy(&source, &target).map_err(RunnerError::io(&source, "cannot copy"))?;
-            // Modification times are kept: cargo decides what is fresh by them.
-            if let Ok(modified) = entry.metadata().and_then(|m| m.modified()) {
-                let file =
-                    fs::File::options().write(true).open(&target).map_err(RunnerError::io(&target, "cannot open"))?;
-                file.set_modified(modified).map_err(RunnerError::io(&target, "cannot set the modification time"))?;
-            }
-        }
+        bytes += copy_entry(&source, &to.join(entry.file_name()), skip)?;
+    }
+    Ok(bytes)
+}
+
+/// Copies one entry of a tree: a symlink as a symlink, a folder with everything below it but
+/// `skip`, a regular file with its modification time (cargo decides what is fresh by them). A
+/// FIFO would block the copy forever (and Ctrl-C with it); a socket or a device cannot be
+/// copied; none of them is a source of a build, so they are left out. Returns the bytes copied.
+pub fn copy_entry(source: &Path, target: &Path, skip: &[PathBuf]) -> Result<u64, RunnerError> {
+    let kind = fs::symlink_metadata(source).map_err(RunnerError::io(source, "cannot stat"))?.file_type();
+    if kind.is_symlink() {
+        let link = fs::read_link(source).map_err(RunnerError::io(source, "cannot read the link"))?;
+        std::os::unix::fs::symlink(&link, target).map_err(RunnerError::io(target, "cannot create the link"))?;
+        Ok(0)
+    } else if kind.is_dir() {
+        copy_tree_skipping(source, target, skip)
+    } else if kind.is_file() {
+        copy_file(source, target)
+    } else {
+        Ok(0)
+    }
+}
+
+/// Copies a regular file (following a link to it) with its modification time.
+fn copy_file(source: &Path, target: &Path) -> Result<u64, RunnerError> {
+    let bytes = fs::copy(source, target).map_err(RunnerError::io(source, "cannot copy"))?;
+    if let Ok(modified) = fs::metadata(source).and_then(|m| m.modified()) {
+        let file = fs::File::options().write(true).open(target).map_err(RunnerError::io(target, "cannot open"))?;
+        file.set_modified(modified).map_err(RunnerError::io(target, "cannot set the modification time"))?;
     }
     Ok(bytes)
 }
@@ -131,13 +141,7 @@ pub fn materialize(root: &Path, relative: &Path) -> Result<(), RunnerError> {
         if real.is_dir() {
             copy_tree(&real, &path, &[])?;
         } else {
-            fs::copy(&real, &path).map_err(RunnerError::io(&real, "cannot copy"))?;
-            let modified = fs::metadata(&real).and_then(|m| m.modified());
-            if let Ok(time) = modified {
-                let file =
-                    fs::File::options().write(true).open(&path).map_err(RunnerError::io(&path, "cannot open"))?;
-                file.set_modified(time).map_err(RunnerError::io(&path, "cannot set the modification time"))?;
-            }
+            copy_file(&real, &path)?;
         }
     }
     let root = fs::canonicalize(root).map_err(RunnerError::io(root, "cannot resolve"))?;

@@ -253,25 +253,16 @@ pub fn export(
             if skip.iter().any(|s| from.starts_with(s)) {
                 continue;
             }
-            let Ok(meta) = std::fs::symlink_metadata(&from) else { continue };
+            if std::fs::symlink_metadata(&from).is_err() {
+                // A tracked file deleted in the working tree.
+                continue;
+            }
             let to = dest.join(relative);
             if let Some(parent) = to.parent() {
                 std::fs::create_dir_all(parent).map_err(RunnerError::io(parent, "cannot create"))?;
             }
-            if meta.file_type().is_symlink() {
-                let link = std::fs::read_link(&from).map_err(RunnerError::io(&from, "cannot read the link"))?;
-                std::os::unix::fs::symlink(&link, &to).map_err(RunnerError::io(&to, "cannot create the link"))?;
-            } else if meta.is_dir() {
-                // A submodule's checkout: copied whole.
-                crate::fsutil::copy_tree(&from, &to, skip)?;
-            } else if meta.is_file() {
-                std::fs::copy(&from, &to).map_err(RunnerError::io(&from, "cannot copy"))?;
-                if let Ok(modified) = meta.modified() {
-                    let file =
-                        std::fs::File::options().write(true).open(&to).map_err(RunnerError::io(&to, "cannot open"))?;
-                    file.set_modified(modified).map_err(RunnerError::io(&to, "cannot set the modification time"))?;
-                }
-            }
+            // A folder listed here is a submodule's checkout: copied whole.
+            crate::fsutil::copy_entry(&from, &to, skip)?;
         }
     } else {
         std::fs::create_dir_all(temp).map_err(RunnerError::io(temp, "cannot create"))?;

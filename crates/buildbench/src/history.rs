@@ -56,7 +56,8 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
         HistoryCommand::Report(args) => {
             // The page must never replace the history it is drawn from (or its journal files).
             let db = args.select.db.as_path();
-            let wal = db.with_extension("sqlite-wal");
+            // SQLite's write-ahead log is the database's name with `-wal` appended.
+            let wal = PathBuf::from(format!("{}-wal", db.display()));
             crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
             let (history, series) = select(&args.select, false)?;
             let t = trends(&history, series)?;

@@ -451,6 +451,16 @@ fn paired_logs(pairs: &[(f64, f64)], resolution: f64) -> Option<(f64, f64, f64)>
     Some((mean, sd.max(floor), n))
 }
 
+/// How many values a side has.
+fn count(values: &Values) -> u32 {
+    u32::try_from(values.len()).unwrap_or(u32::MAX)
+}
+
+/// A side's mean, `None` without values.
+fn mean(values: &Values) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().map(|x| x.2).sum::<f64>() / values.len() as f64)
+}
+
 fn groups(values: &Values) -> Vec<(u32, Vec<f64>)> {
     let mut out: Vec<(u32, Vec<f64>)> = Vec::new();
     for &(block, _, x) in values {
@@ -465,16 +475,14 @@ fn groups(values: &Values) -> Vec<(u32, Vec<f64>)> {
 /// What a gated cell could detect at the noise it measured: of the pairs' log-ratios where
 /// base and head were measured in turns, else of each side within its blocks.
 pub fn cell_power(base: &Values, head: &Values, threshold: f64, confidence: f64, metric: Metric) -> Option<Power> {
-    let count = |v: &Values| u32::try_from(v.len()).unwrap_or(u32::MAX);
     if let Some((_, sd, n)) = paired_logs(&pairs(base, head), metric.resolution()) {
         // A pair's log-ratio has twice one sample's variance: the per-sample noise is sd / √2.
         let n = n as u32;
         return Some(power(sd / std::f64::consts::SQRT_2, f64::from(n - 1), n, n, threshold, confidence));
     }
-    let mean = base.iter().map(|v| v.2).sum::<f64>() / base.len().max(1) as f64;
     let (b, h) = (groups(base), groups(head));
     log_noise(&[&b, &h]).map(|(noise, df)| {
-        let floor = metric.resolution() / 2.0 / mean.max(f64::MIN_POSITIVE);
+        let floor = metric.resolution() / 2.0 / mean(base).unwrap_or(0.0).max(f64::MIN_POSITIVE);
         power(noise.max(floor), df, count(base), count(head), threshold, confidence)
     })
 }
@@ -490,8 +498,6 @@ pub fn cell_power(base: &Values, head: &Values, threshold: f64, confidence: f64,
 /// both sides' spread. Without pairs (samples that do not line up), the two sides are compared
 /// as wholes: within blocks and pooled (`stats::blocks`), or Fieller's interval.
 pub fn decide(base: &Values, head: &Values, threshold: f64, confidence: f64, metric: Metric) -> Decision {
-    let count = |v: &Values| u32::try_from(v.len()).unwrap_or(u32::MAX);
-    let mean = |v: &Values| (!v.is_empty()).then(|| v.iter().map(|x| x.2).sum::<f64>() / v.len() as f64);
     let (base_runs, head_runs) = (count(base), count(head));
     let settings = Settings { noise: 0.0, resolution: metric.resolution(), confidence, pilot: None };
     let q = 1.0 - (1.0 - confidence) / 2.0;
@@ -503,11 +509,7 @@ pub fn decide(base: &Values, head: &Values, threshold: f64, confidence: f64, met
             Some((mean.exp(), half.map(|h| ((mean - h).exp(), (mean + h).exp()))))
         }
         None => {
-            let (b, h) = (groups(base), groups(head));
-            let comparison = blocks::compare_paired(&b, &h, &settings).or_else(|| {
-                let flat = |v: &Values| -> Vec<f64> { v.iter().map(|x| x.2).collect() };
-                crate::stats::compare_with(&flat(base), &flat(head), &settings)
-            });
+            let comparison = blocks::compare_groups(&groups(base), &groups(head), &settings);
             // Speedup = base / head, so head / base has the interval [1 / high, 1 / low].
             comparison
                 .filter(|c| c.speedup > 0.0 && c.speedup.is_finite())

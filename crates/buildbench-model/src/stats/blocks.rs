@@ -151,6 +151,21 @@ pub fn compare_paired(baseline: &Groups, candidate: &Groups, settings: &Settings
     })
 }
 
+/// Compares `candidate` with `baseline`, each a run's values grouped by block: within blocks and
+/// pooled where two or more blocks measured both (`compare_paired`), else the two runs as
+/// wholes (`compare_with`). `None` when a side has no value.
+pub fn compare_groups(baseline: &Groups, candidate: &Groups, settings: &Settings) -> Option<Comparison> {
+    if let Some(pooled) = compare_paired(baseline, candidate, settings) {
+        return Some(pooled);
+    }
+    let flat = |g: &Groups| -> Vec<f64> { g.iter().flat_map(|(_, v)| v.iter().copied()).collect() };
+    let (r, c) = (flat(baseline), flat(candidate));
+    if r.is_empty() || c.is_empty() {
+        return None;
+    }
+    super::compare_with(&r, &c, settings)
+}
+
 /// Compares two runs whose samples come from blocks that are *not* shared (two studies, each
 /// on its own runners): each side's mean is the mean of its block means, and its variance is
 /// the larger of the within-block one and the one from the spread between its blocks (a
