@@ -99,6 +99,7 @@ impl Guarded {
     /// Puts the file back unless someone other than buildbench (or cargo) changed it.
     fn restore(&self, done: &mut Restored) -> Result<(), RunnerError> {
         let path = &self.snapshot.path;
+        remove_stale_temporaries(path);
         let current = std::fs::read(path).ok();
         let ours = match (&current, &self.snapshot.contents) {
             (None, _) => true,
@@ -116,6 +117,24 @@ impl Guarded {
             done.restored.push(path.clone());
         }
         Ok(())
+    }
+}
+
+/// Removes the temporary files a killed write left next to `path` (`fsutil::replace_file`
+/// writes `.buildbench-XXXXXX` beside the file and renames it; a `kill -9` between the two
+/// leaves it in the user's folder). Only names of exactly that shape are removed.
+fn remove_stale_temporaries(path: &Path) {
+    let Some(dir) = path.parent() else { return };
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = name
+            .strip_prefix(crate::fsutil::TEMPORARY_PREFIX)
+            .is_some_and(|rest| rest.len() == 6 && rest.chars().all(|c| c.is_ascii_alphanumeric()));
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 

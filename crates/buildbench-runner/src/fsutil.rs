@@ -28,13 +28,17 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), RunnerError> {
     write_through_temporary(path, bytes, mode, true)
 }
 
+/// The name every temporary file of buildbench's starts with, so a restore can recognise one
+/// that a killed write left beside the user's file (`edit::remove_stale_temporaries`).
+pub const TEMPORARY_PREFIX: &str = ".buildbench-";
+
 /// The one way both of the above write: a `.buildbench-*` temporary file next to `path` with
 /// `mode`, renamed over it.
 fn write_through_temporary(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<(), RunnerError> {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
-        .prefix(".buildbench-")
+        .prefix(TEMPORARY_PREFIX)
         .tempfile_in(dir)
         .map_err(RunnerError::io(dir, "cannot create a temporary file"))?;
     tmp.write_all(bytes).map_err(RunnerError::io(path, "cannot write"))?;

@@ -67,6 +67,13 @@ fn kill_9_while_a_large_edited_file_is_written_never_leaves_part_of_it_and_resto
         assert!(restore.status.success(), "{}", stderr(&restore));
         assert!(!stderr(&restore).contains("kept"), "attempt {attempt}: {}", stderr(&restore));
         assert!(std::fs::read(&main).expect("main.rs") == original, "attempt {attempt}: restored");
+        let left: Vec<_> = std::fs::read_dir(main.parent().expect("dir"))
+            .expect("list")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".buildbench-"))
+            .map(|e| e.path())
+            .collect();
+        assert!(left.is_empty(), "attempt {attempt}: the killed write's temporary file is removed: {left:?}");
         assert_no_process_left(&out);
     }
 }
