@@ -90,10 +90,24 @@ pub fn unit_graph(units: usize) -> buildbench_timings::whatif::Graph {
                 source: SplitSource::Measured,
                 deps,
                 splittable: true,
+                unit: i,
+                end: 0.0,
+                final_target: false,
+                parallelism: None,
+                tokens_recorded: 1.0,
             }
         })
         .collect();
-    Graph { nodes, offset: 0.2, tail: 0.05, jobs: Some(2), recorded: None, complete_edges: true }
+    Graph {
+        nodes,
+        offset: 0.2,
+        tail: 0.05,
+        jobs: Some(2),
+        recorded: None,
+        complete_edges: true,
+        completed: None,
+        edges: buildbench_timings::Edges::Listed,
+    }
 }
 
 /// The recorded example study (20 cells) as if started at `seed` hours after a fixed time, with

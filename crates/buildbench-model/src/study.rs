@@ -300,6 +300,15 @@ pub struct UnitTiming {
     /// See `unblocked`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unblocked_rmeta: Vec<u64>,
+    /// Every unit this one waited for (ids), where known: the build-analysis log lists them,
+    /// and `compare` completes an HTML report's edges from `cargo metadata`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<u64>,
+    /// CPU seconds (user + system) of the unit's processes: rustc with its threads and the
+    /// linker it ran, or a build script with every process it started (make, cc), where
+    /// `compare` could follow them (see docs/whatif.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
 }
 
 impl UnitTiming {

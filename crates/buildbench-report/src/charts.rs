@@ -465,6 +465,8 @@ mod tests {
             id: None,
             unblocked: Vec::new(),
             unblocked_rmeta: Vec::new(),
+            dependencies: Vec::new(),
+            cpu_seconds: None,
         }
     }
 

@@ -60,6 +60,8 @@ pub struct MetricsJson {
     pub parallelism: Option<f64>,
     pub critical_path_seconds: Option<f64>,
     pub critical_path: Option<Vec<String>>,
+    /// How much of the unit graph the critical path was computed over.
+    pub unit_graph: buildbench_timings::Edges,
     pub slowest: Vec<SlowUnitJson>,
     pub frontend_seconds: Option<f64>,
     pub codegen_seconds: Option<f64>,
@@ -126,6 +128,7 @@ pub fn summary_json<'a>(file: &'a str, parsed: &'a Parsed, analysis: &Analysis) 
             parallelism: analysis.parallelism,
             critical_path_seconds: analysis.critical_path.as_ref().map(|c| c.seconds),
             critical_path: analysis.critical_path.as_ref().map(|c| labels(b, &c.units)),
+            unit_graph: analysis.edges,
             slowest: analysis
                 .slowest
                 .iter()
@@ -231,6 +234,11 @@ pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String 
             "critical path".into(),
             format!("{} over {} units: {}", seconds(cp.seconds), cp.units.len(), names.join(" > ")),
         ]);
+        let mut graph = analysis.edges.describe().to_owned();
+        if let Some(c) = &b.completion {
+            graph.push_str(&format!(": {} edge(s) added", c.added));
+        }
+        facts.row(vec!["unit graph".into(), graph]);
     }
     if let Some(s) = analysis.split {
         let mut parts = vec![format!("frontend {}", seconds(s.frontend)), format!("codegen {}", seconds(s.codegen))];

@@ -28,8 +28,11 @@ pub struct WhatIf {
     pub replayed_seconds: Option<f64>,
     /// Units in the graph.
     pub units: usize,
-    /// All dependency edges known (build-analysis log), or only those that released each unit.
+    /// All dependency edges known (build-analysis log, or completed from `cargo metadata`), or
+    /// only those that released each unit.
     pub complete_edges: bool,
+    /// How much of the unit graph is known.
+    pub edges: buildbench_timings::Edges,
     /// Units whose frontend / codegen split was measured, and estimated.
     pub split_measured: usize,
     pub split_estimated: usize,
@@ -66,6 +69,7 @@ impl WhatIf {
             replayed_seconds: replayed,
             units: base.nodes.len(),
             complete_edges: base.complete_edges,
+            edges: base.edges,
             split_measured: base.nodes.iter().filter(|n| n.source == SplitSource::Measured).count(),
             split_estimated: base.nodes.iter().filter(|n| n.source == SplitSource::Estimated).count(),
             scale: scale.clone(),
@@ -94,12 +98,7 @@ impl WhatIf {
                 (replayed / recorded - 1.0) * 100.0
             );
         }
-        let edges = if self.complete_edges {
-            "every dependency edge (build-analysis log)"
-        } else {
-            "only the edge that released each unit (an HTML report records no others), plus each package's own edges"
-        };
-        let _ = writeln!(out, "graph: {} units; {edges}", self.units);
+        let _ = writeln!(out, "graph: {} units; {}", self.units, self.edges.describe());
         if self.split_estimated > 0 {
             let _ = writeln!(
                 out,
@@ -184,6 +183,8 @@ pub(crate) fn unit(t: &UnitTiming) -> Unit {
     u.duration = Some(t.duration);
     u.unblocked = t.unblocked.clone();
     u.unblocked_rmeta = t.unblocked_rmeta.clone();
+    u.dependencies = t.dependencies.clone();
+    u.cpu_seconds = t.cpu_seconds;
     if let Some(frontend) = t.frontend {
         let mut at = frontend;
         u.sections.push(Section { name: "frontend".to_owned(), start: 0.0, end: Some(frontend) });
@@ -202,7 +203,8 @@ pub(crate) fn unit(t: &UnitTiming) -> Unit {
 /// without a clean scenario, or for samples recorded before their unit edges were kept.
 pub fn study_graph(study: &Study) -> Option<Graph> {
     let sample = study.representative(&study.plan.baseline, Scenario::Clean)?;
-    if sample.units.iter().all(|u| u.unblocked.is_empty() && u.unblocked_rmeta.is_empty()) {
+    if sample.units.iter().all(|u| u.unblocked.is_empty() && u.unblocked_rmeta.is_empty() && u.dependencies.is_empty())
+    {
         return None;
     }
     let jobs = buildbench_model::cargo_arg(&study.plan.cargo_args, &["-j", "--jobs"])

@@ -86,6 +86,9 @@ pub struct Selection {
     pub bins: Vec<String>,
     /// `--lib`.
     pub lib: bool,
+    /// `--features`/`-F`, `--all-features` and `--no-default-features`, as arguments to pass on
+    /// (to `cargo metadata`, whose dependency graph depends on them).
+    pub features: Vec<String>,
 }
 
 impl Selection {
@@ -105,6 +108,12 @@ impl Selection {
                 "--exclude" => out.exclude.extend(value()),
                 "--bin" => out.bins.extend(value()),
                 "--lib" => out.lib = true,
+                "--features" | "-F" => {
+                    if let Some(v) = value() {
+                        out.features.extend(["--features".to_owned(), v]);
+                    }
+                }
+                "--all-features" | "--no-default-features" => out.features.push(flag.to_owned()),
                 _ => {}
             }
         }

@@ -196,6 +196,7 @@ pub fn run(
         failed: Vec::new(),
         edits: 0,
         number: 0,
+        packages: HashMap::new(),
     }
     .execute();
     for server in servers.values() {
@@ -279,6 +280,10 @@ struct Execution<'a> {
     edits: u64,
     /// Builds started so far, for progress.
     number: usize,
+    /// Each source tree's package graph (by revision), read with `cargo metadata` after its
+    /// first successful build (when its Cargo.lock is there): it completes every sample's
+    /// unit graph. `None` when it could not be read; the samples keep the report's edges.
+    packages: HashMap<Option<String>, Option<buildbench_timings::PackageGraph>>,
 }
 
 impl Execution<'_> {
@@ -482,6 +487,26 @@ impl Execution<'_> {
     }
 
     /// Runs one step and records what it measured.
+    /// The package graph of the tree `invocation` built, read once per tree.
+    fn package_graph(&mut self, invocation: &crate::Invocation) -> Option<&buildbench_timings::PackageGraph> {
+        let p = self.p;
+        let revision = invocation.cwd.as_ref().and_then(|cwd| {
+            self.trees.iter().find(|t| t.path.starts_with(cwd) || cwd.starts_with(&t.path)).map(|t| t.revision.clone())
+        });
+        let key = revision.flatten();
+        if !self.packages.contains_key(&key) {
+            let root = p.tree(key.as_deref());
+            let graph = crate::project::Project::package_graph(&invocation.program, &root, &p.options.plan.cargo_args);
+            if let Err(e) = &graph {
+                self.observer.event(Event::Note(format!(
+                    "unit graphs stay as the timing reports record them (only the edge that released each unit): {e}"
+                )));
+            }
+            self.packages.insert(key.clone(), graph.ok());
+        }
+        self.packages.get(&key).and_then(Option::as_ref)
+    }
+
     fn run_step(&mut self, step: &Step) -> Result<(), RunnerError> {
         let p = self.p;
         let study_file = p.out.join("study.json");
@@ -546,7 +571,8 @@ impl Execution<'_> {
                 };
                 let target_dir = p.target_dir(configuration);
                 if !outcome.success() || purpose != Purpose::Prepare {
-                    let mut sample = sample_from(&outcome, &p.project, &target_dir);
+                    let packages = if outcome.success() { self.package_graph(&invocation) } else { None };
+                    let mut sample = sample_from(&outcome, &p.project, &target_dir, packages);
                     sample.links = links(&crate::linkwrap::read_log(&link_log), &sample.artifacts);
                     if let Some(warning) = link_disagreement(&sample) {
                         self.observer

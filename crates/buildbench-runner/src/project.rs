@@ -43,6 +43,29 @@ impl Project {
         parse_metadata(&text).map_err(|detail| RunnerError::Command { command: invocation.shell_line(), detail })
     }
 
+    /// The package graph of the project at `root` (`cargo metadata` with its resolve), for
+    /// completing a timing report's unit graph. `--locked --offline`: it never writes
+    /// Cargo.lock and never fetches; the features among `cargo_args` select the same
+    /// dependencies the build had.
+    pub fn package_graph(
+        cargo: &Path,
+        root: &Path,
+        cargo_args: &[String],
+    ) -> Result<buildbench_timings::PackageGraph, RunnerError> {
+        let manifest = if root.is_dir() { root.join("Cargo.toml") } else { root.to_owned() };
+        if !manifest.is_file() {
+            return Err(RunnerError::NotAProject { path: root.to_owned() });
+        }
+        let features = crate::cargoargs::Selection::parse(cargo_args).features;
+        let invocation = Invocation::new(cargo)
+            .args(["metadata", "--format-version", "1", "--locked", "--offline", "--manifest-path"])
+            .arg(&manifest)
+            .args(features);
+        let text = probe::capture(&invocation)?;
+        buildbench_timings::PackageGraph::from_metadata(&text)
+            .map_err(|detail| RunnerError::Command { command: invocation.shell_line(), detail })
+    }
+
     /// Every target's main file, relative to the workspace root (as cargo passes the workspace's
     /// own files to rustc), with its package.
     pub fn source_packages(&self) -> Vec<(String, String)> {

@@ -32,20 +32,34 @@ pub fn unit_timings(build: &buildbench_timings::Build) -> Vec<UnitTiming> {
                 id: u.id,
                 unblocked: u.unblocked.clone(),
                 unblocked_rmeta: u.unblocked_rmeta.clone(),
+                dependencies: u.dependencies.clone(),
+                cpu_seconds: u.cpu_seconds,
             })
         })
         .collect()
 }
 
 /// A sample from one finished build.
-pub(crate) fn sample_from(outcome: &Outcome, project: &Project, target_dir: &Path) -> Sample {
+/// `packages` (the tree's `cargo metadata`) completes the unit graph the report records.
+pub(crate) fn sample_from(
+    outcome: &Outcome,
+    project: &Project,
+    target_dir: &Path,
+    packages: Option<&buildbench_timings::PackageGraph>,
+) -> Sample {
     let stderr = String::from_utf8_lossy(&outcome.stderr);
     let report = stderr
         .lines()
         .find_map(|l| l.trim().strip_prefix("Timing report saved to "))
         .map(|p| PathBuf::from(p.trim()))
         .or_else(|| Some(target_dir.join("cargo-timings/cargo-timing.html")).filter(|p| p.exists()));
-    let parsed = report.and_then(|r| std::fs::read(&r).ok()).and_then(|bytes| buildbench_timings::parse(&bytes).ok());
+    let mut parsed =
+        report.and_then(|r| std::fs::read(&r).ok()).and_then(|bytes| buildbench_timings::parse(&bytes).ok());
+    if let (Some(parsed), Some(packages)) = (parsed.as_mut(), packages)
+        && packages.describes(&parsed.build.units)
+    {
+        parsed.build.complete(packages);
+    }
     let units = parsed.as_ref().map(|p| unit_timings(&p.build)).unwrap_or_default();
     let build = parsed.as_ref().map(|p| &p.build);
     let analysis = build.map(|b| buildbench_timings::analyze(b, 0));

@@ -134,7 +134,7 @@ pub fn run(
         if !outcome.success() {
             return Err(RunnerError::Command { command: invocation.shell_line(), detail: outcome.stderr_tail(20) });
         }
-        let sample = crate::record::sample_from(&outcome, &project, &ctx.target_dir);
+        let sample = crate::record::sample_from(&outcome, &project, &ctx.target_dir, None);
         crate::record::remove_reports(&ctx.target_dir);
         Ok(sample)
     };

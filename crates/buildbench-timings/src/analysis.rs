@@ -1,8 +1,6 @@
 //! Metrics derived from one build: wall and unit time, parallelism, critical path, slowest units,
 //! and where the time went (frontend, codegen, link, build scripts, proc-macros).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::{Build, Mode, TargetKind, Unit};
@@ -18,8 +16,10 @@ pub struct Analysis {
     pub units_run: usize,
     /// `unit_seconds / wall_seconds`: how many units ran at once on average.
     pub parallelism: Option<f64>,
-    /// The chain of units that bounded the build, where the format records who unblocked whom.
+    /// The longest chain of dependent units (see `critical_path`), where the format has a schedule.
     pub critical_path: Option<CriticalPath>,
+    /// How much of the unit graph the critical path was computed over.
+    pub edges: crate::Edges,
     /// Indices of the units that ran, slowest first, at most `top`.
     pub slowest: Vec<usize>,
     /// Frontend / codegen / link split summed over the units that report it.
@@ -35,7 +35,8 @@ pub struct Analysis {
 pub struct CriticalPath {
     /// Time along the chain: for each unit, the part that had to finish before the next could
     /// start (its rmeta time when the next needed only metadata), plus the whole last unit.
-    /// Time spent waiting for a jobserver token is not on the path.
+    /// Time spent waiting for a jobserver token is not on the path: this is the build's wall
+    /// time with as many cores as units.
     pub seconds: f64,
     /// Indices into `Build::units`, first to last.
     pub units: Vec<usize>,
@@ -131,6 +132,7 @@ pub fn analyze(build: &Build, top: usize) -> Analysis {
         units_run: ran.len(),
         parallelism,
         critical_path: critical_path(&build.units),
+        edges: build.edges(),
         slowest,
         split: any_split.then_some(total),
         build_script_seconds: sum_where(&|u| u.kind == TargetKind::BuildScript),
@@ -140,58 +142,13 @@ pub fn analyze(build: &Build, top: usize) -> Analysis {
     }
 }
 
-/// Walks back from the unit that finished last through the unit that unblocked each one.
-///
-/// Cargo records, for every unit, which units it unblocked when its rmeta or its whole output
-/// was ready: that is each unit's last dependency to finish, the edge that actually held it
-/// back. Following those edges from the last unit gives the chain that bounded the build, as in
-/// the classic critical path method (Kelley & Walker, 1959) applied to the observed schedule.
+/// The longest chain of units through the build's unit graph (`whatif::Graph::critical_path`):
+/// one definition for `timings`, `whatif` and every report. Over an HTML report's graph alone,
+/// which records only the edge that released each unit, it can come out shorter than the true
+/// one; `complete::complete` adds the other edges from `cargo metadata` first where it can.
 fn critical_path(units: &[Unit]) -> Option<CriticalPath> {
-    let by_id: HashMap<u64, usize> = units.iter().enumerate().filter_map(|(i, u)| Some((u.id?, i))).collect();
-    // For each unit: (the unit that unblocked it, when, in seconds from cargo's start).
-    let mut unblocker: HashMap<usize, (usize, f64)> = HashMap::new();
-    let mut any_edges = false;
-    for (a, unit) in units.iter().enumerate() {
-        let (Some(start), Some(end)) = (unit.start, unit.end()) else { continue };
-        // With `-Zsection-timings` cargo ≥ 1.94 reports no rmeta time; the frontend's end (the
-        // codegen start) is the closest point, since rustc emits the rmeta early in codegen.
-        let frontend_end = unit.sections.iter().find(|s| s.name == "frontend").and_then(|s| s.end);
-        let rmeta_at = unit.rmeta_time.or(frontend_end).map_or(end, |r| start + r);
-        let edges = unit.unblocked.iter().map(|b| (b, end)).chain(unit.unblocked_rmeta.iter().map(|b| (b, rmeta_at)));
-        for (b, at) in edges {
-            any_edges = true;
-            let Some(&b) = by_id.get(b) else { continue };
-            let entry = unblocker.entry(b).or_insert((a, at));
-            if at > entry.1 {
-                *entry = (a, at);
-            }
-        }
-    }
-    // Without start times there is no schedule to follow.
-    if !any_edges && units.iter().all(|u| u.start.is_none()) {
-        return None;
-    }
-    let (last, last_unit) = units
-        .iter()
-        .enumerate()
-        .filter_map(|(i, u)| Some((i, u, u.end()?)))
-        .max_by(|a, b| a.2.total_cmp(&b.2))
-        .map(|(i, u, _)| (i, u))?;
-    let mut on_chain = std::collections::HashSet::from([last]);
-    let mut chain = vec![last];
-    let mut seconds = last_unit.duration.unwrap_or(0.0);
-    let mut current = last;
-    // Each step moves to a unit that finished earlier in a valid report; the visited marks stop
-    // cycles in malformed input.
-    while let Some(&(previous, at)) = unblocker.get(&current) {
-        if !on_chain.insert(previous) {
-            break;
-        }
-        let start = units.get(previous).and_then(|u| u.start).unwrap_or(at);
-        seconds += (at - start).max(0.0);
-        chain.push(previous);
-        current = previous;
-    }
-    chain.reverse();
-    Some(CriticalPath { seconds, units: chain })
+    let graph = crate::whatif::Graph::from_units(units, None, None).ok()?;
+    let (seconds, chain) = graph.critical_path();
+    let units = chain.iter().filter_map(|&n| graph.nodes.get(n).map(|node| node.unit)).collect();
+    Some(CriticalPath { seconds, units })
 }

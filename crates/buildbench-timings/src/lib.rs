@@ -8,6 +8,7 @@
 
 mod analysis;
 mod build_analysis;
+pub mod complete;
 mod diff;
 mod error;
 mod html;
@@ -19,6 +20,7 @@ mod timing_info;
 pub mod whatif;
 
 pub use analysis::{Analysis, CriticalPath, Split, analyze, split};
+pub use complete::{Completion, Edges, PackageGraph, complete};
 pub use diff::{BuildDiff, UnitChange, diff};
 pub use error::ParseError;
 pub use message_format::{ArtifactMessage, artifact_messages};

@@ -157,6 +157,9 @@ pub struct Unit {
     pub unblocked: Vec<u64>,
     /// Ids of units that became runnable when this unit's metadata was ready.
     pub unblocked_rmeta: Vec<u64>,
+    /// CPU seconds of the unit's processes, where measured (no cargo format records it;
+    /// `compare` does).
+    pub cpu_seconds: Option<f64>,
 }
 
 impl Unit {
@@ -179,6 +182,7 @@ impl Unit {
             dependencies: Vec::new(),
             unblocked: Vec::new(),
             unblocked_rmeta: Vec::new(),
+            cpu_seconds: None,
         }
     }
 
@@ -261,6 +265,9 @@ pub struct Build {
     /// Cargo's error summary of a failed build (`1 job failed`).
     pub error: Option<String>,
     pub units: Vec<Unit>,
+    /// What `complete` added to the units' dependencies from `cargo metadata`, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion: Option<crate::Completion>,
 }
 
 impl Build {
@@ -282,6 +289,7 @@ impl Build {
             proc_macros_known: true,
             error: None,
             units: Vec::new(),
+            completion: None,
         }
     }
 
@@ -292,6 +300,26 @@ impl Build {
         self.fresh_units.get_or_insert(to_u32(fresh));
         self.dirty_units.get_or_insert(to_u32(total - fresh));
         self.total_units.get_or_insert(to_u32(total));
+    }
+
+    /// Adds every dependency edge the package graph implies to the units (see `complete`), once.
+    pub fn complete(&mut self, graph: &crate::PackageGraph) -> &crate::Completion {
+        let completion = match self.completion.take() {
+            Some(done) => done,
+            None => crate::complete(&mut self.units, graph),
+        };
+        self.completion.insert(completion)
+    }
+
+    /// How much of the unit graph is known.
+    pub fn edges(&self) -> crate::Edges {
+        if self.completion.is_some() {
+            crate::Edges::Completed
+        } else if self.units.iter().any(|u| !u.dependencies.is_empty()) {
+            crate::Edges::Listed
+        } else {
+            crate::Edges::Partial
+        }
     }
 
     /// True when the build failed (cargo reported an error or a unit never finished).

@@ -21,6 +21,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use serde::Serialize;
 
+use crate::complete::{Completion, Edges, metadata_suffices};
 use crate::{Build, Mode, TargetKind, Unit};
 
 /// What a dependent waits for.
@@ -68,6 +69,21 @@ pub struct Node {
     pub deps: Vec<(usize, Edge)>,
     /// A library (or check) unit: what `--split` can split.
     pub splittable: bool,
+    /// Its index in the units the graph was made from.
+    #[serde(skip)]
+    pub unit: usize,
+    /// When it ended in the recording, seconds from cargo's start.
+    #[serde(skip)]
+    pub end: f64,
+    /// A binary, test, bench or example: what a build is run for, not a library that others use.
+    #[serde(skip)]
+    pub final_target: bool,
+    /// CPUs its processes used on average (CPU seconds over its duration), where measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<f64>,
+    /// Job tokens it had on average in the recording: its own plus the idle ones.
+    #[serde(skip)]
+    pub tokens_recorded: f64,
 }
 
 impl Node {
@@ -89,9 +105,15 @@ pub struct Graph {
     pub jobs: Option<u32>,
     /// The recorded wall time.
     pub recorded: Option<f64>,
-    /// Every dependency edge is known (build-analysis log). An HTML report records only the edge
-    /// that released each unit.
+    /// Every dependency edge is known: the build-analysis log lists them, or the graph was
+    /// completed from `cargo metadata`. An HTML report alone records only the edge that
+    /// released each unit.
     pub complete_edges: bool,
+    /// What completing the graph from `cargo metadata` added, when it was completed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed: Option<Completion>,
+    /// How much of the graph is known.
+    pub edges: Edges,
 }
 
 /// Factors applied to the sections of every unit (1.0 leaves them alone).
@@ -110,6 +132,9 @@ impl Default for Scale {
     }
 }
 
+/// Units shorter than this have too few CPU samples for a parallelism.
+const MIN_CPU_DURATION: f64 = 0.5;
+
 /// Why a report cannot be replayed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum WhatIfError {
@@ -123,15 +148,6 @@ pub enum WhatIfError {
     UnknownSplit(String),
 }
 
-/// Does `parent` need only `dep`'s metadata? Cargo's rule: a unit that does not link
-/// (a library, or anything checked) needs only the metadata of a library dependency that is
-/// compiled, not of a proc-macro, whose compiled code it runs.
-fn metadata_suffices(parent: &Unit, dep: &Unit) -> bool {
-    let parent_links = !matches!(parent.kind, TargetKind::Lib) && parent.mode != Mode::Check;
-    let dep_pipelined = dep.kind == TargetKind::Lib && matches!(dep.mode, Mode::Build | Mode::Check);
-    !parent_links && parent.mode != Mode::RunCustomBuild && dep_pipelined
-}
-
 impl Graph {
     /// The graph of the units that ran in `build`. Their time is split with the report's
     /// sections or rmeta times where it has them; a compiled unit without them (binaries, build
@@ -139,14 +155,20 @@ impl Graph {
     /// have them, and no link time. Edges come from the build-analysis log's `dependencies`
     /// where given, else from who-unblocked-whom in the report.
     pub fn from_build(build: &Build) -> Result<Graph, WhatIfError> {
-        Graph::from_units(&build.units, build.total_seconds, build.jobs)
+        let mut graph = Graph::from_units(&build.units, build.total_seconds, build.jobs)?;
+        graph.edges = build.edges();
+        graph.completed = build.completion.clone();
+        Ok(graph)
     }
 
     /// `from_build` for units kept elsewhere (a study's samples), with the build's total wall
     /// time and job slots where known.
     pub fn from_units(units: &[Unit], total_seconds: Option<f64>, jobs: Option<u32>) -> Result<Graph, WhatIfError> {
-        let ran: Vec<&Unit> =
-            units.iter().filter(|u| u.ran() && !u.failed && u.start.is_some() && u.duration.is_some()).collect();
+        let (positions, ran): (Vec<usize>, Vec<&Unit>) = units
+            .iter()
+            .enumerate()
+            .filter(|(_, u)| u.ran() && !u.failed && u.start.is_some() && u.duration.is_some())
+            .unzip();
         if ran.is_empty() {
             return Err(WhatIfError::NoSchedule);
         }
@@ -163,7 +185,8 @@ impl Graph {
         let share = shares.get(shares.len() / 2).copied().unwrap_or(0.5);
         let mut nodes: Vec<Node> = ran
             .iter()
-            .map(|u| {
+            .zip(&positions)
+            .map(|(u, &position)| {
                 let duration = u.duration.unwrap_or(0.0).max(0.0);
                 let mut node = Node {
                     label: u.label(),
@@ -176,6 +199,14 @@ impl Graph {
                     source: SplitSource::Measured,
                     deps: Vec::new(),
                     splittable: matches!(u.kind, TargetKind::Lib) && u.mode != Mode::RunCustomBuild,
+                    unit: position,
+                    end: u.end().unwrap_or(0.0),
+                    final_target: matches!(
+                        u.kind,
+                        TargetKind::Bin | TargetKind::Test | TargetKind::Bench | TargetKind::Example
+                    ),
+                    parallelism: u.cpu_seconds.filter(|_| duration >= MIN_CPU_DURATION).map(|c| c / duration),
+                    tokens_recorded: 1.0,
                 };
                 match (u.mode, crate::split(u)) {
                     (Mode::RunCustomBuild, _) => {
@@ -259,11 +290,31 @@ impl Graph {
                 }
             }
         }
+        // The tokens each unit had in the recording: its own, plus the job slots no other unit
+        // held, on average over its run.
+        if let Some(jobs) = jobs {
+            let spans: Vec<(f64, f64)> = ran.iter().map(|u| (u.start.unwrap_or(0.0), u.end().unwrap_or(0.0))).collect();
+            for (i, node) in nodes.iter_mut().enumerate() {
+                let Some(&(a, b)) = spans.get(i) else { continue };
+                if b - a <= 0.0 {
+                    continue;
+                }
+                let others: f64 = spans
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, &(c, d))| (b.min(d) - a.max(c)).max(0.0))
+                    .sum::<f64>()
+                    / (b - a);
+                node.tokens_recorded = 1.0 + (f64::from(jobs) - 1.0 - others).max(0.0);
+            }
+        }
         let offset = ran.iter().filter_map(|u| u.start).reduce(f64::min).unwrap_or(0.0).max(0.0);
         let last = ran.iter().filter_map(|u| u.end()).reduce(f64::max).unwrap_or(0.0);
         let recorded = total_seconds.filter(|t| *t > 0.0).or(Some(last));
         let tail = recorded.map_or(0.0, |t| (t - last).max(0.0));
-        Ok(Graph { nodes, offset, tail, jobs, recorded, complete_edges })
+        let edges = if complete_edges { Edges::Listed } else { Edges::Partial };
+        Ok(Graph { nodes, offset, tail, jobs, recorded, complete_edges, completed: None, edges })
     }
 
     /// Splits every library unit of package `name` into `parts` independent units of equal
@@ -417,41 +468,60 @@ impl Graph {
                 ready.push(Ready { priority: priorities.get(i).copied().unwrap_or(0), index: i });
             }
         }
-        let mut events: BinaryHeap<Event> = BinaryHeap::new();
+        // Each running node: how far through its recorded time it is, and whether its rmeta
+        // was released. A node moves through its recorded time at speed 1, or slower where it
+        // ran on more job tokens than it gets now (`speeds`).
+        let mut running: Vec<Running> = Vec::new();
         let mut now = self.offset;
-        let mut running = 0usize;
         let mut started = 0usize;
         loop {
-            while running < slots {
+            while running.len() < slots {
                 let Some(next) = ready.pop() else { break };
                 let i = next.index;
-                let (rmeta, duration) = times.get(i).copied().unwrap_or((0.0, 0.0));
                 if let Some(s) = start.get_mut(i) {
                     *s = now;
                 }
-                running += 1;
+                let (rmeta, duration) = times.get(i).copied().unwrap_or((0.0, 0.0));
+                running.push(Running { index: i, done: 0.0, rmeta_released: rmeta >= duration });
                 started += 1;
-                events.push(Event { at: now + duration, index: i, finished: true });
-                if rmeta < duration {
-                    events.push(Event { at: now + rmeta, index: i, finished: false });
-                }
             }
-            let Some(event) = events.pop() else { break };
-            now = event.at;
-            let i = event.index;
-            if event.finished {
-                running = running.saturating_sub(1);
+            let speeds = self.speeds(&running, jobs.map(|j| j.max(1) as usize));
+            // The next milestone: the earliest rmeta or end; at equal times rmeta before ends,
+            // then by index, so the replay is deterministic.
+            let next = running
+                .iter()
+                .zip(&speeds)
+                .enumerate()
+                .map(|(k, (r, speed))| {
+                    let (rmeta, duration) = times.get(r.index).copied().unwrap_or((0.0, 0.0));
+                    let (target, finished) = if r.rmeta_released { (duration, true) } else { (rmeta, false) };
+                    (k, ((target - r.done).max(0.0) / speed, finished, r.index))
+                })
+                .min_by(|a, b| {
+                    let (x, y) = (a.1, b.1);
+                    x.0.total_cmp(&y.0).then_with(|| x.1.cmp(&y.1)).then_with(|| x.2.cmp(&y.2))
+                });
+            let Some((k, (dt, finished, i))) = next else { break };
+            now += dt;
+            for (r, speed) in running.iter_mut().zip(&speeds) {
+                r.done += dt * speed;
+            }
+            if finished {
+                running.swap_remove(k);
                 if let Some(e) = end.get_mut(i) {
                     *e = now;
                 }
+            } else if let Some(r) = running.get_mut(k) {
+                r.rmeta_released = true;
+                r.done = times.get(i).map_or(r.done, |t| t.0);
             }
             let has_rmeta_event = times.get(i).is_some_and(|(r, d)| r < d);
             for &(d, edge) in dependents.get(i).into_iter().flatten() {
                 // An rmeta edge is released by the rmeta event, or by the end when the node
                 // had none; a full edge by the end.
                 let releases = match edge {
-                    Edge::Full => event.finished,
-                    Edge::Metadata => !event.finished || !has_rmeta_event,
+                    Edge::Full => finished,
+                    Edge::Metadata => !finished || !has_rmeta_event,
                 };
                 if !releases {
                     continue;
@@ -473,17 +543,53 @@ impl Graph {
             .filter(|(_, e)| e.is_finite())
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map_or((None, self.offset), |(i, e)| (Some(i), *e));
-        let mut chain = Vec::new();
-        let mut current = last;
-        while let Some(i) = current {
-            if chain.contains(&i) || chain.len() > n {
-                break;
-            }
-            chain.push(i);
-            current = released_by.get(i).copied().flatten();
+        let mut schedule =
+            Schedule { seconds: finish + self.tail, chain: Vec::new(), units_run: started, start, end, released_by };
+        if let Some(last) = last {
+            schedule.chain = schedule.chain_to(last);
         }
-        chain.reverse();
-        Schedule { seconds: finish + self.tail, chain, units_run: started, start, end }
+        schedule
+    }
+
+    /// How fast each running node moves through its recorded time, with `tokens` job tokens
+    /// (`None`: unlimited). A node whose processes used `c` CPUs on average while the recording
+    /// gave it `a` tokens on average (its own plus the idle ones) needed tokens for `min(c, a)`
+    /// of them (make and cc through cargo's jobserver, rustc's extra codegen threads) and none
+    /// for the rest (rustc's own helper threads). Now it holds its own token and shares the
+    /// idle ones with the other nodes that want more (equal shares, capped at what each
+    /// wants); it never runs faster than recorded. Nodes without CPU data move at speed 1.
+    fn speeds(&self, running: &[Running], tokens: Option<usize>) -> Vec<f64> {
+        let Some(tokens) = tokens else { return vec![1.0; running.len()] };
+        // (CPUs used in the recording, of which token-bound) per running node.
+        let use_of = |r: &Running| -> Option<(f64, f64)> {
+            let node = self.nodes.get(r.index)?;
+            let c = node.parallelism.filter(|c| *c > 1.0)?;
+            Some((c, c.min(node.tokens_recorded.max(1.0))))
+        };
+        let uses: Vec<Option<(f64, f64)>> = running.iter().map(use_of).collect();
+        let mut idle = tokens.saturating_sub(running.len()) as f64;
+        // Water-filling: the node wanting the fewest extra tokens is served first.
+        let mut wants: Vec<(usize, f64)> =
+            uses.iter().enumerate().filter_map(|(k, u)| u.map(|(_, bound)| (k, bound - 1.0))).collect();
+        wants.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut extra = vec![0.0; running.len()];
+        let mut left = wants.len();
+        for (k, want) in wants {
+            let share = if left > 0 { idle / left as f64 } else { 0.0 };
+            let given = want.min(share).max(0.0);
+            if let Some(e) = extra.get_mut(k) {
+                *e = given;
+            }
+            idle -= given;
+            left -= 1;
+        }
+        uses.iter()
+            .zip(&extra)
+            .map(|(u, e)| match u {
+                Some((c, bound)) => (((c - bound) + (1.0 + e).min(*bound)) / c).min(1.0),
+                None => 1.0,
+            })
+            .collect()
     }
 
     /// The predicted wall time for each job count, the critical-path floor (unlimited slots),
@@ -494,8 +600,46 @@ impl Graph {
         let priorities = self.priorities(&dependents);
         let points = jobs.iter().map(|&j| (j, self.run(Some(j), scale, &priorities, &dependents).seconds)).collect();
         let floor = self.run(None, scale, &priorities, &dependents);
-        let chain = floor.chain.iter().filter_map(|&i| self.nodes.get(i).map(|n| n.label.clone())).collect();
-        Ok(Curve { points, floor: floor.seconds, chain })
+        let (critical_seconds, chain) = if *scale == Scale::default() {
+            self.critical_path()
+        } else {
+            let mut scaled = self.clone();
+            for node in &mut scaled.nodes {
+                let unit = scale.units.iter().filter(|(name, _)| name == &node.name).map(|(_, f)| *f).product::<f64>();
+                node.frontend *= scale.frontend * unit;
+                node.codegen *= scale.codegen * unit;
+                node.link *= scale.link * unit;
+                node.other *= unit;
+            }
+            scaled.critical_path()
+        };
+        let chain = chain.iter().filter_map(|&i| self.nodes.get(i).map(|n| n.label.clone())).collect();
+        Ok(Curve { points, floor: floor.seconds, critical_seconds, chain })
+    }
+
+    /// The critical path: the longest chain of units through the graph, each released by the
+    /// one before, with the recorded durations and as many slots as units (what no number of
+    /// cores beats). Its seconds exclude cargo's start-up and wind-down; its nodes run first to
+    /// last and the last is a unit nobody waits for. `timings` and `whatif` both report this.
+    pub fn critical_path(&self) -> (f64, Vec<usize>) {
+        let dependents = self.dependents();
+        let priorities = self.priorities(&dependents);
+        let floor = self.run(None, &Scale::default(), &priorities, &dependents);
+        // The chain ends at a unit nobody waits for. In a partial graph (an HTML report alone) a
+        // library whose dependents were all released by others looks like one; there only a
+        // final target (a binary, test, bench or example) or the unit the recording ended with
+        // can end it.
+        let recorded_last = self.nodes.iter().enumerate().max_by(|a, b| a.1.end.total_cmp(&b.1.end)).map(|(i, _)| i);
+        let end = (0..self.nodes.len())
+            .filter(|&i| dependents.get(i).is_some_and(Vec::is_empty))
+            .filter(|&i| {
+                self.complete_edges || Some(i) == recorded_last || self.nodes.get(i).is_some_and(|n| n.final_target)
+            })
+            .filter_map(|i| Some((i, *floor.end.get(i)?)))
+            .filter(|(_, e)| e.is_finite())
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
+        let Some((end, at)) = end else { return (0.0, Vec::new()) };
+        ((at - self.offset).max(0.0), floor.chain_to(end))
     }
 
     /// Every splittable package, ranked by how much splitting it into `parts` would shorten the
@@ -534,6 +678,26 @@ pub struct Schedule {
     pub start: Vec<f64>,
     #[serde(skip)]
     pub end: Vec<f64>,
+    /// The dependency that released each node last.
+    #[serde(skip)]
+    pub released_by: Vec<Option<usize>>,
+}
+
+impl Schedule {
+    /// The chain of nodes that released each other up to `node`, first to last.
+    pub fn chain_to(&self, node: usize) -> Vec<usize> {
+        let mut chain = Vec::new();
+        let mut current = Some(node);
+        while let Some(i) = current {
+            if chain.contains(&i) || chain.len() > self.released_by.len() {
+                break;
+            }
+            chain.push(i);
+            current = self.released_by.get(i).copied().flatten();
+        }
+        chain.reverse();
+        chain
+    }
 }
 
 /// Predicted wall time against job slots.
@@ -541,9 +705,11 @@ pub struct Schedule {
 pub struct Curve {
     /// (job slots, predicted seconds).
     pub points: Vec<(u32, f64)>,
-    /// With unlimited slots: the critical path, which no number of cores beats.
+    /// With unlimited slots: the wall time no number of cores beats.
     pub floor: f64,
-    /// The units of that path, first to last.
+    /// The critical path's seconds (`Graph::critical_path`, the same one `timings` prints).
+    pub critical_seconds: f64,
+    /// The units of the critical path, first to last.
     pub chain: Vec<String>,
 }
 
@@ -552,6 +718,16 @@ impl Curve {
     pub fn enough(&self, within: f64) -> Option<u32> {
         self.points.iter().filter(|(_, s)| *s <= self.floor * (1.0 + within)).map(|(j, _)| *j).min()
     }
+}
+
+/// A node being replayed.
+#[derive(Debug, Clone, Copy)]
+struct Running {
+    index: usize,
+    /// Seconds of its recorded (scaled) time done.
+    done: f64,
+    /// Its rmeta edges were released (or it has none).
+    rmeta_released: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -568,33 +744,6 @@ impl Ord for Ready {
 }
 
 impl PartialOrd for Ready {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-#[derive(Debug, PartialEq)]
-struct Event {
-    at: f64,
-    index: usize,
-    finished: bool,
-}
-
-impl Eq for Event {}
-
-impl Ord for Event {
-    /// Earliest first (a max-heap, so reversed); at equal times rmeta events before ends, then
-    /// by index, so the replay is deterministic.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .at
-            .total_cmp(&self.at)
-            .then_with(|| other.finished.cmp(&self.finished))
-            .then_with(|| other.index.cmp(&self.index))
-    }
-}
-
-impl PartialOrd for Event {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
@@ -618,11 +767,25 @@ mod tests {
             source: SplitSource::Measured,
             deps: deps.to_vec(),
             splittable: true,
+            unit: 0,
+            end: 0.0,
+            final_target: false,
+            parallelism: None,
+            tokens_recorded: 1.0,
         }
     }
 
     fn graph(nodes: Vec<Node>) -> Graph {
-        Graph { nodes, offset: 0.0, tail: 0.0, jobs: None, recorded: None, complete_edges: true }
+        Graph {
+            nodes,
+            offset: 0.0,
+            tail: 0.0,
+            jobs: None,
+            recorded: None,
+            complete_edges: true,
+            completed: None,
+            edges: Edges::Listed,
+        }
     }
 
     fn wall(g: &Graph, jobs: Option<u32>) -> f64 {
@@ -713,6 +876,42 @@ mod tests {
         let ranked = g.rank_splits(Some(2), 2, &Scale::default()).unwrap();
         assert_eq!(ranked.first().map(|r| r.0.as_str()), Some("big"));
         assert!(g.split("nope", 2).is_err());
+    }
+
+    #[test]
+    fn a_build_script_that_ran_make_on_every_token_slows_down_with_fewer() {
+        use Edge::Full;
+        // A 10 s build script that used 1.9 CPUs with both tokens of a 2-job build to itself,
+        // then a 1 s binary. At 2 jobs it replays as recorded; at 1 job make gets only the
+        // script's own token: 19 s of CPU at one CPU.
+        let mut script = node("jemalloc-sys", 10.0, None, &[]);
+        script.parallelism = Some(1.9);
+        script.tokens_recorded = 2.0;
+        let g = graph(vec![script, node("app", 1.0, None, &[(0, Full)])]);
+        assert!((wall(&g, Some(2)) - 11.0).abs() < 1e-9);
+        assert!((wall(&g, Some(1)) - 20.0).abs() < 1e-9, "{}", wall(&g, Some(1)));
+        assert!((wall(&g, None) - 11.0).abs() < 1e-9, "never faster than recorded");
+    }
+
+    #[test]
+    fn parallelism_beyond_the_tokens_a_unit_had_needs_none() {
+        use Edge::Full;
+        // rustc at 1.2 CPUs while another unit held the second token (1 token on average):
+        // its extra 0.2 CPU is its own helper threads, so one job does not slow it down.
+        let mut rustc = node("syn", 10.0, None, &[]);
+        rustc.parallelism = Some(1.2);
+        rustc.tokens_recorded = 1.0;
+        let g = graph(vec![rustc, node("app", 1.0, None, &[(0, Full)])]);
+        assert!((wall(&g, Some(1)) - 11.0).abs() < 1e-9);
+        // Two such scripts on two tokens share the idle ones: one job each, so each at 1/1.9.
+        let mut a = node("a", 10.0, None, &[]);
+        a.parallelism = Some(1.9);
+        a.tokens_recorded = 2.0;
+        let mut b = a.clone();
+        b.name = "b".into();
+        let g = graph(vec![a, b]);
+        assert!((wall(&g, Some(2)) - 19.0).abs() < 1e-9, "{}", wall(&g, Some(2)));
+        assert!((wall(&g, Some(4)) - 10.0).abs() < 1e-9, "{}", wall(&g, Some(4)));
     }
 
     #[test]

@@ -15,7 +15,10 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
     let mut builds = Vec::new();
     for path in &args.files {
         let file = resolve(path)?;
-        let parsed = read(&file)?;
+        let mut parsed = read(&file)?;
+        if args.files.len() == 1 {
+            complete(&mut parsed, &file, args.project.as_deref())?;
+        }
         builds.push((file.display().to_string(), parsed));
     }
     if let Some(output) = &args.output {
@@ -57,6 +60,60 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     Ok(buildbench_report::format::json(value))
+}
+
+/// Completes the unit graph of a report that records only the edge that released each unit,
+/// from `cargo metadata` of its project: `project` when given (its failure is an error), else
+/// the project whose target folder holds the report (its failure is a note, and the graph
+/// stays partial, which every output says).
+pub(crate) fn complete(parsed: &mut Parsed, file: &Path, project: Option<&Path>) -> Result<()> {
+    if parsed.build.edges() != buildbench_timings::Edges::Partial
+        || parsed.build.units.iter().all(|u| u.start.is_none() || u.id.is_none())
+    {
+        return Ok(());
+    }
+    let (root, explicit) = match project {
+        Some(p) => (p.to_owned(), true),
+        None => match project_of(file) {
+            Some(p) => (p, false),
+            None => return Ok(()),
+        },
+    };
+    let graph = buildbench_runner::project::Project::package_graph(Path::new("cargo"), &root, &[])
+        .map_err(anyhow::Error::from)
+        .and_then(|g| {
+            anyhow::ensure!(
+                g.describes(&parsed.build.units),
+                "{}: its packages are not the ones this report's units were built from (is it the project {} was recorded on?)",
+                root.display(),
+                file.display()
+            );
+            Ok(g)
+        });
+    match graph {
+        Ok(graph) => {
+            parsed.build.complete(&graph);
+            Ok(())
+        }
+        Err(e) if explicit => Err(e.context(format!("--project {}: cannot complete the unit graph", root.display()))),
+        Err(e) => {
+            eprintln!(
+                "note: the unit graph stays partial (cargo metadata of {}, whose target folder holds the report, failed: {e:#})",
+                root.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The project whose `target` folder holds `file`: the nearest folder above it with a
+/// Cargo.toml and `file` under its `target/`.
+fn project_of(file: &Path) -> Option<PathBuf> {
+    let file = fs::canonicalize(file).ok()?;
+    file.ancestors()
+        .skip(1)
+        .find(|dir| dir.join("Cargo.toml").is_file() && file.starts_with(dir.join("target")))
+        .map(Path::to_path_buf)
 }
 
 /// Reads and parses one timing file; every error names the file.

@@ -27,7 +27,8 @@ pub fn run(args: &WhatifArgs) -> Result<ExitCode> {
             (graph, cargo)
         }
         Err(_) => {
-            let parsed = buildbench_timings::parse(&bytes).with_context(|| name.clone())?;
+            let mut parsed = buildbench_timings::parse(&bytes).with_context(|| name.clone())?;
+            crate::timings::complete(&mut parsed, &file, args.project.as_deref())?;
             (Graph::from_build(&parsed.build).with_context(|| name.clone())?, parsed.build.cargo_version)
         }
     };

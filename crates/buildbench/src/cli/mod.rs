@@ -691,6 +691,11 @@ pub struct TimingsArgs {
     /// Write the build as a timeline: an HTML page (.html) or the SVG chart alone (.svg).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The project the report was recorded on: its `cargo metadata` completes the unit graph
+    /// (an HTML report records only the edge that released each unit). Found by itself when
+    /// the report lies in the project's target folder.
+    #[arg(long, value_name = "PATH")]
+    pub project: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -856,6 +861,11 @@ pub struct WhatifArgs {
     /// Parts per crate for --rank-splits.
     #[arg(long, default_value_t = 2, value_name = "K")]
     pub parts: u32,
+    /// The project the report was recorded on: its `cargo metadata` completes the unit graph
+    /// (an HTML report records only the edge that released each unit). Found by itself when
+    /// the report lies in the project's target folder.
+    #[arg(long, value_name = "PATH")]
+    pub project: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
