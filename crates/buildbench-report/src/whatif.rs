@@ -119,8 +119,12 @@ impl WhatIf {
             let _ = writeln!(out, "what if: {}", changes.join(", "));
         }
         out.push('\n');
-        let mut table =
-            Table::new(&[("jobs", Align::Right), ("predicted", Align::Right), ("vs recorded", Align::Right)]);
+        let ranged = !self.curve.ranges.is_empty();
+        let mut columns = vec![("jobs", Align::Right), ("predicted", Align::Right), ("vs recorded", Align::Right)];
+        if ranged {
+            columns.push(("range", Align::Right));
+        }
+        let mut table = Table::new(&columns);
         for &(jobs, predicted) in &self.curve.points {
             let versus = self
                 .recorded_seconds
@@ -129,16 +133,35 @@ impl WhatIf {
                     if x >= 1.0 { format!("{x:.2}x faster") } else { format!("{:.2}x slower", 1.0 / x) }
                 })
                 .unwrap_or_default();
-            table.row(vec![jobs.to_string(), seconds(predicted), versus]);
+            let mut row = vec![jobs.to_string(), seconds(predicted), versus];
+            if ranged {
+                row.push(
+                    self.curve
+                        .ranges
+                        .iter()
+                        .find(|r| r.0 == jobs)
+                        .map(|r| format!("{} to {}", seconds(r.1), seconds(r.2)))
+                        .unwrap_or_default(),
+                );
+            }
+            table.row(row);
         }
         out.push_str(&table.render());
+        if ranged {
+            let _ = writeln!(
+                out,
+                "range: {} ran without CPU data (a timing report alone has none): from using one job token to using every token it had in the recording (make, cc through cargo's jobserver). A study from `buildbench compare` measures each unit's CPU time and gives one figure.",
+                self.curve.uncertain.join(", ")
+            );
+        }
         let _ = writeln!(out, "\ncritical-path floor (unlimited jobs): {}", seconds(self.curve.floor));
         let chain = self.curve.chain.join(" → ");
         match self.enough_jobs {
             Some(j) => {
                 let _ = writeln!(
                     out,
-                    "beyond {j} jobs the chain {chain} bounds the build at {}",
+                    "beyond {j} job{} the chain {chain} bounds the build at {}",
+                    if j == 1 { "" } else { "s" },
                     seconds(self.curve.floor)
                 );
             }
@@ -212,7 +235,12 @@ pub fn study_graph(study: &Study) -> Option<Graph> {
         .unwrap_or(study.environment.cores)
         .max(1);
     let units: Vec<Unit> = sample.units.iter().map(unit).collect();
-    Graph::from_units(&units, sample.cargo_seconds, Some(jobs)).ok()
+    let mut graph = Graph::from_units(&units, sample.cargo_seconds, Some(jobs)).ok()?;
+    // `compare` reads HTML reports and completes their edges from `cargo metadata`.
+    if graph.complete_edges {
+        graph.edges = buildbench_timings::Edges::Completed;
+    }
+    Some(graph)
 }
 
 /// From the baseline's clean build (`study_graph`): the predicted wall time at 1, 2, 4, 8 and

@@ -268,6 +268,7 @@ fn toml_string(s: &str) -> String {
 /// The exact cargo command for one build of `configuration`.
 pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildContext<'_>) -> Invocation {
     let mut inv = Invocation::new(&ctx.toolchain.cargo)
+        .poll_units()
         .arg(if check { "check" } else { "build" })
         // One HTML report per build: unit counts and unit times for every sample.
         .arg("--timings")

@@ -24,6 +24,8 @@ pub struct Outcome {
     pub stderr: Vec<u8>,
     /// The invocation's time limit ended it.
     pub timed_out: bool,
+    /// The unit processes of a cargo build and their CPU time (`Invocation::poll_units`).
+    pub units_cpu: Vec<crate::cpu::UnitCpu>,
 }
 
 impl Outcome {
@@ -96,6 +98,7 @@ impl Executor for ProcessExecutor {
         let started = Instant::now();
         let mut child = command.spawn()?;
         let pid = child.id();
+        let poller = invocation.poll_units.then(|| crate::cpu::Poller::start(pid));
         let group = crate::watchdog::Resource::Group(pid);
         crate::watchdog::register(&group);
         // Each pipe is drained on its own thread so a chatty process can never block on a full pipe.
@@ -133,6 +136,7 @@ impl Executor for ProcessExecutor {
         };
         let waited = sys::wait_with_usage(pid);
         let wall = started.elapsed();
+        let units_cpu = poller.map(crate::cpu::Poller::finish).unwrap_or_default();
         drop(done);
         let _ = watcher.join();
         // The child was reaped by wait4; dropping the handle does not wait again.
@@ -148,6 +152,7 @@ impl Executor for ProcessExecutor {
             exit_code: status,
             stdout: stdout.map(join).unwrap_or_default(),
             stderr: stderr.map(join).unwrap_or_default(),
+            units_cpu,
         })
     }
 }

@@ -16,6 +16,8 @@ pub struct Invocation {
     pub cwd: Option<PathBuf>,
     /// The process group is killed once this much time has passed (a binary that never ends).
     pub timeout: Option<std::time::Duration>,
+    /// A cargo build whose units' CPU time is to be followed (`cpu::Poller`).
+    pub poll_units: bool,
 }
 
 impl Invocation {
@@ -27,7 +29,14 @@ impl Invocation {
             env_remove: Vec::new(),
             cwd: None,
             timeout: None,
+            poll_units: false,
         }
+    }
+
+    /// Follows the CPU time of every unit the cargo build starts (see `cpu`).
+    pub fn poll_units(mut self) -> Invocation {
+        self.poll_units = true;
+        self
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Invocation {

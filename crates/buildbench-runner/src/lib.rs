@@ -7,6 +7,7 @@
 
 pub mod cargo;
 pub mod cargoargs;
+pub mod cpu;
 pub mod doctor;
 pub mod edit;
 mod elf;

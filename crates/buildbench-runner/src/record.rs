@@ -55,6 +55,9 @@ pub(crate) fn sample_from(
         .or_else(|| Some(target_dir.join("cargo-timings/cargo-timing.html")).filter(|p| p.exists()));
     let mut parsed =
         report.and_then(|r| std::fs::read(&r).ok()).and_then(|bytes| buildbench_timings::parse(&bytes).ok());
+    if let Some(parsed) = parsed.as_mut() {
+        crate::cpu::attach(&mut parsed.build.units, &outcome.units_cpu);
+    }
     if let (Some(parsed), Some(packages)) = (parsed.as_mut(), packages)
         && packages.describes(&parsed.build.units)
     {

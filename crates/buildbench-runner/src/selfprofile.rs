@@ -122,6 +122,9 @@ pub fn run(
     if interrupted.load(Ordering::SeqCst) {
         return Err(RunnerError::Interrupted { out: None });
     }
+    // The copy's package graph completes the plain build's unit graph, which the "smaller
+    // crates" verdict replays; read after the first build, when the copy has its Cargo.lock.
+    let mut package_graph: Option<Option<buildbench_timings::PackageGraph>> = None;
     let mut build = |ctx: &BuildContext<'_>, what: &str| -> Result<Sample, RunnerError> {
         progress(what.to_owned());
         let invocation = cargo_invocation(&configuration, false, ctx);
@@ -134,7 +137,10 @@ pub fn run(
         if !outcome.success() {
             return Err(RunnerError::Command { command: invocation.shell_line(), detail: outcome.stderr_tail(20) });
         }
-        let sample = crate::record::sample_from(&outcome, &project, &ctx.target_dir, None);
+        let graph = package_graph.get_or_insert_with(|| {
+            crate::project::Project::package_graph(&toolchain.cargo, &source, &options.cargo_args).ok()
+        });
+        let sample = crate::record::sample_from(&outcome, &project, &ctx.target_dir, graph.as_ref());
         crate::record::remove_reports(&ctx.target_dir);
         Ok(sample)
     };

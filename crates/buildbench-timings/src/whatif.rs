@@ -11,10 +11,13 @@
 //! units with more dependents go first; ties go to the unit cargo queued first (here: the unit
 //! the report lists first). A unit holds its slot from start to end.
 //!
-//! What the model leaves out, and what it does to the predictions, is measured in
-//! docs/whatif.md: durations are those of the recorded build (with its contention for cores),
-//! rustc's own threads are not job slots, and an HTML report records only the dependency edge
-//! that released each unit, not all of them.
+//! A unit that used more CPUs than one (a build script running make or cc through cargo's
+//! jobserver, rustc's codegen threads), where its CPU time is known, needs job tokens for
+//! them: it shares the idle tokens with the others and slows down when it gets fewer than it
+//! had (`Graph::speeds`). What the model leaves out, and what it does to the predictions, is
+//! measured in docs/whatif.md: durations are those of the recorded build (with its contention
+//! for cores), and an HTML report alone records only the dependency edge that released each
+//! unit (`complete` adds the others from `cargo metadata`).
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -598,8 +601,26 @@ impl Graph {
         self.check(scale)?;
         let dependents = self.dependents();
         let priorities = self.priorities(&dependents);
-        let points = jobs.iter().map(|&j| (j, self.run(Some(j), scale, &priorities, &dependents).seconds)).collect();
+        let points: Vec<(u32, f64)> =
+            jobs.iter().map(|&j| (j, self.run(Some(j), scale, &priorities, &dependents).seconds)).collect();
         let floor = self.run(None, scale, &priorities, &dependents);
+        // Build scripts without CPU data may have run make or cc on every token they had, or
+        // on one: the prediction is a range between the two.
+        let uncertain = self.uncertain();
+        let mut ranges = Vec::new();
+        if let (false, Some(recorded_jobs)) = (uncertain.is_empty(), self.jobs) {
+            let mut parallel = self.clone();
+            for &i in &uncertain {
+                if let Some(node) = parallel.nodes.get_mut(i) {
+                    node.parallelism = Some(node.tokens_recorded.max(1.0).min(f64::from(recorded_jobs)));
+                }
+            }
+            for &(j, point) in &points {
+                let other = parallel.run(Some(j), scale, &priorities, &dependents).seconds;
+                ranges.push((j, point.min(other), point.max(other)));
+            }
+        }
+        let uncertain = uncertain.iter().filter_map(|&i| self.nodes.get(i).map(|n| n.label.clone())).collect();
         let (critical_seconds, chain) = if *scale == Scale::default() {
             self.critical_path()
         } else {
@@ -614,7 +635,7 @@ impl Graph {
             scaled.critical_path()
         };
         let chain = chain.iter().filter_map(|&i| self.nodes.get(i).map(|n| n.label.clone())).collect();
-        Ok(Curve { points, floor: floor.seconds, critical_seconds, chain })
+        Ok(Curve { points, floor: floor.seconds, critical_seconds, chain, ranges, uncertain })
     }
 
     /// The critical path: the longest chain of units through the graph, each released by the
@@ -640,6 +661,22 @@ impl Graph {
             .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
         let Some((end, at)) = end else { return (0.0, Vec::new()) };
         ((at - self.offset).max(0.0), floor.chain_to(end))
+    }
+
+    /// Build-script runs long enough to matter (1 s and 2% of the build) whose CPU use is not
+    /// known: they may have compiled C through cargo's jobserver on more than one token.
+    pub fn uncertain(&self) -> Vec<usize> {
+        let total = self.recorded.unwrap_or(0.0);
+        (0..self.nodes.len())
+            .filter(|&i| {
+                self.nodes.get(i).is_some_and(|n| {
+                    n.source == SplitSource::NotCompiled
+                        && n.parallelism.is_none()
+                        && n.seconds() >= 1.0_f64.max(0.02 * total)
+                        && n.tokens_recorded > 1.05
+                })
+            })
+            .collect()
     }
 
     /// Every splittable package, ranked by how much splitting it into `parts` would shorten the
@@ -711,6 +748,13 @@ pub struct Curve {
     pub critical_seconds: f64,
     /// The units of the critical path, first to last.
     pub chain: Vec<String>,
+    /// Where build scripts ran without CPU data: (job slots, fewest, most seconds), between
+    /// each script using one token and using every token it had in the recording.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ranges: Vec<(u32, f64, f64)>,
+    /// Those build scripts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uncertain: Vec<String>,
 }
 
 impl Curve {

@@ -196,3 +196,52 @@ fn every_json_output_has_a_schema_version_and_version_names_the_commit() {
     let version = run_ok(&["--version"]);
     assert!(version.starts_with("buildbench ") && version.contains("commit"), "{version}");
 }
+
+/// A real build of the example workspace: `timings` and `whatif` complete the report's unit
+/// graph from the project's `cargo metadata` when the report lies in its target folder (or
+/// with `--project`), print the same critical path, and say "partial" without the project.
+#[test]
+fn the_unit_graph_is_completed_from_the_project_and_both_commands_agree_on_the_critical_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let built = {
+        let _shared = MACHINE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Command::new("cargo").args(["build", "--timings"]).current_dir(&project).output().expect("cargo runs")
+    };
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let report = project.join("target/cargo-timings/cargo-timing.html");
+    let before = std::fs::read(project.join("Cargo.lock")).expect("lock");
+
+    let completed = json(&["timings", s(&report), "--format", "json"]);
+    assert_eq!(completed["metrics"]["unit_graph"], "completed", "{}", completed["metrics"]);
+    let chain = completed["metrics"]["critical_path"].clone();
+    assert_eq!(
+        chain.as_array().and_then(|c| c.last()).and_then(|l| l.as_str()),
+        Some("example-app v0.1.0 (bin \"example-app\")")
+    );
+    let text = run_ok(&["timings", s(&report)]);
+    assert!(text.contains("completed from `cargo metadata`"), "{text}");
+    // whatif: the same chain, over the same graph.
+    let whatif = json(&["whatif", s(&report), "--jobs", "2", "--format", "json"]);
+    let labels = whatif["curve"]["chain"].clone();
+    assert_eq!(labels, chain, "whatif {labels} vs timings {chain}");
+    assert_eq!(whatif["edges"], "completed");
+
+    // Outside the project: partial, and said; --project completes it again.
+    let outside = dir.path().join("report.html");
+    std::fs::copy(&report, &outside).expect("copy");
+    let partial = run_ok(&["timings", s(&outside)]);
+    assert!(partial.contains("unit graph     partial"), "{partial}");
+    let given = json(&["timings", s(&outside), "--project", s(&project), "--format", "json"]);
+    assert_eq!(given["metrics"]["critical_path"], chain);
+    // A --project that is not a project, or is another one, is an error naming it.
+    let not_a_project = buildbench(&["timings", s(&outside), "--project", s(dir.path())]);
+    assert_eq!(not_a_project.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_a_project.stderr).contains("--project"), "{not_a_project:?}");
+    let other = root().join("fixtures/projects/c-build");
+    let wrong = buildbench(&["whatif", s(&outside), "--project", s(&other)]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("not the ones"), "{wrong:?}");
+    // Reading the metadata changed nothing in the project.
+    assert_eq!(std::fs::read(project.join("Cargo.lock")).expect("lock"), before);
+}
