@@ -1,10 +1,11 @@
 //! `buildbench compare`: resolve the flags into a plan, run it with progress, print the summary.
 
+use std::io::IsTerminal as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario};
@@ -327,20 +328,73 @@ pub fn restore(args: &crate::cli::RestoreArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Progress bars on stderr (none with --quiet): the current cell, the sample, the ETA.
+/// Progress on stderr (none with --quiet). On a terminal, a bar with the current cell, the
+/// sample and the ETA. Off a terminal (a CI log), plain lines: one per finished build, at most
+/// one every `LOG_EVERY`, with the counts, the elapsed time and an estimate of what is left,
+/// and a "still running" line when one build has been silent for `HEARTBEAT`, so a log never
+/// goes quiet long enough for a CI system to take it for a hang.
 pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     quiet: bool,
+    log: Option<Arc<Mutex<Log>>>,
+    heartbeat: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
+}
+
+/// At most one progress line this often in a log.
+const LOG_EVERY: Duration = Duration::from_secs(5);
+/// A build silent this long gets a "still running" line.
+const HEARTBEAT: Duration = Duration::from_secs(60);
+
+/// What the log lines need.
+struct Log {
+    started: Instant,
+    total: usize,
+    /// The build running: its number, what it is, since when.
+    current: Option<(usize, String, Instant)>,
+    last_line: Instant,
+}
+
+impl Log {
+    fn clock(d: Duration) -> String {
+        let s = d.as_secs();
+        if s >= 3600 {
+            format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+        } else {
+            format!("{}:{:02}", s / 60, s % 60)
+        }
+    }
+
+    /// "[3/12 builds] 0:42 elapsed, about 2:48 left".
+    fn line(&self, done: usize) -> String {
+        let elapsed = self.started.elapsed();
+        let left = if done > 0 && done < self.total {
+            let each = elapsed.as_secs_f64() / done as f64;
+            format!(", about {} left", Log::clock(Duration::from_secs_f64(each * (self.total - done) as f64)))
+        } else {
+            String::new()
+        };
+        format!("[{done}/{} builds] {} elapsed{left}", self.total, Log::clock(elapsed))
+    }
 }
 
 impl Progress {
     pub(crate) fn new(quiet: bool) -> Progress {
-        Progress { bar: None, quiet }
+        Progress { bar: None, quiet, log: None, heartbeat: None }
     }
 
     pub(crate) fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+        }
+        if let Some((stop, thread)) = self.heartbeat.take() {
+            drop(stop);
+            let _ = thread.join();
+        }
+        if let Some(log) = self.log.take() {
+            let log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((number, _, _)) = log.current {
+                eprintln!("{}", log.line(number));
+            }
         }
     }
 
@@ -354,6 +408,32 @@ impl Progress {
             _ => eprintln!("{line}"),
         }
     }
+
+    /// Off a terminal: the log lines and their heartbeat thread.
+    fn start_log(&mut self, builds: usize) {
+        let log = Arc::new(Mutex::new(Log {
+            started: Instant::now(),
+            total: builds,
+            current: None,
+            last_line: Instant::now(),
+        }));
+        let (stop, stopped) = mpsc::channel::<()>();
+        let shared = Arc::clone(&log);
+        let thread = std::thread::spawn(move || {
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Duration::from_secs(5)) {
+                let mut log = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if log.last_line.elapsed() < HEARTBEAT {
+                    continue;
+                }
+                if let Some((number, what, since)) = &log.current {
+                    eprintln!("[{number}/{}] still running {what}, {} so far", log.total, Log::clock(since.elapsed()));
+                    log.last_line = Instant::now();
+                }
+            }
+        });
+        self.log = Some(log);
+        self.heartbeat = Some((stop, thread));
+    }
 }
 
 impl Observer for Progress {
@@ -363,6 +443,10 @@ impl Observer for Progress {
                 if !self.quiet {
                     let prepare = builds - measured - warmup;
                     eprintln!("{builds} builds to run: {measured} measured, {warmup} warm-up, {prepare} preparation");
+                    if !std::io::stderr().is_terminal() {
+                        self.start_log(builds);
+                        return;
+                    }
                     let bar = ProgressBar::new(builds as u64);
                     bar.set_style(
                         ProgressStyle::with_template("{bar:30} {pos}/{len} builds, ETA {eta}  {msg}")
@@ -377,14 +461,24 @@ impl Observer for Progress {
                 self.say(format!("skipped {}: {}{install}", u.configuration, u.reason));
             }
             Event::Build { number, configuration, scenario, purpose, index } => {
+                let what = match purpose {
+                    Purpose::Prepare => "preparing".to_owned(),
+                    Purpose::Warmup => format!("warm-up {}", index + 1),
+                    Purpose::Measured => format!("sample {}", index + 1),
+                };
+                let what = format!("{configuration} / {scenario}: {what}");
                 if let Some(bar) = &self.bar {
                     bar.set_position(number.saturating_sub(1) as u64);
-                    let what = match purpose {
-                        Purpose::Prepare => "preparing".to_owned(),
-                        Purpose::Warmup => format!("warm-up {}", index + 1),
-                        Purpose::Measured => format!("sample {}", index + 1),
-                    };
-                    bar.set_message(format!("{configuration} / {scenario}: {what}"));
+                    bar.set_message(what.clone());
+                }
+                if let Some(log) = &self.log {
+                    let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let done = number.saturating_sub(1);
+                    if done > 0 && log.last_line.elapsed() >= LOG_EVERY {
+                        eprintln!("{}; next: {}", log.line(done), buildbench_report::format::terminal_safe(&what));
+                        log.last_line = Instant::now();
+                    }
+                    log.current = Some((number, what, Instant::now()));
                 }
             }
             Event::Sample(_) => {}
@@ -395,6 +489,9 @@ impl Observer for Progress {
             Event::Extended { builds, scenario, round } => {
                 if let Some(bar) = &self.bar {
                     bar.inc_length(builds as u64);
+                }
+                if let Some(log) = &self.log {
+                    log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).total += builds;
                 }
                 self.say(format!(
                     "{scenario}: sample {round} for {builds} configuration(s) that need more samples (--precision, --until-verdict, --until-decided)"

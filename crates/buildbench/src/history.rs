@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use buildbench_history::{History, Provenance};
 use buildbench_model::{Scenario, Word as _};
 use buildbench_report::history::{
@@ -16,11 +16,7 @@ use crate::cli::{DiffFormat, HistoryCommand, HistoryFormat, HistorySelect};
 pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
     match command {
         HistoryCommand::Add(args) => {
-            let first = args.studies.first().context("no study given")?;
-            let db = match &args.db {
-                Some(db) => db.clone(),
-                None => default_db(first),
-            };
+            let db = args.db.clone();
             let mut history = History::open(&db)?;
             for path in &args.studies {
                 let study = crate::report::read_study(path)?;
@@ -114,14 +110,6 @@ fn select(args: &HistorySelect, samples: bool) -> Result<(History, Vec<buildbenc
     let machine = if args.all_machines { None } else { history.newest_machine()? };
     let series = history.series(machine.as_deref(), args.configuration.as_deref(), scenario, args.last, samples)?;
     Ok((history, series))
-}
-
-/// `buildbench-history.sqlite` next to the study's output folder (its parent).
-fn default_db(study: &Path) -> PathBuf {
-    let folder = if study.is_dir() { study.to_owned() } else { study.parent().map(Path::to_owned).unwrap_or_default() };
-    let parent =
-        folder.parent().map(Path::to_owned).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
-    parent.join("buildbench-history.sqlite")
 }
 
 /// (commit, branch, commit date) of the git checkout at `project`, where it is one.

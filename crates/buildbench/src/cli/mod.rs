@@ -718,9 +718,9 @@ pub struct HistoryAddArgs {
     /// Studies (study.json files or their folders).
     #[arg(required = true, value_name = "STUDY")]
     pub studies: Vec<PathBuf>,
-    /// The history file (default: buildbench-history.sqlite next to the first study's folder).
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    /// The history file; every history command has the same default, in the current folder.
+    #[arg(long, default_value = "buildbench-history.sqlite", value_name = "FILE")]
+    pub db: PathBuf,
     /// The commit measured (default: HEAD of the study's project, if it is a git checkout).
     #[arg(long, value_name = "SHA")]
     pub commit: Option<String>,
@@ -734,7 +734,7 @@ pub struct HistoryAddArgs {
 
 #[derive(Debug, Args)]
 pub struct HistorySelect {
-    /// The history file.
+    /// The history file; every history command has the same default, in the current folder.
     #[arg(long, default_value = "buildbench-history.sqlite", value_name = "FILE")]
     pub db: PathBuf,
     /// Only this configuration.

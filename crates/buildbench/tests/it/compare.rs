@@ -574,3 +574,29 @@ mod cargo_args;
 mod linker_sources;
 mod safety;
 mod safety_two;
+
+/// In a CI log (stderr not a terminal) progress is plain lines: at least one line every few
+/// seconds with the builds done, the elapsed time and what is left, and a last line at the end.
+#[test]
+fn a_ci_log_gets_progress_lines_with_an_estimate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("out");
+    let output = run(&Compare::new(&project)
+        .set("--linker", "default")
+        .set("--scenario", "clean")
+        .set("--runs", "6")
+        .set("--warmup", "1")
+        .set("--out", s(&out))
+        .args());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with('[') && l.contains(" builds] ")).collect();
+    // Seven clean builds of at least a second each: more than five seconds, so at least one
+    // line before the end, with an estimate of what is left and the next build.
+    assert!(lines.len() >= 2, "{stderr}");
+    assert!(lines.iter().any(|l| l.contains("left; next: default / clean: sample")), "{stderr}");
+    assert!(lines.last().is_some_and(|l| l.starts_with("[7/7 builds] ")), "{stderr}");
+    // No bar escape codes in a log.
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+}

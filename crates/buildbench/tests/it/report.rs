@@ -267,3 +267,30 @@ fn colour_only_when_asked_or_on_a_terminal_and_never_in_json() {
         .expect("runs");
     assert!(!String::from_utf8_lossy(&no_color.stdout).contains('\u{1b}'));
 }
+
+/// `history add` and `history show` without `--db` use the same file: the one in the folder
+/// they run in.
+#[test]
+fn history_commands_share_one_default_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("studies/one/study.json");
+    std::fs::create_dir_all(study.parent().expect("parent")).expect("mkdir");
+    std::fs::copy(study_path(), &study).expect("copy");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let history = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_buildbench"))
+            .arg("history")
+            .args(args)
+            .current_dir(&work)
+            .output()
+            .expect("runs")
+    };
+    let add = history(&["add", s(&study), "--commit", "c1"]);
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    assert!(String::from_utf8_lossy(&add.stdout).contains("1 studies in buildbench-history.sqlite"), "{add:?}");
+    assert!(work.join("buildbench-history.sqlite").is_file());
+    let show = history(&["show"]);
+    assert!(show.status.success(), "{}", String::from_utf8_lossy(&show.stderr));
+    assert!(!String::from_utf8_lossy(&show.stdout).contains("no history"), "{show:?}");
+}
