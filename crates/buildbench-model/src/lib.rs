@@ -25,6 +25,6 @@ pub use merge::{MergeError, fingerprint, merge, software};
 pub use study::{
     Artifact, Block, Configuration, Environment, Invocation, Link, MAX_SECONDS, OwnLinker, Plan, Purpose, Revision,
     SCHEMA_VERSION, Sample, SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, cargo_arg,
-    failure_reason, linker_family, revision_name,
+    failure_reason, linker_family, revision_name, source_error,
 };
 pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};

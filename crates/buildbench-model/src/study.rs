@@ -593,6 +593,31 @@ pub fn cargo_arg<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
     None
 }
 
+/// The first compiler diagnostic of a failed build that points into a source file (`error`
+/// line, `-->` location and the lines up to the next diagnostic, at most 30), as cargo
+/// rendered it: what a person needs to fix a project that does not build. `None` when the
+/// failure is not a compile error with a location (a missing linker, a panicking build script).
+pub fn source_error(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let start = lines.iter().enumerate().position(|(i, l)| {
+        l.starts_with("error")
+            && !l.starts_with("error: could not compile")
+            && lines.get(i + 1).is_some_and(|next| next.trim_start().starts_with("--> "))
+    })?;
+    let mut out: Vec<&str> = Vec::new();
+    for (k, line) in lines.iter().enumerate().skip(start) {
+        let new_diagnostic = k > start && (line.starts_with("error") || line.starts_with("warning"));
+        if new_diagnostic || out.len() >= 30 {
+            break;
+        }
+        out.push(line);
+    }
+    while out.last().is_some_and(|l| l.trim().is_empty()) {
+        out.pop();
+    }
+    Some(out.join("\n"))
+}
+
 /// The line of a failed command's stderr that says what went wrong: its first `error` line,
 /// else a panic message, else its last line that is not part of a backtrace.
 pub fn failure_reason(stderr: &str) -> String {

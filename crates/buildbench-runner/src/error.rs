@@ -68,6 +68,11 @@ pub enum RunnerError {
     Revision { problem: String },
     #[error("interrupted{}", resume_hint(.out.as_deref()))]
     Interrupted { out: Option<PathBuf> },
+    #[error(
+        "the project does not build as it is: the first build ({configuration}) failed in its own source, so every configuration would fail the same way; fix it and run again.\n\n{diagnostic}\n\nfull log: {}\ncommand: {command}",
+        .log.display()
+    )]
+    ProjectDoesNotBuild { configuration: String, diagnostic: String, log: PathBuf, command: String },
 }
 
 impl RunnerError {

@@ -606,6 +606,25 @@ impl Execution<'_> {
                 }
                 remove_reports(&target_dir);
                 save(&study_file, self.study)?;
+                // The study's first build is of the project as it is: a compile error in the
+                // project's own source there fails every configuration alike, so the study ends
+                // at once with cargo's message and the full log.
+                // Cranelift is excluded: its own failures (an unsupported feature, an ICE) can
+                // point into the source too.
+                if self.number == 1
+                    && !outcome.success()
+                    && configuration.backend != buildbench_model::Backend::Cranelift
+                    && let Some(diagnostic) = buildbench_model::source_error(&String::from_utf8_lossy(&outcome.stderr))
+                {
+                    let log = p.out.join("first-build.log");
+                    write_atomic(&log, &outcome.stderr)?;
+                    return Err(RunnerError::ProjectDoesNotBuild {
+                        configuration: configuration.name.clone(),
+                        diagnostic,
+                        log,
+                        command: invocation.shell_line(),
+                    });
+                }
             }
         }
         Ok(())
