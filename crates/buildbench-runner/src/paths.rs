@@ -111,6 +111,19 @@ pub fn remove_owned(dir: &Path) -> Result<(), RunnerError> {
     crate::fsutil::remove_tree(dir)
 }
 
+/// The project cargo would build from the current folder: the nearest folder from here up
+/// that holds a Cargo.toml (cargo then finds the workspace root from it), else `.`.
+pub fn current_project() -> PathBuf {
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    here.ancestors().find(|dir| dir.join("Cargo.toml").is_file()).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// `path` as given, except that `.` without a Cargo.toml means the project cargo would find
+/// from here (`current_project`), as cargo searches upward.
+pub fn project_path(path: &Path) -> PathBuf {
+    if path == Path::new(".") && !path.join("Cargo.toml").is_file() { current_project() } else { path.to_path_buf() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,7 +111,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         }
         (Some(given), None) => given.clone(),
         (None, Some(study)) => PathBuf::from(&study.project),
-        (None, None) => PathBuf::from("."),
+        (None, None) => crate::paths::current_project(),
     };
 
     let here = Toolchain::resolve(None)?;

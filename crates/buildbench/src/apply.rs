@@ -16,13 +16,18 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     let study = crate::report::read_study(&args.study)?;
     let name = match &args.configuration {
         Some(name) => name.clone(),
-        None => recommended(&study, args.noise).with_context(|| {
-            format!(
-                "{}: no configuration was significantly faster than the baseline, so there is nothing to \
-                 recommend; pass --configuration NAME to write one anyway",
-                args.study.display()
-            )
-        })?,
+        // Keeping what the project has is the recommendation: nothing to do is a success, so
+        // `compare && apply` passes exactly when the default is right.
+        None => match recommended(&study, args.noise) {
+            Some(name) => name,
+            None => {
+                println!(
+                    "{}: no configuration was significantly faster than the baseline: keep the project as it is; nothing written (pass --configuration NAME to write one anyway)",
+                    args.study.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+        },
     };
     let Some(configuration) = study.plan.configurations.iter().find(|c| c.name == name) else {
         bail!(

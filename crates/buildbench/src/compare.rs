@@ -42,7 +42,7 @@ fn config_file(args: &CompareArgs) -> Option<PathBuf> {
     if let Some(file) = &args.config_file {
         return Some(file.clone());
     }
-    let project = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let project = args.path.clone().unwrap_or_else(buildbench_runner::paths::current_project);
     let root = if project.is_file() { project.parent().map(PathBuf::from).unwrap_or_default() } else { project };
     ["buildbench.toml", ".config/buildbench.toml"].iter().map(|f| root.join(f)).find(|f| f.is_file())
 }
@@ -116,7 +116,7 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
     }
     let edit_file = match &args.edit {
         Some(f) => {
-            let path = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+            let path = args.path.clone().unwrap_or_else(buildbench_runner::paths::current_project);
             let root = std::fs::canonicalize(&path)
                 .with_context(|| format!("{}: no such project directory", path.display()))?;
             let full =
@@ -314,7 +314,7 @@ fn unmeasured(study: &buildbench_model::Study, count_unavailable: bool) -> Vec<S
 
 /// `buildbench restore`: put back what an interrupted `--in-place` run left edited.
 pub fn restore(args: &crate::cli::RestoreArgs) -> Result<ExitCode> {
-    let project = buildbench_runner::paths::resolve(&args.path)?;
+    let project = buildbench_runner::paths::resolve(&buildbench_runner::paths::project_path(&args.path))?;
     let restored = buildbench_runner::edit::restore_project(&project)?;
     for path in &restored.restored {
         eprintln!("restored {}", path.display());

@@ -25,7 +25,8 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let interrupted = crate::cli::interrupt_flag()?;
     let scratch = crate::cli::work_dir(args.work.as_deref(), "buildbench-link-")?;
     let options = LinkOptions {
-        project: std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve", args.path.display()))?,
+        project: std::path::absolute(buildbench_runner::paths::project_path(&args.path))
+            .with_context(|| format!("{}: cannot resolve", args.path.display()))?,
         work: scratch.1.clone(),
         linkers,
         runs: args.runs,

@@ -24,7 +24,8 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
     let interrupted = crate::cli::interrupt_flag()?;
     let scratch = crate::cli::work_dir(args.work.as_deref(), "buildbench-profile-")?;
     let options = ProfileOptions {
-        project: std::path::absolute(&args.path).with_context(|| format!("{}: cannot resolve", args.path.display()))?,
+        project: std::path::absolute(buildbench_runner::paths::project_path(&args.path))
+            .with_context(|| format!("{}: cannot resolve", args.path.display()))?,
         work: scratch.1.clone(),
         cargo_args: cargo_args.clone(),
         toolchain: args.toolchain.clone(),
@@ -101,9 +102,9 @@ fn from_folder(args: &ProfileArgs, dir: &std::path::Path) -> Result<ProfileRepor
         vec![(Scenario::Clean, dir.to_owned())]
     };
     // The workspace's own files name its packages; without a project, crates keep rustc's names.
-    let project = buildbench_runner::probe::Toolchain::resolve(None)
-        .ok()
-        .and_then(|t| buildbench_runner::project::Project::load(&t.cargo, &args.path).ok());
+    let project = buildbench_runner::probe::Toolchain::resolve(None).ok().and_then(|t| {
+        buildbench_runner::project::Project::load(&t.cargo, &buildbench_runner::paths::project_path(&args.path)).ok()
+    });
     let packages = project.as_ref().map(buildbench_runner::project::Project::source_packages).unwrap_or_default();
     let mut builds = Vec::new();
     let mut warnings = Vec::new();

@@ -245,7 +245,7 @@ pub struct CompareArgs {
     #[arg(help_heading = "Scenarios and sampling", long, value_name = "FILE")]
     pub edit: Option<PathBuf>,
     /// Measured samples per configuration and scenario.
-    #[arg(help_heading = "Scenarios and sampling", long, default_value_t = 5, value_name = "N")]
+    #[arg(help_heading = "Scenarios and sampling", short = 'r', long, default_value_t = 5, value_name = "N")]
     pub runs: u32,
     /// Sampling to a precision (two stages): the first --runs samples of each cell fix how many
     /// it needs for a 95% interval within this much of its mean (e.g. 2%), up to --max-runs.
@@ -257,10 +257,10 @@ pub struct CompareArgs {
     #[arg(help_heading = "Scenarios and sampling", long)]
     pub until_verdict: bool,
     /// The most measured samples per cell with --precision or --until-verdict.
-    #[arg(help_heading = "Scenarios and sampling", long, default_value_t = 20, value_name = "N")]
+    #[arg(help_heading = "Scenarios and sampling", short = 'M', long, default_value_t = 20, value_name = "N")]
     pub max_runs: u32,
     /// Warm-up samples (not measured) before them.
-    #[arg(help_heading = "Scenarios and sampling", long, default_value_t = 1, value_name = "N")]
+    #[arg(help_heading = "Scenarios and sampling", short = 'w', long, default_value_t = 1, value_name = "N")]
     pub warmup: u32,
     /// The configuration speedups are computed against (default: the first).
     #[arg(help_heading = "Matrix", long, value_name = "NAME")]
@@ -287,7 +287,7 @@ pub struct CompareArgs {
     #[arg(help_heading = "Output", long)]
     pub dry_run: bool,
     /// Output folder, outside the project (default: <target-dir>/buildbench/<timestamp>).
-    #[arg(help_heading = "Output", long, value_name = "DIR", conflicts_with = "resume")]
+    #[arg(help_heading = "Output", short = 'o', long, alias = "output", value_name = "DIR", conflicts_with = "resume")]
     pub out: Option<PathBuf>,
     /// Run shard K of N, e.g. 2/4 on the second of four CI runners; join the results with
     /// `buildbench merge`. Each shard runs every configuration with its share of --runs (a
@@ -473,7 +473,7 @@ pub struct LinkArgs {
     #[arg(long)]
     pub until_verdict: bool,
     /// Measured relinks per linker and level (after one warm-up).
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(short = 'r', long, default_value_t = 10, value_name = "N")]
     pub runs: u32,
     /// Only this binary (default: every final binary and cdylib of the workspace).
     #[arg(long, value_name = "NAME")]

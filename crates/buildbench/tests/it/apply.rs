@@ -217,3 +217,17 @@ fn apply_keeps_crlf_refuses_non_utf8_and_leaves_no_empty_cargo_folder_after_a_fa
     assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"));
     assert_eq!(std::fs::read(&config).expect("read"), bytes);
 }
+
+/// When nothing won, keeping the project as it is is the recommendation: `apply` says so,
+/// writes nothing and exits 0, so `compare && apply` passes.
+#[test]
+fn apply_with_nothing_to_do_exits_0_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project(dir.path());
+    let before = files(&project);
+    let study = root().join("fixtures/studies/ripgrep-14.1.1-linkers.json");
+    let out = run(&["apply", s(&study), "--project", s(&project)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("keep the project as it is; nothing written"), "{out:?}");
+    assert_eq!(files(&project), before);
+}

@@ -626,3 +626,27 @@ fn a_ci_log_gets_progress_lines_with_an_estimate() {
     // No bar escape codes in a log.
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
 }
+
+/// The vocabulary a cargo and hyperfine user brings: the project found from a subfolder, `-o`,
+/// hyperfine's `-r`/`-w`/`-M`, and a suggestion for a mistyped command or flag.
+#[test]
+fn cargo_and_hyperfine_habits_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("out");
+    let sub = project.join("crates/app/src");
+    let dry = Command::new(env!("CARGO_BIN_EXE_buildbench"))
+        .args(["compare", "--dry-run", "-o", s(&out), "-r", "2", "-w", "0", "-M", "4", "--linker", "default"])
+        .current_dir(&sub)
+        .output()
+        .expect("runs");
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let text = String::from_utf8_lossy(&dry.stdout).into_owned() + &String::from_utf8_lossy(&dry.stderr);
+    assert!(text.contains(s(&out)), "{text}");
+    assert!(!out.exists(), "--dry-run writes nothing");
+    let typo = buildbench().arg("comapre").output().expect("runs");
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("'compare'"), "{typo:?}");
+    let flag = buildbench().args(["compare", "--linkers", "mold"]).output().expect("runs");
+    assert!(String::from_utf8_lossy(&flag.stderr).contains("a similar argument exists: '--linker'"), "{flag:?}");
+}
