@@ -177,7 +177,8 @@ pub fn json(value: &impl serde::Serialize) -> String {
         }
     }
     let versioned = match out.strip_prefix("{\n") {
-        Some(rest) if !rest.starts_with('}') => {
+        // An object that carries its own version keeps it (and gets no second one).
+        Some(rest) if !rest.starts_with('}') && !rest.trim_start().starts_with("\"schema_version\"") => {
             format!("{{\n  \"schema_version\": {JSON_SCHEMA_VERSION},\n{rest}")
         }
         _ => out,

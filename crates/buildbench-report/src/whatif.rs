@@ -10,13 +10,9 @@ use serde::Serialize;
 
 use crate::{Align, Table, seconds};
 
-/// Version of the `whatif --format json` schema.
-pub const SCHEMA_VERSION: u32 = 1;
-
 /// Everything `whatif` says about one report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WhatIf {
-    pub schema_version: u32,
     /// The report read, as given.
     pub file: String,
     pub cargo_version: Option<String>,
@@ -61,7 +57,6 @@ impl WhatIf {
     ) -> WhatIf {
         let replayed = base.jobs.and_then(|j| base.simulate(Some(j), &Scale::default()).ok()).map(|s| s.seconds);
         WhatIf {
-            schema_version: SCHEMA_VERSION,
             file: file.to_owned(),
             cargo_version: cargo_version.map(str::to_owned),
             recorded_jobs: base.jobs,

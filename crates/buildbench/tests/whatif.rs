@@ -40,6 +40,7 @@ fn predict(report: &Path, jobs: u32) -> f64 {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["schema_version"], 1);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).matches("schema_version").count(), 1, "one version field");
     v["curve"]["points"][0][1].as_f64().expect("a prediction")
 }
 

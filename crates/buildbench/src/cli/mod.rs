@@ -275,7 +275,7 @@ pub struct CompareArgs {
     #[arg(help_heading = "Cargo", long, conflicts_with = "cargo_profile")]
     pub release: bool,
     /// Passed to cargo: build this cargo profile (any, including custom ones with `inherits`).
-    #[arg(help_heading = "Cargo", long = "profile", id = "cargo_profile", value_name = "NAME")]
+    #[arg(help_heading = "Cargo", long = "profile", id = "cargo_profile", value_name = "NAME", value_parser = parse_cargo_profile)]
     pub cargo_profile: Option<String>,
     /// Passed to cargo: parallel jobs.
     #[arg(help_heading = "Cargo", short = 'j', long, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
@@ -869,6 +869,20 @@ pub struct WhatifArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+}
+
+/// A cargo profile name: one name, not a list (`--profile dev,fast-dev` meant presets before
+/// they were renamed, and cargo would fail every build on it).
+pub fn parse_cargo_profile(text: &str) -> Result<String, String> {
+    if text.contains(',') {
+        return Err(format!(
+            "{text:?} is a list, and --profile is the one cargo profile to build; did you mean --preset {text} (the dev-profile presets to compare)?"
+        ));
+    }
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(format!("{text:?} is not a cargo profile name (letters, digits, - and _)"));
+    }
+    Ok(text.to_owned())
 }
 
 /// A positive finite factor.
