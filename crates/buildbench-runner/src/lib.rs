@@ -6,7 +6,6 @@
 //! configuration in its own target directory.
 
 pub mod cargo;
-pub mod cargoargs;
 pub mod doctor;
 pub mod edit;
 mod elf;
