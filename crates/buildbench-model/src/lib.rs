@@ -9,10 +9,12 @@
 // The study types are the `study.json` schema: every public item is documented.
 #![deny(missing_docs)]
 
+pub mod cargo_args;
 mod checkup;
 pub mod claims;
 pub mod gate;
 pub mod link;
+pub mod linker;
 mod merge;
 pub mod profile;
 pub mod stats;
@@ -21,10 +23,11 @@ mod vocabulary;
 
 pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
 pub use link::{LinkLevel, LinkStudy, LinkerResult, LinkerStatus};
+pub use linker::{Linker, linker_family};
 pub use merge::{MergeError, fingerprint, merge, software};
 pub use study::{
     Artifact, Block, Configuration, Environment, Invocation, Link, MAX_SECONDS, OwnLinker, Plan, Purpose, Revision,
-    SCHEMA_VERSION, Sample, SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, cargo_arg,
-    failure_reason, linker_family, revision_name, source_error,
+    SCHEMA_VERSION, Sample, SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
+    failure_reason, revision_name, source_error,
 };
-pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};
+pub use vocabulary::{Backend, Cache, Debuginfo, ParseWordError, Scenario, Word};

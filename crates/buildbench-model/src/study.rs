@@ -108,27 +108,6 @@ impl OwnLinker {
     }
 }
 
-/// The linker family of a name read from a binary (`mold 1.10.1`, `LLD 22.1.2 (rust-lld)`,
-/// `GNU gold 1.16`, `GNU ld (bfd)`, `Wild 0.10.0`) or given to `-fuse-ld`: `mold`, `lld`,
-/// `gold`, `wild` or `bfd`; `None` for anything else.
-pub fn linker_family(name: &str) -> Option<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    let base = lower.rsplit('/').next().unwrap_or(&lower);
-    if base.contains("mold") {
-        Some("mold")
-    } else if base.contains("wild") {
-        Some("wild")
-    } else if base.contains("gold") {
-        Some("gold")
-    } else if base.contains("lld") {
-        Some("lld")
-    } else if base.contains("bfd") || base.starts_with("gnu ld") || base == "ld" {
-        Some("bfd")
-    } else {
-        None
-    }
-}
-
 /// One git revision of the project measured in a rev study (`compare --rev BASE,HEAD`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
@@ -443,6 +422,20 @@ pub struct Environment {
     pub tools: Vec<ToolInfo>,
 }
 
+impl Environment {
+    /// The host triple of the study's first toolchain (`x86_64-unknown-linux-gnu` when none
+    /// was recorded): the target a recommendation's `target.<triple>` table is for.
+    pub fn host(&self) -> &str {
+        self.toolchains.first().map_or("x86_64-unknown-linux-gnu", |t| t.host.as_str())
+    }
+
+    /// True when the default linker of any of the study's toolchains is rustc's bundled
+    /// rust-lld (so adopting another linker also turns rust-lld off).
+    pub fn default_is_rust_lld(&self) -> bool {
+        self.toolchains.iter().any(|t| t.default_linker.as_deref().is_some_and(crate::linker::is_rust_lld))
+    }
+}
+
 /// The plan as the user asked for it, enough to resume the study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -573,24 +566,6 @@ impl Plan {
             _ => 0..self.runs,
         }
     }
-}
-
-/// The value of a cargo flag among `args`, in either `--flag value` or `--flag=value` form
-/// (`-j 4` too): the first one given.
-pub fn cargo_arg<'a>(args: &'a [String], names: &[&str]) -> Option<&'a str> {
-    let mut iter = args.iter();
-    while let Some(a) = iter.next() {
-        if names.contains(&a.as_str()) {
-            return iter.next().map(String::as_str);
-        }
-        if let Some((flag, value)) = a.split_once('=')
-            && flag.starts_with("--")
-            && names.contains(&flag)
-        {
-            return Some(value);
-        }
-    }
-    None
 }
 
 /// The first compiler diagnostic of a failed build that points into a source file (`error`

@@ -71,6 +71,7 @@ macro_rules! word_enum {
         }
     };
 }
+pub(crate) use word_enum;
 
 word_enum! {
     /// The codegen backend rustc uses.
@@ -79,25 +80,6 @@ word_enum! {
         Llvm = "llvm",
         /// Needs a nightly toolchain with the `rustc-codegen-cranelift-preview` component.
         Cranelift = "cranelift",
-    }
-}
-
-word_enum! {
-    /// The linker of the final artifacts. `Default` is whatever the toolchain uses unchanged
-    /// (rust-lld on x86_64 Linux since Rust 1.90) and is always resolved and named in output.
-    Linker, "linker" {
-        /// The toolchain's own choice, unchanged.
-        Default = "default",
-        /// GNU ld.
-        Bfd = "bfd",
-        /// GNU gold.
-        Gold = "gold",
-        /// LLVM's lld from the system, not rustc's bundled rust-lld.
-        Lld = "lld",
-        /// mold.
-        Mold = "mold",
-        /// wild.
-        Wild = "wild",
     }
 }
 
@@ -183,6 +165,7 @@ impl Scenario {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Linker;
 
     fn round_trip<W: Word + std::fmt::Debug + PartialEq>() {
         for &w in W::ALL {

@@ -44,13 +44,10 @@ pub fn plan(
     configuration: &Configuration,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ApplyPlan, String> {
-    let host = study.environment.toolchains.first().map_or("x86_64-unknown-linux-gnu", |t| t.host.as_str());
-    let triple = buildbench_model::cargo_arg(&study.plan.cargo_args, &["--target"]).unwrap_or(host);
-    let rust_lld = study
-        .environment
-        .toolchains
-        .iter()
-        .any(|t| t.default_linker.as_deref().is_some_and(|l| l.contains("rust-lld")));
+    let triple = buildbench_model::cargo_args::CargoArgs::parse(&study.plan.cargo_args)
+        .target_triple()
+        .unwrap_or(study.environment.host());
+    let rust_lld = study.environment.default_is_rust_lld();
     let (snippets, tradeoffs) = crate::recommend::adoption(configuration, triple, rust_lld);
     let mut files = Vec::new();
     for (path, snippet) in snippets {

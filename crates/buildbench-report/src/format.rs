@@ -102,7 +102,7 @@ pub fn terminal_safe(text: &str) -> String {
 }
 
 /// The cargo arguments every build of a study had, as one line (`None` when there were none).
-pub fn cargo_args(study: &buildbench_model::Study) -> Option<String> {
+pub fn cargo_args_line(study: &buildbench_model::Study) -> Option<String> {
     let args = &study.plan.cargo_args;
     (!args.is_empty()).then(|| format!("cargo arguments: {}", args.join(" ")))
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use buildbench_model::stats::Comparison;
-use buildbench_model::{Backend, Cache, Configuration, Linker, Scenario, Study, Word};
+use buildbench_model::{Backend, Cache, Configuration, Scenario, Study};
 use serde::Serialize;
 
 /// How to adopt one configuration.
@@ -64,33 +64,13 @@ pub fn adoption(
     let mut files = Vec::new();
     let mut tradeoffs = Vec::new();
     let target = format!("target.{host}");
-    let mut rustflags: Vec<String> = Vec::new();
-    if configuration.linker != Linker::Default && default_is_rust_lld {
-        rustflags.extend(["-C".to_owned(), "linker-features=-lld".to_owned()]);
+    // The linker's part comes from the model's linker table.
+    let linker = configuration.linker.adoption(default_is_rust_lld);
+    if let Some(driver) = linker.driver {
+        config.set(&target, format!("linker = \"{driver}\""));
     }
-    match configuration.linker {
-        Linker::Default => {}
-        Linker::Wild => {
-            // gcc has no -fuse-ld=wild; clang can name any linker.
-            config.set(&target, "linker = \"clang\"".to_owned());
-            rustflags.extend(["-C".to_owned(), "link-arg=--ld-path=wild".to_owned()]);
-            tradeoffs.push(
-                "wild must be installed on every machine (cargo install wild-linker --locked), and clang".to_owned(),
-            );
-        }
-        other => {
-            rustflags.extend(["-C".to_owned(), format!("link-arg=-fuse-ld={}", other.as_str())]);
-            let package = match other {
-                Linker::Lld => "lld",
-                Linker::Mold => "mold",
-                _ => "binutils",
-            };
-            tradeoffs.push(format!(
-                "{} must be installed on every machine and CI runner (apt-get install -y {package})",
-                other.as_str()
-            ));
-        }
-    }
+    let mut rustflags: Vec<String> = linker.rustflags;
+    tradeoffs.extend(linker.tradeoff);
     // A scanned RUSTFLAGS becomes rustflags in the file; other variables cannot be written
     // to a cargo file and are left to the user.
     for (key, value) in &configuration.env {
@@ -150,12 +130,8 @@ pub fn adoption(
 
 /// Per scenario, the fastest configuration significantly faster than the baseline.
 pub fn recommend(study: &Study, summary: &crate::StudySummary) -> Vec<Recommendation> {
-    let host = study.environment.toolchains.first().map_or("x86_64-unknown-linux-gnu", |t| t.host.as_str());
-    let rust_lld = study
-        .environment
-        .toolchains
-        .iter()
-        .any(|t| t.default_linker.as_deref().is_some_and(|l| l.contains("rust-lld")));
+    let host = study.environment.host();
+    let rust_lld = study.environment.default_is_rust_lld();
     let mut out: Vec<Recommendation> = Vec::new();
     let configs: BTreeMap<&str, &Configuration> =
         study.plan.configurations.iter().map(|c| (c.name.as_str(), c)).collect();
@@ -180,6 +156,7 @@ pub fn recommend(study: &Study, summary: &crate::StudySummary) -> Vec<Recommenda
 #[cfg(test)]
 mod tests {
     use super::*;
+    use buildbench_model::Linker;
 
     fn config(linker: Linker, cache: Cache, backend: Backend, overrides: &[&str]) -> Configuration {
         Configuration {

@@ -225,7 +225,8 @@ pub fn study_graph(study: &Study) -> Option<Graph> {
     {
         return None;
     }
-    let jobs = buildbench_model::cargo_arg(&study.plan.cargo_args, &["-j", "--jobs"])
+    let jobs = buildbench_model::cargo_args::CargoArgs::parse(&study.plan.cargo_args)
+        .value(&["-j", "--jobs"])
         .and_then(|j| j.parse::<u32>().ok())
         .unwrap_or(study.environment.cores)
         .max(1);

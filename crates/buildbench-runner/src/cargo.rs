@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use buildbench_model::{Backend, Configuration, Linker};
+use buildbench_model::cargo_args::CargoArgs;
+use buildbench_model::{Backend, Configuration};
 
 use crate::probe::Toolchain;
 use crate::{Invocation, Sccache, probe};
@@ -108,20 +109,21 @@ impl UserConfig {
             Rustflags::Env { var, value } => {
                 let sep = if *var == "CARGO_ENCODED_RUSTFLAGS" { '\u{1f}' } else { ' ' };
                 let flags: Vec<String> = value.split(sep).filter(|f| !f.is_empty()).map(str::to_owned).collect();
-                own_linker(&flags).map(|(linker, flag)| buildbench_model::OwnLinker {
+                buildbench_model::linker::selected_by(&flags).map(|(linker, flag)| buildbench_model::OwnLinker {
                     linker,
                     flag,
                     source: format!("the {var} environment variable"),
                 })
             }
             Rustflags::Target { .. } => tables.into_iter().flatten().find_map(|(key, table)| {
-                let (linker, flag) = own_linker(&strings(table.get("rustflags")?))?;
+                let (linker, flag) = buildbench_model::linker::selected_by(&strings(table.get("rustflags")?))?;
                 let name = if key.contains(['(', '"', ' ']) { format!("'{key}'") } else { key.clone() };
                 let where_ = origin("target", &flag).map_or_else(String::new, |f| format!(", {f}"));
                 Some(buildbench_model::OwnLinker { linker, flag, source: format!("target.{name}.rustflags{where_}") })
             }),
             Rustflags::Build => build.as_ref().and_then(|v| {
-                let (linker, flag) = own_linker(&strings(v.get("build")?.get("rustflags")?))?;
+                let (linker, flag) =
+                    buildbench_model::linker::selected_by(&strings(v.get("build")?.get("rustflags")?))?;
                 let where_ = origin("build.rustflags", &flag).map_or_else(String::new, |f| format!(", {f}"));
                 Some(buildbench_model::OwnLinker { linker, flag, source: format!("build.rustflags{where_}") })
             }),
@@ -129,76 +131,6 @@ impl UserConfig {
         };
         UserConfig { rustflags, linker, own_linker }
     }
-}
-
-/// The linker rustc flags select, the last one given winning as it does for the C compiler
-/// driver: `-fuse-ld=NAME` in a `link-arg` or `link-args` (`-C link-arg=-fuse-ld=mold`,
-/// `-Clink-args=-fuse-ld=lld -Wl,-O1`), or rust-lld turned off (`linker-features=-lld`, which
-/// leaves the driver's own default, GNU ld). Returns the linker and the flag.
-pub fn own_linker(flags: &[String]) -> Option<(String, String)> {
-    let mut found = None;
-    let mut iter = flags.iter();
-    while let Some(flag) = iter.next() {
-        let option = match flag.as_str() {
-            "-C" | "-Z" | "--codegen" => match iter.next() {
-                Some(next) => next.as_str(),
-                None => break,
-            },
-            f => match f.strip_prefix("-C").or_else(|| f.strip_prefix("-Z")).or_else(|| f.strip_prefix("--codegen=")) {
-                Some(rest) => rest,
-                None => continue,
-            },
-        };
-        let args: Vec<&str> = if let Some(a) = option.strip_prefix("link-arg=") {
-            vec![a]
-        } else if let Some(a) = option.strip_prefix("link-args=") {
-            a.split_whitespace().collect()
-        } else if let Some(features) = option.strip_prefix("linker-features=") {
-            if features.split(',').any(|f| f.trim() == "-lld") && found.is_none() {
-                found = Some(("bfd".to_owned(), format!("linker-features={features}")));
-            }
-            continue;
-        } else {
-            continue;
-        };
-        for arg in args {
-            if let Some(name) = arg.strip_prefix("-fuse-ld=").or_else(|| arg.strip_prefix("--ld-path=")) {
-                let linker = buildbench_model::linker_family(name).map_or_else(|| name.to_owned(), str::to_owned);
-                found = Some((linker, arg.to_owned()));
-            }
-        }
-    }
-    found
-}
-
-/// The rustc flags that select `linker`. They are added after the project's own rustflags
-/// (to the same variable or config key), so for the C compiler driver, where the last
-/// `-fuse-ld` wins, they override a linker the project selects itself.
-///
-/// Since Rust 1.90 rustc links x86_64 Linux binaries with its bundled rust-lld by passing
-/// `-fuse-ld=lld` and a `-B` path to `cc`; `-C linker-features=-lld` turns that off so the
-/// linker named next is the one used. Toolchains that do not use rust-lld do not know the flag.
-pub fn linker_flags(linker: Linker, toolchain_uses_rust_lld: bool, wild_dir: Option<&Path>) -> Vec<String> {
-    let fuse = |name: &str| format!("-Clink-arg=-fuse-ld={name}");
-    let mut flags = Vec::new();
-    if linker != Linker::Default && toolchain_uses_rust_lld {
-        flags.push("-Clinker-features=-lld".to_owned());
-    }
-    match linker {
-        Linker::Default => {}
-        Linker::Bfd => flags.push(fuse("bfd")),
-        Linker::Gold => flags.push(fuse("gold")),
-        Linker::Lld => flags.push(fuse("lld")),
-        Linker::Mold => flags.push(fuse("mold")),
-        // gcc has no -fuse-ld=wild: -B points it at a directory whose `ld` and `ld.bfd` are
-        // wild, and -fuse-ld=bfd (given after any -fuse-ld of the project's own, so it wins)
-        // makes the driver look for `ld.bfd` there first.
-        Linker::Wild => {
-            flags.push(format!("-Clink-arg=-B{}", wild_dir.map_or_else(String::new, |d| d.display().to_string())));
-            flags.push(fuse("bfd"));
-        }
-    }
-    flags
 }
 
 /// Everything besides the configuration that shapes a build command.
@@ -216,7 +148,9 @@ pub struct BuildContext<'a> {
     pub cargo_profile: &'a str,
     pub rustflags: &'a Rustflags,
     pub sccache: Option<&'a Sccache>,
-    pub wild_dir: Option<&'a Path>,
+    /// The folder a linker selected through a folder of its own (`Select::LdFolder`: wild)
+    /// is found in.
+    pub ld_folder: Option<&'a Path>,
     /// The linker wrapper (the buildbench executable) and where it logs; `None` for no wrapper.
     pub link_wrapper: Option<LinkWrapper<'a>>,
     /// `TMPDIR` for the build: a folder of buildbench's, so temporary files of the C compiler
@@ -292,8 +226,9 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
     }
     // Linker settings go to the keys cargo reads for the target being built: the host's, or
     // those of `--target TRIPLE`.
-    let triple = crate::cargoargs::target_triple(ctx.cargo_args).unwrap_or(&ctx.toolchain.host);
-    let mut flags = linker_flags(configuration.linker, ctx.toolchain_uses_rust_lld, ctx.wild_dir);
+    let triple = CargoArgs::parse(ctx.cargo_args).target_triple().unwrap_or(&ctx.toolchain.host);
+    let ld_folder = ctx.ld_folder.map(|d| d.display().to_string());
+    let mut flags = configuration.linker.rustc_flags(ctx.toolchain_uses_rust_lld, ld_folder.as_deref());
     flags.extend(ctx.extra_rustflags.iter().cloned());
     // A scanned RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) replaces the user's, and the linker's
     // flags are added to it like to theirs.
@@ -312,7 +247,7 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
                 inv = inv.env(var, format!("{value}{sep}{}", flags.join(sep)));
             }
             Rustflags::Target { .. } | Rustflags::Build | Rustflags::Unset => {
-                let target_given = crate::cargoargs::target_triple(ctx.cargo_args).is_some();
+                let target_given = CargoArgs::parse(ctx.cargo_args).target_triple().is_some();
                 let key = match rustflags {
                     Rustflags::Target { cfg: Some(cfg) } => format!("target.{}.rustflags", toml_string(cfg)),
                     Rustflags::Target { cfg: None } => format!("target.{triple}.rustflags"),
@@ -374,21 +309,7 @@ pub fn capture_invocation(
     inv = if target.kinds.iter().any(|k| k == "bin") { inv.arg("--bin").arg(&target.name) } else { inv.arg("--lib") };
     // The user's arguments (profile, features, target, ...) except which packages and targets
     // to build: those are chosen above.
-    let mut args = ctx.cargo_args.iter();
-    while let Some(a) = args.next() {
-        let flag = a.split_once('=').map_or(a.as_str(), |(f, _)| f);
-        let inline = a.contains('=') && a.starts_with("--");
-        match flag {
-            "-p" | "--package" | "--bin" | "--example" | "--test" | "--bench" | "--exclude" => {
-                if !inline {
-                    args.next();
-                }
-            }
-            "--lib" | "--bins" | "--examples" | "--tests" | "--benches" | "--all-targets" | "--workspace" | "--all" => {
-            }
-            _ => inv = inv.arg(a),
-        }
-    }
+    inv = inv.args(CargoArgs::parse(ctx.cargo_args).without_selection());
     for o in &configuration.overrides {
         inv = inv.arg("--config").arg(o);
     }
@@ -471,27 +392,10 @@ fn environment(inv: Invocation, ctx: &BuildContext<'_>) -> Invocation {
     inv
 }
 
-/// `dev`, or `release` when `--release` (or `--profile NAME`) is among the cargo arguments.
-pub fn cargo_profile(args: &[String]) -> &str {
-    let mut iter = args.iter();
-    while let Some(a) = iter.next() {
-        if a == "--release" || a == "-r" {
-            return "release";
-        }
-        if a == "--profile" {
-            return iter.next().map_or("dev", String::as_str);
-        }
-        if let Some(p) = a.strip_prefix("--profile=") {
-            return p;
-        }
-    }
-    "dev"
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use buildbench_model::Cache;
+    use buildbench_model::{Cache, Linker};
 
     fn toolchain() -> Toolchain {
         Toolchain {
@@ -532,7 +436,7 @@ mod tests {
             cargo_profile: "dev",
             rustflags: &Rustflags::Build,
             sccache: None,
-            wild_dir: None,
+            ld_folder: None,
             link_wrapper: None,
             temp_dir: None,
             extra_rustflags: &[],
@@ -557,7 +461,7 @@ mod tests {
             cargo_profile: "dev",
             rustflags: &flags,
             sccache: None,
-            wild_dir: None,
+            ld_folder: None,
             link_wrapper: None,
             temp_dir: None,
             extra_rustflags: &[],
@@ -580,7 +484,7 @@ mod tests {
             cargo_profile: "dev",
             rustflags: &Rustflags::Target { cfg: None },
             sccache: None,
-            wild_dir: None,
+            ld_folder: None,
             link_wrapper: None,
             temp_dir: None,
             extra_rustflags: &[],

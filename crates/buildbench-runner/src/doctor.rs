@@ -5,7 +5,7 @@ use std::path::Path;
 
 use buildbench_model::{Checkup, Linker, ToolCheck, ToolchainCheck, Word};
 
-use crate::probe::{Toolchain, capture, linker_requirement, tool_version, which};
+use crate::probe::{Toolchain, capture, tool_version, which};
 use crate::{Invocation, RunnerError};
 
 /// Installed rustup toolchains (`stable-x86_64-unknown-linux-gnu`, ...), or none without rustup.
@@ -74,7 +74,7 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
     let linkers = Linker::ALL
         .iter()
         .filter_map(|&l| {
-            let (program, install) = linker_requirement(l)?;
+            let (program, install) = l.requirement()?;
             let version = tool_version(program);
             Some(ToolCheck {
                 name: l.as_str().to_owned(),

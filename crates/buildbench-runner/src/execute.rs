@@ -16,7 +16,7 @@ use crate::fsutil::{copy_project, remove_tree, write_atomic};
 use crate::observer::{Event, Observer};
 use crate::plan::{Action, Planner, Step, shard_runnable};
 use crate::prepare::Prepared;
-use crate::probe::{ResolvedToolchain, which};
+use crate::probe::ResolvedToolchain;
 use crate::record::{link_disagreement, links, remove_reports, sample_from};
 use crate::{RunnerError, Sccache};
 
@@ -46,10 +46,7 @@ pub fn run(
         None => {
             let started_at =
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            let environment = crate::probe::environment(
-                toolchains,
-                &["cc", "ld.bfd", "ld.gold", "ld.lld", "mold", "wild", "sccache"],
-            );
+            let environment = crate::probe::environment(toolchains, &crate::probe::tools(true));
             // A shard is one block: the machine it ran on goes with it into the merged study.
             let blocks = p
                 .options
@@ -152,19 +149,9 @@ pub fn run(
             trees.push(Tree { revision, path, original });
         }
     }
-    if p.runnable.iter().any(|&i| p.options.plan.configurations[i].linker == Linker::Wild)
-        && let Some(wild) = which("wild")
-    {
-        let dir = p.wild_dir();
-        std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
-        // `ld` for a driver left at its default; `ld.bfd` for the `-fuse-ld=bfd` that
-        // overrides a project's own `-fuse-ld=...` (see `cargo::linker_flags`).
-        for name in ["ld", "ld.bfd"] {
-            let _ = std::fs::remove_file(dir.join(name));
-            std::os::unix::fs::symlink(&wild, dir.join(name))
-                .map_err(RunnerError::io(dir.join(name), "cannot link"))?;
-        }
-    }
+    // The folders of linkers the C compiler driver finds through `-B` (wild).
+    let linkers: Vec<Linker> = p.runnable.iter().map(|&i| p.options.plan.configurations[i].linker).collect();
+    crate::probe::make_ld_folders(&linkers, &|l| p.ld_folder(l))?;
 
     let mut ports = HashMap::new();
     let mut servers: HashMap<String, Sccache> = HashMap::new();

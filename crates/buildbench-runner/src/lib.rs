@@ -6,7 +6,6 @@
 //! configuration in its own target directory.
 
 pub mod cargo;
-pub mod cargoargs;
 pub mod cpu;
 pub mod doctor;
 pub mod edit;

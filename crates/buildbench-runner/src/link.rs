@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::claims::Verdict;
 use buildbench_model::{Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word};
 
@@ -13,7 +14,7 @@ use crate::cargo::{BuildContext, LinkWrapper, UserConfig, capture_invocation};
 use crate::exec::Executor;
 use crate::fsutil::remove_tree;
 use crate::linkwrap::{CapturedLink, captured};
-use crate::probe::{ResolvedToolchain, Toolchain, linker_requirement, which};
+use crate::probe::{ResolvedToolchain, Toolchain, which};
 use crate::project::Project;
 use crate::{Invocation, RunnerError, elf};
 
@@ -67,9 +68,10 @@ impl LinkOptions {
 /// Rewrites a captured link command for `linker`, writing to `output`.
 ///
 /// The captured command is rustc's own, for the toolchain's default linker. For any other
-/// linker, rustc's choice (`-fuse-ld=...` and the `-B.../gcc-ld` directory of rust-lld) is
-/// removed and the new linker selected the same way `compare` does.
-pub fn replay_args(args: &[String], linker: Linker, wild_dir: &Path, output: &Path) -> Vec<String> {
+/// linker, rustc's choice (`linker::chooses_linker`: the driver's linker flag and the
+/// `-B.../gcc-ld` folder of rust-lld) is removed and the new linker selected as the linker
+/// table says (`Linker::driver_args`); `ld_folder` is its folder, when it needs one.
+pub fn replay_args(args: &[String], linker: Linker, ld_folder: &Path, output: &Path) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len() + 2);
     let mut iter = args.iter().peekable();
     while let Some(a) = iter.next() {
@@ -79,17 +81,12 @@ pub fn replay_args(args: &[String], linker: Linker, wild_dir: &Path, output: &Pa
             out.push(output.display().to_string());
             continue;
         }
-        let chooses_linker = a.starts_with("-fuse-ld=") || (a.starts_with("-B") && a.ends_with("gcc-ld"));
-        if linker != Linker::Default && chooses_linker {
+        if linker != Linker::Default && buildbench_model::linker::chooses_linker(a) {
             continue;
         }
         out.push(a.clone());
     }
-    match linker {
-        Linker::Default => {}
-        Linker::Wild => out.push(format!("-B{}", wild_dir.display())),
-        other => out.push(format!("-fuse-ld={}", other.as_str())),
-    }
+    out.extend(linker.driver_args(&ld_folder.display().to_string()));
     out
 }
 
@@ -189,19 +186,14 @@ pub fn run(
     let toolchain = Toolchain::resolve(options.toolchain.as_deref())?;
     let (project, source, _work_lock) =
         crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, progress)?;
-    let triple = crate::cargoargs::target_triple(&options.cargo_args).unwrap_or(&toolchain.host).to_owned();
+    let triple = CargoArgs::parse(&options.cargo_args).target_triple().unwrap_or(&toolchain.host).to_owned();
     let user = UserConfig::detect(&toolchain.cargo, &project.root, &triple);
     let resolved = ResolvedToolchain::probe(toolchain.clone());
     let scratch = options.work.join("run");
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
-    let wild_dir = options.work.join("wild-bin");
-    if let Some(wild) = which("wild") {
-        std::fs::create_dir_all(&wild_dir).map_err(RunnerError::io(&wild_dir, "cannot create"))?;
-        let _ = std::fs::remove_file(wild_dir.join("ld"));
-        std::os::unix::fs::symlink(wild, wild_dir.join("ld")).map_err(RunnerError::io(&wild_dir, "cannot link"))?;
-    }
-    let profile = crate::cargo::cargo_profile(&options.cargo_args).to_owned();
+    crate::probe::make_ld_folders(&options.linkers, &|l| crate::probe::ld_folder(&options.work, l))?;
+    let profile = CargoArgs::parse(&options.cargo_args).profile().to_owned();
     let mut levels = Vec::new();
     for &level in &options.debuginfo {
         let target = options.work.join(format!("target-{level}"));
@@ -234,7 +226,7 @@ pub fn run(
             cargo_profile: &profile,
             rustflags: &user.rustflags,
             sccache: None,
-            wild_dir: None,
+            ld_folder: None,
             link_wrapper: Some(LinkWrapper {
                 program: &options.wrapper,
                 real: user.linker.as_deref().unwrap_or("cc"),
@@ -293,7 +285,7 @@ pub fn run(
             .linkers
             .iter()
             .map(|&linker| {
-                let missing = linker_requirement(linker).filter(|(program, _)| which(program).is_none());
+                let missing = linker.requirement().filter(|(program, _)| which(program).is_none());
                 LinkerResult {
                     linker,
                     status: if missing.is_some() { LinkerStatus::Unavailable } else { LinkerStatus::Ok },
@@ -327,7 +319,12 @@ pub fn run(
                     let output = dir.join(file_name(&link.output));
                     let _ = std::fs::remove_file(&output);
                     let inv = Invocation::new(&link.program)
-                        .args(replay_args(&link.args, result.linker, &wild_dir, &output))
+                        .args(replay_args(
+                            &link.args,
+                            result.linker,
+                            &crate::probe::ld_folder(&options.work, result.linker),
+                            &output,
+                        ))
                         .cwd(&link.cwd)
                         .env("TMPDIR", &temp);
                     let out = executor
@@ -381,10 +378,7 @@ pub fn run(
     let study = LinkStudy {
         looks: options.looks(),
         project: options.project.display().to_string(),
-        environment: crate::probe::environment(
-            vec![resolved.info()],
-            &["cc", "ld.bfd", "ld.gold", "ld.lld", "mold", "wild"],
-        ),
+        environment: crate::probe::environment(vec![resolved.info()], &crate::probe::tools(false)),
         default_linker: resolved.default_linker.clone(),
         runs: options.runs,
         total_seconds: started.elapsed().as_secs_f64(),
@@ -409,7 +403,8 @@ fn decided(results: &[LinkerResult], looks: u32) -> bool {
 /// The final targets to capture: every binary and cdylib of the workspace members (of `-p`
 /// only, or just `--bin`, when given), with their package.
 fn final_targets<'a>(project: &'a Project, options: &LinkOptions) -> Vec<(&'a str, &'a crate::project::Target)> {
-    let package = options.cargo_args.iter().position(|a| a == "-p").and_then(|i| options.cargo_args.get(i + 1));
+    let selection = CargoArgs::parse(&options.cargo_args).selection();
+    let package = selection.packages.first();
     project
         .targets
         .iter()

@@ -62,7 +62,7 @@ impl Scan {
         let owned = if Scan::is_env(key) {
             OWNED_ENV.contains(&key).then(|| format!("buildbench sets {key} itself for every build"))
         } else {
-            crate::cargoargs::config_refused(&format!("{key}=x"))
+            buildbench_model::cargo_args::config_refused(&format!("{key}=x"))
         };
         if let Some(why) = owned {
             return Err(MatrixError::OwnedScan { scan: text.to_owned(), why });

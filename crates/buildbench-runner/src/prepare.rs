@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Study, Unavailable};
 
-use crate::cargo::cargo_profile;
 use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
 use crate::plan::{Action, Done, Step, steps};
-use crate::probe::{ResolvedToolchain, Toolchain, linker_requirement, which};
+use crate::probe::{ResolvedToolchain, Toolchain, which};
 use crate::project::Project;
 use crate::{RunnerError, Sccache};
+use buildbench_model::cargo_args::CargoArgs;
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -225,7 +225,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     let edit_file = match (&options.plan.edit_file, needs_edit) {
         (Some(f), _) => Some(PathBuf::from(f)),
         (None, true) => {
-            let selection = crate::cargoargs::Selection::parse(&options.plan.cargo_args);
+            let selection = CargoArgs::parse(&options.plan.cargo_args).selection();
             let file = project.default_edit_file(&selection).ok_or_else(|| RunnerError::EditFile {
                 path: project.root.clone(),
                 problem: "no binary or library target that the cargo arguments build; pass --edit FILE".to_owned(),
@@ -284,7 +284,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     let plan = &options.plan;
     let work = out.join("work");
     let source = if plan.in_place { project.root.clone() } else { work.join("src") };
-    let triple = crate::cargoargs::target_triple(&plan.cargo_args).unwrap_or(&default.host).to_owned();
+    let triple = CargoArgs::parse(&plan.cargo_args).target_triple().unwrap_or(&default.host).to_owned();
     let user_config = UserConfig::detect(&default.cargo, &project.root, &triple);
     let pending_restore = crate::edit::journal_path(&project.root).is_file();
     options.project = Some(project.root.clone());
@@ -330,7 +330,7 @@ fn check(configuration: &Configuration, toolchain: &Toolchain) -> Result<(), Una
         reason,
         install: Some(install.to_owned()),
     };
-    if let Some((program, install)) = linker_requirement(configuration.linker)
+    if let Some((program, install)) = configuration.linker.requirement()
         && which(program).is_none()
     {
         return Err(missing(format!("linker {} needs `{program}` on PATH", configuration.linker), install));
@@ -388,8 +388,9 @@ impl Prepared {
         self.work.join("links").join(format!("{}.jsonl", configuration.name))
     }
 
-    pub(crate) fn wild_dir(&self) -> PathBuf {
-        self.work.join("wild-bin")
+    /// The folder a linker selected through a folder of its own is found in (`wild-bin`).
+    pub(crate) fn ld_folder(&self, linker: buildbench_model::Linker) -> PathBuf {
+        crate::probe::ld_folder(&self.work, linker)
     }
 
     /// The exact build command of a step.
@@ -397,7 +398,7 @@ impl Prepared {
         let configuration = &self.options.plan.configurations[step.configuration];
         let key = toolchain_key(configuration);
         let sccache = self.sccache_for(configuration, ports);
-        let wild = self.wild_dir();
+        let ld_folder = self.ld_folder(configuration.linker);
         let resolved = &self.toolchains[&key];
         let source = self.source_of(configuration);
         let ctx = BuildContext {
@@ -406,10 +407,10 @@ impl Prepared {
             source: &source,
             target_dir: self.target_dir(configuration),
             cargo_args: &self.options.plan.cargo_args,
-            cargo_profile: cargo_profile(&self.options.plan.cargo_args),
+            cargo_profile: CargoArgs::parse(&self.options.plan.cargo_args).profile(),
             rustflags: &self.user_config.rustflags,
             sccache: sccache.as_ref(),
-            wild_dir: Some(&wild),
+            ld_folder: Some(&ld_folder),
             link_wrapper: self.options.link_wrapper.as_deref().map(|program| LinkWrapper {
                 program,
                 real: self.user_config.linker.as_deref().unwrap_or("cc"),

@@ -51,7 +51,7 @@ impl ResolvedToolchain {
     /// The unchanged default linker is rustc's bundled rust-lld (choosing another linker then
     /// also needs `-C linker-features=-lld`).
     pub fn uses_rust_lld(&self) -> bool {
-        self.default_linker.as_deref().is_some_and(|l| l.contains("rust-lld"))
+        self.default_linker.as_deref().is_some_and(buildbench_model::linker::is_rust_lld)
     }
 
     /// The fingerprint entry of this toolchain.
@@ -143,11 +143,11 @@ impl Toolchain {
         )?;
         let bytes = std::fs::read(&binary).map_err(RunnerError::io(&binary, "cannot read"))?;
         let linker = elf::linker_of(&bytes).unwrap_or_else(|| "unknown".to_owned());
-        // rustc's bundled lld reports the LLVM version rustc was built with.
-        Ok(if linker.starts_with("LLD") && self.uses_rust_lld() { format!("{linker} (rust-lld)") } else { linker })
+        Ok(buildbench_model::linker::rust_lld_name(linker, self.bundles_rust_lld()))
     }
 
-    fn uses_rust_lld(&self) -> bool {
+    /// The toolchain ships rust-lld's driver folder (`lib/rustlib/<host>/bin/gcc-ld`).
+    fn bundles_rust_lld(&self) -> bool {
         self.sysroot.join("lib/rustlib").join(&self.host).join("bin/gcc-ld").exists()
     }
 
@@ -174,17 +174,42 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// The program a linker choice needs on PATH, and the command that installs it on Debian.
-pub fn linker_requirement(linker: Linker) -> Option<(&'static str, &'static str)> {
-    match linker {
-        Linker::Default => None,
-        Linker::Bfd => Some(("ld.bfd", "apt-get install -y binutils")),
-        Linker::Gold => Some(("ld.gold", "apt-get install -y binutils")),
-        Linker::Lld => Some(("ld.lld", "apt-get install -y lld")),
-        Linker::Mold => Some(("mold", "apt-get install -y mold")),
-        // wild-linker 0.10.0 is the last release that builds with Rust 1.95.
-        Linker::Wild => Some(("wild", "cargo install wild-linker --version 0.10.0 --locked")),
+/// The tools a fingerprint records: the C compiler driver, every linker's program (from the
+/// linker table), and sccache when `cache`.
+pub fn tools(cache: bool) -> Vec<&'static str> {
+    let mut tools = vec!["cc"];
+    tools.extend(Linker::programs());
+    if cache {
+        tools.push("sccache");
     }
+    tools
+}
+
+/// The folder of `work` that a linker selected through a folder of its own
+/// (`Select::LdFolder`) is found in: `wild-bin` for wild.
+pub fn ld_folder(work: &Path, linker: Linker) -> PathBuf {
+    work.join(format!("{linker}-bin"))
+}
+
+/// Fills `folder` with links named `LD_FOLDER_NAMES` to `program`, for every linker of
+/// `linkers` that is selected through a folder of its own and found on PATH (`folder` gives
+/// each linker's folder).
+pub fn make_ld_folders(linkers: &[Linker], folder: &dyn Fn(Linker) -> PathBuf) -> Result<(), RunnerError> {
+    use buildbench_model::linker::{LD_FOLDER_NAMES, Select};
+    for &linker in linkers {
+        let spec = linker.spec();
+        let Some(program) = spec.program.filter(|_| spec.select == Select::LdFolder).and_then(which) else {
+            continue;
+        };
+        let dir = folder(linker);
+        std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
+        for name in LD_FOLDER_NAMES {
+            let _ = std::fs::remove_file(dir.join(name));
+            std::os::unix::fs::symlink(&program, dir.join(name))
+                .map_err(RunnerError::io(dir.join(name), "cannot link"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The first line a tool prints for `--version`, when it is installed.

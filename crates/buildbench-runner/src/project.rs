@@ -56,7 +56,7 @@ impl Project {
         if !manifest.is_file() {
             return Err(RunnerError::NotAProject { path: root.to_owned() });
         }
-        let features = crate::cargoargs::Selection::parse(cargo_args).features;
+        let features = buildbench_model::cargo_args::CargoArgs::parse(cargo_args).features();
         let invocation = Invocation::new(cargo)
             .args(["metadata", "--format-version", "1", "--locked", "--offline", "--manifest-path"])
             .arg(&manifest)
@@ -81,7 +81,7 @@ impl Project {
     /// The file the incremental scenarios edit by default: the main source file of a target the
     /// cargo arguments build: the `--bin` named, else the library with `--lib`, else the first
     /// binary, else the first library, of the packages selected (`-p`, less `--exclude`).
-    pub fn default_edit_file(&self, selection: &crate::cargoargs::Selection) -> Option<&Path> {
+    pub fn default_edit_file(&self, selection: &buildbench_model::cargo_args::Selection) -> Option<&Path> {
         let wanted = |t: &&Target| {
             (selection.packages.is_empty() || selection.packages.contains(&t.package))
                 && !selection.exclude.contains(&t.package)
@@ -181,7 +181,7 @@ mod tests {
                        "dependencies":[{"name":"x","path":"/elsewhere/x"},{"name":"y","path":"/ws/y"},{"name":"serde"}]}]}"#;
         let p = parse_metadata(text).unwrap();
         let select = |args: &[&str]| {
-            crate::cargoargs::Selection::parse(&args.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())
+            buildbench_model::cargo_args::Selection::parse(&args.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())
         };
         assert_eq!(p.default_edit_file(&select(&[])), Some(Path::new("/ws/app/src/main.rs")));
         assert_eq!(p.outside_paths, [PathBuf::from("/elsewhere/x")]);

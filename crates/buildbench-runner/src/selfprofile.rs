@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::{Configuration, Environment, Sample, Scenario};
 
 use crate::cargo::{BuildContext, UserConfig, cargo_invocation};
@@ -86,7 +87,7 @@ pub fn run(
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
     let user = UserConfig::detect(&toolchain.cargo, &source, &toolchain.host);
     let resolved = ResolvedToolchain::probe(toolchain.clone());
-    let profile = crate::cargo::cargo_profile(&options.cargo_args).to_owned();
+    let profile = CargoArgs::parse(&options.cargo_args).profile().to_owned();
     // rustc writes into this folder; it keeps one path for every build, since another path
     // would be another flag and make cargo rebuild everything.
     let live = options.work.join("profile");
@@ -101,7 +102,7 @@ pub fn run(
         cargo_profile: &profile,
         rustflags: &user.rustflags,
         sccache: None,
-        wild_dir: None,
+        ld_folder: None,
         link_wrapper: None,
         temp_dir: Some(temp.clone()),
         extra_rustflags: &[],
@@ -114,7 +115,7 @@ pub fn run(
     for flag in options.cargo_args.iter().filter(|a| matches!(a.as_str(), "--locked" | "--frozen" | "--offline")) {
         fetch = fetch.arg(flag);
     }
-    if let Some(triple) = crate::cargoargs::target_triple(&options.cargo_args) {
+    if let Some(triple) = CargoArgs::parse(&options.cargo_args).target_triple() {
         fetch = fetch.arg("--target").arg(triple);
     }
     progress("fetching the dependencies".to_owned());
@@ -153,7 +154,7 @@ pub fn run(
         scenarios.push(Scenario::Incremental);
     }
     let edit_file = if options.incremental {
-        let selection = crate::cargoargs::Selection::parse(&options.cargo_args);
+        let selection = CargoArgs::parse(&options.cargo_args).selection();
         let file = project.default_edit_file(&selection).ok_or_else(|| RunnerError::EditFile {
             path: project.root.clone(),
             problem: "no target of the packages the cargo arguments select to edit".to_owned(),

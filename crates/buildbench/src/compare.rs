@@ -54,8 +54,14 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         passthrough.extend(["--profile".to_owned(), profile.clone()]);
     }
     passthrough.extend(args.cargo.iter().cloned());
-    let cargo_args =
-        crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, args.jobs, &passthrough)?;
+    let cargo_args = buildbench_model::cargo_args::assemble(
+        args.package.as_deref(),
+        args.bin.as_deref(),
+        args.release,
+        args.jobs,
+        &passthrough,
+    )
+    .map_err(anyhow::Error::msg)?;
     let matrix = Matrix {
         backends: words::<Backend>(&or_default(&args.backend, "llvm"))?,
         linkers: words::<Linker>(&or_default(&args.linker, "default,mold"))?,
@@ -64,7 +70,7 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         sets: args.set.clone(),
         scans: args.scan.iter().map(|s| Scan::parse(s)).collect::<Result<_, _>>()?,
         toolchain: args.toolchain.clone(),
-        cargo_profile: buildbench_runner::cargo::cargo_profile(&cargo_args).to_owned(),
+        cargo_profile: buildbench_model::cargo_args::CargoArgs::parse(&cargo_args).profile().to_owned(),
     };
     let (configurations, file_baseline) = match config_file(args) {
         Some(file) => {

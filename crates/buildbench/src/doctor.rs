@@ -37,7 +37,8 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             runs: args.runs.max(1),
             warmup: 1,
             baseline: "default".to_owned(),
-            cargo_args: crate::cli::cargo_args(None, None, false, None, &args.cargo)?,
+            cargo_args: buildbench_model::cargo_args::assemble(None, None, false, None, &args.cargo)
+                .map_err(anyhow::Error::msg)?,
             edit_file: None,
             in_place: false,
             precision: None,

@@ -20,8 +20,14 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
         }
     }
     crate::cli::check_runs(args.runs)?;
-    let cargo_args =
-        crate::cli::cargo_args(args.package.as_deref(), args.bin.as_deref(), args.release, None, &args.cargo)?;
+    let cargo_args = buildbench_model::cargo_args::assemble(
+        args.package.as_deref(),
+        args.bin.as_deref(),
+        args.release,
+        None,
+        &args.cargo,
+    )
+    .map_err(anyhow::Error::msg)?;
     let interrupted = crate::cli::interrupt_flag()?;
     let scratch = crate::cli::work_dir(args.work.as_deref(), "buildbench-link-")?;
     let options = LinkOptions {
@@ -62,4 +68,54 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     };
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use buildbench_model::{Configuration, Linker, Word as _};
+    use clap::CommandFactory as _;
+
+    /// Every linker of the model's table reaches every place that uses linkers: the build
+    /// flags, `buildbench link`'s replays and default list, the tool checks and fingerprint,
+    /// the recommendation and `apply`, the configuration file and the help of `compare` and
+    /// `link`. (How each marks a binary is checked against `linker_of` in the runner's
+    /// `elf.rs`, which builds an ELF file per row.)
+    #[test]
+    fn every_linker_reaches_every_consumer() {
+        let mut cli = crate::cli::Cli::command();
+        let help = |cli: &mut clap::Command, sub: &str| {
+            cli.find_subcommand_mut(sub).map(|c| c.render_long_help().to_string()).unwrap_or_default()
+        };
+        let (compare_help, link_help) = (help(&mut cli, "compare"), help(&mut cli, "link"));
+        let tools = buildbench_runner::probe::tools(true);
+        let captured: Vec<String> =
+            ["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", "-fuse-ld=lld", "-o", "/t/app"].map(str::to_owned).into();
+        for &linker in Linker::ALL {
+            let word = linker.as_str();
+            assert!(compare_help.contains(word) && link_help.contains(word), "{word}: --linker help");
+            assert!(buildbench_model::linker::WORDS.split(',').any(|w| w == word), "{word}: link's default");
+            assert_eq!(crate::cli::words::<Linker>(&[word.to_owned()]).ok(), Some(vec![linker]));
+            let replay = buildbench_runner::link::replay_args(
+                &captured,
+                linker,
+                std::path::Path::new("/w/ld"),
+                std::path::Path::new("/w/app"),
+            );
+            let configuration = Configuration { linker, ..Configuration::plain(word, None) };
+            let (files, tradeoffs) =
+                buildbench_report::recommend::adoption(&configuration, "x86_64-unknown-linux-gnu", true);
+            if linker == Linker::Default {
+                assert_eq!(replay[..4], captured[..4]);
+                assert!(files.is_empty() && tradeoffs.is_empty());
+                continue;
+            }
+            let (program, install) = linker.requirement().unwrap_or_default();
+            assert!(tools.contains(&program), "{word}: {program} in the fingerprint");
+            assert!(!install.is_empty(), "{word}: install hint");
+            // rustc's choice (rust-lld's folder and its flag) replaced by the linker's own.
+            assert!(!replay.iter().any(|a| a.ends_with("gcc-ld")) && replay.len() == 5, "{word}: replay {replay:?}");
+            assert!(files.iter().any(|(f, text)| f == ".cargo/config.toml" && text.contains("link-arg=")), "{word}");
+            assert!(tradeoffs.iter().any(|t| t.contains(install)), "{word}: {tradeoffs:?}");
+        }
+    }
 }

@@ -20,7 +20,8 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
     if let Some(other) = scenarios.iter().find(|s| !matches!(s, Scenario::Clean | Scenario::Incremental)) {
         bail!("--scenario {other}: profile runs the clean build, and with `incremental` one rebuild after an edit");
     }
-    let cargo_args = crate::cli::cargo_args(None, None, false, None, &args.cargo)?;
+    let cargo_args =
+        buildbench_model::cargo_args::assemble(None, None, false, None, &args.cargo).map_err(anyhow::Error::msg)?;
     let interrupted = crate::cli::interrupt_flag()?;
     let scratch = crate::cli::work_dir(args.work.as_deref(), "buildbench-profile-")?;
     let options = ProfileOptions {
@@ -57,7 +58,8 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
     // "Smaller crates" from the plain clean build's unit graph (the profiled one is slowed
     // unevenly), at the job count the build ran with.
     let own: Vec<String> = run.project.targets.iter().map(|t| t.package.clone()).collect();
-    let jobs = buildbench_model::cargo_arg(&cargo_args, &["-j", "--jobs"])
+    let jobs = buildbench_model::cargo_args::CargoArgs::parse(&cargo_args)
+        .value(&["-j", "--jobs"])
         .and_then(|j| j.parse::<u32>().ok())
         .unwrap_or(run.environment.cores);
     let clean = run.runs.iter().find(|r| r.scenario == Scenario::Clean);

@@ -57,7 +57,7 @@ fn header(out: &mut String, study: &Study, summary: &StudySummary) {
         study.plan.warmup,
         if study.complete { "" } else { "; <strong>the study did not finish</strong>" }
     );
-    if let Some(args) = crate::format::cargo_args(study) {
+    if let Some(args) = crate::format::cargo_args_line(study) {
         let _ = writeln!(out, "<p><code>{}</code></p>", escape(&args));
     }
     if !study.mixed_environments.is_empty() {

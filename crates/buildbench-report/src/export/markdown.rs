@@ -60,7 +60,7 @@ impl Exporter for Markdown {
             study.plan.runs,
             study.plan.warmup
         );
-        if let Some(args) = crate::format::cargo_args(study) {
+        if let Some(args) = crate::format::cargo_args_line(study) {
             let _ = writeln!(out, "{}\n", cell(&args));
         }
         if !study.mixed_environments.is_empty() {

@@ -17,7 +17,7 @@ impl Exporter for Terminal {
 
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
         let mut out = String::new();
-        if let Some(args) = crate::format::cargo_args(study) {
+        if let Some(args) = crate::format::cargo_args_line(study) {
             let _ = writeln!(out, "{args}");
         }
         if !study.mixed_environments.is_empty() {

@@ -457,7 +457,7 @@ pub struct LinkArgs {
     #[arg(default_value = ".", value_name = "PATH")]
     pub path: PathBuf,
     /// Linkers to compare: default, bfd, gold, lld, mold, wild.
-    #[arg(long, value_delimiter = ',', default_value = "default,bfd,gold,lld,mold,wild", value_name = "LIST")]
+    #[arg(long, value_delimiter = ',', default_value = buildbench_model::linker::WORDS, value_name = "LIST")]
     pub linker: Vec<String>,
     /// Start from a copy of the build in this target folder (default: the project's own
     /// target folder, when it holds a build of the profile); only the final crates are rebuilt.
@@ -997,32 +997,6 @@ pub fn words<W: buildbench_model::Word + PartialEq>(list: &[String]) -> anyhow::
             W::ALL.iter().map(|w| w.as_str()).collect::<Vec<_>>().join(", ")
         );
     }
-    Ok(out)
-}
-
-/// The arguments passed through to cargo, in one place for every subcommand.
-pub fn cargo_args(
-    package: Option<&str>,
-    bin: Option<&str>,
-    release: bool,
-    jobs: Option<u32>,
-    passthrough: &[String],
-) -> anyhow::Result<Vec<String>> {
-    let mut out = Vec::new();
-    if let Some(p) = package {
-        out.extend(["-p".to_owned(), p.to_owned()]);
-    }
-    if let Some(b) = bin {
-        out.extend(["--bin".to_owned(), b.to_owned()]);
-    }
-    if release {
-        out.push("--release".to_owned());
-    }
-    if let Some(j) = jobs {
-        out.extend(["-j".to_owned(), j.to_string()]);
-    }
-    out.extend(passthrough.iter().cloned());
-    buildbench_runner::cargoargs::refused(&out).map_err(anyhow::Error::msg)?;
     Ok(out)
 }
 
