@@ -125,7 +125,13 @@ impl WhatIf {
                 .recorded_seconds
                 .map(|r| {
                     let x = r / predicted;
-                    if x >= 1.0 { format!("{x:.2}x faster") } else { format!("{:.2}x slower", 1.0 / x) }
+                    if (x - 1.0).abs() < 0.005 {
+                        "the same".to_owned()
+                    } else if x > 1.0 {
+                        format!("{x:.2}x faster")
+                    } else {
+                        format!("{:.2}x slower", 1.0 / x)
+                    }
                 })
                 .unwrap_or_default();
             let mut row = vec![jobs.to_string(), seconds(predicted), versus];

@@ -116,11 +116,14 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
         if let (Some(p), Some(d)) = (through_proxy, direct) {
             let ms = ((p - d) * 1000.0).max(0.0);
             proxy_overhead_ms = Some(ms);
-            warnings.push(format!(
-                "`rustc` on PATH is a rustup proxy, adding {ms:.1} ms to every call that goes through it; \
+            // Below a millisecond it is noise in a timing of nine calls, not a warning.
+            if ms >= 1.0 {
+                warnings.push(format!(
+                    "`rustc` on PATH is a rustup proxy, adding {ms:.1} ms to every call that goes through it; \
                  buildbench calls the toolchain's own binaries, and so should hand timings: {}",
-                default.cargo.display()
-            ));
+                    default.cargo.display()
+                ));
+            }
         }
     }
     for (var, why) in [

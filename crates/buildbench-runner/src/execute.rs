@@ -31,7 +31,7 @@ pub fn run(
     let out = &p.out;
     // The output folder is buildbench's (marked) and one run's at a time.
     crate::paths::claim(out, "--out", Some("study.json"))?;
-    let _out_lock = crate::lock::acquire(&out.join(".buildbench-lock"), "the output folder")?;
+    let _out_lock = crate::lock::acquire_removed_after(&out.join(".buildbench-lock"), "the output folder")?;
     let study_file = out.join("study.json");
     // One run at a time edits, restores or copies the project: an interrupted --in-place run's
     // files are put back first, and a copy never catches another run's edit.

@@ -14,11 +14,50 @@ use crate::RunnerError;
 #[derive(Debug)]
 pub struct Lock {
     _file: File,
+    /// Removed (while still locked) when dropped: the lock file of a study folder, which must
+    /// not stay behind in the finished study.
+    remove: Option<PathBuf>,
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if let Some(path) = self.remove.take() {
+            // Unlinked before the lock is released: a run that opened the file meanwhile finds,
+            // once it holds the lock, that the path no longer names its file, and opens again.
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Takes the lock at `path` (creating the file), or says who holds it. `what` names the thing
 /// locked for the message ("the output folder", "the project").
 pub fn acquire(path: &Path, what: &str) -> Result<Lock, RunnerError> {
+    for _ in 0..100 {
+        let lock = acquire_once(path, what)?;
+        if same_file(&lock._file, path) {
+            return Ok(lock);
+        }
+    }
+    Err(RunnerError::Locked { path: path.to_owned(), holder: format!("{what} keeps changing hands") })
+}
+
+/// `acquire`, and the lock file is removed when the lock is released.
+pub fn acquire_removed_after(path: &Path, what: &str) -> Result<Lock, RunnerError> {
+    let mut lock = acquire(path, what)?;
+    lock.remove = Some(path.to_owned());
+    Ok(lock)
+}
+
+/// Does `path` still name `file` (it was not removed by the holder we waited for)?
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+fn acquire_once(path: &Path, what: &str) -> Result<Lock, RunnerError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create the directory"))?;
     }
@@ -33,7 +72,7 @@ pub fn acquire(path: &Path, what: &str) -> Result<Lock, RunnerError> {
         Ok(()) => {
             // Only the holder writes: the PID of this run, for the message others get.
             let _ = file.set_len(0).and_then(|()| write!(file, "{}", std::process::id()));
-            Ok(Lock { _file: file })
+            Ok(Lock { _file: file, remove: None })
         }
         Err(std::fs::TryLockError::WouldBlock) => {
             let mut pid = String::new();
@@ -119,6 +158,25 @@ mod tests {
         assert!(message.contains(&format!("PID {}", std::process::id())), "{message}");
         drop(first);
         acquire(&path, "the output folder").unwrap();
+    }
+
+    #[test]
+    fn a_lock_removed_after_release_leaves_no_file_and_never_two_holders() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".buildbench-lock");
+        let first = acquire_removed_after(&path, "the output folder").unwrap();
+        assert!(acquire_removed_after(&path, "the output folder").is_err());
+        // A run that opened the file before the holder removed it must not hold a lock on the
+        // removed file while a third run locks the new one.
+        let stale = File::options().read(true).write(true).open(&path).unwrap();
+        drop(first);
+        assert!(!path.exists());
+        assert!(stale.try_lock().is_ok(), "the unlinked file is lockable, which is why acquire checks the path");
+        assert!(!same_file(&stale, &path));
+        let second = acquire_removed_after(&path, "the output folder").unwrap();
+        assert!(same_file(&second._file, &path));
+        drop(second);
+        assert!(!path.exists());
     }
 
     #[test]

@@ -18,8 +18,6 @@ use std::process::ExitCode;
 
 use std::ffi::OsString;
 
-use clap::Parser;
-
 /// `buildbench man`: the man page of every command, generated from the clap definition.
 fn man() -> anyhow::Result<ExitCode> {
     std::io::Write::write_all(&mut std::io::stdout().lock(), &man_page()?)?;
@@ -44,6 +42,12 @@ fn man_page() -> anyhow::Result<Vec<u8>> {
 
 /// Runs the command line with `args` (the program name first).
 pub fn run(args: Vec<OsString>) -> ExitCode {
+    run_as(args, None)
+}
+
+/// `run`, with the name help and errors show for the program (`cargo buildbench` when cargo
+/// started it), else the executable's own.
+pub fn run_as(args: Vec<OsString>, bin_name: Option<&str>) -> ExitCode {
     // Started by rustc as the linker wrapper: link, log, and exit with the linker's status.
     if let Some(code) = buildbench_runner::linkwrap::run_if_linker() {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
@@ -52,7 +56,15 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     if buildbench_runner::watchdog::run_if_watchdog() {
         return ExitCode::SUCCESS;
     }
-    let cli = cli::Cli::parse_from(args);
+    let cli = {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let mut command = cli::Cli::command();
+        if let Some(name) = bin_name {
+            command = command.bin_name(name);
+        }
+        let matches = command.get_matches_from(args);
+        cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    };
     let _ = cli::COLOR.set(cli::color_enabled(cli.color));
     let result = match cli.command {
         cli::Command::Timings(args) => timings::run(&args),

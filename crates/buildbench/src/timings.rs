@@ -133,6 +133,26 @@ pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
     if !meta.is_dir() {
         return Ok(path.to_owned());
     }
+    if let Some(file) = newest_report(path)? {
+        return Ok(file);
+    }
+    // A target folder or a project means their cargo-timings folder, as cargo writes it.
+    for inner in [path.join("cargo-timings"), path.join("target/cargo-timings")] {
+        if inner.is_dir()
+            && let Some(file) = newest_report(&inner)?
+        {
+            return Ok(file);
+        }
+    }
+    bail!(
+        "{}: no timing report in this directory or its cargo-timings folder (expected cargo-timing*.html or *.jsonl); \
+         run `cargo build --timings` first",
+        path.display()
+    )
+}
+
+/// The newest timing report directly in `path`.
+fn newest_report(path: &Path) -> Result<Option<PathBuf>> {
     let entries = fs::read_dir(path).with_context(|| format!("{}: cannot list the directory", path.display()))?;
     let mut newest: Option<(std::time::SystemTime, PathBuf)> = None;
     for entry in entries {
@@ -148,12 +168,5 @@ pub(crate) fn resolve(path: &Path) -> Result<PathBuf> {
             newest = Some((modified, file));
         }
     }
-    match newest {
-        Some((_, file)) => Ok(file),
-        None => bail!(
-            "{}: no timing report in this directory (expected cargo-timing*.html or *.jsonl); \
-             run `cargo build --timings` first",
-            path.display()
-        ),
-    }
+    Ok(newest.map(|(_, file)| file))
 }

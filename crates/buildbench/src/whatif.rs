@@ -37,6 +37,13 @@ pub fn run(args: &WhatifArgs) -> Result<ExitCode> {
         graph = graph.split(crate_name, *parts).with_context(|| name.clone())?;
     }
     let scale = Scale { frontend: args.frontend, codegen: args.codegen, link: args.link, units: args.units.clone() };
+    if (args.link - 1.0).abs() > f64::EPSILON && graph.nodes.iter().all(|n| n.link <= 0.0) {
+        eprintln!(
+            "note: --link {} changes nothing here: {name} has no link sections (cargo records them only with \
+             nightly's -Zsection-timings); measure linkers with `buildbench link` or `compare --linker`",
+            args.link
+        );
+    }
     let mut jobs = args.jobs.clone();
     jobs.retain(|&j| j > 0);
     jobs.sort_unstable();

@@ -6,5 +6,5 @@ fn main() -> std::process::ExitCode {
     if args.get(1).is_some_and(|a| a == "buildbench") {
         args.remove(1);
     }
-    buildbench::run(args)
+    buildbench::run_as(args, Some("cargo buildbench"))
 }

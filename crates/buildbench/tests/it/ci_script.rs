@@ -247,6 +247,10 @@ fn cargo_buildbench_is_the_same_command() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["total_units"], 21);
+    // Its help names it the way it is typed.
+    let help = Command::new(env!("CARGO_BIN_EXE_cargo-buildbench")).args(["buildbench", "compare", "--help"]).output();
+    let help = String::from_utf8_lossy(&help.expect("runs").stdout).into_owned();
+    assert!(help.contains("Usage: cargo buildbench compare "), "{help}");
 }
 
 #[test]

@@ -625,6 +625,8 @@ fn a_ci_log_gets_progress_lines_with_an_estimate() {
     assert!(lines.last().is_some_and(|l| l.starts_with("[7/7 builds] ")), "{stderr}");
     // No bar escape codes in a log.
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
+    // The finished study folder holds no lock file.
+    assert!(!out.join(".buildbench-lock").exists());
 }
 
 /// The vocabulary a cargo and hyperfine user brings: the project found from a subfolder, `-o`,

@@ -65,7 +65,16 @@ fn a_directory_means_its_newest_report() {
         .expect("copy");
     let v = json(&["timings", s(&dir), "--format", "json"]);
     assert_eq!(v["dirty_units"], 1, "the incremental report is the newer one");
+    // A project or its target folder means target/cargo-timings.
+    let project = tempdir("newest-project");
+    let timings = project.join("target/cargo-timings");
+    std::fs::create_dir_all(&timings).expect("mkdir");
+    std::fs::copy(fixture("1.95/clean.html"), timings.join("cargo-timing.html")).expect("copy");
+    for path in [project.clone(), project.join("target")] {
+        assert_eq!(json(&["timings", s(&path), "--format", "json"])["dirty_units"], 21, "{}", path.display());
+    }
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&project);
 }
 
 #[test]
