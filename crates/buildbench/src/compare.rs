@@ -206,6 +206,10 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             let install = u.install.as_deref().map(|i| format!(" (install: {i})")).unwrap_or_default();
             writeln!(stdout, "unavailable: {}: {}{install}", u.configuration, u.reason)?;
         }
+        for line in plan_summary(&prepared, args) {
+            writeln!(stdout, "{line}")?;
+        }
+        writeln!(stdout)?;
         for line in prepared.describe() {
             writeln!(stdout, "{line}")?;
         }
@@ -332,6 +336,99 @@ pub fn restore(args: &crate::cli::RestoreArgs) -> Result<ExitCode> {
         eprintln!("nothing to restore in {}", project.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `--dry-run` says before the commands: the configurations and the axes that made them
+/// (which were defaults), the scenarios, how many builds of each purpose, and how long that
+/// took last time, from the newest earlier study of this project in its target folder.
+fn plan_summary(prepared: &buildbench_runner::Prepared, args: &CompareArgs) -> Vec<String> {
+    let plan = &prepared.options.plan;
+    let names: Vec<String> = plan
+        .configurations
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| prepared.runnable.contains(i))
+        .map(|(_, c)| if c.name == plan.baseline { format!("{} (baseline)", c.name) } else { c.name.clone() })
+        .collect();
+    let axis = |name: &str, given: &[String], default: &str| {
+        if given.is_empty() || given.join(",") == default {
+            format!("{name} {default} (default)")
+        } else {
+            format!("{name} {}", given.join(","))
+        }
+    };
+    let scenarios: Vec<String> = plan.scenarios.iter().map(ToString::to_string).collect();
+    let mut builds = [0usize; 3];
+    let mut per_scenario: std::collections::BTreeMap<Scenario, usize> = std::collections::BTreeMap::new();
+    for step in &prepared.steps {
+        if let buildbench_runner::plan::Action::Build { purpose, .. } = step.action {
+            let k = match purpose {
+                Purpose::Measured => 0,
+                Purpose::Warmup => 1,
+                Purpose::Prepare => 2,
+            };
+            builds[k] += 1;
+            *per_scenario.entry(step.scenario).or_default() += 1;
+        }
+    }
+    let total: usize = builds.iter().sum();
+    let mut lines = vec![
+        format!("plan: {} configuration(s): {}", names.len(), names.join(", ")),
+        format!(
+            "  from: {}; {}; {}; {}",
+            axis("backend", &args.backend, "llvm"),
+            axis("linker", &args.linker, "default,mold"),
+            axis("cache", &args.cache, "none"),
+            axis("preset", &args.preset, "dev"),
+        ),
+        format!("  scenarios: {}", scenarios.join(", ")),
+        format!("  builds: {total} ({} measured, {} warm-up, {} preparation)", builds[0], builds[1], builds[2]),
+    ];
+    lines.push(match earlier_build_times(prepared) {
+        Some(times) => {
+            let seconds: f64 = per_scenario
+                .iter()
+                .map(|(scenario, n)| *n as f64 * times.get(scenario).copied().unwrap_or_else(|| times.values().copied().fold(0.0, f64::max)))
+                .sum();
+            format!("  about {} (from the build times of the newest earlier study of this project)", buildbench_report::seconds(seconds))
+        }
+        None => "  no estimate of the time yet (no earlier study of this project); the progress shows one once builds finish".to_owned(),
+    });
+    lines
+}
+
+/// Median wall time of a measured build per scenario in the newest study of this project under
+/// its target folder's `buildbench/`.
+fn earlier_build_times(prepared: &buildbench_runner::Prepared) -> Option<std::collections::BTreeMap<Scenario, f64>> {
+    let root = prepared.project.target_directory.join("buildbench");
+    let mut studies: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&root)
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("study.json"))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    studies.sort();
+    for (_, path) in studies.iter().rev() {
+        let Ok(bytes) = std::fs::read(path) else { continue };
+        let Ok(study) = buildbench_model::Study::from_json(&bytes) else { continue };
+        let mut times: std::collections::BTreeMap<Scenario, Vec<f64>> = std::collections::BTreeMap::new();
+        for sample in study.samples.iter().filter(|s| s.success && !s.warmup) {
+            times.entry(sample.scenario).or_default().push(sample.wall_seconds);
+        }
+        if times.is_empty() {
+            continue;
+        }
+        return Some(
+            times
+                .into_iter()
+                .map(|(k, mut v)| {
+                    v.sort_by(f64::total_cmp);
+                    (k, v.get(v.len() / 2).copied().unwrap_or(0.0))
+                })
+                .collect(),
+        );
+    }
+    None
 }
 
 /// Progress on stderr (none with --quiet). On a terminal, a bar with the current cell, the

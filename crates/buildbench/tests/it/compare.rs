@@ -200,6 +200,11 @@ fn dry_run_prints_every_command_and_changes_nothing() {
     let builds = text.lines().filter(|l| l.contains("cargo build --timings")).count();
     // 2 configurations × 2 scenarios × (1 warm-up + 2 samples), no preparation needed.
     assert_eq!(builds, 12, "{text}");
+    // The plan first: the configurations, the axes that made them (defaults said), the builds.
+    assert!(text.starts_with("plan: 2 configuration(s): default (baseline), mold\n"), "{text}");
+    assert!(text.contains("linker default,mold (default)"), "{text}");
+    assert!(text.contains("builds: 12 (8 measured, 4 warm-up, 0 preparation)"), "{text}");
+    assert!(text.contains("no estimate of the time yet"), "{text}");
     assert!(text.contains("CARGO_TARGET_DIR="), "{text}");
     assert!(text.contains("edit crates/app/src/main.rs"), "{text}");
     assert!(!out.exists(), "a dry run writes nothing");
