@@ -35,7 +35,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
             study.plan.configurations.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
         );
     };
-    let project = args.project.clone().unwrap_or_else(|| PathBuf::from(&study.project));
+    let project = args.path.clone().or_else(|| args.project.clone()).unwrap_or_else(|| PathBuf::from(&study.project));
     let root = buildbench_runner::paths::resolve(&project)
         .with_context(|| format!("{}: the project to write into", project.display()))?;
     if !root.join("Cargo.toml").is_file() {

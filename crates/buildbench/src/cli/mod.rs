@@ -813,7 +813,10 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "NAME")]
     pub configuration: Option<String>,
     /// The project to write into (default: the study's project).
-    #[arg(long, value_name = "PATH")]
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// The same as PATH (the older spelling).
+    #[arg(long, value_name = "PATH", hide = true, conflicts_with = "path")]
     pub project: Option<PathBuf>,
     /// Show the diff and stop.
     #[arg(long)]

@@ -226,7 +226,7 @@ fn apply_with_nothing_to_do_exits_0_and_writes_nothing() {
     let project = project(dir.path());
     let before = files(&project);
     let study = root().join("fixtures/studies/ripgrep-14.1.1-linkers.json");
-    let out = run(&["apply", s(&study), "--project", s(&project)]);
+    let out = run(&["apply", s(&study), s(&project)]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("keep the project as it is; nothing written"), "{out:?}");
     assert_eq!(files(&project), before);
