@@ -258,10 +258,16 @@ impl Graph {
         // Edges within a package that cargo always has, released or not: a package's build
         // script runs after it is compiled, and every target of the package is compiled after
         // the script ran; binaries, tests and examples link the package's own library.
-        let same = |a: &Unit, b: &Unit| a.name == b.name && a.version == b.version;
+        let mut packages: HashMap<(&str, Option<&str>), Vec<usize>> = HashMap::new();
+        for (i, u) in ran.iter().enumerate() {
+            packages.entry((u.name.as_str(), u.version.as_deref())).or_default().push(i);
+        }
         for (i, unit) in ran.iter().enumerate() {
-            for (d, dep) in ran.iter().enumerate() {
-                let implied = same(unit, dep)
+            let same_package =
+                packages.get(&(unit.name.as_str(), unit.version.as_deref())).cloned().unwrap_or_default();
+            for d in same_package {
+                let Some(dep) = ran.get(d) else { continue };
+                let implied = d != i
                     && match (unit.kind, unit.mode, dep.kind, dep.mode) {
                         (TargetKind::BuildScript, Mode::RunCustomBuild, TargetKind::BuildScript, m) => {
                             m != Mode::RunCustomBuild
@@ -279,6 +285,79 @@ impl Graph {
                 {
                     node.deps.push((d, Edge::Full));
                 }
+            }
+        }
+        // A partial graph (an HTML report alone) has libraries that released nobody: every
+        // dependent of theirs was released by another dependency that finished later. Such a
+        // library is still needed by what is built from it; the graph keeps it connected by
+        // making the final targets (binaries, tests, benches, examples) that started after it
+        // ended wait for it, which the recorded schedule allows.
+        if !complete_edges {
+            let mut has_dependents = vec![false; nodes.len()];
+            for node in &nodes {
+                for &(d, _) in &node.deps {
+                    if let Some(h) = has_dependents.get_mut(d) {
+                        *h = true;
+                    }
+                }
+            }
+            let spans: Vec<(f64, f64)> = ran.iter().map(|u| (u.start.unwrap_or(0.0), u.end().unwrap_or(0.0))).collect();
+            let orphans: Vec<usize> = (0..nodes.len())
+                .filter(|&i| {
+                    !has_dependents.get(i).copied().unwrap_or(true)
+                        && ran.get(i).is_some_and(|u| u.kind == TargetKind::Lib && u.mode != Mode::RunCustomBuild)
+                })
+                .collect();
+            for (f, node) in nodes.iter_mut().enumerate() {
+                if !node.final_target {
+                    continue;
+                }
+                let started = spans.get(f).map_or(0.0, |s| s.0);
+                for &o in &orphans {
+                    if spans.get(o).is_some_and(|s| s.1 <= started + 0.015) && !node.deps.iter().any(|(x, _)| *x == o) {
+                        node.deps.push((o, Edge::Full));
+                    }
+                }
+            }
+        }
+        // cargo's rule for units that link or run upstream code (binaries, tests, proc-macros,
+        // build scripts; `Unit::requires_upstream_objects`): they wait for the whole of every
+        // dependency of their dependencies, transitively, not only for their direct ones, since
+        // a pipelined library can finish before a library it was compiled against.
+        let links: Vec<bool> = ran
+            .iter()
+            .map(|u| u.kind != TargetKind::Lib || matches!(u.mode, Mode::Test | Mode::RunCustomBuild))
+            .collect();
+        let mut closure: Vec<Option<Vec<usize>>> = vec![None; nodes.len()];
+        for i in 0..nodes.len() {
+            if !links.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            let direct: Vec<usize> = nodes.get(i).map(|n| n.deps.iter().map(|(d, _)| *d).collect()).unwrap_or_default();
+            let mut seen = vec![false; nodes.len()];
+            let mut stack: Vec<usize> = Vec::new();
+            for d in &direct {
+                if let Some(s) = seen.get_mut(*d) {
+                    *s = true;
+                }
+            }
+            for d in direct {
+                // Dependencies of dependencies, computed once per node.
+                let deps_of = closure_of(&nodes, d, &mut closure);
+                stack.extend(deps_of);
+            }
+            let mut added = Vec::new();
+            while let Some(t) = stack.pop() {
+                if seen.get(t).copied().unwrap_or(true) || t == i {
+                    continue;
+                }
+                if let Some(s) = seen.get_mut(t) {
+                    *s = true;
+                }
+                added.push((t, Edge::Full));
+            }
+            if let Some(node) = nodes.get_mut(i) {
+                node.deps.extend(added);
             }
         }
         // A unit released at its dependency's rmeta can only be if that dependency has one.
@@ -455,6 +534,9 @@ impl Graph {
     }
 
     fn run(&self, jobs: Option<u32>, scale: &Scale, priorities: &[u64], dependents: &[Vec<(usize, Edge)>]) -> Schedule {
+        if jobs.is_none() {
+            return self.unlimited(scale, dependents);
+        }
         let n = self.nodes.len();
         let times = self.times(scale);
         let slots = jobs.map_or(n.max(1), |j| (j.max(1) as usize).min(n.max(1)));
@@ -554,6 +636,66 @@ impl Graph {
         schedule
     }
 
+    /// The replay with a slot for every unit, as one pass in dependency order: each unit starts
+    /// when its last dependency releases it (its rmeta or its end). The same schedule the
+    /// slot-by-slot replay gives with unlimited slots, in time linear in the edges. At equal
+    /// release times the releasing unit is the one the event order takes last (an end after
+    /// an rmeta, then the higher index).
+    fn unlimited(&self, scale: &Scale, dependents: &[Vec<(usize, Edge)>]) -> Schedule {
+        let n = self.nodes.len();
+        let times = self.times(scale);
+        let mut start = vec![f64::NAN; n];
+        let mut end = vec![f64::NAN; n];
+        let mut released_by: Vec<Option<usize>> = vec![None; n];
+        for i in self.topological(dependents) {
+            let Some(node) = self.nodes.get(i) else { continue };
+            let mut at = self.offset;
+            let mut by: Option<(usize, bool)> = None;
+            let mut ready = true;
+            for &(d, edge) in &node.deps {
+                let (Some(&s), Some(&e), Some(&(rmeta, duration))) = (start.get(d), end.get(d), times.get(d)) else {
+                    continue;
+                };
+                if !e.is_finite() {
+                    ready = false;
+                    break;
+                }
+                let full = edge == Edge::Full || rmeta >= duration;
+                let release = if full { e } else { s + rmeta };
+                let later = match by {
+                    None => true,
+                    Some((b, b_full)) => release > at || (release == at && (full, d) > (b_full, b)),
+                };
+                if later {
+                    at = release;
+                    by = Some((d, full));
+                }
+            }
+            if !ready {
+                continue;
+            }
+            let duration = times.get(i).map_or(0.0, |t| t.1);
+            if let (Some(s), Some(e), Some(r)) = (start.get_mut(i), end.get_mut(i), released_by.get_mut(i)) {
+                *s = at;
+                *e = at + duration;
+                *r = by.map(|(d, _)| d);
+            }
+        }
+        let units_run = end.iter().filter(|e| e.is_finite()).count();
+        let (last, finish) = end
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_finite())
+            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| a.0.cmp(&b.0)))
+            .map_or((None, self.offset), |(i, e)| (Some(i), *e));
+        let mut schedule =
+            Schedule { seconds: finish + self.tail, chain: Vec::new(), units_run, start, end, released_by };
+        if let Some(last) = last {
+            schedule.chain = schedule.chain_to(last);
+        }
+        schedule
+    }
+
     /// How fast each running node moves through its recorded time, with `tokens` job tokens
     /// (`None`: unlimited). A node whose processes used `c` CPUs on average while the recording
     /// gave it `a` tokens on average (its own plus the idle ones) needed tokens for `min(c, a)`
@@ -644,7 +786,8 @@ impl Graph {
     /// last and the last is a unit nobody waits for. `timings` and `whatif` both report this.
     pub fn critical_path(&self) -> (f64, Vec<usize>) {
         let dependents = self.dependents();
-        let priorities = self.priorities(&dependents);
+        // With a slot for every unit nothing waits for one, so cargo's priorities do not matter.
+        let priorities = vec![0; self.nodes.len()];
         let floor = self.run(None, &Scale::default(), &priorities, &dependents);
         // The chain ends at a unit nobody waits for. In a partial graph (an HTML report alone) a
         // library whose dependents were all released by others looks like one; there only a
@@ -701,6 +844,39 @@ impl Graph {
     }
 }
 
+/// Every node `node` depends on, directly or not (memoized in `memo`).
+fn closure_of(nodes: &[Node], node: usize, memo: &mut [Option<Vec<usize>>]) -> Vec<usize> {
+    if let Some(Some(done)) = memo.get(node) {
+        return done.clone();
+    }
+    // Iterative depth-first search: deep chains must not overflow the stack.
+    let mut seen = vec![false; nodes.len()];
+    let mut out = Vec::new();
+    let mut stack: Vec<usize> = nodes.get(node).map(|n| n.deps.iter().map(|(d, _)| *d).collect()).unwrap_or_default();
+    while let Some(d) = stack.pop() {
+        if d == node || seen.get(d).copied().unwrap_or(true) {
+            continue;
+        }
+        if let Some(s) = seen.get_mut(d) {
+            *s = true;
+        }
+        out.push(d);
+        if let Some(Some(done)) = memo.get(d) {
+            for &x in done {
+                if !seen.get(x).copied().unwrap_or(true) {
+                    stack.push(x);
+                }
+            }
+        } else if let Some(n) = nodes.get(d) {
+            stack.extend(n.deps.iter().map(|(x, _)| *x));
+        }
+    }
+    if let Some(slot) = memo.get_mut(node) {
+        *slot = Some(out.clone());
+    }
+    out
+}
+
 /// One replay.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Schedule {
@@ -724,10 +900,13 @@ impl Schedule {
     /// The chain of nodes that released each other up to `node`, first to last.
     pub fn chain_to(&self, node: usize) -> Vec<usize> {
         let mut chain = Vec::new();
+        let mut on_chain = vec![false; self.released_by.len()];
         let mut current = Some(node);
         while let Some(i) = current {
-            if chain.contains(&i) || chain.len() > self.released_by.len() {
-                break;
+            // The marks stop cycles in malformed input.
+            match on_chain.get_mut(i) {
+                Some(seen) if !*seen => *seen = true,
+                _ => break,
             }
             chain.push(i);
             current = self.released_by.get(i).copied().flatten();

@@ -34,11 +34,12 @@ fn the_completed_graph_finds_the_chain_through_serde_derive_that_the_report_alon
     assert_eq!(partial.build.edges(), Edges::Partial);
     let (partial_seconds, partial_chain) = chain(&partial);
     // The report alone: serde (unit 91) released nothing, because serde_json and the binary
-    // were released by other dependencies that finished later in the 2-job schedule. Without
-    // those edges the longest chain to the binary goes through clap (22.0 s).
-    assert!((partial_seconds - 22.0).abs() < 0.05, "{partial_seconds} {partial_chain:?}");
+    // were released by other dependencies that finished later in the 2-job schedule. The
+    // partial graph keeps it connected to the binary that started after it (40.88 s), but
+    // cannot know that serde_json waited for its metadata.
+    assert!((partial_seconds - 40.88).abs() < 0.02, "{partial_seconds} {partial_chain:?}");
     assert_eq!(partial_chain.last().map(String::as_str), Some("hyperfine v1.20.0 (bin \"hyperfine\")"));
-    assert!(partial_chain.iter().any(|l| l.starts_with("clap_builder")), "{partial_chain:?}");
+    assert!(!partial_chain.iter().any(|l| l.starts_with("serde_json")), "{partial_chain:?}");
 
     let mut completed = report();
     let graph = metadata();
