@@ -146,11 +146,21 @@ pub fn intervals_note(looks: u32) -> String {
 }
 
 /// The terminal view.
+/// rustc's output name without cargo's metadata hash: `example_app-a60a1f2b3c4d5e6f` is
+/// `example_app`, the name a person knows the binary by.
+fn without_hash(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((stem, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => stem,
+        _ => name,
+    }
+}
+
 pub fn text(s: &LinkSummary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "default linker: {}", s.default_linker.as_deref().unwrap_or("unknown"));
     for level in &s.levels {
-        let arts: Vec<String> = level.artifacts.iter().map(|(n, b)| format!("{n} ({})", bytes(*b))).collect();
+        let arts: Vec<String> =
+            level.artifacts.iter().map(|(n, b)| format!("{} ({})", without_hash(n), bytes(*b))).collect();
         let _ = writeln!(out, "\ndebuginfo={}: relinking {}", level.debuginfo, arts.join(", "));
         let mut t = Table::new(&[
             ("linker", Align::Left),
@@ -205,4 +215,16 @@ pub fn text(s: &LinkSummary) -> String {
         s.total_seconds
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_hash;
+
+    #[test]
+    fn binaries_are_named_without_cargos_hash() {
+        assert_eq!(without_hash("example_app-a60a1f2b3c4d5e6f"), "example_app");
+        assert_eq!(without_hash("my-tool"), "my-tool");
+        assert_eq!(without_hash("my-tool-0123"), "my-tool-0123");
+    }
 }
