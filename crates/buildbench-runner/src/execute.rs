@@ -519,18 +519,19 @@ impl Execution<'_> {
             }
             Action::Build { check, purpose, index } => {
                 self.number += 1;
+                let invocation = p.build_invocation(step, check, self.ports);
                 self.observer.event(Event::Build {
                     number: self.number,
                     configuration: &configuration.name,
                     scenario: step.scenario,
                     purpose,
                     index,
+                    command: &invocation.shell_line(),
                 });
                 let server = self.servers.get(&configuration.name);
                 if let Some(server) = server {
                     server.zero()?;
                 }
-                let invocation = p.build_invocation(step, check, self.ports);
                 let link_log = p.link_log(configuration);
                 if let Some(dir) = link_log.parent() {
                     std::fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create"))?;

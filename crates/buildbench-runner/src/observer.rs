@@ -20,6 +20,8 @@ pub enum Event<'a> {
         scenario: Scenario,
         purpose: Purpose,
         index: u32,
+        /// The exact command, as a shell line.
+        command: &'a str,
     },
     /// A sample was recorded (warm-up or measured).
     Sample(&'a Sample),

@@ -221,6 +221,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     }
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let mut progress = Progress::new(args.quiet);
+    progress.verbose = args.verbose;
     let result = run_study(prepared, &mut executor, &mut progress, &interrupted);
     progress.finish();
     let study = result?;
@@ -439,6 +440,8 @@ fn earlier_build_times(prepared: &buildbench_runner::Prepared) -> Option<std::co
 pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     quiet: bool,
+    /// Print every build's command before it runs.
+    pub(crate) verbose: bool,
     log: Option<Arc<Mutex<Log>>>,
     heartbeat: Option<(mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
@@ -482,7 +485,7 @@ impl Log {
 
 impl Progress {
     pub(crate) fn new(quiet: bool) -> Progress {
-        Progress { bar: None, quiet, log: None, heartbeat: None }
+        Progress { bar: None, quiet, verbose: false, log: None, heartbeat: None }
     }
 
     pub(crate) fn finish(&mut self) {
@@ -563,7 +566,10 @@ impl Observer for Progress {
                 let install = u.install.as_deref().map(|i| format!("; install with: {i}")).unwrap_or_default();
                 self.say(format!("skipped {}: {}{install}", u.configuration, u.reason));
             }
-            Event::Build { number, configuration, scenario, purpose, index } => {
+            Event::Build { number, configuration, scenario, purpose, index, command } => {
+                if self.verbose {
+                    self.say(format!("[{number}] {command}"));
+                }
                 let what = match purpose {
                     Purpose::Prepare => "preparing".to_owned(),
                     Purpose::Warmup => format!("warm-up {}", index + 1),

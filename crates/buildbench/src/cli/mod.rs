@@ -316,8 +316,11 @@ pub struct CompareArgs {
     #[arg(help_heading = "Output", long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
     /// No progress bars (for CI logs).
-    #[arg(help_heading = "Output", long, short = 'q')]
+    #[arg(help_heading = "Output", long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Print every build's exact command (with its environment) as it starts.
+    #[arg(help_heading = "Output", long, short = 'v')]
+    pub verbose: bool,
     /// Changes smaller than this are never called significant (e.g. 2% or 0.02).
     #[arg(help_heading = "Scenarios and sampling", long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,

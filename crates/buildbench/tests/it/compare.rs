@@ -642,6 +642,17 @@ fn cargo_and_hyperfine_habits_work() {
     let project = project_copy(dir.path());
     let out = dir.path().join("out");
     let sub = project.join("crates/app/src");
+    // -v prints each build's exact command as it starts.
+    let verbose = run(&Compare::new(&project)
+        .set("--linker", "default")
+        .set("--scenario", "clean")
+        .set("-r", "1")
+        .set("-w", "0")
+        .set("-o", s(&dir.path().join("verbose")))
+        .flag("-v")
+        .args());
+    assert!(verbose.status.success(), "{}", String::from_utf8_lossy(&verbose.stderr));
+    assert!(String::from_utf8_lossy(&verbose.stderr).contains("[1] cd "), "{verbose:?}");
     let dry = Command::new(env!("CARGO_BIN_EXE_buildbench"))
         .args(["compare", "--dry-run", "-o", s(&out), "-r", "2", "-w", "0", "-M", "4", "--linker", "default"])
         .current_dir(&sub)
