@@ -259,9 +259,11 @@ impl History {
                     "INSERT INTO units (study, configuration, scenario, unit, seconds) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(sql)?;
+            // The samples grouped by cell once, so a study of many cells is added in linear time.
+            let runs = study.cells();
             for (c, scenario) in study.plan.cells() {
                 let Some(configuration) = study.plan.configurations.get(c) else { continue };
-                let times = study.wall_times(&configuration.name, scenario);
+                let times = runs.wall_times(&configuration.name, scenario);
                 // Wall times: the stored interval is floored at half the clock's resolution.
                 let resolution = buildbench_model::stats::WALL_RESOLUTION;
                 let Some(summary) = buildbench_model::stats::Summary::with_resolution(&times, resolution) else {
@@ -278,7 +280,7 @@ impl History {
                     samples
                 ])
                 .map_err(sql)?;
-                if let Some(sample) = study.representative(&configuration.name, scenario) {
+                if let Some(sample) = runs.representative(&configuration.name, scenario) {
                     for u in &sample.units {
                         unit.execute(params![id, configuration.name, scenario.as_str(), u.label(), u.duration])
                             .map_err(sql)?;

@@ -23,8 +23,8 @@ pub use checkup::{Checkup, ToolCheck, ToolchainCheck};
 pub use link::{LinkLevel, LinkStudy, LinkerResult, LinkerStatus};
 pub use merge::{MergeError, fingerprint, merge, software};
 pub use study::{
-    Artifact, Block, Configuration, Environment, Invocation, Link, MAX_SECONDS, OwnLinker, Plan, Purpose, Revision,
-    SCHEMA_VERSION, Sample, SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming, cargo_arg,
-    failure_reason, linker_family, revision_name,
+    Artifact, Block, Cells, Configuration, Environment, Invocation, Link, MAX_SECONDS, OwnLinker, Plan, Purpose,
+    Revision, SCHEMA_VERSION, Sample, SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
+    cargo_arg, failure_reason, linker_family, revision_name,
 };
 pub use vocabulary::{Backend, Cache, Debuginfo, Linker, ParseWordError, Scenario, Word};
