@@ -137,7 +137,22 @@ impl History {
         let sql = sql_error(path);
         // Refuse what is not SQLite before SQLite touches it (it would not write to it either,
         // but the message should say what the file is).
-        if let Ok(bytes) = std::fs::read(path).map(|b| b.get(..16).map(<[u8]>::to_vec).unwrap_or(b))
+        // Only the 16-byte header is read, and only from a regular file: a pipe or a device
+        // named as the history is refused before it is opened.
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            return Err(HistoryError::NotSqlite {
+                path: path.to_owned(),
+                detail: "not a regular file (a pipe, a device or a folder)".to_owned(),
+            });
+        }
+        let header = std::fs::File::open(path).and_then(|f| {
+            use std::io::Read as _;
+            let mut bytes = Vec::new();
+            f.take(16).read_to_end(&mut bytes).map(|_| bytes)
+        });
+        if let Ok(bytes) = header
             && !bytes.is_empty()
             && bytes != b"SQLite format 3\0"
         {

@@ -573,4 +573,5 @@ fn reports_say_where_the_time_goes_when_check_scenarios_ran() {
 mod cargo_args;
 mod linker_sources;
 mod safety;
+mod safety_three;
 mod safety_two;
