@@ -136,3 +136,39 @@ pub fn provenance(i: usize) -> buildbench_history::Provenance {
         date: format!("2026-{:02}-{:02}T{:02}:00:00Z", 1 + i / 2000 % 12, 1 + i / 80 % 28, i % 24),
     }
 }
+
+/// A study of `configurations` configurations, each with three measured samples per scenario:
+/// the recorded example study's six configurations (every claim measured) repeated under new
+/// names, each copy with its own `codegen-units` override and its times scaled a little, so
+/// every cell is distinct and every part of a report (claims, charts, recommendations, unit
+/// tables) has work to do. What `report` renders for a large `--scan`.
+pub fn study_of(configurations: usize) -> buildbench_model::Study {
+    let mut template = study(0);
+    template.samples.retain(|s| !s.warmup && s.index < 3);
+    template.invocations.clear();
+    for s in &mut template.samples {
+        s.links.clear();
+    }
+    let originals = template.plan.configurations.clone();
+    let mut study = template.clone();
+    study.plan.configurations.clear();
+    study.samples.clear();
+    for i in 0..configurations {
+        let Some(original) = originals.get(i % originals.len()) else { break };
+        let mut configuration = original.clone();
+        if i >= originals.len() {
+            configuration.name = format!("{}-{i}", original.name);
+            configuration.overrides.push(format!("profile.dev.codegen-units={}", 1 + i % 512));
+        }
+        // Up to 20% slower or faster, from a fixed sequence, so no two copies tie.
+        let factor = 0.9 + 0.2 * ((i as f64 * 0.618_034).fract());
+        for sample in template.samples.iter().filter(|s| s.configuration == original.name) {
+            let mut sample = sample.clone();
+            sample.configuration.clone_from(&configuration.name);
+            sample.wall_seconds *= factor;
+            study.samples.push(sample);
+        }
+        study.plan.configurations.push(configuration);
+    }
+    study
+}

@@ -137,7 +137,22 @@ impl History {
         let sql = sql_error(path);
         // Refuse what is not SQLite before SQLite touches it (it would not write to it either,
         // but the message should say what the file is).
-        if let Ok(bytes) = std::fs::read(path).map(|b| b.get(..16).map(<[u8]>::to_vec).unwrap_or(b))
+        // Only the 16-byte header is read, and only from a regular file: a pipe or a device
+        // named as the history is refused before it is opened.
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            return Err(HistoryError::NotSqlite {
+                path: path.to_owned(),
+                detail: "not a regular file (a pipe, a device or a folder)".to_owned(),
+            });
+        }
+        let header = std::fs::File::open(path).and_then(|f| {
+            use std::io::Read as _;
+            let mut bytes = Vec::new();
+            f.take(16).read_to_end(&mut bytes).map(|_| bytes)
+        });
+        if let Ok(bytes) = header
             && !bytes.is_empty()
             && bytes != b"SQLite format 3\0"
         {
@@ -259,9 +274,11 @@ impl History {
                     "INSERT INTO units (study, configuration, scenario, unit, seconds) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(sql)?;
+            // The samples grouped by cell once, so a study of many cells is added in linear time.
+            let runs = study.cells();
             for (c, scenario) in study.plan.cells() {
                 let Some(configuration) = study.plan.configurations.get(c) else { continue };
-                let times = study.wall_times(&configuration.name, scenario);
+                let times = runs.wall_times(&configuration.name, scenario);
                 // Wall times: the stored interval is floored at half the clock's resolution.
                 let resolution = buildbench_model::stats::WALL_RESOLUTION;
                 let Some(summary) = buildbench_model::stats::Summary::with_resolution(&times, resolution) else {
@@ -278,7 +295,7 @@ impl History {
                     samples
                 ])
                 .map_err(sql)?;
-                if let Some(sample) = study.representative(&configuration.name, scenario) {
+                if let Some(sample) = runs.representative(&configuration.name, scenario) {
                     for u in &sample.units {
                         unit.execute(params![id, configuration.name, scenario.as_str(), u.label(), u.duration])
                             .map_err(sql)?;

@@ -175,20 +175,32 @@ fn matches(c: &crate::Configuration, wanted: &std::collections::BTreeMap<String,
     wanted.iter().all(|(k, v)| axis(c, k) == Some(v.as_str()))
 }
 
-/// Axes not named by the claim must be equal, so the comparison isolates what it is about.
-fn same_elsewhere(a: &crate::Configuration, b: &crate::Configuration, claim: &Claim) -> bool {
-    ["backend", "linker", "cache", "preset"]
-        .iter()
-        .filter(|k| !claim.candidate.contains_key(**k) && !claim.reference.contains_key(**k))
-        .all(|k| axis(a, k) == axis(b, k))
-        && a.overrides
+/// What a configuration must share with the one it is compared with: the axes the claim does
+/// not name, the overrides other than profile settings, the environment, the scan values and,
+/// in a rev study, the revision (a claim is about a setting, never about a code change). Two
+/// configurations are comparable for a claim exactly when their keys are equal, so the
+/// candidate of every reference is found by a lookup, not a search.
+#[derive(PartialEq, Eq, Hash)]
+struct Elsewhere<'a> {
+    axes: Vec<Option<&'a str>>,
+    overrides: Vec<&'a str>,
+    env: &'a [(String, String)],
+    scan: &'a [(String, String)],
+    revision: Option<&'a str>,
+}
+
+fn elsewhere<'a>(c: &'a crate::Configuration, claim: &Claim) -> Elsewhere<'a> {
+    Elsewhere {
+        axes: ["backend", "linker", "cache", "preset"]
             .iter()
-            .filter(|o| !o.starts_with("profile."))
-            .eq(b.overrides.iter().filter(|o| !o.starts_with("profile.")))
-        && a.env == b.env
-        && a.scan == b.scan
-        // In a rev study, a claim is about a setting, never about a code change.
-        && a.revision == b.revision
+            .filter(|k| !claim.candidate.contains_key(**k) && !claim.reference.contains_key(**k))
+            .map(|k| axis(c, k))
+            .collect(),
+        overrides: c.overrides.iter().filter(|o| !o.starts_with("profile.")).map(String::as_str).collect(),
+        env: &c.env,
+        scan: &c.scan,
+        revision: c.revision.as_deref(),
+    }
 }
 
 fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {
@@ -208,9 +220,10 @@ fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {
 /// looks, each interval has confidence 1 − 0.05/(k·L) (Bonferroni over claims and looks), so
 /// stopping at the first decided look does not raise the error rate.
 pub fn evaluate_all(claims: &[Claim], study: &crate::Study, noise: f64) -> Vec<ClaimResult> {
-    let measured = claims.iter().filter(|c| evaluate(c, study, noise, 0.95).comparison.is_some()).count();
+    let cells = study.cells();
+    let measured = claims.iter().filter(|c| evaluate_cells(c, &cells, noise, 0.95).comparison.is_some()).count();
     let confidence = 1.0 - 0.05 / (measured.max(1) * looks(&study.plan)) as f64;
-    claims.iter().map(|c| evaluate(c, study, noise, confidence)).collect()
+    claims.iter().map(|c| evaluate_cells(c, &cells, noise, confidence)).collect()
 }
 
 /// How many times a study may look at its verdicts: once, or after every round `--until-verdict`.
@@ -220,6 +233,12 @@ pub fn looks(plan: &crate::Plan) -> usize {
 
 /// Checks one claim against a study, with intervals of the given confidence.
 pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64) -> ClaimResult {
+    evaluate_cells(claim, &study.cells(), noise, confidence)
+}
+
+/// `evaluate` on a study whose samples are already grouped by cell.
+fn evaluate_cells(claim: &Claim, cells: &crate::Cells<'_>, noise: f64, confidence: f64) -> ClaimResult {
+    let study = cells.study;
     let mut result = ClaimResult {
         id: claim.id.clone(),
         text: claim.text.clone(),
@@ -235,16 +254,19 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64
     // Prefer the study's baseline as the reference when it fits.
     let mut references: Vec<&crate::Configuration> = configs.iter().filter(|c| matches(c, &claim.reference)).collect();
     references.sort_by_key(|c| c.name != study.plan.baseline);
+    // The first candidate (in the plan's order) of each kind of configuration.
+    let mut candidates: std::collections::HashMap<Elsewhere<'_>, &crate::Configuration> =
+        std::collections::HashMap::new();
+    for c in configs.iter().filter(|c| matches(c, &claim.candidate)) {
+        candidates.entry(elsewhere(c, claim)).or_insert(c);
+    }
+    let references: Vec<(&crate::Configuration, &crate::Configuration)> =
+        references.into_iter().filter_map(|r| Some((r, *candidates.get(&elsewhere(r, claim))?))).collect();
     for &scenario in &claim.scenarios {
-        for reference in &references {
-            let Some(candidate) =
-                configs.iter().find(|c| matches(c, &claim.candidate) && same_elsewhere(c, reference, claim))
-            else {
-                continue;
-            };
+        for &(reference, candidate) in &references {
             let value = |x: &crate::Sample| metric(x, &claim.metric);
             let (r, c) = ((reference.name.as_str(), scenario.reference()), (candidate.name.as_str(), scenario));
-            if study.groups(r.0, r.1, value).is_empty() || study.groups(c.0, c.1, value).is_empty() {
+            if cells.groups(r.0, r.1, value).is_empty() || cells.groups(c.0, c.1, value).is_empty() {
                 continue;
             }
             // Times from cargo's --timings are rounded to 10 ms; wall and link times are
@@ -255,7 +277,7 @@ pub fn evaluate(claim: &Claim, study: &crate::Study, noise: f64, confidence: f64
                 crate::stats::WALL_RESOLUTION
             };
             let settings = crate::stats::Settings { noise, resolution, confidence, pilot: study.pilot() };
-            let comparison = study.compare(r, c, value, &settings);
+            let comparison = cells.compare(r, c, value, &settings);
             result.verdict = check(comparison.as_ref(), claim.low);
             result.detail = describe(result.verdict, comparison.as_ref(), claim.low, claim.high);
             result.measured = measured(result.verdict, comparison.as_ref(), claim.high);

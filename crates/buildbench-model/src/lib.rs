@@ -26,8 +26,8 @@ pub use link::{LinkLevel, LinkStudy, LinkerResult, LinkerStatus};
 pub use linker::{Linker, linker_family};
 pub use merge::{MergeError, fingerprint, merge, software};
 pub use study::{
-    Artifact, Block, Configuration, Environment, Invocation, Link, MAX_SECONDS, OwnLinker, Plan, Purpose, Revision,
-    SCHEMA_VERSION, Sample, SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
+    Artifact, Block, Cells, Configuration, Environment, Invocation, Link, MAX_SECONDS, OwnLinker, Plan, Purpose,
+    Revision, SCHEMA_VERSION, Sample, SccacheStats, ShardBy, Study, ToolInfo, ToolchainInfo, Unavailable, UnitTiming,
     failure_reason, revision_name, source_error,
 };
 pub use vocabulary::{Backend, Cache, Debuginfo, ParseWordError, Scenario, Word};

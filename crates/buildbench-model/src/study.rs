@@ -717,8 +717,18 @@ impl Study {
     }
 
     /// The measured (not warm-up) samples of one configuration and scenario, failed ones included.
+    ///
+    /// Each call reads every sample of the study: code that asks about many cells groups the
+    /// samples once with `cells` instead.
     pub fn run<'a>(&'a self, configuration: &'a str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + 'a {
         self.samples.iter().filter(move |s| !s.warmup && s.configuration == configuration && s.scenario == scenario)
+    }
+
+    /// The measured samples grouped by cell, in one pass over the study: what a report, a claim
+    /// or a gate that asks about every cell reads, so its time grows with the number of samples,
+    /// not with samples × cells.
+    pub fn cells(&self) -> Cells<'_> {
+        Cells::new(self)
     }
 
     /// With `--precision`, the samples were taken in two stages: the first `runs` of each cell
@@ -739,12 +749,11 @@ impl Study {
     /// The successful measured sample of a cell with unit timings whose wall time is nearest the
     /// cell's median: the one that stands for the cell in timelines and per-unit tables.
     pub fn representative(&self, configuration: &str, scenario: Scenario) -> Option<&Sample> {
-        let median = crate::stats::median(self.wall_times(configuration, scenario))?;
-        self.samples
+        let successful = self
+            .samples
             .iter()
-            .filter(|s| !s.warmup && s.success && s.configuration == configuration && s.scenario == scenario)
-            .filter(|s| !s.units.is_empty())
-            .min_by(|a, b| (a.wall_seconds - median).abs().total_cmp(&(b.wall_seconds - median).abs()))
+            .filter(|s| !s.warmup && s.success && s.configuration == configuration && s.scenario == scenario);
+        representative(successful.collect())
     }
 
     /// Wall times of the measured, successful samples of one run, in the order they ran.
@@ -760,17 +769,7 @@ impl Study {
         scenario: Scenario,
         metric: impl Fn(&Sample) -> Option<f64>,
     ) -> Vec<(u32, Vec<f64>)> {
-        let mut out: Vec<(u32, Vec<f64>)> = Vec::new();
-        for sample in self.successful(configuration, scenario) {
-            let Some(value) = metric(sample) else { continue };
-            let block = sample.block.unwrap_or(0);
-            match out.iter_mut().find(|(b, _)| *b == block) {
-                Some((_, values)) => values.push(value),
-                None => out.push((block, vec![value])),
-            }
-        }
-        out.sort_by_key(|(b, _)| *b);
-        out
+        groups(self.successful(configuration, scenario), metric)
     }
 
     /// Compares a metric of the `candidate` cell with the `reference` cell. Where both were
@@ -793,26 +792,157 @@ impl Study {
     /// study split by cell, whose ratio between them then includes the difference between the
     /// runners.
     pub fn across_runners(&self, reference: (&str, Scenario), candidate: (&str, Scenario)) -> bool {
-        let blocks = |(c, s): (&str, Scenario)| -> Vec<u32> {
-            self.successful(c, s).filter_map(|x| x.block).collect::<Vec<_>>()
-        };
-        let (r, c) = (blocks(reference), blocks(candidate));
-        self.blocks.len() > 1 && !r.is_empty() && !c.is_empty() && !r.iter().any(|b| c.contains(b))
+        across_runners(self, self.successful(reference.0, reference.1), self.successful(candidate.0, candidate.1))
     }
 
     /// How much the runners (blocks) of a sharded study differed, from the wall times of every
     /// cell measured in two or more blocks. `None` for a study with one block.
     pub fn runner_spread(&self) -> Option<crate::stats::blocks::RunnerSpread> {
-        let cells: Vec<Vec<(u32, Vec<f64>)>> = self
-            .plan
+        self.cells().runner_spread()
+    }
+}
+
+/// The samples of a study grouped by cell (configuration × scenario), each cell's in the order
+/// they ran: built once in one pass (`Study::cells`), then every question about a cell reads
+/// only that cell's samples. Its methods answer exactly as `Study`'s methods of the same name.
+#[derive(Debug, Clone)]
+pub struct Cells<'a> {
+    /// The study the samples belong to.
+    pub study: &'a Study,
+    /// Per configuration, per scenario (a handful), every sample, warm-ups included.
+    cells: std::collections::HashMap<&'a str, Vec<(Scenario, Vec<&'a Sample>)>>,
+    /// The first failed sample (warm-ups included) of each configuration, in any scenario.
+    first_failures: std::collections::HashMap<&'a str, &'a Sample>,
+}
+
+impl<'a> Cells<'a> {
+    /// Groups the samples of `study` (one pass).
+    pub fn new(study: &'a Study) -> Cells<'a> {
+        let mut cells: std::collections::HashMap<&str, Vec<(Scenario, Vec<&Sample>)>> =
+            std::collections::HashMap::new();
+        let mut first_failures = std::collections::HashMap::new();
+        for sample in &study.samples {
+            if !sample.success {
+                first_failures.entry(sample.configuration.as_str()).or_insert(sample);
+            }
+            let scenarios = cells.entry(sample.configuration.as_str()).or_default();
+            match scenarios.iter_mut().find(|(s, _)| *s == sample.scenario) {
+                Some((_, cell)) => cell.push(sample),
+                None => scenarios.push((sample.scenario, vec![sample])),
+            }
+        }
+        Cells { study, cells, first_failures }
+    }
+
+    /// Every sample of one cell, warm-ups and failed builds included, in the order they ran.
+    pub fn all(&self, configuration: &str, scenario: Scenario) -> &[&'a Sample] {
+        let scenarios = self.cells.get(configuration).map_or(&[][..], Vec::as_slice);
+        scenarios.iter().find(|(s, _)| *s == scenario).map_or(&[], |(_, cell)| cell.as_slice())
+    }
+
+    /// As `Study::run`: the measured samples of one cell, failed ones included.
+    pub fn run(&self, configuration: &str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + '_ {
+        self.all(configuration, scenario).iter().copied().filter(|s| !s.warmup)
+    }
+
+    /// The first sample of a configuration whose build failed, in any scenario, warm-ups
+    /// included: why a later scenario of it did not run.
+    pub fn first_failure(&self, configuration: &str) -> Option<&'a Sample> {
+        self.first_failures.get(configuration).copied()
+    }
+
+    /// As `Study::successful`.
+    pub fn successful(&self, configuration: &str, scenario: Scenario) -> impl Iterator<Item = &'a Sample> + '_ {
+        self.run(configuration, scenario).filter(|s| s.success)
+    }
+
+    /// As `Study::representative`.
+    pub fn representative(&self, configuration: &str, scenario: Scenario) -> Option<&'a Sample> {
+        representative(self.successful(configuration, scenario).collect())
+    }
+
+    /// As `Study::wall_times`.
+    pub fn wall_times(&self, configuration: &str, scenario: Scenario) -> Vec<f64> {
+        self.successful(configuration, scenario).map(|s| s.wall_seconds).collect()
+    }
+
+    /// As `Study::groups`.
+    pub fn groups(
+        &self,
+        configuration: &str,
+        scenario: Scenario,
+        metric: impl Fn(&Sample) -> Option<f64>,
+    ) -> Vec<(u32, Vec<f64>)> {
+        groups(self.successful(configuration, scenario), metric)
+    }
+
+    /// As `Study::compare`.
+    pub fn compare(
+        &self,
+        reference: (&str, Scenario),
+        candidate: (&str, Scenario),
+        metric: impl Fn(&Sample) -> Option<f64>,
+        settings: &crate::stats::Settings,
+    ) -> Option<crate::stats::Comparison> {
+        let r = self.groups(reference.0, reference.1, &metric);
+        let c = self.groups(candidate.0, candidate.1, &metric);
+        crate::stats::blocks::compare_groups(&r, &c, settings)
+    }
+
+    /// As `Study::across_runners`.
+    pub fn across_runners(&self, reference: (&str, Scenario), candidate: (&str, Scenario)) -> bool {
+        across_runners(self.study, self.successful(reference.0, reference.1), self.successful(candidate.0, candidate.1))
+    }
+
+    /// As `Study::runner_spread`.
+    pub fn runner_spread(&self) -> Option<crate::stats::blocks::RunnerSpread> {
+        let plan = &self.study.plan;
+        let cells: Vec<Vec<(u32, Vec<f64>)>> = plan
             .cells()
             .into_iter()
-            .filter_map(|(c, s)| {
-                self.plan.configurations.get(c).map(|c| self.groups(&c.name, s, |x| Some(x.wall_seconds)))
-            })
+            .filter_map(|(c, s)| plan.configurations.get(c).map(|c| self.groups(&c.name, s, |x| Some(x.wall_seconds))))
             .collect();
         crate::stats::blocks::runner_spread(&cells)
     }
+}
+
+/// Of a cell's successful samples, the one with unit timings whose wall time is nearest the
+/// cell's median.
+fn representative(successful: Vec<&Sample>) -> Option<&Sample> {
+    let median = crate::stats::median(successful.iter().map(|s| s.wall_seconds))?;
+    successful
+        .into_iter()
+        .filter(|s| !s.units.is_empty())
+        .min_by(|a, b| (a.wall_seconds - median).abs().total_cmp(&(b.wall_seconds - median).abs()))
+}
+
+/// A metric of a cell's successful samples, grouped by block, blocks in order.
+fn groups<'a>(
+    successful: impl Iterator<Item = &'a Sample>,
+    metric: impl Fn(&Sample) -> Option<f64>,
+) -> Vec<(u32, Vec<f64>)> {
+    let mut out: Vec<(u32, Vec<f64>)> = Vec::new();
+    for sample in successful {
+        let Some(value) = metric(sample) else { continue };
+        let block = sample.block.unwrap_or(0);
+        match out.iter_mut().find(|(b, _)| *b == block) {
+            Some((_, values)) => values.push(value),
+            None => out.push((block, vec![value])),
+        }
+    }
+    out.sort_by_key(|(b, _)| *b);
+    out
+}
+
+/// Two cells measured in blocks but never in the same one.
+fn across_runners<'a>(
+    study: &Study,
+    reference: impl Iterator<Item = &'a Sample>,
+    candidate: impl Iterator<Item = &'a Sample>,
+) -> bool {
+    let r: Vec<u32> = reference.filter_map(|x| x.block).collect();
+    let c: Vec<u32> = candidate.filter_map(|x| x.block).collect();
+    study.blocks.len() > 1 && !r.is_empty() && !c.is_empty() && !r.iter().any(|b| c.contains(b))
 }
 
 #[cfg(test)]

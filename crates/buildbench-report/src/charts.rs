@@ -415,12 +415,14 @@ pub fn chart_data(study: &Study, summary: &StudySummary) -> ChartData {
         .find(|s| *s == Scenario::Clean)
         .or_else(|| study.plan.scenarios.first().copied());
     let Some(scenario) = scenario else { return ChartData { samples, ..ChartData::default() } };
+    // The samples grouped by cell once, so each timeline reads only its own cell's samples.
+    let runs = study.cells();
+    let units =
+        |configuration: &str, scenario| runs.representative(configuration, scenario).map(|s| s.units.as_slice());
     let timelines = summary
         .scenario(scenario)
         .filter(|c| c.status == Status::Ok)
-        .filter_map(|c| {
-            Some((c.configuration.clone(), timeline(representative_units(study, summary, &c.configuration, scenario)?)))
-        })
+        .filter_map(|c| Some((c.configuration.clone(), timeline(units(&c.configuration, scenario)?))))
         .collect();
     let fastest = summary.winner(scenario).or_else(|| {
         summary
@@ -429,21 +431,12 @@ pub fn chart_data(study: &Study, summary: &StudySummary) -> ChartData {
             .min_by(|a, b| a.median().unwrap_or(f64::MAX).total_cmp(&b.median().unwrap_or(f64::MAX)))
     });
     let unit_changes = fastest.and_then(|winner| {
-        let base = representative_units(study, summary, &summary.baseline, scenario.reference())?;
-        let other = representative_units(study, summary, &winner.configuration, scenario)?;
+        summary.cell(&summary.baseline, scenario.reference())?;
+        let base = units(&summary.baseline, scenario.reference())?;
+        let other = units(&winner.configuration, scenario)?;
         Some((winner.configuration.clone(), unit_changes(base, other)))
     });
     ChartData { samples, timeline_scenario: Some(scenario), timelines, unit_changes }
-}
-
-fn representative_units<'a>(
-    study: &'a Study,
-    summary: &StudySummary,
-    configuration: &str,
-    scenario: Scenario,
-) -> Option<&'a [UnitTiming]> {
-    summary.cell(configuration, scenario)?;
-    study.representative(configuration, scenario).map(|s| s.units.as_slice())
 }
 
 #[cfg(test)]

@@ -141,36 +141,43 @@ pub fn diff(base: &Study, new: &Study, options: &DiffOptions) -> Result<StudyDif
             let why = format!("cargo arguments {:?} and {:?}", base.plan.cargo_args, new.plan.cargo_args);
             return Err(DiffError::OtherPlan { why });
         }
-        if !base.plan.configurations.iter().any(|b| new.plan.configurations.iter().any(|n| n.name == b.name)) {
+        let names: std::collections::HashSet<&str> = new.plan.configurations.iter().map(|n| n.name.as_str()).collect();
+        if !base.plan.configurations.iter().any(|b| names.contains(b.name.as_str())) {
             return Err(DiffError::OtherPlan { why: "no configuration in common".to_owned() });
         }
     }
-    let cells = |s: &Study| -> Vec<(String, Scenario)> {
+    // Each study's samples grouped by cell once: the diff reads each cell's samples only.
+    let (base_runs, new_runs) = (base.cells(), new.cells());
+    let cells = |s: &Study, runs: &buildbench_model::Cells<'_>| -> Vec<(String, Scenario)> {
         let mut out = Vec::new();
         for &scenario in &s.plan.scenarios {
             for c in &s.plan.configurations {
-                if s.run(&c.name, scenario).next().is_some() {
+                if runs.run(&c.name, scenario).next().is_some() {
                     out.push((c.name.clone(), scenario));
                 }
             }
         }
         out
     };
-    let (base_cells, new_cells) = (cells(base), cells(new));
+    let (base_cells, new_cells) = (cells(base, &base_runs), cells(new, &new_runs));
+    let set = |cells: &[(String, Scenario)]| -> std::collections::HashSet<(String, Scenario)> {
+        cells.iter().cloned().collect()
+    };
+    let (in_base, in_new) = (set(&base_cells), set(&new_cells));
     let mut rows = Vec::new();
     for (configuration, scenario) in &new_cells {
-        if !base_cells.contains(&(configuration.clone(), *scenario)) {
+        if !in_base.contains(&(configuration.clone(), *scenario)) {
             continue;
         }
-        let (b, n) = (base.wall_times(configuration, *scenario), new.wall_times(configuration, *scenario));
+        let (b, n) = (base_runs.wall_times(configuration, *scenario), new_runs.wall_times(configuration, *scenario));
         let usable = |times: &[f64]| !times.is_empty() && times.iter().all(|t| t.is_finite() && *t >= 0.0);
         let failed = usable(&b) && !usable(&n);
         let settings = Settings { pilot: base.pilot().max(new.pilot()), ..Settings::wall(0.0) };
         // Each study's runners are its own: a blocked study's cell mean is the mean over its
         // runners, with the spread between them counted as noise (`compare_unpaired`).
-        let groups = |s: &Study| s.groups(configuration, *scenario, |x| Some(x.wall_seconds));
+        let groups = |s: &buildbench_model::Cells<'_>| s.groups(configuration, *scenario, |x| Some(x.wall_seconds));
         let comparison = if usable(&b) && usable(&n) {
-            buildbench_model::stats::blocks::compare_unpaired(&groups(base), &groups(new), &settings)
+            buildbench_model::stats::blocks::compare_unpaired(&groups(&base_runs), &groups(&new_runs), &settings)
         } else {
             None
         };
@@ -192,8 +199,9 @@ pub fn diff(base: &Study, new: &Study, options: &DiffOptions) -> Result<StudyDif
     for row in &mut rows {
         row.regression = row.comparison.as_ref().is_some_and(|c| c.significant && slower_by(c) > threshold);
         if row.comparison.is_some() {
-            let groups = |s: &Study| s.groups(&row.configuration, row.scenario, |x| Some(x.wall_seconds));
-            let power = cell_power(&groups(base), &groups(new), threshold, confidence);
+            let groups =
+                |s: &buildbench_model::Cells<'_>| s.groups(&row.configuration, row.scenario, |x| Some(x.wall_seconds));
+            let power = cell_power(&groups(&base_runs), &groups(&new_runs), threshold, confidence);
             row.power = power.power;
             row.underpowered = power.underpowered;
         }
@@ -207,8 +215,8 @@ pub fn diff(base: &Study, new: &Study, options: &DiffOptions) -> Result<StudyDif
         confidence,
         allow_underpowered,
         rows,
-        only_base: base_cells.iter().filter(|c| !new_cells.contains(c)).map(label).collect(),
-        only_new: new_cells.iter().filter(|c| !base_cells.contains(c)).map(label).collect(),
+        only_base: base_cells.iter().filter(|c| !in_new.contains(*c)).map(label).collect(),
+        only_new: new_cells.iter().filter(|c| !in_base.contains(*c)).map(label).collect(),
     })
 }
 

@@ -224,6 +224,11 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         (Some(rev), Some(v)) => buildbench_model::revision_name(v, rev),
         _ => baseline.clone(),
     };
+    // The samples grouped by cell and the unavailable configurations by name, once: every cell
+    // then reads only its own samples.
+    let runs = study.cells();
+    let unavailable: std::collections::HashMap<&str, &buildbench_model::Unavailable> =
+        study.unavailable.iter().rev().map(|u| (u.configuration.as_str(), u)).collect();
     let mut cells = Vec::new();
     for &scenario in &study.plan.scenarios {
         // One reference per revision: its times are read once per scenario, not per cell.
@@ -231,11 +236,12 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         for configuration in &study.plan.configurations {
             let reference = reference_of(configuration);
             if !references.iter().any(|(r, _)| *r == reference) {
-                let times = study.wall_times(&reference, scenario.reference());
+                let times = runs.wall_times(&reference, scenario.reference());
                 references.push((reference.clone(), times));
             }
             let base = references.iter().find(|(r, _)| *r == reference).map_or(&[][..], |(_, t)| t.as_slice());
-            if let Some(mut cell) = cell(study, configuration, scenario, (&reference, base), noise) {
+            let unavailable = unavailable.get(configuration.name.as_str()).copied();
+            if let Some(mut cell) = cell(&runs, unavailable, configuration, scenario, (&reference, base), noise) {
                 cell.reference = reference;
                 cells.push(cell);
             }
@@ -258,7 +264,7 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         claims,
         recommendations: Vec::new(),
         diagnosis,
-        runners: study.runner_spread(),
+        runners: runs.runner_spread(),
         jobs: None,
         shard_by: (study.blocks.len() > 1).then(|| study.plan.shard_by.as_str()),
         head_vs_base: buildbench_model::gate::evaluate(study, &buildbench_model::gate::report_spec(&study.plan)).ok(),
@@ -271,7 +277,8 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
 }
 
 fn cell(
-    study: &Study,
+    runs: &buildbench_model::Cells<'_>,
+    unavailable: Option<&buildbench_model::Unavailable>,
     configuration: &buildbench_model::Configuration,
     scenario: Scenario,
     base: (&str, &[f64]),
@@ -297,19 +304,19 @@ fn cell(
         failure: None,
         across_runners: false,
     };
-    if let Some(u) = study.unavailable.iter().find(|u| u.configuration == name) {
+    let study = runs.study;
+    if let Some(u) = unavailable {
         cell.status = Status::Unavailable;
         let install = u.install.as_deref().map(|i| format!("; install: {i}")).unwrap_or_default();
         cell.error = Some(format!("{}{install}", u.reason));
         cell.failure = Some(Failure::Unavailable { reason: u.reason.clone(), install: u.install.clone() });
         return Some(cell);
     }
-    let all: Vec<&Sample> =
-        study.samples.iter().filter(|s| s.configuration == name && s.scenario == scenario).collect();
+    let all = runs.all(name, scenario);
     if all.is_empty() {
         // Either the scenario does not apply to this configuration (cache scenarios), or an
         // earlier failure stopped it.
-        let failed = study.samples.iter().find(|s| s.configuration == name && !s.success)?;
+        let failed = runs.first_failure(name)?;
         cell.status = Status::Failed;
         cell.error = Some(format!("failed earlier, in the {} scenario", failed.scenario));
         cell.failure = Some(Failure::Earlier { scenario: failed.scenario });
@@ -321,15 +328,15 @@ fn cell(
         cell.failure = Some(Failure::Build { reason: buildbench_model::failure_reason(&tail), tail: tail.clone() });
         cell.error = Some(tail);
     }
-    for sample in &all {
+    for sample in all {
         for l in sample.artifacts.iter().filter_map(|a| a.linker.as_ref()) {
             if !cell.linked_by.contains(l) {
                 cell.linked_by.push(l.clone());
             }
         }
     }
-    cell.samples = study.wall_times(name, scenario);
-    let measured: Vec<&Sample> = study.successful(name, scenario).collect();
+    cell.samples = runs.wall_times(name, scenario);
+    let measured: Vec<&Sample> = runs.successful(name, scenario).collect();
     let mut dirty: Vec<u32> = measured.iter().filter_map(|s| s.dirty_units).collect();
     dirty.sort_unstable();
     cell.dirty_units = dirty.get(dirty.len() / 2).copied();
@@ -344,9 +351,9 @@ fn cell(
     if cell.status == Status::Ok && !base.is_empty() {
         let settings = Settings { pilot: study.pilot(), ..Settings::wall(noise) };
         let reference = (baseline, scenario.reference());
-        cell.comparison = study.compare(reference, (name, scenario), |s| Some(s.wall_seconds), &settings);
+        cell.comparison = runs.compare(reference, (name, scenario), |s| Some(s.wall_seconds), &settings);
         cell.compared_with = cell.comparison.as_ref().map(|_| scenario.reference());
-        cell.across_runners = study.across_runners(reference, (name, scenario));
+        cell.across_runners = runs.across_runners(reference, (name, scenario));
     }
     Some(cell)
 }

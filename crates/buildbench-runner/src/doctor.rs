@@ -171,6 +171,8 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
         Err(_) => notes.push("CPU frequency scaling cannot be read here (a virtual machine or container?)".to_owned()),
     }
     if let Some(project) = project {
+        // A pipe or device among the project's cargo files would hang the `cargo config` queries.
+        crate::fsutil::check_cargo_files(&std::path::absolute(project).unwrap_or_else(|_| project.to_owned()))?;
         let user = crate::cargo::UserConfig::detect(&default.cargo, project, &default.host);
         if let Some(linker) = &user.linker {
             notes.push(format!(

@@ -15,6 +15,12 @@ pub enum RunnerError {
     Command { command: String, detail: String },
     #[error("{path}: {action}: {error}")]
     Io { path: PathBuf, action: &'static str, error: std::io::Error },
+    #[error(
+        "{path}: {kind}, not a regular file; buildbench reads only files (a pipe or device could block or never end), so name a file or replace it with one"
+    )]
+    NotAFile { path: PathBuf, kind: &'static str },
+    #[error("{path}: {bytes} bytes, more than the {} MiB buildbench reads; name the right file", .limit >> 20)]
+    TooLarge { path: PathBuf, bytes: u64, limit: u64 },
     #[error("{path}: {problem}")]
     Study { path: PathBuf, problem: String },
     #[error(

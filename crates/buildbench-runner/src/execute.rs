@@ -145,7 +145,7 @@ pub fn run(
         }
         for revision in revisions {
             let path = p.tree(revision.as_deref()).join(f);
-            let original = std::fs::read(&path).map_err(RunnerError::io(&path, "cannot read the file to edit"))?;
+            let original = crate::fsutil::read_bounded(&path)?;
             trees.push(Tree { revision, path, original });
         }
     }

@@ -56,6 +56,85 @@ fn write_through_temporary(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> 
     Ok(())
 }
 
+/// The largest file buildbench reads whole (studies, timing reports, configuration files,
+/// files to edit): a wrong path (a disk image, a huge sparse file) is refused, not read until
+/// memory runs out.
+pub const MAX_READ_BYTES: u64 = 512 << 20;
+
+/// What a path that is not a regular file is, in words, for messages.
+fn file_kind(t: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Refuses `path` unless it is a regular file (links followed) of at most `MAX_READ_BYTES`.
+fn check_regular(path: &Path, meta: &fs::Metadata) -> Result<(), RunnerError> {
+    if !meta.is_file() {
+        return Err(RunnerError::NotAFile { path: path.to_owned(), kind: file_kind(meta.file_type()) });
+    }
+    if meta.len() > MAX_READ_BYTES {
+        return Err(RunnerError::TooLarge { path: path.to_owned(), bytes: meta.len(), limit: MAX_READ_BYTES });
+    }
+    Ok(())
+}
+
+/// Reads the whole of a file the user named (or one inside their project): the one reader for
+/// such files. Anything but a regular file is refused by name before it is opened (a named
+/// pipe would block the read forever, `/dev/zero` never ends), and so is a file larger than
+/// `MAX_READ_BYTES`. The file is opened without blocking and checked again once open, so a
+/// file swapped for a pipe in between cannot hang the read either; the read itself stops at
+/// the limit whatever the file claims.
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>, RunnerError> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let meta = fs::metadata(path).map_err(RunnerError::io(path, "cannot read"))?;
+    check_regular(path, &meta)?;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(RunnerError::io(path, "cannot read"))?;
+    check_regular(path, &file.metadata().map_err(RunnerError::io(path, "cannot read"))?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_READ_BYTES + 1).read_to_end(&mut bytes).map_err(RunnerError::io(path, "cannot read"))?;
+    if bytes.len() as u64 > MAX_READ_BYTES {
+        return Err(RunnerError::TooLarge { path: path.to_owned(), bytes: bytes.len() as u64, limit: MAX_READ_BYTES });
+    }
+    Ok(bytes)
+}
+
+/// The files cargo and rustup read on their own when they run in `dir`: `.cargo/config.toml`
+/// (and the older `.cargo/config`) and `rust-toolchain.toml` (and `rust-toolchain`) in `dir`
+/// and every folder above it. If one exists but is not a regular file (a named pipe, a
+/// device), cargo would block on it or read it forever, so it is refused by name before any
+/// cargo command runs there.
+pub fn check_cargo_files(dir: &Path) -> Result<(), RunnerError> {
+    for folder in dir.ancestors() {
+        for name in [".cargo/config.toml", ".cargo/config", "rust-toolchain.toml", "rust-toolchain"] {
+            let path = folder.join(name);
+            if let Ok(meta) = fs::metadata(&path)
+                && !meta.is_file()
+                && !(name == ".cargo/config" && meta.is_dir())
+            {
+                return Err(RunnerError::NotAFile { path, kind: file_kind(meta.file_type()) });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Copies the tree at `from` to `to`, skipping every path in `skip` (and below) and `to` itself
 /// (a copy never copies into itself). Symlinks are copied as symlinks, files keep their
 /// permissions and modification times.

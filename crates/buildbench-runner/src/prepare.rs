@@ -80,7 +80,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
                     problem: "no study.json to resume; pass the output folder of an interrupted study".to_owned(),
                 });
             }
-            let bytes = std::fs::read(&study_file).map_err(RunnerError::io(&study_file, "cannot read"))?;
+            let bytes = crate::fsutil::read_bounded(&study_file)?;
             let study = Study::from_json(&bytes).map_err(|e| RunnerError::Study {
                 path: study_file.clone(),
                 problem: format!("{e}; it cannot be resumed"),

@@ -36,6 +36,12 @@ impl Project {
         if !manifest.is_file() {
             return Err(RunnerError::NotAProject { path: path.to_owned() });
         }
+        // Cargo reads the configuration files of every folder above the project; one that is a
+        // pipe or a device would hang every cargo command run there.
+        if let Some(dir) = manifest.parent() {
+            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            crate::fsutil::check_cargo_files(&std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned()))?;
+        }
         let invocation = Invocation::new(cargo)
             .args(["metadata", "--format-version", "1", "--no-deps", "--offline", "--manifest-path"])
             .arg(&manifest);

@@ -167,7 +167,7 @@ pub fn run(
     for (n, scenario) in scenarios.into_iter().enumerate() {
         if let (Scenario::Incremental, Some(file)) = (scenario, &edit_file) {
             // The copy is edited: one new function, as compare's incremental scenario does.
-            let original = std::fs::read(file).map_err(RunnerError::io(file, "cannot read"))?;
+            let original = crate::fsutil::read_bounded(file)?;
             crate::fsutil::write_atomic(file, &edit::edited(&original, n as u64))?;
         }
         let plain = if options.plain {

@@ -54,18 +54,31 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
         }
     }
     // A file that exists but is not UTF-8 text is not "absent": apply would replace it whole.
+    // Each file is read once, through the bounded reader: a pipe or device in its place is
+    // refused by name, never read.
+    let mut texts: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     for rel in [".cargo/config.toml", "Cargo.toml", "rust-toolchain.toml"] {
         let path = root.join(rel);
-        if let Ok(bytes) = std::fs::read(&path)
-            && std::str::from_utf8(&bytes).is_err()
-        {
-            bail!("{}: not UTF-8 text, which apply cannot edit without losing it; edit it yourself", path.display());
+        if std::fs::symlink_metadata(&path).is_err() && std::fs::metadata(&path).is_err() {
+            continue;
         }
+        let bytes = match buildbench_runner::fsutil::read_bounded(&path) {
+            Ok(bytes) => bytes,
+            // A dangling link is an absent file here (the link itself is checked below).
+            Err(buildbench_runner::RunnerError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Ok(text) = String::from_utf8(bytes) else {
+            bail!("{}: not UTF-8 text, which apply cannot edit without losing it; edit it yourself", path.display());
+        };
+        texts.insert(rel, text);
     }
     // Line endings are the file's own: edits are made on LF text and written back in CRLF
     // where the file had CRLF.
-    let crlf = |rel: &str| std::fs::read_to_string(root.join(rel)).is_ok_and(|t| t.contains("\r\n"));
-    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok().map(|t| t.replace("\r\n", "\n"));
+    let crlf = |rel: &str| texts.get(rel).is_some_and(|t| t.contains("\r\n"));
+    let read = |rel: &str| texts.get(rel).map(|t| t.replace("\r\n", "\n"));
     let changes = plan(&study, configuration, &read).map_err(|e| anyhow::anyhow!("{}: {e}", root.display()))?;
     let changed: Vec<_> = changes.files.iter().filter(|f| f.changes()).collect();
     if changed.is_empty() {

@@ -258,12 +258,13 @@ pub fn looks(runs: u32, max_runs: u32, until_decided: bool) -> Vec<u32> {
 /// The cells a gate covers, `(variant, scenario)`: those named in `spec.cells`, else the
 /// baseline configuration's in every scenario it runs.
 pub fn gated_cells(plan: &crate::Plan, spec: &GateSpec) -> Result<Vec<(String, Scenario)>, GateError> {
+    // In the plan's order, each once; the set keeps this linear in the configurations.
     let mut all: Vec<(String, Scenario)> = Vec::new();
+    let mut seen: std::collections::HashSet<(&str, Scenario)> = std::collections::HashSet::new();
     for &scenario in &plan.scenarios {
         for c in &plan.configurations {
-            let cell = (c.variant().to_owned(), scenario);
-            if c.runs(scenario) && !all.contains(&cell) {
-                all.push(cell);
+            if c.runs(scenario) && seen.insert((c.variant(), scenario)) {
+                all.push((c.variant().to_owned(), scenario));
             }
         }
     }
@@ -272,13 +273,14 @@ pub fn gated_cells(plan: &crate::Plan, spec: &GateSpec) -> Result<Vec<(String, S
         return Ok(all.into_iter().filter(|(v, _)| v == baseline).collect());
     }
     let mut out = Vec::new();
+    let mut taken: std::collections::HashSet<(&str, Scenario)> = std::collections::HashSet::new();
     for wanted in &spec.cells {
         let found = wanted.rsplit_once('/').and_then(|(v, s)| {
             let scenario: Scenario = s.parse().ok()?;
-            all.iter().find(|(variant, sc)| variant == v && *sc == scenario).cloned()
+            seen.get(&(v, scenario)).copied()
         });
         match found {
-            Some(cell) if !out.contains(&cell) => out.push(cell),
+            Some(cell) if taken.insert(cell) => out.push((cell.0.to_owned(), cell.1)),
             Some(_) => {}
             None => {
                 let known = all.iter().map(|(v, s)| format!("{v}/{s}")).collect::<Vec<_>>().join(", ");
@@ -296,11 +298,11 @@ pub fn report_spec(plan: &crate::Plan) -> GateSpec {
         return spec.clone();
     }
     let mut cells: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<(&str, Scenario)> = std::collections::HashSet::new();
     for &scenario in &plan.scenarios {
         for c in &plan.configurations {
-            let cell = format!("{}/{scenario}", c.variant());
-            if c.runs(scenario) && !cells.contains(&cell) {
-                cells.push(cell);
+            if c.runs(scenario) && seen.insert((c.variant(), scenario)) {
+                cells.push(format!("{}/{scenario}", c.variant()));
             }
         }
     }
@@ -329,22 +331,21 @@ pub fn evaluate(study: &Study, spec: &GateSpec) -> Result<Gate, GateError> {
     let cells = gated_cells(&study.plan, spec)?;
     let looks = planned_looks(study, spec);
     let confidence = confidence(cells.len() * heads.len(), looks);
+    let runs = study.cells();
     let mut out = Vec::new();
     for head in heads {
         for (variant, scenario) in &cells {
             let base_name = revision_name(variant, &base.name);
             let head_name = revision_name(variant, &head.name);
             let values = |name: &str| -> Vec<(u32, u32, f64)> {
-                study
-                    .successful(name, *scenario)
+                runs.successful(name, *scenario)
                     .filter_map(|s| Some((s.block.unwrap_or(0), s.index, spec.metric.of(s)?)))
                     .collect()
             };
             let failure = |name: &str| {
-                let mut run = study.run(name, *scenario).peekable();
-                run.peek()?;
-                let failed: Vec<&Sample> = study.run(name, *scenario).filter(|s| !s.success).collect();
-                let all_failed = !failed.is_empty() && study.successful(name, *scenario).next().is_none();
+                runs.run(name, *scenario).next()?;
+                let failed: Vec<&Sample> = runs.run(name, *scenario).filter(|s| !s.success).collect();
+                let all_failed = !failed.is_empty() && runs.successful(name, *scenario).next().is_none();
                 all_failed.then(|| {
                     failed.first().map_or_else(String::new, |s| {
                         crate::failure_reason(s.stderr_tail.as_deref().unwrap_or_default())

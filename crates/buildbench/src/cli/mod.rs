@@ -1022,31 +1022,22 @@ pub fn interrupt_flag() -> anyhow::Result<std::sync::Arc<std::sync::atomic::Atom
     Ok(flag)
 }
 
-/// The largest input file buildbench reads (timing reports, studies): bigger ones are refused,
-/// so a wrong path (`/dev/zero`, a disk image) cannot exhaust memory.
-pub const MAX_INPUT_BYTES: u64 = 512 << 20;
-
-/// Reads at most `MAX_INPUT_BYTES` of `file` (`what` it should be, for the message).
+/// Reads a file the user named (`what` it should be, for the message) through the runner's one
+/// bounded reader (`fsutil::read_bounded`): only regular files of at most 512 MiB, refused by
+/// name before they are opened, so a wrong path (`/dev/zero`, a named pipe, a disk image)
+/// neither blocks nor exhausts memory.
 pub fn read_input(file: &std::path::Path, what: &str) -> anyhow::Result<Vec<u8>> {
-    use anyhow::Context as _;
-    use std::io::Read as _;
-    use std::os::unix::fs::FileTypeExt as _;
-    // A named pipe or socket could block the read forever: only files (and devices, which the
-    // size limit bounds) are read.
-    if let Ok(meta) = std::fs::metadata(file)
-        && (meta.file_type().is_fifo() || meta.file_type().is_socket())
-    {
-        anyhow::bail!("{}: a named pipe or socket, not a {what}; pass a file", file.display());
-    }
-    let f = std::fs::File::open(file).with_context(|| format!("{}: cannot read the {what}", file.display()))?;
-    let mut bytes = Vec::new();
-    f.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("{}: cannot read the {what}", file.display()))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        anyhow::bail!("{}: larger than {} MiB; not a {what}", file.display(), MAX_INPUT_BYTES >> 20);
-    }
-    Ok(bytes)
+    use buildbench_runner::RunnerError;
+    buildbench_runner::fsutil::read_bounded(file).map_err(|e| match e {
+        RunnerError::NotAFile { path, kind } => {
+            anyhow::anyhow!("{}: {kind}, not a {what}; pass a regular file", path.display())
+        }
+        RunnerError::TooLarge { path, limit, .. } => {
+            anyhow::anyhow!("{}: larger than {} MiB; not a {what}", path.display(), limit >> 20)
+        }
+        RunnerError::Io { path, error, .. } => anyhow::anyhow!("{}: cannot read the {what}: {error}", path.display()),
+        other => other.into(),
+    })
 }
 
 /// A temporary folder that is removed when dropped, and by the watchdog if buildbench is

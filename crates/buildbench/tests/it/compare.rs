@@ -604,6 +604,7 @@ fn reports_say_where_the_time_goes_when_check_scenarios_ran() {
 mod cargo_args;
 mod linker_sources;
 mod safety;
+mod safety_three;
 mod safety_two;
 
 /// In a CI log (stderr not a terminal) progress is plain lines: at least one line every few
