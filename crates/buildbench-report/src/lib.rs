@@ -13,6 +13,7 @@ pub mod format;
 pub mod gate;
 pub mod history;
 mod html_escape;
+pub mod hyperfine;
 pub mod link;
 pub mod profile;
 pub mod recommend;

@@ -242,6 +242,10 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
                 .with_context(|| format!("--export-{format}"))?;
         }
     }
+    if let Some(file) = &args.export_hyperfine {
+        buildbench_runner::fsutil::write_atomic(file, buildbench_report::hyperfine::json(&study).as_bytes())
+            .context("--export-hyperfine")?;
+    }
     let text = match args.format {
         OutputFormat::Table if crate::cli::color() => {
             let plain = String::from_utf8_lossy(&Terminal.render(&study, &summary)).into_owned();
@@ -283,7 +287,8 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
 /// and `report` and `--resume` would then fail on the study.
 fn refuse_exports_over_the_study(args: &CompareArgs, out: &std::path::Path) -> Result<()> {
     const OWN: &[&str] = &["study.json", "report.html", "report.md", "gate.md", "gate.json", ".buildbench-lock"];
-    let exports = [&args.export_json, &args.export_markdown, &args.export_csv, &args.export_html];
+    let exports =
+        [&args.export_json, &args.export_markdown, &args.export_csv, &args.export_html, &args.export_hyperfine];
     for file in exports.into_iter().flatten() {
         let absolute = std::path::absolute(file).with_context(|| format!("{}: cannot resolve", file.display()))?;
         let parent = absolute.parent().map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned()));

@@ -28,7 +28,24 @@ fn man() -> anyhow::Result<ExitCode> {
 fn man_page() -> anyhow::Result<Vec<u8>> {
     let command = <cli::Cli as clap::CommandFactory>::command();
     let mut out = Vec::new();
-    clap_mangen::Man::new(command.clone()).render(&mut out)?;
+    let top = clap_mangen::Man::new(command.clone());
+    top.render_title(&mut out)?;
+    top.render_name_section(&mut out)?;
+    top.render_synopsis_section(&mut out)?;
+    top.render_description_section(&mut out)?;
+    top.render_options_section(&mut out)?;
+    // The subcommands are described in this page (no buildbench-NAME(1) pages exist).
+    out.extend_from_slice(b".SH SUBCOMMANDS\n");
+    for sub in command.get_subcommands() {
+        let name = sub.get_name();
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        let about = about.replace('\\', "\\\\").replace('-', "\\-");
+        out.extend_from_slice(
+            format!(".TP\n\\fBbuildbench {name}\\fR\n{about} (see BUILDBENCH {} below)\n", name.to_uppercase())
+                .as_bytes(),
+        );
+    }
+    top.render_version_section(&mut out)?;
     // One section per subcommand, so every command and flag is in the one page.
     for sub in command.get_subcommands() {
         let name = sub.get_name().to_uppercase();
@@ -157,5 +174,8 @@ mod tests {
         for name in names() {
             assert!(text.contains(&name), "{name} missing from the man page");
         }
+        // It points to no page that is not generated (buildbench-timings(1) and the like).
+        assert!(!text.contains("(1)"), "a reference to another man page");
+        assert!(text.contains("buildbench compare\\fR"), "the subcommands are listed in this page");
     }
 }

@@ -324,9 +324,13 @@ pub struct CompareArgs {
     /// Changes smaller than this are never called significant (e.g. 2% or 0.02).
     #[arg(help_heading = "Scenarios and sampling", long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
-    /// Also write the report as JSON to FILE (as hyperfine's --export-json).
+    /// Also write the report as JSON to FILE (buildbench's schema, docs/reports.md).
     #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
+    /// Also write the measured build times in hyperfine's --export-json shape, one result per
+    /// configuration and scenario, for the scripts that plot hyperfine's results.
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
+    pub export_hyperfine: Option<PathBuf>,
     /// Also write the report as Markdown to FILE.
     #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub export_markdown: Option<PathBuf>,

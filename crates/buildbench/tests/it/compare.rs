@@ -650,10 +650,16 @@ fn cargo_and_hyperfine_habits_work() {
         .set("-r", "1")
         .set("-w", "0")
         .set("-o", s(&dir.path().join("verbose")))
+        .set("--export-hyperfine", s(&dir.path().join("hyperfine.json")))
         .flag("-v")
         .args());
     assert!(verbose.status.success(), "{}", String::from_utf8_lossy(&verbose.stderr));
     assert!(String::from_utf8_lossy(&verbose.stderr).contains("[1] cd "), "{verbose:?}");
+    // hyperfine's --export-json shape: one result per cell with its times.
+    let exported: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("hyperfine.json")).expect("export")).expect("json");
+    assert_eq!(exported["results"][0]["command"], "default / clean", "{exported}");
+    assert_eq!(exported["results"][0]["times"].as_array().map(Vec::len), Some(1), "{exported}");
     let dry = Command::new(env!("CARGO_BIN_EXE_buildbench"))
         .args(["compare", "--dry-run", "-o", s(&out), "-r", "2", "-w", "0", "-M", "4", "--linker", "default"])
         .current_dir(&sub)
