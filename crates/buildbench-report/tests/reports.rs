@@ -239,7 +239,7 @@ fn render_everything_in_time(study: Study, original: &Study, case: &str) {
         for exporter in exporters {
             let _ = exporter.render(&study, &summary);
         }
-        let Ok(d) = buildbench_report::diff::diff(&original, &study, &gate_options(true)) else { return };
+        let Ok(d) = buildbench_model::diff::diff(&original, &study, &gate_options(true)) else { return };
         let _ = buildbench_report::diff::markdown(&d);
         let _ = done.send(());
     });
@@ -385,8 +385,8 @@ fn synthetic(configurations: usize, n: u32, mut time: impl FnMut(usize, Scenario
 
 /// `diff`'s options at a 5% threshold; underpowered cells are allowed, since these tests look
 /// at the regressions.
-fn gate_options(allow_mixed: bool) -> buildbench_report::diff::DiffOptions {
-    buildbench_report::diff::DiffOptions { threshold: 0.05, allow_mixed, allow_underpowered: true }
+fn gate_options(allow_mixed: bool) -> buildbench_model::diff::DiffOptions {
+    buildbench_model::diff::DiffOptions { threshold: 0.05, allow_mixed, allow_underpowered: true }
 }
 
 /// A normal draw (Box–Muller on xorshift64*), for the gate's simulations.
@@ -407,7 +407,7 @@ fn the_gate_raises_a_false_alarm_in_at_most_5_percent_of_runs_with_30_unchanged_
     for _ in 0..reps {
         let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0, 0.5);
         let (base, new) = (synthetic(10, 3, &mut draw), synthetic(10, 3, &mut draw));
-        let d = buildbench_report::diff::diff(&base, &new, &gate_options(false)).expect("same project and plan");
+        let d = buildbench_model::diff::diff(&base, &new, &gate_options(false)).expect("same project and plan");
         assert_eq!(d.rows.len(), 30);
         if d.regressions() > 0 {
             alarms += 1;
@@ -427,7 +427,7 @@ fn the_gate_threshold_is_exactly_the_documented_one() {
         let base = synthetic(1, 10, &mut draw);
         let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0 * (1.0 + slower), 0.001);
         let new = synthetic(1, 10, &mut draw);
-        buildbench_report::diff::diff(&base, &new, &gate_options(false)).expect("comparable").regressions()
+        buildbench_model::diff::diff(&base, &new, &gate_options(false)).expect("comparable").regressions()
     };
     assert_eq!(gate(0.049), 0, "4.9% slower passes a 5% gate");
     assert_eq!(gate(0.051), 3, "5.1% slower fails it, in each of the three scenarios");
@@ -438,12 +438,12 @@ fn the_gate_refuses_studies_of_another_project_unless_allowed() {
     let base = study();
     let mut other = study();
     other.project = "/home/dev/mini-redis".to_owned();
-    let refused = buildbench_report::diff::diff(&base, &other, &gate_options(false)).unwrap_err().to_string();
+    let refused = buildbench_model::diff::diff(&base, &other, &gate_options(false)).unwrap_err().to_string();
     assert!(refused.contains("different projects") && refused.contains("--allow-mixed"), "{refused}");
-    assert!(buildbench_report::diff::diff(&base, &other, &gate_options(true)).is_ok());
+    assert!(buildbench_model::diff::diff(&base, &other, &gate_options(true)).is_ok());
     let mut elsewhere = study();
     elsewhere.environment.cpu_model = "Another CPU".to_owned();
-    let d = buildbench_report::diff::diff(&base, &elsewhere, &gate_options(false)).expect("same project");
+    let d = buildbench_model::diff::diff(&base, &elsewhere, &gate_options(false)).expect("same project");
     assert!(buildbench_report::diff::markdown(&d).contains("different machines"));
 }
 

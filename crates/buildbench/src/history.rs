@@ -6,10 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use buildbench_history::{History, Provenance};
+use buildbench_model::history::{GateOptions, gate};
 use buildbench_model::{Scenario, Word as _};
-use buildbench_report::history::{
-    GateOptions, gate, gate_markdown, report_html, show_csv, show_markdown, show_text, trends,
-};
+use buildbench_report::history::{gate_markdown, report_html, show_csv, show_markdown, show_text};
 
 use crate::cli::{DiffFormat, HistoryCommand, HistoryFormat, HistorySelect};
 
@@ -40,7 +39,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
         }
         HistoryCommand::Show(args) => {
             let (history, series) = select(&args.select, args.format == HistoryFormat::Json)?;
-            let t = trends(&history, series)?;
+            let t = history.trends(series)?;
             let text = match args.format {
                 HistoryFormat::Table => show_text(&t),
                 HistoryFormat::Md => show_markdown(&t),
@@ -56,7 +55,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             let wal = PathBuf::from(format!("{}-wal", db.display()));
             crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
             let (history, series) = select(&args.select, false)?;
-            let t = trends(&history, series)?;
+            let t = history.trends(series)?;
             let page = report_html(&t, args.commit_url.as_deref());
             buildbench_runner::fsutil::write_atomic(&args.output, page.as_bytes())?;
             eprintln!("{} series written to {}", t.len(), args.output.display());
@@ -64,7 +63,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
         }
         HistoryCommand::Gate(args) => {
             let (history, series) = select(&args.select, true)?;
-            let t = trends(&history, series)?;
+            let t = history.trends(series)?;
             let g = gate(&t, &GateOptions { threshold: args.threshold, allow_underpowered: args.allow_underpowered });
             match g.nothing_compared() {
                 // One line, the same as `diff`'s: the rest would be about nothing.

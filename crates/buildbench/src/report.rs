@@ -130,12 +130,12 @@ fn with_profile(bytes: Vec<u8>, format: &str, profile: &buildbench_model::profil
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let base = read_study(&args.base)?;
     let new = read_study(&args.new)?;
-    let options = buildbench_report::diff::DiffOptions {
+    let options = buildbench_model::diff::DiffOptions {
         threshold: args.threshold,
         allow_mixed: args.allow_mixed,
         allow_underpowered: args.allow_underpowered,
     };
-    let d = buildbench_report::diff::diff(&base, &new, &options)?;
+    let d = buildbench_model::diff::diff(&base, &new, &options)?;
     match d.nothing_compared() {
         // One line, the same as `history gate`'s: the rest would be about nothing.
         Some(why) => eprintln!("{why}"),

@@ -7,7 +7,7 @@ use buildbench_model::{Scenario, Study};
 
 use super::Exporter;
 use crate::StudySummary;
-use crate::charts::{draw_samples, draw_timeline};
+use crate::charts::{ChartData, draw_samples, draw_timeline};
 use crate::format::{bytes, opt_seconds, p_values, seconds, speedup, verdict};
 use crate::html_escape::escape;
 use crate::summary::{Failure, Status};
@@ -22,6 +22,8 @@ impl Exporter for Html {
     }
 
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
+        // Only this page draws charts, so only it computes their data.
+        let charts = crate::charts::chart_data(study, summary);
         let mut body = String::new();
         header(&mut body, study, summary);
         if let Some(own) = &study.own_linker {
@@ -32,11 +34,11 @@ impl Exporter for Html {
         }
         verdicts(&mut body, study, summary);
         for &scenario in &study.plan.scenarios {
-            scenario_section(&mut body, summary, scenario);
+            scenario_section(&mut body, summary, &charts, scenario);
         }
         claims_and_advice(&mut body, summary);
         problems(&mut body, study, summary);
-        timelines(&mut body, summary);
+        timelines(&mut body, summary, &charts);
         environment(&mut body, study);
         let title = format!("buildbench: {}", study.project);
         TEMPLATE.replace("{{TITLE}}", &escape(&title)).replace("{{BODY}}", &body).into_bytes()
@@ -106,7 +108,7 @@ fn verdicts(out: &mut String, study: &Study, summary: &StudySummary) {
     out.push_str("</ul>\n");
 }
 
-fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario) {
+fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData, scenario: Scenario) {
     let cells: Vec<_> = summary.scenario(scenario).collect();
     if cells.is_empty() {
         return;
@@ -167,7 +169,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
         );
     }
     out.push_str("</table>\n");
-    if let Some(chart) = summary.charts.samples.iter().find(|c| c.scenario == scenario) {
+    if let Some(chart) = charts.samples.iter().find(|c| c.scenario == scenario) {
         let _ = writeln!(
             out,
             "<div class=\"chart\" role=\"img\" aria-label=\"samples of {scenario}\">{}</div>\
@@ -210,8 +212,7 @@ fn problems(out: &mut String, study: &Study, summary: &StudySummary) {
     }
 }
 
-fn timelines(out: &mut String, summary: &StudySummary) {
-    let charts = &summary.charts;
+fn timelines(out: &mut String, summary: &StudySummary, charts: &ChartData) {
     let Some(scenario) = charts.timeline_scenario else { return };
     let _ = writeln!(out, "<h2>Where the time goes ({scenario})</h2>");
     out.push_str(
