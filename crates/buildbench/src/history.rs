@@ -10,7 +10,9 @@ use buildbench_model::history::{GateOptions, gate};
 use buildbench_model::{Scenario, Word as _};
 use buildbench_report::history::{gate_markdown, report_html, show_csv, show_markdown, show_text};
 
-use crate::cli::{DiffFormat, HistoryCommand, HistoryFormat, HistorySelect};
+use buildbench_report::export::Format;
+
+use crate::cli::{HistoryCommand, HistorySelect, format};
 
 pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
     match command {
@@ -38,13 +40,14 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HistoryCommand::Show(args) => {
-            let (history, series) = select(&args.select, args.format == HistoryFormat::Json)?;
+            let (history, series) = select(&args.select, args.format == Format::Json)?;
             let t = history.trends(series)?;
+            // `--format` takes table, json, md or csv (`cli::format::accepts::HISTORY_SHOW`).
             let text = match args.format {
-                HistoryFormat::Table => show_text(&t),
-                HistoryFormat::Md => show_markdown(&t),
-                HistoryFormat::Csv => show_csv(&t),
-                HistoryFormat::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
+                Format::Md => show_markdown(&t),
+                Format::Csv => show_csv(&t),
+                Format::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
+                _ => show_text(&t),
             };
             crate::cli::print(&text)
         }
@@ -54,6 +57,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             // SQLite's write-ahead log is the database's name with `-wal` appended.
             let wal = PathBuf::from(format!("{}-wal", db.display()));
             crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
+            format::of_output("history report", &args.output, None, format::accepts::HISTORY_REPORT)?;
             let (history, series) = select(&args.select, false)?;
             let t = history.trends(series)?;
             let page = report_html(&t, args.commit_url.as_deref());
@@ -82,9 +86,10 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
                     }
                 }
             }
+            // `--format` takes md or json (`cli::format::accepts::HISTORY_GATE`).
             let text = match args.format {
-                DiffFormat::Md => gate_markdown(&g),
-                DiffFormat::Json => buildbench_report::format::json(&g),
+                Format::Json => buildbench_report::format::json(&g),
+                _ => gate_markdown(&g),
             };
             crate::cli::print(&text)?;
             Ok(if g.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })

@@ -40,7 +40,39 @@ fn report_renders_every_format_without_building() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("--format"));
     let out = run(&["report", s(&study), "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("expected one of: html, md, csv, json, table"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`buildbench report` writes table, json, md, html or csv"));
+    // The same words in every command; `markdown` stays an alias of md.
+    let out = run(&["report", s(&study), "--format", "markdown"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| configuration |"));
+}
+
+/// Issue 25: `diff --format table` was refused; every command takes the same format words and
+/// names the ones it writes when refusing one.
+#[test]
+fn diff_writes_a_table_and_refuses_a_format_it_cannot_write_naming_those_it_can() {
+    let study = study_path();
+    let out = run(&["diff", s(&study), s(&study), "--format", "table", "--allow-underpowered"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("configuration  scenario"), "{text}");
+    assert!(text.contains("0 regression(s)"), "{text}");
+    assert!(!text.contains('|'), "{text}");
+    let out = run(&["diff", s(&study), s(&study), "--format", "html"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format html: `buildbench diff` writes table, md or json"));
+    for (args, writes) in [
+        (vec!["timings", "x", "--format", "csv"], "`buildbench timings` writes table or json"),
+        (vec!["history", "show", "--format", "html"], "`buildbench history show` writes table, json, md or csv"),
+        (vec!["history", "gate", "--format", "table"], "`buildbench history gate` writes md or json"),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(writes),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// A copy of the study in which one configuration got `factor` times slower.
