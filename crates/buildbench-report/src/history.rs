@@ -241,13 +241,11 @@ fn class(ratio: f64) -> &'static str {
     if ratio > 1.0 { "slower" } else { "faster" }
 }
 
-/// `history report`: a self-contained page with one chart per series (median and 95% band over
+/// `history report`: a self-contained page (the one shell, `crate::page`) with one chart per series (median and 95% band over
 /// the commits, change points marked) and, per change point, the units that moved most.
 /// `commit_url` turns commits into links (`https://github.com/o/r/commit/{}`).
 pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
-    let mut out = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>buildbench history</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}.slower{color:#b00}.faster{color:#070}</style>\n</head>\n<body>\n<h1>Build-time history</h1>\n",
-    );
+    let mut out = String::from("<h1>Build-time history</h1>\n");
     let link = |c: Option<&str>| -> String {
         let Some(c) = c else { return "-".to_owned() };
         let text = escape(&short(Some(c)));
@@ -299,8 +297,9 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
         }
         out.push_str("</table>\n");
     }
-    out.push_str("</body>\n</html>\n");
-    out
+    let mut page = crate::page::Page::new("buildbench history");
+    page.push(out);
+    page.render()
 }
 
 #[cfg(test)]

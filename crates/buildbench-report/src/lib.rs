@@ -14,6 +14,7 @@ pub mod gate;
 pub mod history;
 mod html_escape;
 pub mod link;
+pub mod page;
 pub mod profile;
 pub mod recommend;
 pub mod summary;

@@ -9,6 +9,7 @@ use buildbench_model::stats::{Comparison, Summary, WALL_RESOLUTION, compare};
 use buildbench_model::{Debuginfo, LinkStudy, Linker, LinkerStatus};
 use serde::Serialize;
 
+use crate::color::Styled;
 use crate::format::{bytes, first_line, opt_seconds, p_value, speedup};
 use crate::{Align, Table};
 
@@ -145,9 +146,19 @@ pub fn intervals_note(looks: u32) -> String {
     )
 }
 
-/// The terminal view.
+/// The terminal view, uncoloured.
 pub fn text(s: &LinkSummary) -> String {
-    let mut out = String::new();
+    styled(s).plain()
+}
+
+/// The terminal view, safe for a terminal, its verdicts painted when `color`.
+pub fn terminal(s: &LinkSummary, color: bool) -> String {
+    styled(s).terminal(color)
+}
+
+/// The terminal view with each verdict toned.
+fn styled(s: &LinkSummary) -> Styled {
+    let mut out = Styled::default();
     let _ = writeln!(out, "default linker: {}", s.default_linker.as_deref().unwrap_or("unknown"));
     for level in &s.levels {
         let arts: Vec<String> = level.artifacts.iter().map(|(n, b)| format!("{n} ({})", bytes(*b))).collect();
@@ -182,12 +193,14 @@ pub fn text(s: &LinkSummary) -> String {
                 note,
             ]);
         }
-        out.push_str(&t.render());
+        out.append(t.styled());
         if !level.verdicts.is_empty() {
             let _ = writeln!(out, "{}", intervals_note(s.looks));
         }
         for v in &level.verdicts {
-            let _ = writeln!(out, "claim \"mold links 2-5x faster\", {}: {}", v.compared, v.text);
+            let _ = write!(out, "claim \"mold links 2-5x faster\", {}: ", v.compared);
+            out.push_verdict(v.verdict, &v.text);
+            out.push('\n');
         }
     }
     let measured = s.levels.iter().flat_map(|l| &l.linkers).map(|r| r.samples.len()).max().unwrap_or(0);

@@ -39,7 +39,7 @@ fn statistics_match_an_independent_computation() {
 fn terminal_and_markdown_tables() {
     let study = study();
     let s = summarize(&study, 0.02);
-    let text = String::from_utf8(Terminal.render(&study, &s)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&study, &s)).expect("utf-8");
     let line = text.lines().find(|l| l.starts_with("wild") && l.contains("0.75s")).expect("wild incremental row");
     // wild: the raw p-value, the Holm-corrected one in brackets, and no "significant" star.
     assert!(line.contains("1.23x [0.95x, 1.53x]  p=0.049 (0.345)") && !line.contains('*'), "{line}");
@@ -153,7 +153,7 @@ fn golden(name: &str, actual: &str) {
 fn snapshots_of_the_table_markdown_csv_and_summary() {
     let study = study();
     let s = summarize(&study, 0.02);
-    golden("ripgrep.table.txt", &String::from_utf8(Terminal.render(&study, &s)).expect("utf-8"));
+    golden("ripgrep.table.txt", &String::from_utf8(Terminal::default().render(&study, &s)).expect("utf-8"));
     golden("ripgrep.md", &String::from_utf8(Markdown.render(&study, &s)).expect("utf-8"));
     golden("ripgrep.csv", &String::from_utf8(Csv.render(&study, &s)).expect("utf-8"));
     golden("ripgrep.summary.json", &String::from_utf8(Json.render(&study, &s)).expect("utf-8"));
@@ -198,7 +198,7 @@ fn recommendations_come_with_files_and_tradeoffs() {
     let files: Vec<&str> = clean.files.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(files, [".cargo/config.toml", "rust-toolchain.toml", "Cargo.toml"]);
     assert!(clean.tradeoffs.iter().any(|t| t.contains("nightly")));
-    let text = String::from_utf8(Terminal.render(&study, &s)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&study, &s)).expect("utf-8");
     assert!(text.contains("clean: use cranelift (1.48x"), "{text}");
     let html = String::from_utf8(Html.render(&study, &s)).expect("utf-8");
     assert!(html.contains("The usual claims, checked") && html.contains("codegen-backend = &quot;cranelift&quot;"));
@@ -208,7 +208,7 @@ fn recommendations_come_with_files_and_tradeoffs() {
     flat.plan.scenarios.retain(|s| *s == Scenario::Incremental);
     let s = summarize(&flat, 0.02);
     assert!(s.recommendations.is_empty());
-    let text = String::from_utf8(Terminal.render(&flat, &s)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&flat, &s)).expect("utf-8");
     assert!(text.contains("No configuration is significantly faster than default"), "{text}");
 }
 
@@ -235,7 +235,7 @@ fn render_everything_in_time(study: Study, original: &Study, case: &str) {
     let original = original.clone();
     std::thread::spawn(move || {
         let summary = summarize(&study, 0.02);
-        let exporters: [&dyn Exporter; 5] = [&Terminal, &Markdown, &Csv, &Json, &Html];
+        let exporters: [&dyn Exporter; 5] = [&Terminal::default(), &Markdown, &Csv, &Json, &Html];
         for exporter in exporters {
             let _ = exporter.render(&study, &summary);
         }
@@ -316,7 +316,7 @@ fn markdown_from_build_output_cannot_add_links_images_or_html() {
     assert!(!md.contains("[click](") && !md.contains("![px]("), "{md}");
     assert!(!md.contains("<img"), "{md}");
     assert!(md.contains(r"\[click\]"), "the text is still shown, escaped: {md}");
-    let text = String::from_utf8(Terminal.render(&s, &summary)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&s, &summary)).expect("utf-8");
     assert!(text.contains("error: see"), "{text}");
 }
 
@@ -332,7 +332,7 @@ fn terminal_tables_never_send_escape_sequences() {
         }
     }
     let summary = summarize(&s, 0.02);
-    let text = String::from_utf8(Terminal.render(&s, &summary)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&s, &summary)).expect("utf-8");
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
     assert!(text.contains("evil"), "{text}");
 }
@@ -477,7 +477,7 @@ fn small_samples_get_no_interval_p_value_or_verdict_in_any_format_and_no_interva
             assert!(s.claims.iter().all(|c| c.verdict.as_str() != "holds" && c.verdict.as_str() != "does not hold"));
         }
         for (format, bytes) in [
-            ("table", Terminal.render(&study, &s)),
+            ("table", Terminal::default().render(&study, &s)),
             ("md", Markdown.render(&study, &s)),
             ("html", Html.render(&study, &s)),
             ("json", Json.render(&study, &s)),
@@ -502,12 +502,42 @@ fn a_study_where_every_build_failed_recommends_nothing_and_checks_no_claim() {
     }
     let s = summarize(&study, 0.02);
     assert!(s.measured_nothing());
-    for (format, bytes) in
-        [("table", Terminal.render(&study, &s)), ("md", Markdown.render(&study, &s)), ("html", Html.render(&study, &s))]
-    {
+    for (format, bytes) in [
+        ("table", Terminal::default().render(&study, &s)),
+        ("md", Markdown.render(&study, &s)),
+        ("html", Html.render(&study, &s)),
+    ] {
         let text = String::from_utf8(bytes).expect("utf-8");
         assert!(text.contains(buildbench_report::summary::NOTHING_MEASURED), "{format}");
         assert!(!text.contains("keep it") && !text.contains("Recommendation"), "{format}: {text}");
         assert!(!text.contains("mold links 2-5x"), "{format}: no claims section");
+    }
+}
+
+/// Issue 26: four page shells with copied CSS, a page spliced with `rfind("</body>")`, and
+/// colour found by scanning text for ": holds". Every page now goes through `page::Page` (one
+/// template, one stylesheet), sections are composed, and colour is carried as data.
+#[test]
+fn every_html_page_uses_the_one_shell_and_nothing_scans_rendered_text() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("buildbench-report/src"), root.join("buildbench/src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("source folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 20, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("source");
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for needle in ["<!DOCTYPE", "<style", "</body>", "\": holds", "\": does not hold"] {
+            assert!(!code.contains(needle), "{}: {needle:?} outside the page shell or in a text scan", file.display());
+        }
     }
 }

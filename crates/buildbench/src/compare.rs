@@ -238,10 +238,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         }
     }
     let text = match args.format {
-        Format::Table if crate::cli::color() => {
-            let plain = String::from_utf8_lossy(&Terminal.render(&study, &summary)).into_owned();
-            buildbench_report::color::report(&plain, &summary).into_bytes()
-        }
+        Format::Table => Terminal { color: crate::cli::color() }.render(&study, &summary),
         format => exporter(format).render(&study, &summary),
     };
     std::io::stdout().lock().write_all(&text).context("writing to stdout")?;

@@ -64,8 +64,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
     let text = match args.format {
         Format::Json => buildbench_report::format::json(&summary),
-        _ if crate::cli::color() => buildbench_report::color::verdicts(&buildbench_report::link::text(&summary)),
-        _ => buildbench_report::link::text(&summary),
+        _ => buildbench_report::link::terminal(&summary, crate::cli::color()),
     };
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use buildbench_model::Scenario;
 use buildbench_model::profile::{ProfileReport, frontend_verdicts};
-use buildbench_report::format::terminal_safe;
 use buildbench_runner::ProcessExecutor;
 use buildbench_runner::selfprofile::{ProfileOptions, run as run_profile};
 
@@ -158,10 +157,7 @@ fn output(args: &ProfileArgs, report: &ProfileReport) -> Result<ExitCode> {
     // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
     let text = match args.format {
         Format::Json => buildbench_report::format::json(report),
-        _ => {
-            let text = terminal_safe(&buildbench_report::profile::text(report, args.top));
-            if crate::cli::color() { buildbench_report::color::verdicts(&text) } else { text }
-        }
+        _ => buildbench_report::profile::terminal(report, args.top, crate::cli::color()),
     };
     crate::cli::print(&text)
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::Study;
-use buildbench_report::export::{Format, exporter};
+use buildbench_report::export::{Exporter as _, Format, Terminal, exporter, report_page};
 use buildbench_report::summarize;
 
 use crate::cli::{DiffArgs, MergeArgs, ReportArgs, format};
@@ -50,14 +50,9 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
         refuse_overwriting(output, &[&args.study])?;
     }
     let summary = summarize(&study, args.noise);
-    let mut bytes = exporter(format).render(&study, &summary);
-    if let Some(profile) = read_profile(args)? {
-        bytes = with_profile(bytes, format, &profile);
-    }
     // Colour only for the table on stdout, never in a file.
-    if format == Format::Table && args.output.is_none() && crate::cli::color() {
-        bytes = buildbench_report::color::report(&String::from_utf8_lossy(&bytes), &summary).into_bytes();
-    }
+    let color = args.output.is_none() && crate::cli::color();
+    let bytes = render(&study, &summary, format, read_profile(args)?.as_ref(), color);
     write_out(args.output.as_deref(), &bytes)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -90,24 +85,35 @@ fn read_profile(args: &ReportArgs) -> Result<Option<buildbench_model::profile::P
     Ok(Some(profile))
 }
 
-/// The report with the profile's section: before the end of an HTML page, after Markdown and
-/// the table; CSV and JSON stay as they are (the profile has its own JSON).
-fn with_profile(bytes: Vec<u8>, format: Format, profile: &buildbench_model::profile::ProfileReport) -> Vec<u8> {
+/// The report, with the profile's section when there is one: a section of the HTML page, after
+/// the Markdown and the table; CSV and JSON stay as they are (the profile has its own JSON).
+fn render(
+    study: &Study,
+    summary: &buildbench_report::StudySummary,
+    format: Format,
+    profile: Option<&buildbench_model::profile::ProfileReport>,
+    color: bool,
+) -> Vec<u8> {
     const TOP: usize = 15;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let out = match format {
-        Format::Html => {
-            let section = buildbench_report::profile::html_section(profile, TOP.max(25));
-            match text.rfind("</body>") {
-                Some(i) => format!("{}{section}{}", &text[..i], &text[i..]),
-                None => text + &section,
-            }
+    match (format, profile) {
+        (Format::Html, Some(p)) => {
+            let mut page = report_page(study, summary);
+            page.push(buildbench_report::profile::html_section(p, TOP.max(25)));
+            page.render().into_bytes()
         }
-        Format::Md => format!("{text}\n{}", buildbench_report::profile::markdown(profile, TOP)),
-        Format::Table => format!("{text}\n{}", buildbench_report::profile::text(profile, TOP)),
-        _ => text,
-    };
-    out.into_bytes()
+        (Format::Md, Some(p)) => {
+            let text = String::from_utf8_lossy(&exporter(format).render(study, summary)).into_owned();
+            format!("{text}\n{}", buildbench_report::profile::markdown(p, TOP)).into_bytes()
+        }
+        (Format::Table, profile) => {
+            let mut text = String::from_utf8_lossy(&Terminal { color }.render(study, summary)).into_owned();
+            if let Some(p) = profile {
+                text = format!("{text}\n{}", buildbench_report::profile::terminal(p, TOP, color));
+            }
+            text.into_bytes()
+        }
+        _ => exporter(format).render(study, summary),
+    }
 }
 
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {

@@ -10,9 +10,8 @@ use crate::StudySummary;
 use crate::charts::{ChartData, draw_samples, draw_timeline};
 use crate::format::{bytes, opt_seconds, p_values, seconds, speedup, verdict};
 use crate::html_escape::escape;
+use crate::page::Page;
 use crate::summary::{Failure, Status};
-
-const TEMPLATE: &str = include_str!("../../templates/report.html");
 
 pub struct Html;
 
@@ -22,27 +21,34 @@ impl Exporter for Html {
     }
 
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
-        // Only this page draws charts, so only it computes their data.
-        let charts = crate::charts::chart_data(study, summary);
-        let mut body = String::new();
-        header(&mut body, study, summary);
-        if let Some(own) = &study.own_linker {
-            let _ = writeln!(body, "<p><strong>{}</strong></p>", escape(&crate::format::own_linker(own)));
-        }
-        if let Some(gate) = &summary.head_vs_base {
-            body.push_str(&crate::gate::html(gate));
-        }
-        verdicts(&mut body, study, summary);
-        for &scenario in &study.plan.scenarios {
-            scenario_section(&mut body, summary, &charts, scenario);
-        }
-        claims_and_advice(&mut body, summary);
-        problems(&mut body, study, summary);
-        timelines(&mut body, summary, &charts);
-        environment(&mut body, study);
-        let title = format!("buildbench: {}", study.project);
-        TEMPLATE.replace("{{TITLE}}", &escape(&title)).replace("{{BODY}}", &body).into_bytes()
+        report_page(study, summary).render().into_bytes()
     }
+}
+
+/// The study's page (`crate::page::Page`) with the report as its one section; callers add
+/// sections of their own (`buildbench report --profile` adds the profile's).
+pub fn report_page(study: &Study, summary: &StudySummary) -> Page {
+    // Only this page draws charts, so only it computes their data.
+    let charts = crate::charts::chart_data(study, summary);
+    let mut body = String::new();
+    header(&mut body, study, summary);
+    if let Some(own) = &study.own_linker {
+        let _ = writeln!(body, "<p><strong>{}</strong></p>", escape(&crate::format::own_linker(own)));
+    }
+    if let Some(gate) = &summary.head_vs_base {
+        body.push_str(&crate::gate::html(gate));
+    }
+    verdicts(&mut body, study, summary);
+    for &scenario in &study.plan.scenarios {
+        scenario_section(&mut body, summary, &charts, scenario);
+    }
+    claims_and_advice(&mut body, summary);
+    problems(&mut body, study, summary);
+    timelines(&mut body, summary, &charts);
+    environment(&mut body, study);
+    let mut page = Page::new(&format!("buildbench: {}", study.project));
+    page.push(body);
+    page
 }
 
 fn header(out: &mut String, study: &Study, summary: &StudySummary) {

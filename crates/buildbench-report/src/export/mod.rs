@@ -12,7 +12,7 @@ use buildbench_model::Study;
 use crate::StudySummary;
 
 pub use csv::Csv;
-pub use html::Html;
+pub use html::{Html, report_page};
 pub use json::Json;
 pub use markdown::Markdown;
 pub use terminal::Terminal;
@@ -108,7 +108,7 @@ impl std::fmt::Display for Format {
 /// The exporter of a study in `format` (every format has one).
 pub fn exporter(format: Format) -> Box<dyn Exporter> {
     match format {
-        Format::Table => Box::new(Terminal),
+        Format::Table => Box::new(Terminal::default()),
         Format::Html => Box::new(Html),
         Format::Md => Box::new(Markdown),
         Format::Csv => Box::new(Csv),
