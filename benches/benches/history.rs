@@ -36,7 +36,7 @@ fn report_of_10_000_studies(bencher: Bencher) {
     bencher.bench_local(|| {
         let machine = h.newest_machine().expect("machine");
         let series = h.series(machine.as_deref(), None, None, None, false).expect("series");
-        let trends = buildbench_report::history::trends(&h, series).expect("trends");
+        let trends = h.trends(series).expect("trends");
         buildbench_report::history::report_html(black_box(&trends), None)
     });
 }

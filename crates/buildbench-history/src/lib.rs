@@ -88,29 +88,8 @@ pub struct Provenance {
     pub date: String,
 }
 
-/// One unit's seconds in some studies: (unit label, [(study id, seconds)]).
-pub type UnitTimes = (String, Vec<(i64, f64)>);
-
-/// One point of a series: one study's cell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Point {
-    pub study: i64,
-    pub commit: Option<String>,
-    pub branch: Option<String>,
-    pub date: String,
-    pub median: f64,
-    pub ci95: Option<(f64, f64)>,
-    pub samples: Vec<f64>,
-}
-
-/// A series: one machine, configuration and scenario, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Series {
-    pub machine: String,
-    pub configuration: String,
-    pub scenario: String,
-    pub points: Vec<Point>,
-}
+use buildbench_model::history::trend;
+pub use buildbench_model::history::{Point, Series, Trend, UnitTimes};
 
 /// Runs `f` again while SQLite answers "busy" or "locked" without having waited (the cases its
 /// busy timeout does not cover), for up to 30 s.
@@ -391,6 +370,19 @@ impl History {
             }
         }
         Ok(out)
+    }
+
+    /// The trends of `series` (as `series` read them): each series' change points, newest
+    /// shift and last level (`buildbench_model::history::trend`), with the units behind each
+    /// change read from this history.
+    pub fn trends(&self, series: Vec<Series>) -> Result<Vec<Trend>, HistoryError> {
+        series
+            .into_iter()
+            .map(|s| {
+                let (configuration, scenario) = (s.configuration.clone(), s.scenario.clone());
+                trend(s, |ids| self.units(&configuration, &scenario, ids))
+            })
+            .collect()
     }
 
     /// Per unit, its seconds in each of `studies` for one cell.

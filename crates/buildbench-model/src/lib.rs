@@ -9,10 +9,13 @@
 // The study types are the `study.json` schema: every public item is documented.
 #![deny(missing_docs)]
 
+pub mod across_studies;
 pub mod cargo_args;
 mod checkup;
 pub mod claims;
+pub mod diff;
 pub mod gate;
+pub mod history;
 pub mod link;
 pub mod linker;
 mod merge;

@@ -184,8 +184,8 @@ pub struct ChangeLine {
 }
 
 /// The change lines of a trend chart, in the drawn window (the newest `WINDOW` studies).
-pub fn trend_lines(trend: &crate::history::Trend) -> Vec<ChangeLine> {
-    let skip = trend.series.points.len().saturating_sub(crate::history::WINDOW);
+pub fn trend_lines(trend: &buildbench_model::history::Trend) -> Vec<ChangeLine> {
+    let skip = trend.series.points.len().saturating_sub(buildbench_model::history::WINDOW);
     let confirmed = trend.changes.iter().map(|c| (c.point.index, true));
     let newest = trend.newest.iter().map(|n| (n.shift.index, false));
     confirmed
@@ -199,9 +199,9 @@ pub fn trend_lines(trend: &crate::history::Trend) -> Vec<ChangeLine> {
 /// shaded area), each change point as a vertical red line and a shift of the newest studies
 /// that is not yet a change point as a dashed one (`trend_lines`). At most the last 2,000
 /// points are drawn.
-pub fn draw_trend(trend: &crate::history::Trend) -> String {
+pub fn draw_trend(trend: &buildbench_model::history::Trend) -> String {
     let all = &trend.series.points;
-    let skip = all.len().saturating_sub(crate::history::WINDOW);
+    let skip = all.len().saturating_sub(buildbench_model::history::WINDOW);
     let points = all.get(skip..).unwrap_or(&[]);
     if points.is_empty() {
         return String::new();

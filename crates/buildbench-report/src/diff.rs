@@ -1,229 +1,93 @@
-//! Two studies compared cell by cell (e.g. main against a pull request): the CI gate.
+//! Two studies compared cell by cell (e.g. main against a pull request), rendered: the table a
+//! CI job posts. What the gate decides is `buildbench_model::diff`.
 
 use std::fmt::Write as _;
 
-use buildbench_model::stats::power::Power;
-use buildbench_model::stats::{Comparison, Settings, median};
-use buildbench_model::{Scenario, Study};
-use serde::Serialize;
+use buildbench_model::diff::{DiffRow, StudyDiff};
 
-use crate::across_studies::{self, Underpowered, cell_power, holm_confidence};
+use crate::across_studies;
 use crate::export::markdown::cell as md;
 use crate::format::{opt_seconds, p_values, percent, speedup};
+use crate::{Align, Table};
 
-/// One configuration × scenario present in both studies.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DiffRow {
-    pub configuration: String,
-    pub scenario: Scenario,
-    pub base_median: Option<f64>,
-    pub new_median: Option<f64>,
-    /// Base mean / new mean: below 1 means the new study is slower.
-    pub comparison: Option<Comparison>,
-    /// Significantly slower by more than the threshold.
-    pub regression: bool,
-    /// The new study has no usable measurement of a cell the base study measured: every build
-    /// failed, or a value is not a finite time. The gate fails: nothing measured is not green.
-    pub failed: bool,
-    /// What the comparison could detect at the noise both studies measured of this cell, at
-    /// the confidence of Holm's first step over the cells compared.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub power: Option<Power>,
-    /// Set when the cell has too few samples to catch a slowdown of the threshold: the gate
-    /// fails unless `--allow-underpowered`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub underpowered: Option<Underpowered>,
-}
-
-/// How two studies are compared.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DiffOptions {
-    /// The slowdown that fails the gate when it is significant (0.05: 5%).
-    pub threshold: f64,
-    /// Compare studies of different projects or plans.
-    pub allow_mixed: bool,
-    /// Pass even when a cell is underpowered (it is still named).
-    pub allow_underpowered: bool,
-}
-
-/// Why two studies are not compared.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum DiffError {
-    /// Studies of two different projects.
-    #[error("the studies measured different projects ({base} and {new}); pass --allow-mixed to compare them anyway")]
-    OtherProject { base: String, new: String },
-    /// Studies built with different cargo arguments, or without a configuration in common.
-    #[error("the studies ran different plans ({why}); pass --allow-mixed to compare them anyway")]
-    OtherPlan { why: String },
-}
-
-/// The whole diff.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StudyDiff {
-    /// Set when the studies ran on different machines or toolchains: the two fingerprints.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub machines_differ: Option<(String, String)>,
-    pub threshold: f64,
-    /// What the differences include besides the code's (the two studies' runners and times),
-    /// and the gate for pull requests that measures both revisions on one runner.
-    pub note: String,
-    /// The confidence each cell's power is computed at: Holm's first step, 1 − 0.05/m over the
-    /// m cells compared.
-    pub confidence: f64,
-    /// Underpowered cells do not fail the gate.
-    pub allow_underpowered: bool,
-    pub rows: Vec<DiffRow>,
-    /// Cells present in only one of the studies: `configuration/scenario`.
-    pub only_base: Vec<String>,
-    pub only_new: Vec<String>,
-}
-
-impl StudyDiff {
-    pub fn regressions(&self) -> usize {
-        self.rows.iter().filter(|r| r.regression).count()
-    }
-
-    /// Cells of the base study that the new study failed to measure or lacks.
-    pub fn failures(&self) -> usize {
-        self.rows.iter().filter(|r| r.failed).count() + self.only_base.len()
-    }
-
-    /// The underpowered cells, each as `across_studies::describe` names it.
-    pub fn underpowered(&self) -> Vec<String> {
-        self.rows
-            .iter()
-            .filter_map(|r| {
-                let u = r.underpowered.as_ref()?;
-                Some(across_studies::describe(&format!("{}/{}", r.configuration, r.scenario), u))
-            })
-            .collect()
-    }
-
-    /// Why nothing was compared, when nothing was.
-    pub fn nothing_compared(&self) -> Option<String> {
-        self.rows.is_empty().then(|| {
-            "nothing was compared: no configuration × scenario is measured in both studies; the check fails".to_owned()
-        })
-    }
-
-    /// Does the gate fail? On a regression, a failed or missing cell, nothing compared, or an
-    /// underpowered cell without `allow_underpowered`.
-    pub fn fails(&self) -> bool {
-        self.regressions() > 0
-            || self.failures() > 0
-            || self.rows.is_empty()
-            || (!self.allow_underpowered && self.rows.iter().any(|r| r.underpowered.is_some()))
+/// What a row is, in one word for every format: failed, regression, underpowered, faster or
+/// nothing.
+fn mark(r: &DiffRow) -> &'static str {
+    if r.failed {
+        "failed"
+    } else if r.regression {
+        "regression"
+    } else if r.underpowered.is_some() {
+        "underpowered"
+    } else if r.comparison.as_ref().is_some_and(|c| c.significant && c.speedup > 1.0) {
+        "faster"
+    } else {
+        ""
     }
 }
 
-/// Compares every cell of `new` with the same cell of `base`: the CI gate.
-///
-/// A cell is a regression when its mean time grew by more than `threshold` (0.05: the new mean
-/// is more than 5% above the base mean, exactly) and the slowdown is significant: Welch's
-/// t-test p-value, adjusted with Holm's method over every cell compared, below 0.05. So the
-/// chance that an unchanged project fails the gate stays at or below 5% however many cells the
-/// studies have. Studies of different projects or plans are refused unless `allow_mixed`.
-///
-/// Each compared cell also gets its power: with too few samples a side, or when the smallest
-/// slowdown it would catch is more than twice the threshold, the cell is underpowered and the
-/// gate fails unless `allow_underpowered` (a green check from two samples a side let a 46%
-/// slowdown through).
-pub fn diff(base: &Study, new: &Study, options: &DiffOptions) -> Result<StudyDiff, DiffError> {
-    let DiffOptions { threshold, allow_mixed, allow_underpowered } = *options;
-    let project = |s: &Study| {
-        std::path::Path::new(&s.project).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    };
-    if !allow_mixed {
-        if project(base) != project(new) {
-            return Err(DiffError::OtherProject { base: base.project.clone(), new: new.project.clone() });
+/// `diff --format table`: the Markdown table's rows and sentences as aligned text for a
+/// terminal.
+pub fn terminal(d: &StudyDiff) -> String {
+    if let Some(why) = d.nothing_compared() {
+        let mut out = format!("{}\n", across_studies::capitalized(&why));
+        if !d.only_base.is_empty() {
+            let _ =
+                writeln!(out, "\nMissing in the new study (measured in the base study): {}", d.only_base.join(", "));
         }
-        if base.plan.cargo_args != new.plan.cargo_args {
-            let why = format!("cargo arguments {:?} and {:?}", base.plan.cargo_args, new.plan.cargo_args);
-            return Err(DiffError::OtherPlan { why });
+        if !d.only_new.is_empty() {
+            let _ = writeln!(out, "\nOnly in the new study: {}", d.only_new.join(", "));
         }
-        let names: std::collections::HashSet<&str> = new.plan.configurations.iter().map(|n| n.name.as_str()).collect();
-        if !base.plan.configurations.iter().any(|b| names.contains(b.name.as_str())) {
-            return Err(DiffError::OtherPlan { why: "no configuration in common".to_owned() });
-        }
+        return crate::format::terminal_safe(&out);
     }
-    // Each study's samples grouped by cell once: the diff reads each cell's samples only.
-    let (base_runs, new_runs) = (base.cells(), new.cells());
-    let cells = |s: &Study, runs: &buildbench_model::Cells<'_>| -> Vec<(String, Scenario)> {
-        let mut out = Vec::new();
-        for &scenario in &s.plan.scenarios {
-            for c in &s.plan.configurations {
-                if runs.run(&c.name, scenario).next().is_some() {
-                    out.push((c.name.clone(), scenario));
-                }
-            }
-        }
-        out
-    };
-    let (base_cells, new_cells) = (cells(base, &base_runs), cells(new, &new_runs));
-    let set = |cells: &[(String, Scenario)]| -> std::collections::HashSet<(String, Scenario)> {
-        cells.iter().cloned().collect()
-    };
-    let (in_base, in_new) = (set(&base_cells), set(&new_cells));
-    let mut rows = Vec::new();
-    for (configuration, scenario) in &new_cells {
-        if !in_base.contains(&(configuration.clone(), *scenario)) {
-            continue;
-        }
-        let (b, n) = (base_runs.wall_times(configuration, *scenario), new_runs.wall_times(configuration, *scenario));
-        let usable = |times: &[f64]| !times.is_empty() && times.iter().all(|t| t.is_finite() && *t >= 0.0);
-        let failed = usable(&b) && !usable(&n);
-        let settings = Settings { pilot: base.pilot().max(new.pilot()), ..Settings::wall(0.0) };
-        // Each study's runners are its own: a blocked study's cell mean is the mean over its
-        // runners, with the spread between them counted as noise (`compare_unpaired`).
-        let groups = |s: &buildbench_model::Cells<'_>| s.groups(configuration, *scenario, |x| Some(x.wall_seconds));
-        let comparison = if usable(&b) && usable(&n) {
-            buildbench_model::stats::blocks::compare_unpaired(&groups(&base_runs), &groups(&new_runs), &settings)
-        } else {
-            None
-        };
-        rows.push(DiffRow {
-            configuration: configuration.clone(),
-            scenario: *scenario,
-            base_median: median(b.iter().copied()),
-            new_median: median(n.iter().copied()),
-            comparison,
-            regression: false,
-            failed,
-            power: None,
-            underpowered: None,
-        });
+    let mut table = Table::new(&[
+        ("configuration", Align::Left),
+        ("scenario", Align::Left),
+        ("base median", Align::Right),
+        ("new median", Align::Right),
+        ("new speed vs base [95% CI]", Align::Right),
+        ("p", Align::Right),
+        ("catches (80%)", Align::Right),
+        ("", Align::Left),
+    ]);
+    for r in &d.rows {
+        let (sp, p) =
+            r.comparison.as_ref().map_or_else(|| ("-".to_owned(), "-".to_owned()), |c| (speedup(c), p_values(c)));
+        table.row(vec![
+            r.configuration.clone(),
+            r.scenario.to_string(),
+            opt_seconds(r.base_median),
+            opt_seconds(r.new_median),
+            sp,
+            p,
+            across_studies::detectable(r.power.as_ref()),
+            mark(r).to_owned(),
+        ]);
     }
-    // One family: every cell compared.
-    buildbench_model::stats::decide_family(rows.iter_mut().filter_map(|r| r.comparison.as_mut()), 0.0, 0.05);
-    let confidence = holm_confidence(across_studies::family_size(rows.iter().map(|r| r.comparison.as_ref())));
-    for row in &mut rows {
-        row.regression = row.comparison.as_ref().is_some_and(|c| c.significant && slower_by(c) > threshold);
-        if row.comparison.is_some() {
-            let groups =
-                |s: &buildbench_model::Cells<'_>| s.groups(&row.configuration, row.scenario, |x| Some(x.wall_seconds));
-            let power = cell_power(&groups(&base_runs), &groups(&new_runs), threshold, confidence);
-            row.power = power.power;
-            row.underpowered = power.underpowered;
-        }
+    let mut out = table.render();
+    if !d.only_base.is_empty() {
+        let _ = writeln!(out, "\nMissing in the new study (measured in the base study): {}", d.only_base.join(", "));
     }
-    let label = |(c, s): &(String, Scenario)| format!("{c}/{s}");
-    let (fb, fn_) = (buildbench_model::fingerprint(&base.environment), buildbench_model::fingerprint(&new.environment));
-    Ok(StudyDiff {
-        machines_differ: (fb != fn_).then_some((fb, fn_)),
-        threshold,
-        note: across_studies::note(threshold),
-        confidence,
-        allow_underpowered,
-        rows,
-        only_base: base_cells.iter().filter(|c| !in_new.contains(*c)).map(label).collect(),
-        only_new: new_cells.iter().filter(|c| !in_base.contains(*c)).map(label).collect(),
-    })
-}
-
-/// How much longer the new mean time is than the base one: 0.05 = 5% slower. (The speedup is
-/// base mean / new mean.)
-pub fn slower_by(c: &Comparison) -> f64 {
-    1.0 / c.speedup - 1.0
+    if !d.only_new.is_empty() {
+        let _ = writeln!(out, "\nOnly in the new study: {}", d.only_new.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "\n{} regression(s): mean time more than {} above the base study's, and significant (Welch's t-test, p < 0.05 after Holm's correction over the {} cells compared; corrected p in brackets).",
+        d.regressions(),
+        percent(d.threshold),
+        d.rows.iter().filter(|r| r.comparison.is_some()).count()
+    );
+    if d.failures() > 0 {
+        let _ = writeln!(
+            out,
+            "{} cell(s) of the base study failed or are missing in the new study: the check fails.",
+            d.failures()
+        );
+    }
+    // Configuration names come from the project. The note, the machines and the underpowered
+    // cells go to stderr, as for every format.
+    crate::format::terminal_safe(&out)
 }
 
 /// The Markdown table a CI job posts.
@@ -240,16 +104,10 @@ pub fn markdown(d: &StudyDiff) -> String {
     for r in &d.rows {
         let (sp, p) =
             r.comparison.as_ref().map_or_else(|| ("-".to_owned(), "-".to_owned()), |c| (speedup(c), p_values(c)));
-        let mark = if r.failed {
-            "**failed**"
-        } else if r.regression {
-            "**regression**"
-        } else if r.underpowered.is_some() {
-            "**underpowered**"
-        } else if r.comparison.as_ref().is_some_and(|c| c.significant && c.speedup > 1.0) {
-            "faster"
-        } else {
-            ""
+        let mark = match mark(r) {
+            "" => String::new(),
+            "faster" => "faster".to_owned(),
+            m => format!("**{m}**"),
         };
         let _ = writeln!(
             out,

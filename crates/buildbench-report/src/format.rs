@@ -32,11 +32,8 @@ pub fn runs(n: usize) -> String {
     if n > 0 && n < buildbench_model::stats::MIN_SAMPLES { format!("{n} (too few)") } else { n.to_string() }
 }
 
-/// `5%`, `2.5%`, `12.3%`: a fraction as a percentage, with one decimal unless it is whole.
-pub fn percent(x: f64) -> String {
-    let p = x * 100.0;
-    if (p - p.round()).abs() < 1e-9 { format!("{p:.0}%") } else { format!("{p:.1}%") }
-}
+/// `5%`, `2.5%`, `12.3%` (one home for how a share is written, shared with the model's texts).
+pub use buildbench_model::across_studies::percent;
 
 /// `p=0.003`, `p<0.001`, or `-`.
 pub fn p_value(p: Option<f64>) -> String {

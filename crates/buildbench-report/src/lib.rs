@@ -15,6 +15,7 @@ pub mod history;
 mod html_escape;
 pub mod hyperfine;
 pub mod link;
+pub mod page;
 pub mod profile;
 pub mod recommend;
 pub mod summary;

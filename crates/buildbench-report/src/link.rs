@@ -9,6 +9,7 @@ use buildbench_model::stats::{Comparison, Summary, WALL_RESOLUTION, compare};
 use buildbench_model::{Debuginfo, LinkStudy, Linker, LinkerStatus};
 use serde::Serialize;
 
+use crate::color::Styled;
 use crate::format::{bytes, first_line, opt_seconds, p_value, speedup};
 use crate::{Align, Table};
 
@@ -145,7 +146,6 @@ pub fn intervals_note(looks: u32) -> String {
     )
 }
 
-/// The terminal view.
 /// rustc's output name without cargo's metadata hash: `example_app-a60a1f2b3c4d5e6f` is
 /// `example_app`, the name a person knows the binary by.
 fn without_hash(name: &str) -> &str {
@@ -155,8 +155,19 @@ fn without_hash(name: &str) -> &str {
     }
 }
 
+/// The terminal view, uncoloured.
 pub fn text(s: &LinkSummary) -> String {
-    let mut out = String::new();
+    styled(s).plain()
+}
+
+/// The terminal view, safe for a terminal, its verdicts painted when `color`.
+pub fn terminal(s: &LinkSummary, color: bool) -> String {
+    styled(s).terminal(color)
+}
+
+/// The terminal view with each verdict toned.
+fn styled(s: &LinkSummary) -> Styled {
+    let mut out = Styled::default();
     let _ = writeln!(out, "default linker: {}", s.default_linker.as_deref().unwrap_or("unknown"));
     for level in &s.levels {
         let arts: Vec<String> =
@@ -192,12 +203,14 @@ pub fn text(s: &LinkSummary) -> String {
                 note,
             ]);
         }
-        out.push_str(&t.render());
+        out.append(t.styled());
         if !level.verdicts.is_empty() {
             let _ = writeln!(out, "{}", intervals_note(s.looks));
         }
         for v in &level.verdicts {
-            let _ = writeln!(out, "claim \"mold links 2-5x faster\", {}: {}", v.compared, v.text);
+            let _ = write!(out, "claim \"mold links 2-5x faster\", {}: ", v.compared);
+            out.push_verdict(v.verdict, &v.text);
+            out.push('\n');
         }
     }
     let measured = s.levels.iter().flat_map(|l| &l.linkers).map(|r| r.samples.len()).max().unwrap_or(0);

@@ -8,6 +8,7 @@ use buildbench_model::profile::{Activity, CrateProfile, ProfileReport, ProfiledB
 use buildbench_model::{Sample, UnitTiming};
 use buildbench_timings::whatif::{Graph, Scale};
 
+use crate::color::Styled;
 use crate::format::seconds;
 use crate::html_escape::escape;
 use crate::{Align, Table};
@@ -218,9 +219,19 @@ fn query_table(b: &ProfiledBuild, top: usize) -> Table {
 
 const MACRO_RULES: &str = "rustc records no time per `macro_rules!` macro: their expansion is part of \"macro expansion\". Expansion time excludes compiling the macro crates and checking the code they generate.";
 
-/// The terminal summary; `top` rows per table.
+/// The terminal summary, uncoloured (also `-o FILE.txt`); `top` rows per table.
 pub fn text(r: &ProfileReport, top: usize) -> String {
-    let mut out = String::new();
+    styled(r, top).plain()
+}
+
+/// The terminal summary, safe for a terminal, its verdicts painted when `color`.
+pub fn terminal(r: &ProfileReport, top: usize, color: bool) -> String {
+    styled(r, top).terminal(color)
+}
+
+/// The terminal summary with each verdict toned.
+fn styled(r: &ProfileReport, top: usize) -> Styled {
+    let mut out = Styled::default();
     let _ = writeln!(out, "buildbench profile: {} ({})", r.project, r.toolchain);
     if !r.cargo_args.is_empty() {
         let _ = writeln!(out, "cargo arguments: {}", r.cargo_args.join(" "));
@@ -248,7 +259,9 @@ pub fn text(r: &ProfileReport, top: usize) -> String {
     if !r.verdicts.is_empty() {
         let _ = writeln!(out, "\nThe guide's frontend advice, from the clean build:");
         for v in &r.verdicts {
-            let _ = writeln!(out, "  {}: {}", v.text, v.detail);
+            let _ = write!(out, "  {}: ", v.text);
+            out.push_verdict(v.verdict, &v.detail);
+            out.push('\n');
         }
     }
     for w in &r.warnings {
@@ -380,13 +393,11 @@ pub fn html_section(r: &ProfileReport, top: usize) -> String {
     out
 }
 
-/// A whole HTML page of the section.
+/// A whole HTML page of the section, in the one page shell (`crate::page`).
 pub fn html(r: &ProfileReport, top: usize) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>buildbench profile</title>\n<style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em}}td.n{{text-align:right}}</style>\n</head>\n<body>\n<h1>buildbench profile: {}</h1>\n{}</body>\n</html>\n",
-        escape(&r.project),
-        html_section(r, top)
-    )
+    let mut page = crate::page::Page::new("buildbench profile");
+    page.push(format!("<h1>buildbench profile: {}</h1>\n", escape(&r.project))).push(html_section(r, top));
+    page.render()
 }
 
 #[cfg(test)]

@@ -169,9 +169,6 @@ pub struct StudySummary {
     /// A rev study's head against base (`gate::report_spec`): the study's gate, or every cell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub head_vs_base: Option<buildbench_model::gate::Gate>,
-    /// What the charts show (drawn only by the HTML report; not part of the JSON summary).
-    #[serde(skip)]
-    pub charts: crate::charts::ChartData,
 }
 
 impl StudySummary {
@@ -268,11 +265,9 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
         jobs: None,
         shard_by: (study.blocks.len() > 1).then(|| study.plan.shard_by.as_str()),
         head_vs_base: buildbench_model::gate::evaluate(study, &buildbench_model::gate::report_spec(&study.plan)).ok(),
-        charts: crate::charts::ChartData::default(),
     };
     summary.jobs = crate::whatif::jobs_curve(study);
     summary.recommendations = crate::recommend::recommend(study, &summary);
-    summary.charts = crate::charts::chart_data(study, &summary);
     summary
 }
 

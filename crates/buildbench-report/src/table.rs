@@ -1,5 +1,7 @@
 //! A plain aligned text table for terminals.
 
+use crate::color::{Styled, Tone};
+
 /// Column alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -13,6 +15,9 @@ pub struct Table {
     pub header: Vec<String>,
     pub align: Vec<Align>,
     pub rows: Vec<Vec<String>>,
+    /// Cells that carry a tone for a terminal (row, column, tone): their colour is data, set
+    /// by the renderer that knows what the cell says (`tone`), never read back from text.
+    pub tones: Vec<(usize, usize, Tone)>,
 }
 
 impl Table {
@@ -21,6 +26,7 @@ impl Table {
             header: columns.iter().map(|(h, _)| (*h).to_owned()).collect(),
             align: columns.iter().map(|(_, a)| *a).collect(),
             rows: Vec::new(),
+            tones: Vec::new(),
         }
     }
 
@@ -28,8 +34,21 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// Gives the last row's cell in `column` a tone (none when `tone` is `None`).
+    pub fn tone(&mut self, column: usize, tone: Option<Tone>) {
+        if let (Some(row), Some(tone)) = (self.rows.len().checked_sub(1), tone) {
+            self.tones.push((row, column, tone));
+        }
+    }
+
     /// Renders with two spaces between columns and no trailing spaces.
     pub fn render(&self) -> String {
+        self.styled().plain()
+    }
+
+    /// `render`, with the toned cells as toned spans (the padding stays plain, so columns stay
+    /// aligned when they are painted).
+    pub fn styled(&self) -> Styled {
         let columns = self.header.len();
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
@@ -37,32 +56,41 @@ impl Table {
                 widths[i] = widths[i].max(cell.chars().count());
             }
         }
-        let mut out = String::new();
-        let line = |cells: &[String], out: &mut String| {
-            let mut text = String::new();
+        let mut out = Styled::default();
+        let line = |cells: &[String], row: Option<usize>, out: &mut Styled| {
+            // No trailing spaces: the line ends with its last cell that has text.
+            let Some(last) = cells.iter().take(columns).rposition(|c| !c.trim_end().is_empty()) else {
+                out.push_str("\n");
+                return;
+            };
+            let mut pending = String::new();
             for (i, width) in widths.iter().enumerate() {
                 let cell = cells.get(i).map_or("", String::as_str);
-                let pad = width - cell.chars().count().min(*width);
+                let pad = " ".repeat(width - cell.chars().count().min(*width));
                 if i > 0 {
-                    text.push_str("  ");
+                    pending.push_str("  ");
                 }
-                match self.align.get(i).copied().unwrap_or(Align::Left) {
-                    Align::Left => {
-                        text.push_str(cell);
-                        text.push_str(&" ".repeat(pad));
-                    }
-                    Align::Right => {
-                        text.push_str(&" ".repeat(pad));
-                        text.push_str(cell);
-                    }
+                let left = self.align.get(i).copied().unwrap_or(Align::Left) == Align::Left;
+                if !left {
+                    pending.push_str(&pad);
+                }
+                if i > last {
+                    break;
+                }
+                let cell = if i == last { cell.trim_end() } else { cell };
+                let tone = row.and_then(|r| self.tones.iter().find(|(tr, tc, _)| *tr == r && *tc == i)).map(|t| t.2);
+                out.push_str(&pending);
+                pending.clear();
+                out.push_toned(cell, tone);
+                if left {
+                    pending.push_str(&pad);
                 }
             }
-            out.push_str(text.trim_end());
-            out.push('\n');
+            out.push_str("\n");
         };
-        line(&self.header, &mut out);
-        for row in &self.rows {
-            line(row, &mut out);
+        line(&self.header, None, &mut out);
+        for (r, row) in self.rows.iter().enumerate() {
+            line(row, Some(r), &mut out);
         }
         out
     }
@@ -114,5 +142,22 @@ mod tests {
         t.row(vec!["syn".into(), "3.40s".into()]);
         t.row(vec!["unicode-ident".into(), "0.10s".into()]);
         assert_eq!(t.render(), "unit            time\nsyn            3.40s\nunicode-ident  0.10s\n");
+    }
+
+    #[test]
+    fn toned_cells_are_painted_without_their_padding_and_lines_keep_no_trailing_spaces() {
+        let mut t = Table::new(&[("unit", Align::Left), ("speedup", Align::Right), ("", Align::Left)]);
+        t.row(vec!["mold".into(), "1.50x".into(), String::new()]);
+        t.tone(1, Some(Tone::Good));
+        t.row(vec!["default (baseline)".into(), "1.00x".into(), "note ".into()]);
+        t.row(vec![String::new(), String::new(), String::new()]);
+        let plain = t.render();
+        assert_eq!(
+            plain,
+            "unit                speedup\nmold                  1.50x\ndefault (baseline)    1.00x  note\n\n"
+        );
+        assert_eq!(t.styled().terminal(false), plain);
+        let painted = t.styled().terminal(true);
+        assert_eq!(painted, plain.replacen("1.50x", "\u{1b}[32m1.50x\u{1b}[0m", 1));
     }
 }

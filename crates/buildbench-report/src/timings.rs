@@ -365,10 +365,10 @@ pub fn timeline_page(
         return svg;
     }
     let summary = crate::html_escape::escape(&summary_text(file, parsed, analysis));
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>buildbench timings: {title}</title>\n\
-         <style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}pre{{background:#f6f8fa;padding:1em;overflow-x:auto}}</style>\n\
-         </head>\n<body>\n<h1>{title}</h1>\n<pre>{summary}</pre>\n<h2>Timeline</h2>\n{svg}\n</body>\n</html>\n",
+    let mut page = crate::page::Page::new(&format!("buildbench timings: {file}"));
+    page.push(format!(
+        "<h1>{title}</h1>\n<pre>{summary}</pre>\n<h2>Timeline</h2>\n<div class=\"chart\">{svg}</div>\n",
         title = crate::html_escape::escape(file),
-    )
+    ));
+    page.render()
 }

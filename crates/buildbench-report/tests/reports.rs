@@ -39,7 +39,7 @@ fn statistics_match_an_independent_computation() {
 fn terminal_and_markdown_tables() {
     let study = study();
     let s = summarize(&study, 0.02);
-    let text = String::from_utf8(Terminal.render(&study, &s)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&study, &s)).expect("utf-8");
     let line = text.lines().find(|l| l.starts_with("wild") && l.contains("0.75s")).expect("wild incremental row");
     // wild: the raw p-value, the Holm-corrected one in brackets, and no "significant" star.
     assert!(line.contains("1.23x [0.95x, 1.53x]  p=0.049 (0.345)") && !line.contains('*'), "{line}");
@@ -153,7 +153,7 @@ fn golden(name: &str, actual: &str) {
 fn snapshots_of_the_table_markdown_csv_and_summary() {
     let study = study();
     let s = summarize(&study, 0.02);
-    golden("ripgrep.table.txt", &String::from_utf8(Terminal.render(&study, &s)).expect("utf-8"));
+    golden("ripgrep.table.txt", &String::from_utf8(Terminal::default().render(&study, &s)).expect("utf-8"));
     golden("ripgrep.md", &String::from_utf8(Markdown.render(&study, &s)).expect("utf-8"));
     golden("ripgrep.csv", &String::from_utf8(Csv.render(&study, &s)).expect("utf-8"));
     golden("ripgrep.summary.json", &String::from_utf8(Json.render(&study, &s)).expect("utf-8"));
@@ -198,7 +198,7 @@ fn recommendations_come_with_files_and_tradeoffs() {
     let files: Vec<&str> = clean.files.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(files, [".cargo/config.toml", "rust-toolchain.toml", "Cargo.toml"]);
     assert!(clean.tradeoffs.iter().any(|t| t.contains("nightly")));
-    let text = String::from_utf8(Terminal.render(&study, &s)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&study, &s)).expect("utf-8");
     assert!(text.contains("clean: use cranelift (1.48x"), "{text}");
     let html = String::from_utf8(Html.render(&study, &s)).expect("utf-8");
     assert!(html.contains("The usual claims, checked") && html.contains("codegen-backend = &quot;cranelift&quot;"));
@@ -208,7 +208,7 @@ fn recommendations_come_with_files_and_tradeoffs() {
     flat.plan.scenarios.retain(|s| *s == Scenario::Incremental);
     let s = summarize(&flat, 0.02);
     assert!(s.recommendations.is_empty());
-    let text = String::from_utf8(Terminal.render(&flat, &s)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&flat, &s)).expect("utf-8");
     assert!(text.contains("No configuration is significantly faster than default"), "{text}");
 }
 
@@ -235,11 +235,11 @@ fn render_everything_in_time(study: Study, original: &Study, case: &str) {
     let original = original.clone();
     std::thread::spawn(move || {
         let summary = summarize(&study, 0.02);
-        let exporters: [&dyn Exporter; 5] = [&Terminal, &Markdown, &Csv, &Json, &Html];
+        let exporters: [&dyn Exporter; 5] = [&Terminal::default(), &Markdown, &Csv, &Json, &Html];
         for exporter in exporters {
             let _ = exporter.render(&study, &summary);
         }
-        let Ok(d) = buildbench_report::diff::diff(&original, &study, &gate_options(true)) else { return };
+        let Ok(d) = buildbench_model::diff::diff(&original, &study, &gate_options(true)) else { return };
         let _ = buildbench_report::diff::markdown(&d);
         let _ = done.send(());
     });
@@ -316,7 +316,7 @@ fn markdown_from_build_output_cannot_add_links_images_or_html() {
     assert!(!md.contains("[click](") && !md.contains("![px]("), "{md}");
     assert!(!md.contains("<img"), "{md}");
     assert!(md.contains(r"\[click\]"), "the text is still shown, escaped: {md}");
-    let text = String::from_utf8(Terminal.render(&s, &summary)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&s, &summary)).expect("utf-8");
     assert!(text.contains("error: see"), "{text}");
 }
 
@@ -332,7 +332,7 @@ fn terminal_tables_never_send_escape_sequences() {
         }
     }
     let summary = summarize(&s, 0.02);
-    let text = String::from_utf8(Terminal.render(&s, &summary)).expect("utf-8");
+    let text = String::from_utf8(Terminal::default().render(&s, &summary)).expect("utf-8");
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
     assert!(text.contains("evil"), "{text}");
 }
@@ -385,8 +385,8 @@ fn synthetic(configurations: usize, n: u32, mut time: impl FnMut(usize, Scenario
 
 /// `diff`'s options at a 5% threshold; underpowered cells are allowed, since these tests look
 /// at the regressions.
-fn gate_options(allow_mixed: bool) -> buildbench_report::diff::DiffOptions {
-    buildbench_report::diff::DiffOptions { threshold: 0.05, allow_mixed, allow_underpowered: true }
+fn gate_options(allow_mixed: bool) -> buildbench_model::diff::DiffOptions {
+    buildbench_model::diff::DiffOptions { threshold: 0.05, allow_mixed, allow_underpowered: true }
 }
 
 /// A normal draw (Box–Muller on xorshift64*), for the gate's simulations.
@@ -407,7 +407,7 @@ fn the_gate_raises_a_false_alarm_in_at_most_5_percent_of_runs_with_30_unchanged_
     for _ in 0..reps {
         let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0, 0.5);
         let (base, new) = (synthetic(10, 3, &mut draw), synthetic(10, 3, &mut draw));
-        let d = buildbench_report::diff::diff(&base, &new, &gate_options(false)).expect("same project and plan");
+        let d = buildbench_model::diff::diff(&base, &new, &gate_options(false)).expect("same project and plan");
         assert_eq!(d.rows.len(), 30);
         if d.regressions() > 0 {
             alarms += 1;
@@ -427,7 +427,7 @@ fn the_gate_threshold_is_exactly_the_documented_one() {
         let base = synthetic(1, 10, &mut draw);
         let mut draw = |_: usize, _: Scenario| normal(&mut rng, 10.0 * (1.0 + slower), 0.001);
         let new = synthetic(1, 10, &mut draw);
-        buildbench_report::diff::diff(&base, &new, &gate_options(false)).expect("comparable").regressions()
+        buildbench_model::diff::diff(&base, &new, &gate_options(false)).expect("comparable").regressions()
     };
     assert_eq!(gate(0.049), 0, "4.9% slower passes a 5% gate");
     assert_eq!(gate(0.051), 3, "5.1% slower fails it, in each of the three scenarios");
@@ -438,12 +438,12 @@ fn the_gate_refuses_studies_of_another_project_unless_allowed() {
     let base = study();
     let mut other = study();
     other.project = "/home/dev/mini-redis".to_owned();
-    let refused = buildbench_report::diff::diff(&base, &other, &gate_options(false)).unwrap_err().to_string();
+    let refused = buildbench_model::diff::diff(&base, &other, &gate_options(false)).unwrap_err().to_string();
     assert!(refused.contains("different projects") && refused.contains("--allow-mixed"), "{refused}");
-    assert!(buildbench_report::diff::diff(&base, &other, &gate_options(true)).is_ok());
+    assert!(buildbench_model::diff::diff(&base, &other, &gate_options(true)).is_ok());
     let mut elsewhere = study();
     elsewhere.environment.cpu_model = "Another CPU".to_owned();
-    let d = buildbench_report::diff::diff(&base, &elsewhere, &gate_options(false)).expect("same project");
+    let d = buildbench_model::diff::diff(&base, &elsewhere, &gate_options(false)).expect("same project");
     assert!(buildbench_report::diff::markdown(&d).contains("different machines"));
 }
 
@@ -477,7 +477,7 @@ fn small_samples_get_no_interval_p_value_or_verdict_in_any_format_and_no_interva
             assert!(s.claims.iter().all(|c| c.verdict.as_str() != "holds" && c.verdict.as_str() != "does not hold"));
         }
         for (format, bytes) in [
-            ("table", Terminal.render(&study, &s)),
+            ("table", Terminal::default().render(&study, &s)),
             ("md", Markdown.render(&study, &s)),
             ("html", Html.render(&study, &s)),
             ("json", Json.render(&study, &s)),
@@ -502,9 +502,11 @@ fn a_study_where_every_build_failed_recommends_nothing_and_checks_no_claim() {
     }
     let s = summarize(&study, 0.02);
     assert!(s.measured_nothing());
-    for (format, bytes) in
-        [("table", Terminal.render(&study, &s)), ("md", Markdown.render(&study, &s)), ("html", Html.render(&study, &s))]
-    {
+    for (format, bytes) in [
+        ("table", Terminal::default().render(&study, &s)),
+        ("md", Markdown.render(&study, &s)),
+        ("html", Html.render(&study, &s)),
+    ] {
         let text = String::from_utf8(bytes).expect("utf-8");
         assert!(text.contains(buildbench_report::summary::NOTHING_MEASURED), "{format}");
         assert!(!text.contains("keep it") && !text.contains("Recommendation"), "{format}: {text}");
@@ -526,7 +528,7 @@ fn report_time_grows_linearly_with_the_number_of_configurations() {
             .map(|_| {
                 let start = std::time::Instant::now();
                 let summary = summarize(&s, 0.02);
-                let exporters: [&dyn Exporter; 5] = [&Terminal, &Markdown, &Csv, &Json, &Html];
+                let exporters: [&dyn Exporter; 5] = [&Terminal { color: false }, &Markdown, &Csv, &Json, &Html];
                 for e in exporters {
                     assert!(!e.render(&s, &summary).is_empty());
                 }
@@ -538,4 +540,32 @@ fn report_time_grows_linearly_with_the_number_of_configurations() {
     let (small, large) = (render(300), render(1200));
     let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-6);
     assert!(ratio < 9.0, "300 configurations: {small:?}, 1,200: {large:?} ({ratio:.1}x for 4x the configurations)");
+}
+
+/// Issue 26: four page shells with copied CSS, a page spliced with `rfind("</body>")`, and
+/// colour found by scanning text for ": holds". Every page now goes through `page::Page` (one
+/// template, one stylesheet), sections are composed, and colour is carried as data.
+#[test]
+fn every_html_page_uses_the_one_shell_and_nothing_scans_rendered_text() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("buildbench-report/src"), root.join("buildbench/src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("source folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 20, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("source");
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for needle in ["<!DOCTYPE", "<style", "</body>", "\": holds", "\": does not hold"] {
+            assert!(!code.contains(needle), "{}: {needle:?} outside the page shell or in a text scan", file.display());
+        }
+    }
 }

@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario};
-use buildbench_report::export::{Exporter, Html, Json, Markdown, Terminal};
+use buildbench_report::export::{Exporter, Format, Html, Markdown, Terminal, exporter};
 use buildbench_report::summarize;
 use buildbench_runner::plan::{Matrix, Scan, effective_scenarios, expand};
 use buildbench_runner::{Event, Observer, ProcessExecutor, StudyOptions, prepare, run as run_study};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli::{CompareArgs, OutputFormat, words};
+use crate::cli::{CompareArgs, words};
 
 /// A list flag as given, or its default when it was not given.
 fn or_default(list: &[String], default: &str) -> Vec<String> {
@@ -231,15 +231,15 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         buildbench_runner::fsutil::write_atomic(&file, &exporter.render(&study, &summary))?;
     }
     let exports = [
-        (&args.export_json, "json"),
-        (&args.export_markdown, "md"),
-        (&args.export_csv, "csv"),
-        (&args.export_html, "html"),
+        (&args.export_json, Format::Json, "json"),
+        (&args.export_markdown, Format::Md, "markdown"),
+        (&args.export_csv, Format::Csv, "csv"),
+        (&args.export_html, Format::Html, "html"),
     ];
-    for (file, format) in exports {
-        if let (Some(file), Some(exporter)) = (file, buildbench_report::export::by_name(format)) {
-            buildbench_runner::fsutil::write_atomic(file, &exporter.render(&study, &summary))
-                .with_context(|| format!("--export-{format}"))?;
+    for (file, format, flag) in exports {
+        if let Some(file) = file {
+            buildbench_runner::fsutil::write_atomic(file, &exporter(format).render(&study, &summary))
+                .with_context(|| format!("--export-{flag}"))?;
         }
     }
     if let Some(file) = &args.export_hyperfine {
@@ -247,12 +247,8 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             .context("--export-hyperfine")?;
     }
     let text = match args.format {
-        OutputFormat::Table if crate::cli::color() => {
-            let plain = String::from_utf8_lossy(&Terminal.render(&study, &summary)).into_owned();
-            buildbench_report::color::report(&plain, &summary).into_bytes()
-        }
-        OutputFormat::Table => Terminal.render(&study, &summary),
-        OutputFormat::Json => Json.render(&study, &summary),
+        Format::Table => Terminal { color: crate::cli::color() }.render(&study, &summary),
+        format => exporter(format).render(&study, &summary),
     };
     std::io::stdout().lock().write_all(&text).context("writing to stdout")?;
     if !args.quiet {
@@ -268,7 +264,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
             &out.join("gate.json"),
             buildbench_report::gate::json(&gate).as_bytes(),
         )?;
-        return Ok(crate::gate::exit(&gate, args.format == OutputFormat::Table));
+        return Ok(crate::gate::exit(&gate, args.format == Format::Table));
     }
     let unmeasured = unmeasured(&study, named_configurations(args) || args.resume.is_some());
     if unmeasured.is_empty() || args.allow_partial {

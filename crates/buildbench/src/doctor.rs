@@ -8,7 +8,9 @@ use anyhow::{Context, Result, bail};
 use buildbench_model::{Configuration, Plan, Scenario};
 use buildbench_runner::{ProcessExecutor, StudyOptions, prepare, run as run_study};
 
-use crate::cli::{DoctorArgs, OutputFormat};
+use buildbench_report::export::Format;
+
+use crate::cli::DoctorArgs;
 use crate::compare::Progress;
 
 pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
@@ -79,17 +81,18 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             bail!("the diagnosis builds failed; see the errors above");
         }
     }
+    // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
     let text = match args.format {
-        OutputFormat::Table => {
+        Format::Json => {
+            buildbench_report::format::json(&serde_json::json!({ "checkup": checkup, "diagnosis": diagnosis }))
+        }
+        _ => {
             let mut t = buildbench_report::doctor::text(&checkup);
             if let Some(d) = &diagnosis {
                 t.push('\n');
                 t.push_str(&buildbench_report::diagnose::text(d));
             }
             t
-        }
-        OutputFormat::Json => {
-            buildbench_report::format::json(&serde_json::json!({ "checkup": checkup, "diagnosis": diagnosis }))
         }
     };
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;

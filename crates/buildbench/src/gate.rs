@@ -7,7 +7,9 @@ use anyhow::Result;
 use buildbench_model::Study;
 use buildbench_model::gate::{Gate, GateSpec, evaluate};
 
-use crate::cli::{GateArgs, GateFormat, GateOptions};
+use buildbench_report::export::Format;
+
+use crate::cli::{GateArgs, GateOptions};
 
 /// The gate to decide: `base` (the study's own, if any) with what was given on the command
 /// line put over it. A threshold of `None` keeps the base's, else 5%.
@@ -59,11 +61,12 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
     let spec = spec(study.plan.gate.as_ref(), args.threshold, &args.options, false);
     let file = if args.study.is_dir() { args.study.join("study.json") } else { args.study.clone() };
     let gate = decide(&study, &spec, &file)?;
+    // `--format` takes table, md or json (`cli::format::accepts::GATE`).
     let text = match args.format {
-        GateFormat::Table => buildbench_report::gate::terminal(&gate),
-        GateFormat::Md => buildbench_report::gate::markdown(&gate),
-        GateFormat::Json => buildbench_report::gate::json(&gate),
+        Format::Md => buildbench_report::gate::markdown(&gate),
+        Format::Json => buildbench_report::gate::json(&gate),
+        _ => buildbench_report::gate::terminal(&gate),
     };
     crate::cli::print(&text)?;
-    Ok(exit(&gate, args.format == GateFormat::Table))
+    Ok(exit(&gate, args.format == Format::Table))
 }

@@ -6,12 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use buildbench_history::{History, Provenance};
+use buildbench_model::history::{GateOptions, gate};
 use buildbench_model::{Scenario, Word as _};
-use buildbench_report::history::{
-    GateOptions, gate, gate_markdown, report_html, show_csv, show_markdown, show_text, trends,
-};
+use buildbench_report::history::{gate_markdown, report_html, show_csv, show_markdown, show_text};
 
-use crate::cli::{DiffFormat, HistoryCommand, HistoryFormat, HistorySelect};
+use buildbench_report::export::Format;
+
+use crate::cli::{HistoryCommand, HistorySelect, format};
 
 pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
     match command {
@@ -39,13 +40,14 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HistoryCommand::Show(args) => {
-            let (history, series) = select(&args.select, args.format == HistoryFormat::Json)?;
-            let t = trends(&history, series)?;
+            let (history, series) = select(&args.select, args.format == Format::Json)?;
+            let t = history.trends(series)?;
+            // `--format` takes table, json, md or csv (`cli::format::accepts::HISTORY_SHOW`).
             let text = match args.format {
-                HistoryFormat::Table => show_text(&t),
-                HistoryFormat::Md => show_markdown(&t),
-                HistoryFormat::Csv => show_csv(&t),
-                HistoryFormat::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
+                Format::Md => show_markdown(&t),
+                Format::Csv => show_csv(&t),
+                Format::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
+                _ => show_text(&t),
             };
             crate::cli::print(&text)
         }
@@ -55,8 +57,9 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             // SQLite's write-ahead log is the database's name with `-wal` appended.
             let wal = PathBuf::from(format!("{}-wal", db.display()));
             crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
+            format::of_output("history report", &args.output, None, format::accepts::HISTORY_REPORT)?;
             let (history, series) = select(&args.select, false)?;
-            let t = trends(&history, series)?;
+            let t = history.trends(series)?;
             let page = report_html(&t, args.commit_url.as_deref());
             buildbench_runner::fsutil::write_atomic(&args.output, page.as_bytes())?;
             eprintln!("{} series written to {}", t.len(), args.output.display());
@@ -64,7 +67,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
         }
         HistoryCommand::Gate(args) => {
             let (history, series) = select(&args.select, true)?;
-            let t = trends(&history, series)?;
+            let t = history.trends(series)?;
             let g = gate(&t, &GateOptions { threshold: args.threshold, allow_underpowered: args.allow_underpowered });
             match g.nothing_compared() {
                 // One line, the same as `diff`'s: the rest would be about nothing.
@@ -83,9 +86,10 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
                     }
                 }
             }
+            // `--format` takes md or json (`cli::format::accepts::HISTORY_GATE`).
             let text = match args.format {
-                DiffFormat::Md => gate_markdown(&g),
-                DiffFormat::Json => buildbench_report::format::json(&g),
+                Format::Json => buildbench_report::format::json(&g),
+                _ => gate_markdown(&g),
             };
             crate::cli::print(&text)?;
             Ok(if g.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })

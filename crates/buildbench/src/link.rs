@@ -9,7 +9,9 @@ use buildbench_model::{Debuginfo, Linker};
 use buildbench_runner::ProcessExecutor;
 use buildbench_runner::link::{LinkOptions, Reuse, run as run_link};
 
-use crate::cli::{LinkArgs, OutputFormat, words};
+use buildbench_report::export::Format;
+
+use crate::cli::{LinkArgs, words};
 
 pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let mut linkers = words::<Linker>(&args.linker)?;
@@ -59,12 +61,10 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let study = run_link(&options, &mut executor, &mut progress, &interrupted)?;
     drop(scratch);
     let summary = buildbench_report::link::summarize(&study, args.noise);
+    // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
     let text = match args.format {
-        OutputFormat::Table if crate::cli::color() => {
-            buildbench_report::color::verdicts(&buildbench_report::link::text(&summary))
-        }
-        OutputFormat::Table => buildbench_report::link::text(&summary),
-        OutputFormat::Json => buildbench_report::format::json(&summary),
+        Format::Json => buildbench_report::format::json(&summary),
+        _ => buildbench_report::link::terminal(&summary, crate::cli::color()),
     };
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use buildbench_model::Scenario;
 use buildbench_model::profile::{ProfileReport, frontend_verdicts};
-use buildbench_report::format::terminal_safe;
 use buildbench_runner::ProcessExecutor;
 use buildbench_runner::selfprofile::{ProfileOptions, run as run_profile};
 
-use crate::cli::{OutputFormat, ProfileArgs, words};
+use buildbench_report::export::Format;
+
+use crate::cli::{ProfileArgs, format, words};
 
 pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
     if let Some(dir) = &args.from {
@@ -144,26 +145,19 @@ fn output(args: &ProfileArgs, report: &ProfileReport) -> Result<ExitCode> {
         }
     };
     if let Some(out) = &args.output {
-        let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        let page = match ext.as_str() {
-            "html" | "htm" => buildbench_report::profile::html(report, args.top.max(25)),
-            "md" | "markdown" => buildbench_report::profile::markdown(report, args.top),
-            "json" => buildbench_report::format::json(report),
-            "txt" => buildbench_report::profile::text(report, args.top),
-            _ => bail!(
-                "{}: cannot tell the format from the extension {ext:?}; use .html, .md, .json or .txt",
-                out.display()
-            ),
+        let page = match format::of_output("profile", out, None, format::accepts::PROFILE_FILE)? {
+            Format::Html => buildbench_report::profile::html(report, args.top.max(25)),
+            Format::Md => buildbench_report::profile::markdown(report, args.top),
+            Format::Json => buildbench_report::format::json(report),
+            _ => buildbench_report::profile::text(report, args.top),
         };
         buildbench_runner::fsutil::write_atomic(out, page.as_bytes())?;
         progress(format!("wrote {}", out.display()));
     }
+    // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
     let text = match args.format {
-        OutputFormat::Table => {
-            let text = terminal_safe(&buildbench_report::profile::text(report, args.top));
-            if crate::cli::color() { buildbench_report::color::verdicts(&text) } else { text }
-        }
-        OutputFormat::Json => buildbench_report::format::json(report),
+        Format::Json => buildbench_report::format::json(report),
+        _ => buildbench_report::profile::terminal(report, args.top, crate::cli::color()),
     };
     crate::cli::print(&text)
 }

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::Study;
-use buildbench_report::export::by_name;
+use buildbench_report::export::{Exporter as _, Format, Terminal, exporter, report_page};
 use buildbench_report::summarize;
 
-use crate::cli::{DiffArgs, DiffFormat, MergeArgs, ReportArgs};
+use crate::cli::{DiffArgs, MergeArgs, ReportArgs, format};
 
 /// Reads a study.json (or the study.json in a folder), with errors that name the file.
 pub fn read_study(path: &Path) -> Result<Study> {
@@ -41,40 +41,18 @@ fn write_out(output: Option<&Path>, bytes: &[u8]) -> Result<()> {
 
 pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     let study = read_study(&args.study)?;
-    let format = match (&args.format, &args.output) {
-        (Some(f), _) => f.to_ascii_lowercase(),
-        (None, Some(out)) => {
-            // The format follows the extension, whatever its case (`.HTML`, `.htm`, `.markdown`).
-            let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-            match ext.as_str() {
-                "htm" | "html" => "html".to_owned(),
-                "md" | "markdown" => "md".to_owned(),
-                "csv" | "json" => ext,
-                "txt" => "table".to_owned(),
-                _ => bail!(
-                    "{}: cannot tell the format from the extension {:?}; name it with --format html|md|csv|json|table                      (or use .html, .htm, .md, .csv, .json, .txt)",
-                    out.display(),
-                    ext
-                ),
-            }
-        }
-        (None, None) => "table".to_owned(),
-    };
-    let Some(exporter) = by_name(&format) else {
-        bail!("unknown report format {format:?}; expected one of: html, md, csv, json, table");
+    // The format follows the extension of -o FILE, whatever its case, unless --format names it.
+    let format = match &args.output {
+        Some(out) => format::of_output("report", out, args.format, format::accepts::STUDY)?,
+        None => args.format.unwrap_or(Format::Table),
     };
     if let Some(output) = &args.output {
         refuse_overwriting(output, &[&args.study])?;
     }
     let summary = summarize(&study, args.noise);
-    let mut bytes = exporter.render(&study, &summary);
-    if let Some(profile) = read_profile(args)? {
-        bytes = with_profile(bytes, &format, &profile);
-    }
     // Colour only for the table on stdout, never in a file.
-    if format == "table" && args.output.is_none() && crate::cli::color() {
-        bytes = buildbench_report::color::report(&String::from_utf8_lossy(&bytes), &summary).into_bytes();
-    }
+    let color = args.output.is_none() && crate::cli::color();
+    let bytes = render(&study, &summary, format, read_profile(args)?.as_ref(), color);
     write_out(args.output.as_deref(), &bytes)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -107,35 +85,46 @@ fn read_profile(args: &ReportArgs) -> Result<Option<buildbench_model::profile::P
     Ok(Some(profile))
 }
 
-/// The report with the profile's section: before the end of an HTML page, after Markdown and
-/// the table; CSV and JSON stay as they are (the profile has its own JSON).
-fn with_profile(bytes: Vec<u8>, format: &str, profile: &buildbench_model::profile::ProfileReport) -> Vec<u8> {
+/// The report, with the profile's section when there is one: a section of the HTML page, after
+/// the Markdown and the table; CSV and JSON stay as they are (the profile has its own JSON).
+fn render(
+    study: &Study,
+    summary: &buildbench_report::StudySummary,
+    format: Format,
+    profile: Option<&buildbench_model::profile::ProfileReport>,
+    color: bool,
+) -> Vec<u8> {
     const TOP: usize = 15;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let out = match format {
-        "html" => {
-            let section = buildbench_report::profile::html_section(profile, TOP.max(25));
-            match text.rfind("</body>") {
-                Some(i) => format!("{}{section}{}", &text[..i], &text[i..]),
-                None => text + &section,
-            }
+    match (format, profile) {
+        (Format::Html, Some(p)) => {
+            let mut page = report_page(study, summary);
+            page.push(buildbench_report::profile::html_section(p, TOP.max(25)));
+            page.render().into_bytes()
         }
-        "md" => format!("{text}\n{}", buildbench_report::profile::markdown(profile, TOP)),
-        "table" => format!("{text}\n{}", buildbench_report::profile::text(profile, TOP)),
-        _ => text,
-    };
-    out.into_bytes()
+        (Format::Md, Some(p)) => {
+            let text = String::from_utf8_lossy(&exporter(format).render(study, summary)).into_owned();
+            format!("{text}\n{}", buildbench_report::profile::markdown(p, TOP)).into_bytes()
+        }
+        (Format::Table, profile) => {
+            let mut text = String::from_utf8_lossy(&Terminal { color }.render(study, summary)).into_owned();
+            if let Some(p) = profile {
+                text = format!("{text}\n{}", buildbench_report::profile::terminal(p, TOP, color));
+            }
+            text.into_bytes()
+        }
+        _ => exporter(format).render(study, summary),
+    }
 }
 
 pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let base = read_study(&args.base)?;
     let new = read_study(&args.new)?;
-    let options = buildbench_report::diff::DiffOptions {
+    let options = buildbench_model::diff::DiffOptions {
         threshold: args.threshold,
         allow_mixed: args.allow_mixed,
         allow_underpowered: args.allow_underpowered,
     };
-    let d = buildbench_report::diff::diff(&base, &new, &options)?;
+    let d = buildbench_model::diff::diff(&base, &new, &options)?;
     match d.nothing_compared() {
         // One line, the same as `history gate`'s: the rest would be about nothing.
         Some(why) => eprintln!("{why}"),
@@ -158,9 +147,11 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
             }
         }
     }
+    // `--format` takes table, md or json (`cli::format::accepts::GATE`).
     let text = match args.format {
-        DiffFormat::Md => buildbench_report::diff::markdown(&d),
-        DiffFormat::Json => buildbench_report::format::json(&d),
+        Format::Json => buildbench_report::format::json(&d),
+        Format::Table => buildbench_report::diff::terminal(&d),
+        _ => buildbench_report::diff::markdown(&d),
     };
     write_out(None, text.as_bytes())?;
     Ok(if d.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })

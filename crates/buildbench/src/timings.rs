@@ -9,7 +9,9 @@ use buildbench_report::format::terminal_safe;
 use buildbench_report::timings::{diff_text, summary_json, summary_text};
 use buildbench_timings::{Parsed, analyze, diff, parse};
 
-use crate::cli::{OutputFormat, TimingsArgs};
+use buildbench_report::export::Format;
+
+use crate::cli::{TimingsArgs, format};
 
 pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
     let mut builds = Vec::new();
@@ -23,12 +25,12 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
     }
     if let Some(output) = &args.output {
         let [(file, parsed)] = &builds[..] else { bail!("-o writes the timeline of one build; give one timing file") };
-        let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        let svg_only = match ext.as_str() {
-            "svg" => true,
-            "html" | "htm" => false,
-            _ => bail!("{}: the timeline is written as .html (a page) or .svg (the chart alone)", output.display()),
-        };
+        // `.svg` is the chart alone, which is no output format; anything else is the page.
+        let svg_only = output.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        if !svg_only {
+            format::of_output("timings", output, None, format::accepts::TIMELINE)
+                .context("the timeline is written as .html (a page) or .svg (the chart alone)")?;
+        }
         let units = buildbench_runner::record::unit_timings(&parsed.build);
         let page = buildbench_report::timings::timeline_page(
             file,
@@ -41,18 +43,16 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
         eprintln!("timeline of {file} written to {}", output.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let out = match (&builds[..], args.format) {
-        ([(file, parsed)], OutputFormat::Table) => {
-            terminal_safe(&summary_text(file, parsed, &analyze(&parsed.build, args.top)))
-        }
-        ([(file, parsed)], OutputFormat::Json) => {
+    // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
+    let json = args.format == Format::Json;
+    let out = match &builds[..] {
+        [(file, parsed)] if json => {
             let analysis = analyze(&parsed.build, args.top);
             to_json(&summary_json(file, parsed, &analysis))?
         }
-        ([(a, pa), (b, pb)], OutputFormat::Table) => {
-            terminal_safe(&diff_text(a, b, &diff(&pa.build, &pb.build), args.top))
-        }
-        ([(_, pa), (_, pb)], OutputFormat::Json) => to_json(&diff(&pa.build, &pb.build))?,
+        [(file, parsed)] => terminal_safe(&summary_text(file, parsed, &analyze(&parsed.build, args.top))),
+        [(_, pa), (_, pb)] if json => to_json(&diff(&pa.build, &pb.build))?,
+        [(a, pa), (b, pb)] => terminal_safe(&diff_text(a, b, &diff(&pa.build, &pb.build), args.top)),
         _ => bail!("expected one or two timing files"),
     };
     crate::cli::print(&out)

@@ -7,7 +7,9 @@ use buildbench_report::format::terminal_safe;
 use buildbench_report::whatif::WhatIf;
 use buildbench_timings::whatif::{Graph, Scale};
 
-use crate::cli::{OutputFormat, WhatifArgs};
+use buildbench_report::export::Format;
+
+use crate::cli::WhatifArgs;
 
 pub fn run(args: &WhatifArgs) -> Result<ExitCode> {
     // A study's output folder means its study.json; another folder, its newest report.
@@ -56,8 +58,9 @@ pub fn run(args: &WhatifArgs) -> Result<ExitCode> {
             graph.rank_splits(base.jobs, args.parts.clamp(2, 64), &scale).with_context(|| name.clone())?;
     }
     let out = match args.format {
-        OutputFormat::Table => terminal_safe(&view.text()),
-        OutputFormat::Json => buildbench_report::format::json(&view),
+        Format::Json => buildbench_report::format::json(&view),
+        // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
+        _ => terminal_safe(&view.text()),
     };
     crate::cli::print(&out)
 }

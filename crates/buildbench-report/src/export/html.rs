@@ -7,12 +7,11 @@ use buildbench_model::{Scenario, Study};
 
 use super::Exporter;
 use crate::StudySummary;
-use crate::charts::{draw_samples, draw_timeline};
+use crate::charts::{ChartData, draw_samples, draw_timeline};
 use crate::format::{bytes, opt_seconds, p_values, seconds, speedup, verdict};
 use crate::html_escape::escape;
+use crate::page::Page;
 use crate::summary::{Failure, Status};
-
-const TEMPLATE: &str = include_str!("../../templates/report.html");
 
 pub struct Html;
 
@@ -22,25 +21,34 @@ impl Exporter for Html {
     }
 
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
-        let mut body = String::new();
-        header(&mut body, study, summary);
-        if let Some(own) = &study.own_linker {
-            let _ = writeln!(body, "<p><strong>{}</strong></p>", escape(&crate::format::own_linker(own)));
-        }
-        if let Some(gate) = &summary.head_vs_base {
-            body.push_str(&crate::gate::html(gate));
-        }
-        verdicts(&mut body, study, summary);
-        for &scenario in &study.plan.scenarios {
-            scenario_section(&mut body, summary, scenario);
-        }
-        claims_and_advice(&mut body, summary);
-        problems(&mut body, study, summary);
-        timelines(&mut body, summary);
-        environment(&mut body, study);
-        let title = format!("buildbench: {}", study.project);
-        TEMPLATE.replace("{{TITLE}}", &escape(&title)).replace("{{BODY}}", &body).into_bytes()
+        report_page(study, summary).render().into_bytes()
     }
+}
+
+/// The study's page (`crate::page::Page`) with the report as its one section; callers add
+/// sections of their own (`buildbench report --profile` adds the profile's).
+pub fn report_page(study: &Study, summary: &StudySummary) -> Page {
+    // Only this page draws charts, so only it computes their data.
+    let charts = crate::charts::chart_data(study, summary);
+    let mut body = String::new();
+    header(&mut body, study, summary);
+    if let Some(own) = &study.own_linker {
+        let _ = writeln!(body, "<p><strong>{}</strong></p>", escape(&crate::format::own_linker(own)));
+    }
+    if let Some(gate) = &summary.head_vs_base {
+        body.push_str(&crate::gate::html(gate));
+    }
+    verdicts(&mut body, study, summary);
+    for &scenario in &study.plan.scenarios {
+        scenario_section(&mut body, summary, &charts, scenario);
+    }
+    claims_and_advice(&mut body, summary);
+    problems(&mut body, study, summary);
+    timelines(&mut body, summary, &charts);
+    environment(&mut body, study);
+    let mut page = Page::new(&format!("buildbench: {}", study.project));
+    page.push(body);
+    page
 }
 
 fn header(out: &mut String, study: &Study, summary: &StudySummary) {
@@ -106,7 +114,7 @@ fn verdicts(out: &mut String, study: &Study, summary: &StudySummary) {
     out.push_str("</ul>\n");
 }
 
-fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario) {
+fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData, scenario: Scenario) {
     let cells: Vec<_> = summary.scenario(scenario).collect();
     if cells.is_empty() {
         return;
@@ -167,7 +175,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, scenario: Scenario
         );
     }
     out.push_str("</table>\n");
-    if let Some(chart) = summary.charts.samples.iter().find(|c| c.scenario == scenario) {
+    if let Some(chart) = charts.samples.iter().find(|c| c.scenario == scenario) {
         let _ = writeln!(
             out,
             "<div class=\"chart\" role=\"img\" aria-label=\"samples of {scenario}\">{}</div>\
@@ -210,8 +218,7 @@ fn problems(out: &mut String, study: &Study, summary: &StudySummary) {
     }
 }
 
-fn timelines(out: &mut String, summary: &StudySummary) {
-    let charts = &summary.charts;
+fn timelines(out: &mut String, summary: &StudySummary, charts: &ChartData) {
     let Some(scenario) = charts.timeline_scenario else { return };
     let _ = writeln!(out, "<h2>Where the time goes ({scenario})</h2>");
     out.push_str(

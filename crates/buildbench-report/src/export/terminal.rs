@@ -1,14 +1,22 @@
-//! Aligned tables for a terminal, one per scenario.
+//! Aligned tables for a terminal, one per scenario; significant speedups and the verdicts carry
+//! their tone (`color::Styled`), painted when `Terminal::color` is set.
 
 use std::fmt::Write as _;
 
 use buildbench_model::Study;
 
 use super::Exporter;
+use crate::color::{Styled, Tone};
 use crate::format::{opt_seconds, p_values, seconds, speedup};
 use crate::{Align, StudySummary, Table};
 
-pub struct Terminal;
+/// The terminal table exporter; `color` paints what the report decided (significantly faster
+/// or slower speedups, the claims' verdicts).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Terminal {
+    /// Paint with terminal colours (the caller checks for a terminal and `NO_COLOR`).
+    pub color: bool,
+}
 
 impl Exporter for Terminal {
     fn extension(&self) -> &'static str {
@@ -16,7 +24,14 @@ impl Exporter for Terminal {
     }
 
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
-        let mut out = String::new();
+        styled(study, summary).terminal(self.color).into_bytes()
+    }
+}
+
+/// The report as styled text: what `Terminal` prints, before it is made safe for a terminal.
+pub fn styled(study: &Study, summary: &StudySummary) -> Styled {
+    {
+        let mut out = Styled::default();
         if let Some(args) = crate::format::cargo_args_line(study) {
             let _ = writeln!(out, "{args}");
         }
@@ -76,6 +91,10 @@ impl Exporter for Terminal {
                     }
                     (None, false) => ("-".to_owned(), String::new()),
                 };
+                let tone = match &c.comparison {
+                    Some(k) if k.significant && !baseline => Some(if k.speedup > 1.0 { Tone::Good } else { Tone::Bad }),
+                    _ => None,
+                };
                 let mean = c.stats.as_ref().map_or_else(|| "-".to_owned(), mean_sd);
                 let notes: Vec<String> = c.failure.iter().map(|f| f.line()).chain(c.notes()).collect();
                 t.row(vec![
@@ -88,19 +107,20 @@ impl Exporter for Terminal {
                     crate::format::runs(c.samples.len()),
                     notes.join("; "),
                 ]);
+                t.tone(4, tone);
             }
-            out.push_str(&t.render());
+            out.append(t.styled());
         }
-        out.push_str(&advice_text(study, summary));
+        out.append(advice(study, summary));
         let _ = writeln!(
             out,
             "\n* significant: Welch's t-test p < 0.05 after Holm's correction over all {} comparisons of this report (in brackets), and a change above {:.0}%. Speedup = baseline mean / mean (means, not medians); 95% interval by Fieller's method.",
             summary.comparisons(),
             summary.noise * 100.0
         );
-        // Names and errors come from the project and its build: no escape sequence reaches the
-        // terminal.
-        crate::format::terminal_safe(&out).into_bytes()
+        // Names and errors come from the project and its build: `Styled::terminal` lets no
+        // escape sequence of theirs reach the terminal.
+        out
     }
 }
 
@@ -109,9 +129,9 @@ fn mean_sd(s: &buildbench_model::stats::Summary) -> String {
     format!("{} ± {}", seconds(s.mean), seconds(s.stddev))
 }
 
-/// Claims and recommendations as plain text (shared with Markdown, which adds code fences).
-pub fn advice_text(study: &Study, summary: &StudySummary) -> String {
-    let mut out = String::new();
+/// Claims (each verdict toned) and recommendations.
+fn advice(study: &Study, summary: &StudySummary) -> Styled {
+    let mut out = Styled::default();
     if let Some(j) = &summary.jobs {
         let _ = writeln!(out, "\n{}", crate::whatif::jobs_line(j));
     }
@@ -125,7 +145,9 @@ pub fn advice_text(study: &Study, summary: &StudySummary) -> String {
         out.push_str("\nClaims\n");
         for c in &summary.claims {
             let compared = c.compared.as_deref().map(|x| format!(" [{x}]")).unwrap_or_default();
-            let _ = writeln!(out, "  {}: {}{compared}", c.text, c.detail);
+            let _ = write!(out, "  {}: ", c.text);
+            out.push_verdict(c.verdict, &c.detail);
+            let _ = writeln!(out, "{compared}");
         }
         out.push_str("\nRecommendation\n");
         if summary.recommendations.is_empty() {

@@ -1,7 +1,10 @@
 //! Command-line arguments. Domain types stay free of clap; this module maps onto them.
 
+pub mod format;
+
 use std::path::PathBuf;
 
+use buildbench_report::export::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Which build configuration makes your Rust project build fastest, with numbers you can trust.
@@ -313,8 +316,8 @@ pub struct CompareArgs {
     #[arg(help_heading = "Output", long)]
     pub allow_partial: bool,
     /// Output format of the final summary.
-    #[arg(help_heading = "Output", long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(help_heading = "Output", long, default_value = "table", value_parser = format::parser("compare", format::accepts::STUDY), value_name = "FORMAT")]
+    pub format: Format,
     /// No progress bars (for CI logs).
     #[arg(help_heading = "Output", long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
@@ -424,16 +427,8 @@ pub struct GateArgs {
     #[command(flatten)]
     pub options: GateOptions,
     /// table for a terminal, md for a CI job summary, json.
-    #[arg(long, value_enum, default_value_t = GateFormat::Table)]
-    pub format: GateFormat,
-}
-
-/// `gate --format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GateFormat {
-    Table,
-    Md,
-    Json,
+    #[arg(long, default_value = "table", value_parser = format::parser("gate", format::accepts::GATE), value_name = "FORMAT")]
+    pub format: Format,
 }
 
 /// Re-render a saved study without building: HTML, Markdown, CSV, JSON or a terminal table.
@@ -445,9 +440,9 @@ pub struct ReportArgs {
     /// Write here instead of stdout; the format follows the extension unless --format is given.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// html, md, csv, json or table.
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
+    /// The format [default: the extension of -o FILE, else table].
+    #[arg(long, value_parser = format::parser("report", format::accepts::STUDY), value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// Changes smaller than this are never called significant.
     #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
@@ -498,8 +493,8 @@ pub struct LinkArgs {
     #[arg(long, value_name = "NAME")]
     pub toolchain: Option<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(long, default_value = "table", value_parser = format::parser("link", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    pub format: Format,
     /// Scratch folder (default: a temporary directory, removed afterwards).
     #[arg(long, value_name = "DIR")]
     pub work: Option<PathBuf>,
@@ -537,8 +532,8 @@ pub struct ProfileArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(long, default_value = "table", value_parser = format::parser("profile", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    pub format: Format,
     /// Scratch folder, kept afterwards with rustc's profiles in profile-clean/ (default: a
     /// temporary directory, removed).
     #[arg(long, value_name = "DIR")]
@@ -571,8 +566,8 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(long, default_value = "table", value_parser = format::parser("doctor", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    pub format: Format,
     /// No progress messages.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -614,15 +609,9 @@ pub struct DiffArgs {
     /// The cells are still named.
     #[arg(long)]
     pub allow_underpowered: bool,
-    /// Print the diff as JSON instead of Markdown.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
-    pub format: DiffFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
-    Md,
-    Json,
+    /// Output format: md for a CI job summary, table for a terminal, json.
+    #[arg(long, default_value = "md", value_parser = format::parser("diff", format::accepts::GATE), value_name = "FORMAT")]
+    pub format: Format,
 }
 
 /// The one rule `compare` and `link` share for `--runs`: at least 1, and a note below
@@ -693,8 +682,8 @@ pub struct TimingsArgs {
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(long, default_value = "table", value_parser = format::parser("timings", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    pub format: Format,
     /// Write the build as a timeline: an HTML page (.html) or the SVG chart alone (.svg).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -763,16 +752,8 @@ pub struct HistoryShowArgs {
     #[command(flatten)]
     pub select: HistorySelect,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
-    pub format: HistoryFormat,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HistoryFormat {
-    Table,
-    Json,
-    Md,
-    Csv,
+    #[arg(long, default_value = "table", value_parser = format::parser("history show", format::accepts::HISTORY_SHOW), value_name = "FORMAT")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -800,8 +781,8 @@ pub struct HistoryGateArgs {
     #[arg(long)]
     pub allow_underpowered: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Md)]
-    pub format: DiffFormat,
+    #[arg(long, default_value = "md", value_parser = format::parser("history gate", format::accepts::HISTORY_GATE), value_name = "FORMAT")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -877,8 +858,8 @@ pub struct WhatifArgs {
     #[arg(long, value_name = "PATH")]
     pub project: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
-    pub format: OutputFormat,
+    #[arg(long, default_value = "table", value_parser = format::parser("whatif", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    pub format: Format,
 }
 
 /// A cargo profile name: one name, not a list (`--profile dev,fast-dev` meant presets before
@@ -934,14 +915,6 @@ impl From<ShardByArg> for buildbench_model::ShardBy {
             ShardByArg::Cell => buildbench_model::ShardBy::Cell,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// Aligned text for a terminal.
-    Table,
-    /// One JSON object on stdout (schema in docs/timings.md).
-    Json,
 }
 
 /// An ISO 8601 date (`2026-12-07`) or date and time (`2026-12-07T03:15:00Z`, with an offset or

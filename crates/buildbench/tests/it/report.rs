@@ -40,7 +40,39 @@ fn report_renders_every_format_without_building() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("--format"));
     let out = run(&["report", s(&study), "--format", "pdf"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("expected one of: html, md, csv, json, table"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`buildbench report` writes table, json, md, html or csv"));
+    // The same words in every command; `markdown` stays an alias of md.
+    let out = run(&["report", s(&study), "--format", "markdown"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| configuration |"));
+}
+
+/// Issue 25: `diff --format table` was refused; every command takes the same format words and
+/// names the ones it writes when refusing one.
+#[test]
+fn diff_writes_a_table_and_refuses_a_format_it_cannot_write_naming_those_it_can() {
+    let study = study_path();
+    let out = run(&["diff", s(&study), s(&study), "--format", "table", "--allow-underpowered"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("configuration  scenario"), "{text}");
+    assert!(text.contains("0 regression(s)"), "{text}");
+    assert!(!text.contains('|'), "{text}");
+    let out = run(&["diff", s(&study), s(&study), "--format", "html"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format html: `buildbench diff` writes table, md or json"));
+    for (args, writes) in [
+        (vec!["timings", "x", "--format", "csv"], "`buildbench timings` writes table or json"),
+        (vec!["history", "show", "--format", "html"], "`buildbench history show` writes table, json, md or csv"),
+        (vec!["history", "gate", "--format", "table"], "`buildbench history gate` writes md or json"),
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(writes),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// A copy of the study in which one configuration got `factor` times slower.
@@ -251,10 +283,16 @@ fn colour_only_when_asked_or_on_a_terminal_and_never_in_json() {
     let claims = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/studies/example-claims-nightly.json");
     let always = run(&["report", s(&study), "--color", "always"]);
     let text = String::from_utf8_lossy(&always.stdout);
-    // bfd is significantly slower on incremental builds: red.
-    assert!(text.contains("\u{1b}[31m0.48x [0.38x, 0.58x]\u{1b}[0m"), "{text}");
+    // bfd is significantly slower on incremental builds: red (the cell, its significance mark
+    // included, carries the tone; the padding stays plain, so the columns stay aligned).
+    assert!(text.contains(" \u{1b}[31m0.48x [0.38x, 0.58x] *\u{1b}[0m  "), "{text}");
     let verdicts = String::from_utf8_lossy(&run(&["report", s(&claims), "--color", "always"]).stdout).into_owned();
-    assert!(verdicts.contains("\u{1b}[3"), "verdicts are coloured: {verdicts}");
+    assert!(verdicts.contains(": \u{1b}[32mholds\u{1b}[0m"), "verdicts are coloured: {verdicts}");
+    // Without colour the table is the same text, byte for byte.
+    let plain = String::from_utf8_lossy(&run(&["report", s(&study), "--color", "never"]).stdout).into_owned();
+    let stripped =
+        text.replace("\u{1b}[31m", "").replace("\u{1b}[32m", "").replace("\u{1b}[33m", "").replace("\u{1b}[0m", "");
+    assert_eq!(stripped, plain);
     // A pipe (this test's stdout) gets none by default, NO_COLOR wins over auto, JSON never.
     for args in [vec!["report", s(&study)], vec!["report", s(&study), "--format", "json", "--color", "always"]] {
         let out = run(&args);
