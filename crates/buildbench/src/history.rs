@@ -113,6 +113,29 @@ fn select(args: &HistorySelect, samples: bool) -> Result<(History, Vec<buildbenc
     };
     let machine = if args.all_machines { None } else { history.newest_machine()? };
     let series = history.series(machine.as_deref(), args.configuration.as_deref(), scenario, args.last, samples)?;
+    // A selection that matches nothing names what there is, rather than "add studies".
+    if series.is_empty() && (args.configuration.is_some() || scenario.is_some()) {
+        let all = history.series(machine.as_deref(), None, None, Some(1), false)?;
+        if !all.is_empty() {
+            let mut configurations: Vec<&str> = all.iter().map(|s| s.configuration.as_str()).collect();
+            configurations.sort_unstable();
+            configurations.dedup();
+            let mut scenarios: Vec<&str> = all.iter().map(|s| s.scenario.as_str()).collect();
+            scenarios.sort_unstable();
+            scenarios.dedup();
+            bail!(
+                "{}: no series for this selection{}; the history has the configurations {} and the scenarios {}",
+                args.db.display(),
+                if args.all_machines {
+                    ""
+                } else {
+                    " on the newest study's machine (--all-machines for every machine)"
+                },
+                configurations.join(", "),
+                scenarios.join(", ")
+            );
+        }
+    }
     Ok((history, series))
 }
 

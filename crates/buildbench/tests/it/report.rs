@@ -331,4 +331,9 @@ fn history_commands_share_one_default_database() {
     let show = history(&["show"]);
     assert!(show.status.success(), "{}", String::from_utf8_lossy(&show.stderr));
     assert!(!String::from_utf8_lossy(&show.stdout).contains("no history"), "{show:?}");
+    // A configuration the history does not have: named, with the ones it has.
+    let nope = history(&["show", "--configuration", "nope"]);
+    assert_eq!(nope.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&nope.stderr);
+    assert!(stderr.contains("no series for this selection") && stderr.contains("default"), "{stderr}");
 }
