@@ -29,8 +29,24 @@ pub fn run(
 ) -> Result<Study, RunnerError> {
     let p = &prepared;
     let out = &p.out;
-    // The output folder is buildbench's (marked) and one run's at a time.
-    crate::paths::claim(out, "--out", Some("study.json"))?;
+    let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
+    let mut guarded = Vec::new();
+    if p.options.plan.in_place {
+        guarded.extend(edit_path.clone().map(|f| (f, false)));
+        // Cargo may write a missing or stale lock file.
+        guarded.push((p.source.join("Cargo.lock"), true));
+        // Everything written must be writable before the first build, not after it, and before
+        // the output folder is made: a refused run leaves none.
+        for (file, _) in &guarded {
+            let check = if file.exists() { file.as_path() } else { &p.project.root };
+            if !crate::exec::writable(check) {
+                return Err(RunnerError::NotWritable { path: check.to_owned() });
+            }
+        }
+    }
+    // The output folder is buildbench's (marked) and one run's at a time. Until the study is
+    // saved in it, a refusal (a locked project, a bad journal) removes it again.
+    let _out_claim = crate::paths::claim(out, "--out", Some("study.json"))?;
     let _out_lock = crate::lock::acquire_removed_after(&out.join(".buildbench-lock"), "the output folder")?;
     let study_file = out.join("study.json");
     // One run at a time edits, restores or copies the project: an interrupted --in-place run's
@@ -86,22 +102,11 @@ pub fn run(
     observer.event(Event::Planned { builds, measured: count(Purpose::Measured), warmup: count(Purpose::Warmup) });
     save(&study_file, &study)?;
 
-    crate::paths::claim(&p.work, "the work folder", None)?;
+    let _work_claim = crate::paths::claim(&p.work, "the work folder", None)?;
     let temp = p.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
-    let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
-    let mut guarded = Vec::new();
     if p.options.plan.in_place {
-        guarded.extend(edit_path.clone().map(|f| (f, false)));
-        // Cargo may write a missing or stale lock file.
-        guarded.push((p.source.join("Cargo.lock"), true));
-        // Everything written must be writable before the first build, not after it.
-        for (file, _) in &guarded {
-            let check = if file.exists() { file.as_path() } else { &p.project.root };
-            if !crate::exec::writable(check) {
-                return Err(RunnerError::NotWritable { path: check.to_owned() });
-            }
-        }
+        // The project is built where it is.
     } else if let Some(repo) = &p.repository {
         // A rev study: one export per revision; the checkout and its .git are only read.
         let skip = [p.work.clone(), out.clone(), p.project.target_directory.clone(), p.project.root.join("target")];

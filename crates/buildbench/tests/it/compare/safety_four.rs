@@ -1,0 +1,97 @@
+//! Never lose a user's file, round four (the end of issue 24): a refused run leaves no empty
+//! output folder, a full disk leaves no `work/` behind, probes stop on Ctrl-C and SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::*;
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn with_state(state: &Path) -> Command {
+    let mut command = buildbench();
+    command.env("BUILDBENCH_STATE_DIR", state);
+    command
+}
+
+/// The project's lock file in the state folder, as buildbench names it: `restore` takes the
+/// lock, so the file exists afterwards.
+fn project_lock_file(state: &Path, project: &Path) -> PathBuf {
+    let output = with_state(state).args(["restore", s(project)]).output().expect("restore");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let entry = std::fs::read_dir(state.join("locks")).expect("locks").flatten().next().expect("a lock file");
+    entry.path()
+}
+
+/// Runs buildbench with `args`, expects the refusal (exit 2) that names `why`.
+fn refused(state: &Path, args: &[&str], why: &str) {
+    let output = with_state(state).args(args).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+    assert!(stderr(&output).contains(why), "{args:?}: {}", stderr(&output));
+}
+
+#[test]
+fn refused_runs_leave_no_output_folder_they_created() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let state = dir.path().join("state");
+    let before = tree(&project);
+    let lock_file = project_lock_file(&state, &project);
+
+    // Another run holds the project: compare, link and doctor --diagnose are refused after they
+    // resolved the project, when their folders used to be created already.
+    let held = std::fs::File::options().read(true).write(true).open(&lock_file).expect("open the lock");
+    held.try_lock().expect("lock the project");
+    let nested = dir.path().join("new/nested/out");
+    let quick = Compare::quick(&project, &nested);
+    refused(&state, &quick.args(), "in use by another buildbench run");
+    assert!(!dir.path().join("new").exists(), "the folders made for --out are gone too");
+    let work = dir.path().join("link-work");
+    refused(&state, &["link", s(&project), "--work", s(&work), "--quiet"], "in use by another buildbench run");
+    assert!(!work.exists(), "link --work");
+    let diagnosis = dir.path().join("diagnosis");
+    let doctor = ["doctor", s(&project), "--diagnose", "--out", s(&diagnosis), "--quiet"];
+    refused(&state, &doctor, "in use by another buildbench run");
+    assert!(!diagnosis.exists(), "doctor --diagnose --out");
+    if nightly() {
+        let work = dir.path().join("profile-work");
+        refused(&state, &["profile", s(&project), "--work", s(&work), "--quiet"], "in use by another buildbench run");
+        assert!(!work.exists(), "profile --work");
+    }
+    // A folder the user made is left as it was: there, empty.
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).expect("mkdir");
+    refused(&state, &Compare::quick(&project, &mine).args(), "in use by another buildbench run");
+    assert!(mine.is_dir(), "the user's own folder stays");
+    assert_eq!(std::fs::read_dir(&mine).expect("list").count(), 0, "and holds nothing of buildbench's");
+    held.unlock().expect("unlock");
+
+    // A journal that names a file outside the project: refused when it is read, after the
+    // output folder was claimed.
+    let journal = state.join("journals").join(lock_file.with_extension("json").file_name().expect("name"));
+    std::fs::create_dir_all(journal.parent().expect("journals")).expect("mkdir");
+    let planted = serde_json::json!({
+        "project": std::fs::canonicalize(&project).expect("resolve"),
+        "out": null,
+        "files": [{
+            "snapshot": { "path": dir.path().join("victim"), "contents": [1], "modified_ns": null },
+            "written": [],
+            "by_cargo": true
+        }]
+    });
+    std::fs::write(&journal, serde_json::to_vec(&planted).expect("encode")).expect("plant");
+    let out = dir.path().join("out");
+    refused(&state, &Compare::quick(&project, &out).args(), "outside the project");
+    assert!(!out.exists(), "a refused journal");
+    std::fs::remove_file(&journal).expect("remove the planted journal");
+
+    // Not a cargo project, and a flag checked against the study's configurations.
+    let empty = dir.path().join("not-cargo");
+    std::fs::create_dir(&empty).expect("mkdir");
+    refused(&state, &Compare::quick(&empty, &out).args(), "not a cargo project");
+    refused(&state, &Compare::quick(&project, &out).set("--baseline", "nope").args(), "--baseline");
+    assert!(!out.exists(), "refused flags");
+    assert_eq!(tree(&project), before);
+}
