@@ -95,3 +95,70 @@ fn refused_runs_leave_no_output_folder_they_created() {
     assert!(!out.exists(), "refused flags");
     assert_eq!(tree(&project), before);
 }
+
+/// Runs `compare` with `args` and `--out MOUNT/out`, where MOUNT is a tmpfs of `size` in a
+/// private mount namespace (gone with the run, so what is left is reported from inside it):
+/// the exit status, stderr, and which of `out/work` and `out/study.json` remain. `None` when
+/// this machine cannot mount.
+fn compare_on_a_small_disk(dir: &Path, size: &str, args: &[&str]) -> Option<(Option<i32>, String, bool, bool)> {
+    let mount = dir.join("disk");
+    std::fs::create_dir_all(&mount).expect("mkdir");
+    let script = r#"d=$0 size=$1; shift
+mount -t tmpfs -o "size=$size" tmpfs "$d" || exit 99
+"$@" --out "$d/out"; rc=$?
+test -e "$d/out/work" && echo "left: work"
+test -f "$d/out/study.json" && echo "left: study.json"
+exit $rc"#;
+    let output = Command::new("unshare")
+        .args(["-m", "sh", "-c", script, s(&mount), size, env!("CARGO_BIN_EXE_buildbench")])
+        .args(args)
+        .env("BUILDBENCH_STATE_DIR", dir.join("state"))
+        .output()
+        .expect("unshare runs");
+    let text = stderr(&output);
+    if output.status.code() == Some(99) || text.contains("unshare:") {
+        require_or_skip("mount", &format!("cannot mount a tmpfs here: {text}"));
+        return None;
+    }
+    let left = String::from_utf8_lossy(&output.stdout).into_owned();
+    Some((output.status.code(), text, left.contains("left: work"), left.contains("left: study.json")))
+}
+
+#[test]
+fn a_full_disk_during_the_copy_leaves_no_work_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    // 3 MB of text the copy cannot fit on a 2 MB disk.
+    let line = "padding padding padding padding padding padding padding padding padding padding\n";
+    std::fs::write(project.join("padding.txt"), line.repeat(3_000_000 / line.len())).expect("write");
+    let args = Compare::new(&project).flag("--quiet").set("--linker", "default").set("--scenario", "clean");
+    let Some((code, text, work, study)) = compare_on_a_small_disk(dir.path(), "2m", &args.set("--runs", "1").args())
+    else {
+        return;
+    };
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("disk is full"), "{text}");
+    assert!(!work, "work/ was removed: {text}");
+    assert!(study, "the study so far stays: {text}");
+}
+
+#[test]
+fn a_full_disk_during_a_build_stops_the_study_and_removes_its_work_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    // The copy fits on 4 MB; the first build's target directory does not. Even --keep-work
+    // gives way: a full disk is freed.
+    let args = Compare::new(&project)
+        .flag("--quiet")
+        .flag("--keep-work")
+        .set("--linker", "default")
+        .set("--scenario", "clean")
+        .set("--runs", "1");
+    let Some((code, text, work, study)) = compare_on_a_small_disk(dir.path(), "4m", &args.args()) else {
+        return;
+    };
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("disk is full"), "{text}");
+    assert!(!work, "work/ was removed: {text}");
+    assert!(study, "the study so far stays: {text}");
+}
