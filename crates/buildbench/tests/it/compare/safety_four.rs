@@ -162,3 +162,50 @@ fn a_full_disk_during_a_build_stops_the_study_and_removes_its_work_folder() {
     assert!(!work, "work/ was removed: {text}");
     assert!(study, "the study so far stays: {text}");
 }
+
+#[test]
+fn sigterm_during_a_hanging_toolchain_probe_exits_130_at_once_and_leaves_no_process() {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    // A `rustc` first on PATH that never answers: the first probe (`rustc --print sysroot`) hangs.
+    let fake = dir.path().join("fake-bin");
+    std::fs::create_dir(&fake).expect("mkdir");
+    let rustc = fake.join("rustc");
+    std::fs::write(&rustc, "#!/bin/sh\nsleep 600\n").expect("write");
+    std::fs::set_permissions(&rustc, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default());
+    let out = dir.path().join("out");
+    let mut child = with_state(&dir.path().join("state"))
+        .args(Compare::quick(&project, &out).args())
+        .env("PATH", &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let rustc_line = rustc.display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !processes_mentioning(&fake).iter().any(|p| p.contains(&rustc_line)) {
+        assert!(Instant::now() < deadline, "the fake rustc never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let sent = Instant::now();
+    while child.try_wait().expect("wait").is_none() && sent.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if child.try_wait().expect("wait").is_none() {
+        // Still waiting for the probe: kill -9 (the watchdog then ends the probe) and fail.
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_no_process_left(&fake);
+        panic!("SIGTERM during a probe was ignored for 15 s");
+    }
+    let output = child.wait_with_output().expect("output");
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(sent.elapsed() < Duration::from_secs(5), "stopped in {:?}", sent.elapsed());
+    assert_no_process_left(&fake);
+    assert!(!out.exists(), "nothing was written");
+}
