@@ -165,20 +165,29 @@ fn a_full_disk_during_a_build_stops_the_study_and_removes_its_work_folder() {
 
 #[test]
 fn sigterm_during_a_hanging_toolchain_probe_exits_130_at_once_and_leaves_no_process() {
-    use std::os::unix::fs::PermissionsExt as _;
-    use std::time::{Duration, Instant};
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
-    // A `rustc` first on PATH that never answers: the first probe (`rustc --print sysroot`) hangs.
-    let fake = dir.path().join("fake-bin");
-    std::fs::create_dir(&fake).expect("mkdir");
+    let out = dir.path().join("out");
+    sigterm_during_a_probe(dir.path(), &Compare::quick(&project, &out).args());
+    assert!(!out.exists(), "nothing was written");
+    // `profile` turns a failed toolchain probe into "needs nightly": an interrupted one is
+    // still an interrupt.
+    sigterm_during_a_probe(dir.path(), &["profile", s(&project), "--quiet"]);
+}
+
+/// Runs buildbench with `args` and a `rustc` first on PATH that never answers, sends SIGTERM
+/// while it hangs, and expects exit 130 within seconds and no process left.
+fn sigterm_during_a_probe(dir: &Path, args: &[&str]) {
+    use std::os::unix::fs::PermissionsExt as _;
+    use std::time::{Duration, Instant};
+    let fake = dir.join("fake-bin");
     let rustc = fake.join("rustc");
+    std::fs::create_dir_all(&fake).expect("mkdir");
     std::fs::write(&rustc, "#!/bin/sh\nsleep 600\n").expect("write");
     std::fs::set_permissions(&rustc, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap_or_default());
-    let out = dir.path().join("out");
-    let mut child = with_state(&dir.path().join("state"))
-        .args(Compare::quick(&project, &out).args())
+    let mut child = with_state(&dir.join("state"))
+        .args(args)
         .env("PATH", &path)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -201,11 +210,10 @@ fn sigterm_during_a_hanging_toolchain_probe_exits_130_at_once_and_leaves_no_proc
         let _ = child.kill();
         let _ = child.wait();
         assert_no_process_left(&fake);
-        panic!("SIGTERM during a probe was ignored for 15 s");
+        panic!("{args:?}: SIGTERM during a probe was ignored for 15 s");
     }
     let output = child.wait_with_output().expect("output");
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
-    assert!(sent.elapsed() < Duration::from_secs(5), "stopped in {:?}", sent.elapsed());
+    assert_eq!(output.status.code(), Some(130), "{args:?}: {}", stderr(&output));
+    assert!(sent.elapsed() < Duration::from_secs(5), "{args:?}: stopped in {:?}", sent.elapsed());
     assert_no_process_left(&fake);
-    assert!(!out.exists(), "nothing was written");
 }
