@@ -79,9 +79,29 @@ pub enum RunnerError {
         .log.display()
     )]
     ProjectDoesNotBuild { configuration: String, diagnostic: String, log: PathBuf, command: String },
+    #[error(
+        "the disk is full ({during}); buildbench removed its work folder {} (the copy and the target \
+         directories) so the disk is not kept full; free some space, then continue the study saved in {} with \
+         `buildbench compare --resume {}`",
+        .work.display(),
+        .out.display(),
+        crate::shell_quote(&.out.to_string_lossy())
+    )]
+    DiskFull { during: String, work: PathBuf, out: PathBuf },
 }
 
 impl RunnerError {
+    /// Did this fail because the disk (or the user's quota) is full?
+    pub fn disk_full(&self) -> bool {
+        match self {
+            RunnerError::DiskFull { .. } => true,
+            RunnerError::Io { error, .. } => {
+                matches!(error.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, action: &'static str) -> impl FnOnce(std::io::Error) -> RunnerError {
         let path = path.into();
         move |error| RunnerError::Io { path, action, error }

@@ -78,6 +78,21 @@ impl Outcome {
     }
 }
 
+/// The process's interrupt flag (set by the CLI's signal handlers), for the executors that
+/// are not handed one: the probes (`probe::capture`) run from deep inside toolchain and tool
+/// detection, and must stop on Ctrl-C and SIGTERM like a build.
+static INTERRUPTED: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+
+/// Makes `flag` the process's interrupt flag (once; later calls keep the first).
+pub fn set_interrupt_flag(flag: &Arc<AtomicBool>) {
+    let _ = INTERRUPTED.set(Arc::clone(flag));
+}
+
+/// The process's interrupt flag, or one nothing sets when none was installed.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    INTERRUPTED.get().map_or_else(|| Arc::new(AtomicBool::new(false)), Arc::clone)
+}
+
 /// Spawns real processes. Each runs in its own process group, so a Ctrl-C reaches buildbench
 /// first; when `interrupted` is set the whole group gets SIGTERM and the run ends early.
 pub struct ProcessExecutor {

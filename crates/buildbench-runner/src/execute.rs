@@ -29,13 +29,29 @@ pub fn run(
 ) -> Result<Study, RunnerError> {
     let p = &prepared;
     let out = &p.out;
-    // The output folder is buildbench's (marked) and one run's at a time.
-    crate::paths::claim(out, "--out", Some("study.json"))?;
+    let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
+    let mut guarded = Vec::new();
+    if p.options.plan.in_place {
+        guarded.extend(edit_path.clone().map(|f| (f, false)));
+        // Cargo may write a missing or stale lock file.
+        guarded.push((p.source.join("Cargo.lock"), true));
+        // Everything written must be writable before the first build, not after it, and before
+        // the output folder is made: a refused run leaves none.
+        for (file, _) in &guarded {
+            let check = if file.exists() { file.as_path() } else { &p.project.root };
+            if !crate::exec::writable(check) {
+                return Err(RunnerError::NotWritable { path: check.to_owned() });
+            }
+        }
+    }
+    // The output folder is buildbench's (marked) and one run's at a time. Until the study is
+    // saved in it, a refusal (a locked project, a bad journal) removes it again.
+    let _out_claim = crate::paths::claim(out, "--out", Some("study.json"))?;
     let _out_lock = crate::lock::acquire_removed_after(&out.join(".buildbench-lock"), "the output folder")?;
     let study_file = out.join("study.json");
     // One run at a time edits, restores or copies the project: an interrupted --in-place run's
     // files are put back first, and a copy never catches another run's edit.
-    let mut project_lock = Some(crate::lock::project_lock(&p.project.root)?);
+    let project_lock = Some(crate::lock::project_lock(&p.project.root)?);
     let recovered = crate::edit::recover(&p.project.root)?;
     report_restore(observer, &recovered, "an interrupted run");
 
@@ -86,22 +102,46 @@ pub fn run(
     observer.event(Event::Planned { builds, measured: count(Purpose::Measured), warmup: count(Purpose::Warmup) });
     save(&study_file, &study)?;
 
-    crate::paths::claim(&p.work, "the work folder", None)?;
+    let _work_claim = crate::paths::claim(&p.work, "the work folder", None)?;
+    // A full disk ends the study: the copies and target directories are removed so the disk is
+    // not kept full (even with --keep-work); the study saved so far stays, for --resume.
+    match measure(p, &guarded, &mut study, executor, observer, interrupted, project_lock) {
+        Ok(()) => {}
+        Err(error) if error.disk_full() => return Err(free_work(p, error)),
+        Err(error) => return Err(error),
+    }
+    if !p.options.keep_work {
+        crate::paths::remove_owned(&p.work)?;
+    }
+    Ok(study)
+}
+
+/// Removes the work folder after the disk filled up, and says so in the error.
+fn free_work(p: &Prepared, error: RunnerError) -> RunnerError {
+    let _ = crate::paths::remove_owned(&p.work);
+    match error {
+        RunnerError::DiskFull { .. } => error,
+        other => RunnerError::DiskFull { during: other.to_string(), work: p.work.clone(), out: p.out.clone() },
+    }
+}
+
+/// Everything from the copy to the last save: copies or exports the sources, starts sccache
+/// servers, runs the steps, restores edited files and saves the study.
+fn measure(
+    p: &Prepared,
+    guarded: &[(std::path::PathBuf, bool)],
+    study: &mut Study,
+    executor: &mut dyn Executor,
+    observer: &mut dyn Observer,
+    interrupted: &Arc<AtomicBool>,
+    mut project_lock: Option<crate::lock::Lock>,
+) -> Result<(), RunnerError> {
+    let out = &p.out;
+    let study_file = out.join("study.json");
     let temp = p.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
-    let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
-    let mut guarded = Vec::new();
     if p.options.plan.in_place {
-        guarded.extend(edit_path.clone().map(|f| (f, false)));
-        // Cargo may write a missing or stale lock file.
-        guarded.push((p.source.join("Cargo.lock"), true));
-        // Everything written must be writable before the first build, not after it.
-        for (file, _) in &guarded {
-            let check = if file.exists() { file.as_path() } else { &p.project.root };
-            if !crate::exec::writable(check) {
-                return Err(RunnerError::NotWritable { path: check.to_owned() });
-            }
-        }
+        // The project is built where it is.
     } else if let Some(repo) = &p.repository {
         // A rev study: one export per revision; the checkout and its .git are only read.
         let skip = [p.work.clone(), out.clone(), p.project.target_directory.clone(), p.project.root.join("target")];
@@ -135,7 +175,7 @@ pub fn run(
         .plan
         .in_place
         .then(|| (crate::edit::journal_path(&p.project.root), p.project.root.as_path(), Some(out.as_path())));
-    let mut guard = RestoreGuard::new(&guarded, journal)?;
+    let mut guard = RestoreGuard::new(guarded, journal)?;
     // The edited file of each source tree (one per revision in a rev study) and its original bytes.
     let mut trees: Vec<Tree> = Vec::new();
     if let Some(f) = &p.edit_file {
@@ -172,7 +212,7 @@ pub fn run(
 
     let result = Execution {
         p,
-        study: &mut study,
+        study,
         executor,
         observer,
         interrupted,
@@ -200,12 +240,8 @@ pub fn run(
         }
     }
     study.complete = result.is_ok();
-    save(&study_file, &study)?;
-    result?;
-    if !p.options.keep_work {
-        crate::paths::remove_owned(&p.work)?;
-    }
-    Ok(study)
+    save(&study_file, study)?;
+    result
 }
 
 /// Makes a copy's or an export's `Cargo.lock` a file of its own when it is a symlink (committed
@@ -594,6 +630,24 @@ impl Execution<'_> {
                 }
                 remove_reports(&target_dir);
                 save(&study_file, self.study)?;
+                // A build that failed for want of space: every later build would too, and its
+                // target directory keeps the disk full.
+                if !outcome.success()
+                    && let Some(line) = String::from_utf8_lossy(&outcome.stderr)
+                        .lines()
+                        .find(|l| l.contains("No space left on device") || l.contains("os error 28"))
+                {
+                    return Err(RunnerError::DiskFull {
+                        during: format!(
+                            "the build of {} / {} failed: {}",
+                            configuration.name,
+                            step.scenario,
+                            line.trim()
+                        ),
+                        work: p.work.clone(),
+                        out: p.out.clone(),
+                    });
+                }
                 // The study's first build is of the project as it is: a compile error in the
                 // project's own source there fails every configuration alike, so the study ends
                 // at once with cargo's message and the full log.

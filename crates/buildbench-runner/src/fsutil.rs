@@ -37,10 +37,20 @@ pub const TEMPORARY_PREFIX: &str = ".buildbench-";
 fn write_through_temporary(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> Result<(), RunnerError> {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    #[cfg(test)]
+    let fault = faults::next(path);
+    #[cfg(test)]
+    if let Some(faults::Fault::Dead) = fault {
+        return Err(faults::error(path, std::io::ErrorKind::Interrupted));
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(TEMPORARY_PREFIX)
         .tempfile_in(dir)
         .map_err(RunnerError::io(dir, "cannot create a temporary file"))?;
+    #[cfg(test)]
+    if let Some(fault) = fault {
+        return faults::strike(fault, tmp, path, bytes);
+    }
     tmp.write_all(bytes).map_err(RunnerError::io(path, "cannot write"))?;
     if sync {
         tmp.as_file().sync_data().map_err(RunnerError::io(path, "cannot write"))?;
@@ -54,6 +64,83 @@ fn write_through_temporary(path: &Path, bytes: &[u8], mode: u32, sync: bool) -> 
         error: e.error,
     })?;
     Ok(())
+}
+
+/// The fault-injection seam of the journal's property test (`edit::tests`): each write through
+/// `write_through_temporary` on this thread asks the installed hook whether it is hit by a
+/// full disk or by a `kill -9` at some point of the write.
+#[cfg(test)]
+pub(crate) mod faults {
+    use std::cell::RefCell;
+    use std::io::Write as _;
+    use std::path::Path;
+
+    use crate::RunnerError;
+
+    /// What happens to one write.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub(crate) enum Fault {
+        /// The disk fills up halfway through the temporary file (which is then removed, as
+        /// the real error path does); the target is untouched.
+        DiskFull,
+        /// Killed halfway through writing the temporary file: it stays beside the target.
+        KillWhileWriting,
+        /// Killed after the temporary file was written, before the rename.
+        KillBeforeRename,
+        /// Killed just after the rename: the write is done, nothing after it runs.
+        KillAfterRename,
+        /// The process is dead: nothing is written.
+        Dead,
+    }
+
+    type Hook = Box<dyn FnMut(&Path) -> Option<Fault>>;
+
+    thread_local! {
+        static HOOK: RefCell<Option<Hook>> = RefCell::new(None);
+    }
+
+    /// Installs `hook` for this thread's writes (`None` removes it).
+    pub(crate) fn install(hook: Option<Hook>) {
+        HOOK.with(|h| *h.borrow_mut() = hook);
+    }
+
+    pub(super) fn next(path: &Path) -> Option<Fault> {
+        HOOK.with(|h| h.borrow_mut().as_mut().and_then(|hook| hook(path)))
+    }
+
+    pub(super) fn error(path: &Path, kind: std::io::ErrorKind) -> RunnerError {
+        RunnerError::Io { path: path.to_owned(), action: "cannot write", error: kind.into() }
+    }
+
+    /// Carries out `fault` on the write of `bytes` to `path` through `tmp`.
+    pub(super) fn strike(
+        fault: Fault,
+        mut tmp: tempfile::NamedTempFile,
+        path: &Path,
+        bytes: &[u8],
+    ) -> Result<(), RunnerError> {
+        let half = bytes.get(..bytes.len() / 2).unwrap_or_default();
+        let killed = error(path, std::io::ErrorKind::Interrupted);
+        match fault {
+            Fault::DiskFull => {
+                let _ = tmp.write_all(half);
+                Err(error(path, std::io::ErrorKind::StorageFull))
+            }
+            Fault::KillWhileWriting | Fault::KillBeforeRename => {
+                let part = if fault == Fault::KillWhileWriting { half } else { bytes };
+                let _ = tmp.write_all(part);
+                // A killed process removes nothing.
+                let _ = tmp.keep();
+                Err(killed)
+            }
+            Fault::KillAfterRename => {
+                let _ = tmp.write_all(bytes);
+                let _ = tmp.persist(path);
+                Err(killed)
+            }
+            Fault::Dead => Err(killed),
+        }
+    }
 }
 
 /// The largest file buildbench reads whole (studies, timing reports, configuration files,

@@ -185,7 +185,7 @@ pub fn run(
     let started = Instant::now();
     let toolchain = Toolchain::resolve(options.toolchain.as_deref())?;
     let (project, source, _work_lock) =
-        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, progress)?;
+        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, &|_| Ok(()), progress)?;
     let triple = CargoArgs::parse(&options.cargo_args).target_triple().unwrap_or(&toolchain.host).to_owned();
     let user = UserConfig::detect(&toolchain.cargo, &project.root, &triple);
     let resolved = ResolvedToolchain::probe(toolchain.clone());

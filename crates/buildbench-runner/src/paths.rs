@@ -78,8 +78,13 @@ fn suggestion(root: &Path) -> PathBuf {
 /// Makes `dir` a folder buildbench owns: creates it with a marker, or accepts it when it is
 /// empty or already holds the marker (or, for `accept_if`, a file that proves an earlier run
 /// wrote it, such as `study.json`). A folder with other content is refused: it is the user's.
-pub fn claim(dir: &Path, what: &str, accept_if: Option<&str>) -> Result<(), RunnerError> {
+///
+/// The returned `Claimed` takes back what this call did when it is dropped while the folder
+/// still holds nothing but the marker: a run refused after claiming its folder (a locked
+/// project, a bad journal) leaves no empty folder behind. Keep it alive for the whole run.
+pub fn claim(dir: &Path, what: &str, accept_if: Option<&str>) -> Result<Claimed, RunnerError> {
     let marker = dir.join(MARKER);
+    let mut claimed = Claimed { dir: dir.to_owned(), created: Vec::new(), marked: false };
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
             let owned = marker.is_file() || accept_if.is_some_and(|f| dir.join(f).is_file());
@@ -88,15 +93,63 @@ pub fn claim(dir: &Path, what: &str, accept_if: Option<&str>) -> Result<(), Runn
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create the directory"))?;
+            // The folders that do not exist yet, innermost first, each created here with
+            // `create_dir` so that a folder another process made at the same moment is not
+            // taken for ours.
+            let missing: Vec<&Path> =
+                dir.ancestors().take_while(|a| !a.as_os_str().is_empty() && !a.exists()).collect();
+            for folder in missing.iter().rev() {
+                match std::fs::create_dir(folder) {
+                    Ok(()) => claimed.created.push(folder.to_path_buf()),
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && folder.is_dir() => {}
+                    Err(e) => {
+                        return Err(RunnerError::Io {
+                            path: folder.to_path_buf(),
+                            action: "cannot create the directory",
+                            error: e,
+                        });
+                    }
+                }
+            }
         }
         Err(e) => return Err(RunnerError::Io { path: dir.to_owned(), action: "cannot open the directory", error: e }),
     }
     if !marker.is_file() {
         std::fs::write(&marker, "This folder was created by buildbench, which may delete it.\n")
             .map_err(RunnerError::io(&marker, "cannot write"))?;
+        claimed.marked = true;
     }
-    Ok(())
+    Ok(claimed)
+}
+
+/// A folder `claim` made or marked. Dropped while the folder holds nothing but the marker, it
+/// removes the marker it wrote and the folders it created; a folder with anything else in it
+/// (a study, a copy) stays, and so does a folder the user had.
+#[must_use = "dropping it removes the folder again while it is empty"]
+#[derive(Debug)]
+pub struct Claimed {
+    dir: PathBuf,
+    /// Folders this claim created, outermost first (`dir` last, when it was created).
+    created: Vec<PathBuf>,
+    /// Whether this claim wrote the marker.
+    marked: bool,
+}
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        let only_marker =
+            std::fs::read_dir(&self.dir).is_ok_and(|entries| entries.flatten().all(|e| e.file_name() == MARKER));
+        if !only_marker || !self.marked {
+            return;
+        }
+        let _ = std::fs::remove_file(self.dir.join(MARKER));
+        // `remove_dir` removes only empty folders: one that something was put in meanwhile stays.
+        for folder in self.created.iter().rev() {
+            if std::fs::remove_dir(folder).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// Removes `dir` if buildbench owns it (it holds the marker); a folder without the marker is
@@ -127,6 +180,28 @@ pub fn project_path(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_dropped_while_empty_removes_only_what_it_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a/b/out");
+        drop(claim(&nested, "--out", None).unwrap());
+        assert!(!dir.path().join("a").exists(), "every folder the claim created is gone");
+        let mine = dir.path().join("mine");
+        std::fs::create_dir(&mine).unwrap();
+        drop(claim(&mine, "--out", None).unwrap());
+        assert!(mine.is_dir() && std::fs::read_dir(&mine).unwrap().next().is_none(), "the user's folder, as it was");
+        let used = dir.path().join("used/out");
+        let claimed = claim(&used, "--out", None).unwrap();
+        std::fs::write(used.join("study.json"), "{}").unwrap();
+        drop(claimed);
+        assert!(used.join("study.json").is_file() && used.join(MARKER).is_file(), "a folder with a study stays");
+        let sibling = dir.path().join("shared/out");
+        let claimed = claim(&sibling, "--out", None).unwrap();
+        std::fs::write(dir.path().join("shared/other"), "").unwrap();
+        drop(claimed);
+        assert!(!sibling.exists() && dir.path().join("shared/other").is_file(), "a parent with other files stays");
+    }
 
     #[test]
     fn overlapping_folders_are_refused_in_every_direction() {
@@ -163,14 +238,15 @@ mod tests {
         assert!(remove_owned(&user).is_err());
         assert!(user.join("src/important.rs").exists());
         let ours = dir.path().join("ours");
-        claim(&ours, "--work", None).unwrap();
+        let first = claim(&ours, "--work", None).unwrap();
         std::fs::write(ours.join("x"), "").unwrap();
-        claim(&ours, "--work", None).unwrap();
+        drop(first);
+        let _again = claim(&ours, "--work", None).unwrap();
         remove_owned(&ours).unwrap();
         assert!(!ours.exists());
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).unwrap();
-        claim(&empty, "--work", None).unwrap();
+        let _claimed = claim(&empty, "--work", None).unwrap();
         assert!(empty.join(MARKER).is_file());
     }
 }

@@ -8,18 +8,28 @@ use buildbench_model::{Environment, Linker, ToolInfo, ToolchainInfo};
 use crate::{Invocation, RunnerError, elf};
 
 /// Runs a probe command and returns its stdout, or an error naming the command. It runs like
-/// every other process (own process group, known to the watchdog), and at most 10 minutes.
+/// every other process (own process group, known to the watchdog), and at most 10 minutes;
+/// Ctrl-C or SIGTERM (the process's interrupt flag, `exec::interrupt_flag`) stops it at once
+/// and makes it `Interrupted`.
 pub fn capture(invocation: &Invocation) -> Result<String, RunnerError> {
     use crate::exec::Executor as _;
+    use std::sync::atomic::Ordering;
     let invocation = match invocation.timeout {
         Some(_) => invocation.clone(),
         None => invocation.clone().timeout(std::time::Duration::from_secs(600)),
     };
-    let mut executor = crate::ProcessExecutor::new(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
+    let interrupted = crate::exec::interrupt_flag();
+    if interrupted.load(Ordering::SeqCst) {
+        return Err(RunnerError::Interrupted { out: None });
+    }
+    let mut executor = crate::ProcessExecutor::new(std::sync::Arc::clone(&interrupted));
     let output = executor.run(&invocation).map_err(|e| RunnerError::Command {
         command: invocation.shell_line(),
         detail: format!("cannot start it: {e}"),
     })?;
+    if interrupted.load(Ordering::SeqCst) {
+        return Err(RunnerError::Interrupted { out: None });
+    }
     if !output.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let detail = if output.timed_out {

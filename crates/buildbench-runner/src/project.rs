@@ -109,18 +109,21 @@ impl Project {
 /// The project at `path`, copied into `work/src` for builds that must never touch it
 /// (`link`, `profile`): the work folder is claimed and locked (the lock is returned), kept apart
 /// from the project, and files an interrupted `--in-place` study left edited are put back
-/// before the copy.
+/// before the copy. `refuse` checks the loaded project before any folder is made.
 pub fn copy_into_work(
     cargo: &Path,
     path: &Path,
     work: &Path,
+    refuse: &dyn Fn(&Project) -> Result<(), RunnerError>,
     progress: &mut dyn FnMut(String),
 ) -> Result<(Project, PathBuf, crate::lock::Lock), RunnerError> {
     let mut project = Project::load(cargo, path)?;
     project.root = crate::paths::resolve(&project.root)?;
     crate::paths::check_apart(&project.root, &project.target_directory, work, "--work")?;
-    crate::paths::claim(work, "--work", None)?;
-    let lock = crate::lock::acquire(&work.join(".buildbench-lock"), "the --work folder")?;
+    refuse(&project)?;
+    // A refusal from here on (a locked project, a bad journal) removes the folder again.
+    let _claimed = crate::paths::claim(work, "--work", None)?;
+    let lock = crate::lock::acquire_removed_after(&work.join(".buildbench-lock"), "the --work folder")?;
     let source = work.join("src");
     crate::fsutil::remove_tree(&source)?;
     let _project = crate::lock::project_lock(&project.root)?;

@@ -76,12 +76,16 @@ pub fn run(
             found: toolchain.rustc_version.clone(),
         });
     }
+    // The copy breaks path dependencies outside the workspace: refused before anything is made.
+    let outside = |project: &crate::project::Project| {
+        if project.outside_paths.is_empty() {
+            Ok(())
+        } else {
+            Err(RunnerError::OutsideWorkspace { paths: project.outside_paths.clone() })
+        }
+    };
     let (project, source, _work_lock) =
-        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, progress)?;
-    // The copy breaks path dependencies outside the workspace.
-    if !project.outside_paths.is_empty() {
-        return Err(RunnerError::OutsideWorkspace { paths: project.outside_paths.clone() });
-    }
+        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, &outside, progress)?;
     let packages = project.source_packages();
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;

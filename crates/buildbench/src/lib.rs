@@ -110,7 +110,15 @@ pub fn run_as(args: Vec<OsString>, bin_name: Option<&str>) -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // One line per cause: `error: FILE: what was wrong; what was expected`.
-            eprintln!("error: {}", buildbench_report::format::terminal_safe(&format!("{err:#}")));
+            let text = buildbench_report::format::terminal_safe(&format!("{err:#}"));
+            // A probe or a step stopped by Ctrl-C or SIGTERM may surface as another error (a
+            // toolchain "not usable", a git command "failed"): the run was interrupted all the same.
+            let signalled = buildbench_runner::exec::interrupt_flag().load(std::sync::atomic::Ordering::SeqCst);
+            if signalled && !is_interrupted(&err) {
+                eprintln!("error: interrupted ({text})");
+                return ExitCode::from(130);
+            }
+            eprintln!("error: {text}");
             exit_code(&err)
         }
     }
@@ -119,13 +127,17 @@ pub fn run_as(args: Vec<OsString>, bin_name: Option<&str>) -> ExitCode {
 /// The exit status of a failed command: 130 when it was interrupted (as a shell reports a
 /// Ctrl-C), 2 for everything else.
 fn exit_code(err: &anyhow::Error) -> ExitCode {
-    let interrupted = err.chain().any(|e| {
+    ExitCode::from(if is_interrupted(err) { 130 } else { 2 })
+}
+
+/// Is `err` (or one of its causes) the runner's `Interrupted`?
+fn is_interrupted(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
         matches!(
             e.downcast_ref::<buildbench_runner::RunnerError>(),
             Some(buildbench_runner::RunnerError::Interrupted { .. })
         )
-    });
-    ExitCode::from(if interrupted { 130 } else { 2 })
+    })
 }
 
 #[cfg(test)]

@@ -996,6 +996,8 @@ pub fn interrupt_flag() -> anyhow::Result<std::sync::Arc<std::sync::atomic::Atom
     for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
         signal_hook::flag::register(signal, std::sync::Arc::clone(&flag)).context("installing the Ctrl-C handler")?;
     }
+    // Probes (toolchains, linkers, tools) stop on the same flag as builds.
+    buildbench_runner::exec::set_interrupt_flag(&flag);
     Ok(flag)
 }
 

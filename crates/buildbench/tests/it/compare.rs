@@ -604,6 +604,7 @@ fn reports_say_where_the_time_goes_when_check_scenarios_ran() {
 mod cargo_args;
 mod linker_sources;
 mod safety;
+mod safety_four;
 mod safety_three;
 mod safety_two;
 
