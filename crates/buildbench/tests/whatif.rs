@@ -1,6 +1,8 @@
 //! `buildbench whatif` against real builds: the example workspace built clean with `-j1` and
 //! `-j2` (three times each, `--timings`), each job count predicted from the other's reports.
-//! A test binary of its own, so no other test's builds share the machine with these.
+//! A test binary of its own, so no other test's builds share the machine with these, and the
+//! tests here that build take turns ([`BUILDS`]): a prediction across job counts is only as good
+//! as the measurement it is checked against, and a second build beside it halves the CPUs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,6 +12,9 @@ use std::process::Command;
 mod support;
 
 use support::*;
+
+/// Held by every test here that builds, for the whole of its builds.
+static BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -46,6 +51,7 @@ fn predict(report: &Path, jobs: u32) -> f64 {
 
 #[test]
 fn job_counts_predicted_from_each_other_on_real_builds() {
+    let _turn = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let mut measured = [Vec::new(), Vec::new()];
@@ -74,6 +80,7 @@ fn job_counts_predicted_from_each_other_on_real_builds() {
 /// range instead, from "one token" (the recorded time) to "every token it had".
 #[test]
 fn a_c_build_on_the_jobserver_is_predicted_at_one_job_from_a_study_at_two() {
+    let _turn = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     let project = dir.path().join("c-build");
     copy_dir(&root().join("fixtures/projects/c-build"), &project);
