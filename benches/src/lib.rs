@@ -94,6 +94,7 @@ pub fn unit_graph(units: usize) -> buildbench_timings::whatif::Graph {
                 end: 0.0,
                 final_target: false,
                 parallelism: None,
+                ceiling: None,
                 tokens_recorded: 1.0,
             }
         })

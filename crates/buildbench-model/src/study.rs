@@ -528,6 +528,30 @@ pub struct Block {
 }
 
 impl Plan {
+    /// A plan of `runs` measured samples and `warmup` warm-ups of every configuration in every
+    /// scenario, the first configuration the baseline, and nothing else asked for: no cargo
+    /// arguments, a copy of the project, fixed sampling, one block, no gate. Set the rest with
+    /// struct update syntax (`Plan { in_place: true, ..Plan::new(…) }`).
+    pub fn new(configurations: Vec<Configuration>, scenarios: Vec<Scenario>, runs: u32, warmup: u32) -> Plan {
+        Plan {
+            baseline: configurations.first().map(|c| c.name.clone()).unwrap_or_default(),
+            configurations,
+            scenarios,
+            runs,
+            warmup,
+            cargo_args: Vec::new(),
+            edit_file: None,
+            in_place: false,
+            precision: None,
+            max_runs: 0,
+            until_verdict: false,
+            shard: None,
+            shard_by: ShardBy::Block,
+            revisions: Vec::new(),
+            gate: None,
+        }
+    }
+
     /// The cells (configuration index, scenario) in the order shards are dealt.
     pub fn cells(&self) -> Vec<(usize, Scenario)> {
         let mut out = Vec::new();

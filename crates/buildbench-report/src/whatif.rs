@@ -151,7 +151,7 @@ impl WhatIf {
         if ranged {
             let _ = writeln!(
                 out,
-                "range: {} ran without CPU data (a timing report alone has none): from using one job token to using every token it had in the recording (make, cc through cargo's jobserver). A study from `buildbench compare` measures each unit's CPU time and gives one figure.",
+                "range: {}: how many job tokens it can use is not known (make and cc through cargo's jobserver take one per compiler; a timing report alone has no CPU data): at fewer jobs than recorded, from using one token to using every token it had; at more, from running as recorded to using every token there is. A study from `buildbench compare` measures each unit's CPU time and narrows the range.",
                 self.curve.uncertain.join(", ")
             );
         }

@@ -45,8 +45,17 @@ pub struct CapturedLink {
     pub output: PathBuf,
 }
 
+/// What the wrapper did as the linker: the linker's exit status, and the wrapper's own problems
+/// for the CLI to print on stderr (rustc shows a failed link's stderr).
+#[derive(Debug)]
+pub struct Linked {
+    pub code: i32,
+    pub warnings: Vec<String>,
+}
+
 /// If this process was started as a linker, links and returns the exit status; otherwise `None`.
-pub fn run_if_linker() -> Option<i32> {
+pub fn run_if_linker() -> Option<Linked> {
+    let mut warnings = Vec::new();
     let mode = std::env::var(MODE).ok()?;
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let real = std::env::var_os(REAL).map_or_else(|| PathBuf::from("cc"), PathBuf::from);
@@ -56,7 +65,7 @@ pub fn run_if_linker() -> Option<i32> {
         && let Some(dir) = std::env::var_os(CAPTURE)
         && let Err(e) = capture(Path::new(&dir), &real, &strings, &output)
     {
-        eprintln!("buildbench linker wrapper: could not capture the link of {}: {e}", output.display());
+        warnings.push(format!("buildbench linker wrapper: could not capture the link of {}: {e}", output.display()));
     }
     let started = Instant::now();
     let status = std::process::Command::new(&real).args(&args).status();
@@ -64,7 +73,7 @@ pub fn run_if_linker() -> Option<i32> {
     let code = match &status {
         Ok(s) => s.code(),
         Err(e) => {
-            eprintln!("buildbench linker wrapper: cannot run the linker `{}`: {e}", real.display());
+            warnings.push(format!("buildbench linker wrapper: cannot run the linker `{}`: {e}", real.display()));
             Some(127)
         }
     };
@@ -78,7 +87,7 @@ pub fn run_if_linker() -> Option<i32> {
             }
         }
     }
-    Some(code.unwrap_or(1))
+    Some(Linked { code: code.unwrap_or(1), warnings })
 }
 
 /// The file after `-o` (or glued as `-oFILE`).

@@ -539,23 +539,7 @@ mod tests {
     }
 
     fn plan(configurations: Vec<Configuration>, scenarios: &[Scenario], warmup: u32, runs: u32) -> Plan {
-        Plan {
-            baseline: configurations[0].name.clone(),
-            configurations,
-            scenarios: scenarios.to_vec(),
-            runs,
-            warmup,
-            cargo_args: vec![],
-            edit_file: None,
-            in_place: false,
-            precision: None,
-            max_runs: 0,
-            until_verdict: false,
-            shard: None,
-            shard_by: buildbench_model::ShardBy::Block,
-            revisions: vec![],
-            gate: None,
-        }
+        Plan::new(configurations, scenarios.to_vec(), runs, warmup)
     }
 
     #[test]

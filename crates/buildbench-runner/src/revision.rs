@@ -60,6 +60,21 @@ pub fn repository(root: &Path) -> Result<Repository, RunnerError> {
     Ok(Repository { prefix: prefix.to_owned(), top })
 }
 
+/// The checkout a study was measured on, for the history's provenance: (commit, branch, commit
+/// date as ISO 8601), each `None` where git cannot tell (not a repository, no commit yet, a
+/// detached head has the branch `HEAD`). Only reads, with `--no-optional-locks` so `git` does
+/// not refresh `.git/index`.
+pub fn checkout(project: &Path) -> (Option<String>, Option<String>, Option<String>) {
+    let read = |args: &[&str]| -> Option<String> {
+        let text = crate::probe::capture(&git(project).arg("--no-optional-locks").args(args)).ok()?;
+        Some(text.trim().to_owned()).filter(|s| !s.is_empty())
+    };
+    if !project.is_dir() {
+        return (None, None, None);
+    }
+    (read(&["rev-parse", "HEAD"]), read(&["rev-parse", "--abbrev-ref", "HEAD"]), read(&["log", "-1", "--format=%cI"]))
+}
+
 /// Resolves each `--rev` value (`SPEC` or `NAME=SPEC`) to a commit. Names must be distinct and
 /// fit in a folder name: a spec's own characters outside `[A-Za-z0-9._-]` become `-`.
 pub fn resolve(repo: &Repository, specs: &[String]) -> Result<Vec<Revision>, RunnerError> {

@@ -30,23 +30,8 @@ fn configuration(name: &str, linker: Linker) -> Configuration {
 }
 
 fn plan(scenarios: &[Scenario], runs: u32, warmup: u32) -> Plan {
-    Plan {
-        configurations: vec![configuration("default", Linker::Default), configuration("mold", Linker::Mold)],
-        scenarios: scenarios.to_vec(),
-        runs,
-        warmup,
-        baseline: "default".to_owned(),
-        cargo_args: Vec::new(),
-        edit_file: Some("src/main.rs".to_owned()),
-        in_place: false,
-        precision: None,
-        max_runs: 0,
-        until_verdict: false,
-        shard: None,
-        shard_by: buildbench_model::ShardBy::Block,
-        revisions: vec![],
-        gate: None,
-    }
+    let configurations = vec![configuration("default", Linker::Default), configuration("mold", Linker::Mold)];
+    Plan { edit_file: Some("src/main.rs".to_owned()), ..Plan::new(configurations, scenarios.to_vec(), runs, warmup) }
 }
 
 /// A tiny project on disk and a study of it prepared by hand, as `prepare` would after its

@@ -84,6 +84,10 @@ pub struct Node {
     /// CPUs its processes used on average (CPU seconds over its duration), where measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<f64>,
+    /// In the optimistic replay of a build script that may use more job tokens than the
+    /// recording gave it: at most this many tokens, each running it as fast as a recorded one.
+    #[serde(skip)]
+    pub ceiling: Option<f64>,
     /// Job tokens it had on average in the recording: its own plus the idle ones.
     #[serde(skip)]
     pub tokens_recorded: f64,
@@ -209,6 +213,7 @@ impl Graph {
                         TargetKind::Bin | TargetKind::Test | TargetKind::Bench | TargetKind::Example
                     ),
                     parallelism: u.cpu_seconds.filter(|_| duration >= MIN_CPU_DURATION).map(|c| c / duration),
+                    ceiling: None,
                     tokens_recorded: 1.0,
                 };
                 match (u.mode, crate::split(u)) {
@@ -705,17 +710,22 @@ impl Graph {
     /// wants); it never runs faster than recorded. Nodes without CPU data move at speed 1.
     fn speeds(&self, running: &[Running], tokens: Option<usize>) -> Vec<f64> {
         let Some(tokens) = tokens else { return vec![1.0; running.len()] };
-        // (CPUs used in the recording, of which token-bound) per running node.
-        let use_of = |r: &Running| -> Option<(f64, f64)> {
+        // (CPUs used in the recording, tokens it can use, whether it may beat its recording)
+        // per running node. A node with a ceiling (the optimistic replay of a build script
+        // that may use more tokens than it had) can use up to that many.
+        let use_of = |r: &Running| -> Option<(f64, f64, bool)> {
             let node = self.nodes.get(r.index)?;
+            if let Some(k) = node.ceiling.filter(|k| *k > 1.0) {
+                return Some((node.parallelism.unwrap_or(node.tokens_recorded).max(1.0), k, true));
+            }
             let c = node.parallelism.filter(|c| *c > 1.0)?;
-            Some((c, c.min(node.tokens_recorded.max(1.0))))
+            Some((c, c.min(node.tokens_recorded.max(1.0)), false))
         };
-        let uses: Vec<Option<(f64, f64)>> = running.iter().map(use_of).collect();
+        let uses: Vec<Option<(f64, f64, bool)>> = running.iter().map(use_of).collect();
         let mut idle = tokens.saturating_sub(running.len()) as f64;
         // Water-filling: the node wanting the fewest extra tokens is served first.
         let mut wants: Vec<(usize, f64)> =
-            uses.iter().enumerate().filter_map(|(k, u)| u.map(|(_, bound)| (k, bound - 1.0))).collect();
+            uses.iter().enumerate().filter_map(|(k, u)| u.map(|(_, bound, _)| (k, bound - 1.0))).collect();
         wants.sort_by(|a, b| a.1.total_cmp(&b.1));
         let mut extra = vec![0.0; running.len()];
         let mut left = wants.len();
@@ -731,7 +741,8 @@ impl Graph {
         uses.iter()
             .zip(&extra)
             .map(|(u, e)| match u {
-                Some((c, bound)) => (((c - bound) + (1.0 + e).min(*bound)) / c).min(1.0),
+                Some((c, bound, true)) => (1.0 + e).min(*bound) / c,
+                Some((c, bound, false)) => (((c - bound) + (1.0 + e).min(*bound)) / c).min(1.0),
                 None => 1.0,
             })
             .collect()
@@ -747,10 +758,12 @@ impl Graph {
             jobs.iter().map(|&j| (j, self.run(Some(j), scale, &priorities, &dependents).seconds)).collect();
         let floor = self.run(None, scale, &priorities, &dependents);
         // Build scripts without CPU data may have run make or cc on every token they had, or
-        // on one: the prediction is a range between the two.
+        // on one; and a script that used every token it had may use more where there are
+        // more. The prediction is then a range between the cases.
         let uncertain = self.uncertain();
+        let limited = self.limited_by_tokens();
         let mut ranges = Vec::new();
-        if let (false, Some(recorded_jobs)) = (uncertain.is_empty(), self.jobs) {
+        if let Some(recorded_jobs) = self.jobs {
             let mut parallel = self.clone();
             for &i in &uncertain {
                 if let Some(node) = parallel.nodes.get_mut(i) {
@@ -758,11 +771,32 @@ impl Graph {
                 }
             }
             for &(j, point) in &points {
-                let other = parallel.run(Some(j), scale, &priorities, &dependents).seconds;
-                ranges.push((j, point.min(other), point.max(other)));
+                let mut cases = vec![point];
+                if !uncertain.is_empty() {
+                    cases.push(parallel.run(Some(j), scale, &priorities, &dependents).seconds);
+                }
+                if j > recorded_jobs && !limited.is_empty() {
+                    let mut wider = self.clone();
+                    for &i in &limited {
+                        if let Some(node) = wider.nodes.get_mut(i) {
+                            node.ceiling = Some(f64::from(j));
+                        }
+                    }
+                    cases.push(wider.run(Some(j), scale, &priorities, &dependents).seconds);
+                }
+                if cases.len() > 1 {
+                    let low = cases.iter().copied().fold(f64::INFINITY, f64::min);
+                    let high = cases.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    ranges.push((j, low, high));
+                }
             }
         }
-        let uncertain = uncertain.iter().filter_map(|&i| self.nodes.get(i).map(|n| n.label.clone())).collect();
+        let mut named = uncertain.clone();
+        if points.iter().any(|&(j, _)| self.jobs.is_some_and(|r| j > r)) {
+            named.extend(limited.iter().filter(|i| !uncertain.contains(i)));
+        }
+        named.sort_unstable();
+        let uncertain = named.iter().filter_map(|&i| self.nodes.get(i).map(|n| n.label.clone())).collect();
         let (critical_seconds, chain) = if *scale == Scale::default() {
             self.critical_path()
         } else {
@@ -817,6 +851,23 @@ impl Graph {
                         && n.parallelism.is_none()
                         && n.seconds() >= 1.0_f64.max(0.02 * total)
                         && n.tokens_recorded > 1.05
+                })
+            })
+            .collect()
+    }
+
+    /// Build-script runs long enough to matter (1 s and 2% of the build) that used every job
+    /// token they had (or whose CPU use is not known): with more tokens they may run faster
+    /// (make and cc take one per compiler), or not (one long compile). A prediction for more
+    /// jobs than the recording had is a range between the two.
+    pub fn limited_by_tokens(&self) -> Vec<usize> {
+        let total = self.recorded.unwrap_or(0.0);
+        (0..self.nodes.len())
+            .filter(|&i| {
+                self.nodes.get(i).is_some_and(|n| {
+                    n.source == SplitSource::NotCompiled
+                        && n.seconds() >= 1.0_f64.max(0.02 * total)
+                        && n.parallelism.is_none_or(|c| c >= 0.85 * n.tokens_recorded.max(1.0))
                 })
             })
             .collect()
@@ -927,11 +978,14 @@ pub struct Curve {
     pub critical_seconds: f64,
     /// The units of the critical path, first to last.
     pub chain: Vec<String>,
-    /// Where build scripts ran without CPU data: (job slots, fewest, most seconds), between
-    /// each script using one token and using every token it had in the recording.
+    /// Where build scripts may use another number of job tokens than the replay gives them:
+    /// (job slots, fewest, most seconds), between each script using one token and using every
+    /// token it had in the recording (scripts without CPU data), and, beyond the recorded job
+    /// count, using every token there is (scripts that used every token they had).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ranges: Vec<(u32, f64, f64)>,
-    /// Those build scripts.
+    /// Those build scripts (`Graph::uncertain`, and `Graph::limited_by_tokens` where a job
+    /// count beyond the recorded one is asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uncertain: Vec<String>,
 }
@@ -994,6 +1048,7 @@ mod tests {
             end: 0.0,
             final_target: false,
             parallelism: None,
+            ceiling: None,
             tokens_recorded: 1.0,
         }
     }
@@ -1114,6 +1169,37 @@ mod tests {
         assert!((wall(&g, Some(2)) - 11.0).abs() < 1e-9);
         assert!((wall(&g, Some(1)) - 20.0).abs() < 1e-9, "{}", wall(&g, Some(1)));
         assert!((wall(&g, None) - 11.0).abs() < 1e-9, "never faster than recorded");
+    }
+
+    #[test]
+    fn a_build_script_that_had_one_token_may_use_more_when_there_are_more() {
+        use Edge::Full;
+        // A 10 s build script of a 1-job recording (no CPU data: an HTML report), then a 1 s
+        // binary. At 1 job it replays as recorded; at 2 its make may take the second token
+        // (5 s) or not (10 s): the prediction is the range, the point the recorded case.
+        let mut script = node("jemalloc-sys", 10.0, None, &[]);
+        script.other = 10.0;
+        script.frontend = 0.0;
+        script.codegen = 0.0;
+        script.source = SplitSource::NotCompiled;
+        let mut g = graph(vec![script, node("app", 1.0, None, &[(0, Full)])]);
+        g.jobs = Some(1);
+        g.recorded = Some(11.0);
+        let curve = g.curve(&[1, 2], &Scale::default()).unwrap();
+        assert_eq!(curve.points, [(1, 11.0), (2, 11.0)]);
+        assert_eq!(curve.ranges.len(), 1, "{:?}", curve.ranges);
+        let (j, low, high) = curve.ranges[0];
+        assert_eq!(j, 2);
+        assert!((low - 6.0).abs() < 1e-9 && (high - 11.0).abs() < 1e-9, "{low} {high}");
+        assert_eq!(curve.uncertain, ["jemalloc-sys"]);
+        // Measured at one CPU on its one token (a study at -j1), the same; measured at 1.2 CPUs
+        // on two tokens, it did not use what it had, and more would not help.
+        g.nodes[0].parallelism = Some(1.0);
+        assert_eq!(g.curve(&[2], &Scale::default()).unwrap().ranges.len(), 1);
+        g.nodes[0].parallelism = Some(1.2);
+        g.nodes[0].tokens_recorded = 2.0;
+        g.jobs = Some(2);
+        assert!(g.curve(&[4], &Scale::default()).unwrap().ranges.is_empty());
     }
 
     #[test]

@@ -140,10 +140,6 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         None => None,
     };
     Ok(Plan {
-        configurations,
-        scenarios,
-        runs: args.runs,
-        warmup: args.warmup,
         baseline,
         cargo_args,
         edit_file,
@@ -153,10 +149,10 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         until_verdict: args.until_verdict,
         shard: args.shard,
         shard_by: args.shard_by.into(),
-        revisions: Vec::new(),
         gate: args
             .gate
             .map(|threshold| crate::gate::spec(None, Some(threshold), &args.gate_options, args.until_decided)),
+        ..Plan::new(configurations, scenarios, args.runs, args.warmup)
     })
 }
 

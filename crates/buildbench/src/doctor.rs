@@ -34,23 +34,16 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             configurations.push(configuration("nightly", Some("nightly")));
         }
         let plan = Plan {
-            configurations,
-            scenarios: vec![Scenario::CheckClean, Scenario::Clean, Scenario::CheckIncremental, Scenario::Incremental],
-            runs: args.runs.max(1),
-            warmup: 1,
-            baseline: "default".to_owned(),
             cargo_args: buildbench_model::cargo_args::assemble(None, None, false, None, &args.cargo)
                 .map_err(anyhow::Error::msg)?,
-            edit_file: None,
-            in_place: false,
-            precision: None,
-            max_runs: 0,
-            until_verdict: false,
-            shard: None,
-            shard_by: buildbench_model::ShardBy::Block,
-            revisions: Vec::new(),
-            gate: None,
+            ..Plan::new(
+                configurations,
+                vec![Scenario::CheckClean, Scenario::Clean, Scenario::CheckIncremental, Scenario::Incremental],
+                args.runs.max(1),
+                1,
+            )
         };
+
         let (scratch, out) = match &args.out {
             Some(dir) => (None, std::path::absolute(dir).context("resolving --out")?),
             None => {

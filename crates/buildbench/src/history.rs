@@ -21,7 +21,7 @@ pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
             let mut history = History::open(&db)?;
             for path in &args.studies {
                 let study = crate::report::read_study(path)?;
-                let git = git_info(Path::new(&study.project));
+                let git = buildbench_runner::revision::checkout(Path::new(&study.project));
                 let from = Provenance {
                     commit: args.commit.clone().or(git.0),
                     branch: args.branch.clone().or(git.1),
@@ -137,25 +137,6 @@ fn select(args: &HistorySelect, samples: bool) -> Result<(History, Vec<buildbenc
         }
     }
     Ok((history, series))
-}
-
-/// (commit, branch, commit date) of the git checkout at `project`, where it is one.
-fn git_info(project: &Path) -> (Option<String>, Option<String>, Option<String>) {
-    let git = |args: &[&str]| -> Option<String> {
-        let out = std::process::Command::new("git")
-            .arg("-C")
-            .arg(project)
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()).filter(|s| !s.is_empty())
-    };
-    if !project.is_dir() {
-        return (None, None, None);
-    }
-    (git(&["rev-parse", "HEAD"]), git(&["rev-parse", "--abbrev-ref", "HEAD"]), git(&["log", "-1", "--format=%cI"]))
 }
 
 /// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.

@@ -66,8 +66,11 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
 /// started it), else the executable's own.
 pub fn run_as(args: Vec<OsString>, bin_name: Option<&str>) -> ExitCode {
     // Started by rustc as the linker wrapper: link, log, and exit with the linker's status.
-    if let Some(code) = buildbench_runner::linkwrap::run_if_linker() {
-        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    if let Some(linked) = buildbench_runner::linkwrap::run_if_linker() {
+        for warning in &linked.warnings {
+            eprintln!("{warning}");
+        }
+        return ExitCode::from(u8::try_from(linked.code).unwrap_or(1));
     }
     // Started by buildbench as its clean-up watchdog.
     if buildbench_runner::watchdog::run_if_watchdog() {

@@ -14,4 +14,5 @@ mod profile;
 mod report;
 mod rev;
 mod support;
+mod tidy;
 mod timings;
