@@ -189,191 +189,23 @@ pub fn run(
     let triple = CargoArgs::parse(&options.cargo_args).target_triple().unwrap_or(&toolchain.host).to_owned();
     let user = UserConfig::detect(&toolchain.cargo, &project.root, &triple);
     let resolved = ResolvedToolchain::probe(toolchain.clone());
-    let scratch = options.work.join("run");
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
     crate::probe::make_ld_folders(&options.linkers, &|l| crate::probe::ld_folder(&options.work, l))?;
-    let profile = CargoArgs::parse(&options.cargo_args).profile().to_owned();
+    let session = Session {
+        options,
+        profile: CargoArgs::parse(&options.cargo_args).profile().to_owned(),
+        toolchain: &toolchain,
+        project: &project,
+        source: &source,
+        user: &user,
+        scratch: options.work.join("run"),
+        temp,
+    };
     let mut levels = Vec::new();
     for &level in &options.debuginfo {
-        let target = options.work.join(format!("target-{level}"));
-        let capture_dir = options.work.join(format!("capture-{level}"));
-        remove_tree(&target)?;
-        remove_tree(&capture_dir)?;
-        let dir = crate::cargo::profile_dir(&profile);
-        let reused = match &options.reuse {
-            Reuse::ProjectTarget => Some(project.target_directory.join(dir)),
-            Reuse::Folder(folder) => Some(folder.join(dir)),
-            Reuse::Nothing => None,
-        };
-        if let Some(built) = reused.filter(|d| d.is_dir()) {
-            // A copy (modification times kept, so cargo sees it fresh) of the user's build: the
-            // user's own target folder is only read.
-            progress(format!("debuginfo={level}: copying the build in {}", built.display()));
-            crate::fsutil::copy_tree(&built, &target.join(dir), &[])?;
-        }
-        std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
-        let configuration = Configuration {
-            overrides: vec![format!("profile.{profile}.debug=\"{level}\"")],
-            ..Configuration::plain(&format!("link-{level}"), options.toolchain.as_deref())
-        };
-        let ctx = BuildContext {
-            toolchain: &toolchain,
-            toolchain_uses_rust_lld: false,
-            source: &source,
-            target_dir: target.clone(),
-            cargo_args: &options.cargo_args,
-            cargo_profile: &profile,
-            rustflags: &user.rustflags,
-            sccache: None,
-            ld_folder: None,
-            link_wrapper: Some(LinkWrapper {
-                program: &options.wrapper,
-                real: user.linker.as_deref().unwrap_or("cc"),
-                log: options.work.join(format!("links-{level}.jsonl")),
-                mode: crate::cargo::WrapperMode::Capture,
-                capture_dir: Some(capture_dir.clone()),
-            }),
-            temp_dir: Some(temp.clone()),
-            extra_rustflags: &[],
-        };
-        progress(format!("debuginfo={level}: building to capture the final link commands"));
-        // One `cargo rustc` per final target (binaries and cdylibs of the members, or of -p and
-        // --bin): a target that does not build (required features, say) is skipped, and only
-        // when none builds is it an error.
-        let finals = final_targets(&project, options);
-        let (mut artifacts, mut build_seconds, mut first_failure) = (Vec::new(), 0.0, None);
-        for (package, final_target) in &finals {
-            let build = capture_invocation(&configuration, package, final_target, &ctx);
-            let outcome = executor
-                .run(&build)
-                .map_err(|e| RunnerError::Command { command: build.shell_line(), detail: e.to_string() })?;
-            if interrupted.load(Ordering::SeqCst) {
-                return Err(RunnerError::Interrupted { out: None });
-            }
-            build_seconds += outcome.wall.as_secs_f64();
-            if outcome.success() {
-                artifacts.extend(crate::record::artifacts(&outcome.stdout, &project));
-            } else if first_failure.is_none() {
-                first_failure =
-                    Some(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
-            }
-        }
-        if artifacts.is_empty()
-            && let Some(failure) = first_failure
-        {
-            return Err(failure);
-        }
-        let wanted: Vec<CapturedLink> = captured(&capture_dir)
-            .into_iter()
-            .filter(|c| {
-                let name = file_name(&c.output);
-                let stem = crate::record::artifact_stem(&name);
-                let is_artifact = artifacts.iter().any(|a| a.name.replace('-', "_") == stem);
-                let is_bin = options.bin.as_ref().is_none_or(|b| b.replace('-', "_") == stem);
-                is_artifact && is_bin
-            })
-            .collect();
-        if wanted.is_empty() {
-            return Err(RunnerError::NoLinkTarget { bin: options.bin.clone() });
-        }
-        let artifact_list = wanted
-            .iter()
-            .map(|c| (file_name(&c.output), std::fs::metadata(&c.output).map_or(0, |m| m.len())))
-            .collect();
-        let mut results: Vec<LinkerResult> = options
-            .linkers
-            .iter()
-            .map(|&linker| {
-                let missing = linker.requirement().filter(|(program, _)| which(program).is_none());
-                LinkerResult {
-                    linker,
-                    status: if missing.is_some() { LinkerStatus::Unavailable } else { LinkerStatus::Ok },
-                    error: missing.map(|(program, _)| format!("`{program}` is not on PATH")),
-                    install: missing.map(|(_, install)| install.to_owned()),
-                    samples: Vec::new(),
-                    output_bytes: None,
-                    linked_by: None,
-                    verified: None,
-                }
-            })
-            .collect();
-        let references: Vec<Reference> =
-            wanted.iter().map(|link| reference(executor, &link.output, &scratch)).collect();
-        // One warm-up round (also the one whose outputs are verified), then the measured runs,
-        // linkers taking turns so that drift hits all alike.
-        for round in 0..=options.runs {
-            if interrupted.load(Ordering::SeqCst) {
-                return Err(RunnerError::Interrupted { out: None });
-            }
-            progress(format!(
-                "debuginfo={level}: {}",
-                if round == 0 { "warm-up and checks".to_owned() } else { format!("run {round} of {}", options.runs) }
-            ));
-            for result in results.iter_mut().filter(|r| r.status == LinkerStatus::Ok) {
-                let dir = options.work.join(format!("relink-{level}")).join(result.linker.as_str());
-                std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
-                let mut total = 0.0;
-                let mut bytes = 0;
-                for (link, reference) in wanted.iter().zip(&references) {
-                    let output = dir.join(file_name(&link.output));
-                    let _ = std::fs::remove_file(&output);
-                    let inv = Invocation::new(&link.program)
-                        .args(replay_args(
-                            &link.args,
-                            result.linker,
-                            &crate::probe::ld_folder(&options.work, result.linker),
-                            &output,
-                        ))
-                        .cwd(&link.cwd)
-                        .env("TMPDIR", &temp);
-                    let out = executor
-                        .run(&inv)
-                        .map_err(|e| RunnerError::Command { command: inv.shell_line(), detail: e.to_string() })?;
-                    if !out.success() {
-                        result.status = LinkerStatus::Failed;
-                        result.error = Some(out.stderr_tail(12));
-                        break;
-                    }
-                    total += out.wall.as_secs_f64();
-                    if round == 0 {
-                        match verify(executor, reference, &output, &scratch) {
-                            // One line for all outputs: each distinct check once, with its outputs.
-                            Ok(how) => {
-                                let name = file_name(&link.output);
-                                let so_far = result.verified.take().unwrap_or_default();
-                                result.verified = Some(if so_far.is_empty() {
-                                    format!("{name}: {how}")
-                                } else {
-                                    format!("{so_far}; {name}: {how}")
-                                });
-                            }
-                            Err(why) => {
-                                result.status = LinkerStatus::Failed;
-                                result.error = Some(format!("the relinked output is broken: {why}"));
-                                break;
-                            }
-                        }
-                        let content = std::fs::read(&output).unwrap_or_default();
-                        bytes += content.len() as u64;
-                        result.linked_by = elf::linker_of(&content);
-                    }
-                }
-                if result.status != LinkerStatus::Ok {
-                    continue;
-                }
-                if round == 0 {
-                    result.output_bytes = Some(bytes);
-                } else {
-                    result.samples.push(total);
-                }
-            }
-            if options.until_verdict && round >= FIRST_LOOK && decided(&results, options.looks()) {
-                progress(format!("debuginfo={level}: both verdicts decided after {round} runs"));
-                break;
-            }
-        }
-        levels.push(LinkLevel { debuginfo: level, artifacts: artifact_list, build_seconds, linkers: results });
+        let captured = session.capture(level, executor, progress, interrupted)?;
+        levels.push(session.measure(level, captured, executor, progress, interrupted)?);
     }
     let study = LinkStudy {
         looks: options.looks(),
@@ -388,6 +220,254 @@ pub fn run(
         crate::paths::remove_owned(&options.work)?;
     }
     Ok(study)
+}
+
+/// What one `link` run shares across its debuginfo levels.
+struct Session<'a> {
+    options: &'a LinkOptions,
+    /// The cargo profile the builds use.
+    profile: String,
+    toolchain: &'a Toolchain,
+    project: &'a Project,
+    /// The copy of the project the builds read.
+    source: &'a Path,
+    /// The project's own linker settings.
+    user: &'a UserConfig,
+    /// Where the relinked outputs are run to be checked.
+    scratch: PathBuf,
+    /// TMPDIR of the builds and the replays.
+    temp: PathBuf,
+}
+
+/// The links captured at one debuginfo level, ready to replay.
+struct Captured {
+    /// The final links of the wanted targets.
+    links: Vec<CapturedLink>,
+    /// (output file name, bytes) of each.
+    artifacts: Vec<(String, u64)>,
+    /// Seconds the capturing builds took.
+    build_seconds: f64,
+}
+
+impl Session<'_> {
+    /// Builds the final targets at `level` with the linker wrapper in capture mode: one
+    /// `cargo rustc` per final target (binaries and cdylibs of the members, or of -p and
+    /// --bin); a target that does not build (required features, say) is skipped, and only when
+    /// none builds is it an error.
+    fn capture(
+        &self,
+        level: Debuginfo,
+        executor: &mut dyn Executor,
+        progress: &mut dyn FnMut(String),
+        interrupted: &Arc<AtomicBool>,
+    ) -> Result<Captured, RunnerError> {
+        let options = self.options;
+        let target = options.work.join(format!("target-{level}"));
+        let capture_dir = options.work.join(format!("capture-{level}"));
+        remove_tree(&target)?;
+        remove_tree(&capture_dir)?;
+        let dir = crate::cargo::profile_dir(&self.profile);
+        let reused = match &options.reuse {
+            Reuse::ProjectTarget => Some(self.project.target_directory.join(dir)),
+            Reuse::Folder(folder) => Some(folder.join(dir)),
+            Reuse::Nothing => None,
+        };
+        if let Some(built) = reused.filter(|d| d.is_dir()) {
+            // A copy (modification times kept, so cargo sees it fresh) of the user's build: the
+            // user's own target folder is only read.
+            progress(format!("debuginfo={level}: copying the build in {}", built.display()));
+            crate::fsutil::copy_tree(&built, &target.join(dir), &[])?;
+        }
+        std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
+        let configuration = Configuration {
+            overrides: vec![format!("profile.{}.debug=\"{level}\"", self.profile)],
+            ..Configuration::plain(&format!("link-{level}"), options.toolchain.as_deref())
+        };
+        let ctx = BuildContext {
+            toolchain: self.toolchain,
+            toolchain_uses_rust_lld: false,
+            source: self.source,
+            target_dir: target.clone(),
+            cargo_args: &options.cargo_args,
+            cargo_profile: &self.profile,
+            rustflags: &self.user.rustflags,
+            sccache: None,
+            ld_folder: None,
+            link_wrapper: Some(LinkWrapper {
+                program: &options.wrapper,
+                real: self.user.linker.as_deref().unwrap_or("cc"),
+                log: options.work.join(format!("links-{level}.jsonl")),
+                mode: crate::cargo::WrapperMode::Capture,
+                capture_dir: Some(capture_dir.clone()),
+            }),
+            temp_dir: Some(self.temp.clone()),
+            extra_rustflags: &[],
+        };
+        progress(format!("debuginfo={level}: building to capture the final link commands"));
+        let finals = final_targets(self.project, options);
+        let (mut artifacts, mut build_seconds, mut first_failure) = (Vec::new(), 0.0, None);
+        for (package, final_target) in &finals {
+            let build = capture_invocation(&configuration, package, final_target, &ctx);
+            let outcome = executor
+                .run(&build)
+                .map_err(|e| RunnerError::Command { command: build.shell_line(), detail: e.to_string() })?;
+            if interrupted.load(Ordering::SeqCst) {
+                return Err(RunnerError::Interrupted { out: None });
+            }
+            build_seconds += outcome.wall.as_secs_f64();
+            if outcome.success() {
+                artifacts.extend(crate::record::artifacts(&outcome.stdout, self.project));
+            } else if first_failure.is_none() {
+                first_failure =
+                    Some(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
+            }
+        }
+        if artifacts.is_empty()
+            && let Some(failure) = first_failure
+        {
+            return Err(failure);
+        }
+        let links: Vec<CapturedLink> = captured(&capture_dir)
+            .into_iter()
+            .filter(|c| {
+                let name = file_name(&c.output);
+                let stem = crate::record::artifact_stem(&name);
+                let is_artifact = artifacts.iter().any(|a| a.name.replace('-', "_") == stem);
+                let is_bin = options.bin.as_ref().is_none_or(|b| b.replace('-', "_") == stem);
+                is_artifact && is_bin
+            })
+            .collect();
+        if links.is_empty() {
+            return Err(RunnerError::NoLinkTarget { bin: options.bin.clone() });
+        }
+        let artifacts =
+            links.iter().map(|c| (file_name(&c.output), std::fs::metadata(&c.output).map_or(0, |m| m.len()))).collect();
+        Ok(Captured { links, artifacts, build_seconds })
+    }
+
+    /// Replays the captured links with every linker: one warm-up round (also the one whose
+    /// outputs are verified), then the measured runs, linkers taking turns so that drift hits
+    /// all alike.
+    fn measure(
+        &self,
+        level: Debuginfo,
+        captured: Captured,
+        executor: &mut dyn Executor,
+        progress: &mut dyn FnMut(String),
+        interrupted: &Arc<AtomicBool>,
+    ) -> Result<LinkLevel, RunnerError> {
+        let options = self.options;
+        let mut results: Vec<LinkerResult> = options.linkers.iter().map(|&linker| available(linker)).collect();
+        let references: Vec<Reference> =
+            captured.links.iter().map(|link| reference(executor, &link.output, &self.scratch)).collect();
+        for round in 0..=options.runs {
+            if interrupted.load(Ordering::SeqCst) {
+                return Err(RunnerError::Interrupted { out: None });
+            }
+            progress(format!(
+                "debuginfo={level}: {}",
+                if round == 0 { "warm-up and checks".to_owned() } else { format!("run {round} of {}", options.runs) }
+            ));
+            for result in results.iter_mut().filter(|r| r.status == LinkerStatus::Ok) {
+                self.relink(level, round, result, &captured.links, &references, executor)?;
+            }
+            if options.until_verdict && round >= FIRST_LOOK && decided(&results, options.looks()) {
+                progress(format!("debuginfo={level}: both verdicts decided after {round} runs"));
+                break;
+            }
+        }
+        Ok(LinkLevel {
+            debuginfo: level,
+            artifacts: captured.artifacts,
+            build_seconds: captured.build_seconds,
+            linkers: results,
+        })
+    }
+
+    /// One round of `result`'s linker: every captured link replayed with it, timed together;
+    /// in the warm-up round (0) each output is verified against the original and its size and
+    /// linker recorded instead. A failed link or a broken output fails the linker.
+    fn relink(
+        &self,
+        level: Debuginfo,
+        round: u32,
+        result: &mut LinkerResult,
+        links: &[CapturedLink],
+        references: &[Reference],
+        executor: &mut dyn Executor,
+    ) -> Result<(), RunnerError> {
+        let options = self.options;
+        let dir = options.work.join(format!("relink-{level}")).join(result.linker.as_str());
+        std::fs::create_dir_all(&dir).map_err(RunnerError::io(&dir, "cannot create"))?;
+        let mut total = 0.0;
+        let mut bytes = 0;
+        for (link, reference) in links.iter().zip(references) {
+            let output = dir.join(file_name(&link.output));
+            let _ = std::fs::remove_file(&output);
+            let inv = Invocation::new(&link.program)
+                .args(replay_args(
+                    &link.args,
+                    result.linker,
+                    &crate::probe::ld_folder(&options.work, result.linker),
+                    &output,
+                ))
+                .cwd(&link.cwd)
+                .env("TMPDIR", &self.temp);
+            let out = executor
+                .run(&inv)
+                .map_err(|e| RunnerError::Command { command: inv.shell_line(), detail: e.to_string() })?;
+            if !out.success() {
+                result.status = LinkerStatus::Failed;
+                result.error = Some(out.stderr_tail(12));
+                return Ok(());
+            }
+            total += out.wall.as_secs_f64();
+            if round == 0 {
+                match verify(executor, reference, &output, &self.scratch) {
+                    // One line for all outputs: each distinct check once, with its outputs.
+                    Ok(how) => {
+                        let name = file_name(&link.output);
+                        let so_far = result.verified.take().unwrap_or_default();
+                        result.verified = Some(if so_far.is_empty() {
+                            format!("{name}: {how}")
+                        } else {
+                            format!("{so_far}; {name}: {how}")
+                        });
+                    }
+                    Err(why) => {
+                        result.status = LinkerStatus::Failed;
+                        result.error = Some(format!("the relinked output is broken: {why}"));
+                        return Ok(());
+                    }
+                }
+                let content = std::fs::read(&output).unwrap_or_default();
+                bytes += content.len() as u64;
+                result.linked_by = elf::linker_of(&content);
+            }
+        }
+        if round == 0 {
+            result.output_bytes = Some(bytes);
+        } else {
+            result.samples.push(total);
+        }
+        Ok(())
+    }
+}
+
+/// A linker's result before any link: ready, or unavailable with its install hint when its
+/// program is not on PATH.
+fn available(linker: Linker) -> LinkerResult {
+    let missing = linker.requirement().filter(|(program, _)| which(program).is_none());
+    LinkerResult {
+        linker,
+        status: if missing.is_some() { LinkerStatus::Unavailable } else { LinkerStatus::Ok },
+        error: missing.map(|(program, _)| format!("`{program}` is not on PATH")),
+        install: missing.map(|(_, install)| install.to_owned()),
+        samples: Vec::new(),
+        output_bytes: None,
+        linked_by: None,
+        verified: None,
+    }
 }
 
 /// Are both mold verdicts (against the default linker and against GNU ld) decided?
