@@ -23,7 +23,7 @@ fn git(project: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-const SLOW: &str = "\n/// Evaluated while compiling: a slow crate on purpose.\n#[allow(long_running_const_eval)]\npub const SLOW: u64 = {\n    let mut i = 0u64;\n    let mut s = 0u64;\n    while i < 300_000 {\n        s = s.wrapping_add(i.wrapping_mul(i));\n        i += 1;\n    }\n    s\n};\n";
+const SLOW: &str = "\n/// Evaluated while compiling: a slow crate on purpose.\n#[allow(long_running_const_eval)]\npub const SLOW: u64 = {\n    let mut i = 0u64;\n    let mut s = 0u64;\n    while i < 1_500_000 {\n        s = s.wrapping_add(i.wrapping_mul(i));\n        i += 1;\n    }\n    s\n};\n";
 
 #[test]
 fn the_trend_marks_the_commit_that_slowed_the_build_and_names_the_crate() {
@@ -62,7 +62,7 @@ fn the_trend_marks_the_commit_that_slowed_the_build_and_names_the_crate() {
     let series = &v["series"][0];
     assert_eq!(series["series"]["points"].as_array().map(Vec::len), Some(5));
     let changes = series["changes"].as_array().expect("changes");
-    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes.len(), 1, "{changes:?} in {}", series["series"]["points"]);
     assert_eq!(changes[0]["point"]["index"], 2);
     assert_eq!(changes[0]["commit"].as_str(), Some(slow_commit.as_str()));
     assert!(changes[0]["units"][0][0].as_str().is_some_and(|u| u.starts_with("example-core")), "{changes:?}");
