@@ -52,7 +52,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             gate: None,
         };
         let (scratch, out) = match &args.out {
-            Some(dir) => (None, std::path::absolute(dir).context("resolving --out")?),
+            Some(dir) => (None, std::path::absolute(dir).context("resolving --output")?),
             None => {
                 let t = crate::cli::temp_dir("buildbench-doctor-")?;
                 let path = t.path().join("study");
@@ -72,6 +72,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         let prepared = prepare(options)?;
         let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
         let mut progress = Progress::new(args.quiet);
+        progress.verbose = args.verbose;
         let study = run_study(prepared, &mut executor, &mut progress, &interrupted);
         progress.finish();
         let study = study?;
