@@ -507,8 +507,8 @@ pub struct ReportArgs {
     /// Write here instead of stdout; the format follows the extension unless --format is given.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The format [default: the extension of -o FILE, else table]; json's fields:
-    /// docs/reports.md ("JSON summary").
+    /// The format; json's fields: docs/reports.md ("JSON summary") [default: the extension of -o
+    /// FILE, else table].
     #[arg(long, value_parser = format::parser("report", format::accepts::STUDY), value_name = "FORMAT")]
     pub format: Option<Format>,
     /// Changes smaller than this are never called significant.

@@ -135,10 +135,11 @@ fn every_command_s_help_matches_the_readme_vocabulary_table() {
         }
     }
     let listed: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
-    assert_eq!(
-        commands.iter().collect::<BTreeSet<_>>(),
-        listed.iter().collect::<BTreeSet<_>>(),
-        "README's table and the commands differ"
+    let missing: Vec<&String> = commands.iter().filter(|c| !listed.contains(c)).collect();
+    let stale: Vec<&String> = listed.iter().filter(|c| !commands.contains(c)).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "README's \"One vocabulary of flags\" table: add a row for {missing:?}, remove the rows of {stale:?}"
     );
     let mut checked_flags = 0;
     for row in &rows {
