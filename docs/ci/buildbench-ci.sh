@@ -30,7 +30,7 @@ case "$command" in
     [ $# -ge 4 ] || { echo "usage: $0 shard K N PROJECT OUT [compare options...]" >&2; exit 2; }
     k=$1 n=$2 project=$3 out=$4
     shift 4
-    "$buildbench" compare "$project" --shard "$k/$n" --out "$out" --quiet "$@"
+    "$buildbench" compare "$project" --shard "$k/$n" --output "$out" --quiet "$@"
     ;;
   merge)
     [ $# -ge 2 ] || { echo "usage: $0 merge OUT SHARD_DIR..." >&2; exit 2; }
@@ -52,7 +52,7 @@ case "$command" in
     # commit id, so every block measures the same base.
     base=$(git -C "$project" merge-base "$base" "$head")
     status=0
-    "$buildbench" compare "$project" --rev "base=$base,head=$head" --shard "$k/$n" --out "$out" --quiet \
+    "$buildbench" compare "$project" --rev "base=$base,head=$head" --shard "$k/$n" --output "$out" --quiet \
       --gate "$threshold" --until-decided "$@" || status=$?
     # A block's own gate only decides when to stop measuring; the merged study is gated once.
     if [ "$status" -eq 1 ]; then

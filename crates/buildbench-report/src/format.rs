@@ -138,64 +138,112 @@ pub const JSON_SCHEMA_VERSION: u32 = 1;
 /// float rounded to 12 significant digits, which no timing needs more of and which removes
 /// binary noise (`9.600000000000001` prints as `9.6`). Fields keep the order of the types.
 /// Ends with a newline.
+///
+/// The floats are rounded as serde_json writes them (`Rounded`), in one pass: rounding the
+/// printed text afterwards, character by character, took 60% of `timings --format json` on a
+/// 10,000-unit report (docs/benchmarks.md).
 pub fn json(value: &impl serde::Serialize) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut chars = text.chars().peekable();
-    let mut in_string = false;
-    let mut escaped = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            match (escaped, c) {
-                (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if c == '-' || c.is_ascii_digit() {
-            let mut number = String::from(c);
-            while let Some(&d) = chars.peek() {
-                if d.is_ascii_digit() || "+-.eE".contains(d) {
-                    number.push(d);
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            out.push_str(&round_number(&number));
-        } else {
-            out.push(c);
-        }
+    let mut bytes = Vec::with_capacity(4096);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, Rounded::default());
+    // Serializing our own types into memory cannot fail; an empty document would say so.
+    if serde::Serialize::serialize(value, &mut serializer).is_err() {
+        bytes.clear();
     }
-    let versioned = match out.strip_prefix("{\n") {
+    // serde_json writes UTF-8 only.
+    let out = String::from_utf8(bytes).unwrap_or_default();
+    let mut versioned = match out.strip_prefix("{\n") {
         // An object that carries its own version keeps it (and gets no second one).
         Some(rest) if !rest.starts_with('}') && !rest.trim_start().starts_with("\"schema_version\"") => {
-            format!("{{\n  \"schema_version\": {JSON_SCHEMA_VERSION},\n{rest}")
+            let mut text = String::with_capacity(out.len() + 32);
+            text.push_str("{\n  \"schema_version\": ");
+            text.push_str(&JSON_SCHEMA_VERSION.to_string());
+            text.push_str(",\n");
+            text.push_str(rest);
+            text
         }
         _ => out,
     };
-    format!("{versioned}\n")
+    versioned.push('\n');
+    versioned
 }
 
-/// A float literal rounded to 12 significant digits, in its shortest form; integers unchanged.
-fn round_number(literal: &str) -> String {
-    if !literal.contains(['.', 'e', 'E']) {
-        return literal.to_owned();
+/// serde_json's pretty printer, with each float rounded to 12 significant digits as it is
+/// written.
+#[derive(Default)]
+struct Rounded(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for Rounded {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f64) -> std::io::Result<()> {
+        serde_json::ser::CompactFormatter.write_f64(writer, round_significant(value))
     }
-    match literal.parse::<f64>().ok().and_then(|x| format!("{x:.11e}").parse::<f64>().ok()) {
-        Some(x) if x.is_finite() => {
-            let text = x.to_string();
-            // Keep it a float literal: `2.0` stays `2.0`, not `2`.
-            if text.contains(['.', 'e', 'E']) { text } else { format!("{text}.0") }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(writer)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_array(writer)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(writer)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_object(writer)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(writer)
+    }
+}
+
+/// Powers of ten that are exact in an f64 (up to 10²²).
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
+/// `x` rounded to 12 significant digits: the f64 nearest to the 12-digit decimal, whose
+/// shortest form (what serde_json prints) then has at most 12 digits.
+///
+/// Scaling by an exact power of ten, rounding to an integer below 2⁵³ and scaling back is one
+/// correctly rounded operation on exact values, so the result is that nearest f64; only a
+/// value within an ulp of a half-way point can round the other way than decimal arithmetic
+/// would, which changes the twelfth digit by one. Values too large or small for an exact power
+/// go through the decimal text, as does anything the scaling cannot hold.
+fn round_significant(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    // Decimal places that leave 12 digits before the point: 11 − the decimal exponent. log10
+    // can be one off near a power of ten; the scaled value's size corrects it.
+    let mut places = 11 - x.abs().log10().floor() as i32;
+    for _ in 0..3 {
+        let Some(p) = POWERS_OF_TEN.get(places.unsigned_abs() as usize).copied() else { break };
+        let scaled = if places >= 0 { x * p } else { x / p };
+        if scaled.abs() >= 1e12 {
+            places -= 1;
+        } else if scaled.abs() < 1e11 {
+            places += 1;
+        } else {
+            let whole = scaled.round();
+            return if places >= 0 { whole / p } else { whole * p };
         }
-        _ => literal.to_owned(),
     }
+    round_by_text(x)
+}
+
+/// `round_significant` through the decimal text (slow, exact): for magnitudes beyond 10^±22.
+fn round_by_text(x: f64) -> f64 {
+    format!("{x:.11e}").parse::<f64>().ok().filter(|r| r.is_finite()).unwrap_or(x)
 }
 
 /// The line every report shows when the project selects its own linker: what `default` means
@@ -220,6 +268,42 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("0000000"), "{text}");
+    }
+
+    #[test]
+    fn floats_are_rounded_to_twelve_significant_digits_like_the_decimal_text() {
+        // The fast path against the exact one (the decimal text), over many magnitudes.
+        let mut x = 1.234_567_890_123_456_7e-12_f64;
+        while x < 1e25 {
+            for v in [x, -x, x * 1.000_000_000_049_9, x / 3.0, x * 7.0 / 9.0] {
+                let (fast, exact) = (round_significant(v), round_by_text(v));
+                // One unit of the twelfth digit at most, and only for a value near a half-way point.
+                assert!(fast == exact || (fast - exact).abs() <= exact.abs() * 1.1e-11, "{v:e}: {fast:e} vs {exact:e}");
+                let text = fast.to_string();
+                let digits = text.trim_start_matches('-').chars().filter(char::is_ascii_digit).collect::<String>();
+                assert!(digits.trim_start_matches('0').trim_end_matches('0').len() <= 12, "{v:e} printed as {text}");
+            }
+            x *= 3.7;
+        }
+        assert_eq!(round_significant(0.1 + 0.2), 0.3);
+        assert_eq!(round_significant(4.8 * 2.0), 9.6);
+        assert_eq!(round_significant(1e300), 1e300);
+        assert_eq!(round_significant(0.0), 0.0);
+        let text = json(&serde_json::json!({"big": 1e300, "tiny": 5e-324, "int": 7, "two": 2.0, "nan": f64::NAN}));
+        assert!(
+            text.contains("\"two\": 2.0") && text.contains("\"int\": 7") && text.contains("\"nan\": null"),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).ok().map(|v| v["big"].as_f64()), Some(Some(1e300)));
+    }
+
+    #[test]
+    fn an_object_with_its_own_version_keeps_it_and_other_values_get_none() {
+        let text = json(&serde_json::json!({"schema_version": 7, "z": 1}));
+        assert_eq!(text.matches("schema_version").count(), 1, "{text}");
+        assert!(text.contains("\"schema_version\": 7"), "{text}");
+        assert_eq!(json(&[1.5, 2.25]), "[\n  1.5,\n  2.25\n]\n");
+        assert_eq!(json(&serde_json::json!({})), "{}\n");
     }
 
     #[test]

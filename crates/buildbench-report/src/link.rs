@@ -165,54 +165,67 @@ pub fn terminal(s: &LinkSummary, color: bool) -> String {
     styled(s).terminal(color)
 }
 
-/// The terminal view with each verdict toned.
-fn styled(s: &LinkSummary) -> Styled {
-    let mut out = Styled::default();
-    let _ = writeln!(out, "default linker: {}", s.default_linker.as_deref().unwrap_or("unknown"));
-    for level in &s.levels {
-        let arts: Vec<String> =
-            level.artifacts.iter().map(|(n, b)| format!("{} ({})", without_hash(n), bytes(*b))).collect();
-        let _ = writeln!(out, "\ndebuginfo={}: relinking {}", level.debuginfo, arts.join(", "));
-        let mut t = Table::new(&[
-            ("linker", Align::Left),
-            ("median", Align::Right),
-            ("vs default [95% CI]", Align::Right),
-            ("p", Align::Right),
-            ("vs bfd [95% CI]", Align::Right),
-            ("n", Align::Right),
-            ("", Align::Left),
+/// What every format shows of one debuginfo level: a heading, the table, the note on its
+/// intervals and the claim's verdicts.
+struct LevelView<'a> {
+    heading: String,
+    table: Table,
+    note: Option<String>,
+    verdicts: &'a [ClaimVerdict],
+}
+
+fn level_views(s: &LinkSummary) -> Vec<LevelView<'_>> {
+    s.levels
+        .iter()
+        .map(|level| {
+            let arts: Vec<String> =
+                level.artifacts.iter().map(|(n, b)| format!("{} ({})", without_hash(n), bytes(*b))).collect();
+            LevelView {
+                heading: format!("debuginfo={}: relinking {}", level.debuginfo, arts.join(", ")),
+                table: level_table(level),
+                note: (!level.verdicts.is_empty()).then(|| intervals_note(s.looks)),
+                verdicts: &level.verdicts,
+            }
+        })
+        .collect()
+}
+
+fn level_table(level: &LevelSummary) -> Table {
+    let mut t = Table::new(&[
+        ("linker", Align::Left),
+        ("median", Align::Right),
+        ("vs default [95% CI]", Align::Right),
+        ("p", Align::Right),
+        ("vs bfd [95% CI]", Align::Right),
+        ("n", Align::Right),
+        ("", Align::Left),
+    ]);
+    for r in &level.linkers {
+        let note = match (&r.error, &r.linked_by) {
+            (Some(e), _) => format!("{}: {}", r.status.as_str(), first_line(e)),
+            (None, Some(l)) => format!("linked by {l}; {}", r.verified.as_deref().unwrap_or("")),
+            _ => String::new(),
+        };
+        let reference = |l: Linker, c: &Option<buildbench_model::stats::Comparison>| match c {
+            _ if r.linker == l && r.status == LinkerStatus::Ok => "reference".to_owned(),
+            Some(c) => speedup(c),
+            None => "-".to_owned(),
+        };
+        t.row(vec![
+            r.linker.to_string(),
+            opt_seconds(r.stats.as_ref().map(|s| s.median)),
+            reference(Linker::Default, &r.vs_default),
+            r.vs_default.as_ref().map_or_else(String::new, |c| p_value(c.p_value)),
+            reference(Linker::Bfd, &r.vs_bfd),
+            crate::format::runs(r.samples.len()),
+            note,
         ]);
-        for r in &level.linkers {
-            let note = match (&r.error, &r.linked_by) {
-                (Some(e), _) => format!("{}: {}", r.status.as_str(), first_line(e)),
-                (None, Some(l)) => format!("linked by {l}; {}", r.verified.as_deref().unwrap_or("")),
-                _ => String::new(),
-            };
-            let reference = |l: Linker, c: &Option<buildbench_model::stats::Comparison>| match c {
-                _ if r.linker == l && r.status == LinkerStatus::Ok => "reference".to_owned(),
-                Some(c) => speedup(c),
-                None => "-".to_owned(),
-            };
-            t.row(vec![
-                r.linker.to_string(),
-                opt_seconds(r.stats.as_ref().map(|s| s.median)),
-                reference(Linker::Default, &r.vs_default),
-                r.vs_default.as_ref().map_or_else(String::new, |c| p_value(c.p_value)),
-                reference(Linker::Bfd, &r.vs_bfd),
-                crate::format::runs(r.samples.len()),
-                note,
-            ]);
-        }
-        out.append(t.styled());
-        if !level.verdicts.is_empty() {
-            let _ = writeln!(out, "{}", intervals_note(s.looks));
-        }
-        for v in &level.verdicts {
-            let _ = write!(out, "claim \"mold links 2-5x faster\", {}: ", v.compared);
-            out.push_verdict(v.verdict, &v.text);
-            out.push('\n');
-        }
     }
+    t
+}
+
+/// The last line: how many relinks, whether `--until-verdict` stopped early, the total time.
+fn footer(s: &LinkSummary) -> String {
     let measured = s.levels.iter().flat_map(|l| &l.linkers).map(|r| r.samples.len()).max().unwrap_or(0);
     let stopped = if s.looks > 1 {
         format!(
@@ -222,17 +235,145 @@ fn styled(s: &LinkSummary) -> Styled {
     } else {
         String::new()
     };
-    let _ = writeln!(
-        out,
-        "\n{measured} measured relinks per linker and level{stopped}; total {:.1}s including the capture builds.",
+    format!(
+        "{measured} measured relinks per linker and level{stopped}; total {:.1}s including the capture builds.",
         s.total_seconds
-    );
+    )
+}
+
+/// `claim "mold links 2-5x faster", mold vs default: `.
+fn claim_label(v: &ClaimVerdict) -> String {
+    format!("claim \"mold links 2-5x faster\", {}: ", v.compared)
+}
+
+/// The terminal view with each verdict toned.
+fn styled(s: &LinkSummary) -> Styled {
+    let mut out = Styled::default();
+    let _ = writeln!(out, "default linker: {}", s.default_linker.as_deref().unwrap_or("unknown"));
+    for view in level_views(s) {
+        let _ = writeln!(out, "\n{}", view.heading);
+        out.append(view.table.styled());
+        if let Some(note) = &view.note {
+            let _ = writeln!(out, "{note}");
+        }
+        for v in view.verdicts {
+            out.push_str(&claim_label(v));
+            out.push_verdict(v.verdict, &v.text);
+            out.push('\n');
+        }
+    }
+    let _ = writeln!(out, "\n{}", footer(s));
     out
+}
+
+/// Markdown, for a CI job summary (`link -o FILE.md`); everything from the project escaped.
+pub fn markdown(s: &LinkSummary) -> String {
+    let cell = crate::export::markdown::cell;
+    let mut out = format!(
+        "# buildbench link: {}\n\nDefault linker: **{}**\n",
+        cell(&s.project),
+        cell(s.default_linker.as_deref().unwrap_or("unknown"))
+    );
+    for view in level_views(s) {
+        let _ = writeln!(out, "\n## {}\n", cell(&view.heading));
+        out.push_str(&view.table.markdown());
+        if let Some(note) = &view.note {
+            let _ = writeln!(out, "\n{}", cell(note));
+        }
+        if !view.verdicts.is_empty() {
+            out.push('\n');
+        }
+        for v in view.verdicts {
+            let _ = writeln!(out, "- {}**{}**", cell(&claim_label(v)), cell(&v.text));
+        }
+    }
+    let _ = writeln!(out, "\n{}", cell(&footer(s)));
+    out
+}
+
+/// A self-contained HTML page in the one page shell (`crate::page`), for `link -o FILE.html`.
+pub fn html(s: &LinkSummary) -> String {
+    let escape = crate::html_escape::escape;
+    let mut body = format!(
+        "<h1>buildbench link: {}</h1>\n<p>Default linker: <strong>{}</strong></p>\n",
+        escape(&s.project),
+        escape(s.default_linker.as_deref().unwrap_or("unknown"))
+    );
+    for view in level_views(s) {
+        let _ = writeln!(body, "<section>\n<h2>{}</h2>", escape(&view.heading));
+        body.push_str(&view.table.html());
+        if let Some(note) = &view.note {
+            let _ = writeln!(body, "<p>{}</p>", escape(note));
+        }
+        if !view.verdicts.is_empty() {
+            body.push_str("<ul>\n");
+            for v in view.verdicts {
+                let _ = writeln!(body, "<li>{}<strong>{}</strong></li>", escape(&claim_label(v)), escape(&v.text));
+            }
+            body.push_str("</ul>\n");
+        }
+        body.push_str("</section>\n");
+    }
+    let _ = writeln!(body, "<p>{}</p>", escape(&footer(s)));
+    let mut page = crate::page::Page::new("buildbench link");
+    page.push(body);
+    page.render()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::without_hash;
+    use super::*;
+
+    /// A summary of one level with the default linker, bfd and mold, names from a hostile project.
+    fn summary() -> LinkSummary {
+        let row = |linker: Linker, samples: &[f64]| LinkerRow {
+            linker,
+            status: LinkerStatus::Ok,
+            samples: samples.to_vec(),
+            stats: Summary::with_resolution(samples, WALL_RESOLUTION),
+            vs_default: None,
+            vs_bfd: None,
+            output_bytes: Some(1000),
+            linked_by: Some("<b>ld</b>|x".to_owned()),
+            verified: Some("runs `--version` exactly like the original".to_owned()),
+            error: None,
+        };
+        let mut mold = row(Linker::Mold, &[0.1, 0.11, 0.1]);
+        mold.vs_bfd = compare(&[0.5, 0.52, 0.51], &[0.1, 0.11, 0.1], 0.02);
+        LinkSummary {
+            project: "/p/<script>".to_owned(),
+            default_linker: Some("LLD 22.1.2 (rust-lld)".to_owned()),
+            runs: 3,
+            looks: 1,
+            total_seconds: 12.0,
+            levels: vec![LevelSummary {
+                debuginfo: Debuginfo::Full,
+                artifacts: vec![("app-a60a1f2b3c4d5e6f".to_owned(), 2_000_000)],
+                linkers: vec![row(Linker::Default, &[0.2, 0.21, 0.2]), row(Linker::Bfd, &[0.5, 0.52, 0.51]), mold],
+                verdicts: vec![ClaimVerdict {
+                    compared: "mold vs bfd".to_owned(),
+                    verdict: Verdict::Holds,
+                    text: "holds (2-5x): measured 4.9x [4.5x, 5.3x]".to_owned(),
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn markdown_and_html_show_what_the_terminal_shows_escaped() {
+        let s = summary();
+        let (text, md, html) = (text(&s), markdown(&s), html(&s));
+        for view in [&text, &md, &html] {
+            assert!(view.contains("relinking app (") && !view.contains("a60a1f2b"), "{view}");
+            // Markdown escapes the brackets, which would otherwise start a link.
+            assert!(view.replace('\\', "").contains("holds (2-5x): measured 4.9x [4.5x, 5.3x]"), "{view}");
+            assert!(view.contains("3 measured relinks per linker and level"), "{view}");
+        }
+        assert!(md.starts_with("# buildbench link: /p/&lt;script&gt;\n") && md.contains("| mold |"), "{md}");
+        assert!(md.contains("- claim \"mold links 2-5x faster\", mold vs bfd: **holds"), "{md}");
+        assert!(!md.contains("<b>") && !html.contains("<script>") && !html.contains("<b>ld"), "escaped");
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<td>mold</td>"), "{html}");
+    }
 
     #[test]
     fn binaries_are_named_without_cargos_hash() {

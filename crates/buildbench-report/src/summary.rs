@@ -207,6 +207,90 @@ fn speedup(cell: &Cell) -> f64 {
     cell.comparison.as_ref().map_or(0.0, |c| c.speedup)
 }
 
+/// A scenario in one line, in hyperfine's manner: the fastest configuration against the
+/// baseline (or, when the baseline is the fastest, against the next fastest).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Headline {
+    /// `faster` ran `ratio ± sd` times faster than `slower`: the difference is significant
+    /// (the same decision as the table's mark).
+    Faster { faster: String, slower: String, ratio: f64, sd: f64 },
+    /// The fastest configuration and the baseline differ by no significant amount;
+    /// `ratio ± sd` is the fastest's speed as a multiple of the baseline's.
+    NoDifference { fastest: String, baseline: String, ratio: f64, sd: f64 },
+}
+
+impl StudySummary {
+    /// The one-line summary of `scenario` (`Headline`), among the configurations of the
+    /// baseline's revision; `None` when no configuration has a comparison with the baseline
+    /// (one configuration, or fewer than 3 samples a side).
+    ///
+    /// The ratio is the table's speedup (means); `± sd` is hyperfine's: the standard deviation
+    /// of the ratio from both runs' standard deviations, `ratio · √((s₁/m₁)² + (s₂/m₂)²)`
+    /// (hyperfine's `compute_relative_speed`), a spread of the builds, not an interval.
+    pub fn headline(&self, scenario: Scenario) -> Option<Headline> {
+        let revision = self.cells.iter().find(|c| c.configuration == self.baseline).and_then(|c| c.revision.as_ref());
+        let fastest = self
+            .scenario(scenario)
+            .filter(|c| c.revision.as_ref() == revision && !c.is_reference() && c.stats.is_some())
+            .filter(|c| c.comparison.as_ref().is_some_and(|k| k.speedup.is_finite() && k.speedup > 0.0))
+            .max_by(|a, b| speedup(a).total_cmp(&speedup(b)))?;
+        let k = fastest.comparison.as_ref()?;
+        let compared_with = fastest.compared_with.unwrap_or(scenario);
+        let reference = self.cell(&fastest.reference, compared_with)?;
+        let relative = |c: &Cell| c.stats.as_ref().map(|s| if s.mean > 0.0 { s.stddev / s.mean } else { 0.0 });
+        let spread = relative(fastest)?.hypot(relative(reference)?);
+        // The cache scenarios are compared with the baseline's clean build: say which.
+        let reference_name = if compared_with == scenario {
+            fastest.reference.clone()
+        } else {
+            format!("{} ({compared_with})", fastest.reference)
+        };
+        Some(match (k.significant, k.speedup >= 1.0) {
+            (true, true) => Headline::Faster {
+                faster: fastest.configuration.clone(),
+                slower: reference_name,
+                ratio: k.speedup,
+                sd: k.speedup * spread,
+            },
+            (true, false) => Headline::Faster {
+                faster: reference_name,
+                slower: fastest.configuration.clone(),
+                ratio: 1.0 / k.speedup,
+                sd: spread / k.speedup,
+            },
+            (false, _) => Headline::NoDifference {
+                fastest: fastest.configuration.clone(),
+                baseline: reference_name,
+                ratio: k.speedup,
+                sd: k.speedup * spread,
+            },
+        })
+    }
+}
+
+impl Headline {
+    /// `mold ran 1.23 ± 0.05 times faster than default`, or `no significant difference: mold
+    /// ran 1.01 ± 0.04 times as fast as default`. A ratio is shown with as many decimals as it
+    /// takes not to read 1.00 (up to four), so a significant difference never prints as
+    /// "1.00 times faster".
+    pub fn line(&self) -> String {
+        match self {
+            Headline::Faster { faster, slower, ratio, sd } => {
+                let digits = decimals(*ratio);
+                format!("{faster} ran {ratio:.digits$} ± {sd:.digits$} times faster than {slower}")
+            }
+            Headline::NoDifference { fastest, baseline, ratio, sd } => {
+                format!("no significant difference: {fastest} ran {ratio:.2} ± {sd:.2} times as fast as {baseline}")
+            }
+        }
+    }
+}
+
+/// Decimals for a ratio: 2, or more (up to 4) while it would print as 1.00.
+fn decimals(ratio: f64) -> usize {
+    (2..=4).find(|&d| format!("{ratio:.d$}").trim_end_matches('0').trim_end_matches('.') != "1").unwrap_or(4)
+}
+
 /// What every report says instead of claims and a recommendation when nothing was measured.
 pub const NOTHING_MEASURED: &str =
     "Nothing was measured: every build failed or could not run, so no claim is checked and nothing is recommended.";

@@ -127,6 +127,48 @@ fn everything_from_the_project_is_escaped_in_html() {
     assert!(!md.contains("<script>"), "{md}");
 }
 
+#[test]
+fn each_scenario_ends_with_a_one_line_summary_in_hyperfines_manner() {
+    // Every cell gets the same five multipliers (1.00 to 1.04), so the ratios are exact: clean,
+    // c1 twice as fast as the baseline c0; noop, all equal; incremental, the baseline fastest.
+    let mut k = 0;
+    let study = synthetic(3, 5, |i, scenario| {
+        k += 1;
+        let base = match (scenario, i) {
+            (Scenario::Clean, 0) => 10.0,
+            (Scenario::Clean, 1) => 5.0,
+            (Scenario::Clean, _) => 8.0,
+            (Scenario::Incremental, i) => 1.0 + i as f64,
+            _ => 1.0,
+        };
+        base * (1.0 + 0.01 * f64::from(k % 5))
+    });
+    let s = summarize(&study, 0.02);
+    let line = |scenario| s.headline(scenario).map(|h| h.line()).unwrap_or_default();
+    // hyperfine's ± for these runs: 2 · √2 · (relative sd 1.55%) = 0.044.
+    assert_eq!(line(Scenario::Clean), "c1 ran 2.00 ± 0.04 times faster than c0");
+    assert_eq!(line(Scenario::Incremental), "c0 ran 2.00 ± 0.04 times faster than c1");
+    // Equal times: no "faster" at all, and no "1.00x".
+    let noop = line(Scenario::Noop);
+    assert!(
+        noop.starts_with("no significant difference: c") && noop.ends_with("ran 1.00 ± 0.02 times as fast as c0"),
+        "{noop}"
+    );
+    let text = String::from_utf8(Terminal::default().render(&study, &s)).expect("utf-8");
+    for expected in [line(Scenario::Clean), noop, line(Scenario::Incremental)] {
+        assert!(text.lines().any(|l| l == expected), "{expected:?} missing from:\n{text}");
+    }
+    assert!(!text.contains("1.00 times faster") && !text.contains("1.00x faster"), "{text}");
+    // A significant difference never reads as 1.00: the ratio gets the decimals it needs.
+    let close = buildbench_report::summary::Headline::Faster {
+        faster: "a".to_owned(),
+        slower: "b".to_owned(),
+        ratio: 1.004,
+        sd: 0.0011,
+    };
+    assert_eq!(close.line(), "a ran 1.004 ± 0.001 times faster than b");
+}
+
 /// Compares `actual` with the golden file `fixtures/studies/<name>`; `BUILDBENCH_BLESS=1`
 /// rewrites the golden file instead (review the diff before committing it).
 fn golden(name: &str, actual: &str) {

@@ -46,7 +46,7 @@ pub fn run(
     }
     // The output folder is buildbench's (marked) and one run's at a time. Until the study is
     // saved in it, a refusal (a locked project, a bad journal) removes it again.
-    let _out_claim = crate::paths::claim(out, "--out", Some("study.json"))?;
+    let _out_claim = crate::paths::claim(out, "-o/--output", Some("study.json"))?;
     let _out_lock = crate::lock::acquire_removed_after(&out.join(".buildbench-lock"), "the output folder")?;
     let study_file = out.join("study.json");
     // One run at a time edits, restores or copies the project: an interrupted --in-place run's

@@ -92,7 +92,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
             return Err(RunnerError::Study {
                 path: out.clone(),
                 problem: format!(
-                    "already holds a study; continue it with --resume {} or pick another --out",
+                    "already holds a study; continue it with --resume {} or pick another -o/--output",
                     crate::shell_quote(&out.to_string_lossy())
                 ),
             });
@@ -167,18 +167,18 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     {
         return Err(RunnerError::Revision {
             problem: format!(
-                "--out {} is inside the git repository {}; a rev study's exports must lie outside it (cargo would \
-                 read the checkout's own .cargo/config.toml for every revision); pass an --out outside the \
+                "-o/--output {} is inside the git repository {}; a rev study's exports must lie outside it (cargo would \
+                 read the checkout's own .cargo/config.toml for every revision); pass an -o/--output outside the \
                  repository, or none",
                 out.display(),
                 repo.top.display()
             ),
         });
     }
-    crate::paths::check_apart(&project.root, &project.target_directory, &out, "--out")?;
+    crate::paths::check_apart(&project.root, &project.target_directory, &out, "-o/--output")?;
     let owned = out.join(crate::paths::MARKER).is_file() || out.join("study.json").is_file();
     if !owned && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
-        return Err(RunnerError::NotOwned { what: "--out".to_owned(), dir: out });
+        return Err(RunnerError::NotOwned { what: "-o/--output".to_owned(), dir: out });
     }
     let mut toolchains: HashMap<String, ResolvedToolchain> = HashMap::new();
     let mut unavailable = Vec::new();

@@ -39,7 +39,7 @@ pub fn run(args: &ApplyArgs) -> Result<ExitCode> {
     let root = buildbench_runner::paths::resolve(&project)
         .with_context(|| format!("{}: the project to write into", project.display()))?;
     if !root.join("Cargo.toml").is_file() {
-        bail!("{}: not a cargo project (no Cargo.toml); pass --project PATH", root.display());
+        bail!("{}: not a cargo project (no Cargo.toml); name the project: buildbench apply STUDY PATH", root.display());
     }
     // An interrupted apply (or --in-place study) is undone first, so the diff below is against
     // the user's own files and no stale journal is left to undo this run's work later.

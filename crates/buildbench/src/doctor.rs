@@ -45,7 +45,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         };
 
         let (scratch, out) = match &args.out {
-            Some(dir) => (None, std::path::absolute(dir).context("resolving --out")?),
+            Some(dir) => (None, std::path::absolute(dir).context("resolving --output")?),
             None => {
                 let t = crate::cli::temp_dir("buildbench-doctor-")?;
                 let path = t.path().join("study");
@@ -65,6 +65,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         let prepared = prepare(options)?;
         let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
         let mut progress = Progress::new(args.quiet);
+        progress.verbose = args.verbose;
         let study = run_study(prepared, &mut executor, &mut progress, &interrupted);
         progress.finish();
         let study = study?;

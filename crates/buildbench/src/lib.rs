@@ -82,7 +82,7 @@ pub fn run_as(args: Vec<OsString>, bin_name: Option<&str>) -> ExitCode {
         if let Some(name) = bin_name {
             command = command.bin_name(name);
         }
-        let matches = command.get_matches_from(args);
+        let matches = command.try_get_matches_from(args).unwrap_or_else(|e| without_cargo_tip(e).exit());
         cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
     };
     let _ = cli::COLOR.set(cli::color_enabled(cli.color));
@@ -125,6 +125,22 @@ pub fn run_as(args: Vec<OsString>, bin_name: Option<&str>) -> ExitCode {
             exit_code(&err)
         }
     }
+}
+
+/// clap suggests passing an unknown `--flag` after `--` whenever a command takes arguments
+/// there, even when it found the flag the user meant (`--linkers`: `--linker`); after `--` the
+/// flag would go to cargo. With a similar buildbench flag found, that tip is dropped; without
+/// one (`compare --features simd`), sending it to cargo is the right advice and stays.
+fn without_cargo_tip(mut error: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::UnknownArgument || error.get(ContextKind::SuggestedArg).is_none() {
+        return error;
+    }
+    let Some(ContextValue::StyledStrs(tips)) = error.get(ContextKind::Suggested) else { return error };
+    let kept: Vec<clap::builder::StyledStr> =
+        tips.iter().filter(|tip| !tip.to_string().starts_with("to pass ")).cloned().collect();
+    error.insert(ContextKind::Suggested, ContextValue::StyledStrs(kept));
+    error
 }
 
 /// The exit status of a failed command: 130 when it was interrupted (as a shell reports a

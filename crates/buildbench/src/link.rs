@@ -11,7 +11,7 @@ use buildbench_runner::link::{LinkOptions, Reuse, run as run_link};
 
 use buildbench_report::export::Format;
 
-use crate::cli::{LinkArgs, words};
+use crate::cli::{LinkArgs, format, words};
 
 pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let mut linkers = words::<Linker>(&args.linker)?;
@@ -22,6 +22,11 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
         }
     }
     crate::cli::check_runs(args.runs)?;
+    // A file name that says no format link writes is refused before the builds, not after.
+    let file_format = match &args.output {
+        Some(file) => Some(format::of_output("link", file, None, format::accepts::PROFILE_FILE)?),
+        None => None,
+    };
     let cargo_args = buildbench_model::cargo_args::assemble(
         args.package.as_deref(),
         args.bin.as_deref(),
@@ -37,7 +42,8 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
             .with_context(|| format!("{}: cannot resolve", args.path.display()))?,
         work: scratch.1.clone(),
         linkers,
-        runs: args.runs,
+        // With --until-verdict the runner relinks up to `runs` times, stopping once decided.
+        runs: if args.until_verdict { args.max_runs.unwrap_or(args.runs) } else { args.runs },
         bin: args.bin.clone(),
         cargo_args,
         debuginfo: words::<Debuginfo>(&args.debuginfo)?,
@@ -61,6 +67,16 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let study = run_link(&options, &mut executor, &mut progress, &interrupted)?;
     drop(scratch);
     let summary = buildbench_report::link::summarize(&study, args.noise);
+    if let (Some(file), Some(file_format)) = (&args.output, file_format) {
+        let text = match file_format {
+            Format::Html => buildbench_report::link::html(&summary),
+            Format::Md => buildbench_report::link::markdown(&summary),
+            Format::Json => buildbench_report::format::json(&summary),
+            _ => buildbench_report::link::text(&summary),
+        };
+        buildbench_runner::fsutil::write_atomic(file, text.as_bytes())?;
+        progress(format!("wrote {}", file.display()));
+    }
     // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
     let text = match args.format {
         Format::Json => buildbench_report::format::json(&summary),

@@ -57,7 +57,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The profile to add: `--profile FILE`, else `profile.json` beside the study when the study
+/// The profile to add: `--self-profile FILE`, else `profile.json` beside the study when the study
 /// is given as its folder.
 fn read_profile(args: &ReportArgs) -> Result<Option<buildbench_model::profile::ProfileReport>> {
     let file = match &args.profile {

@@ -110,6 +110,9 @@ pub fn styled(study: &Study, summary: &StudySummary) -> Styled {
                 t.tone(4, tone);
             }
             out.append(t.styled());
+            if let Some(headline) = summary.headline(scenario) {
+                let _ = writeln!(out, "{}", headline.line());
+            }
         }
         out.append(advice(study, summary));
         let _ = writeln!(

@@ -26,9 +26,13 @@ pub mod accepts {
     pub const TABLE_JSON: &[Format] = &[Table, Json];
     /// `timings -o FILE`: the timeline page (or `.svg`, the chart alone, which is no format).
     pub const TIMELINE: &[Format] = &[Html];
-    /// `profile -o FILE`.
+    /// `profile -o FILE` and `link -o FILE`.
     pub const PROFILE_FILE: &[Format] = &[Table, Json, Md, Html];
 }
+
+/// The commands whose `--format` names the format of `-o FILE` (elsewhere `--format` is what
+/// goes to stdout, and `-o FILE` takes its format from the extension alone).
+const NAMED_BY_FORMAT: &[&str] = &["report"];
 
 /// The `--format` value parser of a command: `command` (for the error) writes `accepted`.
 #[derive(Debug, Clone, Copy)]
@@ -89,7 +93,7 @@ pub fn of_output(command: &str, file: &Path, given: Option<Format>, accepted: &[
                 Some(f) => format!("the extension {ext:?} is {f}"),
                 None => format!("cannot tell the format from the extension {ext:?}"),
             };
-            let way_out = if accepted.len() > 1 {
+            let way_out = if accepted.len() > 1 && NAMED_BY_FORMAT.contains(&command) {
                 format!("; name it with --format {}", accepted.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("|"))
             } else {
                 String::new()
@@ -120,5 +124,8 @@ mod tests {
         assert_eq!(of_output("report", Path::new("R.HTM"), None, accepts::STUDY).ok(), Some(Html));
         assert_eq!(of_output("report", Path::new("r.pdf"), Some(Md), accepts::STUDY).ok(), Some(Md));
         assert_eq!(refusal("diff", "html", accepts::GATE), "--format html: `buildbench diff` writes table, md or json");
+        // profile's and link's --format is what goes to stdout: no advice to use it for the file.
+        let err = of_output("link", Path::new("r.foo"), None, accepts::PROFILE_FILE).unwrap_err().to_string();
+        assert!(err.contains("writes table, json, md or html (use .txt, .json") && !err.contains("--format"), "{err}");
     }
 }

@@ -50,47 +50,93 @@ pub fn color() -> bool {
     COLOR.get().copied().unwrap_or(false)
 }
 
-const COMPARE_EXAMPLES: &str = "Examples:
-  buildbench compare                                    the project here: default vs mold, clean and incremental
-  buildbench compare ~/src/app --linker default,mold,lld,wild --runs 10
-  buildbench compare --backend llvm,cranelift --toolchain nightly
-  buildbench compare --cache none,sccache --preset dev,fast-dev --scenario clean,incremental
-  buildbench compare --scan profile.dev.codegen-units=1,16,256
-  buildbench compare --profile fastcheck -- --features simd --target x86_64-unknown-linux-gnu
-  buildbench compare --until-verdict --max-runs 20     stop once the claims are decided
-  buildbench compare --shard 2/4 --out $RUNNER_TEMP/shard-2   one block of a CI matrix, then `buildbench merge`
-  buildbench compare --rev main,HEAD --gate 5%         a pull request against main, on this runner
-  buildbench compare --dry-run                          every command and its environment; runs nothing";
+/// A command's help with its examples as they are written. Clap wraps `after_help` text to the
+/// terminal's width, which broke example lines mid-phrase; the literal text of a help template
+/// is printed as it is. Each example line stays within 80 columns, so a terminal of that width
+/// shows it unbroken. (No braces in examples: the template would read them as tags.)
+macro_rules! with_examples {
+    ($examples:literal) => {
+        concat!(
+            "{before-help}{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}\n\n",
+            $examples,
+            "\n"
+        )
+    };
+}
 
-const GATE_EXAMPLES: &str = "Examples:
-  buildbench compare . --rev main,HEAD --scenario incremental --gate 5% --until-decided
+/// `compare --help`.
+pub const COMPARE_HELP: &str = with_examples!(
+    "Examples:
+  # the project here: default vs mold, clean and incremental
+  buildbench compare
+  buildbench compare ~/src/app --linker default,mold,lld,wild -r 10 -o ~/study
+  buildbench compare --backend llvm,cranelift --toolchain nightly
+  buildbench compare --cache none,sccache --preset dev,fast-dev
+  buildbench compare --scan profile.dev.codegen-units=1,16,256
+  buildbench compare --profile fastcheck -- --features simd
+  # stop sampling once the claims are decided
+  buildbench compare --until-verdict -M 20
+  # one block of a CI matrix; join the blocks with `buildbench merge`
+  buildbench compare --shard 2/4 -o $RUNNER_TEMP/shard-2
+  # a pull request against main, both built on this runner
+  buildbench compare --rev main,HEAD --gate 5%
+  # every command and its environment; runs nothing
+  buildbench compare --dry-run"
+);
+
+/// `gate --help`.
+pub const GATE_HELP: &str = with_examples!(
+    "Examples:
+  buildbench compare . --rev main,HEAD --gate 5% --until-decided
   buildbench gate target/buildbench/STUDY --threshold 5%
   buildbench gate STUDY --format md >> $GITHUB_STEP_SUMMARY
-  buildbench gate STUDY --gate-cells default/incremental,default/clean --undecided fail";
+  buildbench gate STUDY --gate-cells default/incremental --undecided fail"
+);
 
-const WHATIF_EXAMPLES: &str = "Examples:
+/// `whatif --help`.
+pub const WHATIF_HELP: &str = with_examples!(
+    "Examples:
   cargo build --timings && buildbench whatif target/cargo-timings
   buildbench whatif REPORT --jobs 1,2,4,8,16,32
   buildbench whatif REPORT --codegen 0.5 --link 0.5
   buildbench whatif REPORT --split regex-syntax=2 --rank-splits
-  buildbench whatif STUDY_DIR                           the study's baseline clean build";
+  # a study's baseline clean build
+  buildbench whatif STUDY_DIR"
+);
 
-const APPLY_EXAMPLES: &str = "Examples:
-  buildbench apply STUDY_DIR --dry-run                  the diff, nothing written
-  buildbench apply STUDY_DIR                            the recommended configuration
-  buildbench apply STUDY_DIR --configuration mold --force";
+/// `apply --help`.
+pub const APPLY_HELP: &str = with_examples!(
+    "Examples:
+  # the diff, nothing written
+  buildbench apply STUDY_DIR --dry-run
+  # the recommended configuration, into the study's project
+  buildbench apply STUDY_DIR
+  buildbench apply STUDY_DIR ~/src/app --configuration mold --force"
+);
 
-const PROFILE_EXAMPLES: &str = "Examples:
-  buildbench profile                                    the current project, nightly toolchain
-  buildbench profile . -o profile.html                  with the stacked bars and macro table
+/// `profile --help`.
+pub const PROFILE_HELP: &str = with_examples!(
+    "Examples:
+  # the project here, nightly toolchain
+  buildbench profile
+  # with the stacked bars and the macro table
+  buildbench profile . -o profile.html
   buildbench profile . --scenario clean,incremental -- --features serde
-  buildbench profile . --work prof                      keep rustc's .mm_profdata files in prof/";
+  # keep rustc's .mm_profdata files in prof/
+  buildbench profile . --work prof"
+);
 
-const TIMINGS_EXAMPLES: &str = "Examples:
-  buildbench timings target/cargo-timings               the newest report in the folder
-  buildbench timings before.html after.html --top 20    what got faster or slower, unit by unit
-  buildbench timings REPORT -o timeline.html            the build as a timeline
-  buildbench timings REPORT --format json";
+/// `timings --help`.
+pub const TIMINGS_HELP: &str = with_examples!(
+    "Examples:
+  # the newest report in the folder
+  buildbench timings target/cargo-timings
+  # what got faster or slower, unit by unit
+  buildbench timings before.html after.html --top 20
+  # the build as a timeline
+  buildbench timings REPORT -o timeline.html
+  buildbench timings REPORT --format json"
+);
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -99,14 +145,14 @@ pub enum Command {
     /// Reads `cargo build --timings` HTML reports (cargo 1.60 and later), `-Zbuild-analysis`
     /// logs, `--timings=json` timing-info lines and `--message-format=json` output; the format is
     /// detected from the content. A directory means its newest report (e.g. target/cargo-timings).
-    #[command(after_long_help = TIMINGS_EXAMPLES)]
+    #[command(help_template = TIMINGS_HELP)]
     Timings(TimingsArgs),
     /// Measure the project's builds across a matrix of configurations.
     ///
     /// Runs every configuration × scenario several times (warm-up first, configurations taking
     /// turns), on a copy of the project, each configuration in its own target directory. Writes
     /// study.json into the output folder and prints a speedup table.
-    #[command(after_long_help = COMPARE_EXAMPLES)]
+    #[command(help_template = COMPARE_HELP)]
     Compare(Box<CompareArgs>),
     /// Re-render a saved study (HTML, Markdown, CSV, JSON, table) without building.
     Report(ReportArgs),
@@ -126,7 +172,7 @@ pub enum Command {
     /// analyzeme, and checks the guide's frontend advice ("proc macros are expensive", "fewer
     /// dependencies", "smaller crates"). The same builds without the profiler say what
     /// profiling cost; profiled builds are never timing samples.
-    #[command(after_long_help = PROFILE_EXAMPLES)]
+    #[command(help_template = PROFILE_HELP)]
     Profile(ProfileArgs),
     /// What can run here, what the default linker really is, what would spoil a measurement.
     ///
@@ -146,15 +192,17 @@ pub enum Command {
     /// interval's upper end below 1 + threshold) or undecided, with the smallest slowdown it
     /// would have caught. Exit status: 1 on a slower or failed cell (or an undecided one with
     /// --undecided fail), 0 otherwise, 2 on bad input.
-    #[command(after_long_help = GATE_EXAMPLES)]
+    #[command(help_template = GATE_HELP)]
     Gate(GateArgs),
     /// Compare two studies (e.g. main vs a pull request): the CI gate for dedicated machines.
     ///
-    /// Prints a Markdown table. The differences include those between the two studies' runners
-    /// and times; for pull requests on shared runners, measure both revisions in one study
-    /// (`compare PATH --rev BASE,HEAD --gate 5%`). Exit status: 0 without regressions, 1 when a
-    /// cell is significantly slower (Welch's t-test, p < 0.05 after Holm) by more than the
-    /// threshold, failed or missing in the new study, underpowered (too few samples to catch the
+    /// Prints a Markdown table (--format table for a terminal). The differences include those
+    /// between the two studies' runners and times; for pull requests on shared runners, measure
+    /// both revisions in one study (`compare PATH --rev BASE,HEAD --gate 5%`). A cell is a
+    /// regression when its new mean is more than the threshold above the base mean and the
+    /// difference is significant: Welch's t-test p-value, adjusted with Holm's method over every
+    /// cell compared, below 0.05. Exit status: 0 without regressions, 1 on a regression, a cell
+    /// failed or missing in the new study, an underpowered cell (too few samples to catch the
     /// threshold; --allow-underpowered accepts it), or when nothing was compared; 2 on bad input.
     Diff(DiffArgs),
     /// Predict a build's time from one timing report: more or fewer jobs, faster codegen, a
@@ -164,7 +212,7 @@ pub enum Command {
     /// replays it through a model of cargo's job queue (ready units start by cargo's priority:
     /// the most dependents first). Prints the predicted wall time per job count, the
     /// critical-path floor and the chain that bounds it. Accuracy: docs/whatif.md.
-    #[command(after_long_help = WHATIF_EXAMPLES)]
+    #[command(help_template = WHATIF_HELP)]
     Whatif(WhatifArgs),
     /// Write a measured configuration into the project: .cargo/config.toml, Cargo.toml profile
     /// sections, rust-toolchain.toml.
@@ -173,7 +221,7 @@ pub enum Command {
     /// edits the files in place keeping their comments and layout (toml_edit, cargo's own TOML
     /// editor), then builds the project with the study's cargo arguments and puts every file
     /// back if the build fails. Refuses files with uncommitted changes in git unless --force.
-    #[command(after_long_help = APPLY_EXAMPLES)]
+    #[command(help_template = APPLY_HELP)]
     Apply(ApplyArgs),
     /// Build-time history across commits: add studies to a SQLite file, show trends and change
     /// points, write trend.html, gate CI on a new change point.
@@ -247,8 +295,18 @@ pub struct CompareArgs {
     /// else of the library).
     #[arg(help_heading = "Scenarios and sampling", long, value_name = "FILE")]
     pub edit: Option<PathBuf>,
-    /// Measured samples per configuration and scenario.
-    #[arg(help_heading = "Scenarios and sampling", short = 'r', long, default_value_t = 5, value_name = "N")]
+    /// Measured samples per configuration and scenario. With --precision, --until-verdict or
+    /// --until-decided, the samples every cell gets before more are added: hyperfine's
+    /// -m/--min-runs, the same flag here.
+    #[arg(
+        help_heading = "Scenarios and sampling",
+        short = 'r',
+        long,
+        visible_short_alias = 'm',
+        visible_alias = "min-runs",
+        default_value_t = 5,
+        value_name = "N"
+    )]
     pub runs: u32,
     /// Sampling to a precision (two stages): the first --runs samples of each cell fix how many
     /// it needs for a 95% interval within this much of its mean (e.g. 2%), up to --max-runs.
@@ -259,7 +317,7 @@ pub struct CompareArgs {
     /// look, so stopping early does not raise their error rate.
     #[arg(help_heading = "Scenarios and sampling", long)]
     pub until_verdict: bool,
-    /// The most measured samples per cell with --precision or --until-verdict.
+    /// The most measured samples per cell with --precision, --until-verdict or --until-decided.
     #[arg(help_heading = "Scenarios and sampling", short = 'M', long, default_value_t = 20, value_name = "N")]
     pub max_runs: u32,
     /// Warm-up samples (not measured) before them.
@@ -290,7 +348,14 @@ pub struct CompareArgs {
     #[arg(help_heading = "Output", long)]
     pub dry_run: bool,
     /// Output folder, outside the project (default: <target-dir>/buildbench/<timestamp>).
-    #[arg(help_heading = "Output", short = 'o', long, alias = "output", value_name = "DIR", conflicts_with = "resume")]
+    #[arg(
+        help_heading = "Output",
+        short = 'o',
+        long = "output",
+        alias = "out",
+        value_name = "DIR",
+        conflicts_with = "resume"
+    )]
     pub out: Option<PathBuf>,
     /// Run shard K of N, e.g. 2/4 on the second of four CI runners; join the results with
     /// `buildbench merge`. Each shard runs every configuration with its share of --runs (a
@@ -315,10 +380,10 @@ pub struct CompareArgs {
     /// exit status is 1 then, so a CI job never passes with nothing measured).
     #[arg(help_heading = "Output", long)]
     pub allow_partial: bool,
-    /// Output format of the final summary.
+    /// Output format of the summary on stdout; json's fields: docs/reports.md ("JSON summary").
     #[arg(help_heading = "Output", long, default_value = "table", value_parser = format::parser("compare", format::accepts::STUDY), value_name = "FORMAT")]
     pub format: Format,
-    /// No progress bars (for CI logs).
+    /// No progress (notes, failures and skipped configurations are still printed).
     #[arg(help_heading = "Output", long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
     /// Print every build's exact command (with its environment) as it starts.
@@ -327,7 +392,8 @@ pub struct CompareArgs {
     /// Changes smaller than this are never called significant (e.g. 2% or 0.02).
     #[arg(help_heading = "Scenarios and sampling", long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
-    /// Also write the report as JSON to FILE (buildbench's schema, docs/reports.md).
+    /// Also write the report as JSON to FILE: buildbench's own summary (docs/reports.md), not
+    /// hyperfine's schema; --export-hyperfine writes that.
     #[arg(help_heading = "Output", long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
     /// Also write the measured build times in hyperfine's --export-json shape, one result per
@@ -426,7 +492,8 @@ pub struct GateArgs {
     pub threshold: Option<f64>,
     #[command(flatten)]
     pub options: GateOptions,
-    /// table for a terminal, md for a CI job summary, json.
+    /// Output format: table for a terminal, md for a CI job summary, json (its fields:
+    /// docs/reports.md).
     #[arg(long, default_value = "table", value_parser = format::parser("gate", format::accepts::GATE), value_name = "FORMAT")]
     pub format: Format,
 }
@@ -440,17 +507,29 @@ pub struct ReportArgs {
     /// Write here instead of stdout; the format follows the extension unless --format is given.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The format [default: the extension of -o FILE, else table].
+    /// The format; json's fields: docs/reports.md ("JSON summary") [default: the extension of -o
+    /// FILE, else table].
     #[arg(long, value_parser = format::parser("report", format::accepts::STUDY), value_name = "FORMAT")]
     pub format: Option<Format>,
     /// Changes smaller than this are never called significant.
     #[arg(long, default_value = "2%", value_parser = parse_fraction, value_name = "PERCENT")]
     pub noise: f64,
     /// Add the section of a `buildbench profile -o FILE.json` (where rustc's time goes, crate
-    /// by crate) to the HTML, Markdown and table reports. Default: the study folder's
-    /// profile.json, when there is one.
-    #[arg(long, value_name = "FILE")]
+    /// by crate, from its self-profile) to the HTML, Markdown and table reports. Default: the
+    /// study folder's profile.json, when there is one.
+    #[arg(long = "self-profile", value_name = "FILE")]
     pub profile: Option<PathBuf>,
+    /// The older spelling of --self-profile, refused with the new one: `--profile` is cargo's
+    /// profile wherever buildbench takes it.
+    #[arg(long = "profile", hide = true, value_name = "FILE", value_parser = refuse_report_profile)]
+    pub old_profile: Option<String>,
+}
+
+/// `report --profile FILE`, the flag's name before `--profile` meant cargo's profile everywhere.
+fn refuse_report_profile(text: &str) -> Result<String, String> {
+    Err(format!(
+        "`buildbench report` reads a profile's JSON with --self-profile {text} (--profile is cargo's profile, as in `compare --profile NAME`)"
+    ))
 }
 
 #[derive(Debug, Args)]
@@ -470,13 +549,16 @@ pub struct LinkArgs {
     #[arg(long)]
     pub fresh: bool,
     /// Stop once "mold links 2-5x faster" is decided against both the default linker and GNU
-    /// ld (looking from the third run on, with intervals corrected for every look); --runs is
-    /// then the most.
+    /// ld (looking from the third run on, with intervals corrected for every look), after at
+    /// most --max-runs relinks.
     #[arg(long)]
     pub until_verdict: bool,
     /// Measured relinks per linker and level (after one warm-up).
     #[arg(short = 'r', long, default_value_t = 10, value_name = "N")]
     pub runs: u32,
+    /// The most measured relinks per linker and level with --until-verdict [default: --runs].
+    #[arg(short = 'M', long, value_name = "N", requires = "until_verdict")]
+    pub max_runs: Option<u32>,
     /// Only this binary (default: every final binary and cdylib of the workspace).
     #[arg(long, value_name = "NAME")]
     pub bin: Option<String>,
@@ -492,9 +574,13 @@ pub struct LinkArgs {
     /// Rustup toolchain to build with.
     #[arg(long, value_name = "NAME")]
     pub toolchain: Option<String>,
-    /// Output format.
+    /// Output format on stdout; json's fields: docs/link.md.
     #[arg(long, default_value = "table", value_parser = format::parser("link", format::accepts::TABLE_JSON), value_name = "FORMAT")]
     pub format: Format,
+    /// Also write the result to FILE: .html (a page), .md (for a CI job summary), .json or
+    /// .txt.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Scratch folder (default: a temporary directory, removed afterwards).
     #[arg(long, value_name = "DIR")]
     pub work: Option<PathBuf>,
@@ -531,7 +617,7 @@ pub struct ProfileArgs {
     /// or .txt.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output format on stdout.
+    /// Output format on stdout; json's fields: docs/profile.md.
     #[arg(long, default_value = "table", value_parser = format::parser("profile", format::accepts::TABLE_JSON), value_name = "FORMAT")]
     pub format: Format,
     /// Scratch folder, kept afterwards with rustc's profiles in profile-clean/ (default: a
@@ -560,17 +646,20 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub diagnose: bool,
     /// Samples per scenario with --diagnose.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(short = 'r', long, default_value_t = 3, value_name = "N")]
     pub runs: u32,
-    /// Output folder of the --diagnose study (default: a temporary directory).
-    #[arg(long, value_name = "DIR")]
+    /// Output folder of the --diagnose study, kept (default: a temporary directory, removed).
+    #[arg(short = 'o', long = "output", alias = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Output format.
+    /// Output format; json's fields: docs/doctor.md.
     #[arg(long, default_value = "table", value_parser = format::parser("doctor", format::accepts::TABLE_JSON), value_name = "FORMAT")]
     pub format: Format,
     /// No progress messages.
-    #[arg(long, short = 'q')]
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Print every --diagnose build's exact command (with its environment) as it starts.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Arguments for the --diagnose builds, after `--` (features, --target, --profile, ...).
     #[arg(last = true, value_name = "CARGO ARGS")]
     pub cargo: Vec<String>,
@@ -609,7 +698,8 @@ pub struct DiffArgs {
     /// The cells are still named.
     #[arg(long)]
     pub allow_underpowered: bool,
-    /// Output format: md for a CI job summary, table for a terminal, json.
+    /// Output format: md for a CI job summary, table for a terminal, json (its fields:
+    /// docs/reports.md).
     #[arg(long, default_value = "md", value_parser = format::parser("diff", format::accepts::GATE), value_name = "FORMAT")]
     pub format: Format,
 }
@@ -681,7 +771,7 @@ pub struct TimingsArgs {
     /// How many of the slowest units (or of the largest changes, in a diff) to list.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
-    /// Output format.
+    /// Output format; json's fields: docs/timings.md.
     #[arg(long, default_value = "table", value_parser = format::parser("timings", format::accepts::TABLE_JSON), value_name = "FORMAT")]
     pub format: Format,
     /// Write the build as a timeline: an HTML page (.html) or the SVG chart alone (.svg).
@@ -751,7 +841,7 @@ pub struct HistorySelect {
 pub struct HistoryShowArgs {
     #[command(flatten)]
     pub select: HistorySelect,
-    /// Output format.
+    /// Output format; json's fields: docs/history.md.
     #[arg(long, default_value = "table", value_parser = format::parser("history show", format::accepts::HISTORY_SHOW), value_name = "FORMAT")]
     pub format: Format,
 }
@@ -780,7 +870,7 @@ pub struct HistoryGateArgs {
     /// The series are still named.
     #[arg(long)]
     pub allow_underpowered: bool,
-    /// Output format.
+    /// Output format; json's fields: docs/history.md.
     #[arg(long, default_value = "md", value_parser = format::parser("history gate", format::accepts::HISTORY_GATE), value_name = "FORMAT")]
     pub format: Format,
 }
@@ -857,7 +947,7 @@ pub struct WhatifArgs {
     /// the report lies in the project's target folder.
     #[arg(long, value_name = "PATH")]
     pub project: Option<PathBuf>,
-    /// Output format.
+    /// Output format; json's fields: docs/whatif.md.
     #[arg(long, default_value = "table", value_parser = format::parser("whatif", format::accepts::TABLE_JSON), value_name = "FORMAT")]
     pub format: Format,
 }

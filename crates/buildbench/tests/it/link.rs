@@ -164,15 +164,33 @@ fn an_interrupted_link_exits_130() {
 }
 
 #[test]
+fn an_output_file_link_cannot_write_is_refused_before_anything_is_built() {
+    let out = link(&[s(&example()), "-o", "result.foo"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("result.foo") && stderr.contains("`buildbench link` writes table, json, md or html"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn until_verdict_stops_relinking_once_both_mold_verdicts_are_decided() {
     if !has("mold") {
         require_or_skip("mold", "mold is not installed");
         return;
     }
-    let out =
-        link(&[s(&example()), "--linker", "default,mold", "--runs", "10", "--until-verdict", "--format", "json"], None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let md = dir.path().join("link.md");
+    let out = link(
+        &[s(&example()), "--linker", "default,mold", "--until-verdict", "-M", "10", "--format", "json", "-o", s(&md)],
+        None,
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let summary: Value = serde_json::from_slice(&out.stdout).expect("json");
+    // -o FILE.md: the same result, for a CI job summary.
+    let text = std::fs::read_to_string(&md).expect("link -o wrote the Markdown");
+    assert!(text.starts_with("# buildbench link: ") && text.contains("| mold |"), "{text}");
     // It stops only once both verdicts are decided (from the third run), else runs all ten: on
     // this machine mold against GNU ld sits near the claimed 2x, so either can happen.
     let runs = linker(&summary, "mold")["samples"].as_array().map_or(0, Vec::len);

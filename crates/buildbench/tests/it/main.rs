@@ -16,3 +16,4 @@ mod rev;
 mod support;
 mod tidy;
 mod timings;
+mod vocabulary;

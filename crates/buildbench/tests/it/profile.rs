@@ -100,8 +100,14 @@ fn profiles_the_example_and_finds_its_own_derive() {
     let page = std::fs::read_to_string(&report_html).expect("report");
     assert!(page.contains("buildbench study of") && page.contains("Where rustc's time goes"));
     assert!(page.contains("#[derive(example_macros::Fields)]") && page.trim_end().ends_with("</html>"));
-    let report_md =
-        run(&["report", s(&study.join("study.json")), "--profile", s(&study.join("profile.json")), "--format", "md"]);
+    let report_md = run(&[
+        "report",
+        s(&study.join("study.json")),
+        "--self-profile",
+        s(&study.join("profile.json")),
+        "--format",
+        "md",
+    ]);
     assert!(String::from_utf8_lossy(&report_md.stdout).contains("## The guide's frontend advice"));
     // A kept --work folder is read back with --from: the same crates and macros, nothing built.
     let work = dir.path().join("work");
