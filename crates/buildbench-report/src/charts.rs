@@ -1,6 +1,7 @@
 //! SVG charts drawn with plotters. Chart data is computed apart from drawing, so the data can be
 //! tested exactly and the drawing stays a thin layer.
 
+use buildbench_model::history::Point;
 use buildbench_model::{Sample, Scenario, Study, UnitTiming};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -281,7 +282,7 @@ pub fn trend_lines(trend: &buildbench_model::history::Trend) -> Vec<ChangeLine> 
 
 /// What a trend's x axis calls a study: its commit (10 characters, as the page's tables
 /// write it), else its date.
-pub fn trend_label(p: &buildbench_model::history::Point) -> String {
+pub fn trend_label(p: &Point) -> String {
     match &p.commit {
         Some(c) => c.chars().take(10).collect(),
         None => p.date.get(..10).unwrap_or(&p.date).to_owned(),
@@ -289,7 +290,7 @@ pub fn trend_label(p: &buildbench_model::history::Point) -> String {
 }
 
 /// The title of a trend's x axis: what its labels are (`trend_label`).
-pub fn trend_axis(points: &[buildbench_model::history::Point]) -> &'static str {
+pub fn trend_axis(points: &[Point]) -> &'static str {
     match points.iter().filter(|p| p.commit.is_some()).count() {
         0 => "study date, oldest to newest",
         n if n == points.len() => "commit, oldest to newest",
@@ -303,14 +304,19 @@ const TREND_MARKERS: usize = 200;
 /// The most labels a trend's axis carries.
 const TREND_LABELS: usize = 8;
 
+/// The trend's size: the whole chart, and its plot's width (less the margins and the y axis).
+const TREND_SIZE: (u32, u32) = (760, 280);
+const TREND_PLOT: f64 = 664.0;
+
 /// The studies (positions in the drawn window of `n`) whose label the trend's axis shows:
-/// every one up to `TREND_LABELS`, else that many spread evenly, the oldest and the newest
-/// among them.
-pub fn trend_ticks(n: usize) -> Vec<usize> {
-    if n <= TREND_LABELS {
+/// every one while `most` fit, else `most` spread evenly, the oldest and the newest among
+/// them.
+pub fn trend_ticks(n: usize, most: usize) -> Vec<usize> {
+    let most = most.max(2);
+    if n <= most {
         return (0..n).collect();
     }
-    let last = TREND_LABELS - 1;
+    let last = most - 1;
     // Rounded to the nearest study.
     let mut ticks: Vec<usize> = (0..=last).map(|k| (2 * k * (n - 1) + last) / (2 * last)).collect();
     ticks.dedup();
@@ -335,17 +341,21 @@ pub fn draw_trend(trend: &buildbench_model::history::Trend) -> String {
     }
     let n = points.len();
     let labels: Vec<String> = points.iter().map(trend_label).collect();
+    // As many labels as fit side by side with a gap, eight at most.
+    let widest = labels.iter().map(|l| text_width(l, 16.0)).fold(0.0, f64::max);
+    let ticks = trend_ticks(n, ((TREND_PLOT / (widest + 16.0)) as usize).min(TREND_LABELS));
     let at = slot;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (760, 280)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, TREND_SIZE).into_drawing_area();
         let _ = root.fill(&WHITE);
+        // The plot is `TREND_PLOT` wide: 760 less 12 left, 24 right and the y axis's 60.
         let built = ChartBuilder::on(&root)
             .margin(12)
             .margin_right(24)
             .x_label_area_size(44)
             .y_label_area_size(60)
-            .build_cartesian_2d(slots(n).with_key_points(trend_ticks(n).into_iter().map(slot).collect()), 0f64..y_max);
+            .build_cartesian_2d(slots(n).with_key_points(ticks.into_iter().map(slot).collect()), 0f64..y_max);
         let Ok(mut ctx) = built else { return String::new() };
         let _ = ctx
             .configure_mesh()
@@ -358,12 +368,17 @@ pub fn draw_trend(trend: &buildbench_model::history::Trend) -> String {
             .label_style(("sans-serif", 16))
             .axis_desc_style(("sans-serif", 16))
             .draw();
-        let band: Vec<(i32, f64)> = points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (at(i), p.ci95.map_or(p.median, |c| c.1)))
-            .chain(points.iter().enumerate().rev().map(|(i, p)| (at(i), p.ci95.map_or(p.median, |c| c.0))))
-            .collect();
+        let (high, low) = (|p: &Point| p.ci95.map_or(p.median, |c| c.1), |p: &Point| p.ci95.map_or(p.median, |c| c.0));
+        let band: Vec<(i32, f64)> = match points {
+            // One study: its interval across the chart, so the band is seen.
+            [p] => vec![(0, high(p)), (2, high(p)), (2, low(p)), (0, low(p))],
+            _ => points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (at(i), high(p)))
+                .chain(points.iter().enumerate().rev().map(|(i, p)| (at(i), low(p))))
+                .collect(),
+        };
         let _ = ctx.draw_series(std::iter::once(Polygon::new(band, rgb(colour::BAND).filled())));
         let accent = rgb(colour::ACCENT);
         let line: Vec<(i32, f64)> = points.iter().enumerate().map(|(i, p)| (at(i), p.median)).collect();
@@ -939,10 +954,11 @@ mod tests {
 
     #[test]
     fn a_long_trend_labels_eight_studies_from_the_oldest_to_the_newest() {
-        assert_eq!(trend_ticks(0), Vec::<usize>::new());
-        assert_eq!(trend_ticks(3), [0, 1, 2]);
-        assert_eq!(trend_ticks(9), [0, 1, 2, 3, 5, 6, 7, 8]);
-        let t = trend_ticks(2000);
+        assert_eq!(trend_ticks(0, 8), Vec::<usize>::new());
+        assert_eq!(trend_ticks(3, 8), [0, 1, 2]);
+        assert_eq!(trend_ticks(9, 8), [0, 1, 2, 3, 5, 6, 7, 8]);
+        assert_eq!(trend_ticks(9, 5), [0, 2, 4, 6, 8]);
+        let t = trend_ticks(2000, 8);
         assert_eq!((t.len(), t[0], t[7]), (8, 0, 1999), "{t:?}");
         assert_eq!((slot(0), slot(3), of_slot(7), of_slot(6), slots(4)), (1, 7, Some(3), None, 0..8));
     }

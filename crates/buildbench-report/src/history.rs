@@ -242,15 +242,23 @@ fn class(ratio: f64) -> &'static str {
 }
 
 /// The legend under every trend chart (`page::figure`).
-fn trend_legend() -> [(crate::page::Swatch, &'static str); 4] {
+/// The legend under a trend chart (`page::figure`): the line and band, and the change lines
+/// the chart has.
+fn trend_legend(t: &Trend) -> Vec<(crate::page::Swatch, &'static str)> {
     use crate::charts::colour;
     use crate::page::Swatch::{Dashed, Fill, Line};
-    [
+    let lines = crate::charts::trend_lines(t);
+    let mut legend = vec![
         (Line(colour::ACCENT), "median of each study (a dot per study)"),
         (Fill(colour::BAND), "95% interval of each study's mean"),
-        (Line(colour::CHANGE), "change point"),
-        (Dashed(colour::CHANGE), "newest studies off the last level, not yet confirmed"),
-    ]
+    ];
+    if lines.iter().any(|l| l.confirmed) {
+        legend.push((Line(colour::CHANGE), "change point"));
+    }
+    if lines.iter().any(|l| !l.confirmed) {
+        legend.push((Dashed(colour::CHANGE), "newest studies off the last level, not yet confirmed"));
+    }
+    legend
 }
 
 /// What the band means, under every trend chart.
@@ -310,7 +318,7 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
         out.push_str(&crate::page::figure(
             &format!("build time of {} / {} over the studies", s.configuration, s.scenario),
             &crate::charts::draw_trend(t),
-            &trend_legend(),
+            &trend_legend(t),
             BAND,
         ));
         if let Some(n) = &t.newest {
@@ -526,7 +534,10 @@ mod tests {
         assert_eq!(html.matches("<figure class=\"chart\">").count(), 2);
         assert_eq!(html.matches("95% interval of each study&#39;s mean").count(), 2, "{html}");
         assert_eq!(html.matches("The band is where each study").count(), 2);
-        assert_eq!(html.matches("<span class=\"key\">").count(), 8);
+        // The line and the band, and the change point both charts have.
+        assert_eq!(html.matches("<span class=\"key\">").count(), 6);
+        assert_eq!(html.matches("change point</span>").count(), 2, "{html}");
+        assert!(!html.contains("not yet confirmed</span>"), "{html}");
         // Two machines: listed once each, and each chart says which.
         let (series, units) = history(|i| jittered(2.36, i), 8);
         let mut elsewhere = series.clone();

@@ -353,8 +353,8 @@ pub fn diff_text(before: &str, after: &str, diff: &BuildDiff, top: usize) -> Str
 
 /// One build as a self-contained HTML page: the summary and an SVG timeline of its units with
 /// its colour legend (`buildbench timings REPORT -o timeline.html`; `.svg` for the chart alone).
-/// The summary keeps its terminal layout (aligned columns) in a box that scrolls sideways when
-/// the window is narrower than its widest line.
+/// The summary keeps its terminal layout; its long sentences wrap at the page's width (its
+/// tables are narrower than the narrowest page), so nothing is cut or hidden.
 pub fn timeline_page(
     file: &str,
     parsed: &Parsed,
@@ -374,7 +374,7 @@ pub fn timeline_page(
     };
     let mut page = crate::page::Page::new(&format!("buildbench timings: {file}"));
     page.push(format!(
-        "<h1>{title}</h1>\n<pre class=\"table\">{summary}</pre>\n<h2>Timeline</h2>\n{figure}",
+        "<h1>{title}</h1>\n<pre>{summary}</pre>\n<h2>Timeline</h2>\n{figure}",
         title = crate::html_escape::escape(file),
         figure = crate::page::figure(
             "unit timeline",

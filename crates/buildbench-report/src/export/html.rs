@@ -166,7 +166,8 @@ fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData
         let _ = writeln!(
             table,
             "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num {class}\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td class=\"notes\">{}</td></tr>",
-            escape(&c.configuration),
+            // A long combined name (`cranelift+mold+fast-dev`) may wrap after a `+`, not inside a word.
+            escape(&c.configuration).replace('+', "+<wbr>"),
             opt_seconds(c.median()),
             mean,
             range,

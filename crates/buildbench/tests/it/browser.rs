@@ -1,8 +1,8 @@
 //! Every HTML page buildbench writes, in a real browser. Headless Chromium renders each page at
 //! 900 and 1400 px, and a script measures what a reader would see: the page never scrolls
-//! sideways (a table or chart wider than the text column scrolls in its own box), every chart
-//! sits in a figure with a legend, has a titled axis and no text running off it, and no prose
-//! shows literal backticks. The browser reports no console messages, and a screenshot of each
+//! sideways (a table or chart wider than the text column scrolls in its own box, and
+//! preformatted text wraps), every chart sits in a figure with a legend, has a titled axis and
+//! no text running off it, and no prose shows literal backticks. The browser reports no console messages, and a screenshot of each
 //! page has content. Skipped (with a message) where Chromium is not installed; CI installs
 //! Debian's `chromium`.
 //!
@@ -76,6 +76,10 @@ window.addEventListener('load', () => {
       reported.push(e);
       out.overflow.push(clean(e.tagName + ' ' + e.textContent) + ' ends at ' + Math.round(r.right) + ' of ' + Math.round(column));
     }
+  }
+  // Preformatted text (the timings summary, build output) wraps: none hides text sideways.
+  for (const pre of document.querySelectorAll('pre')) {
+    if (pre.scrollWidth > pre.clientWidth + 1) out.overflow.push(clean('PRE ' + pre.textContent) + ' hides ' + (pre.scrollWidth - pre.clientWidth) + ' px');
   }
   for (const svg of document.querySelectorAll('svg')) {
     const figure = svg.closest('figure.chart');
