@@ -91,7 +91,7 @@ fn drawable(x: f64) -> bool {
 /// advance (about 0.55 em), so a label placed by this fits. plotters' SVG backend measures no
 /// text, so placements that must not run off a chart use this.
 fn text_width(text: &str, size: f64) -> f64 {
-    text.chars().count() as f64 * size / 1.24 * 0.6
+    px_width(text, size / 1.24)
 }
 
 /// Where the marks of a samples row sit, in pixels from the row's centre line: the interval
@@ -463,36 +463,55 @@ pub fn timeline_legend() -> [(crate::page::Swatch, &'static str); 4] {
 }
 
 /// A timeline's label of a unit: its name and duration, the name cut (`…`) where the label
-/// would take more than two thirds of the chart's width.
+/// would take more than two thirds of the plot's width.
 fn timeline_label(r: &TimelineRow) -> String {
     let duration = format!(" {:.2}s", r.duration);
-    let most = TIMELINE_WIDTH.1 * 2.0 / 3.0;
-    if text_width(&r.label, TIMELINE_FONT) + text_width(&duration, TIMELINE_FONT) <= most {
+    let most = TIMELINE.plot * 2.0 / 3.0;
+    if px_width(&r.label, TIMELINE.font) + px_width(&duration, TIMELINE.font) <= most {
         return format!("{}{duration}", r.label);
     }
-    let keep = (most / text_width("m", TIMELINE_FONT)) as usize;
+    let keep = (most / px_width("m", TIMELINE.font)) as usize;
     let name: String = r.label.chars().take(keep.saturating_sub(duration.chars().count() + 1)).collect();
     format!("{name}…{duration}")
 }
 
-/// The timeline's size in pixels: the whole chart's width, and the plot's (the chart less its
-/// margins).
-const TIMELINE_WIDTH: (u32, f64) = (760, 740.0);
-/// The timeline's font, in plotters' sizes (`text_width`).
-const TIMELINE_FONT: f64 = 16.0;
+/// The pixels a label of `text` takes in a font of `px` pixels: 0.6 em a character
+/// (`text_width`).
+fn px_width(text: &str, px: f64) -> f64 {
+    text.chars().count() as f64 * px * 0.6
+}
+
+/// The timeline's geometry, in SVG pixels.
+struct TimelineGeometry {
+    /// The whole chart's width.
+    width: f64,
+    /// The plot's left edge and width.
+    left: f64,
+    plot: f64,
+    /// Above the first row, a row's height, and the room under the rows for the axis.
+    top: f64,
+    row: f64,
+    axis: f64,
+    /// The labels' font size.
+    font: f64,
+}
+
+const TIMELINE: TimelineGeometry =
+    TimelineGeometry { width: 760.0, left: 10.0, plot: 740.0, top: 6.0, row: 18.0, axis: 48.0, font: 13.0 };
 
 /// Where a unit's label goes: right of its bar when it fits there, else left of the bar.
 fn label_right(r: &TimelineRow, end: f64) -> bool {
-    let plot = TIMELINE_WIDTH.1;
-    let width = text_width(&timeline_label(r), TIMELINE_FONT) + 6.0;
+    let plot = TIMELINE.plot;
+    let width = px_width(&timeline_label(r), TIMELINE.font) + 6.0;
     (r.start + r.duration) / end * plot + width <= plot || r.start / end * plot < width
 }
 
-/// The end of a timeline's time axis: a third beyond the last unit's end, and far enough for
-/// every label to fit right or left of its bar (`label_right`).
+/// The end of a timeline's time axis: at a tick (`ticks`), a third beyond the last unit's end
+/// at least, and far enough for every label to fit right or left of its bar (`label_right`).
 fn timeline_end(t: &Timeline) -> f64 {
-    let plot = TIMELINE_WIDTH.1;
-    let mut end = t.rows.iter().map(|r| r.start + r.duration).fold(0.0f64, f64::max).max(0.01) * 1.35;
+    let plot = TIMELINE.plot;
+    let nice = |end: f64| ticks(end).0.last().copied().unwrap_or(end).max(end);
+    let mut end = nice(t.rows.iter().map(|r| r.start + r.duration).fold(0.0f64, f64::max).max(0.01) * 1.35);
     // Widening the axis moves every bar left: a label that fitted on the left may no longer,
     // so this settles in a few rounds.
     for _ in 0..4 {
@@ -500,73 +519,134 @@ fn timeline_end(t: &Timeline) -> f64 {
             .rows
             .iter()
             .filter(|r| {
-                let width = text_width(&timeline_label(r), TIMELINE_FONT) + 6.0;
+                let width = px_width(&timeline_label(r), TIMELINE.font) + 6.0;
                 let finish = (r.start + r.duration) / end * plot;
                 finish + width > plot && r.start / end * plot < width
             })
             .map(|r| {
-                let width = text_width(&timeline_label(r), TIMELINE_FONT) + 6.0;
+                let width = px_width(&timeline_label(r), TIMELINE.font) + 6.0;
                 (r.start + r.duration) * plot / (plot - width).max(plot / 4.0)
             })
             .fold(end, f64::max);
         if needed <= end {
             break;
         }
-        end = needed;
+        end = nice(needed);
     }
     end
 }
 
+/// Ticks for an axis from 0 to at least `max`: a step of 1, 2, 2.5 or 5 times a power of ten
+/// giving at most about six intervals, the last tick at or beyond `max`, and the decimals its
+/// labels need.
+pub(crate) fn ticks(max: f64) -> (Vec<f64>, usize) {
+    let raw = max / 6.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude);
+    // The fewest decimals that write the step exactly (0.25 needs two).
+    let decimals =
+        (0..6).find(|d| ((step * 10f64.powi(*d)).round() - step * 10f64.powi(*d)).abs() < 1e-6).unwrap_or(6) as usize;
+    // A hair below the quotient, so 0.05 / 0.01 (5.000000000000001) ends at 0.05.
+    let count = (max / step - 1e-9).ceil().clamp(1.0, 20.0) as usize;
+    ((0..=count).map(|i| i as f64 * step).collect(), decimals)
+}
+
+/// What hovering a unit's bar says: the unit, when it ran, and its parts.
+fn timeline_title(r: &TimelineRow) -> String {
+    let seconds = crate::format::seconds;
+    let parts = match r.frontend.filter(|f| *f > 0.0 && !r.build_script) {
+        Some(front) => format!(
+            "; frontend {}, codegen and the rest {}",
+            seconds(front.min(r.duration)),
+            seconds((r.duration - front).max(0.0))
+        ),
+        None => String::new(),
+    };
+    format!(
+        "{}: {} from {} to {}{parts}",
+        r.label,
+        seconds(r.duration),
+        seconds(r.start),
+        seconds(r.start + r.duration)
+    )
+}
+
 /// A Gantt chart: one bar per unit from its start to its end, the frontend part darker
-/// (`timeline_legend`), each labelled with its name and duration beside it, inside the chart.
+/// (`timeline_legend`), each labelled with its name and duration beside it, inside the chart,
+/// and naming its times and parts on hover (`timeline_title`); an axis of seconds under the
+/// bars. Drawn as plain SVG, which is what lets every bar carry its hover text.
 pub fn draw_timeline(t: &Timeline) -> String {
-    let n = t.rows.len().max(1);
+    use crate::html_escape::escape;
+    use std::fmt::Write as _;
     let end = timeline_end(t);
     if !drawable(end) || t.rows.iter().any(|r| !drawable(r.start) || !drawable(r.duration)) {
         return String::new();
     }
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (TIMELINE_WIDTH.0, 56 + 18 * n as u32)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let built =
-            ChartBuilder::on(&root).margin(10).x_label_area_size(36).build_cartesian_2d(0f64..end, n as f64..0f64);
-        let Ok(mut ctx) = built else { return String::new() };
-        let _ = ctx
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_max_light_lines(1)
-            .disable_y_axis()
-            .x_desc("seconds since cargo started")
-            .x_label_formatter(&|x| format!("{x:.1}"))
-            .label_style(("sans-serif", TIMELINE_FONT))
-            .axis_desc_style(("sans-serif", TIMELINE_FONT))
-            .draw();
-        for (i, r) in t.rows.iter().enumerate() {
-            let (top, bottom) = (i as f64 + 0.12, i as f64 + 0.88);
-            let finish = r.start + r.duration;
-            let bar = |from: f64, to: f64, c: u32| Rectangle::new([(from, top), (to, bottom)], rgb(c).filled());
-            let _ = if r.build_script {
-                ctx.draw_series(std::iter::once(bar(r.start, finish, colour::SCRIPT)))
-            } else if let Some(front) = r.frontend.filter(|f| *f > 0.0) {
-                let split = (r.start + front).min(finish);
-                ctx.draw_series([bar(r.start, split, colour::FRONTEND), bar(split, finish, colour::CODEGEN)])
-            } else {
-                ctx.draw_series(std::iter::once(bar(r.start, finish, colour::OTHER)))
-            };
-            let font = ("sans-serif", TIMELINE_FONT).into_font();
-            let (x, dx, pos) = if label_right(r, end) {
-                (finish, 4, Pos::new(HPos::Left, VPos::Center))
-            } else {
-                (r.start, -4, Pos::new(HPos::Right, VPos::Center))
-            };
-            let _ = ctx.draw_series(std::iter::once(
-                EmptyElement::at((x, i as f64 + 0.5))
-                    + Text::new(timeline_label(r), (dx, 0), TextStyle::from(font).pos(pos)),
-            ));
-        }
-        let _ = root.present();
+    let g = &TIMELINE;
+    let x = |s: f64| g.left + s / end * g.plot;
+    let rows_h = g.row * t.rows.len().max(1) as f64;
+    let height = g.top + rows_h + g.axis;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" viewBox=\"0 0 {w} {height}\" \
+         font-family=\"sans-serif\" font-size=\"{f}\">\n<rect width=\"{w}\" height=\"{height}\" fill=\"#ffffff\"/>\n",
+        w = g.width,
+        f = g.font
+    );
+    let (ticks, decimals) = ticks(end);
+    let axis_y = g.top + rows_h + 2.0;
+    let ticks: Vec<f64> = ticks.into_iter().filter(|t| *t <= end).collect();
+    for (k, tick) in ticks.iter().enumerate() {
+        // The labels at the ends of the axis align with it, so they stay inside the chart.
+        let anchor = match k {
+            0 => "start",
+            k if k + 1 == ticks.len() => "end",
+            _ => "middle",
+        };
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#d1d9e0\"/><text x=\"{x:.1}\" y=\"{}\" text-anchor=\"{anchor}\">{tick:.decimals$}</text>",
+            g.top,
+            axis_y + 4.0,
+            axis_y + 17.0,
+            x = x(*tick)
+        );
     }
+    let _ = writeln!(
+        svg,
+        "<line x1=\"{}\" y1=\"{axis_y}\" x2=\"{}\" y2=\"{axis_y}\" stroke=\"#59636e\"/>\n<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">seconds since cargo started</text>",
+        g.left,
+        g.left + g.plot,
+        g.left + g.plot / 2.0,
+        axis_y + 38.0
+    );
+    for (i, r) in t.rows.iter().enumerate() {
+        let (y, h) = (g.top + i as f64 * g.row + 2.0, g.row - 4.0);
+        let finish = r.start + r.duration;
+        let bar = |from: f64, to: f64, c: u32| {
+            format!(
+                "<rect x=\"{:.1}\" y=\"{y}\" width=\"{:.1}\" height=\"{h}\" fill=\"#{c:06x}\"/>",
+                x(from),
+                (x(to) - x(from)).max(1.0)
+            )
+        };
+        let bars = if r.build_script {
+            bar(r.start, finish, colour::SCRIPT)
+        } else if let Some(front) = r.frontend.filter(|f| *f > 0.0) {
+            let split = (r.start + front).min(finish);
+            bar(r.start, split, colour::FRONTEND) + &bar(split, finish, colour::CODEGEN)
+        } else {
+            bar(r.start, finish, colour::OTHER)
+        };
+        let (lx, anchor) = if label_right(r, end) { (x(finish) + 4.0, "start") } else { (x(r.start) - 4.0, "end") };
+        let _ = writeln!(
+            svg,
+            "<g><title>{}</title>{bars}<text x=\"{lx:.1}\" y=\"{:.1}\" dominant-baseline=\"central\" text-anchor=\"{anchor}\">{}</text></g>",
+            escape(&timeline_title(r)),
+            y + h / 2.0,
+            escape(&timeline_label(r))
+        );
+    }
+    svg.push_str("</svg>\n");
     svg
 }
 
@@ -953,6 +1033,13 @@ mod tests {
     }
 
     #[test]
+    fn axis_ticks_are_round_steps_that_reach_past_the_maximum() {
+        assert_eq!(ticks(134.0), (vec![0.0, 25.0, 50.0, 75.0, 100.0, 125.0, 150.0], 0));
+        assert_eq!(ticks(1.3), (vec![0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5], 2));
+        assert_eq!(ticks(5.2).0, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    }
+
+    #[test]
     fn a_long_trend_labels_eight_studies_from_the_oldest_to_the_newest() {
         assert_eq!(trend_ticks(0, 8), Vec::<usize>::new());
         assert_eq!(trend_ticks(3, 8), [0, 1, 2]);
@@ -1003,7 +1090,7 @@ mod tests {
         let app = t.rows.iter().find(|r| r.label.starts_with("app")).map(timeline_label);
         assert_eq!(app.as_deref(), Some("app-with-a-rather-long-name-too (bin app-with-a-rather-l… 9.90s"));
         let svg = draw_timeline(&t);
-        let width = f64::from(TIMELINE_WIDTH.0);
+        let width = TIMELINE.width;
         let mut checked = 0;
         for (e, text) in read::elements(&svg, "text").into_iter().zip(read::texts(&svg)) {
             // The units' labels: a name and a duration such as `9.90s`.
@@ -1013,7 +1100,7 @@ mod tests {
                 continue;
             }
             let x = read::number(e, "x").unwrap_or(f64::NAN);
-            let w = text_width(&text, TIMELINE_FONT);
+            let w = px_width(&text, TIMELINE.font);
             let (left, right) = match read::attr(e, "text-anchor") {
                 Some("end") => (x - w, x),
                 _ => (x, x + w),
@@ -1022,6 +1109,13 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 3, "{svg}");
-        assert!(svg.contains("\nseconds since cargo started\n"), "{svg}");
+        assert!(svg.contains(">seconds since cargo started</text>"), "{svg}");
+        // Hovering a bar names the unit, its times and parts.
+        assert!(
+            svg.contains(
+                "<g><title>small: 1.00s from 0.00s to 1.00s; frontend 0.50s, codegen and the rest 0.50s</title>"
+            ),
+            "{svg}"
+        );
     }
 }

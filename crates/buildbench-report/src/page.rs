@@ -78,8 +78,13 @@ impl Swatch {
 /// A chart as every page shows it: the SVG in a box of its own that scrolls sideways when the
 /// window is narrower than the chart (the page never does), and under it the legend, one
 /// swatch and label per kind of mark, then `caption`, HTML saying what else the reader needs.
-/// `label` names the chart for screen readers. Labels are plain text (escaped here).
+/// `label` names the chart for screen readers. Labels are plain text (escaped here). A chart
+/// that could not be drawn (`svg` empty: no finite values) gives no figure, rather than a
+/// legend of nothing.
 pub fn figure(label: &str, svg: &str, legend: &[(Swatch, &str)], caption: &str) -> String {
+    if svg.is_empty() {
+        return String::new();
+    }
     let mut out = format!(
         "<figure class=\"chart\"><div class=\"scroll\" role=\"img\" aria-label=\"{}\">{svg}</div><figcaption>",
         crate::html_escape::escape(label)
@@ -134,6 +139,7 @@ mod tests {
             ),
             "{html}"
         );
+        assert_eq!(figure("nothing", "", &[(Swatch::Dot(0), "a")], "Caption."), "");
         // The stylesheet draws every kind of swatch.
         for class in [".sw.fill", ".sw.line", ".sw.dashed", ".sw.dot", ".sw.ring", ".scroll"] {
             assert!(STYLE.contains(class), "{class} missing from style.css");

@@ -312,19 +312,6 @@ pub fn colour(a: Activity) -> u32 {
     }
 }
 
-/// Ticks for an axis from 0 to at least `max`: a step of 1, 2 or 5 times a power of ten giving
-/// at most about six intervals, the last tick at or beyond `max`, and the decimals its labels
-/// need.
-fn ticks(max: f64) -> (Vec<f64>, usize) {
-    let raw = max / 6.0;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude);
-    let decimals = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
-    // A hair below the quotient, so 0.05 / 0.01 (5.000000000000001) ends at 0.05.
-    let count = (max / step - 1e-9).ceil().clamp(1.0, 20.0) as usize;
-    ((0..=count).map(|i| i as f64 * step).collect(), decimals)
-}
-
 /// The stacked bars' geometry, in SVG pixels: crate labels, bars, the total after each bar.
 const BARS: (f64, f64, f64) = (230.0, 520.0, 90.0);
 /// A bar's row and the space under the bars for the axis.
@@ -341,7 +328,7 @@ pub fn draw_crates(b: &ProfiledBuild, top: usize) -> String {
     }
     let (label_w, bar_w, total_w) = BARS;
     let (row_h, axis_h) = ROW;
-    let (ticks, decimals) = ticks(max);
+    let (ticks, decimals) = crate::charts::ticks(max);
     // The axis ends at its last tick, at or beyond the longest bar.
     let axis_max = ticks.last().copied().unwrap_or(max).max(max);
     let scale = bar_w / axis_max;
@@ -544,8 +531,8 @@ mod tests {
         assert!(!svg.contains(">7</text>"), "{svg}");
         // The long name is cut to its column and whole on hover.
         assert!(svg.contains("<title>a-crate-with-a-name-far-too-long-for-its-column (dep)</title>a-crate-with-a-name-far-too…</text>"), "{svg}");
-        assert_eq!(ticks(0.05), (vec![0.0, 0.01, 0.02, 0.03, 0.04, 0.05], 2));
-        assert_eq!(ticks(47.0).0, [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]);
+        assert_eq!(crate::charts::ticks(0.05), (vec![0.0, 0.01, 0.02, 0.03, 0.04, 0.05], 2));
+        assert_eq!(crate::charts::ticks(47.0).0, [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]);
     }
 
     /// Crafted names, extreme and non-finite numbers, empty builds: every output renders,
