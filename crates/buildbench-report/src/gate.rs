@@ -195,9 +195,9 @@ pub fn markdown(gate: &Gate) -> String {
 pub fn html(gate: &Gate) -> String {
     let mut out = String::from("<section id=\"head-vs-base\"><h2>Head vs base</h2>\n");
     for line in preamble(gate) {
-        let _ = writeln!(out, "<p>{}</p>", escape(&line));
+        let _ = writeln!(out, "<p>{}</p>", crate::html_escape::prose(&line));
     }
-    out.push_str(
+    let mut table = String::from(
         "<table><thead><tr><th>cell</th><th>base</th><th>head</th><th>head vs base [interval]</th><th>outcome</th>\
          <th>catches (80%)</th><th>runs for threshold</th></tr></thead><tbody>\n",
     );
@@ -208,7 +208,7 @@ pub fn html(gate: &Gate) -> String {
             Outcome::Undecided => "",
         };
         let _ = writeln!(
-            out,
+            table,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"{class}\" title=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             escape(&label(gate, c)),
@@ -221,9 +221,11 @@ pub fn html(gate: &Gate) -> String {
             escape(&needs(c)),
         );
     }
-    out.push_str("</tbody></table>\n");
+    table.push_str("</tbody></table>");
+    out.push_str(&crate::page::scrolling(&table));
+    out.push('\n');
     for line in verdict(gate) {
-        let _ = writeln!(out, "<p><strong>{}</strong></p>", escape(&line));
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", crate::html_escape::prose(&line));
     }
     out.push_str("</section>\n");
     out

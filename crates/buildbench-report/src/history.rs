@@ -241,8 +241,34 @@ fn class(ratio: f64) -> &'static str {
     if ratio > 1.0 { "slower" } else { "faster" }
 }
 
-/// `history report`: a self-contained page (the one shell, `crate::page`) with one chart per series (median and 95% band over
-/// the commits, change points marked) and, per change point, the units that moved most.
+/// The legend under every trend chart (`page::figure`).
+/// The legend under a trend chart (`page::figure`): the line and band, and the change lines
+/// the chart has.
+fn trend_legend(t: &Trend) -> Vec<(crate::page::Swatch, &'static str)> {
+    use crate::charts::colour;
+    use crate::page::Swatch::{Dashed, Fill, Line};
+    let lines = crate::charts::trend_lines(t);
+    let mut legend = vec![
+        (Line(colour::ACCENT), "median of each study (a dot per study)"),
+        (Fill(colour::BAND), "95% interval of each study's mean"),
+    ];
+    if lines.iter().any(|l| l.confirmed) {
+        legend.push((Line(colour::CHANGE), "change point"));
+    }
+    if lines.iter().any(|l| !l.confirmed) {
+        legend.push((Dashed(colour::CHANGE), "newest studies off the last level, not yet confirmed"));
+    }
+    legend
+}
+
+/// What the band means, under every trend chart.
+const BAND: &str = "The band is where each study's mean build time lies with 95% confidence, from the spread of its \
+                    samples: a move of the line that stays inside the band is within the studies' own noise.";
+
+/// `history report`: a self-contained page (the one shell, `crate::page`) with one chart per
+/// series (median and 95% band over the commits, change points marked, a legend) and, per change
+/// point, the units that moved most. The machines the series ran on are named once at the top,
+/// and a chart names its machine only when the history holds more than one.
 /// `commit_url` turns commits into links (`https://github.com/o/r/commit/{}`).
 pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
     let mut out = String::from("<h1>Build-time history</h1>\n");
@@ -256,17 +282,45 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
             _ => text,
         }
     };
+    let mut machines: Vec<&str> = Vec::new();
+    for t in trends {
+        if !machines.contains(&t.series.machine.as_str()) {
+            machines.push(&t.series.machine);
+        }
+    }
+    match machines.as_slice() {
+        [] => out.push_str("<p>No series: add studies with <code>buildbench history add STUDY</code>.</p>\n"),
+        [one] => {
+            let _ = writeln!(out, "<p class=\"muted\">Every series ran on: {}.</p>", escape(one));
+        }
+        many => {
+            out.push_str("<p class=\"muted\">The series ran on these machines:</p>\n<ol class=\"muted\">\n");
+            for m in many {
+                let _ = writeln!(out, "<li>{}</li>", escape(m));
+            }
+            out.push_str("</ol>\n");
+        }
+    }
     for t in trends {
         let s = &t.series;
+        let machine = match machines.iter().position(|m| *m == s.machine) {
+            Some(i) if machines.len() > 1 => format!(", on machine {}", i + 1),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "<h2>{} / {}</h2>\n<p>{} studies, {}</p>",
+            "<h2>{} / {}</h2>\n<p class=\"muted\">{} {}{machine}.</p>",
             escape(&s.configuration),
             escape(&s.scenario),
             s.points.len(),
-            escape(&s.machine)
+            if s.points.len() == 1 { "study" } else { "studies" },
         );
-        out.push_str(&crate::charts::draw_trend(t));
+        out.push_str(&crate::page::figure(
+            &format!("build time of {} / {} over the studies", s.configuration, s.scenario),
+            &crate::charts::draw_trend(t),
+            &trend_legend(t),
+            BAND,
+        ));
         if let Some(n) = &t.newest {
             let _ = writeln!(
                 out,
@@ -279,7 +333,8 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
             out.push_str("<p>No change point.</p>\n");
             continue;
         }
-        out.push_str("<table><tr><th>change at</th><th>change</th><th>units that moved most</th></tr>\n");
+        let mut table =
+            String::from("<table><tr><th>change at</th><th>change</th><th>units that moved most</th></tr>\n");
         let rows = t.changes.iter().map(|c| (c.commit.as_deref(), c.point.ratio, &c.units, ""));
         let newest =
             t.newest.iter().map(|n| (n.commit.as_deref(), n.shift.ratio, &n.units, " (newest, not yet confirmed)"));
@@ -287,7 +342,7 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
             let units: Vec<String> =
                 units.iter().map(|(u, a, b)| format!("{} {} → {}", escape(u), seconds(*a), seconds(*b))).collect();
             let _ = writeln!(
-                out,
+                table,
                 "<tr><td>{}{note}</td><td class=\"{}\">{:+.1}%</td><td>{}</td></tr>",
                 link(commit),
                 class(ratio),
@@ -295,7 +350,9 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
                 units.join("<br>")
             );
         }
-        out.push_str("</table>\n");
+        table.push_str("</table>");
+        out.push_str(&crate::page::scrolling(&table));
+        out.push('\n');
     }
     let mut page = crate::page::Page::new("buildbench history");
     page.push(out);
@@ -425,6 +482,69 @@ mod tests {
         let g = gate_of(&t);
         assert_eq!((g.rows[0].level_studies, g.rows[0].level_commit.as_deref()), (3, Some("c0ffee04")));
         assert!(!g.rows[0].regression, "{:?}", g.rows[0]);
+    }
+
+    /// Issue 25: with two studies the x axis read "1 1 1 1 1 1 1 1 1 1 1", counted studies
+    /// instead of naming them, and the points had no markers. Each study is named once by its
+    /// commit (or its date, without one) and drawn as a dot.
+    #[test]
+    fn the_trend_axis_names_each_study_by_its_commit_or_date_and_marks_it() {
+        use crate::charts::read;
+        let (mut series, units) = history(|i| jittered(2.36, i), 8);
+        series.points.truncate(2);
+        let two = trend_of(series.clone(), units.clone());
+        let svg = crate::charts::draw_trend(&two);
+        let texts = read::texts(&svg);
+        assert_eq!(texts.iter().filter(|t| t.starts_with("c0ffee")).collect::<Vec<_>>(), ["c0ffee00", "c0ffee01"]);
+        assert!(texts.contains(&"commit, oldest to newest".to_owned()), "{texts:?}");
+        assert!(texts.contains(&"wall time (s)".to_owned()), "{texts:?}");
+        assert_eq!(read::elements(&svg, "circle").len(), 2, "a dot per study");
+
+        // Without commits, the dates.
+        for p in &mut series.points {
+            p.commit = None;
+        }
+        let svg = crate::charts::draw_trend(&trend_of(series, units.clone()));
+        let texts = read::texts(&svg);
+        assert_eq!(texts.iter().filter(|t| t.starts_with("2026-")).collect::<Vec<_>>(), ["2026-11-01", "2026-11-02"]);
+        assert!(texts.contains(&"study date, oldest to newest".to_owned()), "{texts:?}");
+
+        // Eight studies: each label once, the first among them, at most eight.
+        let (series, units) = history(|i| jittered(2.36, i), 8);
+        let svg = crate::charts::draw_trend(&trend_of(series, units));
+        let labels: Vec<String> = read::texts(&svg).into_iter().filter(|t| t.starts_with("c0ffee")).collect();
+        let mut unique = labels.clone();
+        unique.dedup();
+        assert!(labels.len() >= 4 && labels.len() <= 8 && unique == labels, "{labels:?}");
+        assert_eq!(labels[0], "c0ffee00");
+        assert_eq!(read::elements(&svg, "circle").len(), 8);
+    }
+
+    /// Issue 25: the band was not explained and three lines of machine details repeated above
+    /// every chart. The machine is named once; every chart has a legend and says what the band
+    /// is.
+    #[test]
+    fn the_trend_page_names_the_machine_once_and_explains_every_chart() {
+        let (series, units) = history(|i| jittered(if i < 4 { 2.36 } else { 3.06 }, i), 4);
+        let mut other = series.clone();
+        other.configuration = "mold".to_owned();
+        let trends = [trend_of(series, units.clone()), trend_of(other, units)];
+        let html = report_html(&trends, None);
+        assert_eq!(html.matches("Linux | example CPU | 8 cores").count(), 1, "{html}");
+        assert_eq!(html.matches("<figure class=\"chart\">").count(), 2);
+        assert_eq!(html.matches("95% interval of each study&#39;s mean").count(), 2, "{html}");
+        assert_eq!(html.matches("The band is where each study").count(), 2);
+        // The line and the band, and the change point both charts have.
+        assert_eq!(html.matches("<span class=\"key\">").count(), 6);
+        assert_eq!(html.matches("change point</span>").count(), 2, "{html}");
+        assert!(!html.contains("not yet confirmed</span>"), "{html}");
+        // Two machines: listed once each, and each chart says which.
+        let (series, units) = history(|i| jittered(2.36, i), 8);
+        let mut elsewhere = series.clone();
+        elsewhere.machine = "macOS | M2 | 8 cores".to_owned();
+        let html = report_html(&[trend_of(series, units.clone()), trend_of(elsewhere, units)], None);
+        assert!(html.contains("<li>Linux | example CPU | 8 cores</li>\n<li>macOS | M2 | 8 cores</li>"), "{html}");
+        assert!(html.contains("8 studies, on machine 2."), "{html}");
     }
 
     #[test]

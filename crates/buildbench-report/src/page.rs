@@ -46,6 +46,67 @@ impl Page {
     }
 }
 
+/// How a legend shows one mark of a chart, in the mark's colour (`0xRRGGBB`, the number the
+/// chart drew it with: `charts::rgb`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Swatch {
+    /// A filled area or bar.
+    Fill(u32),
+    /// A solid line.
+    Line(u32),
+    /// A dashed line.
+    Dashed(u32),
+    /// A filled dot.
+    Dot(u32),
+    /// A hollow dot.
+    Ring(u32),
+}
+
+impl Swatch {
+    fn html(self) -> String {
+        let (class, colour) = match self {
+            Swatch::Fill(c) => ("fill", c),
+            Swatch::Line(c) => ("line", c),
+            Swatch::Dashed(c) => ("dashed", c),
+            Swatch::Dot(c) => ("dot", c),
+            Swatch::Ring(c) => ("ring", c),
+        };
+        format!("<i class=\"sw {class}\" style=\"color:#{:06x}\"></i>", colour & 0xff_ffff)
+    }
+}
+
+/// A chart as every page shows it: the SVG in a box of its own that scrolls sideways when the
+/// window is narrower than the chart (the page never does), and under it the legend, one
+/// swatch and label per kind of mark, then `caption`, HTML saying what else the reader needs.
+/// `label` names the chart for screen readers. Labels are plain text (escaped here). A chart
+/// that could not be drawn (`svg` empty: no finite values) gives no figure, rather than a
+/// legend of nothing.
+pub fn figure(label: &str, svg: &str, legend: &[(Swatch, &str)], caption: &str) -> String {
+    if svg.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<figure class=\"chart\"><div class=\"scroll\" role=\"img\" aria-label=\"{}\">{svg}</div><figcaption>",
+        crate::html_escape::escape(label)
+    );
+    if !legend.is_empty() {
+        out.push_str("<span class=\"legend\">");
+        for (swatch, text) in legend {
+            out.push_str(&format!("<span class=\"key\">{}{}</span>", swatch.html(), crate::html_escape::escape(text)));
+        }
+        out.push_str("</span> ");
+    }
+    out.push_str(caption);
+    out.push_str("</figcaption></figure>\n");
+    out
+}
+
+/// An HTML table in a box that scrolls sideways when the table is wider than the text column,
+/// so a long crate name or command never widens the page. Every table of every page is in one.
+pub fn scrolling(table: &str) -> String {
+    format!("<div class=\"scroll\">{table}</div>")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,7 +119,30 @@ mod tests {
         assert!(html.starts_with("<!DOCTYPE html>\n"), "{html}");
         assert!(html.contains("<title>a &lt;b&gt; &amp; c {{STYLE}}</title>"), "{html}");
         assert_eq!(html.matches("<style>").count(), 1);
-        assert!(html.contains("td.num {"), "{html}");
+        assert!(html.contains("td.num, td.n {"), "{html}");
         assert!(html.contains("<body>\n<h1>one</h1>\n<section>two {{BODY}}</section>\n\n</body>\n</html>"), "{html}");
+    }
+
+    #[test]
+    fn a_figure_has_its_chart_in_a_scrolling_box_and_a_legend_with_escaped_labels() {
+        let html = figure(
+            "a <chart>",
+            "<svg></svg>",
+            &[(Swatch::Fill(0x1f77b4), "frontend & more"), (Swatch::Dashed(0x5a5a5a), "floor")],
+            "Caption.",
+        );
+        assert!(html.starts_with("<figure class=\"chart\"><div class=\"scroll\" role=\"img\" aria-label=\"a &lt;chart&gt;\"><svg></svg></div>"), "{html}");
+        assert!(html.contains("<i class=\"sw fill\" style=\"color:#1f77b4\"></i>frontend &amp; more</span>"), "{html}");
+        assert!(
+            html.contains(
+                "<i class=\"sw dashed\" style=\"color:#5a5a5a\"></i>floor</span></span> Caption.</figcaption></figure>"
+            ),
+            "{html}"
+        );
+        assert_eq!(figure("nothing", "", &[(Swatch::Dot(0), "a")], "Caption."), "");
+        // The stylesheet draws every kind of swatch.
+        for class in [".sw.fill", ".sw.line", ".sw.dashed", ".sw.dot", ".sw.ring", ".scroll"] {
+            assert!(STYLE.contains(class), "{class} missing from style.css");
+        }
     }
 }

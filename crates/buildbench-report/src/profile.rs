@@ -290,57 +290,70 @@ pub fn markdown(r: &ProfileReport, top: usize) -> String {
     out
 }
 
-/// A colour per activity (frontend in cool colours, codegen and link warm).
-fn colour(a: Activity) -> &'static str {
+/// A colour per activity (`0xRRGGBB`), thirteen that stay apart: every pair differs by at least
+/// 25 in CIE L*a*b* (ΔE 1976), where about 2 is the smallest difference a reader sees and the
+/// blues this replaced differed by 10. Codegen is orange and linking red, as in cargo's own
+/// timings page.
+pub fn colour(a: Activity) -> u32 {
     match a {
-        Activity::Parsing => "#c6dbef",
-        Activity::MacroExpansion => "#6a51a3",
-        Activity::NameResolution => "#9ecae1",
-        Activity::TypeChecking => "#2171b5",
-        Activity::TraitSolving => "#08519c",
-        Activity::BorrowChecking => "#41ab5d",
-        Activity::Mir => "#a1d99b",
-        Activity::Lints => "#d9d9d9",
-        Activity::Metadata => "#bdbdbd",
-        Activity::OtherFrontend => "#969696",
-        Activity::Incremental => "#737373",
-        Activity::Codegen => "#fd8d3c",
-        Activity::Link => "#d7301f",
+        Activity::Parsing => 0xcab2d6,
+        Activity::MacroExpansion => 0x6a3d9a,
+        Activity::NameResolution => 0x17becf,
+        Activity::TypeChecking => 0x1f77b4,
+        Activity::TraitSolving => 0x2b3d26,
+        Activity::BorrowChecking => 0x33a02c,
+        Activity::Mir => 0xb2df8a,
+        Activity::Lints => 0xb3446c,
+        Activity::Metadata => 0x882d17,
+        Activity::OtherFrontend => 0x008856,
+        Activity::Incremental => 0x7f7f7f,
+        Activity::Codegen => 0xff7f00,
+        Activity::Link => 0xd62728,
     }
 }
 
-/// A stacked horizontal bar per crate (self time by activity), `top` crates, with a legend.
+/// The stacked bars' geometry, in SVG pixels: crate labels, bars, the total after each bar.
+const BARS: (f64, f64, f64) = (230.0, 520.0, 90.0);
+/// A bar's row and the space under the bars for the axis.
+const ROW: (f64, f64) = (20.0, 44.0);
+
+/// A stacked horizontal bar per crate (self time by activity), `top` crates, with an axis of
+/// seconds under them. The legend is the figure's (`html_section`); each piece of a bar names
+/// its activity and time on hover.
 pub fn draw_crates(b: &ProfiledBuild, top: usize) -> String {
     let crates: Vec<&CrateProfile> = b.crates.iter().take(top).collect();
     let max = crates.iter().map(|c| c.total()).fold(0.0, f64::max);
     if crates.is_empty() || !(max.is_finite() && max > 0.0) {
         return String::new();
     }
-    let (label_w, bar_w, row_h, legend_h) = (260.0, 560.0, 18.0, 44.0);
-    let height = legend_h + row_h * crates.len() as f64 + 24.0;
+    let (label_w, bar_w, total_w) = BARS;
+    let (row_h, axis_h) = ROW;
+    let (ticks, decimals) = crate::charts::ticks(max);
+    // The axis ends at its last tick, at or beyond the longest bar.
+    let axis_max = ticks.last().copied().unwrap_or(max).max(max);
+    let scale = bar_w / axis_max;
+    let bars_h = row_h * crates.len() as f64;
+    let (width, height) = (label_w + bar_w + total_w, 8.0 + bars_h + axis_h);
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n",
-        label_w + bar_w + 80.0
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"13\">\n",
     );
-    for (i, a) in Activity::ALL.iter().enumerate() {
-        let (x, y) = (10.0 + (i % 7) as f64 * 120.0, 14.0 + (i / 7) as f64 * 16.0);
-        let _ = writeln!(
-            svg,
-            "<rect x=\"{x}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{y}\">{}</text>",
-            y - 9.0,
-            colour(*a),
-            x + 14.0,
-            a.label()
-        );
-    }
     for (row, c) in crates.iter().enumerate() {
-        let y = legend_h + row as f64 * row_h;
+        let y = 8.0 + row as f64 * row_h;
+        // A name too long for its column is cut, whole on hover.
+        let label = crate_label(c);
+        let fits = ((label_w - 10.0) / (13.0 * 0.6)) as usize;
+        let shown = if label.chars().count() > fits {
+            format!("{}…", label.chars().take(fits.saturating_sub(1)).collect::<String>())
+        } else {
+            label.clone()
+        };
         let _ = writeln!(
             svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\"><title>{}</title>{}</text>",
             label_w - 6.0,
-            y + 12.0,
-            escape(&crate_label(c))
+            y + 13.0,
+            escape(&label),
+            escape(&shown)
         );
         let mut x = label_w;
         for a in Activity::ALL {
@@ -348,10 +361,10 @@ pub fn draw_crates(b: &ProfiledBuild, top: usize) -> String {
             if !(s.is_finite() && s > 0.0) {
                 continue;
             }
-            let w = s / max * bar_w;
+            let w = s * scale;
             let _ = writeln!(
                 svg,
-                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"><title>{}: {} {}</title></rect>",
+                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"#{:06x}\"><title>{}: {} {}</title></rect>",
                 row_h - 4.0,
                 colour(a),
                 escape(&crate_label(c)),
@@ -360,34 +373,68 @@ pub fn draw_crates(b: &ProfiledBuild, top: usize) -> String {
             );
             x += w;
         }
-        let _ = writeln!(svg, "<text x=\"{:.1}\" y=\"{}\">{}</text>", x + 4.0, y + 12.0, seconds(c.total()));
+        let _ = writeln!(svg, "<text x=\"{:.1}\" y=\"{}\">{}</text>", x + 4.0, y + 13.0, seconds(c.total()));
     }
+    // The axis: a line under the bars, a tick and a label per step, and its title.
+    let axis_y = 8.0 + bars_h + 2.0;
+    let _ = writeln!(
+        svg,
+        "<line x1=\"{label_w}\" y1=\"{axis_y}\" x2=\"{:.1}\" y2=\"{axis_y}\" stroke=\"#59636e\"/>",
+        label_w + axis_max * scale
+    );
+    for t in &ticks {
+        let x = label_w + t * scale;
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x:.1}\" y1=\"{axis_y}\" x2=\"{x:.1}\" y2=\"{}\" stroke=\"#59636e\"/><text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{t:.decimals$}</text>",
+            axis_y + 4.0,
+            axis_y + 17.0
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">rustc self time (seconds)</text>",
+        label_w + bar_w / 2.0,
+        axis_y + 36.0
+    );
     svg.push_str("</svg>\n");
     svg
 }
 
-/// The HTML section: per build, the stacked bars, the macro table and the slowest queries;
-/// then the verdicts.
+/// The HTML section: per build, the stacked bars with their legend, the macro table and the
+/// slowest queries; then the verdicts.
 pub fn html_section(r: &ProfileReport, top: usize) -> String {
+    use crate::html_escape::prose;
     let mut out = String::from("<section id=\"profile\">\n<h2>Where rustc's time goes</h2>\n");
-    let _ = writeln!(out, "<p>{}</p>", escape(&r.toolchain));
+    let _ = writeln!(out, "<p class=\"muted\">{}</p>", escape(&r.toolchain));
+    let legend: Vec<(crate::page::Swatch, &str)> =
+        Activity::ALL.iter().map(|a| (crate::page::Swatch::Fill(colour(*a)), a.label())).collect();
     for b in &r.builds {
         let _ = writeln!(
             out,
             "<h3>{} build</h3>\n<p>{}</p>\n<p>{}</p>",
             b.scenario,
-            escape(&overhead_line(b)),
-            escape(&activity_line(b))
+            prose(&overhead_line(b)),
+            prose(&activity_line(b))
         );
-        out.push_str(&draw_crates(b, top));
+        let shown = top.min(b.crates.len());
+        out.push_str(&crate::page::figure(
+            &format!("rustc self time per crate, {} build", b.scenario),
+            &draw_crates(b, top),
+            &legend,
+            &format!(
+                "One bar per crate ({shown} of {}, the costliest), split by what rustc spent its time on.",
+                b.crates.len()
+            ),
+        ));
         out.push_str("<h4>Costliest proc macros</h4>\n");
         out.push_str(&macro_table(b, top).html());
-        let _ = writeln!(out, "<p>{}</p>\n<h4>Slowest queries</h4>", escape(MACRO_RULES));
+        let _ = writeln!(out, "<p class=\"muted\">{}</p>\n<h4>Slowest queries</h4>", prose(MACRO_RULES));
         out.push_str(&query_table(b, top.min(15)).html());
     }
     out.push_str("<h3>The guide's frontend advice</h3>\n<ul>\n");
     for v in &r.verdicts {
-        let _ = writeln!(out, "<li><strong>{}</strong>: {}</li>", escape(&v.text), escape(&v.detail));
+        let _ = writeln!(out, "<li><strong>{}</strong>: {}</li>", prose(&v.text), prose(&v.detail));
     }
     out.push_str("</ul>\n</section>\n");
     out
@@ -425,6 +472,67 @@ mod tests {
             llvm_seconds: seconds,
             codegen_units: u32::MAX,
         }
+    }
+
+    /// CIE L*a*b* of an sRGB colour (D65), for the distance between two colours.
+    fn lab(c: u32) -> [f64; 3] {
+        let [_, r, g, b] = c.to_be_bytes();
+        let linear = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        };
+        let (r, g, b) = (linear(r), linear(g), linear(b));
+        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        let f = |t: f64| if t > 0.008856 { t.cbrt() } else { 7.787 * t + 16.0 / 116.0 };
+        [116.0 * f(y) - 16.0, 500.0 * (f(x) - f(y)), 200.0 * (f(y) - f(z))]
+    }
+
+    /// Issue 25: the legend's thirteen colours held several blues a reader could not tell apart
+    /// (ΔE 10 between parsing and name resolution).
+    #[test]
+    fn every_activity_has_a_colour_far_from_every_other() {
+        assert!((lab(0xffffff)[0] - 100.0).abs() < 0.1 && lab(0x000000)[0].abs() < 0.1);
+        for (i, a) in Activity::ALL.iter().enumerate() {
+            for b in &Activity::ALL[i + 1..] {
+                let (x, y) = (lab(colour(*a)), lab(colour(*b)));
+                let distance = x.iter().zip(&y).map(|(p, q)| (p - q).powi(2)).sum::<f64>().sqrt();
+                assert!(distance >= 25.0, "{a:?} and {b:?} are {distance:.1} apart");
+            }
+        }
+    }
+
+    /// Issue 25: the stacked bars had no axis. They get one in seconds, with ticks that reach
+    /// past the longest bar, inside the chart's box.
+    #[test]
+    fn the_stacked_bars_have_an_axis_of_seconds() {
+        let mut long = krate("a-crate-with-a-name-far-too-long-for-its-column", 0.4);
+        long.version = None;
+        let build = ProfiledBuild {
+            scenario: Scenario::Clean,
+            wall_seconds: 10.0,
+            span_only: true,
+            plain_seconds: None,
+            cpu_seconds: None,
+            plain_cpu_seconds: None,
+            crates: vec![long, krate("b", 0.1)],
+            macros: Vec::new(),
+            queries: Vec::new(),
+            total_self_seconds: 6.5,
+        };
+        let svg = draw_crates(&build, 10);
+        assert!(svg.contains("viewBox=\"0 0 840 "), "{svg}");
+        assert!(svg.contains(">rustc self time (seconds)</text>"), "{svg}");
+        // 13 activities of 0.4 s: 5.2 s, ticks every second up to 6.
+        for tick in ["0", "1", "2", "3", "4", "5", "6"] {
+            assert!(svg.contains(&format!("text-anchor=\"middle\">{tick}</text>")), "{tick}: {svg}");
+        }
+        assert!(!svg.contains(">7</text>"), "{svg}");
+        // The long name is cut to its column and whole on hover.
+        assert!(svg.contains("<title>a-crate-with-a-name-far-too-long-for-its-column (dep)</title>a-crate-with-a-name-far-too…</text>"), "{svg}");
+        assert_eq!(crate::charts::ticks(0.05), (vec![0.0, 0.01, 0.02, 0.03, 0.04, 0.05], 2));
+        assert_eq!(crate::charts::ticks(47.0).0, [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]);
     }
 
     /// Crafted names, extreme and non-finite numbers, empty builds: every output renders,

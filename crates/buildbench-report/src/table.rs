@@ -110,7 +110,9 @@ impl Table {
         out
     }
 
-    /// An HTML table, every cell escaped; right-aligned cells get `class="n"`.
+    /// An HTML table, every cell escaped; right-aligned cells get `class="n"`. The table is in
+    /// a box of its own that scrolls sideways when it is wider than the page's column
+    /// (`page::scrolling`).
     pub fn html(&self) -> String {
         use std::fmt::Write as _;
         let escape = crate::html_escape::escape;
@@ -127,7 +129,9 @@ impl Table {
             }
             out.push_str("</tr>\n");
         }
-        out.push_str("</table>\n");
+        out.push_str("</table>");
+        let mut out = crate::page::scrolling(&out);
+        out.push('\n');
         out
     }
 }

@@ -351,8 +351,10 @@ pub fn diff_text(before: &str, after: &str, diff: &BuildDiff, top: usize) -> Str
     out
 }
 
-/// One build as a self-contained HTML page: the summary and an SVG timeline of its units
-/// (`buildbench timings REPORT -o timeline.html`; `.svg` for the chart alone).
+/// One build as a self-contained HTML page: the summary and an SVG timeline of its units with
+/// its colour legend (`buildbench timings REPORT -o timeline.html`; `.svg` for the chart alone).
+/// The summary keeps its terminal layout; its long sentences wrap at the page's width (its
+/// tables are narrower than the narrowest page), so nothing is cut or hidden.
 pub fn timeline_page(
     file: &str,
     parsed: &Parsed,
@@ -360,15 +362,26 @@ pub fn timeline_page(
     units: &[buildbench_model::UnitTiming],
     svg_only: bool,
 ) -> String {
-    let svg = crate::charts::draw_timeline(&crate::charts::timeline(units));
+    let timeline = crate::charts::timeline(units);
+    let svg = crate::charts::draw_timeline(&timeline);
     if svg_only {
         return svg;
     }
     let summary = crate::html_escape::escape(&summary_text(file, parsed, analysis));
+    let omitted = match timeline.omitted {
+        0 => String::new(),
+        n => format!(" The {n} shortest units are not drawn."),
+    };
     let mut page = crate::page::Page::new(&format!("buildbench timings: {file}"));
     page.push(format!(
-        "<h1>{title}</h1>\n<pre>{summary}</pre>\n<h2>Timeline</h2>\n<div class=\"chart\">{svg}</div>\n",
+        "<h1>{title}</h1>\n<pre>{summary}</pre>\n<h2>Timeline</h2>\n{figure}",
         title = crate::html_escape::escape(file),
+        figure = crate::page::figure(
+            "unit timeline",
+            &svg,
+            &crate::charts::timeline_legend(),
+            &format!("One bar per unit, from its start to its end, in start order.{omitted}"),
+        ),
     ));
     page.render()
 }

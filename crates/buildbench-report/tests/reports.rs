@@ -101,6 +101,69 @@ fn html_is_self_contained_with_charts_for_every_scenario() {
     assert!(html.contains("Per unit: <code>"));
 }
 
+/// The page's body outside its `<pre>` blocks (build output and files, shown as they are).
+fn outside_pre(html: &str) -> String {
+    let body = html.split_once("<body>").map_or(html, |b| b.1);
+    body.split("<pre")
+        .enumerate()
+        .map(|(i, part)| if i == 0 { part } else { part.split_once("</pre>").map_or("", |p| p.1) })
+        .collect()
+}
+
+/// Issue 25: prose showed literal backticks ("replayed by `buildbench whatif`"). Code spans in
+/// sentences are `<code>` on a page.
+#[test]
+fn html_prose_shows_code_as_code_never_as_backticks() {
+    for study in [study(), claims_study()] {
+        let html = String::from_utf8(Html.render(&study, &summarize(&study, 0.02))).expect("utf-8");
+        let text = outside_pre(&html);
+        assert!(!text.contains('`'), "{}", text.lines().filter(|l| l.contains('`')).collect::<Vec<_>>().join("\n"));
+    }
+    // The example workspace with check scenarios and its unit graph: the cores sentence and
+    // where the time goes.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/studies/example-workspace-jobs.json");
+    let jobs: Study = serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("study parses");
+    let html = String::from_utf8(Html.render(&jobs, &summarize(&jobs, 0.02))).expect("utf-8");
+    assert!(!outside_pre(&html).contains('`'));
+    assert!(html.contains("replayed by <code>buildbench whatif</code>"), "{html}");
+    assert!(html.contains("clean builds: <code>cargo check</code> takes"), "{html}");
+    // A project with its own linker: the sentence saying what `default` means here.
+    let mut study = study();
+    study.own_linker = Some(buildbench_model::OwnLinker {
+        linker: "mold".to_owned(),
+        flag: "-fuse-ld=mold".to_owned(),
+        source: "`RUSTFLAGS`".to_owned(),
+    });
+    let html = String::from_utf8(Html.render(&study, &summarize(&study, 0.02))).expect("utf-8");
+    assert!(!outside_pre(&html).contains('`'));
+    assert!(
+        html.contains("(set by -fuse-ld=mold in <code>RUSTFLAGS</code>); the <code>default</code> rows build with it"),
+        "{html}"
+    );
+}
+
+/// Issue 25: the per-unit table coloured every difference between the two representative
+/// builds red or green. On the recorded study (3 builds a side), a change is coloured exactly
+/// when it is significant over all of them, and some differences stay uncoloured.
+#[test]
+fn the_per_unit_table_colours_only_significant_changes() {
+    let study = study();
+    let summary = summarize(&study, 0.02);
+    let charts = buildbench_report::charts::chart_data(&study, &summary);
+    let units = charts.unit_changes.expect("a per-unit table");
+    assert_eq!(units.samples, (3, 3));
+    let shown = &units.changes[..units.changes.len().min(25)];
+    let html = String::from_utf8(Html.render(&study, &summary)).expect("utf-8");
+    let table = html.split("<h3>Per unit").nth(1).and_then(|t| t.split("</table>").next()).expect("the table");
+    let coloured = table.matches("class=\"num faster\"").count() + table.matches("class=\"num slower\"").count();
+    assert_eq!(coloured, shown.iter().filter(|c| c.significant).count(), "{table}");
+    let differing = shown.iter().filter(|c| c.baseline.is_some() && c.other.is_some() && c.baseline != c.other);
+    assert!(differing.filter(|c| !c.significant).count() > 0, "{shown:?}");
+    assert!(html.contains(
+        "A change is coloured only where the unit's durations over all 3 and 3 samples differ significantly"
+    ));
+}
+
 #[test]
 fn everything_from_the_project_is_escaped_in_html() {
     let evil = "\"><script>alert(1)</script>";

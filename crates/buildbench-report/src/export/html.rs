@@ -7,10 +7,10 @@ use buildbench_model::{Scenario, Study};
 
 use super::Exporter;
 use crate::StudySummary;
-use crate::charts::{ChartData, draw_samples, draw_timeline};
+use crate::charts::{ChartData, colour, draw_samples, draw_timeline};
 use crate::format::{bytes, opt_seconds, p_values, seconds, speedup, verdict};
-use crate::html_escape::escape;
-use crate::page::Page;
+use crate::html_escape::{escape, prose};
+use crate::page::{Page, Swatch, figure, scrolling};
 use crate::summary::{Failure, Status};
 
 pub struct Html;
@@ -33,7 +33,7 @@ pub fn report_page(study: &Study, summary: &StudySummary) -> Page {
     let mut body = String::new();
     header(&mut body, study, summary);
     if let Some(own) = &study.own_linker {
-        let _ = writeln!(body, "<p><strong>{}</strong></p>", escape(&crate::format::own_linker(own)));
+        let _ = writeln!(body, "<p><strong>{}</strong></p>", prose(&crate::format::own_linker(own)));
     }
     if let Some(gate) = &summary.head_vs_base {
         body.push_str(&crate::gate::html(gate));
@@ -76,7 +76,7 @@ fn header(out: &mut String, study: &Study, summary: &StudySummary) {
         );
     }
     if let Some(runners) = crate::format::runners(study, summary) {
-        let _ = writeln!(out, "<p>{}</p>", escape(&runners));
+        let _ = writeln!(out, "<p>{}</p>", prose(&runners));
     }
     for (toolchain, linker) in &summary.default_linkers {
         let _ = writeln!(
@@ -128,7 +128,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData
             scenario.reference()
         );
     }
-    out.push_str(
+    let mut table = String::from(
         "<table class=\"cells\"><tr><th>configuration</th><th>median</th><th>mean [95% CI]</th><th>min–max</th><th>speedup [95% CI]</th>\
          <th>p (Welch; Holm)</th><th>verdict</th><th>n</th><th>notes</th></tr>\n",
     );
@@ -137,8 +137,11 @@ fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData
         let (mean, range) = c.stats.as_ref().map_or_else(
             || ("-".to_owned(), "-".to_owned()),
             |s| {
+                // The interval on a line of its own under the value keeps the table narrow.
                 let mean = match s.ci95 {
-                    Some((l, h)) => format!("{} [{}, {}]", seconds(s.mean), seconds(l), seconds(h)),
+                    Some((l, h)) => {
+                        format!("{}<span class=\"ci\">[{}, {}]</span>", seconds(s.mean), seconds(l), seconds(h))
+                    }
                     None => seconds(s.mean),
                 };
                 (mean, format!("{}–{}", seconds(s.min), seconds(s.max)))
@@ -152,7 +155,7 @@ fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData
                     "slower" => "slower",
                     _ => "",
                 };
-                (speedup(k), p_values(k), verdict(k).to_owned(), class)
+                (speedup_cell(k), p_values(k), verdict(k).to_owned(), class)
             }
             (_, _, status) if status != Status::Ok => {
                 ("-".to_owned(), String::new(), status.as_str().to_owned(), "slower")
@@ -161,27 +164,45 @@ fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData
         };
         let notes = c.notes();
         let _ = writeln!(
-            out,
+            table,
             "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num {class}\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td class=\"notes\">{}</td></tr>",
-            escape(&c.configuration),
+            // A long combined name (`cranelift+mold+fast-dev`) may wrap after a `+`, not inside a word.
+            escape(&c.configuration).replace('+', "+<wbr>"),
             opt_seconds(c.median()),
             mean,
             range,
-            escape(&sp),
+            sp,
             p,
             escape(&v),
             crate::format::runs(c.samples.len()),
-            escape(&notes.join("; ")),
+            prose(&notes.join("; ")),
         );
     }
-    out.push_str("</table>\n");
+    table.push_str("</table>");
+    out.push_str(&scrolling(&table));
+    out.push('\n');
     if let Some(chart) = charts.samples.iter().find(|c| c.scenario == scenario) {
-        let _ = writeln!(
-            out,
-            "<div class=\"chart\" role=\"img\" aria-label=\"samples of {scenario}\">{}</div>\
-             <p class=\"muted\">Every sample is a dot (hollow: flagged outlier), the black tick is the median, the orange bar the 95% interval of the mean.</p>",
-            draw_samples(chart)
-        );
+        out.push_str(&figure(
+            &format!("every sample of the {scenario} scenario"),
+            &draw_samples(chart),
+            &[
+                (Swatch::Dot(colour::ACCENT), "a sample"),
+                (Swatch::Dot(colour::BASE), "a sample of the baseline"),
+                (Swatch::Ring(colour::ACCENT), "flagged outlier"),
+                (Swatch::Line(colour::MEDIAN), "median (the tick)"),
+                (Swatch::Fill(colour::CI), "95% interval of the mean"),
+            ],
+            "Each row is a configuration: its interval and median on the upper line, its samples below it.",
+        ));
+    }
+}
+
+/// A speedup for a table cell: `1.23x` with its interval on a line of its own, escaped.
+fn speedup_cell(k: &buildbench_model::stats::Comparison) -> String {
+    let text = speedup(k);
+    match text.split_once(' ') {
+        Some((value, interval)) => format!("{}<span class=\"ci\">{}</span>", escape(value), escape(interval)),
+        None => escape(&text),
     }
 }
 
@@ -222,61 +243,73 @@ fn timelines(out: &mut String, summary: &StudySummary, charts: &ChartData) {
     let Some(scenario) = charts.timeline_scenario else { return };
     let _ = writeln!(out, "<h2>Where the time goes ({scenario})</h2>");
     out.push_str(
-        "<p class=\"legend muted\">Unit timelines of the sample nearest each median, from cargo's <code>--timings</code>:\
-         <span style=\"background:#1f77b4\"></span>frontend (until metadata)<span style=\"background:#9ecae1\"></span>codegen and the rest\
-         <span style=\"background:#ffbb78\"></span>build scripts<span style=\"background:#b4b4b4\"></span>no split reported</p>\n",
+        "<p class=\"muted\">Unit timelines of the sample nearest each median, from cargo's <code>--timings</code>.</p>\n",
     );
     for (configuration, t) in &charts.timelines {
         let open = if *configuration == summary.baseline { " open" } else { "" };
         let omitted = if t.omitted > 0 { format!(" ({} shorter units not drawn)", t.omitted) } else { String::new() };
         let _ = writeln!(
             out,
-            "<details{open}><summary><code>{}</code>: {} units{omitted}</summary><div class=\"chart\">{}</div></details>",
+            "<details{open}><summary><code>{}</code>: {} units{omitted}</summary>{}</details>",
             escape(configuration),
             t.rows.len() + t.omitted,
-            draw_timeline(t)
+            figure(
+                &format!("unit timeline of {configuration}"),
+                &draw_timeline(t),
+                &crate::charts::timeline_legend(),
+                "One bar per unit, from its start to its end."
+            )
         );
     }
     // Which crates got faster or slower between the baseline and the fastest configuration.
-    let Some((winner, changes)) = &charts.unit_changes else { return };
-    let _ = writeln!(
-        out,
-        "<h3>Per unit: <code>{}</code> against <code>{}</code></h3>\n<table><tr><th>unit</th><th>{}</th><th>{}</th><th>change</th></tr>",
-        escape(winner),
-        escape(&summary.baseline),
+    let Some(units) = &charts.unit_changes else { return };
+    let winner = &units.configuration;
+    let mut table = format!(
+        "<table><tr><th>unit</th><th>{}</th><th>{}</th><th>change</th></tr>\n",
         escape(&summary.baseline),
         escape(winner)
     );
-    for ch in changes.iter().take(25) {
+    for ch in units.changes.iter().take(25) {
         let delta = match (ch.baseline, ch.other) {
             (Some(b), Some(o)) => {
-                let class = if o < b {
-                    "faster"
-                } else if o > b {
-                    "slower"
-                } else {
-                    ""
+                // Colour says "significant", as everywhere: a difference between two single
+                // builds is not (`charts::decide_units`).
+                let class = match (ch.significant, o < b) {
+                    (false, _) => "",
+                    (true, true) => "faster",
+                    (true, false) => "slower",
                 };
                 format!("<td class=\"num {class}\">{}{}</td>", if o >= b { "+" } else { "−" }, seconds((o - b).abs()))
             }
             _ => "<td class=\"num\">only one side</td>".to_owned(),
         };
         let _ = writeln!(
-            out,
+            table,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{delta}</tr>",
             escape(&ch.unit),
             opt_seconds(ch.baseline),
             opt_seconds(ch.other)
         );
     }
-    out.push_str("</table>\n");
+    table.push_str("</table>");
+    let (n_base, n_other) = units.samples;
+    let _ = writeln!(
+        out,
+        "<h3>Per unit: <code>{}</code> against <code>{}</code></h3>\n{}\n<p class=\"muted\">Durations from the sample nearest each median. \
+         A change is coloured only where the unit's durations over all {n_base} and {n_other} samples differ significantly \
+         (Welch's t-test, Holm over the units compared, p &lt; 0.05, beyond the {} noise threshold); uncoloured changes may be noise.</p>",
+        escape(winner),
+        escape(&summary.baseline),
+        scrolling(&table),
+        crate::format::percent(summary.noise),
+    );
 }
 
 fn environment(out: &mut String, study: &Study) {
     let e = &study.environment;
-    out.push_str("<h2>Environment</h2>\n<table class=\"env\">\n");
+    let mut table = String::from("<table class=\"env\">\n");
     let mut row = |k: &str, v: String| {
-        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", escape(k), escape(&v));
+        let _ = writeln!(table, "<tr><td>{}</td><td>{}</td></tr>", escape(k), escape(&v));
     };
     row("OS", format!("{} (kernel {})", e.os, e.kernel));
     row("CPU", format!("{}, {} cores", e.cpu_model, e.cores));
@@ -288,7 +321,10 @@ fn environment(out: &mut String, study: &Study) {
         row(&t.name, t.version.clone());
     }
     row("buildbench", study.buildbench_version.clone());
-    out.push_str("</table>\n");
+    table.push_str("</table>");
+    out.push_str("<h2>Environment</h2>\n");
+    out.push_str(&scrolling(&table));
+    out.push('\n');
     if let Some(first) = study.invocations.iter().find(|i| i.configuration == study.plan.baseline) {
         let _ = writeln!(
             out,
@@ -301,14 +337,25 @@ fn environment(out: &mut String, study: &Study) {
 fn claims_and_advice(out: &mut String, summary: &StudySummary) {
     if let Some(j) = &summary.jobs {
         out.push_str("<h2>More or fewer cores</h2>\n");
-        let _ = writeln!(out, "<p>{}</p>", escape(&crate::whatif::jobs_line(j)));
-        out.push_str(&crate::charts::draw_jobs(&j.curve));
+        let _ = writeln!(out, "<p>{}</p>", prose(&crate::whatif::jobs_line(j)));
+        out.push_str(&figure(
+            "predicted wall time against jobs",
+            &crate::charts::draw_jobs(&j.curve),
+            &[
+                (Swatch::Line(colour::ACCENT), "predicted wall time"),
+                (Swatch::Dashed(colour::BASE), "critical-path floor"),
+            ],
+            "The floor is the longest chain of units that must build one after another: no number of cores beats it.",
+        ));
     }
     if let Some(d) = &summary.diagnosis {
-        out.push_str("<h2>Frontend, backend or link?</h2>\n<table><tr><th>build</th><th>cargo check</th><th>cargo build</th><th>frontend</th><th>codegen</th><th>link</th></tr>\n");
+        out.push_str("<h2>Frontend, backend or link?</h2>\n");
+        let mut table = String::from(
+            "<table><tr><th>build</th><th>cargo check</th><th>cargo build</th><th>frontend</th><th>codegen</th><th>link</th></tr>\n",
+        );
         for s in &d.splits {
             let _ = writeln!(
-                out,
+                table,
                 "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.0}%</td><td class=\"num\">{:.0}%</td><td class=\"num\">{}</td></tr>",
                 s.build,
                 seconds(s.check_seconds),
@@ -319,9 +366,11 @@ fn claims_and_advice(out: &mut String, summary: &StudySummary) {
                     .map_or_else(|| "-".to_owned(), |l| format!("{} ({:.0}%)", seconds(l), s.link_share * 100.0)),
             );
         }
-        out.push_str("</table>\n<ul>");
+        table.push_str("</table>");
+        out.push_str(&scrolling(&table));
+        out.push_str("\n<ul>");
         for f in &d.findings {
-            let _ = write!(out, "<li>{}</li>", escape(f));
+            let _ = write!(out, "<li>{}</li>", prose(f));
         }
         out.push_str("</ul>\n");
     }
@@ -329,7 +378,8 @@ fn claims_and_advice(out: &mut String, summary: &StudySummary) {
         let _ = writeln!(out, "<p><strong>{}</strong></p>", escape(crate::summary::NOTHING_MEASURED));
         return;
     }
-    out.push_str("<h2>The usual claims, checked</h2>\n<table><tr><th>claim</th><th>verdict</th><th>measured</th><th>compared</th></tr>\n");
+    out.push_str("<h2>The usual claims, checked</h2>\n");
+    let mut table = String::from("<table><tr><th>claim</th><th>verdict</th><th>measured</th><th>compared</th></tr>\n");
     for c in &summary.claims {
         let class = match c.verdict {
             buildbench_model::claims::Verdict::Holds => "faster",
@@ -338,17 +388,19 @@ fn claims_and_advice(out: &mut String, summary: &StudySummary) {
         };
         let measured = c.detail.split_once(": ").map_or(c.detail.as_str(), |(_, m)| m);
         let note =
-            c.note.as_deref().map(|n| format!("<br><span class=\"muted\">{}</span>", escape(n))).unwrap_or_default();
+            c.note.as_deref().map(|n| format!("<br><span class=\"muted\">{}</span>", prose(n))).unwrap_or_default();
         let _ = writeln!(
-            out,
+            table,
             "<tr><td>{}{note}</td><td class=\"{class}\">{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&c.text),
+            prose(&c.text),
             c.verdict.as_str(),
-            escape(measured),
+            prose(measured),
             escape(c.compared.as_deref().unwrap_or("-"))
         );
     }
-    out.push_str("</table>\n<h2>Recommendation</h2>\n");
+    table.push_str("</table>");
+    out.push_str(&scrolling(&table));
+    out.push_str("\n<h2>Recommendation</h2>\n");
     if summary.recommendations.is_empty() {
         let _ = writeln!(
             out,
@@ -370,7 +422,7 @@ fn claims_and_advice(out: &mut String, summary: &StudySummary) {
         if !r.tradeoffs.is_empty() {
             out.push_str("<ul>");
             for t in &r.tradeoffs {
-                let _ = write!(out, "<li>Trade-off: {}</li>", escape(t));
+                let _ = write!(out, "<li>Trade-off: {}</li>", prose(t));
             }
             out.push_str("</ul>\n");
         }
