@@ -182,6 +182,17 @@ impl StudySummary {
         self.cells.iter().all(|c| c.samples.is_empty())
     }
 
+    /// Why the reports check no claim and recommend nothing, where that is so: nothing was
+    /// measured (`NOTHING_MEASURED`), or one configuration was, with nothing to compare it to
+    /// (`ONE_CONFIGURATION`).
+    pub fn nothing_to_compare(&self) -> Option<&'static str> {
+        if self.measured_nothing() {
+            return Some(NOTHING_MEASURED);
+        }
+        let first = self.cells.first().map(|c| c.configuration.as_str());
+        self.cells.iter().all(|c| Some(c.configuration.as_str()) == first).then_some(ONE_CONFIGURATION)
+    }
+
     pub fn cell(&self, configuration: &str, scenario: Scenario) -> Option<&Cell> {
         self.cells.iter().find(|c| c.configuration == configuration && c.scenario == scenario)
     }
@@ -294,6 +305,9 @@ fn decimals(ratio: f64) -> usize {
 /// What every report says instead of claims and a recommendation when nothing was measured.
 pub const NOTHING_MEASURED: &str =
     "Nothing was measured: every build failed or could not run, so no claim is checked and nothing is recommended.";
+
+/// What a study of one configuration says instead of claims and a recommendation.
+pub const ONE_CONFIGURATION: &str = "One configuration was measured: there is nothing to compare it with, so no claim is checked and nothing is recommended (measure another beside it, for example with --linker default,mold).";
 
 /// Computes the summary of a study with the given noise threshold.
 pub fn summarize(study: &Study, noise: f64) -> StudySummary {

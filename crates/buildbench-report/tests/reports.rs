@@ -620,6 +620,28 @@ fn a_study_where_every_build_failed_recommends_nothing_and_checks_no_claim() {
 }
 
 #[test]
+fn a_study_of_one_configuration_says_there_is_nothing_to_compare() {
+    // `compare --linker default` (one configuration): no claims "not measured" five times, no
+    // "keep it", no footnote about "0 comparisons"; one line that says why and what to add.
+    let mut study = study();
+    let baseline = study.plan.baseline.clone();
+    study.plan.configurations.retain(|c| c.name == baseline);
+    study.samples.retain(|s| s.configuration == baseline);
+    let s = summarize(&study, 0.02);
+    assert_eq!(s.nothing_to_compare(), Some(buildbench_report::summary::ONE_CONFIGURATION));
+    for (format, bytes) in [
+        ("table", Terminal::default().render(&study, &s)),
+        ("md", Markdown.render(&study, &s)),
+        ("html", Html.render(&study, &s)),
+    ] {
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(text.contains(buildbench_report::summary::ONE_CONFIGURATION), "{format}");
+        assert!(!text.contains("keep it") && !text.contains("Recommendation"), "{format}: {text}");
+        assert!(!text.contains("mold links 2-5x") && !text.contains("0 comparisons"), "{format}: {text}");
+    }
+}
+
+#[test]
 fn report_time_grows_linearly_with_the_number_of_configurations() {
     // Every cell used to scan every sample of the study, and claims and the gate's cell list
     // searched all configurations per configuration: the report's time grew with the square of

@@ -374,8 +374,8 @@ fn claims_and_advice(out: &mut String, summary: &StudySummary) {
         }
         out.push_str("</ul>\n");
     }
-    if summary.measured_nothing() {
-        let _ = writeln!(out, "<p><strong>{}</strong></p>", escape(crate::summary::NOTHING_MEASURED));
+    if let Some(why) = summary.nothing_to_compare() {
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", escape(why));
         return;
     }
     out.push_str("<h2>The usual claims, checked</h2>\n");

@@ -142,8 +142,8 @@ impl Exporter for Markdown {
                 crate::diagnose::text(d).replace("```", "'''")
             );
         }
-        if summary.measured_nothing() {
-            let _ = writeln!(out, "{}\n", crate::summary::NOTHING_MEASURED);
+        if let Some(why) = summary.nothing_to_compare() {
+            let _ = writeln!(out, "{why}\n");
         } else {
             out.push_str("## Claims\n\n| claim | verdict | measured | compared |\n|---|---|---|---|\n");
             for c in &summary.claims {
@@ -180,6 +180,9 @@ impl Exporter for Markdown {
                 }
                 out.push('\n');
             }
+        }
+        if summary.nothing_to_compare().is_some() {
+            return out.into_bytes();
         }
         let _ = writeln!(
             out,

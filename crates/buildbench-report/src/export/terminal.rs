@@ -115,6 +115,9 @@ pub fn styled(study: &Study, summary: &StudySummary) -> Styled {
             }
         }
         out.append(advice(study, summary));
+        if summary.nothing_to_compare().is_some() {
+            return out;
+        }
         let _ = writeln!(
             out,
             "\n* significant: Welch's t-test p < 0.05 after Holm's correction over all {} comparisons of this report (in brackets), and a change above {:.0}%. Speedup = baseline mean / mean (means, not medians); 95% interval by Fieller's method.",
@@ -142,8 +145,8 @@ fn advice(study: &Study, summary: &StudySummary) -> Styled {
         out.push('\n');
         out.push_str(&crate::diagnose::text(d));
     }
-    if summary.measured_nothing() {
-        let _ = writeln!(out, "\n{}", crate::summary::NOTHING_MEASURED);
+    if let Some(why) = summary.nothing_to_compare() {
+        let _ = writeln!(out, "\n{why}");
     } else {
         out.push_str("\nClaims\n");
         for c in &summary.claims {
