@@ -16,7 +16,7 @@ use crate::fsutil::remove_tree;
 use crate::linkwrap::{CapturedLink, captured};
 use crate::probe::{ResolvedToolchain, Toolchain, which};
 use crate::project::Project;
-use crate::{Invocation, RunnerError, elf};
+use crate::{Event, Invocation, Observer, RunnerError, elf};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -179,9 +179,10 @@ fn verify(
 pub fn run(
     options: &LinkOptions,
     executor: &mut dyn Executor,
-    progress: &mut dyn FnMut(String),
+    observer: &mut dyn Observer,
     interrupted: &Arc<AtomicBool>,
 ) -> Result<LinkStudy, RunnerError> {
+    let progress = &mut |line: String| observer.event(Event::Note(line));
     let started = Instant::now();
     let toolchain = Toolchain::resolve(options.toolchain.as_deref())?;
     let (project, source, _work_lock) =

@@ -61,13 +61,14 @@ pub struct ProfileRun {
     pub runs: Vec<ProfiledRun>,
 }
 
-/// Runs the builds; nothing is printed, `progress` hears what is happening.
+/// Runs the builds; nothing is printed, `observer` hears what is happening (`Event::Note`).
 pub fn run(
     options: &ProfileOptions,
     executor: &mut dyn Executor,
-    progress: &mut dyn FnMut(String),
+    observer: &mut dyn crate::Observer,
     interrupted: &Arc<AtomicBool>,
 ) -> Result<ProfileRun, RunnerError> {
+    let progress = &mut |line: String| observer.event(crate::Event::Note(line));
     let toolchain = Toolchain::resolve(Some(&options.toolchain))
         .map_err(|e| RunnerError::NeedsNightly { toolchain: options.toolchain.clone(), found: e.to_string() })?;
     if !toolchain.rustc_version.contains("nightly") && !toolchain.rustc_version.contains("-dev") {

@@ -9,6 +9,7 @@ mod doctor;
 mod gate;
 mod history;
 mod link;
+mod notes;
 mod profile;
 mod report;
 mod timings;

@@ -58,12 +58,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
         },
     };
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
-    let quiet = args.quiet;
-    let mut progress = |line: String| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    };
+    let mut progress = crate::notes::Notes { quiet: args.quiet };
     let study = run_link(&options, &mut executor, &mut progress, &interrupted)?;
     drop(scratch);
     let summary = buildbench_report::link::summarize(&study, args.noise);
@@ -75,7 +70,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
             _ => buildbench_report::link::text(&summary),
         };
         buildbench_runner::fsutil::write_atomic(file, text.as_bytes())?;
-        progress(format!("wrote {}", file.display()));
+        progress.line(format!("wrote {}", file.display()));
     }
     // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
     let text = match args.format {

@@ -36,17 +36,12 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
         events: buildbench_selfprofile::EVENTS.to_owned(),
     };
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
-    let quiet = args.quiet;
-    let mut progress = |line: String| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    };
+    let mut progress = crate::notes::Notes { quiet: args.quiet };
     let run = run_profile(&options, &mut executor, &mut progress, &interrupted)?;
     let mut builds = Vec::new();
     let mut warnings = Vec::new();
     for r in &run.runs {
-        progress(format!("reading the {} build's profiles", r.scenario));
+        progress.line(format!("reading the {} build's profiles", r.scenario));
         let reading = buildbench_selfprofile::read_dir(&r.profiles, &run.packages).map_err(anyhow::Error::msg)?;
         warnings.extend(reading.warnings.iter().cloned());
         let cpu = |s: &buildbench_model::Sample| s.user_seconds + s.system_seconds;
@@ -85,7 +80,7 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
         warnings,
     };
     if args.work.is_some() {
-        progress(format!(
+        progress.line(format!(
             "rustc's profiles are kept in {} (profile-clean, profile-incremental) for measureme's tools",
             scratch.1.display()
         ));
