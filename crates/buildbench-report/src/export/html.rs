@@ -182,16 +182,22 @@ fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData
     out.push_str(&scrolling(&table));
     out.push('\n');
     if let Some(chart) = charts.samples.iter().find(|c| c.scenario == scenario) {
+        // The legend names the marks this chart has.
+        let mut legend = vec![(Swatch::Dot(colour::ACCENT), "a sample")];
+        if chart.rows.iter().any(|r| r.baseline) {
+            legend.push((Swatch::Dot(colour::BASE), "a sample of the baseline"));
+        }
+        if chart.rows.iter().any(|r| !r.outliers.is_empty()) {
+            legend.push((Swatch::Ring(colour::ACCENT), "flagged outlier"));
+        }
+        legend.push((Swatch::Line(colour::MEDIAN), "median (the tick)"));
+        if chart.rows.iter().any(|r| r.ci95.is_some()) {
+            legend.push((Swatch::Fill(colour::CI), "95% interval of the mean"));
+        }
         out.push_str(&figure(
             &format!("every sample of the {scenario} scenario"),
             &draw_samples(chart),
-            &[
-                (Swatch::Dot(colour::ACCENT), "a sample"),
-                (Swatch::Dot(colour::BASE), "a sample of the baseline"),
-                (Swatch::Ring(colour::ACCENT), "flagged outlier"),
-                (Swatch::Line(colour::MEDIAN), "median (the tick)"),
-                (Swatch::Fill(colour::CI), "95% interval of the mean"),
-            ],
+            &legend,
             "Each row is a configuration: its interval and median on the upper line, its samples below it.",
         ));
     }
