@@ -21,7 +21,9 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
             linkers.insert(0, needed);
         }
     }
-    crate::cli::check_runs(args.runs)?;
+    // With --until-verdict the runner relinks up to `runs` times, stopping once decided.
+    let runs = if args.until_verdict { args.max_runs.unwrap_or(args.runs) } else { args.runs };
+    crate::cli::check_runs(runs)?;
     // A file name that says no format link writes is refused before the builds, not after.
     let file_format = match &args.output {
         Some(file) => Some(format::of_output("link", file, None, format::accepts::PROFILE_FILE)?),
@@ -42,8 +44,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
             .with_context(|| format!("{}: cannot resolve", args.path.display()))?,
         work: scratch.1.clone(),
         linkers,
-        // With --until-verdict the runner relinks up to `runs` times, stopping once decided.
-        runs: if args.until_verdict { args.max_runs.unwrap_or(args.runs) } else { args.runs },
+        runs,
         bin: args.bin.clone(),
         cargo_args,
         debuginfo: words::<Debuginfo>(&args.debuginfo)?,
