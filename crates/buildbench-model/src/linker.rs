@@ -393,6 +393,15 @@ pub fn selected_by(flags: &[String]) -> Option<(String, String)> {
     found
 }
 
+/// rustc's output name without cargo's metadata hash: `example_app-a60a1f2b3c4d5e6f` is
+/// `example_app`, the name a person knows the binary by.
+pub fn without_hash(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((stem, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => stem,
+        _ => name,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use buildbench_model::claims::{Verdict, describe};
+use buildbench_model::linker::without_hash;
 use buildbench_model::stats::{Comparison, Summary, WALL_RESOLUTION, compare};
 use buildbench_model::{Debuginfo, LinkStudy, Linker, LinkerStatus};
 use serde::Serialize;
@@ -144,15 +145,6 @@ pub fn intervals_note(looks: u32) -> String {
         "intervals: the table's are 95% for each pair on its own; the claim's are {confidence:.2}% (Bonferroni over \
          {why}), so they are wider for the same pair"
     )
-}
-
-/// rustc's output name without cargo's metadata hash: `example_app-a60a1f2b3c4d5e6f` is
-/// `example_app`, the name a person knows the binary by.
-fn without_hash(name: &str) -> &str {
-    match name.rsplit_once('-') {
-        Some((stem, hash)) if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()) => stem,
-        _ => name,
-    }
 }
 
 /// The terminal view, uncoloured.
@@ -303,7 +295,7 @@ pub fn html(s: &LinkSummary) -> String {
         let _ = writeln!(body, "<section>\n<h2>{}</h2>", escape(&view.heading));
         body.push_str(&view.table.html());
         if let Some(note) = &view.note {
-            let _ = writeln!(body, "<p>{}</p>", escape(note));
+            let _ = writeln!(body, "<p>{}</p>", crate::html_escape::prose(note));
         }
         if !view.verdicts.is_empty() {
             body.push_str("<ul>\n");
@@ -314,7 +306,7 @@ pub fn html(s: &LinkSummary) -> String {
         }
         body.push_str("</section>\n");
     }
-    let _ = writeln!(body, "<p>{}</p>", escape(&footer(s)));
+    let _ = writeln!(body, "<p>{}</p>", crate::html_escape::prose(&footer(s)));
     let mut page = crate::page::Page::new("buildbench link");
     page.push(body);
     page.render()
@@ -335,7 +327,7 @@ mod tests {
             vs_bfd: None,
             output_bytes: Some(1000),
             linked_by: Some("<b>ld</b>|x".to_owned()),
-            verified: Some("runs `--version` exactly like the original".to_owned()),
+            verified: Some("runs --version exactly like the original".to_owned()),
             error: None,
         };
         let mut mold = row(Linker::Mold, &[0.1, 0.11, 0.1]);

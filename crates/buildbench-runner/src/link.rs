@@ -129,7 +129,7 @@ fn reference(executor: &mut dyn Executor, original: &Path, scratch: &Path) -> Re
     };
     match functions {
         Some(f) => Reference::Functions(f, why),
-        None => Reference::Elf("a valid ELF executable (stripped, and `--version` cannot tell)"),
+        None => Reference::Elf("a valid ELF executable (stripped, and --version cannot tell)"),
     }
 }
 
@@ -164,7 +164,7 @@ fn verify(
             }
         }
         Reference::Behaviour(expected) => match behaviour(executor, relinked, scratch) {
-            Some(b) if &b == expected => Ok("runs `--version` exactly like the original".to_owned()),
+            Some(b) if &b == expected => Ok("runs --version exactly like the original".to_owned()),
             Some((code, _)) => {
                 Err(format!("`{} --version` behaves differently from the original (exit {code:?})", relinked.display()))
             }
@@ -428,6 +428,7 @@ impl Session<'_> {
                     // One line for all outputs: each distinct check once, with its outputs.
                     Ok(how) => {
                         let name = file_name(&link.output);
+                        let name = buildbench_model::linker::without_hash(&name);
                         let so_far = result.verified.take().unwrap_or_default();
                         result.verified = Some(if so_far.is_empty() {
                             format!("{name}: {how}")

@@ -164,6 +164,11 @@ fn pages(dir: &Path) -> Vec<Page> {
     ok(&run(&["timings", s(&timings), "-o", s(&at("timeline.html"))]));
     let profiles = root().join("fixtures/selfprofile");
     ok(&run(&["profile", "--from", s(&profiles), s(&fixture_project()), "-q", "-o", s(&at("profile.html"))]));
+    // `link`'s page: a real capture and relinks of a copy of the example (no recorded link
+    // study is a fixture), with the linkers every machine here has.
+    let project = project_copy(&at("link-project"));
+    let linkers = if has("mold") { "default,bfd,mold" } else { "default,bfd" };
+    ok(&run(&["link", s(&project), "--linker", linkers, "-r", "2", "--fresh", "-q", "-o", s(&at("link.html"))]));
     vec![
         Page {
             name: "report",
@@ -187,6 +192,7 @@ fn pages(dir: &Path) -> Vec<Page> {
         Page { name: "trend-long", path: at("trend-long.html"), charts: 6, axes: &["commit, oldest to newest"] },
         Page { name: "timeline", path: at("timeline.html"), charts: 1, axes: &["seconds since cargo started"] },
         Page { name: "profile", path: at("profile.html"), charts: 1, axes: &["rustc self time (seconds)"] },
+        Page { name: "link", path: at("link.html"), charts: 0, axes: &[] },
     ]
 }
 
