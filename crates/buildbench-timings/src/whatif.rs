@@ -840,36 +840,29 @@ impl Graph {
         ((at - self.offset).max(0.0), floor.chain_to(end))
     }
 
-    /// Build-script runs long enough to matter (1 s and 2% of the build) whose CPU use is not
-    /// known: they may have compiled C through cargo's jobserver on more than one token.
-    pub fn uncertain(&self) -> Vec<usize> {
+    /// Build-script runs long enough to matter: 1 s and 2% of the build.
+    fn long_scripts(&self) -> impl Iterator<Item = (usize, &Node)> {
         let total = self.recorded.unwrap_or(0.0);
-        (0..self.nodes.len())
-            .filter(|&i| {
-                self.nodes.get(i).is_some_and(|n| {
-                    n.source == SplitSource::NotCompiled
-                        && n.parallelism.is_none()
-                        && n.seconds() >= 1.0_f64.max(0.02 * total)
-                        && n.tokens_recorded > 1.05
-                })
-            })
-            .collect()
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.source == SplitSource::NotCompiled && n.seconds() >= 1.0_f64.max(0.02 * total))
     }
 
-    /// Build-script runs long enough to matter (1 s and 2% of the build) that used every job
-    /// token they had (or whose CPU use is not known): with more tokens they may run faster
-    /// (make and cc take one per compiler), or not (one long compile). A prediction for more
-    /// jobs than the recording had is a range between the two.
+    /// Long build-script runs (`long_scripts`) whose CPU use is not known and that had idle
+    /// tokens: they may have compiled C through cargo's jobserver on more than one token.
+    pub fn uncertain(&self) -> Vec<usize> {
+        self.long_scripts().filter(|(_, n)| n.parallelism.is_none() && n.tokens_recorded > 1.05).map(|(i, _)| i).collect()
+    }
+
+    /// Long build-script runs (`long_scripts`) that used every job token they had (or whose CPU
+    /// use is not known): with more tokens they may run faster (make and cc take one per
+    /// compiler), or not (one long compile). A prediction for more jobs than the recording had
+    /// is a range between the two.
     pub fn limited_by_tokens(&self) -> Vec<usize> {
-        let total = self.recorded.unwrap_or(0.0);
-        (0..self.nodes.len())
-            .filter(|&i| {
-                self.nodes.get(i).is_some_and(|n| {
-                    n.source == SplitSource::NotCompiled
-                        && n.seconds() >= 1.0_f64.max(0.02 * total)
-                        && n.parallelism.is_none_or(|c| c >= 0.85 * n.tokens_recorded.max(1.0))
-                })
-            })
+        self.long_scripts()
+            .filter(|(_, n)| n.parallelism.is_none_or(|c| c >= 0.85 * n.tokens_recorded.max(1.0)))
+            .map(|(i, _)| i)
             .collect()
     }
 
