@@ -1,7 +1,7 @@
 //! Statistics of samples: location, spread, confidence intervals, outliers, and the comparison
 //! of a configuration with the baseline (speedup with an interval, Welch's t-test).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Location and spread of one run's times, in seconds.
@@ -201,7 +201,7 @@ fn median_sorted(v: &[f64]) -> f64 {
 }
 
 /// A configuration against the baseline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// Baseline mean / configuration mean: above 1 is faster than the baseline.
     pub speedup: f64,
@@ -212,14 +212,14 @@ pub struct Comparison {
     pub p_value: Option<f64>,
     /// The p-value adjusted for the family of comparisons it was decided with (Holm), when
     /// one was (`significant` then uses it).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_adjusted: Option<f64>,
     /// p < 0.05 (adjusted, in a family) and the speedup differs from 1 by more than the noise
     /// threshold.
     pub significant: bool,
     /// For a blocked study (shards on several runners): the speedup is pooled from
     /// within-runner comparisons, and this says how (`blocks::compare_paired`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pooled: Option<blocks::Pooled>,
 }
 

@@ -15,3 +15,4 @@ mod report;
 mod rev;
 mod support;
 mod timings;
+mod tune;
