@@ -237,6 +237,11 @@ pub fn sample_graph(study: &Study, configuration: &str, scenario: Scenario) -> O
     {
         return None;
     }
+    graph_of(study, sample)
+}
+
+/// The unit graph of one sample, with the job slots it had.
+fn graph_of(study: &Study, sample: &buildbench_model::Sample) -> Option<Graph> {
     let jobs = buildbench_model::cargo_args::CargoArgs::parse(&study.plan.cargo_args)
         .value(&["-j", "--jobs"])
         .and_then(|j| j.parse::<u32>().ok())
@@ -283,7 +288,9 @@ pub fn jobs_line(j: &JobsCurve) -> String {
 pub fn shares(study: &Study, configuration: &str, scenario: Scenario) -> Option<buildbench_model::tune::Shares> {
     let sample = study.representative(configuration, scenario)?;
     let measured_link = sample.artifact_link_seconds().map(|l| l / sample.wall_seconds.max(f64::MIN_POSITIVE));
-    let graph = sample_graph(study, configuration, scenario)?;
+    // An incremental build may rebuild a unit or two with no edge between them: its graph is
+    // still whole.
+    let graph = graph_of(study, sample)?;
     let replay = |scale: &Scale| graph.simulate(graph.jobs, scale).ok().map(|s| s.seconds);
     let recorded = replay(&Scale::default())?.max(f64::MIN_POSITIVE);
     let without_links = replay(&Scale { link: 0.0, ..Scale::default() })?;

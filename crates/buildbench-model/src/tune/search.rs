@@ -17,12 +17,13 @@
 //!    the current leader (settings do not simply add: two can shrink the same part of a build).
 //! 4. **Confirmation**: the winner against the baseline on fresh samples, a number fixed before
 //!    the first of them, so the reported speedup is free of the winner's curse (the selection
-//!    picks the candidate whose samples happened to come out fastest).
+//!    picks the candidate whose samples happened to come out fastest); taken pair by pair
+//!    (`stats::compare_pairs`), since the two sides take turns round by round.
 
 use serde::{Deserialize, Serialize};
 
 use super::space::Choice;
-use crate::stats::{Comparison, Settings as StatSettings, WALL_RESOLUTION, compare_with};
+use crate::stats::{Comparison, Settings as StatSettings, WALL_RESOLUTION, compare_pairs, compare_with};
 
 /// How the search spends its budget and decides.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -689,14 +690,14 @@ impl Search {
         // among equals).
         alive.sort_by(|a, b| b.1.total_cmp(&a.1));
         let spent = self.spent;
+        let why = if self.bounds.is_empty() {
+            format!("{NOT_TRIED} the budget fits {fits} candidates (taken in the space's order)")
+        } else {
+            format!("{NOT_TRIED} the budget fits {fits} candidates, and the others' whatif bounds are larger")
+        };
         for &(id, _) in alive.iter().skip(fits) {
             if let Some(e) = self.entry_mut(id) {
-                e.dropped = Some(Dropped {
-                    after: 0,
-                    spent,
-                    why: format!("{NOT_TRIED} the budget fits {fits} candidates, and the others can save more"),
-                    versus: None,
-                });
+                e.dropped = Some(Dropped { after: 0, spent, why: why.clone(), versus: None });
             }
         }
     }
@@ -847,7 +848,8 @@ impl Search {
             );
             return;
         }
-        let confirmed = compare_with(&self.samples_of(0), &self.samples_of(winner), &stats(0.95));
+        // The two sides took turns round by round: each round's pair shares the machine's state.
+        let confirmed = compare_pairs(&self.samples_of(0), &self.samples_of(winner), &stats(0.95));
         let faster = confirmed.as_ref().and_then(|c| c.ci95).is_some_and(|(lo, _)| lo > 1.0);
         let summary = match &confirmed {
             Some(c) if faster => format!("confirmed on fresh samples: {:.2}x", c.speedup),

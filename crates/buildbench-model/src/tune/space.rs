@@ -157,6 +157,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
         // Fast linkers only: GNU ld and gold are slower than the default rust-lld by design.
         for linker in [Linker::Mold, Linker::Lld, Linker::Wild] {
             if linker == Linker::Lld && available.default_is_rust_lld {
+                left_out.push(("lld".to_owned(), "the default linker is already rust-lld".to_owned()));
                 continue;
             }
             if !available.linkers.contains(&linker) {
