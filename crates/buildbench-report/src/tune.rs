@@ -74,9 +74,10 @@ pub fn path_table(tune: &Tune) -> Table {
             (Some(b), Some(m)) if e.candidate != 0 && m > 0.0 => ratio(b / m),
             _ => "-".to_owned(),
         };
+        let preset = tune.presets.iter().find(|(_, c)| *c == e.candidate).map(|(p, _)| format!(" (the guide's {p})"));
         table.row(vec![
             e.stage.as_str().to_owned(),
-            tune.name(e.candidate).to_owned(),
+            format!("{}{}", tune.name(e.candidate), preset.unwrap_or_default()),
             e.samples.len().to_string(),
             m.map_or_else(|| "-".to_owned(), seconds),
             vs,
@@ -113,6 +114,29 @@ fn outcome_lines(tune: &Tune) -> Vec<String> {
         lines.push(format!(
             "  selection estimate: {} (from the samples that chose it; biased upwards, since it won because they came out fast)",
             speedup(s)
+        ));
+    }
+    // The guide's presets, raced in the same stage as the winner's combination.
+    let stage_mean = |c: usize| {
+        tune.search
+            .entries
+            .iter()
+            .find(|e| e.stage == Stage::Combinations && e.candidate == c)
+            .and_then(|e| mean(&e.samples))
+    };
+    let presets: Vec<String> = tune
+        .presets
+        .iter()
+        .filter_map(|(name, c)| {
+            let (base, m) = (stage_mean(0)?, stage_mean(*c)?);
+            Some(format!("{name} {}", ratio(base / m)))
+        })
+        .collect();
+    if let (false, Some(base), Some(w)) = (presets.is_empty(), stage_mean(0), stage_mean(o.winner)) {
+        lines.push(format!(
+            "  in the same stage: the winner {}, the guide's presets {}",
+            ratio(base / w),
+            presets.join(", ")
         ));
     }
     match &o.confirmed {

@@ -112,13 +112,20 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
             eprintln!("{line}");
         }
     }
+    let mut search = Search::new(space.shape(), Settings::with_budget(args.budget));
+    // The guide's presets race beside the combinations, so the winner is measured against them.
+    let presets: Vec<(String, usize)> = buildbench_model::tune::guide_presets(&space, &profile)
+        .into_iter()
+        .map(|(name, choices)| (name, search.reference(choices)))
+        .collect();
     let mut driver = Driver {
         args,
         goal,
         space: &space,
         cargo_args: &cargo_args,
         project: &project,
-        search: Search::new(space.shape(), Settings::with_budget(args.budget)),
+        search,
+        presets,
         out: None,
         _claim: None,
         started: Instant::now(),
@@ -196,6 +203,8 @@ struct Driver<'a> {
     cargo_args: &'a [String],
     project: &'a Path,
     search: Search,
+    /// The guide's presets raced in the combinations, with their candidates.
+    presets: Vec<(String, usize)>,
     /// The tune's folder, once known (`--out`, or next to the first stage's default folder).
     out: Option<PathBuf>,
     /// Held for the whole run: a refused run leaves no empty folder behind.
@@ -356,6 +365,7 @@ impl Driver<'_> {
             space: self.space.clone(),
             shares: self.shares,
             names,
+            presets: self.presets.clone(),
             search: self.search.clone(),
             tradeoffs: self.space.tradeoffs(self.search_candidate(winner)),
             elapsed_seconds: self.started.elapsed().as_secs_f64(),

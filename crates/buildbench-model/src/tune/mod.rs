@@ -11,7 +11,9 @@ mod space;
 use serde::{Deserialize, Serialize};
 
 pub use search::{Dropped, Entry, Mark, Outcome, Search, Settings, Stage};
-pub use space::{Allow, Available, Change, Choice, Dimension, Goal, Setting, Shares, Space, Touches, space};
+pub use space::{
+    Allow, Available, Change, Choice, Dimension, Goal, Setting, Shares, Space, Touches, guide_presets, space,
+};
 
 /// Version of the `tune.json` schema.
 pub const TUNE_SCHEMA_VERSION: u32 = 1;
@@ -39,6 +41,9 @@ pub struct Tune {
     pub shares: Option<Shares>,
     /// The name of every candidate, by its index in `search.candidates`.
     pub names: Vec<String>,
+    /// The guide's presets raced beside the combinations: `(preset, candidate)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub presets: Vec<(String, usize)>,
     /// The search: every candidate in every stage, the marks, the outcome.
     pub search: Search,
     /// What adopting the winner costs, one line per setting.

@@ -215,6 +215,9 @@ pub struct Search {
     /// Rounds of the current stage so far: each gives every candidate still sampling one more.
     #[serde(skip)]
     rounds: u32,
+    /// Candidates raced in the combinations whatever the singles found (`reference`).
+    #[serde(skip)]
+    references: Vec<Vec<Choice>>,
 }
 
 /// The planned looks of a race: `first_look`, then half as many again each time, up to the
@@ -262,6 +265,7 @@ impl Search {
             confirm_runs: 0,
             chosen: None,
             rounds: 0,
+            references: Vec::new(),
         };
         s.begin(Stage::Baseline, &[0]);
         s
@@ -334,6 +338,18 @@ impl Search {
     pub fn bound(&mut self, choice: Choice, saving: f64) {
         self.bounds.push((choice, saving));
         self.fit_singles();
+    }
+
+    /// A candidate to race in the combinations stage whatever the singles found (the guide's
+    /// presets, which a tune's winner should beat in the same stage); its id.
+    pub fn reference(&mut self, choices: Vec<Choice>) -> usize {
+        let id = self.candidate(choices);
+        if let Some(set) = self.candidates.get(id).cloned()
+            && !self.references.contains(&set)
+        {
+            self.references.push(set);
+        }
+        id
     }
 
     /// One measured sample of `candidate` in the current stage: its wall time, or why its
@@ -740,7 +756,7 @@ impl Search {
             );
             return;
         }
-        if best.len() == 1 {
+        if best.len() == 1 && self.references.is_empty() {
             // Nothing to combine: the single that helped most is the winner of the singles.
             let id = self.candidate(best.clone());
             let cmp = self.single_comparison(id);
@@ -749,9 +765,13 @@ impl Search {
             return;
         }
         let mut sets: Vec<Vec<Choice>> = vec![best.clone()];
-        for skip in 0..best.len() {
-            sets.push(best.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, &c)| c).collect());
+        if best.len() > 1 {
+            for skip in 0..best.len() {
+                sets.push(best.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, &c)| c).collect());
+            }
         }
+        // The reference points race too, so the winner is measured against them in one stage.
+        sets.extend(self.references.iter().cloned());
         sets.push(vec![best.first().copied().unwrap_or((0, 0))]);
         for (i, list) in helpers.iter().enumerate() {
             if let Some(&(second, _)) = list.get(1) {

@@ -365,6 +365,32 @@ impl Space {
     }
 }
 
+/// The guide's presets that are points of `space` (for cargo profile `profile`), by name:
+/// `fast-dev` (in `dev`, its opt-level 0, 256 codegen units and incremental are the profile's
+/// defaults, so it is no debug info for the workspace and its dependencies), `mold`,
+/// `cranelift`, and all of them together. A tune races them beside its own combinations.
+pub fn guide_presets(space: &Space, profile: &str) -> Vec<(String, Vec<Choice>)> {
+    let find = |label: &str| -> Option<Choice> {
+        space
+            .dimensions
+            .iter()
+            .enumerate()
+            .find_map(|(d, dim)| dim.options.iter().position(|o| o.label == label).map(|o| (d, o)))
+    };
+    let fast_dev: &[&str] = if profile == "dev" { &["debug=0", "deps-debug=0"] } else { &[] };
+    let all: Vec<&str> = ["cranelift", "mold"].iter().copied().chain(fast_dev.iter().copied()).collect();
+    let presets: [(&str, &[&str]); 4] =
+        [("fast-dev", fast_dev), ("mold", &["mold"]), ("cranelift", &["cranelift"]), ("cranelift+mold+fast-dev", &all)];
+    presets
+        .iter()
+        .filter(|(name, labels)| !labels.is_empty() && (!name.contains("fast-dev") || !fast_dev.is_empty()))
+        .filter_map(|(name, labels)| {
+            let choices: Option<Vec<Choice>> = labels.iter().map(|l| find(l)).collect();
+            Some(((*name).to_owned(), choices?))
+        })
+        .collect()
+}
+
 /// The shares of the baseline's build that each kind of option can shorten, from a replay of
 /// its unit graph (`whatif`): with the final links taking no time, and with code generation
 /// and links taking none.
@@ -444,5 +470,13 @@ mod tests {
         assert!(s.dimensions.iter().any(|d| d.name == "incremental"));
         let t = s.tradeoffs(&[find("mold")]);
         assert_eq!(t, ["mold: every machine that builds the project needs mold installed"]);
+        let presets = guide_presets(&s, "dev");
+        let names: Vec<&str> = presets.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["fast-dev", "mold", "cranelift", "cranelift+mold+fast-dev"]);
+        assert_eq!(presets[0].1, [find("debug=0"), find("deps-debug=0")]);
+        // Without nightly, the presets with Cranelift are not points of the space.
+        let stable = space(Goal::Clean, "dev", &machine(), &[]);
+        let names: Vec<String> = guide_presets(&stable, "dev").into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["fast-dev", "mold"]);
     }
 }
