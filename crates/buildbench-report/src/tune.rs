@@ -299,6 +299,68 @@ pub fn page(tune: &Tune, snippet: &[(String, String)]) -> String {
 mod tests {
     use super::*;
 
+    use buildbench_model::tune::{Allow, Available, Goal, Search, Settings, TUNE_SCHEMA_VERSION, space};
+
+    /// A whole search on made-up times: mold saves 20%, debug=0 10%, the rest nothing.
+    fn tune() -> Tune {
+        let available = Available {
+            linkers: vec![buildbench_model::Linker::Mold],
+            default_is_rust_lld: true,
+            ..Available::default()
+        };
+        let space = space(Goal::Incremental, "dev", &available, &[]);
+        let mut search = Search::new(space.shape(), Settings::with_budget(600.0));
+        let (mut spent, mut k) = (0.0, 0u32);
+        while let Some((_, mut round)) = search.stage() {
+            loop {
+                for &c in &round {
+                    let name = space.name(&search.candidates[c]);
+                    let has = |label: &str| name.split('+').any(|l| l == label);
+                    let factor = (if has("mold") { 0.8 } else { 1.0 }) * (if has("debug=0") { 0.9 } else { 1.0 });
+                    k += 1;
+                    let t = 2.0 * factor * (1.0 + 0.01 * f64::from(k % 5));
+                    spent += t;
+                    search.record(c, Ok(t));
+                }
+                round = search.next_round(spent);
+                if round.is_empty() {
+                    break;
+                }
+            }
+        }
+        Tune {
+            schema_version: TUNE_SCHEMA_VERSION,
+            project: "/home/dev/<script>app".to_owned(),
+            goal: Goal::Incremental,
+            allow: vec![Allow::Runtime],
+            cargo_args: vec!["--features".to_owned(), "a&b".to_owned()],
+            names: search.candidates.iter().map(|c| space.name(c)).collect(),
+            presets: Vec::new(),
+            tradeoffs: space.tradeoffs(&search.candidates[search.outcome.as_ref().unwrap().winner]),
+            space,
+            shares: None,
+            search,
+            elapsed_seconds: 1.0,
+        }
+    }
+
+    #[test]
+    fn the_page_and_the_text_show_the_outcome_the_path_and_the_budget_with_everything_escaped() {
+        let t = tune();
+        assert_eq!(t.winner(), Some("mold+debug=0"), "{:?}", t.search.outcome);
+        let snippet = snippet(&t, "x86_64-unknown-linux-gnu", true);
+        assert!(snippet.iter().any(|(f, text)| f == "Cargo.toml" && text.contains("debug = 0")), "{snippet:?}");
+        let text = text(&t, &snippet);
+        assert!(text.contains("winner: mold+debug=0") && text.contains("confirmed speedup:"), "{text}");
+        assert!(text.contains("search path:") && text.contains("singles") && text.contains("confirmation"), "{text}");
+        let html = page(&t, &snippet);
+        assert!(html.contains("&lt;script&gt;app") && !html.contains("<script>app"), "the project is escaped");
+        assert!(html.contains("a&amp;b"), "the cargo arguments are escaped");
+        assert!(html.contains("<h2>The search</h2>") && html.contains("<svg") && html.contains("What it costs"));
+        let stages: Vec<Stage> = stage_seconds(&t).into_iter().map(|(s, _)| s).collect();
+        assert_eq!(stages, [Stage::Baseline, Stage::Singles, Stage::Combinations, Stage::Confirmation]);
+    }
+
     #[test]
     fn clock_reads_like_a_clock() {
         assert_eq!(clock(0.0), "0:00");
