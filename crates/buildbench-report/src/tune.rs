@@ -235,7 +235,7 @@ pub fn budget_svg(tune: &Tune) -> String {
 pub fn page(tune: &Tune, snippet: &[(String, String)]) -> String {
     let mut page = crate::page::Page::new(&format!("buildbench tune: {}", tune.project));
     let mut head = format!(
-        "<h1>buildbench tune</h1>\n<p class=\"muted\">{} · goal: {} builds · --allow {} · cargo {}</p>\n",
+        "<h1>buildbench tune</h1>\n<p class=\"muted\">{} · goal: {} builds · --allow {}{}</p>\n",
         escape(&tune.project),
         tune.goal.as_str(),
         if tune.allow.is_empty() {
@@ -243,7 +243,11 @@ pub fn page(tune: &Tune, snippet: &[(String, String)]) -> String {
         } else {
             tune.allow.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(",")
         },
-        escape(&tune.cargo_args.join(" "))
+        if tune.cargo_args.is_empty() {
+            String::new()
+        } else {
+            format!(" · cargo arguments: {}", escape(&tune.cargo_args.join(" ")))
+        }
     );
     head.push_str("<h2>Outcome</h2>\n<ul>\n");
     for line in outcome_lines(tune) {
@@ -258,7 +262,9 @@ pub fn page(tune: &Tune, snippet: &[(String, String)]) -> String {
             }
             head.push_str("</ul>\n");
         }
-        head.push_str("<h3>To adopt it</h3>\n<p>or <code>buildbench apply</code> on this folder</p>\n");
+        head.push_str(
+            "<h3>To adopt it</h3>\n<p><code>buildbench apply</code> on this folder writes these, or add them yourself:</p>\n",
+        );
         for (file, text) in snippet {
             let _ = writeln!(head, "<h4>{}</h4>\n<pre>{}</pre>", escape(file), escape(text));
         }

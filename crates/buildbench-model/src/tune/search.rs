@@ -709,7 +709,9 @@ impl Search {
         let why = if self.bounds.is_empty() {
             format!("{NOT_TRIED} the budget fits {fits} candidates (taken in the space's order)")
         } else {
-            format!("{NOT_TRIED} the budget fits {fits} candidates, and the others' whatif bounds are larger")
+            format!(
+                "{NOT_TRIED} the budget fits {fits} candidates, and by its whatif bound this one can save no more than those tried"
+            )
         };
         for &(id, _) in alive.iter().skip(fits) {
             if let Some(e) = self.entry_mut(id) {
