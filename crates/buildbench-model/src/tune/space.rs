@@ -275,7 +275,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
             options: vec![Setting {
                 label: format!("threads={threads}"),
                 change: Change::Rustflags(format!("-Zthreads={threads}")),
-                tradeoff: "a nightly toolchain (the parallel frontend is unstable)".to_owned(),
+                tradeoff: "needs a nightly toolchain: the parallel frontend is unstable".to_owned(),
                 needs: Some(Allow::Nightly),
                 touches: Touches::Anything,
             }],
@@ -286,7 +286,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                 options: vec![Setting {
                     label: "share-generics".to_owned(),
                     change: Change::Rustflags("-Zshare-generics=y".to_owned()),
-                    tradeoff: "a nightly toolchain (-Zshare-generics is unstable)".to_owned(),
+                    tradeoff: "needs a nightly toolchain: -Zshare-generics is unstable".to_owned(),
                     needs: Some(Allow::Nightly),
                     touches: Touches::CodegenAndLink,
                 }],
