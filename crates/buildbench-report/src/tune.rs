@@ -52,7 +52,7 @@ fn fate(tune: &Tune, e: &Entry) -> String {
         None if e.candidate == 0 => "the reference".to_owned(),
         None if Some(e.candidate) == winner && e.stage >= Stage::Combinations => "winner".to_owned(),
         None if e.helps => "helps (stopped sampling)".to_owned(),
-        None => "kept".to_owned(),
+        None => "raced to the stage's end".to_owned(),
     }
 }
 
