@@ -22,6 +22,7 @@ mod merge;
 pub mod profile;
 pub mod stats;
 mod study;
+pub mod tune;
 mod vocabulary;
 
 pub use checkup::{Checkup, ToolCheck, ToolchainCheck};

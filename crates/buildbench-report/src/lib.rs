@@ -21,6 +21,7 @@ pub mod recommend;
 pub mod summary;
 mod table;
 pub mod timings;
+pub mod tune;
 pub mod whatif;
 
 pub use format::seconds;

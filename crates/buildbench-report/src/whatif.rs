@@ -226,11 +226,22 @@ pub(crate) fn unit(t: &UnitTiming) -> Unit {
 /// median), with the job slots it had (the study's `-j`, else the machine's cores). `None`
 /// without a clean scenario, or for samples recorded before their unit edges were kept.
 pub fn study_graph(study: &Study) -> Option<Graph> {
-    let sample = study.representative(&study.plan.baseline, Scenario::Clean)?;
+    sample_graph(study, &study.plan.baseline, Scenario::Clean)
+}
+
+/// `study_graph` for any configuration and scenario: the unit graph of its representative
+/// successful sample.
+pub fn sample_graph(study: &Study, configuration: &str, scenario: Scenario) -> Option<Graph> {
+    let sample = study.representative(configuration, scenario)?;
     if sample.units.iter().all(|u| u.unblocked.is_empty() && u.unblocked_rmeta.is_empty() && u.dependencies.is_empty())
     {
         return None;
     }
+    graph_of(study, sample)
+}
+
+/// The unit graph of one sample, with the job slots it had.
+fn graph_of(study: &Study, sample: &buildbench_model::Sample) -> Option<Graph> {
     let jobs = buildbench_model::cargo_args::CargoArgs::parse(&study.plan.cargo_args)
         .value(&["-j", "--jobs"])
         .and_then(|j| j.parse::<u32>().ok())
@@ -268,4 +279,23 @@ pub fn jobs_line(j: &JobsCurve) -> String {
         points.join(" · "),
         seconds(j.curve.floor)
     )
+}
+
+/// What a configuration's build in `scenario` could save at most, from its representative
+/// sample: the share of its final links (measured by the linker wrapper, or replayed without
+/// link sections) and the share of code generation and links (its unit graph replayed with
+/// both taking no time). `buildbench tune` leaves out options that cannot save enough.
+pub fn shares(study: &Study, configuration: &str, scenario: Scenario) -> Option<buildbench_model::tune::Shares> {
+    let sample = study.representative(configuration, scenario)?;
+    let measured_link = sample.artifact_link_seconds().map(|l| l / sample.wall_seconds.max(f64::MIN_POSITIVE));
+    // An incremental build may rebuild a unit or two with no edge between them: its graph is
+    // still whole.
+    let graph = graph_of(study, sample)?;
+    let replay = |scale: &Scale| graph.simulate(graph.jobs, scale).ok().map(|s| s.seconds);
+    let recorded = replay(&Scale::default())?.max(f64::MIN_POSITIVE);
+    let without_links = replay(&Scale { link: 0.0, ..Scale::default() })?;
+    let without_backend = replay(&Scale { codegen: 0.0, link: 0.0, ..Scale::default() })?;
+    let link = measured_link.unwrap_or(0.0).max(1.0 - without_links / recorded).clamp(0.0, 1.0);
+    let codegen_and_link = (1.0 - without_backend / recorded).max(link).clamp(0.0, 1.0);
+    Some(buildbench_model::tune::Shares { link, codegen_and_link })
 }

@@ -13,7 +13,7 @@ use buildbench_model::{Scenario, Word as _};
 use crate::edit::{RestoreGuard, edited};
 use crate::exec::Executor;
 use crate::fsutil::{copy_project, remove_tree, write_atomic};
-use crate::observer::{Event, Observer};
+use crate::observer::{Event, Observer, Rounds};
 use crate::plan::{Action, Planner, Step, shard_runnable};
 use crate::prepare::Prepared;
 use crate::probe::ResolvedToolchain;
@@ -26,6 +26,18 @@ pub fn run(
     executor: &mut dyn Executor,
     observer: &mut dyn Observer,
     interrupted: &Arc<AtomicBool>,
+) -> Result<Study, RunnerError> {
+    run_with(prepared, executor, observer, interrupted, None)
+}
+
+/// `run`, with `rounds` deciding after every measured round which configurations get another
+/// (instead of the plan's `--precision`, `--until-verdict` and `--until-decided`).
+pub fn run_with(
+    prepared: Prepared,
+    executor: &mut dyn Executor,
+    observer: &mut dyn Observer,
+    interrupted: &Arc<AtomicBool>,
+    rounds: Option<&mut dyn Rounds>,
 ) -> Result<Study, RunnerError> {
     let p = &prepared;
     let out = &p.out;
@@ -105,7 +117,7 @@ pub fn run(
     let _work_claim = crate::paths::claim(&p.work, "the work folder", None)?;
     // A full disk ends the study: the copies and target directories are removed so the disk is
     // not kept full (even with --keep-work); the study saved so far stays, for --resume.
-    match measure(p, &guarded, &mut study, executor, observer, interrupted, project_lock) {
+    match measure(p, &guarded, &mut study, executor, observer, interrupted, project_lock, rounds) {
         Ok(()) => {}
         Err(error) if error.disk_full() => return Err(free_work(p, error)),
         Err(error) => return Err(error),
@@ -127,6 +139,8 @@ fn free_work(p: &Prepared, error: RunnerError) -> RunnerError {
 
 /// Everything from the copy to the last save: copies or exports the sources, starts sccache
 /// servers, runs the steps, restores edited files and saves the study.
+// Each argument is one thing `run_with` owns or was given; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn measure(
     p: &Prepared,
     guarded: &[(std::path::PathBuf, bool)],
@@ -135,6 +149,7 @@ fn measure(
     observer: &mut dyn Observer,
     interrupted: &Arc<AtomicBool>,
     mut project_lock: Option<crate::lock::Lock>,
+    rounds: Option<&mut dyn Rounds>,
 ) -> Result<(), RunnerError> {
     let out = &p.out;
     let study_file = out.join("study.json");
@@ -210,6 +225,8 @@ fn measure(
         }
     }
 
+    // Reborrowed for as long as the `Execution` borrows everything else.
+    let rounds = rounds.map(|r| r as &mut dyn Rounds);
     let result = Execution {
         p,
         study,
@@ -224,6 +241,7 @@ fn measure(
         edits: 0,
         number: 0,
         packages: HashMap::new(),
+        rounds,
     }
     .execute();
     for server in servers.values() {
@@ -307,6 +325,8 @@ struct Execution<'a> {
     /// first successful build (when its Cargo.lock is there): it completes every sample's
     /// unit graph. `None` when it could not be read; the samples keep the report's edges.
     packages: HashMap<Option<String>, Option<buildbench_timings::PackageGraph>>,
+    /// Decides the rounds after the first, when given (`buildbench tune`).
+    rounds: Option<&'a mut dyn Rounds>,
 }
 
 impl Execution<'_> {
@@ -347,6 +367,20 @@ impl Execution<'_> {
             loop {
                 for step in &steps {
                     self.run_step(step)?;
+                }
+                if let Some(rounds) = self.rounds.as_mut() {
+                    let mut next = rounds.next(self.study, scenario);
+                    next.retain(|c| !self.failed.contains(c) && runnable.contains(c));
+                    next.sort_unstable();
+                    next.dedup();
+                    if next.is_empty() {
+                        break;
+                    }
+                    steps = planner.round(scenario, Purpose::Measured, next_index, &next, &p.done);
+                    let builds = steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
+                    self.observer.event(Event::Extended { builds, scenario, round: next_index + 1 });
+                    next_index += 1;
+                    continue;
                 }
                 let taken = next_index - start;
                 let more_verdicts =

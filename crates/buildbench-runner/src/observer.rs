@@ -1,6 +1,6 @@
 //! Progress of a study as events: the runner never prints; the CLI observes.
 
-use buildbench_model::{Purpose, Sample, Scenario, Unavailable};
+use buildbench_model::{Purpose, Sample, Scenario, Study, Unavailable};
 
 /// What happens, for progress displays. The runner never prints.
 #[derive(Debug)]
@@ -50,4 +50,13 @@ pub struct Silent;
 
 impl Observer for Silent {
     fn event(&mut self, _: Event<'_>) {}
+}
+
+/// Decides, after each measured round of a scenario, which configurations get another round:
+/// the races of `buildbench tune`. Without one, `--precision`, `--until-verdict` and
+/// `--until-decided` decide, up to `--max-runs`.
+pub trait Rounds {
+    /// After a measured round of `scenario`, with the study as saved: the configurations
+    /// (positions in the plan) that get one more sample each; none ends the scenario.
+    fn next(&mut self, study: &Study, scenario: Scenario) -> Vec<usize>;
 }

@@ -852,7 +852,10 @@ impl Graph {
     /// Long build-script runs (`long_scripts`) whose CPU use is not known and that had idle
     /// tokens: they may have compiled C through cargo's jobserver on more than one token.
     pub fn uncertain(&self) -> Vec<usize> {
-        self.long_scripts().filter(|(_, n)| n.parallelism.is_none() && n.tokens_recorded > 1.05).map(|(i, _)| i).collect()
+        self.long_scripts()
+            .filter(|(_, n)| n.parallelism.is_none() && n.tokens_recorded > 1.05)
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Long build-script runs (`long_scripts`) that used every job token they had (or whose CPU

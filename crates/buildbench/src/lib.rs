@@ -13,6 +13,7 @@ mod notes;
 mod profile;
 mod report;
 mod timings;
+mod tune;
 mod whatif;
 
 use std::process::ExitCode;
@@ -100,6 +101,7 @@ pub fn run_as(args: Vec<OsString>, bin_name: Option<&str>) -> ExitCode {
         cli::Command::Restore(args) => compare::restore(&args),
         cli::Command::Whatif(args) => whatif::run(&args),
         cli::Command::Apply(args) => apply::run(&args),
+        cli::Command::Tune(args) => tune::run(&args),
         cli::Command::Completions(args) => {
             let mut command = <cli::Cli as clap::CommandFactory>::command();
             clap_complete::generate(args.shell, &mut command, "buildbench", &mut std::io::stdout());

@@ -16,7 +16,7 @@
 //! variance: Röver, Knapp and Friede, BMC Med Res Methodol 2015). docs/reports.md has the
 //! measured coverage.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, FisherSnedecor, StudentsT};
 
 use super::{Comparison, Settings, Side, compare_sides, t_quantile};
@@ -25,7 +25,7 @@ use super::{Comparison, Settings, Side, compare_sides, t_quantile};
 pub type Groups = [(u32, Vec<f64>)];
 
 /// How a pooled comparison was made, for reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pooled {
     /// Each block that measured both sides, with its own speedup (ratio of geometric means).
     pub per_block: Vec<(u32, f64)>,

@@ -1,7 +1,7 @@
 //! Statistics of samples: location, spread, confidence intervals, outliers, and the comparison
 //! of a configuration with the baseline (speedup with an interval, Welch's t-test).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Location and spread of one run's times, in seconds.
@@ -201,7 +201,7 @@ fn median_sorted(v: &[f64]) -> f64 {
 }
 
 /// A configuration against the baseline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// Baseline mean / configuration mean: above 1 is faster than the baseline.
     pub speedup: f64,
@@ -212,14 +212,14 @@ pub struct Comparison {
     pub p_value: Option<f64>,
     /// The p-value adjusted for the family of comparisons it was decided with (Holm), when
     /// one was (`significant` then uses it).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_adjusted: Option<f64>,
     /// p < 0.05 (adjusted, in a family) and the speedup differs from 1 by more than the noise
     /// threshold.
     pub significant: bool,
     /// For a blocked study (shards on several runners): the speedup is pooled from
     /// within-runner comparisons, and this says how (`blocks::compare_paired`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pooled: Option<blocks::Pooled>,
 }
 
@@ -272,6 +272,59 @@ pub(crate) fn compare_sides(a: &Side, b: &Side, settings: &Settings) -> Option<C
     let ci95 = pivot_df(speedup, va, a.df, vb, b.df)
         .and_then(|df| t_quantile(q, df))
         .and_then(|t| fieller(a.mean, va, b.mean, vb, t));
+    let significant = p_value.is_some_and(|p| p < 1.0 - settings.confidence) && (speedup - 1.0).abs() > settings.noise;
+    Some(Comparison { speedup, ci95, p_value, p_adjusted: None, significant, pooled: None })
+}
+
+/// `compare_with` for samples taken in pairs: the i-th baseline and the i-th candidate sample
+/// were built in the same round, one after the other, so whatever slowed the machine in that
+/// round slowed both. The ratio of means gets Fieller's interval for correlated means (Fieller,
+/// 1954: the pivot `a − r·b` has variance `va − 2r·cov + r²·vb`, with n − 1 degrees of freedom
+/// from the pairs), and the p-value is the paired t-test's. Exact for normal pairs whatever
+/// the two spreads are, and narrower than the unpaired interval when rounds drift together.
+/// Only the first `min(len)` pairs count.
+pub fn compare_pairs(baseline: &[f64], candidate: &[f64], settings: &Settings) -> Option<Comparison> {
+    let n = baseline.len().min(candidate.len());
+    let (a_values, b_values) = (baseline.get(..n)?, candidate.get(..n)?);
+    let nf = n as f64;
+    let a = a_values.iter().sum::<f64>() / nf;
+    let b = b_values.iter().sum::<f64>() / nf;
+    if n == 0 || b <= 0.0 {
+        return None;
+    }
+    let speedup = a / b;
+    if n < MIN_SAMPLES {
+        return Some(Comparison {
+            speedup,
+            ci95: None,
+            p_value: None,
+            p_adjusted: None,
+            significant: false,
+            pooled: None,
+        });
+    }
+    let floor = (settings.resolution / 2.0).powi(2);
+    let (mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0);
+    for (x, y) in a_values.iter().zip(b_values) {
+        saa += (x - a) * (x - a);
+        sbb += (y - b) * (y - b);
+        sab += (x - a) * (y - b);
+    }
+    let df = nf - 1.0;
+    let (va, vb, cov) = ((saa / df).max(floor) / nf, (sbb / df).max(floor) / nf, sab / df / nf);
+    let q = 1.0 - (1.0 - settings.confidence) / 2.0;
+    let t = t_quantile(q, df)?;
+    let t2 = t * t;
+    // (a − r·b)² = t²·(va − 2r·cov + r²·vb), a quadratic in r.
+    let (qa, qb, qc) = (b * b - t2 * vb, a * b - t2 * cov, a * a - t2 * va);
+    let discriminant = qb * qb - qa * qc;
+    let ci95 = (qa > 0.0 && discriminant >= 0.0)
+        .then(|| ((qb - discriminant.sqrt()) / qa, (qb + discriminant.sqrt()) / qa))
+        .filter(|&(low, _)| low > 0.0);
+    let vd = (va + vb - 2.0 * cov).max(floor / nf);
+    let p_value = StudentsT::new(0.0, 1.0, df)
+        .ok()
+        .map(|dist| (2.0 * (1.0 - dist.cdf(((a - b) / vd.sqrt()).abs()))).clamp(0.0, 1.0));
     let significant = p_value.is_some_and(|p| p < 1.0 - settings.confidence) && (speedup - 1.0).abs() > settings.noise;
     Some(Comparison { speedup, ci95, p_value, p_adjusted: None, significant, pooled: None })
 }
@@ -497,6 +550,22 @@ mod tests {
         let p = c.p_value.unwrap();
         assert!(close(p, 0.021_378_0, 1e-6), "p = {p}");
         assert!(c.significant);
+    }
+
+    #[test]
+    fn paired_intervals_see_through_drift_that_hits_both_sides() {
+        // The machine slows down round by round; the candidate is 20% faster in every round.
+        let base: Vec<f64> = (0..6).map(|i| 10.0 + 2.0 * i as f64).collect();
+        let fast: Vec<f64> = base.iter().map(|x| x / 1.2 + 0.01 * (x % 3.0)).collect();
+        let paired = compare_pairs(&base, &fast, &Settings::wall(0.02)).unwrap();
+        let unpaired = compare(&base, &fast, 0.02).unwrap();
+        assert!(close(paired.speedup, unpaired.speedup, 1e-12));
+        let (low, high) = paired.ci95.unwrap();
+        assert!(low > 1.15 && high < 1.25, "{low} {high}");
+        assert!(paired.significant && !unpaired.significant, "{paired:?} {unpaired:?}");
+        // No pairs, no interval; fewer than three, a ratio alone.
+        assert!(compare_pairs(&[], &[1.0], &Settings::wall(0.02)).is_none());
+        assert_eq!(compare_pairs(&[2.0, 2.0], &[1.0, 1.0], &Settings::wall(0.02)).unwrap().ci95, None);
     }
 
     #[test]

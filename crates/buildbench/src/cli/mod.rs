@@ -6,6 +6,7 @@ mod io;
 mod parse;
 mod study;
 mod tools;
+pub mod tune;
 
 pub use history::*;
 pub use io::*;
@@ -234,6 +235,16 @@ pub enum Command {
     /// back if the build fails. Refuses files with uncommitted changes in git unless --force.
     #[command(help_template = APPLY_HELP)]
     Apply(ApplyArgs),
+    /// Find the fastest build configuration for this project within a time budget, confirm
+    /// it on fresh samples, and (with --apply) write it.
+    ///
+    /// Tries each setting this machine offers alone against the project as it is (linkers,
+    /// debug info, codegen units, ...; Cranelift and -Z flags with --allow nightly), combines
+    /// those that helped, races the candidates (dropping the clearly slower ones with error
+    /// rates held over every look), then measures the winner against the project as it is on
+    /// fresh samples. Writes study.json (the confirmation), tune.json and report.html.
+    #[command(after_long_help = tune::TUNE_EXAMPLES)]
+    Tune(Box<tune::TuneArgs>),
     /// Build-time history across commits: add studies to a SQLite file, show trends and change
     /// points, write trend.html, gate CI on a new change point.
     #[command(subcommand)]

@@ -16,4 +16,5 @@ mod rev;
 mod support;
 mod tidy;
 mod timings;
+mod tune;
 mod vocabulary;

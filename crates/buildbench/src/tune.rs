@@ -1,0 +1,474 @@
+//! `buildbench tune`: probe what this machine can do, then drive the model's search
+//! (`buildbench_model::tune::Search`) stage by stage, each stage one study run by the runner
+//! with the search deciding every round (`Rounds`); write tune.json, report.html and the
+//! confirmation's study.json, print the outcome, and apply the winner on request.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use buildbench_model::tune::{Allow, Available, Goal, Search, Settings, Space, Stage, TUNE_SCHEMA_VERSION, Tune};
+use buildbench_model::{Linker, Plan, Scenario, Study, Word as _};
+use buildbench_runner::{Event, Observer, ProcessExecutor, Rounds, StudyOptions, prepare, run_with};
+
+use crate::cli::tune::TuneArgs;
+
+/// Options that cannot save more than this share of the build (by their whatif bound) are
+/// left out before anything is built: below it a change is noise (`compare`'s default).
+const PRUNE_BELOW: f64 = 0.02;
+
+/// What the probes found, as the model's `Available`.
+fn available(checkup: &buildbench_model::Checkup) -> Available {
+    let linkers =
+        checkup.linkers.iter().filter(|t| t.version.is_some()).filter_map(|t| Linker::parse(&t.name).ok()).collect();
+    let stable: Vec<_> = checkup.toolchains.iter().filter(|t| !t.rustc.contains("nightly")).collect();
+    let pool = if stable.is_empty() { checkup.toolchains.iter().collect() } else { stable };
+    Available {
+        linkers,
+        default_is_rust_lld: pool
+            .iter()
+            .any(|t| t.default_linker.as_deref().is_some_and(buildbench_model::linker::is_rust_lld)),
+        nightly: checkup.toolchains.iter().any(|t| t.rustc.contains("nightly")),
+        cranelift: checkup.toolchains.iter().any(|t| t.rustc.contains("nightly") && t.cranelift),
+        cores: std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1)),
+    }
+}
+
+fn allow_words(list: &[String]) -> Result<Vec<Allow>> {
+    let mut out = Vec::new();
+    for word in list.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+        let Some(a) = Allow::parse(word) else {
+            bail!(
+                "--allow {word:?}: unknown trade-off; expected one of: {}",
+                Allow::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+            );
+        };
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+/// The space in words, for `--dry-run` and the start of a run.
+fn describe(space: &Space, goal: Goal, budget: f64) -> Vec<String> {
+    let mut lines = vec![format!(
+        "tune: {} builds ({}), budget {}",
+        goal.as_str(),
+        goal.scenario(),
+        buildbench_report::tune::clock(budget)
+    )];
+    for d in &space.dimensions {
+        for o in &d.options {
+            lines.push(format!("  {}: {} ({})", d.name, o.label, o.tradeoff));
+        }
+    }
+    for (o, why) in &space.left_out {
+        lines.push(format!("  not searched: {o}: {why}"));
+    }
+    lines
+}
+
+/// `YYYYMMDD-HHMMSS` in UTC.
+fn timestamp() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (year, month, day, h, m, s) = crate::cli::civil(secs);
+    format!("{year:04}{month:02}{day:02}-{h:02}{m:02}{s:02}")
+}
+
+pub fn run(args: &TuneArgs) -> Result<ExitCode> {
+    let interrupted = crate::cli::interrupt_flag()?;
+    let allow = allow_words(&args.allow)?;
+    let goal: Goal = args.goal.into();
+    let cargo_args =
+        buildbench_model::cargo_args::assemble(None, None, false, None, &args.cargo).map_err(anyhow::Error::msg)?;
+    let profile = buildbench_model::cargo_args::CargoArgs::parse(&cargo_args).profile().to_owned();
+    let project = args.path.clone().unwrap_or_else(buildbench_runner::paths::current_project);
+    if !args.quiet {
+        eprintln!("probing toolchains and linkers (as `buildbench doctor` does)");
+    }
+    let checkup = buildbench_runner::doctor::checkup(Some(&project))?;
+    let space = buildbench_model::tune::space(goal, &profile, &available(&checkup), &allow);
+    if args.dry_run {
+        let mut stdout = std::io::stdout().lock();
+        for line in describe(&space, goal, args.budget) {
+            writeln!(stdout, "{line}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if space.dimensions.is_empty() {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "nothing to tune for {} builds here; keep the project as it is", goal.as_str())?;
+        for (o, why) in &space.left_out {
+            writeln!(stdout, "  not searched: {o}: {why}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.quiet {
+        for line in describe(&space, goal, args.budget) {
+            eprintln!("{line}");
+        }
+    }
+    let mut search = Search::new(space.shape(), Settings::with_budget(args.budget));
+    // The guide's presets race beside the combinations, so the winner is measured against them.
+    let presets: Vec<(String, usize)> = buildbench_model::tune::guide_presets(&space, &profile)
+        .into_iter()
+        .map(|(name, choices)| (name, search.reference(choices)))
+        .collect();
+    let mut driver = Driver {
+        args,
+        goal,
+        space: &space,
+        cargo_args: &cargo_args,
+        project: &project,
+        search,
+        presets,
+        out: None,
+        _claim: None,
+        started: Instant::now(),
+        shares: None,
+        last_study: None,
+        stage_number: 0,
+    };
+    if let Some(out) = &args.out {
+        driver._claim = Some(buildbench_runner::paths::claim(out, "--out", Some("tune.json"))?);
+        driver.out = Some(buildbench_runner::paths::resolve(out)?);
+    }
+    let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
+    let searched = driver.search_all(&mut executor, &interrupted);
+    // What was measured is saved even when the search stopped early (Ctrl-C, a full disk).
+    let tune = driver.record(&allow);
+    let (snippet, written) = match &driver.out {
+        Some(out) => {
+            let (host, rust_lld) =
+                driver.last_study.as_ref().map_or(("x86_64-unknown-linux-gnu".to_owned(), true), |s| {
+                    (s.environment.host().to_owned(), s.environment.default_is_rust_lld())
+                });
+            let snippet = buildbench_report::tune::snippet(&tune, &host, rust_lld);
+            let json = serde_json::to_vec_pretty(&tune).context("encoding tune.json")?;
+            buildbench_runner::fsutil::write_atomic(&out.join("tune.json"), &json)?;
+            let page = buildbench_report::tune::page(&tune, &snippet);
+            buildbench_runner::fsutil::write_atomic(&out.join("report.html"), page.as_bytes())?;
+            (snippet, Some(out.clone()))
+        }
+        None => (Vec::new(), None),
+    };
+    searched?;
+    let text = buildbench_report::format::terminal_safe(&buildbench_report::tune::text(&tune, &snippet));
+    std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
+    let Some(out) = written else { return Ok(ExitCode::SUCCESS) };
+    if !args.quiet {
+        eprintln!("tune.json, report.html and the confirmation's study.json saved in {}", out.display());
+    }
+    let confirmed = tune.search.outcome.as_ref().filter(|o| o.confirmed_faster && o.winner != 0);
+    match (args.apply, confirmed) {
+        (true, Some(o)) => {
+            let apply = crate::cli::ApplyArgs {
+                study: out.clone(),
+                configuration: Some(tune.name(o.winner).to_owned()),
+                path: Some(project.clone()),
+                project: None,
+                dry_run: false,
+                force: args.force,
+                no_check: false,
+                noise: 0.02,
+            };
+            crate::apply::run(&apply)
+        }
+        (true, None) => {
+            println!("nothing applied: no configuration was confirmed faster than the project as it is");
+            Ok(ExitCode::SUCCESS)
+        }
+        (false, Some(_)) => {
+            if !args.quiet {
+                eprintln!(
+                    "to write it: buildbench apply {}",
+                    buildbench_runner::shell_quote(&out.display().to_string())
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        (false, None) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Runs the stages and keeps what they leave.
+struct Driver<'a> {
+    args: &'a TuneArgs,
+    goal: Goal,
+    space: &'a Space,
+    cargo_args: &'a [String],
+    project: &'a Path,
+    search: Search,
+    /// The guide's presets raced in the combinations, with their candidates.
+    presets: Vec<(String, usize)>,
+    /// The tune's folder, once known (`--out`, or next to the first stage's default folder).
+    out: Option<PathBuf>,
+    /// Held for the whole run: a refused run leaves no empty folder behind.
+    _claim: Option<buildbench_runner::paths::Claimed>,
+    started: Instant,
+    shares: Option<buildbench_model::tune::Shares>,
+    /// The newest stage's study (the confirmation's at the end).
+    last_study: Option<Study>,
+    stage_number: u32,
+}
+
+impl Driver<'_> {
+    fn search_all(
+        &mut self,
+        executor: &mut ProcessExecutor,
+        interrupted: &Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<()> {
+        let stamp = timestamp();
+        while let Some((stage, ids)) = self.search.stage() {
+            self.stage_number += 1;
+            let scenario = self.goal.scenario();
+            let configurations: Vec<_> = ids
+                .iter()
+                .map(|&i| self.space.configuration(self.search.candidates.get(i).map_or(&[][..], Vec::as_slice)))
+                .collect();
+            let plan = Plan {
+                baseline: "default".to_owned(),
+                cargo_args: self.cargo_args.to_vec(),
+                max_runs: self.search.settings.max_samples,
+                // The search decides every round after the first; an edit after a fresh build
+                // is not yet a typical incremental build, so those get a warm-up.
+                ..Plan::new(configurations, vec![scenario], 1, u32::from(scenario.edits_source()))
+            };
+            let folder = format!("{}-{}", self.stage_number, stage.as_str());
+            let (out, out_name) = match (&self.out, stage) {
+                // The confirmation is the tune's own study: `report` and `apply` read it there.
+                (Some(o), Stage::Confirmation) => (Some(o.clone()), String::new()),
+                (Some(o), _) => (Some(o.join("stages").join(&folder)), String::new()),
+                (None, _) => (None, format!("tune-{stamp}/stages/{folder}")),
+            };
+            let prepared = prepare(StudyOptions {
+                project: Some(self.project.to_owned()),
+                out,
+                resume: false,
+                out_name,
+                plan,
+                keep_work: false,
+                link_wrapper: std::env::current_exe().ok(),
+                revisions: Vec::new(),
+            })?;
+            if self.out.is_none() {
+                let tune_dir = prepared
+                    .out
+                    .parent()
+                    .and_then(Path::parent)
+                    .map(Path::to_path_buf)
+                    .context("the default output folder has no parent")?;
+                self._claim = Some(buildbench_runner::paths::claim(&tune_dir, "--out", Some("tune.json"))?);
+                self.out = Some(tune_dir);
+            }
+            for u in &prepared.unavailable {
+                if let Some(k) = prepared.options.plan.configurations.iter().position(|c| c.name == u.configuration)
+                    && let Some(&id) = ids.get(k)
+                {
+                    let install = u.install.as_deref().map(|i| format!(" (install: {i})")).unwrap_or_default();
+                    self.search.record(id, Err(format!("{}{install}", u.reason)));
+                }
+            }
+            let starts = self.search.stage_starts.len();
+            let names = ids.iter().map(|&i| self.space.name(self.search_candidate(i))).collect();
+            let mut rounds = StageRounds {
+                search: &mut self.search,
+                ids: ids.clone(),
+                seen: vec![0; ids.len()],
+                failed: vec![false; ids.len()],
+                started: self.started,
+                quiet: self.args.quiet,
+                names,
+                stage,
+            };
+            let mut observer = TuneObserver { quiet: self.args.quiet };
+            let study = run_with(prepared, executor, &mut observer, interrupted, Some(&mut rounds))?;
+            rounds.take(&study, scenario);
+            // The runner can stop before the search does (every candidate left failed): the
+            // stage is closed with what it has.
+            let mut tries = 0;
+            while self.search.stage_starts.len() == starts && self.search.stage().is_some() && tries < 3 {
+                tries += 1;
+                let alive = self.search.stage().map(|(_, ids)| ids).unwrap_or_default();
+                for id in alive.into_iter().filter(|&id| id != 0 || tries > 1) {
+                    self.search.record(id, Err("the study stopped measuring it".to_owned()));
+                }
+                self.search.next_round(self.started.elapsed().as_secs_f64());
+            }
+            if stage == Stage::Baseline {
+                self.bound(&study, scenario);
+            }
+            self.last_study = Some(study);
+        }
+        Ok(())
+    }
+
+    fn search_candidate(&self, i: usize) -> &[buildbench_model::tune::Choice] {
+        self.search.candidates.get(i).map_or(&[][..], Vec::as_slice)
+    }
+
+    /// The whatif bounds of every option from the baseline stage's build, and the options
+    /// they leave out.
+    fn bound(&mut self, study: &Study, scenario: Scenario) {
+        let Some(shares) = buildbench_report::whatif::shares(study, "default", scenario) else { return };
+        self.shares = Some(shares);
+        for (d, dim) in self.space.dimensions.iter().enumerate() {
+            for (o, setting) in dim.options.iter().enumerate() {
+                let Some(bound) = shares.bound(setting.touches) else { continue };
+                self.search.bound((d, o), bound);
+                if bound < PRUNE_BELOW {
+                    let part = match setting.touches {
+                        buildbench_model::tune::Touches::Link => "the final links",
+                        _ => "code generation and links",
+                    };
+                    self.search.prune(
+                        (d, o),
+                        &format!(
+                            "cannot save more than {} of this build: {part} take that share of the default build \
+                             (whatif replay of its timing report), below the {} a change must beat",
+                            buildbench_report::format::percent(bound),
+                            buildbench_report::format::percent(PRUNE_BELOW)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn record(&self, allow: &[Allow]) -> Tune {
+        let names = self.search.candidates.iter().map(|c| self.space.name(c)).collect();
+        let winner = self.search.outcome.as_ref().map_or(0, |o| o.winner);
+        Tune {
+            schema_version: TUNE_SCHEMA_VERSION,
+            project: std::fs::canonicalize(self.project)
+                .unwrap_or_else(|_| self.project.to_owned())
+                .display()
+                .to_string(),
+            goal: self.goal,
+            allow: allow.to_vec(),
+            cargo_args: self.cargo_args.to_vec(),
+            space: self.space.clone(),
+            shares: self.shares,
+            names,
+            presets: self.presets.clone(),
+            search: self.search.clone(),
+            tradeoffs: self.space.tradeoffs(self.search_candidate(winner)),
+            elapsed_seconds: self.started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+/// The search deciding a stage's rounds: after each round it takes the new samples from the
+/// study and asks the search which candidates go on.
+struct StageRounds<'a> {
+    search: &'a mut Search,
+    /// The candidate of each configuration of the stage's plan.
+    ids: Vec<usize>,
+    /// Measured samples of each configuration already given to the search.
+    seen: Vec<usize>,
+    /// Failures already given to the search.
+    failed: Vec<bool>,
+    started: Instant,
+    quiet: bool,
+    names: Vec<String>,
+    stage: Stage,
+}
+
+impl StageRounds<'_> {
+    /// Gives the search every sample it has not seen yet.
+    fn take(&mut self, study: &Study, scenario: Scenario) {
+        for (k, configuration) in study.plan.configurations.iter().enumerate() {
+            let Some(&id) = self.ids.get(k) else { continue };
+            let samples: Vec<&buildbench_model::Sample> = study
+                .samples
+                .iter()
+                .filter(|s| s.configuration == configuration.name && s.scenario == scenario)
+                .collect();
+            if let Some(failure) = samples.iter().find(|s| !s.success)
+                && !self.failed.get(k).copied().unwrap_or(true)
+            {
+                let why = buildbench_model::failure_reason(failure.stderr_tail.as_deref().unwrap_or(""));
+                self.search.record(id, Err(why));
+                if let Some(f) = self.failed.get_mut(k) {
+                    *f = true;
+                }
+                continue;
+            }
+            let measured: Vec<f64> =
+                samples.iter().filter(|s| s.success && !s.warmup).map(|s| s.wall_seconds).collect();
+            let seen = self.seen.get(k).copied().unwrap_or(0);
+            for &t in measured.iter().skip(seen) {
+                self.search.record(id, Ok(t));
+            }
+            if let Some(s) = self.seen.get_mut(k) {
+                *s = measured.len();
+            }
+        }
+    }
+
+    /// "[tune 3:12 of 20:00] singles, round 4: 5 racing; leader mold, 1.12x the default".
+    fn progress(&self) {
+        if self.quiet {
+            return;
+        }
+        let Some(mark) = self.search.marks.last() else { return };
+        let clock = buildbench_report::tune::clock;
+        let leader = mark.leader.and_then(|l| {
+            let mean = |c: usize| {
+                let e = self.search.entries.iter().find(|e| e.stage == self.stage && e.candidate == c)?;
+                (!e.samples.is_empty()).then(|| e.samples.iter().sum::<f64>() / e.samples.len() as f64)
+            };
+            let k = self.ids.iter().position(|&i| i == l)?;
+            let name = self.names.get(k)?;
+            Some(match (mean(0), mean(l)) {
+                (Some(b), Some(m)) if l != 0 => format!("; leader {name}, {:.2}x the default", b / m),
+                _ => format!("; leader {name}"),
+            })
+        });
+        eprintln!(
+            "[tune {} of {}] {}, round {}: {} racing{}",
+            clock(mark.spent),
+            clock(self.search.settings.budget),
+            self.stage.as_str(),
+            mark.samples,
+            mark.racing,
+            leader.unwrap_or_default()
+        );
+    }
+}
+
+impl Rounds for StageRounds<'_> {
+    fn next(&mut self, study: &Study, scenario: Scenario) -> Vec<usize> {
+        self.take(study, scenario);
+        let starts = self.search.stage_starts.len();
+        let next = self.search.next_round(self.started.elapsed().as_secs_f64());
+        self.progress();
+        if self.search.stage_starts.len() != starts || self.search.stage().is_none() {
+            return Vec::new();
+        }
+        next.iter().filter_map(|id| self.ids.iter().position(|x| x == id)).collect()
+    }
+}
+
+/// Failures, skipped configurations and notes; no per-build lines (the rounds say enough).
+struct TuneObserver {
+    quiet: bool,
+}
+
+impl Observer for TuneObserver {
+    fn event(&mut self, event: Event<'_>) {
+        let say = |line: String| eprintln!("{}", buildbench_report::format::terminal_safe(&line));
+        match event {
+            Event::Unavailable(u) => say(format!("skipped {}: {}", u.configuration, u.reason)),
+            Event::Failed { configuration, scenario, stderr_tail } => {
+                say(format!("failed: {configuration} / {scenario}: {}", buildbench_model::failure_reason(stderr_tail)))
+            }
+            Event::Note(note) if !self.quiet => say(note),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! `buildbench tune` on the example workspace with a small budget and real builds. A loaded
+//! 2-core machine decides which settings win, so the tests check structure and honesty (every
+//! candidate accounted for, the confirmation on fresh samples of its own, the budget kept, the
+//! user's files untouched or written by apply), never a particular speedup.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::support::*;
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .expect("valid JSON")
+}
+
+/// The measured wall times of `configuration` in a study.
+fn walls(study: &serde_json::Value, configuration: &str) -> Vec<f64> {
+    study["samples"]
+        .as_array()
+        .expect("samples")
+        .iter()
+        .filter(|s| s["configuration"] == configuration && s["success"] == true && s["warmup"] != true)
+        .map(|s| s["wall_seconds"].as_f64().expect("wall"))
+        .collect()
+}
+
+#[test]
+fn tune_dry_run_lists_the_space_with_trade_offs_and_builds_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("out");
+    let before = tree(&project);
+    let o = run(&["tune", s(&project), "--dry-run", "-o", s(&out)]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("debuginfo: debug=0 (no debug info"), "{stdout}");
+    assert!(stdout.contains("codegen-units: codegen-units=16"), "{stdout}");
+    // Nothing that needs nightly without --allow nightly, and it says so.
+    assert!(!stdout.contains("backend: cranelift"), "{stdout}");
+    assert!(stdout.contains("not searched:"), "{stdout}");
+    assert!(!out.exists(), "a dry run writes no folder");
+    assert!(tree(&project) == before, "a dry run leaves the project as it was");
+    let bad = run(&["tune", s(&project), "--dry-run", "--allow", "everything"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nightly, runtime"));
+}
+
+#[test]
+fn tune_searches_within_its_budget_confirms_on_fresh_samples_and_applies_the_winner() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("tune");
+    let budget = 120.0;
+    let o = run(&["tune", s(&project), "--budget", "2m", "--goal", "incremental", "--output", s(&out), "--apply"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("search path:"), "{stdout}");
+    assert!(stderr.contains("[tune "), "progress shows the rounds: {stderr}");
+
+    let tune = read_json(&out.join("tune.json"));
+    assert_eq!(tune["schema_version"], 1);
+    let search = &tune["search"];
+    let names: Vec<&str> = tune["names"].as_array().expect("names").iter().map(|n| n.as_str().expect("name")).collect();
+    assert_eq!(names.first(), Some(&"default"));
+    let entries = search["entries"].as_array().expect("entries");
+    // The budget holds, up to the last round and the confirmation's minimum.
+    let spent = search["spent"].as_f64().expect("spent");
+    assert!(spent > 0.0 && spent < 2.0 * budget, "spent {spent} s of {budget} s");
+    // Every candidate is accounted for: samples, or a reason it has none.
+    for e in entries {
+        let n = e["samples"].as_array().expect("samples").len();
+        let dropped = &e["dropped"];
+        assert!(n > 0 || dropped["why"].as_str().is_some_and(|w| !w.is_empty()), "{e}");
+        if let Some(after) = dropped["after"].as_u64() {
+            assert_eq!(after as usize, n, "dropped after the samples it has: {e}");
+        }
+    }
+    let stage = |name: &str| -> Vec<&serde_json::Value> { entries.iter().filter(|e| e["stage"] == name).collect() };
+    assert!(stage("baseline").iter().all(|e| e["samples"].as_array().expect("samples").len() >= 2));
+    assert!(stage("singles").len() >= 2, "the singles were tried: {tune}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("<h2>The search</h2>") && html.contains("<h2>Budget</h2>") && html.contains("<svg"));
+    for e in entries {
+        let name = names[e["candidate"].as_u64().expect("id") as usize];
+        assert!(html.contains(name), "{name} is on the page");
+    }
+    // Each stage left a study of its own.
+    let stages: Vec<_> = std::fs::read_dir(out.join("stages")).expect("stages").flatten().collect();
+    assert!(stages.len() >= 2, "{stages:?}");
+
+    let outcome = &search["outcome"];
+    let winner = outcome["winner"].as_u64().expect("winner") as usize;
+    let applied = project.join("Cargo.toml");
+    if winner == 0 {
+        assert!(outcome["summary"].as_str().is_some_and(|s| s.contains("keep")), "{outcome}");
+        return;
+    }
+    // The confirmation is the folder's own study: the default and the winner, on samples no
+    // earlier stage had, as many as it said, and the interval it reports is theirs.
+    let study = read_json(&out.join("study.json"));
+    let configurations: Vec<&str> = study["plan"]["configurations"]
+        .as_array()
+        .expect("configurations")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(configurations, ["default", names[winner]]);
+    let runs = outcome["confirm_runs"].as_u64().expect("runs") as usize;
+    assert!(runs >= 5, "{outcome}");
+    let (base, win) = (walls(&study, "default"), walls(&study, names[winner]));
+    assert_eq!((base.len(), win.len()), (runs, runs), "{outcome}");
+    let confirmation = stage("confirmation");
+    let recorded: BTreeSet<u64> = confirmation
+        .iter()
+        .flat_map(|e| e["samples"].as_array().expect("samples").iter().map(|v| v.as_f64().expect("f64").to_bits()))
+        .collect();
+    let fresh: BTreeSet<u64> = base.iter().chain(&win).map(|v| v.to_bits()).collect();
+    assert_eq!(recorded, fresh, "the search confirmed on exactly the confirmation study's samples");
+    let earlier: BTreeSet<u64> = entries
+        .iter()
+        .filter(|e| e["stage"] != "confirmation")
+        .flat_map(|e| e["samples"].as_array().expect("samples").iter().map(|v| v.as_f64().expect("f64").to_bits()))
+        .collect();
+    assert!(recorded.is_disjoint(&earlier), "no sample of the selection is reused");
+    let speedup = outcome["confirmed"]["speedup"].as_f64().expect("speedup");
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    assert!((speedup - mean(&base) / mean(&win)).abs() < 1e-9, "{speedup}");
+
+    // --apply wrote the winner only when it was confirmed faster.
+    let text = std::fs::read_to_string(&applied).expect("Cargo.toml");
+    let config = std::fs::read_to_string(project.join(".cargo/config.toml")).unwrap_or_default();
+    let wrote = text.contains("[profile.dev") || config.contains("fuse-ld");
+    if outcome["confirmed_faster"] == true {
+        assert!(wrote, "{stdout}\n{text}\n{config}");
+    } else {
+        assert!(!wrote && stdout.contains("nothing applied"), "{stdout}");
+    }
+}
