@@ -767,13 +767,15 @@ impl Search {
             return;
         }
         let mut sets: Vec<Vec<Choice>> = vec![best.clone()];
+        // The reference points (the guide's presets) race too, so the winner is measured against
+        // them in one stage; they come right after the full combination, so a tight budget cuts
+        // the variants below and never them.
+        sets.extend(self.references.iter().cloned());
         if best.len() > 1 {
             for skip in 0..best.len() {
                 sets.push(best.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, &c)| c).collect());
             }
         }
-        // The reference points race too, so the winner is measured against them in one stage.
-        sets.extend(self.references.iter().cloned());
         sets.push(vec![best.first().copied().unwrap_or((0, 0))]);
         for (i, list) in helpers.iter().enumerate() {
             if let Some(&(second, _)) = list.get(1) {
@@ -791,11 +793,13 @@ impl Search {
                 ids.push(id);
             }
         }
-        // The budget decides how many race: the full combination and the leave-one-outs first.
+        // The budget decides how many race: the baseline, the full combination and the
+        // reference points always, then the leave-one-outs, the best single and the swaps.
         let base = self.baseline_mean(Stage::Baseline).unwrap_or(0.0);
         let each = self.overhead + f64::from(self.settings.first_look) * base;
         let room = self.stage_limit(Stage::Combinations) - self.spent;
-        let fits = if each > 0.0 { ((room / each).floor() as usize).max(3) } else { usize::MAX };
+        let least = 3.max(2 + self.references.len());
+        let fits = if each > 0.0 { ((room / each).floor() as usize).max(least) } else { usize::MAX };
         let dropped: Vec<usize> = ids.iter().skip(fits).copied().collect();
         self.begin(Stage::Combinations, &ids);
         let spent = self.spent;
