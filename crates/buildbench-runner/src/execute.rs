@@ -368,48 +368,41 @@ impl Execution<'_> {
                 for step in &steps {
                     self.run_step(step)?;
                 }
-                if let Some(rounds) = self.rounds.as_mut() {
-                    let mut next = rounds.next(self.study, scenario);
-                    next.retain(|c| !self.failed.contains(c) && runnable.contains(c));
-                    next.sort_unstable();
-                    next.dedup();
-                    if next.is_empty() {
+                // The cells of the next round: the caller's (`Rounds`), or those whose
+                // precision, verdict or gate is not reached yet.
+                let mut imprecise = if let Some(rounds) = self.rounds.as_mut() {
+                    rounds.next(self.study, scenario)
+                } else {
+                    let taken = next_index - start;
+                    let more_verdicts =
+                        (plan.precision.is_some() || plan.until_verdict) && next_index < plan.max_runs.max(plan.runs);
+                    let more_gate = gate.is_some() && taken < gate_limit;
+                    if !more_verdicts && !more_gate {
                         break;
                     }
-                    steps = planner.round(scenario, Purpose::Measured, next_index, &next, &p.done);
-                    let builds = steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
-                    self.observer.event(Event::Extended { builds, scenario, round: next_index + 1 });
-                    next_index += 1;
-                    continue;
-                }
-                let taken = next_index - start;
-                let more_verdicts =
-                    (plan.precision.is_some() || plan.until_verdict) && next_index < plan.max_runs.max(plan.runs);
-                let more_gate = gate.is_some() && taken < gate_limit;
-                if !more_verdicts && !more_gate {
-                    break;
-                }
-                let mut imprecise = Vec::new();
-                if more_verdicts {
-                    if let Some(target) = plan.precision {
-                        let sizes = sizes.get_or_insert_with(|| {
-                            runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
-                        });
-                        // Two-stage sampling: another round for the cells that have not reached their size.
-                        imprecise.extend(sizes.iter().filter(|&&(_, size)| next_index < size).map(|&(c, _)| c));
+                    let mut imprecise = Vec::new();
+                    if more_verdicts {
+                        if let Some(target) = plan.precision {
+                            let sizes = sizes.get_or_insert_with(|| {
+                                runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
+                            });
+                            // Two-stage sampling: another round for the cells that have not reached their size.
+                            imprecise.extend(sizes.iter().filter(|&&(_, size)| next_index < size).map(|&(c, _)| c));
+                        }
+                        if plan.until_verdict {
+                            imprecise.extend(self.undecided(scenario));
+                        }
                     }
-                    if plan.until_verdict {
-                        imprecise.extend(self.undecided(scenario));
+                    if let (Some(spec), true) = (gate, more_gate) {
+                        // Decided only at the planned looks (the correction counts them); between
+                        // looks the cells undecided at the last one keep sampling.
+                        if looks.contains(&taken) {
+                            gate_pending = self.undecided_gate(scenario, spec);
+                        }
+                        imprecise.extend(gate_pending.iter().copied());
                     }
-                }
-                if let (Some(spec), true) = (gate, more_gate) {
-                    // Decided only at the planned looks (the correction counts them); between
-                    // looks the cells undecided at the last one keep sampling.
-                    if looks.contains(&taken) {
-                        gate_pending = self.undecided_gate(scenario, spec);
-                    }
-                    imprecise.extend(gate_pending.iter().copied());
-                }
+                    imprecise
+                };
                 imprecise.retain(|&c| {
                     !self.failed.contains(&c)
                         && runnable.contains(&c)

@@ -88,14 +88,7 @@ pub fn compare_paired(baseline: &Groups, candidate: &Groups, settings: &Settings
     if count(0) < super::MIN_SAMPLES as f64 || count(1) < super::MIN_SAMPLES as f64 {
         // Blocks of one sample each: a ratio, and no claim about its certainty (as for one run).
         let ratio = pairs.iter().map(|(_, a, c)| a.mean - c.mean).sum::<f64>() / pairs.len() as f64;
-        return Some(Comparison {
-            speedup: ratio.exp(),
-            ci95: None,
-            p_value: None,
-            p_adjusted: None,
-            significant: false,
-            pooled: None,
-        });
+        return Some(Comparison::ratio_only(ratio.exp()));
     }
     let k = pairs.len() as f64;
     let (sa, dfa) = pooled_variance(&pairs.iter().map(|(_, a, _)| a).collect::<Vec<_>>(), settings.resolution);

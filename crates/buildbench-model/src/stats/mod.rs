@@ -223,6 +223,13 @@ pub struct Comparison {
     pub pooled: Option<blocks::Pooled>,
 }
 
+impl Comparison {
+    /// A ratio from too few samples: nothing that claims to know how certain it is.
+    pub fn ratio_only(speedup: f64) -> Comparison {
+        Comparison { speedup, ci95: None, p_value: None, p_adjusted: None, significant: false, pooled: None }
+    }
+}
+
 /// Compares `candidate` times with `baseline` times.
 ///
 /// The speedup is the ratio of means; its interval comes from Fieller's theorem for a ratio of
@@ -253,14 +260,7 @@ pub(crate) fn compare_sides(a: &Side, b: &Side, settings: &Settings) -> Option<C
     let speedup = a.mean / b.mean;
     if a.n < MIN_SAMPLES as f64 || b.n < MIN_SAMPLES as f64 {
         // A ratio, but nothing that claims to know how certain it is.
-        return Some(Comparison {
-            speedup,
-            ci95: None,
-            p_value: None,
-            p_adjusted: None,
-            significant: false,
-            pooled: None,
-        });
+        return Some(Comparison::ratio_only(speedup));
     }
     let (va, vb) = (a.var, b.var);
     let p_value = welch_df(va, a.df, vb, b.df).and_then(|df| {
@@ -294,14 +294,7 @@ pub fn compare_pairs(baseline: &[f64], candidate: &[f64], settings: &Settings) -
     }
     let speedup = a / b;
     if n < MIN_SAMPLES {
-        return Some(Comparison {
-            speedup,
-            ci95: None,
-            p_value: None,
-            p_adjusted: None,
-            significant: false,
-            pooled: None,
-        });
+        return Some(Comparison::ratio_only(speedup));
     }
     let floor = (settings.resolution / 2.0).powi(2);
     let (mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0);
