@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use buildbench_model::stats::median;
+use buildbench_model::stats::{compare, median};
 use buildbench_model::{Sample, Scenario, Study};
 use serde::Serialize;
 
@@ -20,11 +20,15 @@ pub struct Split {
     pub build_seconds: f64,
     /// Median seconds linking the final artifacts (linker wrapper), when recorded.
     pub link_seconds: Option<f64>,
+    /// Whether `cargo check` was significantly faster than `cargo build` (Welch's test at the
+    /// study's noise threshold). When it was not, the two are within noise of each other and
+    /// the shares below are unknown: `None`, never a guess.
+    pub separated: bool,
     /// check / build: the share of the frontend (parsing, macros, type and borrow checking).
-    pub frontend_share: f64,
+    pub frontend_share: Option<f64>,
     /// The rest minus linking: code generation.
-    pub codegen_share: f64,
-    pub link_share: f64,
+    pub codegen_share: Option<f64>,
+    pub link_share: Option<f64>,
 }
 
 /// Everything the diagnosis says.
@@ -48,31 +52,17 @@ pub struct Diagnosis {
 }
 
 /// The diagnosis of `configuration`, when the study ran a check scenario next to its build.
-pub fn diagnose(study: &Study, configuration: &str) -> Option<Diagnosis> {
+///
+/// `noise` is the threshold under which a difference is never called significant (0.02 = 2%).
+pub fn diagnose(study: &Study, configuration: &str, noise: f64) -> Option<Diagnosis> {
     let mut splits = Vec::new();
     for (check, build) in [(Scenario::CheckClean, Scenario::Clean), (Scenario::CheckIncremental, Scenario::Incremental)]
     {
-        let (Some(c), Some(b)) = (
-            median(study.successful(configuration, check).map(|s| s.wall_seconds)),
-            median(study.successful(configuration, build).map(|s| s.wall_seconds)),
-        ) else {
-            continue;
-        };
-        if b <= 0.0 {
-            continue;
+        let checks: Vec<f64> = study.successful(configuration, check).map(|s| s.wall_seconds).collect();
+        let builds: Vec<f64> = study.successful(configuration, build).map(|s| s.wall_seconds).collect();
+        if let Some(split) = split(build, &checks, &builds, study, configuration, noise) {
+            splits.push(split);
         }
-        let link = median(study.successful(configuration, build).filter_map(Sample::artifact_link_seconds));
-        let frontend_share = (c / b).min(1.0);
-        let link_share = link.map_or(0.0, |l| (l / b).min(1.0 - frontend_share));
-        splits.push(Split {
-            build,
-            check_seconds: c,
-            build_seconds: b,
-            link_seconds: link,
-            frontend_share,
-            codegen_share: (1.0 - frontend_share - link_share).max(0.0),
-            link_share,
-        });
     }
     if splits.is_empty() {
         return None;
@@ -122,6 +112,41 @@ pub fn diagnose(study: &Study, configuration: &str) -> Option<Diagnosis> {
     Some(d)
 }
 
+/// check against build for one kind of build, from their wall times.
+fn split(
+    build: Scenario,
+    checks: &[f64],
+    builds: &[f64],
+    study: &Study,
+    configuration: &str,
+    noise: f64,
+) -> Option<Split> {
+    let (c, b) = (median(checks.iter().copied())?, median(builds.iter().copied())?);
+    if b <= 0.0 {
+        return None;
+    }
+    let link = median(study.successful(configuration, build).filter_map(Sample::artifact_link_seconds));
+    // build / check above 1, beyond the noise: only then is there a backend to measure.
+    let separated = compare(builds, checks, noise).is_some_and(|c| c.significant && c.speedup > 1.0);
+    let (frontend_share, codegen_share, link_share) = if separated {
+        let frontend = (c / b).min(1.0);
+        let link_share = link.map_or(0.0, |l| (l / b).min(1.0 - frontend));
+        (Some(frontend), Some((1.0 - frontend - link_share).max(0.0)), Some(link_share))
+    } else {
+        (None, None, None)
+    };
+    Some(Split {
+        build,
+        check_seconds: c,
+        build_seconds: b,
+        link_seconds: link,
+        separated,
+        frontend_share,
+        codegen_share,
+        link_share,
+    })
+}
+
 fn percent(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
@@ -129,12 +154,22 @@ fn percent(x: f64) -> String {
 fn findings(d: &Diagnosis) -> Vec<String> {
     let mut out = Vec::new();
     for s in &d.splits {
-        let what = if s.frontend_share >= 0.6 {
+        let (Some(frontend_share), Some(link_share)) = (s.frontend_share, s.link_share) else {
+            out.push(format!(
+                "{} builds: `cargo check` ({}) was not significantly faster than `cargo build` ({}), so these \
+                 measurements cannot tell the frontend from code generation; more --runs (or a quieter machine) can.",
+                s.build,
+                seconds(s.check_seconds),
+                seconds(s.build_seconds)
+            ));
+            continue;
+        };
+        let what = if frontend_share >= 0.6 {
             "frontend-bound: faster codegen (Cranelift, fewer optimisations) or a faster linker cannot help much; \
              fewer or lighter macros and generics, or splitting crates, can"
-        } else if s.link_share >= 0.3 {
+        } else if link_share >= 0.3 {
             "link-bound: a faster linker helps most"
-        } else if s.frontend_share <= 0.4 {
+        } else if frontend_share <= 0.4 {
             "backend-bound: code generation dominates; Cranelift, less debug info or more codegen units can help"
         } else {
             "balanced between frontend and backend"
@@ -142,7 +177,7 @@ fn findings(d: &Diagnosis) -> Vec<String> {
         out.push(format!(
             "{} builds: `cargo check` takes {} of `cargo build` ({} vs {}), so they are {what}.",
             s.build,
-            percent(s.frontend_share),
+            percent(frontend_share),
             seconds(s.check_seconds),
             seconds(s.build_seconds)
         ));
@@ -185,16 +220,17 @@ fn findings(d: &Diagnosis) -> Vec<String> {
 pub fn text(d: &Diagnosis) -> String {
     let mut out = format!("Where the time goes ({})\n", d.configuration);
     for s in &d.splits {
+        let share = |x: Option<f64>| x.map_or_else(|| "unknown".to_owned(), percent);
         let link =
-            s.link_seconds.map_or_else(String::new, |l| format!(", link {} ({})", seconds(l), percent(s.link_share)));
+            s.link_seconds.map_or_else(String::new, |l| format!(", link {} ({})", seconds(l), share(s.link_share)));
         let _ = writeln!(
             out,
             "  {:<12} check {} / build {}: frontend {}, codegen {}{link}",
             s.build.to_string(),
             seconds(s.check_seconds),
             seconds(s.build_seconds),
-            percent(s.frontend_share),
-            percent(s.codegen_share)
+            share(s.frontend_share),
+            share(s.codegen_share)
         );
     }
     if let Some((f, c, l)) = d.sections {

@@ -350,7 +350,7 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     // The baseline against itself is not a decision.
     let family = cells.iter_mut().filter(|c| !c.is_reference()).filter_map(|c| c.comparison.as_mut());
     buildbench_model::stats::decide_family(family, noise, 0.05);
-    let diagnosis = crate::diagnose::diagnose(study, &baseline);
+    let diagnosis = crate::diagnose::diagnose(study, &baseline, noise);
     let mut summary = StudySummary {
         baseline,
         noise,

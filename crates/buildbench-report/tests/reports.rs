@@ -696,3 +696,39 @@ fn every_html_page_uses_the_one_shell_and_nothing_scans_rendered_text() {
         }
     }
 }
+
+#[test]
+fn the_diagnosis_splits_check_from_build_only_when_check_is_significantly_faster() {
+    // One configuration; its Noop samples stand in for `cargo check` of a clean build.
+    let diagnosis = |check: [f64; 3], build: [f64; 3]| {
+        let mut k = 0;
+        let mut s = synthetic(1, 3, |_, scenario| {
+            k += 1;
+            match scenario {
+                Scenario::Noop => check[(k - 1) % 3],
+                _ => build[(k - 1) % 3],
+            }
+        });
+        for sample in &mut s.samples {
+            if sample.scenario == Scenario::Noop {
+                sample.scenario = Scenario::CheckClean;
+            }
+        }
+        buildbench_report::diagnose::diagnose(&s, "c0", 0.02).expect("a diagnosis")
+    };
+    let clear = diagnosis([1.0, 1.02, 0.98], [2.0, 2.04, 1.96]);
+    let split = &clear.splits[0];
+    assert!(split.separated);
+    assert!(split.frontend_share.is_some_and(|f| (f - 0.5).abs() < 0.01), "{split:?}");
+    assert!(clear.findings[0].contains("takes 50% of `cargo build`"), "{:?}", clear.findings);
+
+    // A check as slow as the build (a loaded machine, a tiny project): no shares, and a finding
+    // that says why rather than "frontend-bound".
+    let noisy = diagnosis([1.85, 1.5, 1.7], [1.48, 1.6, 1.55]);
+    let split = &noisy.splits[0];
+    assert!(!split.separated);
+    assert_eq!((split.frontend_share, split.codegen_share, split.link_share), (None, None, None));
+    assert!(noisy.findings[0].contains("cannot tell the frontend from code generation"), "{:?}", noisy.findings);
+    assert!(!noisy.findings.iter().any(|f| f.contains("bound")), "{:?}", noisy.findings);
+    assert!(buildbench_report::diagnose::text(&noisy).contains("frontend unknown, codegen unknown"));
+}

@@ -69,7 +69,7 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
         let study = run_study(prepared, &mut executor, &mut progress, &interrupted);
         progress.finish();
         let study = study?;
-        diagnosis = buildbench_report::diagnose::diagnose(&study, "default");
+        diagnosis = buildbench_report::diagnose::diagnose(&study, "default", buildbench_report::summary::DEFAULT_NOISE);
         drop(scratch);
         if diagnosis.is_none() {
             bail!("the diagnosis builds failed; see the errors above");

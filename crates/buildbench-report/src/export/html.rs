@@ -359,17 +359,18 @@ fn claims_and_advice(out: &mut String, summary: &StudySummary) {
         let mut table = String::from(
             "<table><tr><th>build</th><th>cargo check</th><th>cargo build</th><th>frontend</th><th>codegen</th><th>link</th></tr>\n",
         );
+        // Shares are unknown when check was not significantly faster than build.
+        let share = |x: Option<f64>| x.map_or_else(|| "unknown".to_owned(), |x| format!("{:.0}%", x * 100.0));
         for s in &d.splits {
             let _ = writeln!(
                 table,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.0}%</td><td class=\"num\">{:.0}%</td><td class=\"num\">{}</td></tr>",
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 s.build,
                 seconds(s.check_seconds),
                 seconds(s.build_seconds),
-                s.frontend_share * 100.0,
-                s.codegen_share * 100.0,
-                s.link_seconds
-                    .map_or_else(|| "-".to_owned(), |l| format!("{} ({:.0}%)", seconds(l), s.link_share * 100.0)),
+                share(s.frontend_share),
+                share(s.codegen_share),
+                s.link_seconds.map_or_else(|| "-".to_owned(), |l| format!("{} ({})", seconds(l), share(s.link_share))),
             );
         }
         table.push_str("</table>");

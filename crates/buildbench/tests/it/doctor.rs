@@ -63,14 +63,26 @@ fn diagnose_measures_check_against_build() {
     let splits = d["splits"].as_array().expect("splits");
     let builds: Vec<&str> = splits.iter().filter_map(|s| s["build"].as_str()).collect();
     assert_eq!(builds, ["clean", "incremental"]);
+    let findings: Vec<&str> = d["findings"].as_array().expect("findings").iter().filter_map(|f| f.as_str()).collect();
     for s in splits {
         let (check, build) = (s["check_seconds"].as_f64().expect("check"), s["build_seconds"].as_f64().expect("build"));
-        assert!(check > 0.0 && check < build, "cargo check is cheaper than cargo build: {s}");
-        let shares = ["frontend_share", "codegen_share", "link_share"]
-            .iter()
-            .map(|k| s[k].as_f64().unwrap_or(-1.0))
-            .sum::<f64>();
-        assert!((shares - 1.0).abs() < 1e-9, "{s}");
+        assert!(check > 0.0 && build > 0.0, "{s}");
+        let shares: Vec<Option<f64>> =
+            ["frontend_share", "codegen_share", "link_share"].iter().map(|k| s[k].as_f64()).collect();
+        // On a loaded machine a clean check of this small workspace can take as long as its
+        // build: then the shares are unknown and a finding says so, never a made-up split.
+        let kind = s["build"].as_str().expect("build");
+        if s["separated"] == true {
+            assert!(check < build, "separated means check was faster: {s}");
+            assert!((shares.iter().map(|x| x.expect("a share")).sum::<f64>() - 1.0).abs() < 1e-9, "{s}");
+            assert!(
+                findings.iter().any(|f| f.starts_with(&format!("{kind} builds: `cargo check` takes"))),
+                "{findings:?}"
+            );
+        } else {
+            assert_eq!(shares, [None, None, None], "{s}");
+            assert!(findings.iter().any(|f| f.starts_with(kind) && f.contains("cannot tell")), "{findings:?}");
+        }
         assert!(s["link_seconds"].as_f64().is_some_and(|l| l > 0.0), "link timed by the wrapper: {s}");
     }
     // The example has one proc-macro crate and one build script.
