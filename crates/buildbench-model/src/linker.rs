@@ -322,8 +322,8 @@ impl Linker {
     }
 }
 
-/// The C compiler driver's flag that names a linker.
-fn fuse_ld(name: &str) -> String {
+/// The C compiler driver's flag that names a linker: the only place it is spelled.
+pub fn fuse_ld(name: &str) -> String {
     format!("-fuse-ld={name}")
 }
 

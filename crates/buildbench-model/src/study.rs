@@ -93,16 +93,16 @@ pub fn revision_name(variant: &str, revision: &str) -> String {
 /// developers build with, so what the `default` rows of a study build with too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnLinker {
-    /// The linker: `mold`, `lld`, `bfd`, `gold`, `wild`, or the `-fuse-ld=` value as written.
+    /// The linker: `mold`, `lld`, `bfd`, `gold`, `wild`, or the value the driver was given, as written.
     pub linker: String,
-    /// The flag that selects it (`-fuse-ld=mold`, `linker-features=-lld`).
+    /// The flag that selects it (`linker::fuse_ld`'s flag, `linker-features=-lld`).
     pub flag: String,
     /// Where it is set: the environment variable, or the cargo config key and its file.
     pub source: String,
 }
 
 impl OwnLinker {
-    /// `mold (-fuse-ld=mold in target.x86_64-unknown-linux-gnu.rustflags, /p/.cargo/config.toml)`.
+    /// `mold (FLAG in target.x86_64-unknown-linux-gnu.rustflags, /p/.cargo/config.toml)`.
     pub fn describe(&self) -> String {
         format!("{} ({} in {})", self.linker, self.flag, self.source)
     }

@@ -219,11 +219,11 @@ opt-level = 0
         let config = "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-Ctarget-cpu=native\"] # fast\n";
         let merged = merge(
             Some(config),
-            "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-C\", \"link-arg=-fuse-ld=mold\"]\n\n[build]\nrustc-wrapper = \"sccache\"\n",
+            "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-C\", \"link-arg=-Wl,-O1\"]\n\n[build]\nrustc-wrapper = \"sccache\"\n",
         )
         .unwrap();
         assert!(
-            merged.contains("rustflags = [\"-Ctarget-cpu=native\", \"-C\", \"link-arg=-fuse-ld=mold\"] # fast"),
+            merged.contains("rustflags = [\"-Ctarget-cpu=native\", \"-C\", \"link-arg=-Wl,-O1\"] # fast"),
             "{merged}"
         );
         assert!(merged.contains("[build]\nrustc-wrapper = \"sccache\""), "{merged}");

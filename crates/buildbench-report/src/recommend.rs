@@ -186,7 +186,10 @@ mod tests {
             files[0],
             (
                 ".cargo/config.toml".to_owned(),
-                "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-C\", \"linker-features=-lld\", \"-C\", \"link-arg=-fuse-ld=mold\"]\n\n[build]\nrustc-wrapper = \"sccache\"\n".to_owned()
+                format!(
+                    "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-C\", \"linker-features=-lld\", \"-C\", \"link-arg={}\"]\n\n[build]\nrustc-wrapper = \"sccache\"\n",
+                    buildbench_model::linker::fuse_ld("mold")
+                )
             )
         );
         assert_eq!(

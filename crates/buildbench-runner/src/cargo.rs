@@ -39,7 +39,7 @@ pub struct UserConfig {
     /// The user's `target.<host>.linker` (or `CARGO_TARGET_<HOST>_LINKER`): the linker wrapper
     /// runs this instead of `cc`.
     pub linker: Option<String>,
-    /// The linker the user's own rustflags select (`-fuse-ld=mold`, rust-lld turned off), and
+    /// The linker the user's own rustflags select (the driver's linker flag, rust-lld turned off), and
     /// where: what the `default` configuration builds with.
     pub own_linker: Option<buildbench_model::OwnLinker>,
 }
@@ -443,9 +443,10 @@ mod tests {
         };
         let line = cargo_invocation(&config(Linker::Mold, Backend::Llvm), false, &ctx).shell_line();
         assert!(line.starts_with("cd /w/src && env -u RUSTC_WORKSPACE_WRAPPER -u RUSTC_BOOTSTRAP -u CARGO_INCREMENTAL CARGO_TARGET_DIR=/w/target/mold RUSTC=/tc/bin/rustc"), "{line}");
-        assert!(line.ends_with(
-            "/tc/bin/cargo build --timings --message-format=json-render-diagnostics -p app --config 'build.rustflags=[\"-Clinker-features=-lld\",\"-Clink-arg=-fuse-ld=mold\"]'"
-        ), "{line}");
+        let mold = buildbench_model::linker::fuse_ld("mold");
+        assert!(line.ends_with(&format!(
+            "/tc/bin/cargo build --timings --message-format=json-render-diagnostics -p app --config 'build.rustflags=[\"-Clinker-features=-lld\",\"-Clink-arg={mold}\"]'"
+        )), "{line}");
     }
 
     #[test]
@@ -468,7 +469,8 @@ mod tests {
         };
         let inv = cargo_invocation(&config(Linker::Lld, Backend::Llvm), true, &ctx);
         let value = inv.env.iter().find(|(k, _)| k == "RUSTFLAGS").map(|(_, v)| v.to_string_lossy().into_owned());
-        assert_eq!(value.as_deref(), Some("-Ctarget-cpu=native -Clink-arg=-fuse-ld=lld"));
+        let lld = buildbench_model::linker::fuse_ld("lld");
+        assert_eq!(value, Some(format!("-Ctarget-cpu=native -Clink-arg={lld}")));
         assert_eq!(inv.args[0], "check");
     }
 

@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote("$HOME"), "'$HOME'");
-        assert_eq!(shell_quote("-Clink-arg=-fuse-ld=mold"), "-Clink-arg=-fuse-ld=mold");
+        assert_eq!(shell_quote("-Clink-arg=-Wl,--as-needed"), "-Clink-arg=-Wl,--as-needed");
     }
 
     #[test]

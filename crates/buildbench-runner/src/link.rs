@@ -511,16 +511,16 @@ mod tests {
 
     #[test]
     fn replay_swaps_the_linker_and_the_output() {
-        let captured =
-            args(&["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", "-fuse-ld=lld", "-o", "/t/deps/app-1", "-pie"]);
+        let (lld, mold) = (buildbench_model::linker::fuse_ld("lld"), buildbench_model::linker::fuse_ld("mold"));
+        let captured = args(&["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", &lld, "-o", "/t/deps/app-1", "-pie"]);
         let out = Path::new("/w/app-1");
         assert_eq!(
             replay_args(&captured, Linker::Mold, Path::new("/w/wild"), out),
-            args(&["-m64", "a.o", "-o", "/w/app-1", "-pie", "-fuse-ld=mold"])
+            args(&["-m64", "a.o", "-o", "/w/app-1", "-pie", &mold])
         );
         assert_eq!(
             replay_args(&captured, Linker::Default, Path::new("/w/wild"), out),
-            args(&["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", "-fuse-ld=lld", "-o", "/w/app-1", "-pie"])
+            args(&["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", &lld, "-o", "/w/app-1", "-pie"])
         );
         assert_eq!(
             replay_args(&captured, Linker::Wild, Path::new("/w/wild"), out).last().map(String::as_str),

@@ -100,8 +100,9 @@ mod tests {
         };
         let (compare_help, link_help) = (help(&mut cli, "compare"), help(&mut cli, "link"));
         let tools = buildbench_runner::probe::tools(true);
+        let lld = buildbench_model::linker::fuse_ld("lld");
         let captured: Vec<String> =
-            ["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", "-fuse-ld=lld", "-o", "/t/app"].map(str::to_owned).into();
+            ["-m64", "a.o", "-B/tc/lib/rustlib/x/bin/gcc-ld", &lld, "-o", "/t/app"].map(str::to_owned).into();
         for &linker in Linker::ALL {
             let word = linker.as_str();
             assert!(compare_help.contains(word) && link_help.contains(word), "{word}: --linker help");
