@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use buildbench_model::stats::{compare, median};
+use buildbench_model::stats::{MIN_SAMPLES, compare, median};
 use buildbench_model::{Sample, Scenario, Study};
 use serde::Serialize;
 
@@ -21,9 +21,12 @@ pub struct Split {
     /// Median seconds linking the final artifacts (linker wrapper), when recorded.
     pub link_seconds: Option<f64>,
     /// Whether `cargo check` was significantly faster than `cargo build` (Welch's test at the
-    /// study's noise threshold). When it was not, the two are within noise of each other and
-    /// the shares below are unknown: `None`, never a guess.
-    pub separated: bool,
+    /// study's noise threshold); `None` with fewer than three runs of either, too few to test.
+    /// When it was not (or, untested, check was not faster at all), the shares below are
+    /// unknown: `None`, never a guess.
+    pub separated: Option<bool>,
+    /// Runs of the smaller side, for the findings' wording.
+    pub runs: usize,
     /// check / build: the share of the frontend (parsing, macros, type and borrow checking).
     pub frontend_share: Option<f64>,
     /// The rest minus linking: code generation.
@@ -127,8 +130,10 @@ fn split(
     }
     let link = median(study.successful(configuration, build).filter_map(Sample::artifact_link_seconds));
     // build / check above 1, beyond the noise: only then is there a backend to measure.
-    let separated = compare(builds, checks, noise).is_some_and(|c| c.significant && c.speedup > 1.0);
-    let (frontend_share, codegen_share, link_share) = if separated {
+    let runs = checks.len().min(builds.len());
+    let separated =
+        (runs >= MIN_SAMPLES).then(|| compare(builds, checks, noise).is_some_and(|c| c.significant && c.speedup > 1.0));
+    let (frontend_share, codegen_share, link_share) = if separated.unwrap_or(c < b) {
         let frontend = (c / b).min(1.0);
         let link_share = link.map_or(0.0, |l| (l / b).min(1.0 - frontend));
         (Some(frontend), Some((1.0 - frontend - link_share).max(0.0)), Some(link_share))
@@ -141,6 +146,7 @@ fn split(
         build_seconds: b,
         link_seconds: link,
         separated,
+        runs,
         frontend_share,
         codegen_share,
         link_share,
@@ -174,8 +180,13 @@ fn findings(d: &Diagnosis) -> Vec<String> {
         } else {
             "balanced between frontend and backend"
         };
+        let untested = if s.separated.is_none() {
+            format!("; {} run(s) each, too few to tell this from noise", s.runs)
+        } else {
+            String::new()
+        };
         out.push(format!(
-            "{} builds: `cargo check` takes {} of `cargo build` ({} vs {}), so they are {what}.",
+            "{} builds: `cargo check` takes {} of `cargo build` ({} vs {}{untested}), so they are {what}.",
             s.build,
             percent(frontend_share),
             seconds(s.check_seconds),

@@ -315,7 +315,7 @@ mod tests {
             ..Available::default()
         };
         let space = space(Goal::Incremental, "dev", &available, &[]);
-        let mut search = Search::new(space.shape(), Settings::with_budget(600.0));
+        let mut search = Search::new(space.shape(), Settings::with_budget(600.0)).with_voids(space.voids());
         let (mut spent, mut k) = (0.0, 0u32);
         while let Some((_, mut round)) = search.stage() {
             loop {

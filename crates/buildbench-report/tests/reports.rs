@@ -718,7 +718,7 @@ fn the_diagnosis_splits_check_from_build_only_when_check_is_significantly_faster
     };
     let clear = diagnosis([1.0, 1.02, 0.98], [2.0, 2.04, 1.96]);
     let split = &clear.splits[0];
-    assert!(split.separated);
+    assert_eq!(split.separated, Some(true));
     assert!(split.frontend_share.is_some_and(|f| (f - 0.5).abs() < 0.01), "{split:?}");
     assert!(clear.findings[0].contains("takes 50% of `cargo build`"), "{:?}", clear.findings);
 
@@ -726,9 +726,20 @@ fn the_diagnosis_splits_check_from_build_only_when_check_is_significantly_faster
     // that says why rather than "frontend-bound".
     let noisy = diagnosis([1.85, 1.5, 1.7], [1.48, 1.6, 1.55]);
     let split = &noisy.splits[0];
-    assert!(!split.separated);
+    assert_eq!(split.separated, Some(false));
     assert_eq!((split.frontend_share, split.codegen_share, split.link_share), (None, None, None));
     assert!(noisy.findings[0].contains("cannot tell the frontend from code generation"), "{:?}", noisy.findings);
     assert!(!noisy.findings.iter().any(|f| f.contains("bound")), "{:?}", noisy.findings);
     assert!(buildbench_report::diagnose::text(&noisy).contains("frontend unknown, codegen unknown"));
+
+    // One run each cannot be tested: the measured split is shown, and says so.
+    let mut one = synthetic(1, 1, |_, scenario| if scenario == Scenario::Noop { 1.0 } else { 2.0 });
+    for sample in &mut one.samples {
+        if sample.scenario == Scenario::Noop {
+            sample.scenario = Scenario::CheckClean;
+        }
+    }
+    let one = buildbench_report::diagnose::diagnose(&one, "c0", 0.02).expect("a diagnosis");
+    assert_eq!((one.splits[0].separated, one.splits[0].frontend_share), (None, Some(0.5)));
+    assert!(one.findings[0].contains("1 run(s) each, too few to tell this from noise"), "{:?}", one.findings);
 }

@@ -11,7 +11,7 @@ use crate::json::{
     complete_sections, f64_field, object_lines, parse_line, str_field, string_list, u32_field, u64_field, u64_list,
 };
 use crate::model::version_from_rustc_line;
-use crate::{Build, Format, Mode, PackageId, ParseError, Parsed, Section, TargetKind, Unit};
+use crate::{Build, Mode, PackageId, ParseError, Parsed, Section, Source, TargetKind, Unit};
 
 const FORMAT: &str = "build-analysis log";
 
@@ -47,7 +47,7 @@ struct State {
 
 pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
     let mut state = State::default();
-    let mut build = Build::empty(Format::BuildAnalysis);
+    let mut build = Build::empty(Source::BuildAnalysis);
     for (number, line) in object_lines(text) {
         let v = parse_line(line, number, FORMAT)?;
         let reason = str_field(&v, "reason").unwrap_or("");

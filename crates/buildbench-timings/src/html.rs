@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::json::{complete_sections, f64_field, sections, str_field, string_list, u64_field, u64_list};
 use crate::model::version_from_rustc_line;
-use crate::{Build, Format, Mode, ParseError, Parsed, Section, TargetKind, Unit};
+use crate::{Build, Mode, ParseError, Parsed, Section, Source, TargetKind, Unit};
 
 const FORMAT: &str = "HTML timing report";
 
@@ -37,7 +37,7 @@ fn find_const<'a>(text: &'a str, name: &str) -> Option<&'a str> {
 
 pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
     let mut warnings = Vec::new();
-    let mut build = Build::empty(Format::Html);
+    let mut build = Build::empty(Source::Html);
     read_summary(text, &mut build, &mut warnings);
 
     let data = find_const(text, "UNIT_DATA")

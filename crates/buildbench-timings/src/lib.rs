@@ -24,7 +24,7 @@ pub use complete::{Completion, Edges, PackageGraph, complete};
 pub use diff::{BuildDiff, UnitChange, diff};
 pub use error::ParseError;
 pub use message_format::{ArtifactMessage, artifact_messages};
-pub use model::{Build, Format, Mode, Parsed, Section, TargetKind, Unit};
+pub use model::{Build, Mode, Parsed, Section, Source, TargetKind, Unit};
 pub use package_id::PackageId;
 
 use serde_json::Value;
@@ -39,25 +39,25 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
         return Err(ParseError::Binary);
     }
     match detect(text)? {
-        Format::Html => html::parse(text),
-        Format::BuildAnalysis => build_analysis::parse(text),
-        Format::TimingInfo => timing_info::parse(text),
-        Format::MessageFormat => message_format::parse(text),
+        Source::Html => html::parse(text),
+        Source::BuildAnalysis => build_analysis::parse(text),
+        Source::TimingInfo => timing_info::parse(text),
+        Source::MessageFormat => message_format::parse(text),
     }
 }
 
 /// Detects the format of `text` from its content.
-pub fn detect(text: &str) -> Result<Format, ParseError> {
+pub fn detect(text: &str) -> Result<Source, ParseError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('<') {
         if html::has_unit_data(text) {
-            return Ok(Format::Html);
+            return Ok(Source::Html);
         }
         return Err(ParseError::Unrecognized { found: "an HTML page without cargo's `UNIT_DATA`".to_owned() });
     }
     if !trimmed.starts_with('{') {
         if html::has_unit_data(text) {
-            return Ok(Format::Html);
+            return Ok(Source::Html);
         }
         return Err(ParseError::Unrecognized { found: "text that is neither HTML nor JSON lines".to_owned() });
     }
@@ -69,15 +69,15 @@ pub fn detect(text: &str) -> Result<Format, ParseError> {
         saw_object = true;
         let reason = value.get("reason").and_then(Value::as_str).unwrap_or("");
         if value.get("run_id").is_some() && build_analysis::is_reason(reason) {
-            return Ok(Format::BuildAnalysis);
+            return Ok(Source::BuildAnalysis);
         }
         timing_info |= reason == "timing-info";
         message_format |= message_format::is_reason(reason);
     }
     if timing_info {
-        Ok(Format::TimingInfo)
+        Ok(Source::TimingInfo)
     } else if message_format {
-        Ok(Format::MessageFormat)
+        Ok(Source::MessageFormat)
     } else if saw_object {
         Err(ParseError::Unrecognized { found: "JSON without any cargo `reason` this parser knows".to_owned() })
     } else {

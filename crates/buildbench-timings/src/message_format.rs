@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::json::{object_lines, parse_line, str_field};
-use crate::{Build, Format, Mode, PackageId, ParseError, Parsed, TargetKind, Unit};
+use crate::{Build, Mode, PackageId, ParseError, Parsed, Source, TargetKind, Unit};
 
 const FORMAT: &str = "--message-format=json output";
 
@@ -12,7 +12,7 @@ pub(crate) fn is_reason(reason: &str) -> bool {
 }
 
 pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
-    let mut build = Build::empty(Format::MessageFormat);
+    let mut build = Build::empty(Source::MessageFormat);
     let mut build_script_runs = 0;
     for (number, line) in object_lines(text) {
         let v = parse_line(line, number, FORMAT)?;

@@ -5,7 +5,7 @@ use serde::Serialize;
 /// Which cargo output a `Build` was read from. Detected from the content, never the file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Format {
+pub enum Source {
     /// `cargo build --timings` HTML report (cargo 1.60 and later).
     Html,
     /// The `-Zbuild-analysis` JSON-lines log (cargo 1.93 nightly and later).
@@ -16,14 +16,14 @@ pub enum Format {
     MessageFormat,
 }
 
-impl Format {
+impl Source {
     /// The name used in output and in `--format json`.
     pub fn as_str(self) -> &'static str {
         match self {
-            Format::Html => "html",
-            Format::BuildAnalysis => "build-analysis",
-            Format::TimingInfo => "timing-info",
-            Format::MessageFormat => "message-format",
+            Source::Html => "html",
+            Source::BuildAnalysis => "build-analysis",
+            Source::TimingInfo => "timing-info",
+            Source::MessageFormat => "message-format",
         }
     }
 }
@@ -237,7 +237,7 @@ impl Unit {
 /// One build as read from one timing output.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Build {
-    pub format: Format,
+    pub format: Source,
     /// Cargo version (`1.95.0`, `1.97.0-nightly`). Cargo and rustc of one toolchain share it, so
     /// formats that only name rustc give rustc's.
     pub cargo_version: Option<String>,
@@ -271,7 +271,7 @@ pub struct Build {
 }
 
 impl Build {
-    pub(crate) fn empty(format: Format) -> Build {
+    pub(crate) fn empty(format: Source) -> Build {
         Build {
             format,
             cargo_version: None,

@@ -5,12 +5,12 @@
 
 use crate::json::{complete_sections, f64_field, object_lines, parse_line, sections, str_field};
 use crate::message_format::{self, unit_from_artifact};
-use crate::{Build, Format, Mode, PackageId, ParseError, Parsed, TargetKind, Unit};
+use crate::{Build, Mode, PackageId, ParseError, Parsed, Source, TargetKind, Unit};
 
 const FORMAT: &str = "timing-info JSON lines";
 
 pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
-    let mut build = Build::empty(Format::TimingInfo);
+    let mut build = Build::empty(Source::TimingInfo);
     let mut warnings = Vec::new();
     let mut fresh = Vec::new();
     let mut saw_artifacts = false;

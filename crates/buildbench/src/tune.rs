@@ -112,7 +112,7 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
             eprintln!("{line}");
         }
     }
-    let mut search = Search::new(space.shape(), Settings::with_budget(args.budget));
+    let mut search = Search::new(space.shape(), Settings::with_budget(args.budget)).with_voids(space.voids());
     // The guide's presets race beside the combinations, so the winner is measured against them.
     let presets: Vec<(String, usize)> = buildbench_model::tune::guide_presets(&space, &profile)
         .into_iter()

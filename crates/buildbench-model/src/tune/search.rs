@@ -218,6 +218,10 @@ pub struct Search {
     /// Candidates raced in the combinations whatever the singles found (`reference`).
     #[serde(skip)]
     references: Vec<Vec<Choice>>,
+    /// `(a, b)`: with `a` chosen, `b` changes nothing (`Space::voids`); a candidate never
+    /// carries `b` beside `a`.
+    #[serde(skip)]
+    voids: Vec<(Choice, Choice)>,
 }
 
 /// The planned looks of a race: `first_look`, then half as many again each time, up to the
@@ -266,9 +270,18 @@ impl Search {
             chosen: None,
             rounds: 0,
             references: Vec::new(),
+            voids: Vec::new(),
         };
         s.begin(Stage::Baseline, &[0]);
         s
+    }
+
+    /// The search, told which options void which (`Space::voids`): a combination never
+    /// carries an option that another of its options makes a no-op, so two names for one
+    /// build never race each other and a winner never lists a setting that does nothing.
+    pub fn with_voids(mut self, voids: Vec<(Choice, Choice)>) -> Search {
+        self.voids = voids;
+        self
     }
 
     fn begin(&mut self, stage: Stage, candidates: &[usize]) {
@@ -288,7 +301,9 @@ impl Search {
     }
 
     fn candidate(&mut self, choices: Vec<Choice>) -> usize {
+        let voided: Vec<Choice> = self.voids.iter().filter(|(a, _)| choices.contains(a)).map(|&(_, b)| b).collect();
         let mut choices = choices;
+        choices.retain(|c| !voided.contains(c));
         choices.sort_unstable();
         if let Some(i) = self.candidates.iter().position(|c| *c == choices) {
             return i;

@@ -108,6 +108,10 @@ pub struct Setting {
     pub needs: Option<Allow>,
     /// What it can shorten (the bound `whatif` prunes with).
     pub touches: Touches,
+    /// Labels of settings beside which this one changes nothing (`split-debuginfo` with no
+    /// debug info at all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub void_beside: Vec<String>,
 }
 
 /// One setting the search varies: the project's own value (the baseline) or one of `options`.
@@ -170,6 +174,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                 tradeoff: format!("every machine that builds the project needs {} installed", linker.as_str()),
                 needs: None,
                 touches: Touches::Link,
+                void_beside: Vec::new(),
             });
         }
         dims.push(Dimension { name: "linker".to_owned(), options: linkers });
@@ -184,6 +189,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                     .to_owned(),
                 needs: Some(Allow::Nightly),
                 touches: Touches::CodegenAndLink,
+                void_beside: Vec::new(),
             });
         } else {
             left_out.push(("cranelift".to_owned(), "no nightly toolchain with Cranelift here".to_owned()));
@@ -201,6 +207,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                         .to_owned(),
                     needs: None,
                     touches: Touches::CodegenAndLink,
+                    void_beside: Vec::new(),
                 },
                 Setting {
                     label: "debug=0".to_owned(),
@@ -208,6 +215,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                     tradeoff: "no debug info: backtraces lose line numbers and a debugger sees no source".to_owned(),
                     needs: None,
                     touches: Touches::CodegenAndLink,
+                    void_beside: Vec::new(),
                 },
             ],
         });
@@ -220,6 +228,8 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                     .to_owned(),
                 needs: None,
                 touches: Touches::Link,
+                // No debug info at all: nothing to split.
+                void_beside: vec!["debug=0".to_owned()],
             }],
         });
         dims.push(Dimension {
@@ -230,6 +240,8 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                 tradeoff: "no debug info for dependencies: a debugger cannot step into them".to_owned(),
                 needs: None,
                 touches: Touches::CodegenAndLink,
+                // The profile's debug=0 already covers every package.
+                void_beside: vec!["debug=0".to_owned()],
             }],
         });
         // The dev profile already has 256 units; an optimised profile has 16, and more units
@@ -247,6 +259,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                 },
                 needs: (!dev).then_some(Allow::Runtime),
                 touches: Touches::CodegenAndLink,
+                void_beside: Vec::new(),
             }],
         });
     }
@@ -265,6 +278,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                 tradeoff: tradeoff.to_owned(),
                 needs: (value == "true").then_some(Allow::Runtime),
                 touches: Touches::Anything,
+                void_beside: Vec::new(),
             }],
         });
     }
@@ -278,6 +292,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                 tradeoff: "needs a nightly toolchain: the parallel frontend is unstable".to_owned(),
                 needs: Some(Allow::Nightly),
                 touches: Touches::Anything,
+                void_beside: Vec::new(),
             }],
         });
         if builds {
@@ -289,6 +304,7 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                     tradeoff: "needs a nightly toolchain: -Zshare-generics is unstable".to_owned(),
                     needs: Some(Allow::Nightly),
                     touches: Touches::CodegenAndLink,
+                    void_beside: Vec::new(),
                 }],
             });
         }
@@ -357,6 +373,26 @@ impl Space {
             c.env.push(("RUSTFLAGS".to_owned(), rustflags.join(" ")));
         }
         c
+    }
+
+    /// `(a, b)` for every pair of options where `b` changes nothing once `a` is chosen
+    /// (`Setting::void_beside`): what `Search::with_voids` takes.
+    pub fn voids(&self) -> Vec<(Choice, Choice)> {
+        let choices: Vec<(Choice, &Setting)> = self
+            .dimensions
+            .iter()
+            .enumerate()
+            .flat_map(|(d, dim)| dim.options.iter().enumerate().map(move |(o, s)| ((d, o), s)))
+            .collect();
+        let mut out = Vec::new();
+        for &(b, voided) in &choices {
+            for &(a, by) in &choices {
+                if voided.void_beside.contains(&by.label) {
+                    out.push((a, b));
+                }
+            }
+        }
+        out
     }
 
     /// What adopting a candidate costs, one line per setting.
@@ -478,5 +514,43 @@ mod tests {
         let stable = space(Goal::Clean, "dev", &machine(), &[]);
         let names: Vec<String> = guide_presets(&stable, "dev").into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["fast-dev", "mold"]);
+    }
+}
+
+#[cfg(test)]
+mod voids {
+    use super::*;
+    use crate::tune::{Search, Settings};
+
+    #[test]
+    fn a_combination_never_carries_a_setting_that_another_makes_a_no_op() {
+        let available = Available { linkers: vec![Linker::Mold], default_is_rust_lld: true, ..Available::default() };
+        let s = space(Goal::Incremental, "dev", &available, &[]);
+        let find = |label: &str| -> Choice {
+            s.dimensions
+                .iter()
+                .enumerate()
+                .find_map(|(d, dim)| dim.options.iter().position(|o| o.label == label).map(|o| (d, o)))
+                .unwrap_or_else(|| panic!("{label} not in the space"))
+        };
+        let (debug0, lines, split, deps, mold) = (
+            find("debug=0"),
+            find("debug=line-tables-only"),
+            find("split-debuginfo=unpacked"),
+            find("deps-debug=0"),
+            find("mold"),
+        );
+        let voids = s.voids();
+        assert!(voids.contains(&(debug0, split)) && voids.contains(&(debug0, deps)), "{voids:?}");
+        // Line tables are still debug info: split-debuginfo and deps-debug=0 still change the build.
+        assert!(!voids.iter().any(|&(a, _)| a == lines), "{voids:?}");
+
+        let mut search = Search::new(s.shape(), Settings::with_budget(600.0)).with_voids(voids);
+        let full = search.reference(vec![mold, debug0, split, deps]);
+        assert_eq!(s.name(&search.candidates[full]), "mold+debug=0");
+        // Two names for one build are one candidate: fast-dev in dev is debug=0 for everything.
+        assert_eq!(search.reference(vec![deps, debug0]), search.reference(vec![debug0]));
+        let kept = search.reference(vec![lines, split, deps]);
+        assert_eq!(search.candidates[kept].len(), 3);
     }
 }

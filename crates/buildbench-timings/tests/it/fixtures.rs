@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use buildbench_timings::{Format, Mode, ParseError, Parsed, TargetKind, analyze, diff, parse};
+use buildbench_timings::{Mode, ParseError, Parsed, Source, TargetKind, analyze, diff, parse};
 
 fn fixture(path: &str) -> Vec<u8> {
     let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/timings").join(path);
@@ -20,7 +20,7 @@ fn load(path: &str) -> Parsed {
 }
 
 struct Expect {
-    format: Format,
+    format: Source,
     cargo: Option<&'static str>,
     /// (total, dirty, fresh) unit counts.
     counts: (Option<u32>, Option<u32>, Option<u32>),
@@ -78,7 +78,7 @@ fn cargo_1_80_html() {
     check(
         "1.80/clean.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.80.0"),
             counts: (Some(21), Some(21), Some(0)),
             ran: 21,
@@ -92,7 +92,7 @@ fn cargo_1_80_html() {
     check(
         "1.80/incremental.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.80.0"),
             counts: (Some(21), Some(1), Some(20)),
             ran: 1,
@@ -109,7 +109,7 @@ fn cargo_1_93_html_with_and_without_section_timings() {
     check(
         "1.93/clean.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.93.0"),
             counts: (Some(21), Some(21), Some(0)),
             ran: 21,
@@ -122,7 +122,7 @@ fn cargo_1_93_html_with_and_without_section_timings() {
     check(
         "1.93/section-timings-clean.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.93.0"),
             counts: (Some(21), Some(21), Some(0)),
             ran: 21,
@@ -141,7 +141,7 @@ fn cargo_1_95_html_lists_fresh_units() {
     check(
         "1.95/clean.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.95.0"),
             counts: (Some(21), Some(21), Some(0)),
             ran: 21,
@@ -154,7 +154,7 @@ fn cargo_1_95_html_lists_fresh_units() {
     check(
         "1.95/incremental.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.95.0"),
             counts: (Some(21), Some(1), Some(20)),
             ran: 1,
@@ -167,7 +167,7 @@ fn cargo_1_95_html_lists_fresh_units() {
     check(
         "1.95/noop.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.95.0"),
             counts: (Some(21), Some(0), Some(21)),
             ran: 0,
@@ -180,7 +180,7 @@ fn cargo_1_95_html_lists_fresh_units() {
     check(
         "1.95/RUSTC_BOOTSTRAP-check.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.95.0"),
             counts: (Some(21), Some(6), Some(15)),
             ran: 6,
@@ -197,7 +197,7 @@ fn nightly_1_97_html() {
     check(
         "1.97-nightly/clean.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.97.0-nightly"),
             counts: (Some(21), Some(21), Some(0)),
             ran: 21,
@@ -213,7 +213,7 @@ fn nightly_1_97_html() {
     check(
         "1.97-nightly/section-timings-clean.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.97.0-nightly"),
             counts: (Some(21), Some(21), Some(0)),
             ran: 21,
@@ -230,7 +230,7 @@ fn a_real_project_ripgrep() {
     check(
         "1.95/ripgrep-14.1.1-clean.html",
         Expect {
-            format: Format::Html,
+            format: Source::Html,
             cargo: Some("1.95.0"),
             counts: (Some(45), Some(45), Some(0)),
             ran: 45,
@@ -261,7 +261,7 @@ fn build_analysis_log_agrees_with_the_html_of_the_same_run() {
         ),
     ] {
         let (log_b, html_b) = (load(log).build, load(html).build);
-        assert_eq!(log_b.format, Format::BuildAnalysis);
+        assert_eq!(log_b.format, Source::BuildAnalysis);
         assert_eq!(
             (log_b.total_units, log_b.dirty_units, log_b.fresh_units),
             (html_b.total_units, html_b.dirty_units, html_b.fresh_units),
@@ -299,7 +299,7 @@ fn build_analysis_log_carries_metadata_and_tells_proc_macros_apart() {
 #[test]
 fn timing_info_lines_with_and_without_message_format() {
     let b = load("1.93/timings-json-clean.jsonl").build;
-    assert_eq!(b.format, Format::TimingInfo);
+    assert_eq!(b.format, Source::TimingInfo);
     assert_eq!((b.total_units, b.dirty_units, b.fresh_units), (None, Some(21), None));
     let serde_derive = b.units.iter().find(|u| u.name == "serde_derive").expect("serde_derive");
     assert_eq!(serde_derive.kind, TargetKind::ProcMacro);
@@ -323,7 +323,7 @@ fn message_format_json_tells_fresh_from_dirty() {
         ("1.95/message-format-json-render-diagnostics-noop.jsonl", 0, 16),
     ] {
         let b = load(path).build;
-        assert_eq!(b.format, Format::MessageFormat, "{path}");
+        assert_eq!(b.format, Source::MessageFormat, "{path}");
         assert_eq!((b.dirty_units, b.fresh_units), (Some(dirty), Some(fresh)), "{path}");
     }
 }
