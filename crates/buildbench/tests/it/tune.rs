@@ -137,3 +137,51 @@ fn tune_searches_within_its_budget_confirms_on_fresh_samples_and_applies_the_win
         assert!(!wrote && stdout.contains("nothing applied"), "{stdout}");
     }
 }
+
+/// Starts `buildbench tune` on `project` into `out`, with its own TMPDIR, and waits until its
+/// singles stage builds (a stage folder of its own and a cargo of its own running).
+fn tune_until_singles_build(project: &Path, out: &Path, tmp: &Path) -> std::process::Child {
+    let child = buildbench()
+        .args(["tune", s(project), "--budget", "5m", "--goal", "incremental", "--output", s(out), "--apply"])
+        .env("TMPDIR", tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let singles = out.join("stages/2-singles");
+    while !(singles.exists() && processes_mentioning(&singles).iter().any(|p| p.contains("rustc"))) {
+        assert!(std::time::Instant::now() < deadline, "the singles stage never started building");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
+#[test]
+fn kill_9_or_ctrl_c_during_a_tune_leaves_the_project_as_it_was_and_nothing_running() {
+    for kill in [true, false] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let project = project_copy(dir.path());
+        let (out, tmp) = (dir.path().join("tune"), dir.path().join("tmp"));
+        std::fs::create_dir_all(&tmp).expect("mkdir");
+        let before = tree(&project);
+        let mut child = tune_until_singles_build(&project, &out, &tmp);
+        if kill {
+            child.kill().expect("SIGKILL");
+        } else {
+            interrupt(&child);
+        }
+        let status = child.wait().expect("wait");
+        if !kill {
+            assert_eq!(status.code(), Some(130), "Ctrl-C ends a tune as it ends a compare");
+        }
+        // The watchdog (or the interrupt) stops every build of the search at once.
+        assert_no_process_left(&out);
+        assert_eq!(tree(&project), before, "the project is untouched (bytes and mtimes), kill={kill}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::fs::read_dir(&tmp).expect("list").next().is_some() {
+            assert!(std::time::Instant::now() < deadline, "temporary folders left: kill={kill}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
