@@ -20,9 +20,18 @@ pub struct CompareArgs {
     /// [default: llvm].
     #[arg(help_heading = "Matrix", long, value_delimiter = ',', value_name = "LIST")]
     pub backend: Vec<String>,
-    /// Linkers: default, bfd, gold, lld, mold, wild. `default` is the toolchain's own
-    /// [default: default,mold; mold is skipped with a note when it is not installed].
-    #[arg(help_heading = "Matrix", long, value_delimiter = ',', value_name = "LIST")]
+    /// Linkers (the words of the model's linker table). `default` is the toolchain's own.
+    #[arg(
+        help_heading = "Matrix",
+        long,
+        value_delimiter = ',',
+        value_name = "LIST",
+        help = format!(
+            "Linkers: {}. `default` is the toolchain's own [default: default,mold; mold is skipped with a \
+             note when it is not installed]",
+            buildbench_model::linker::WORDS.replace(',', ", ")
+        )
+    )]
     pub linker: Vec<String>,
     /// Compilation caches: none, sccache [default: none].
     #[arg(help_heading = "Matrix", long, value_delimiter = ',', value_name = "LIST")]

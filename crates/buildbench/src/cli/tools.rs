@@ -8,8 +8,14 @@ pub struct LinkArgs {
     /// The cargo project.
     #[arg(default_value = ".", value_name = "PATH")]
     pub path: PathBuf,
-    /// Linkers to compare: default, bfd, gold, lld, mold, wild.
-    #[arg(long, value_delimiter = ',', default_value = buildbench_model::linker::WORDS, value_name = "LIST")]
+    /// Linkers to compare (the words of the model's linker table).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = buildbench_model::linker::WORDS,
+        value_name = "LIST",
+        help = format!("Linkers to compare: {}", buildbench_model::linker::WORDS.replace(',', ", "))
+    )]
     pub linker: Vec<String>,
     /// Start from a copy of the build in this target folder (default: the project's own
     /// target folder, when it holds a build of the profile); only the final crates are rebuilt.
