@@ -2,15 +2,16 @@
 
 use std::io::IsTerminal as _;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use buildbench_model::{Backend, Cache, Linker, Plan, Purpose, Scenario};
+use buildbench_model::gate::GateSpec;
+use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Scenario, Study};
 use buildbench_report::export::{Exporter, Format, Html, Markdown, Terminal, exporter};
-use buildbench_report::summarize;
+use buildbench_report::{StudySummary, summarize};
 use buildbench_runner::plan::{Matrix, Scan, effective_scenarios, expand};
 use buildbench_runner::{Event, Observer, ProcessExecutor, StudyOptions, prepare, run as run_study};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -49,20 +50,52 @@ fn config_file(args: &CompareArgs) -> Option<PathBuf> {
 
 /// Resolves the flags into a plan, in one place.
 fn plan(args: &CompareArgs) -> Result<Plan> {
+    let cargo_args = cargo_args(args)?;
+    let matrix = matrix(args, &cargo_args)?;
+    let (configurations, file_baseline) = configurations(args, &matrix)?;
+    let requested = words::<Scenario>(&args.scenario)?;
+    let scenarios = effective_scenarios(&requested, &configurations);
+    let baseline = baseline(args, &configurations, file_baseline.as_deref())?;
+    check_sampling(args)?;
+    let edit_file = edit_file(args)?;
+    Ok(Plan {
+        baseline,
+        cargo_args,
+        edit_file,
+        in_place: args.in_place,
+        precision: args.precision,
+        max_runs: args.max_runs,
+        until_verdict: args.until_verdict,
+        shard: args.shard,
+        shard_by: args.shard_by.into(),
+        gate: args
+            .gate
+            .map(|threshold| crate::gate::spec(None, Some(threshold), &args.gate_options, args.until_decided)),
+        ..Plan::new(configurations, scenarios, args.runs, args.warmup)
+    })
+}
+
+/// The cargo arguments every build passes: the selection flags, `--cargo-profile` and the
+/// arguments after `--`.
+fn cargo_args(args: &CompareArgs) -> Result<Vec<String>> {
     let mut passthrough = Vec::new();
     if let Some(profile) = &args.cargo_profile {
         passthrough.extend(["--profile".to_owned(), profile.clone()]);
     }
     passthrough.extend(args.cargo.iter().cloned());
-    let cargo_args = buildbench_model::cargo_args::assemble(
+    buildbench_model::cargo_args::assemble(
         args.package.as_deref(),
         args.bin.as_deref(),
         args.release,
         args.jobs,
         &passthrough,
     )
-    .map_err(anyhow::Error::msg)?;
-    let matrix = Matrix {
+    .map_err(anyhow::Error::msg)
+}
+
+/// The axes as given on the command line, each one its default when it was not given.
+fn matrix(args: &CompareArgs, cargo_args: &[String]) -> Result<Matrix> {
+    Ok(Matrix {
         backends: words::<Backend>(&or_default(&args.backend, "llvm"))?,
         linkers: words::<Linker>(&or_default(&args.linker, "default,mold"))?,
         caches: words::<Cache>(&or_default(&args.cache, "none"))?,
@@ -70,27 +103,41 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
         sets: args.set.clone(),
         scans: args.scan.iter().map(|s| Scan::parse(s)).collect::<Result<_, _>>()?,
         toolchain: args.toolchain.clone(),
-        cargo_profile: buildbench_model::cargo_args::CargoArgs::parse(&cargo_args).profile().to_owned(),
-    };
-    let (configurations, file_baseline) = match config_file(args) {
+        cargo_profile: buildbench_model::cargo_args::CargoArgs::parse(cargo_args).profile().to_owned(),
+    })
+}
+
+/// The configurations to compare, from the buildbench.toml in use or else the axes, and the
+/// baseline the file names.
+fn configurations(args: &CompareArgs, matrix: &Matrix) -> Result<(Vec<Configuration>, Option<String>)> {
+    match config_file(args) {
         Some(file) => {
             if args.config_file.is_none() && !args.quiet {
                 eprintln!("note: configurations from {} (--no-config ignores it)", file.display());
             }
-            crate::config_file::read(&file, &matrix.cargo_profile)?
+            crate::config_file::read(&file, &matrix.cargo_profile)
         }
-        None => (expand(&matrix)?, None),
-    };
-    let requested = words::<Scenario>(&args.scenario)?;
-    let scenarios = effective_scenarios(&requested, &configurations);
-    let baseline = match args.baseline.as_ref().or(file_baseline.as_ref()) {
-        Some(b) if configurations.iter().any(|c| &c.name == b) => b.clone(),
+        None => Ok((expand(matrix)?, None)),
+    }
+}
+
+/// The baseline's name: `--baseline`, else the file's, else the first configuration; a name
+/// that is not a configuration is refused with the list of those there are.
+fn baseline(args: &CompareArgs, configurations: &[Configuration], file_baseline: Option<&str>) -> Result<String> {
+    Ok(match args.baseline.as_deref().or(file_baseline) {
+        Some(b) if configurations.iter().any(|c| c.name == b) => b.to_owned(),
         Some(b) => bail!(
             "--baseline {b:?} is not a configuration of this study; they are: {}",
             configurations.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
         ),
         None => configurations.first().map(|c| c.name.clone()).unwrap_or_default(),
-    };
+    })
+}
+
+/// Refuses sampling flags that cannot work: too few `--runs`, a `--gate` or `--precision` of
+/// zero, a `--max-runs` below `--runs` when samples are added, and adaptive sampling across
+/// the blocks of `--shard`.
+fn check_sampling(args: &CompareArgs) -> Result<()> {
     if args.resume.is_none() {
         crate::cli::check_runs(args.runs)?;
     }
@@ -120,40 +167,23 @@ fn plan(args: &CompareArgs) -> Result<Plan> {
              but each block of --shard sees only its own; give a fixed --runs (it is divided among the shards)"
         );
     }
-    let edit_file = match &args.edit {
-        Some(f) => {
-            let path = args.path.clone().unwrap_or_else(buildbench_runner::paths::current_project);
-            let root = std::fs::canonicalize(&path)
-                .with_context(|| format!("{}: no such project directory", path.display()))?;
-            let full =
-                std::fs::canonicalize(f).or_else(|_| std::fs::canonicalize(root.join(f))).with_context(|| {
-                    format!(
-                        "--edit {}: no such file (give it relative to the project or the current directory)",
-                        f.display()
-                    )
-                })?;
-            let relative = full.strip_prefix(&root).map_err(|_| {
-                anyhow::anyhow!("--edit {}: the file is outside the project {}", f.display(), root.display())
-            })?;
-            Some(relative.display().to_string())
-        }
-        None => None,
-    };
-    Ok(Plan {
-        baseline,
-        cargo_args,
-        edit_file,
-        in_place: args.in_place,
-        precision: args.precision,
-        max_runs: args.max_runs,
-        until_verdict: args.until_verdict,
-        shard: args.shard,
-        shard_by: args.shard_by.into(),
-        gate: args
-            .gate
-            .map(|threshold| crate::gate::spec(None, Some(threshold), &args.gate_options, args.until_decided)),
-        ..Plan::new(configurations, scenarios, args.runs, args.warmup)
-    })
+    Ok(())
+}
+
+/// The `--edit` file relative to the project root; it may be given relative to the project
+/// or to the current directory, and must be inside the project.
+fn edit_file(args: &CompareArgs) -> Result<Option<String>> {
+    let Some(f) = &args.edit else { return Ok(None) };
+    let path = args.path.clone().unwrap_or_else(buildbench_runner::paths::current_project);
+    let root =
+        std::fs::canonicalize(&path).with_context(|| format!("{}: no such project directory", path.display()))?;
+    let full = std::fs::canonicalize(f).or_else(|_| std::fs::canonicalize(root.join(f))).with_context(|| {
+        format!("--edit {}: no such file (give it relative to the project or the current directory)", f.display())
+    })?;
+    let relative = full
+        .strip_prefix(&root)
+        .map_err(|_| anyhow::anyhow!("--edit {}: the file is outside the project {}", f.display(), root.display()))?;
+    Ok(Some(relative.display().to_string()))
 }
 
 /// `YYYYMMDD-HHMMSS` in UTC, for the default output folder.
@@ -163,32 +193,14 @@ fn timestamp() -> String {
     format!("{year:04}{month:02}{day:02}-{h:02}{m:02}{s:02}")
 }
 
+/// `buildbench compare`: plans the study, runs it with progress, writes the reports and
+/// exports, prints the summary, and exits as the gate or a partial study says.
 pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     // The watchdog and the signal handlers come first: preparing already probes toolchains in
     // temporary folders, and a Ctrl-C or SIGTERM then must clean them up and exit 130.
     let interrupted = crate::cli::interrupt_flag()?;
-    // With --resume the saved plan is used; the axes given now are ignored.
-    let options = StudyOptions {
-        project: args.path.clone(),
-        out: args.resume.clone().or_else(|| args.out.clone()),
-        resume: args.resume.is_some(),
-        out_name: timestamp(),
-        plan: plan(args)?,
-        keep_work: args.keep_work,
-        // This executable doubles as the linker wrapper that times every link.
-        link_wrapper: std::env::current_exe().ok(),
-        revisions: args.rev.iter().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).collect(),
-    };
-    let mixes_toolchains = args.toolchain.is_none()
-        && options.plan.configurations.iter().any(|c| c.backend == Backend::Cranelift)
-        && options.plan.configurations.iter().any(|c| c.backend == Backend::Llvm);
-    if mixes_toolchains && args.resume.is_none() && !args.quiet {
-        eprintln!(
-            "note: Cranelift configurations build with the nightly toolchain and LLVM ones with the default \
-             toolchain, so their difference includes the toolchain; add --toolchain nightly to compare \
-             backends alone"
-        );
-    }
+    let options = study_options(args)?;
+    note_mixed_toolchains(args, &options);
     let prepared = prepare(options)?;
     let out = prepared.out.clone();
     refuse_exports_over_the_study(args, &out)?;
@@ -197,18 +209,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         buildbench_model::gate::gated_cells(&prepared.options.plan, spec)?;
     }
     if args.dry_run {
-        let mut stdout = std::io::stdout().lock();
-        for u in &prepared.unavailable {
-            let install = u.install.as_deref().map(|i| format!(" (install: {i})")).unwrap_or_default();
-            writeln!(stdout, "unavailable: {}: {}{install}", u.configuration, u.reason)?;
-        }
-        for line in plan_summary(&prepared, args) {
-            writeln!(stdout, "{line}")?;
-        }
-        writeln!(stdout)?;
-        for line in prepared.describe() {
-            writeln!(stdout, "{line}")?;
-        }
+        print_dry_run(&prepared, args)?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -222,26 +223,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     progress.finish();
     let study = result?;
     let summary = summarize(&study, args.noise);
-    for exporter in [&Html as &dyn Exporter, &Markdown] {
-        let file = out.join(format!("report.{}", exporter.extension()));
-        buildbench_runner::fsutil::write_atomic(&file, &exporter.render(&study, &summary))?;
-    }
-    let exports = [
-        (&args.export_json, Format::Json, "json"),
-        (&args.export_markdown, Format::Md, "markdown"),
-        (&args.export_csv, Format::Csv, "csv"),
-        (&args.export_html, Format::Html, "html"),
-    ];
-    for (file, format, flag) in exports {
-        if let Some(file) = file {
-            buildbench_runner::fsutil::write_atomic(file, &exporter(format).render(&study, &summary))
-                .with_context(|| format!("--export-{flag}"))?;
-        }
-    }
-    if let Some(file) = &args.export_hyperfine {
-        buildbench_runner::fsutil::write_atomic(file, buildbench_report::hyperfine::json(&study).as_bytes())
-            .context("--export-hyperfine")?;
-    }
+    write_reports(args, &study, &summary, &out)?;
     let text = match args.format {
         Format::Table => Terminal { color: crate::cli::color() }.render(&study, &summary),
         format => exporter(format).render(&study, &summary),
@@ -251,16 +233,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         eprintln!("study, report.html and report.md saved in {}", out.display());
     }
     if let Some(spec) = &study.plan.gate {
-        let gate = crate::gate::decide(&study, spec, &out.join("study.json"))?;
-        buildbench_runner::fsutil::write_atomic(
-            &out.join("gate.md"),
-            buildbench_report::gate::markdown(&gate).as_bytes(),
-        )?;
-        buildbench_runner::fsutil::write_atomic(
-            &out.join("gate.json"),
-            buildbench_report::gate::json(&gate).as_bytes(),
-        )?;
-        return Ok(crate::gate::exit(&gate, args.format == Format::Table));
+        return write_gate(&study, spec, &out, args.format == Format::Table);
     }
     let unmeasured = unmeasured(&study, named_configurations(args) || args.resume.is_some());
     if unmeasured.is_empty() || args.allow_partial {
@@ -272,6 +245,88 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
         unmeasured.join(", ")
     );
     Ok(ExitCode::from(1))
+}
+
+/// The study to prepare: the plan from the flags, or with `--resume` the saved plan (the axes
+/// given now are then ignored).
+fn study_options(args: &CompareArgs) -> Result<StudyOptions> {
+    Ok(StudyOptions {
+        project: args.path.clone(),
+        out: args.resume.clone().or_else(|| args.out.clone()),
+        resume: args.resume.is_some(),
+        out_name: timestamp(),
+        plan: plan(args)?,
+        keep_work: args.keep_work,
+        // This executable doubles as the linker wrapper that times every link.
+        link_wrapper: std::env::current_exe().ok(),
+        revisions: args.rev.iter().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()).collect(),
+    })
+}
+
+/// Notes that Cranelift and LLVM configurations without `--toolchain` build with different
+/// toolchains, so their difference includes the toolchain.
+fn note_mixed_toolchains(args: &CompareArgs, options: &StudyOptions) {
+    let mixes_toolchains = args.toolchain.is_none()
+        && options.plan.configurations.iter().any(|c| c.backend == Backend::Cranelift)
+        && options.plan.configurations.iter().any(|c| c.backend == Backend::Llvm);
+    if mixes_toolchains && args.resume.is_none() && !args.quiet {
+        eprintln!(
+            "note: Cranelift configurations build with the nightly toolchain and LLVM ones with the default \
+             toolchain, so their difference includes the toolchain; add --toolchain nightly to compare \
+             backends alone"
+        );
+    }
+}
+
+/// `--dry-run`: prints the unavailable configurations, the plan's summary and every command.
+fn print_dry_run(prepared: &buildbench_runner::Prepared, args: &CompareArgs) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    for u in &prepared.unavailable {
+        let install = u.install.as_deref().map(|i| format!(" (install: {i})")).unwrap_or_default();
+        writeln!(stdout, "unavailable: {}: {}{install}", u.configuration, u.reason)?;
+    }
+    for line in plan_summary(prepared, args) {
+        writeln!(stdout, "{line}")?;
+    }
+    writeln!(stdout)?;
+    for line in prepared.describe() {
+        writeln!(stdout, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Writes report.html and report.md in the output folder, and every `--export-*` file asked for.
+fn write_reports(args: &CompareArgs, study: &Study, summary: &StudySummary, out: &Path) -> Result<()> {
+    for exporter in [&Html as &dyn Exporter, &Markdown] {
+        let file = out.join(format!("report.{}", exporter.extension()));
+        buildbench_runner::fsutil::write_atomic(&file, &exporter.render(study, summary))?;
+    }
+    let exports = [
+        (&args.export_json, Format::Json, "json"),
+        (&args.export_markdown, Format::Md, "markdown"),
+        (&args.export_csv, Format::Csv, "csv"),
+        (&args.export_html, Format::Html, "html"),
+    ];
+    for (file, format, flag) in exports {
+        if let Some(file) = file {
+            buildbench_runner::fsutil::write_atomic(file, &exporter(format).render(study, summary))
+                .with_context(|| format!("--export-{flag}"))?;
+        }
+    }
+    if let Some(file) = &args.export_hyperfine {
+        buildbench_runner::fsutil::write_atomic(file, buildbench_report::hyperfine::json(study).as_bytes())
+            .context("--export-hyperfine")?;
+    }
+    Ok(())
+}
+
+/// `compare --gate`: decides the gate, writes gate.md and gate.json in the output folder and
+/// gives the gate's exit status (`shown`: the table on stdout already shows the verdict).
+fn write_gate(study: &Study, spec: &GateSpec, out: &Path, shown: bool) -> Result<ExitCode> {
+    let gate = crate::gate::decide(study, spec, &out.join("study.json"))?;
+    buildbench_runner::fsutil::write_atomic(&out.join("gate.md"), buildbench_report::gate::markdown(&gate).as_bytes())?;
+    buildbench_runner::fsutil::write_atomic(&out.join("gate.json"), buildbench_report::gate::json(&gate).as_bytes())?;
+    Ok(crate::gate::exit(&gate, shown))
 }
 
 /// Refuses an `--export-*` file that is one buildbench writes in the output folder itself (the

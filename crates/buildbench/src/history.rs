@@ -12,89 +12,106 @@ use buildbench_report::history::{gate_markdown, report_html, show_csv, show_mark
 
 use buildbench_report::export::Format;
 
-use crate::cli::{HistoryCommand, HistorySelect, format};
+use crate::cli::{
+    HistoryAddArgs, HistoryCommand, HistoryGateArgs, HistoryReportArgs, HistorySelect, HistoryShowArgs, format,
+};
 
+/// `buildbench history`: runs the subcommand asked for.
 pub fn run(command: &HistoryCommand) -> Result<ExitCode> {
     match command {
-        HistoryCommand::Add(args) => {
-            let db = args.db.clone();
-            let mut history = History::open(&db)?;
-            for path in &args.studies {
-                let study = crate::report::read_study(path)?;
-                let git = buildbench_runner::revision::checkout(Path::new(&study.project));
-                let from = Provenance {
-                    commit: args.commit.clone().or(git.0),
-                    branch: args.branch.clone().or(git.1),
-                    date: args.date.clone().or(git.2).unwrap_or_else(|| iso(study.started_at)),
-                };
-                let added = history.add(&study, &from)?;
-                let what = if added { "added" } else { "already in the history" };
-                println!(
-                    "{}: {what} ({} at {})",
-                    path.display(),
-                    from.commit.as_deref().map_or("no commit", |c| c.get(..c.len().min(12)).unwrap_or(c)),
-                    from.date
+        HistoryCommand::Add(args) => add(args),
+        HistoryCommand::Show(args) => show(args),
+        HistoryCommand::Report(args) => report(args),
+        HistoryCommand::Gate(args) => gate_command(args),
+    }
+}
+
+/// `history add`: adds each study with its commit, branch and date (from the flags, else the
+/// project's git checkout and the study's start), and says what the history holds.
+fn add(args: &HistoryAddArgs) -> Result<ExitCode> {
+    let db = args.db.clone();
+    let mut history = History::open(&db)?;
+    for path in &args.studies {
+        let study = crate::report::read_study(path)?;
+        let git = buildbench_runner::revision::checkout(Path::new(&study.project));
+        let from = Provenance {
+            commit: args.commit.clone().or(git.0),
+            branch: args.branch.clone().or(git.1),
+            date: args.date.clone().or(git.2).unwrap_or_else(|| iso(study.started_at)),
+        };
+        let added = history.add(&study, &from)?;
+        let what = if added { "added" } else { "already in the history" };
+        println!(
+            "{}: {what} ({} at {})",
+            path.display(),
+            from.commit.as_deref().map_or("no commit", |c| c.get(..c.len().min(12)).unwrap_or(c)),
+            from.date
+        );
+    }
+    println!("{} studies in {}", history.len()?, db.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `history show`: prints the selected series' trends.
+fn show(args: &HistoryShowArgs) -> Result<ExitCode> {
+    let (history, series) = select(&args.select, args.format == Format::Json)?;
+    let t = history.trends(series)?;
+    // `--format` takes table, json, md or csv (`cli::format::accepts::HISTORY_SHOW`).
+    let text = match args.format {
+        Format::Md => show_markdown(&t),
+        Format::Csv => show_csv(&t),
+        Format::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
+        _ => show_text(&t),
+    };
+    crate::cli::print(&text)
+}
+
+/// `history report`: writes the trend page of the selected series.
+fn report(args: &HistoryReportArgs) -> Result<ExitCode> {
+    // The page must never replace the history it is drawn from (or its journal files).
+    let db = args.select.db.as_path();
+    // SQLite's write-ahead log is the database's name with `-wal` appended.
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
+    format::of_output("history report", &args.output, None, format::accepts::HISTORY_REPORT)?;
+    let (history, series) = select(&args.select, false)?;
+    let t = history.trends(series)?;
+    let page = report_html(&t, args.commit_url.as_deref());
+    buildbench_runner::fsutil::write_atomic(&args.output, page.as_bytes())?;
+    eprintln!("{} series written to {}", t.len(), args.output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `history gate`: decides whether the newest studies are slower than their level, says why
+/// on stderr, prints the verdict and exits 1 when the gate fails.
+fn gate_command(args: &HistoryGateArgs) -> Result<ExitCode> {
+    let (history, series) = select(&args.select, true)?;
+    let t = history.trends(series)?;
+    let g = gate(&t, &GateOptions { threshold: args.threshold, allow_underpowered: args.allow_underpowered });
+    match g.nothing_compared() {
+        // One line, the same as `diff`'s: the rest would be about nothing.
+        Some(why) => eprintln!("{why}"),
+        None => {
+            eprintln!("note: {}", g.note);
+            let underpowered = g.underpowered();
+            if !underpowered.is_empty() {
+                let line = buildbench_report::across_studies::underpowered_warning(
+                    "series",
+                    &underpowered,
+                    g.threshold,
+                    g.allow_underpowered,
                 );
+                eprintln!("warning: {line}");
             }
-            println!("{} studies in {}", history.len()?, db.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        HistoryCommand::Show(args) => {
-            let (history, series) = select(&args.select, args.format == Format::Json)?;
-            let t = history.trends(series)?;
-            // `--format` takes table, json, md or csv (`cli::format::accepts::HISTORY_SHOW`).
-            let text = match args.format {
-                Format::Md => show_markdown(&t),
-                Format::Csv => show_csv(&t),
-                Format::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
-                _ => show_text(&t),
-            };
-            crate::cli::print(&text)
-        }
-        HistoryCommand::Report(args) => {
-            // The page must never replace the history it is drawn from (or its journal files).
-            let db = args.select.db.as_path();
-            // SQLite's write-ahead log is the database's name with `-wal` appended.
-            let wal = PathBuf::from(format!("{}-wal", db.display()));
-            crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
-            format::of_output("history report", &args.output, None, format::accepts::HISTORY_REPORT)?;
-            let (history, series) = select(&args.select, false)?;
-            let t = history.trends(series)?;
-            let page = report_html(&t, args.commit_url.as_deref());
-            buildbench_runner::fsutil::write_atomic(&args.output, page.as_bytes())?;
-            eprintln!("{} series written to {}", t.len(), args.output.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        HistoryCommand::Gate(args) => {
-            let (history, series) = select(&args.select, true)?;
-            let t = history.trends(series)?;
-            let g = gate(&t, &GateOptions { threshold: args.threshold, allow_underpowered: args.allow_underpowered });
-            match g.nothing_compared() {
-                // One line, the same as `diff`'s: the rest would be about nothing.
-                Some(why) => eprintln!("{why}"),
-                None => {
-                    eprintln!("note: {}", g.note);
-                    let underpowered = g.underpowered();
-                    if !underpowered.is_empty() {
-                        let line = buildbench_report::across_studies::underpowered_warning(
-                            "series",
-                            &underpowered,
-                            g.threshold,
-                            g.allow_underpowered,
-                        );
-                        eprintln!("warning: {line}");
-                    }
-                }
-            }
-            // `--format` takes md or json (`cli::format::accepts::HISTORY_GATE`).
-            let text = match args.format {
-                Format::Json => buildbench_report::format::json(&g),
-                _ => gate_markdown(&g),
-            };
-            crate::cli::print(&text)?;
-            Ok(if g.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
     }
+    // `--format` takes md or json (`cli::format::accepts::HISTORY_GATE`).
+    let text = match args.format {
+        Format::Json => buildbench_report::format::json(&g),
+        _ => gate_markdown(&g),
+    };
+    crate::cli::print(&text)?;
+    Ok(if g.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// The history and its series as asked; a missing file is an error (reading never creates one).

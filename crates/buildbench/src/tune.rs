@@ -79,6 +79,8 @@ fn timestamp() -> String {
     format!("{year:04}{month:02}{day:02}-{h:02}{m:02}{s:02}")
 }
 
+/// `buildbench tune`: probes this machine, searches the space stage by stage, saves and
+/// prints what was found, and applies the winner on request.
 pub fn run(args: &TuneArgs) -> Result<ExitCode> {
     let interrupted = crate::cli::interrupt_flag()?;
     let allow = allow_words(&args.allow)?;
@@ -87,24 +89,8 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
         buildbench_model::cargo_args::assemble(None, None, false, None, &args.cargo).map_err(anyhow::Error::msg)?;
     let profile = buildbench_model::cargo_args::CargoArgs::parse(&cargo_args).profile().to_owned();
     let project = args.path.clone().unwrap_or_else(buildbench_runner::paths::current_project);
-    if !args.quiet {
-        eprintln!("probing toolchains and linkers (as `buildbench doctor` does)");
-    }
-    let checkup = buildbench_runner::doctor::checkup(Some(&project))?;
-    let space = buildbench_model::tune::space(goal, &profile, &available(&checkup), &allow);
-    if args.dry_run {
-        let mut stdout = std::io::stdout().lock();
-        for line in describe(&space, goal, args.budget) {
-            writeln!(stdout, "{line}")?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    if space.dimensions.is_empty() {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "nothing to tune for {} builds here; keep the project as it is", goal.as_str())?;
-        for (o, why) in &space.left_out {
-            writeln!(stdout, "  not searched: {o}: {why}")?;
-        }
+    let space = probe_space(args, goal, &profile, &project, &allow)?;
+    if answered_without_building(args, &space, goal)? {
         return Ok(ExitCode::SUCCESS);
     }
     if !args.quiet {
@@ -112,64 +98,64 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
             eprintln!("{line}");
         }
     }
-    let mut search = Search::new(space.shape(), Settings::with_budget(args.budget)).with_voids(space.voids());
-    // The guide's presets race beside the combinations, so the winner is measured against them.
-    let presets: Vec<(String, usize)> = buildbench_model::tune::guide_presets(&space, &profile)
-        .into_iter()
-        .map(|(name, choices)| (name, search.reference(choices)))
-        .collect();
-    let mut driver = Driver {
-        args,
-        goal,
-        space: &space,
-        cargo_args: &cargo_args,
-        project: &project,
-        search,
-        presets,
-        out: None,
-        _claim: None,
-        started: Instant::now(),
-        shares: None,
-        last_study: None,
-        stage_number: 0,
-    };
-    if let Some(out) = &args.out {
-        driver._claim = Some(buildbench_runner::paths::claim(out, "--out", Some("tune.json"))?);
-        driver.out = Some(buildbench_runner::paths::resolve(out)?);
-    }
+    let mut driver = Driver::new(args, goal, &space, &cargo_args, &project, &profile)?;
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let searched = driver.search_all(&mut executor, &interrupted);
     // What was measured is saved even when the search stopped early (Ctrl-C, a full disk).
     let tune = driver.record(&allow);
-    let (snippet, written) = match &driver.out {
-        Some(out) => {
-            let (host, rust_lld) =
-                driver.last_study.as_ref().map_or(("x86_64-unknown-linux-gnu".to_owned(), true), |s| {
-                    (s.environment.host().to_owned(), s.environment.default_is_rust_lld())
-                });
-            let snippet = buildbench_report::tune::snippet(&tune, &host, rust_lld);
-            let json = serde_json::to_vec_pretty(&tune).context("encoding tune.json")?;
-            buildbench_runner::fsutil::write_atomic(&out.join("tune.json"), &json)?;
-            let page = buildbench_report::tune::page(&tune, &snippet);
-            buildbench_runner::fsutil::write_atomic(&out.join("report.html"), page.as_bytes())?;
-            (snippet, Some(out.clone()))
-        }
-        None => (Vec::new(), None),
+    let snippet = match &driver.out {
+        Some(out) => driver.save(&tune, out)?,
+        None => Vec::new(),
     };
     searched?;
     let text = buildbench_report::format::terminal_safe(&buildbench_report::tune::text(&tune, &snippet));
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
-    let Some(out) = written else { return Ok(ExitCode::SUCCESS) };
+    let Some(out) = &driver.out else { return Ok(ExitCode::SUCCESS) };
     if !args.quiet {
         eprintln!("tune.json, report.html and the confirmation's study.json saved in {}", out.display());
     }
+    apply_or_suggest(args, &tune, out, &project)
+}
+
+/// Probes the toolchains and linkers (as `buildbench doctor` does) and gives the space they
+/// and `--allow` leave to search.
+fn probe_space(args: &TuneArgs, goal: Goal, profile: &str, project: &Path, allow: &[Allow]) -> Result<Space> {
+    if !args.quiet {
+        eprintln!("probing toolchains and linkers (as `buildbench doctor` does)");
+    }
+    let checkup = buildbench_runner::doctor::checkup(Some(project))?;
+    Ok(buildbench_model::tune::space(goal, profile, &available(&checkup), allow))
+}
+
+/// Prints the answer when nothing is to be built: the space in words for `--dry-run`, or
+/// that nothing can be tuned here. Returns whether it answered.
+fn answered_without_building(args: &TuneArgs, space: &Space, goal: Goal) -> Result<bool> {
+    let mut stdout = std::io::stdout().lock();
+    if args.dry_run {
+        for line in describe(space, goal, args.budget) {
+            writeln!(stdout, "{line}")?;
+        }
+        return Ok(true);
+    }
+    if space.dimensions.is_empty() {
+        writeln!(stdout, "nothing to tune for {} builds here; keep the project as it is", goal.as_str())?;
+        for (o, why) in &space.left_out {
+            writeln!(stdout, "  not searched: {o}: {why}")?;
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// After a saved tune: applies the confirmed winner with `--apply`, or says how to.
+fn apply_or_suggest(args: &TuneArgs, tune: &Tune, out: &Path, project: &Path) -> Result<ExitCode> {
     let confirmed = tune.search.outcome.as_ref().filter(|o| o.confirmed_faster && o.winner != 0);
     match (args.apply, confirmed) {
         (true, Some(o)) => {
             let apply = crate::cli::ApplyArgs {
-                study: out.clone(),
+                study: out.to_owned(),
                 configuration: Some(tune.name(o.winner).to_owned()),
-                path: Some(project.clone()),
+                path: Some(project.to_owned()),
                 project: None,
                 dry_run: false,
                 force: args.force,
@@ -216,7 +202,46 @@ struct Driver<'a> {
     stage_number: u32,
 }
 
-impl Driver<'_> {
+impl<'a> Driver<'a> {
+    /// A driver at the start of the search, with the guide's presets among the candidates and
+    /// the `--out` folder claimed (the default folder is claimed with the first stage's).
+    fn new(
+        args: &'a TuneArgs,
+        goal: Goal,
+        space: &'a Space,
+        cargo_args: &'a [String],
+        project: &'a Path,
+        profile: &str,
+    ) -> Result<Driver<'a>> {
+        let mut search = Search::new(space.shape(), Settings::with_budget(args.budget)).with_voids(space.voids());
+        // The guide's presets race beside the combinations, so the winner is measured against them.
+        let presets: Vec<(String, usize)> = buildbench_model::tune::guide_presets(space, profile)
+            .into_iter()
+            .map(|(name, choices)| (name, search.reference(choices)))
+            .collect();
+        let mut driver = Driver {
+            args,
+            goal,
+            space,
+            cargo_args,
+            project,
+            search,
+            presets,
+            out: None,
+            _claim: None,
+            started: Instant::now(),
+            shares: None,
+            last_study: None,
+            stage_number: 0,
+        };
+        if let Some(out) = &args.out {
+            driver._claim = Some(buildbench_runner::paths::claim(out, "--out", Some("tune.json"))?);
+            driver.out = Some(buildbench_runner::paths::resolve(out)?);
+        }
+        Ok(driver)
+    }
+
+    /// Runs every stage the search asks for, each one study, until the search is done.
     fn search_all(
         &mut self,
         executor: &mut ProcessExecutor,
@@ -226,85 +251,127 @@ impl Driver<'_> {
         while let Some((stage, ids)) = self.search.stage() {
             self.stage_number += 1;
             let scenario = self.goal.scenario();
-            let configurations: Vec<_> = ids
-                .iter()
-                .map(|&i| self.space.configuration(self.search.candidates.get(i).map_or(&[][..], Vec::as_slice)))
-                .collect();
-            let plan = Plan {
-                baseline: "default".to_owned(),
-                cargo_args: self.cargo_args.to_vec(),
-                max_runs: self.search.settings.max_samples,
-                // The search decides every round after the first; an edit after a fresh build
-                // is not yet a typical incremental build, so those get a warm-up.
-                ..Plan::new(configurations, vec![scenario], 1, u32::from(scenario.edits_source()))
-            };
-            let folder = format!("{}-{}", self.stage_number, stage.as_str());
-            let (out, out_name) = match (&self.out, stage) {
-                // The confirmation is the tune's own study: `report` and `apply` read it there.
-                (Some(o), Stage::Confirmation) => (Some(o.clone()), String::new()),
-                (Some(o), _) => (Some(o.join("stages").join(&folder)), String::new()),
-                (None, _) => (None, format!("tune-{stamp}/stages/{folder}")),
-            };
-            let prepared = prepare(StudyOptions {
-                project: Some(self.project.to_owned()),
-                out,
-                resume: false,
-                out_name,
-                plan,
-                keep_work: false,
-                link_wrapper: std::env::current_exe().ok(),
-                revisions: Vec::new(),
-            })?;
-            if self.out.is_none() {
-                let tune_dir = prepared
-                    .out
-                    .parent()
-                    .and_then(Path::parent)
-                    .map(Path::to_path_buf)
-                    .context("the default output folder has no parent")?;
-                self._claim = Some(buildbench_runner::paths::claim(&tune_dir, "--out", Some("tune.json"))?);
-                self.out = Some(tune_dir);
-            }
-            for u in &prepared.unavailable {
-                if let Some(k) = prepared.options.plan.configurations.iter().position(|c| c.name == u.configuration)
-                    && let Some(&id) = ids.get(k)
-                {
-                    let install = u.install.as_deref().map(|i| format!(" (install: {i})")).unwrap_or_default();
-                    self.search.record(id, Err(format!("{}{install}", u.reason)));
-                }
-            }
+            let prepared = self.prepare_stage(stage, &ids, &stamp)?;
+            self.record_unavailable(&prepared, &ids);
             let starts = self.search.stage_starts.len();
-            let names = ids.iter().map(|&i| self.space.name(self.search_candidate(i))).collect();
-            let mut rounds = StageRounds {
-                search: &mut self.search,
-                ids: ids.clone(),
-                seen: vec![0; ids.len()],
-                failed: vec![false; ids.len()],
-                started: self.started,
-                quiet: self.args.quiet,
-                names,
-                stage,
-            };
-            let mut observer = TuneObserver { quiet: self.args.quiet };
-            let study = run_with(prepared, executor, &mut observer, interrupted, Some(&mut rounds))?;
-            rounds.take(&study, scenario);
-            // The runner can stop before the search does (every candidate left failed): the
-            // stage is closed with what it has.
-            let mut tries = 0;
-            while self.search.stage_starts.len() == starts && self.search.stage().is_some() && tries < 3 {
-                tries += 1;
-                let alive = self.search.stage().map(|(_, ids)| ids).unwrap_or_default();
-                for id in alive.into_iter().filter(|&id| id != 0 || tries > 1) {
-                    self.search.record(id, Err("the study stopped measuring it".to_owned()));
-                }
-                self.search.next_round(self.started.elapsed().as_secs_f64());
-            }
+            let study = self.run_stage(prepared, stage, &ids, executor, interrupted)?;
+            self.close_stage(starts);
             if stage == Stage::Baseline {
                 self.bound(&study, scenario);
             }
             self.last_study = Some(study);
         }
         Ok(())
+    }
+
+    /// Prepares the study of one stage (its candidates as configurations) in its folder, and
+    /// claims the tune's default folder on the first stage without `--out`.
+    fn prepare_stage(&mut self, stage: Stage, ids: &[usize], stamp: &str) -> Result<buildbench_runner::Prepared> {
+        let scenario = self.goal.scenario();
+        let configurations: Vec<_> = ids.iter().map(|&i| self.space.configuration(self.search_candidate(i))).collect();
+        let plan = Plan {
+            baseline: "default".to_owned(),
+            cargo_args: self.cargo_args.to_vec(),
+            max_runs: self.search.settings.max_samples,
+            // The search decides every round after the first; an edit after a fresh build
+            // is not yet a typical incremental build, so those get a warm-up.
+            ..Plan::new(configurations, vec![scenario], 1, u32::from(scenario.edits_source()))
+        };
+        let folder = format!("{}-{}", self.stage_number, stage.as_str());
+        let (out, out_name) = match (&self.out, stage) {
+            // The confirmation is the tune's own study: `report` and `apply` read it there.
+            (Some(o), Stage::Confirmation) => (Some(o.clone()), String::new()),
+            (Some(o), _) => (Some(o.join("stages").join(&folder)), String::new()),
+            (None, _) => (None, format!("tune-{stamp}/stages/{folder}")),
+        };
+        let prepared = prepare(StudyOptions {
+            project: Some(self.project.to_owned()),
+            out,
+            resume: false,
+            out_name,
+            plan,
+            keep_work: false,
+            link_wrapper: std::env::current_exe().ok(),
+            revisions: Vec::new(),
+        })?;
+        if self.out.is_none() {
+            let tune_dir = prepared
+                .out
+                .parent()
+                .and_then(Path::parent)
+                .map(Path::to_path_buf)
+                .context("the default output folder has no parent")?;
+            self._claim = Some(buildbench_runner::paths::claim(&tune_dir, "--out", Some("tune.json"))?);
+            self.out = Some(tune_dir);
+        }
+        Ok(prepared)
+    }
+
+    /// Records the stage's candidates whose tool is missing as failed, with the install hint.
+    fn record_unavailable(&mut self, prepared: &buildbench_runner::Prepared, ids: &[usize]) {
+        for u in &prepared.unavailable {
+            if let Some(k) = prepared.options.plan.configurations.iter().position(|c| c.name == u.configuration)
+                && let Some(&id) = ids.get(k)
+            {
+                let install = u.install.as_deref().map(|i| format!(" (install: {i})")).unwrap_or_default();
+                self.search.record(id, Err(format!("{}{install}", u.reason)));
+            }
+        }
+    }
+
+    /// Runs one stage's study, the search deciding every round, and gives the search its
+    /// samples.
+    fn run_stage(
+        &mut self,
+        prepared: buildbench_runner::Prepared,
+        stage: Stage,
+        ids: &[usize],
+        executor: &mut ProcessExecutor,
+        interrupted: &Arc<std::sync::atomic::AtomicBool>,
+    ) -> Result<Study> {
+        let names = ids.iter().map(|&i| self.space.name(self.search_candidate(i))).collect();
+        let mut rounds = StageRounds {
+            search: &mut self.search,
+            ids: ids.to_vec(),
+            seen: vec![0; ids.len()],
+            failed: vec![false; ids.len()],
+            started: self.started,
+            quiet: self.args.quiet,
+            names,
+            stage,
+        };
+        let mut observer = TuneObserver { quiet: self.args.quiet };
+        let study = run_with(prepared, executor, &mut observer, interrupted, Some(&mut rounds))?;
+        rounds.take(&study, self.goal.scenario());
+        Ok(study)
+    }
+
+    /// The runner can stop before the search does (every candidate left failed): closes the
+    /// stage with what it has, unless the search already moved on (`starts`: the stages it
+    /// had started when this one ran).
+    fn close_stage(&mut self, starts: usize) {
+        let mut tries = 0;
+        while self.search.stage_starts.len() == starts && self.search.stage().is_some() && tries < 3 {
+            tries += 1;
+            let alive = self.search.stage().map(|(_, ids)| ids).unwrap_or_default();
+            for id in alive.into_iter().filter(|&id| id != 0 || tries > 1) {
+                self.search.record(id, Err("the study stopped measuring it".to_owned()));
+            }
+            self.search.next_round(self.started.elapsed().as_secs_f64());
+        }
+    }
+
+    /// Writes tune.json and report.html in the tune's folder and gives the winner's snippet.
+    fn save(&self, tune: &Tune, out: &Path) -> Result<Vec<(String, String)>> {
+        let (host, rust_lld) = self.last_study.as_ref().map_or(("x86_64-unknown-linux-gnu".to_owned(), true), |s| {
+            (s.environment.host().to_owned(), s.environment.default_is_rust_lld())
+        });
+        let snippet = buildbench_report::tune::snippet(tune, &host, rust_lld);
+        let json = serde_json::to_vec_pretty(tune).context("encoding tune.json")?;
+        buildbench_runner::fsutil::write_atomic(&out.join("tune.json"), &json)?;
+        let page = buildbench_report::tune::page(tune, &snippet);
+        buildbench_runner::fsutil::write_atomic(&out.join("report.html"), page.as_bytes())?;
+        Ok(snippet)
     }
 
     fn search_candidate(&self, i: usize) -> &[buildbench_model::tune::Choice] {

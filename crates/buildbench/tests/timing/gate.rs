@@ -8,17 +8,14 @@
 //! macro: macro expansion is never cached by incremental compilation, so every rebuild of the
 //! library pays for it (about +30% on a 0.4 s incremental build here; the gate needs +5%).
 //!
-//! A test binary of its own: cargo runs test binaries one after another, so no other test's
-//! builds share the machine with these measurements.
+//! In the timing binary, whose tests take turns ([`alone`]), so no other test's builds share
+//! the machine with these measurements.
 
 use std::path::Path;
 use std::process::{Child, Command};
 
-#[allow(dead_code)]
-#[path = "it/support.rs"]
-mod support;
-
-use support::*;
+use crate::alone;
+use crate::support::*;
 
 /// One busy loop pinned to each core, from `after` for `during`, on a thread of its own.
 fn burn(after: std::time::Duration, during: std::time::Duration) -> std::thread::JoinHandle<()> {
@@ -71,6 +68,7 @@ fn the_gate_passes_a_comment_and_fails_real_compile_time_work_on_a_machine_slowe
         require_or_skip("taskset", "taskset is not installed (apt-get install -y util-linux)");
         return;
     }
+    let _alone = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = git_project(dir.path());
 

@@ -3,17 +3,14 @@
 //! down on purpose by a CPU-burning process pinned to every core beside it. Shards as blocks
 //! must give the speedup of the quiet machine; shards split by cell must show the distortion.
 //!
-//! A test binary of its own: cargo runs test binaries one after another, so no other test's
-//! builds share the machine with these measurements (or suffer the burners).
+//! In the timing binary: its tests take turns ([`alone`]), so no other test's builds share the
+//! machine with these measurements (or suffer the burners).
 
 use std::path::Path;
 use std::process::{Child, Command};
 
-#[allow(dead_code)]
-#[path = "it/support.rs"]
-mod support;
-
-use support::*;
+use crate::alone;
+use crate::support::*;
 
 /// One busy loop pinned to each core while it lives.
 struct Burners(Vec<Child>);
@@ -89,8 +86,7 @@ fn blocks_keep_the_speedup_of_a_quiet_machine_when_one_runner_is_slowed() {
     if !has("taskset") {
         return require_or_skip("taskset", "taskset (util-linux) is not installed");
     }
-    // The other test of this binary is quick, but it must not run beside the burners.
-    let _alone = MACHINE.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _alone = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let project = fixture_project();
     let at = |name: &str| dir.path().join(name);
@@ -132,7 +128,8 @@ fn blocks_keep_the_speedup_of_a_quiet_machine_when_one_runner_is_slowed() {
 
 #[test]
 fn blocks_refuse_sampling_rules_that_need_every_sample() {
-    let _shared = MACHINE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Quick, but it must not run beside the burners.
+    let _alone = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let project = fixture_project();
     for extra in [&["--precision", "2%"][..], &["--until-verdict"][..]] {

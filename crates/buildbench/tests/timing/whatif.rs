@@ -1,20 +1,14 @@
 //! `buildbench whatif` against real builds: the example workspace built clean with `-j1` and
 //! `-j2` (three times each, `--timings`), each job count predicted from the other's reports.
-//! A test binary of its own, so no other test's builds share the machine with these, and the
-//! tests here that build take turns ([`BUILDS`]): a prediction across job counts is only as good
-//! as the measurement it is checked against, and a second build beside it halves the CPUs.
+//! In the timing binary, whose tests take turns ([`alone`]): a prediction across job counts is
+//! only as good as the measurement it is checked against, and a second build beside it halves
+//! the CPUs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[allow(dead_code)]
-#[path = "it/support.rs"]
-mod support;
-
-use support::*;
-
-/// Held by every test here that builds, for the whole of its builds.
-static BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+use crate::alone;
+use crate::support::*;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -51,7 +45,7 @@ fn predict(report: &Path, jobs: u32) -> f64 {
 
 #[test]
 fn job_counts_predicted_from_each_other_on_real_builds() {
-    let _turn = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let mut measured = [Vec::new(), Vec::new()];
@@ -80,7 +74,7 @@ fn job_counts_predicted_from_each_other_on_real_builds() {
 /// range instead, from "one token" (the recorded time) to "every token it had".
 #[test]
 fn a_c_build_on_the_jobserver_is_predicted_at_one_job_from_a_study_at_two() {
-    let _turn = BUILDS.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let project = dir.path().join("c-build");
     copy_dir(&root().join("fixtures/projects/c-build"), &project);
@@ -121,6 +115,7 @@ fn a_c_build_on_the_jobserver_is_predicted_at_one_job_from_a_study_at_two() {
 
 #[test]
 fn a_report_without_a_schedule_is_refused_by_name() {
+    let _alone = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let noop = root().join("fixtures/timings/1.95/noop.html");
     let out = buildbench().args(["whatif", s(&noop)]).output().expect("runs");
@@ -137,6 +132,7 @@ fn a_report_without_a_schedule_is_refused_by_name() {
 
 #[test]
 fn whatif_on_ripgrep_curves_scales_splits_and_ranks() {
+    let _alone = alone();
     let report = root().join("fixtures/timings/1.97-nightly/ripgrep-15.2.0-section-timings-build-analysis-clean.jsonl");
     let json = |extra: &[&str]| -> serde_json::Value {
         let out = buildbench().args(["whatif", s(&report), "--format", "json"]).args(extra).output().expect("runs");

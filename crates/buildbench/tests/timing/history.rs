@@ -1,16 +1,14 @@
 //! The history on real builds: the example workspace in a git repository made here, five
 //! commits, one of which adds a slow-to-compile constant to `example-core`; each commit is
 //! measured with `compare` and added to the history. The trend page must mark that commit and
-//! name the crate. A test binary of its own, so no other test's builds share the machine.
+//! name the crate. In the timing binary, whose tests take turns ([`alone`]), so no other
+//! test's builds share the machine.
 
 use std::path::Path;
 use std::process::Command;
 
-#[allow(dead_code)]
-#[path = "it/support.rs"]
-mod support;
-
-use support::*;
+use crate::alone;
+use crate::support::*;
 
 fn git(project: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -27,6 +25,7 @@ const SLOW: &str = "\n/// Evaluated while compiling: a slow crate on purpose.\n#
 
 #[test]
 fn the_trend_marks_the_commit_that_slowed_the_build_and_names_the_crate() {
+    let _alone = alone();
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
     let db = dir.path().join("history.sqlite");
