@@ -26,6 +26,14 @@ pub fn speedup(c: &Comparison) -> String {
     }
 }
 
+/// `1.52s [1.48s, 1.56s]`: a mean with its 95% interval; just `1.52s` without one.
+pub fn mean_interval(s: &buildbench_model::stats::Summary) -> String {
+    match s.ci95 {
+        Some((low, high)) => format!("{} [{}, {}]", seconds(s.mean), seconds(low), seconds(high)),
+        None => seconds(s.mean),
+    }
+}
+
 /// A cell's sample count, marked when it is below `stats::MIN_SAMPLES`: `2 (too few)`. Such a
 /// cell gets no interval, p-value, verdict or recommendation.
 pub fn runs(n: usize) -> String {
@@ -104,6 +112,14 @@ pub fn cargo_args_line(study: &buildbench_model::Study) -> Option<String> {
     (!args.is_empty()).then(|| format!("cargo arguments: {}", args.join(" ")))
 }
 
+/// `merged with --allow-mixed from 3 machines or toolchains`, for a study merged from more
+/// than one (`None` otherwise); each format marks it in its own way.
+pub fn mixed(study: &buildbench_model::Study) -> Option<String> {
+    (!study.mixed_environments.is_empty()).then(|| {
+        format!("merged with --allow-mixed from {} machines or toolchains", study.mixed_environments.len() + 1)
+    })
+}
+
 /// The sentence about the runners of a sharded study, the same in every format: how much the
 /// runners differed apart from the noise within each, and what that means for the speedups.
 pub fn runners(study: &buildbench_model::Study, summary: &crate::StudySummary) -> Option<String> {
@@ -143,6 +159,16 @@ pub const JSON_SCHEMA_VERSION: u32 = 1;
 /// printed text afterwards, character by character, took 60% of `timings --format json` on a
 /// 10,000-unit report (docs/benchmarks.md).
 pub fn json(value: &impl serde::Serialize) -> String {
+    let mut text = versioned(rounded_json(value));
+    text.push('\n');
+    text
+}
+
+/// What a pretty-printed JSON object that is not empty starts with.
+const OBJECT_START: &str = "{\n";
+
+/// Pretty JSON of `value`, every float rounded as it is written (`Rounded`).
+fn rounded_json(value: &impl serde::Serialize) -> String {
     let mut bytes = Vec::with_capacity(4096);
     let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, Rounded::default());
     // Serializing our own types into memory cannot fail; an empty document would say so.
@@ -150,21 +176,18 @@ pub fn json(value: &impl serde::Serialize) -> String {
         bytes.clear();
     }
     // serde_json writes UTF-8 only.
-    let out = String::from_utf8(bytes).unwrap_or_default();
-    let mut versioned = match out.strip_prefix("{\n") {
-        // An object that carries its own version keeps it (and gets no second one).
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// `out` with `schema_version` as the first field of its object; anything else (an array, an
+/// empty object, an object that carries its own version, which keeps it) is returned as it is.
+fn versioned(out: String) -> String {
+    match out.strip_prefix(OBJECT_START) {
         Some(rest) if !rest.starts_with('}') && !rest.trim_start().starts_with("\"schema_version\"") => {
-            let mut text = String::with_capacity(out.len() + 32);
-            text.push_str("{\n  \"schema_version\": ");
-            text.push_str(&JSON_SCHEMA_VERSION.to_string());
-            text.push_str(",\n");
-            text.push_str(rest);
-            text
+            format!("{OBJECT_START}  \"schema_version\": {JSON_SCHEMA_VERSION},\n{rest}")
         }
         _ => out,
-    };
-    versioned.push('\n');
-    versioned
+    }
 }
 
 /// serde_json's pretty printer, with each float rounded to 12 significant digits as it is

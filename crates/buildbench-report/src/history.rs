@@ -272,23 +272,31 @@ const BAND: &str = "The band is where each study's mean build time lies with 95%
 /// `commit_url` turns commits into links (`https://github.com/o/r/commit/{}`).
 pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
     let mut out = String::from("<h1>Build-time history</h1>\n");
-    let link = |c: Option<&str>| -> String {
-        let Some(c) = c else { return "-".to_owned() };
-        let text = escape(&short(Some(c)));
-        match commit_url {
-            Some(url) if c.chars().all(|x| x.is_ascii_alphanumeric()) => {
-                format!("<a href=\"{}\">{text}</a>", escape(&url.replace("{}", c)))
-            }
-            _ => text,
-        }
-    };
+    let machines = machines(trends);
+    machines_section(&mut out, &machines);
+    for t in trends {
+        trend_section(&mut out, t, &machines, commit_url);
+    }
+    let mut page = crate::page::Page::new("buildbench history");
+    page.push(out);
+    page.render()
+}
+
+/// The machines the series ran on, each once, in the order of the series.
+fn machines(trends: &[Trend]) -> Vec<&str> {
     let mut machines: Vec<&str> = Vec::new();
     for t in trends {
         if !machines.contains(&t.series.machine.as_str()) {
             machines.push(&t.series.machine);
         }
     }
-    match machines.as_slice() {
+    machines
+}
+
+/// The page's note of the machines: none, the one every series ran on, or the numbered list
+/// the series' headings refer to.
+fn machines_section(out: &mut String, machines: &[&str]) {
+    match machines {
         [] => out.push_str("<p>No series: add studies with <code>buildbench history add STUDY</code>.</p>\n"),
         [one] => {
             let _ = writeln!(out, "<p class=\"muted\">Every series ran on: {}.</p>", escape(one));
@@ -301,62 +309,80 @@ pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
             out.push_str("</ol>\n");
         }
     }
-    for t in trends {
-        let s = &t.series;
-        let machine = match machines.iter().position(|m| *m == s.machine) {
-            Some(i) if machines.len() > 1 => format!(", on machine {}", i + 1),
-            _ => String::new(),
-        };
+}
+
+/// One series' section: its heading, its chart, the newest study's shift, and the table of its
+/// change points (or that it has none).
+fn trend_section(out: &mut String, t: &Trend, machines: &[&str], commit_url: Option<&str>) {
+    let s = &t.series;
+    let machine = match machines.iter().position(|m| *m == s.machine) {
+        Some(i) if machines.len() > 1 => format!(", on machine {}", i + 1),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "<h2>{} / {}</h2>\n<p class=\"muted\">{} {}{machine}.</p>",
+        escape(&s.configuration),
+        escape(&s.scenario),
+        s.points.len(),
+        if s.points.len() == 1 { "study" } else { "studies" },
+    );
+    out.push_str(&crate::page::figure(
+        &format!("build time of {} / {} over the studies", s.configuration, s.scenario),
+        &crate::charts::draw_trend(t),
+        &trend_legend(t),
+        BAND,
+    ));
+    if let Some(n) = &t.newest {
         let _ = writeln!(
             out,
-            "<h2>{} / {}</h2>\n<p class=\"muted\">{} {}{machine}.</p>",
-            escape(&s.configuration),
-            escape(&s.scenario),
-            s.points.len(),
-            if s.points.len() == 1 { "study" } else { "studies" },
+            "<p class=\"{}\">{}.</p>",
+            class(n.shift.ratio),
+            escape(&capitalized(&newest_sentence(t, n)))
         );
-        out.push_str(&crate::page::figure(
-            &format!("build time of {} / {} over the studies", s.configuration, s.scenario),
-            &crate::charts::draw_trend(t),
-            &trend_legend(t),
-            BAND,
-        ));
-        if let Some(n) = &t.newest {
-            let _ = writeln!(
-                out,
-                "<p class=\"{}\">{}.</p>",
-                class(n.shift.ratio),
-                escape(&capitalized(&newest_sentence(t, n)))
-            );
-        }
-        if t.changes.is_empty() && t.newest.is_none() {
-            out.push_str("<p>No change point.</p>\n");
-            continue;
-        }
-        let mut table =
-            String::from("<table><tr><th>change at</th><th>change</th><th>units that moved most</th></tr>\n");
-        let rows = t.changes.iter().map(|c| (c.commit.as_deref(), c.point.ratio, &c.units, ""));
-        let newest =
-            t.newest.iter().map(|n| (n.commit.as_deref(), n.shift.ratio, &n.units, " (newest, not yet confirmed)"));
-        for (commit, ratio, units, note) in rows.chain(newest) {
-            let units: Vec<String> =
-                units.iter().map(|(u, a, b)| format!("{} {} → {}", escape(u), seconds(*a), seconds(*b))).collect();
-            let _ = writeln!(
-                table,
-                "<tr><td>{}{note}</td><td class=\"{}\">{:+.1}%</td><td>{}</td></tr>",
-                link(commit),
-                class(ratio),
-                (ratio - 1.0) * 100.0,
-                units.join("<br>")
-            );
-        }
-        table.push_str("</table>");
-        out.push_str(&crate::page::scrolling(&table));
-        out.push('\n');
     }
-    let mut page = crate::page::Page::new("buildbench history");
-    page.push(out);
-    page.render()
+    if t.changes.is_empty() && t.newest.is_none() {
+        out.push_str("<p>No change point.</p>\n");
+        return;
+    }
+    out.push_str(&crate::page::scrolling(&changes_table(t, commit_url)));
+    out.push('\n');
+}
+
+/// The table of a series' change points and the newest study's shift: where, how much, and the
+/// units that moved most.
+fn changes_table(t: &Trend, commit_url: Option<&str>) -> String {
+    let mut table = String::from("<table><tr><th>change at</th><th>change</th><th>units that moved most</th></tr>\n");
+    let rows = t.changes.iter().map(|c| (c.commit.as_deref(), c.point.ratio, &c.units, ""));
+    let newest =
+        t.newest.iter().map(|n| (n.commit.as_deref(), n.shift.ratio, &n.units, " (newest, not yet confirmed)"));
+    for (commit, ratio, units, note) in rows.chain(newest) {
+        let units: Vec<String> =
+            units.iter().map(|(u, a, b)| format!("{} {} → {}", escape(u), seconds(*a), seconds(*b))).collect();
+        let _ = writeln!(
+            table,
+            "<tr><td>{}{note}</td><td class=\"{}\">{:+.1}%</td><td>{}</td></tr>",
+            commit_link(commit, commit_url),
+            class(ratio),
+            (ratio - 1.0) * 100.0,
+            units.join("<br>")
+        );
+    }
+    table.push_str("</table>");
+    table
+}
+
+/// A commit's short name, linked through `commit_url` (its `{}` replaced by the commit) when
+/// there is one and the commit is plain letters and digits; `-` for none.
+fn commit_link(commit: Option<&str>, commit_url: Option<&str>) -> String {
+    let Some(c) = commit else { return "-".to_owned() };
+    let text = escape(&short(Some(c)));
+    match commit_url {
+        Some(url) if c.chars().all(|x| x.is_ascii_alphanumeric()) => {
+            format!("<a href=\"{}\">{text}</a>", escape(&url.replace("{}", c)))
+        }
+        _ => text,
+    }
 }
 
 #[cfg(test)]

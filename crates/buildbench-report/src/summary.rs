@@ -94,20 +94,44 @@ impl Failure {
     }
 }
 
+/// What a report's table shows in a cell's speedup, p-value and verdict columns: the one
+/// decision the Markdown and HTML tables share (each words it in its own markup).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome<'a> {
+    /// The cell is its own reference and ran: the row marked "baseline".
+    Baseline,
+    /// The cell ran and was compared with its reference.
+    Compared(&'a Comparison),
+    /// The cell failed or could not run (`Cell::failure` says why).
+    Failed,
+    /// The cell ran but has no comparison (its reference has no times).
+    Uncompared,
+}
+
 impl Cell {
     pub fn median(&self) -> Option<f64> {
         self.stats.as_ref().map(|s| s.median)
     }
 
-    /// The notes every table shows next to a cell, in one wording for every format: outliers
-    /// (flagged, kept), units rebuilt, link time, sccache hit rate, the linkers found in the
-    /// binaries.
     /// The cell is its own reference (the baseline in a scenario compared with itself): a row
     /// marked "baseline", not a comparison.
     pub fn is_reference(&self) -> bool {
         self.configuration == self.reference && self.scenario.reference() == self.scenario
     }
 
+    /// What its row shows in the speedup, p-value and verdict columns (`Outcome`).
+    pub fn outcome(&self) -> Outcome<'_> {
+        match (&self.comparison, self.status, self.is_reference()) {
+            (_, Status::Ok, true) => Outcome::Baseline,
+            (Some(k), Status::Ok, false) => Outcome::Compared(k),
+            (_, Status::Ok, false) => Outcome::Uncompared,
+            _ => Outcome::Failed,
+        }
+    }
+
+    /// The notes every table shows next to a cell, in one wording for every format: outliers
+    /// (flagged, kept), units rebuilt, link time, sccache hit rate, the linkers found in the
+    /// binaries.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = Vec::new();
         if let Some(s) = &self.stats
@@ -369,6 +393,8 @@ pub fn summarize(study: &Study, noise: f64) -> StudySummary {
     summary
 }
 
+/// The cell of `configuration` in `scenario`: why it has no numbers, or its samples, their
+/// statistics and its comparison with `base` (the reference's name and wall times).
 fn cell(
     runs: &buildbench_model::Cells<'_>,
     unavailable: Option<&buildbench_model::Unavailable>,
@@ -378,75 +404,109 @@ fn cell(
     noise: f64,
 ) -> Option<Cell> {
     let name = configuration.name.as_str();
-    let (baseline, base) = base;
-    let mut cell = Cell {
-        configuration: name.to_owned(),
-        reference: String::new(),
-        revision: configuration.revision.clone(),
-        scenario,
-        status: Status::Ok,
-        samples: Vec::new(),
-        stats: None,
-        comparison: None,
-        compared_with: None,
-        linked_by: Vec::new(),
-        dirty_units: None,
-        link_seconds: None,
-        cache_hit_rate: None,
-        error: None,
-        failure: None,
-        across_runners: false,
-    };
-    let study = runs.study;
+    let mut cell = Cell::empty(configuration, scenario);
     if let Some(u) = unavailable {
-        cell.status = Status::Unavailable;
-        let install = u.install.as_deref().map(|i| format!("; install: {i}")).unwrap_or_default();
-        cell.error = Some(format!("{}{install}", u.reason));
-        cell.failure = Some(Failure::Unavailable { reason: u.reason.clone(), install: u.install.clone() });
+        cell.unavailable(u);
         return Some(cell);
     }
     let all = runs.all(name, scenario);
     if all.is_empty() {
         // Either the scenario does not apply to this configuration (cache scenarios), or an
         // earlier failure stopped it.
-        let failed = runs.first_failure(name)?;
-        cell.status = Status::Failed;
-        cell.error = Some(format!("failed earlier, in the {} scenario", failed.scenario));
-        cell.failure = Some(Failure::Earlier { scenario: failed.scenario });
+        cell.failed_earlier(runs.first_failure(name)?.scenario);
         return Some(cell);
     }
     if let Some(f) = all.iter().find(|s| !s.success) {
-        cell.status = Status::Failed;
-        let tail = f.stderr_tail.clone().unwrap_or_else(|| "the build failed".to_owned());
-        cell.failure = Some(Failure::Build { reason: buildbench_model::failure_reason(&tail), tail: tail.clone() });
-        cell.error = Some(tail);
+        cell.build_failed(f);
     }
-    for sample in all {
-        for l in sample.artifacts.iter().filter_map(|a| a.linker.as_ref()) {
-            if !cell.linked_by.contains(l) {
-                cell.linked_by.push(l.clone());
-            }
-        }
-    }
+    cell.linked_by = linkers(all);
     cell.samples = runs.wall_times(name, scenario);
     let measured: Vec<&Sample> = runs.successful(name, scenario).collect();
-    let mut dirty: Vec<u32> = measured.iter().filter_map(|s| s.dirty_units).collect();
-    dirty.sort_unstable();
-    cell.dirty_units = dirty.get(dirty.len() / 2).copied();
-    let links: Vec<f64> = measured.iter().filter_map(|s| s.artifact_link_seconds()).collect();
-    cell.link_seconds = Summary::of(&links).map(|s| s.median);
-    let (hits, misses) =
-        measured.iter().filter_map(|s| s.sccache.as_ref()).fold((0, 0), |(h, m), s| (h + s.hits, m + s.misses));
-    cell.cache_hit_rate = (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64);
+    cell.note_figures(&measured);
     // Wall times from buildbench's own clock: the interval is floored at half its resolution, as
     // the comparisons are.
-    cell.stats = Summary::two_stage(&cell.samples, study.pilot(), WALL_RESOLUTION);
+    cell.stats = Summary::two_stage(&cell.samples, runs.study.pilot(), WALL_RESOLUTION);
+    let (baseline, base) = base;
     if cell.status == Status::Ok && !base.is_empty() {
-        let settings = Settings { pilot: study.pilot(), ..Settings::wall(noise) };
+        let settings = Settings { pilot: runs.study.pilot(), ..Settings::wall(noise) };
         let reference = (baseline, scenario.reference());
         cell.comparison = runs.compare(reference, (name, scenario), |s| Some(s.wall_seconds), &settings);
         cell.compared_with = cell.comparison.as_ref().map(|_| scenario.reference());
         cell.across_runners = runs.across_runners(reference, (name, scenario));
     }
     Some(cell)
+}
+
+impl Cell {
+    /// A cell of `configuration` in `scenario` with nothing known yet: no samples, no failure,
+    /// no reference (`summarize` sets it).
+    fn empty(configuration: &buildbench_model::Configuration, scenario: Scenario) -> Cell {
+        Cell {
+            configuration: configuration.name.clone(),
+            reference: String::new(),
+            revision: configuration.revision.clone(),
+            scenario,
+            status: Status::Ok,
+            samples: Vec::new(),
+            stats: None,
+            comparison: None,
+            compared_with: None,
+            linked_by: Vec::new(),
+            dirty_units: None,
+            link_seconds: None,
+            cache_hit_rate: None,
+            error: None,
+            failure: None,
+            across_runners: false,
+        }
+    }
+
+    /// Marks the cell as one whose configuration cannot run here, and why.
+    fn unavailable(&mut self, u: &buildbench_model::Unavailable) {
+        self.status = Status::Unavailable;
+        let install = u.install.as_deref().map(|i| format!("; install: {i}")).unwrap_or_default();
+        self.error = Some(format!("{}{install}", u.reason));
+        self.failure = Some(Failure::Unavailable { reason: u.reason.clone(), install: u.install.clone() });
+    }
+
+    /// Marks the cell as not run because its configuration's build failed in `scenario`.
+    fn failed_earlier(&mut self, scenario: Scenario) {
+        self.status = Status::Failed;
+        self.error = Some(format!("failed earlier, in the {scenario} scenario"));
+        self.failure = Some(Failure::Earlier { scenario });
+    }
+
+    /// Marks the cell as failed by the build `f`, with the tail of its stderr.
+    fn build_failed(&mut self, f: &Sample) {
+        self.status = Status::Failed;
+        let tail = f.stderr_tail.clone().unwrap_or_else(|| "the build failed".to_owned());
+        self.failure = Some(Failure::Build { reason: buildbench_model::failure_reason(&tail), tail: tail.clone() });
+        self.error = Some(tail);
+    }
+
+    /// The medians and rates its notes show, from its `measured` samples: units rebuilt, link
+    /// time, sccache hit rate.
+    fn note_figures(&mut self, measured: &[&Sample]) {
+        let mut dirty: Vec<u32> = measured.iter().filter_map(|s| s.dirty_units).collect();
+        dirty.sort_unstable();
+        self.dirty_units = dirty.get(dirty.len() / 2).copied();
+        let links: Vec<f64> = measured.iter().filter_map(|s| s.artifact_link_seconds()).collect();
+        self.link_seconds = Summary::of(&links).map(|s| s.median);
+        let (hits, misses) =
+            measured.iter().filter_map(|s| s.sccache.as_ref()).fold((0, 0), |(h, m), s| (h + s.hits, m + s.misses));
+        self.cache_hit_rate = (hits + misses > 0).then(|| hits as f64 / (hits + misses) as f64);
+    }
+}
+
+/// The linkers named in the binaries of `samples`, each once, in the order they are found.
+fn linkers(samples: &[&Sample]) -> Vec<String> {
+    let mut linked_by: Vec<String> = Vec::new();
+    for sample in samples {
+        for l in sample.artifacts.iter().filter_map(|a| a.linker.as_ref()) {
+            if !linked_by.contains(l) {
+                linked_by.push(l.clone());
+            }
+        }
+    }
+    linked_by
 }

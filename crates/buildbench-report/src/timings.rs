@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use buildbench_timings::{Analysis, Build, BuildDiff, Parsed, Unit, split};
 use serde::Serialize;
 
+use crate::format::opt_seconds;
 use crate::{Align, Table, seconds};
 
 /// `buildbench timings FILE --format json`. Every field is part of the documented schema.
@@ -150,10 +151,6 @@ fn labels(build: &Build, indices: &[usize]) -> Vec<String> {
     indices.iter().map(|&i| build.units[i].label()).collect()
 }
 
-fn opt_seconds(s: Option<f64>) -> String {
-    s.map_or_else(|| "-".to_owned(), seconds)
-}
-
 fn count(n: Option<u32>) -> String {
     n.map_or_else(|| "?".to_owned(), |n| n.to_string())
 }
@@ -195,6 +192,22 @@ pub fn interpretation(build: &Build, analysis: &Analysis) -> Option<String> {
 pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String {
     let b = &parsed.build;
     let mut out = String::new();
+    title(&mut out, file, b);
+    if let Some(line) = interpretation(b, analysis) {
+        let _ = writeln!(out, "  {line}");
+    }
+    for line in facts(b, analysis).render().lines().skip(1) {
+        let _ = writeln!(out, "  {line}");
+    }
+    slowest(&mut out, b, analysis);
+    for w in &parsed.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+/// The file, its format, cargo version, profile and jobs, and what failed.
+fn title(out: &mut String, file: &str, b: &Build) {
     let mut about = vec![b.format.as_str().to_owned()];
     if let Some(v) = &b.cargo_version {
         about.push(format!("cargo {v}"));
@@ -213,9 +226,11 @@ pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String 
     if !failed.is_empty() {
         let _ = writeln!(out, "  failed units: {}", failed.join(", "));
     }
-    if let Some(line) = interpretation(b, analysis) {
-        let _ = writeln!(out, "  {line}");
-    }
+}
+
+/// The table of the build's numbers: wall and unit time, units, critical path, the split,
+/// build scripts and proc-macros (its header row is empty).
+fn facts(b: &Build, analysis: &Analysis) -> Table {
     // Formats without unit times (`--message-format=json`) have no time to add up: their sums
     // are unknown, not 0.
     let timed = b.units.iter().any(|u| u.duration.is_some());
@@ -241,52 +256,57 @@ pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String 
         facts.row(vec!["unit graph".into(), graph]);
     }
     if let Some(s) = analysis.split {
-        let mut parts = vec![format!("frontend {}", seconds(s.frontend)), format!("codegen {}", seconds(s.codegen))];
-        if s.link > 0.0 {
-            parts.push(format!("link {}", seconds(s.link)));
-        }
-        if s.other > 0.0 {
-            parts.push(format!("other {}", seconds(s.other)));
-        }
-        if s.unattributed > 0.0 {
-            parts.push(format!("no split {}", seconds(s.unattributed)));
-        }
-        facts.row(vec!["split".into(), parts.join(", ")]);
+        facts.row(vec!["split".into(), split_parts(&s)]);
     }
     facts.row(vec!["build scripts".into(), total(analysis.build_script_seconds)]);
     let proc_macros = analysis
         .proc_macro_seconds
         .map_or_else(|| "unknown (this report cannot tell them from libraries)".to_owned(), total);
     facts.row(vec!["proc-macros".into(), proc_macros]);
-    for line in facts.render().lines().skip(1) {
-        let _ = writeln!(out, "  {line}");
+    facts
+}
+
+/// `frontend 1.20s, codegen 3.40s, link 0.50s`: the parts of the split that took time
+/// (frontend and codegen always).
+fn split_parts(s: &buildbench_timings::Split) -> String {
+    let mut parts = vec![format!("frontend {}", seconds(s.frontend)), format!("codegen {}", seconds(s.codegen))];
+    if s.link > 0.0 {
+        parts.push(format!("link {}", seconds(s.link)));
     }
-    if !analysis.slowest.is_empty() {
-        let _ = writeln!(out, "\nSlowest units");
-        let mut t = Table::new(&[
-            ("unit", Align::Left),
-            ("start", Align::Right),
-            ("duration", Align::Right),
-            ("frontend", Align::Right),
-            ("codegen", Align::Right),
+    if s.other > 0.0 {
+        parts.push(format!("other {}", seconds(s.other)));
+    }
+    if s.unattributed > 0.0 {
+        parts.push(format!("no split {}", seconds(s.unattributed)));
+    }
+    parts.join(", ")
+}
+
+/// The table of the slowest units, where the analysis found any.
+fn slowest(out: &mut String, b: &Build, analysis: &Analysis) {
+    if analysis.slowest.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nSlowest units");
+    let mut t = Table::new(&[
+        ("unit", Align::Left),
+        ("start", Align::Right),
+        ("duration", Align::Right),
+        ("frontend", Align::Right),
+        ("codegen", Align::Right),
+    ]);
+    for &i in &analysis.slowest {
+        let u = &b.units[i];
+        let s = split(u);
+        t.row(vec![
+            u.label(),
+            opt_seconds(u.start),
+            opt_seconds(u.duration),
+            opt_seconds(s.map(|s| s.frontend)),
+            opt_seconds(s.map(|s| s.codegen)),
         ]);
-        for &i in &analysis.slowest {
-            let u = &b.units[i];
-            let s = split(u);
-            t.row(vec![
-                u.label(),
-                opt_seconds(u.start),
-                opt_seconds(u.duration),
-                opt_seconds(s.map(|s| s.frontend)),
-                opt_seconds(s.map(|s| s.codegen)),
-            ]);
-        }
-        out.push_str(&t.render());
     }
-    for w in &parsed.warnings {
-        let _ = writeln!(out, "warning: {w}");
-    }
-    out
+    out.push_str(&t.render());
 }
 
 fn short(u: &Unit) -> String {

@@ -78,6 +78,17 @@ impl WhatIf {
     /// The terminal view.
     pub fn text(&self) -> String {
         let mut out = String::new();
+        self.heading(&mut out);
+        out.push('\n');
+        self.predictions(&mut out);
+        self.floor(&mut out);
+        self.split_ranking(&mut out);
+        out
+    }
+
+    /// The lines above the table: the report read, how well its replay matches it, its graph,
+    /// and the changes asked for.
+    fn heading(&self, out: &mut String) {
         let cargo = self.cargo_version.as_deref().map(|v| format!("cargo {v}, ")).unwrap_or_default();
         let recorded = match (self.recorded_jobs, self.recorded_seconds) {
             (Some(j), Some(s)) => format!("recorded with {j} jobs in {}", seconds(s)),
@@ -101,6 +112,14 @@ impl WhatIf {
                 self.split_measured, self.split_estimated
             );
         }
+        let changes = self.changes();
+        if !changes.is_empty() {
+            let _ = writeln!(out, "what if: {}", changes.join(", "));
+        }
+    }
+
+    /// The changes asked for: the factors that are not 1 and the crates split.
+    fn changes(&self) -> Vec<String> {
         let mut changes = Vec::new();
         for (what, f) in [("frontend", self.scale.frontend), ("codegen", self.scale.codegen), ("link", self.scale.link)]
         {
@@ -110,10 +129,12 @@ impl WhatIf {
         }
         changes.extend(self.scale.units.iter().map(|(n, f)| format!("{n} x{f}")));
         changes.extend(self.splits.iter().map(|(n, k)| format!("{n} split in {k}")));
-        if !changes.is_empty() {
-            let _ = writeln!(out, "what if: {}", changes.join(", "));
-        }
-        out.push('\n');
+        changes
+    }
+
+    /// The table of predictions per job count and, where build scripts make it uncertain, the
+    /// range of each and why.
+    fn predictions(&self, out: &mut String) {
         let ranged = !self.curve.ranges.is_empty();
         let mut columns = vec![("jobs", Align::Right), ("predicted", Align::Right), ("vs recorded", Align::Right)];
         if ranged {
@@ -121,19 +142,7 @@ impl WhatIf {
         }
         let mut table = Table::new(&columns);
         for &(jobs, predicted) in &self.curve.points {
-            let versus = self
-                .recorded_seconds
-                .map(|r| {
-                    let x = r / predicted;
-                    if (x - 1.0).abs() < 0.005 {
-                        "the same".to_owned()
-                    } else if x > 1.0 {
-                        format!("{x:.2}x faster")
-                    } else {
-                        format!("{:.2}x slower", 1.0 / x)
-                    }
-                })
-                .unwrap_or_default();
+            let versus = self.recorded_seconds.map(|r| versus(r, predicted)).unwrap_or_default();
             let mut row = vec![jobs.to_string(), seconds(predicted), versus];
             if ranged {
                 row.push(
@@ -155,14 +164,18 @@ impl WhatIf {
                 self.curve.uncertain.join(", ")
             );
         }
+    }
+
+    /// The critical-path floor and the chain that bounds the build.
+    fn floor(&self, out: &mut String) {
         let _ = writeln!(out, "\ncritical-path floor (unlimited jobs): {}", seconds(self.curve.floor));
         let chain = self.curve.chain.join(" → ");
         match self.enough_jobs {
             Some(j) => {
                 let _ = writeln!(
                     out,
-                    "beyond {j} job{} the chain {chain} bounds the build at {}",
-                    if j == 1 { "" } else { "s" },
+                    "beyond {} the chain {chain} bounds the build at {}",
+                    n_jobs(j),
                     seconds(self.curve.floor)
                 );
             }
@@ -170,16 +183,37 @@ impl WhatIf {
                 let _ = writeln!(out, "the bounding chain: {chain}; more jobs than listed would still help");
             }
         }
-        if !self.rank_splits.is_empty() {
-            let _ = writeln!(out, "\nsplitting one crate (best case: independent parts, nothing added):");
-            let mut table = Table::new(&[("crate", Align::Left), ("predicted", Align::Right), ("saved", Align::Right)]);
-            for (name, after, saved) in self.rank_splits.iter().take(10) {
-                table.row(vec![name.clone(), seconds(*after), seconds(*saved)]);
-            }
-            out.push_str(&table.render());
-        }
-        out
     }
+
+    /// With `--rank-splits`: the ten crates whose split would save most.
+    fn split_ranking(&self, out: &mut String) {
+        if self.rank_splits.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\nsplitting one crate (best case: independent parts, nothing added):");
+        let mut table = Table::new(&[("crate", Align::Left), ("predicted", Align::Right), ("saved", Align::Right)]);
+        for (name, after, saved) in self.rank_splits.iter().take(10) {
+            table.row(vec![name.clone(), seconds(*after), seconds(*saved)]);
+        }
+        out.push_str(&table.render());
+    }
+}
+
+/// A prediction against the recorded wall time: `1.52x faster`, `1.10x slower` or `the same`.
+fn versus(recorded: f64, predicted: f64) -> String {
+    let x = recorded / predicted;
+    if (x - 1.0).abs() < 0.005 {
+        "the same".to_owned()
+    } else if x > 1.0 {
+        format!("{x:.2}x faster")
+    } else {
+        format!("{:.2}x slower", 1.0 / x)
+    }
+}
+
+/// `1 job`, `4 jobs`.
+fn n_jobs(n: u32) -> String {
+    format!("{n} job{}", if n == 1 { "" } else { "s" })
 }
 
 /// The job counts every compare report predicts.
@@ -266,12 +300,7 @@ pub fn jobs_curve(study: &Study) -> Option<JobsCurve> {
 
 /// The one line every report shows.
 pub fn jobs_line(j: &JobsCurve) -> String {
-    let points: Vec<String> = j
-        .curve
-        .points
-        .iter()
-        .map(|(n, s)| format!("{n} job{} {}", if *n == 1 { "" } else { "s" }, seconds(*s)))
-        .collect();
+    let points: Vec<String> = j.curve.points.iter().map(|(n, s)| format!("{} {}", n_jobs(*n), seconds(*s))).collect();
     format!(
         "More or fewer cores (the baseline's clean build, {} with {} jobs, replayed by `buildbench whatif`): {}; critical-path floor {}.",
         seconds(j.recorded_seconds),

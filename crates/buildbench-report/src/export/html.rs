@@ -7,11 +7,12 @@ use buildbench_model::{Scenario, Study};
 
 use super::Exporter;
 use crate::StudySummary;
+use crate::across_studies::capitalized;
 use crate::charts::{ChartData, colour, draw_samples, draw_timeline};
-use crate::format::{bytes, opt_seconds, p_values, seconds, speedup, verdict};
+use crate::format::{bytes, mean_interval, opt_seconds, p_values, seconds, speedup, verdict};
 use crate::html_escape::{escape, prose};
 use crate::page::{Page, Swatch, figure, scrolling};
-use crate::summary::{Failure, Status};
+use crate::summary::{Cell, Failure, Outcome};
 
 pub struct Html;
 
@@ -68,11 +69,11 @@ fn header(out: &mut String, study: &Study, summary: &StudySummary) {
     if let Some(args) = crate::format::cargo_args_line(study) {
         let _ = writeln!(out, "<p><code>{}</code></p>", escape(&args));
     }
-    if !study.mixed_environments.is_empty() {
+    if let Some(mixed) = crate::format::mixed(study) {
         let _ = writeln!(
             out,
-            "<p class=\"slower\">Merged with --allow-mixed from {} machines or toolchains: speedups between cells measured on different machines are not comparable.</p>",
-            study.mixed_environments.len() + 1
+            "<p class=\"slower\">{}: speedups between cells measured on different machines are not comparable.</p>",
+            capitalized(&mixed)
         );
     }
     if let Some(runners) = crate::format::runners(study, summary) {
@@ -114,6 +115,8 @@ fn verdicts(out: &mut String, study: &Study, summary: &StudySummary) {
     out.push_str("</ul>\n");
 }
 
+/// One scenario's section: its table of cells and the chart of every sample (nothing when it
+/// has no cells).
 fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData, scenario: Scenario) {
     let cells: Vec<_> = summary.scenario(scenario).collect();
     if cells.is_empty() {
@@ -133,82 +136,79 @@ fn scenario_section(out: &mut String, summary: &StudySummary, charts: &ChartData
          <th>p (Welch; Holm)</th><th>verdict</th><th>n</th><th>notes</th></tr>\n",
     );
     for c in &cells {
-        let is_baseline = c.is_reference();
-        let (mean, range) = c.stats.as_ref().map_or_else(
-            || ("-".to_owned(), "-".to_owned()),
-            |s| {
-                // The interval on a line of its own under the value keeps the table narrow.
-                let mean = match s.ci95 {
-                    Some((l, h)) => {
-                        format!("{}<span class=\"ci\">[{}, {}]</span>", seconds(s.mean), seconds(l), seconds(h))
-                    }
-                    None => seconds(s.mean),
-                };
-                (mean, format!("{}–{}", seconds(s.min), seconds(s.max)))
-            },
-        );
-        let (sp, p, v, class) = match (&c.comparison, is_baseline, c.status) {
-            (_, true, Status::Ok) => ("baseline".to_owned(), String::new(), String::new(), ""),
-            (Some(k), false, Status::Ok) => {
-                let class = match verdict(k) {
-                    "faster" => "faster",
-                    "slower" => "slower",
-                    _ => "",
-                };
-                (speedup_cell(k), p_values(k), verdict(k).to_owned(), class)
-            }
-            (_, _, status) if status != Status::Ok => {
-                ("-".to_owned(), String::new(), status.as_str().to_owned(), "slower")
-            }
-            _ => ("-".to_owned(), String::new(), String::new(), ""),
-        };
-        let notes = c.notes();
-        let _ = writeln!(
-            table,
-            "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num {class}\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td class=\"notes\">{}</td></tr>",
-            // A long combined name (`cranelift+mold+fast-dev`) may wrap after a `+`, not inside a word.
-            escape(&c.configuration).replace('+', "+<wbr>"),
-            opt_seconds(c.median()),
-            mean,
-            range,
-            sp,
-            p,
-            escape(&v),
-            crate::format::runs(c.samples.len()),
-            prose(&notes.join("; ")),
-        );
+        cell_row(&mut table, c);
     }
     table.push_str("</table>");
     out.push_str(&scrolling(&table));
     out.push('\n');
     if let Some(chart) = charts.samples.iter().find(|c| c.scenario == scenario) {
-        // The legend names the marks this chart has.
-        let mut legend = vec![(Swatch::Dot(colour::ACCENT), "a sample")];
-        if chart.rows.iter().any(|r| r.baseline) {
-            legend.push((Swatch::Dot(colour::BASE), "a sample of the baseline"));
-        }
-        if chart.rows.iter().any(|r| !r.outliers.is_empty()) {
-            legend.push((Swatch::Ring(colour::ACCENT), "flagged outlier"));
-        }
-        legend.push((Swatch::Line(colour::MEDIAN), "median (the tick)"));
-        if chart.rows.iter().any(|r| r.ci95.is_some()) {
-            legend.push((Swatch::Fill(colour::CI), "95% interval of the mean"));
-        }
         out.push_str(&figure(
             &format!("every sample of the {scenario} scenario"),
             &draw_samples(chart),
-            &legend,
+            &samples_legend(chart),
             "Each row is a configuration: its interval and median on the upper line, its samples below it.",
         ));
     }
 }
 
-/// A speedup for a table cell: `1.23x` with its interval on a line of its own, escaped.
-fn speedup_cell(k: &buildbench_model::stats::Comparison) -> String {
-    let text = speedup(k);
+/// One cell's row of its scenario's table.
+fn cell_row(table: &mut String, c: &Cell) {
+    let (mean, range) = c.stats.as_ref().map_or_else(
+        || ("-".to_owned(), "-".to_owned()),
+        |s| (with_interval_below(&mean_interval(s)), format!("{}–{}", seconds(s.min), seconds(s.max))),
+    );
+    let (sp, p, v, class) = match c.outcome() {
+        Outcome::Baseline => ("baseline".to_owned(), String::new(), String::new(), ""),
+        Outcome::Compared(k) => {
+            let class = match verdict(k) {
+                "faster" => "faster",
+                "slower" => "slower",
+                _ => "",
+            };
+            (with_interval_below(&speedup(k)), p_values(k), verdict(k).to_owned(), class)
+        }
+        Outcome::Failed => ("-".to_owned(), String::new(), c.status.as_str().to_owned(), "slower"),
+        Outcome::Uncompared => ("-".to_owned(), String::new(), String::new(), ""),
+    };
+    let notes = c.notes();
+    let _ = writeln!(
+        table,
+        "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num {class}\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td><td class=\"notes\">{}</td></tr>",
+        // A long combined name (`cranelift+mold+fast-dev`) may wrap after a `+`, not inside a word.
+        escape(&c.configuration).replace('+', "+<wbr>"),
+        opt_seconds(c.median()),
+        mean,
+        range,
+        sp,
+        p,
+        escape(&v),
+        crate::format::runs(c.samples.len()),
+        prose(&notes.join("; ")),
+    );
+}
+
+/// The legend of a scenario's sample chart: the marks this chart has.
+fn samples_legend(chart: &crate::charts::SamplesChart) -> Vec<(Swatch, &'static str)> {
+    let mut legend = vec![(Swatch::Dot(colour::ACCENT), "a sample")];
+    if chart.rows.iter().any(|r| r.baseline) {
+        legend.push((Swatch::Dot(colour::BASE), "a sample of the baseline"));
+    }
+    if chart.rows.iter().any(|r| !r.outliers.is_empty()) {
+        legend.push((Swatch::Ring(colour::ACCENT), "flagged outlier"));
+    }
+    legend.push((Swatch::Line(colour::MEDIAN), "median (the tick)"));
+    if chart.rows.iter().any(|r| r.ci95.is_some()) {
+        legend.push((Swatch::Fill(colour::CI), "95% interval of the mean"));
+    }
+    legend
+}
+
+/// A value for a table cell, `1.23x [1.10x, 1.40x]` or `1.52s [1.48s, 1.56s]`, with its
+/// interval on a line of its own under the value (which keeps the table narrow), escaped.
+fn with_interval_below(text: &str) -> String {
     match text.split_once(' ') {
         Some((value, interval)) => format!("{}<span class=\"ci\">{}</span>", escape(value), escape(interval)),
-        None => escape(&text),
+        None => escape(text),
     }
 }
 
@@ -340,51 +340,66 @@ fn environment(out: &mut String, study: &Study) {
     }
 }
 
+/// The sections after the scenarios: more or fewer cores, the diagnosis, the claims and the
+/// recommendation (or why there are none).
 fn claims_and_advice(out: &mut String, summary: &StudySummary) {
     if let Some(j) = &summary.jobs {
-        out.push_str("<h2>More or fewer cores</h2>\n");
-        let _ = writeln!(out, "<p>{}</p>", prose(&crate::whatif::jobs_line(j)));
-        out.push_str(&figure(
-            "predicted wall time against jobs",
-            &crate::charts::draw_jobs(&j.curve),
-            &[
-                (Swatch::Line(colour::ACCENT), "predicted wall time"),
-                (Swatch::Dashed(colour::BASE), "critical-path floor"),
-            ],
-            "The floor is the longest chain of units that must build one after another: no number of cores beats it.",
-        ));
+        jobs_section(out, j);
     }
     if let Some(d) = &summary.diagnosis {
-        out.push_str("<h2>Frontend, backend or link?</h2>\n");
-        let mut table = String::from(
-            "<table><tr><th>build</th><th>cargo check</th><th>cargo build</th><th>frontend</th><th>codegen</th><th>link</th></tr>\n",
-        );
-        // Shares are unknown when check was not significantly faster than build.
-        let share = |x: Option<f64>| x.map_or_else(|| "unknown".to_owned(), |x| format!("{:.0}%", x * 100.0));
-        for s in &d.splits {
-            let _ = writeln!(
-                table,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                s.build,
-                seconds(s.check_seconds),
-                seconds(s.build_seconds),
-                share(s.frontend_share),
-                share(s.codegen_share),
-                s.link_seconds.map_or_else(|| "-".to_owned(), |l| format!("{} ({})", seconds(l), share(s.link_share))),
-            );
-        }
-        table.push_str("</table>");
-        out.push_str(&scrolling(&table));
-        out.push_str("\n<ul>");
-        for f in &d.findings {
-            let _ = write!(out, "<li>{}</li>", prose(f));
-        }
-        out.push_str("</ul>\n");
+        diagnosis_section(out, d);
     }
     if let Some(why) = summary.nothing_to_compare() {
         let _ = writeln!(out, "<p><strong>{}</strong></p>", escape(why));
         return;
     }
+    claims_section(out, summary);
+    recommendation_section(out, summary);
+}
+
+/// "More or fewer cores": the baseline's clean build replayed at other job counts, with its chart.
+fn jobs_section(out: &mut String, j: &crate::whatif::JobsCurve) {
+    out.push_str("<h2>More or fewer cores</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>", prose(&crate::whatif::jobs_line(j)));
+    out.push_str(&figure(
+        "predicted wall time against jobs",
+        &crate::charts::draw_jobs(&j.curve),
+        &[(Swatch::Line(colour::ACCENT), "predicted wall time"), (Swatch::Dashed(colour::BASE), "critical-path floor")],
+        "The floor is the longest chain of units that must build one after another: no number of cores beats it.",
+    ));
+}
+
+/// "Frontend, backend or link?": the check against build split of each build and the findings.
+fn diagnosis_section(out: &mut String, d: &crate::diagnose::Diagnosis) {
+    out.push_str("<h2>Frontend, backend or link?</h2>\n");
+    let mut table = String::from(
+        "<table><tr><th>build</th><th>cargo check</th><th>cargo build</th><th>frontend</th><th>codegen</th><th>link</th></tr>\n",
+    );
+    // Shares are unknown when check was not significantly faster than build.
+    let share = |x: Option<f64>| x.map_or_else(|| "unknown".to_owned(), |x| format!("{:.0}%", x * 100.0));
+    for s in &d.splits {
+        let _ = writeln!(
+            table,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            s.build,
+            seconds(s.check_seconds),
+            seconds(s.build_seconds),
+            share(s.frontend_share),
+            share(s.codegen_share),
+            s.link_seconds.map_or_else(|| "-".to_owned(), |l| format!("{} ({})", seconds(l), share(s.link_share))),
+        );
+    }
+    table.push_str("</table>");
+    out.push_str(&scrolling(&table));
+    out.push_str("\n<ul>");
+    for f in &d.findings {
+        let _ = write!(out, "<li>{}</li>", prose(f));
+    }
+    out.push_str("</ul>\n");
+}
+
+/// "The usual claims, checked": each claim with its verdict, coloured where it holds or not.
+fn claims_section(out: &mut String, summary: &StudySummary) {
     out.push_str("<h2>The usual claims, checked</h2>\n");
     let mut table = String::from("<table><tr><th>claim</th><th>verdict</th><th>measured</th><th>compared</th></tr>\n");
     for c in &summary.claims {
@@ -407,6 +422,11 @@ fn claims_and_advice(out: &mut String, summary: &StudySummary) {
     }
     table.push_str("</table>");
     out.push_str(&scrolling(&table));
+}
+
+/// "Recommendation": per scenario, the configuration to adopt, its files and trade-offs; or to
+/// keep the baseline.
+fn recommendation_section(out: &mut String, summary: &StudySummary) {
     out.push_str("\n<h2>Recommendation</h2>\n");
     if summary.recommendations.is_empty() {
         let _ = writeln!(

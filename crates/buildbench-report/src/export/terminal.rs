@@ -3,12 +3,12 @@
 
 use std::fmt::Write as _;
 
-use buildbench_model::Study;
+use buildbench_model::{Scenario, Study};
 
 use super::Exporter;
 use crate::color::{Styled, Tone};
 use crate::format::{opt_seconds, p_values, seconds, speedup};
-use crate::{Align, StudySummary, Table};
+use crate::{Align, Cell, StudySummary, Table};
 
 /// The terminal table exporter; `color` paints what the report decided (significantly faster
 /// or slower speedups, the claims' verdicts).
@@ -30,104 +30,110 @@ impl Exporter for Terminal {
 
 /// The report as styled text: what `Terminal` prints, before it is made safe for a terminal.
 pub fn styled(study: &Study, summary: &StudySummary) -> Styled {
-    {
-        let mut out = Styled::default();
-        if let Some(args) = crate::format::cargo_args_line(study) {
-            let _ = writeln!(out, "{args}");
-        }
-        if !study.mixed_environments.is_empty() {
-            let _ = writeln!(
-                out,
-                "warning: merged with --allow-mixed from {} machines or toolchains",
-                study.mixed_environments.len() + 1
-            );
-        }
-        if let Some(runners) = crate::format::runners(study, summary) {
-            let _ = writeln!(out, "{runners}");
-        }
-        for (toolchain, linker) in &summary.default_linkers {
-            let _ = writeln!(out, "default linker ({toolchain} toolchain): {linker}");
-        }
-        if let Some(own) = &study.own_linker {
-            let _ = writeln!(out, "{}", crate::format::own_linker(own));
-        }
-        if let Some(gate) = &summary.head_vs_base {
-            let _ = writeln!(out, "\nhead vs base");
-            out.push_str(&crate::gate::terminal(gate));
-        }
-        for &scenario in &study.plan.scenarios {
-            let cells: Vec<_> = summary.scenario(scenario).collect();
-            if cells.is_empty() {
-                continue;
-            }
-            let note = if scenario.reference() != scenario {
-                format!(" (speedup vs {} {})", summary.baseline, scenario.reference())
-            } else {
-                String::new()
-            };
-            let _ = writeln!(out, "\n{scenario}{note}");
-            let mut t = Table::new(&[
-                ("configuration", Align::Left),
-                ("median", Align::Right),
-                ("mean ± sd", Align::Right),
-                ("min-max", Align::Right),
-                ("speedup [95% CI]", Align::Right),
-                ("p (Holm)", Align::Right),
-                ("n", Align::Right),
-                ("", Align::Left),
-            ]);
-            for c in cells {
-                let baseline = c.is_reference();
-                let name = if baseline { format!("{} (baseline)", c.configuration) } else { c.configuration.clone() };
-                let range = c
-                    .stats
-                    .as_ref()
-                    .map_or_else(|| "-".to_owned(), |s| format!("{}-{}", seconds(s.min), seconds(s.max)));
-                let (sp, p) = match (&c.comparison, baseline) {
-                    (_, true) => ("1.00x".to_owned(), String::new()),
-                    (Some(k), false) => {
-                        let mark = if k.significant { " *" } else { "" };
-                        (format!("{}{mark}", speedup(k)), p_values(k))
-                    }
-                    (None, false) => ("-".to_owned(), String::new()),
-                };
-                let tone = match &c.comparison {
-                    Some(k) if k.significant && !baseline => Some(if k.speedup > 1.0 { Tone::Good } else { Tone::Bad }),
-                    _ => None,
-                };
-                let mean = c.stats.as_ref().map_or_else(|| "-".to_owned(), mean_sd);
-                let notes: Vec<String> = c.failure.iter().map(|f| f.line()).chain(c.notes()).collect();
-                t.row(vec![
-                    name,
-                    opt_seconds(c.median()),
-                    mean,
-                    range,
-                    sp,
-                    p,
-                    crate::format::runs(c.samples.len()),
-                    notes.join("; "),
-                ]);
-                t.tone(4, tone);
-            }
-            out.append(t.styled());
-            if let Some(headline) = summary.headline(scenario) {
-                let _ = writeln!(out, "{}", headline.line());
-            }
-        }
-        out.append(advice(study, summary));
-        if summary.nothing_to_compare().is_some() {
-            return out;
-        }
-        let _ = writeln!(
-            out,
-            "\n* significant: Welch's t-test p < 0.05 after Holm's correction over all {} comparisons of this report (in brackets), and a change above {:.0}%. Speedup = baseline mean / mean (means, not medians); 95% interval by Fieller's method.",
-            summary.comparisons(),
-            summary.noise * 100.0
-        );
-        // Names and errors come from the project and its build: `Styled::terminal` lets no
-        // escape sequence of theirs reach the terminal.
-        out
+    let mut out = Styled::default();
+    header(&mut out, study, summary);
+    if let Some(gate) = &summary.head_vs_base {
+        let _ = writeln!(out, "\nhead vs base");
+        out.push_str(&crate::gate::terminal(gate));
     }
+    for &scenario in &study.plan.scenarios {
+        scenario_table(&mut out, summary, scenario);
+    }
+    out.append(advice(study, summary));
+    if summary.nothing_to_compare().is_some() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "\n* significant: Welch's t-test p < 0.05 after Holm's correction over all {} comparisons of this report (in brackets), and a change above {:.0}%. Speedup = baseline mean / mean (means, not medians); 95% interval by Fieller's method.",
+        summary.comparisons(),
+        summary.noise * 100.0
+    );
+    // Names and errors come from the project and its build: `Styled::terminal` lets no
+    // escape sequence of theirs reach the terminal.
+    out
+}
+
+/// The lines above the tables: cargo arguments, merged environments and runners, the linkers.
+fn header(out: &mut Styled, study: &Study, summary: &StudySummary) {
+    if let Some(args) = crate::format::cargo_args_line(study) {
+        let _ = writeln!(out, "{args}");
+    }
+    if let Some(mixed) = crate::format::mixed(study) {
+        let _ = writeln!(out, "warning: {mixed}");
+    }
+    if let Some(runners) = crate::format::runners(study, summary) {
+        let _ = writeln!(out, "{runners}");
+    }
+    for (toolchain, linker) in &summary.default_linkers {
+        let _ = writeln!(out, "default linker ({toolchain} toolchain): {linker}");
+    }
+    if let Some(own) = &study.own_linker {
+        let _ = writeln!(out, "{}", crate::format::own_linker(own));
+    }
+}
+
+/// The table of one scenario's cells and its one-line headline (nothing when it has no cells).
+fn scenario_table(out: &mut Styled, summary: &StudySummary, scenario: Scenario) {
+    let cells: Vec<_> = summary.scenario(scenario).collect();
+    if cells.is_empty() {
+        return;
+    }
+    let note = if scenario.reference() != scenario {
+        format!(" (speedup vs {} {})", summary.baseline, scenario.reference())
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "\n{scenario}{note}");
+    let mut t = Table::new(&[
+        ("configuration", Align::Left),
+        ("median", Align::Right),
+        ("mean ± sd", Align::Right),
+        ("min-max", Align::Right),
+        ("speedup [95% CI]", Align::Right),
+        ("p (Holm)", Align::Right),
+        ("n", Align::Right),
+        ("", Align::Left),
+    ]);
+    for c in cells {
+        row(&mut t, c);
+    }
+    out.append(t.styled());
+    if let Some(headline) = summary.headline(scenario) {
+        let _ = writeln!(out, "{}", headline.line());
+    }
+}
+
+/// One cell's row of its scenario's table, its speedup toned when it is significant.
+fn row(t: &mut Table, c: &Cell) {
+    let baseline = c.is_reference();
+    let name = if baseline { format!("{} (baseline)", c.configuration) } else { c.configuration.clone() };
+    let range = c.stats.as_ref().map_or_else(|| "-".to_owned(), |s| format!("{}-{}", seconds(s.min), seconds(s.max)));
+    let (sp, p) = match (&c.comparison, baseline) {
+        (_, true) => ("1.00x".to_owned(), String::new()),
+        (Some(k), false) => {
+            let mark = if k.significant { " *" } else { "" };
+            (format!("{}{mark}", speedup(k)), p_values(k))
+        }
+        (None, false) => ("-".to_owned(), String::new()),
+    };
+    let tone = match &c.comparison {
+        Some(k) if k.significant && !baseline => Some(if k.speedup > 1.0 { Tone::Good } else { Tone::Bad }),
+        _ => None,
+    };
+    let mean = c.stats.as_ref().map_or_else(|| "-".to_owned(), mean_sd);
+    let notes: Vec<String> = c.failure.iter().map(|f| f.line()).chain(c.notes()).collect();
+    t.row(vec![
+        name,
+        opt_seconds(c.median()),
+        mean,
+        range,
+        sp,
+        p,
+        crate::format::runs(c.samples.len()),
+        notes.join("; "),
+    ]);
+    t.tone(4, tone);
 }
 
 /// `1.52s ± 0.03s`.
