@@ -1,12 +1,14 @@
 //! Two studies compared cell by cell (e.g. main against a pull request): what the `diff` gate
 //! decides. The report crate renders the result (`buildbench_report::diff::markdown`).
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use crate::across_studies::{self, Underpowered, cell_power, holm_confidence};
 use crate::stats::power::Power;
 use crate::stats::{Comparison, Settings, median};
-use crate::{Scenario, Study};
+use crate::{Cells, Scenario, Study};
 
 /// One configuration × scenario present in both studies.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -143,78 +145,20 @@ impl StudyDiff {
 /// slowdown through).
 pub fn diff(base: &Study, new: &Study, options: &DiffOptions) -> Result<StudyDiff, DiffError> {
     let DiffOptions { threshold, allow_mixed, allow_underpowered } = *options;
-    let project = |s: &Study| {
-        std::path::Path::new(&s.project).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-    };
     if !allow_mixed {
-        if project(base) != project(new) {
-            return Err(DiffError::OtherProject { base: base.project.clone(), new: new.project.clone() });
-        }
-        if base.plan.cargo_args != new.plan.cargo_args {
-            let why = format!("cargo arguments {:?} and {:?}", base.plan.cargo_args, new.plan.cargo_args);
-            return Err(DiffError::OtherPlan { why });
-        }
-        let names: std::collections::HashSet<&str> = new.plan.configurations.iter().map(|n| n.name.as_str()).collect();
-        if !base.plan.configurations.iter().any(|b| names.contains(b.name.as_str())) {
-            return Err(DiffError::OtherPlan { why: "no configuration in common".to_owned() });
-        }
+        check_comparable(base, new)?;
     }
     // Each study's samples grouped by cell once: the diff reads each cell's samples only.
     let (base_runs, new_runs) = (base.cells(), new.cells());
-    let cells = |s: &Study, runs: &crate::Cells<'_>| -> Vec<(String, Scenario)> {
-        let mut out = Vec::new();
-        for &scenario in &s.plan.scenarios {
-            for c in &s.plan.configurations {
-                if runs.run(&c.name, scenario).next().is_some() {
-                    out.push((c.name.clone(), scenario));
-                }
-            }
-        }
-        out
-    };
-    let (base_cells, new_cells) = (cells(base, &base_runs), cells(new, &new_runs));
-    let in_base: std::collections::HashSet<(String, Scenario)> = base_cells.iter().cloned().collect();
-    let mut rows = Vec::new();
-    for (configuration, scenario) in &new_cells {
-        if !in_base.contains(&(configuration.clone(), *scenario)) {
-            continue;
-        }
-        let (b, n) = (base_runs.wall_times(configuration, *scenario), new_runs.wall_times(configuration, *scenario));
-        let usable = |times: &[f64]| !times.is_empty() && times.iter().all(|t| t.is_finite() && *t >= 0.0);
-        let failed = usable(&b) && !usable(&n);
-        let settings = Settings { pilot: base.pilot().max(new.pilot()), ..Settings::wall(0.0) };
-        // Each study's runners are its own: a blocked study's cell mean is the mean over its
-        // runners, with the spread between them counted as noise (`compare_unpaired`).
-        let groups = |s: &crate::Cells<'_>| s.groups(configuration, *scenario, |x| Some(x.wall_seconds));
-        let comparison = if usable(&b) && usable(&n) {
-            crate::stats::blocks::compare_unpaired(&groups(&base_runs), &groups(&new_runs), &settings)
-        } else {
-            None
-        };
-        rows.push(DiffRow {
-            configuration: configuration.clone(),
-            scenario: *scenario,
-            base_median: median(b.iter().copied()),
-            new_median: median(n.iter().copied()),
-            comparison,
-            regression: false,
-            failed,
-            power: None,
-            underpowered: None,
-        });
-    }
-    // One family: every cell compared.
-    crate::stats::decide_family(rows.iter_mut().filter_map(|r| r.comparison.as_mut()), 0.0, 0.05);
-    let confidence = holm_confidence(across_studies::family_size(rows.iter().map(|r| r.comparison.as_ref())));
-    for row in &mut rows {
-        row.regression = row.comparison.as_ref().is_some_and(|c| c.significant && slower_by(c) > threshold);
-        if row.comparison.is_some() {
-            let groups = |s: &crate::Cells<'_>| s.groups(&row.configuration, row.scenario, |x| Some(x.wall_seconds));
-            let power = cell_power(&groups(&base_runs), &groups(&new_runs), threshold, confidence);
-            row.power = power.power;
-            row.underpowered = power.underpowered;
-        }
-    }
+    let (base_cells, new_cells) = (measured_cells(base, &base_runs), measured_cells(new, &new_runs));
+    let in_base: HashSet<(String, Scenario)> = base_cells.iter().cloned().collect();
+    let settings = Settings { pilot: base.pilot().max(new.pilot()), ..Settings::wall(0.0) };
+    let mut rows: Vec<DiffRow> = new_cells
+        .iter()
+        .filter(|(configuration, scenario)| in_base.contains(&(configuration.clone(), *scenario)))
+        .map(|(configuration, scenario)| compare_cell(&base_runs, &new_runs, configuration, *scenario, &settings))
+        .collect();
+    let confidence = judge(&mut rows, &base_runs, &new_runs, threshold);
     let label = |(c, s): &(String, Scenario)| format!("{c}/{s}");
     let (fb, fn_) = (crate::fingerprint(&base.environment), crate::fingerprint(&new.environment));
     Ok(StudyDiff {
@@ -227,6 +171,104 @@ pub fn diff(base: &Study, new: &Study, options: &DiffOptions) -> Result<StudyDif
         only_base: base_cells.iter().filter(|c| !new_cells.contains(c)).map(label).collect(),
         only_new: new_cells.iter().filter(|c| !base_cells.contains(c)).map(label).collect(),
     })
+}
+
+/// Refuses studies of two projects (by the project folder's name), of other cargo arguments,
+/// or without a configuration in common.
+fn check_comparable(base: &Study, new: &Study) -> Result<(), DiffError> {
+    let project = |s: &Study| {
+        std::path::Path::new(&s.project).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    };
+    if project(base) != project(new) {
+        return Err(DiffError::OtherProject { base: base.project.clone(), new: new.project.clone() });
+    }
+    if base.plan.cargo_args != new.plan.cargo_args {
+        let why = format!("cargo arguments {:?} and {:?}", base.plan.cargo_args, new.plan.cargo_args);
+        return Err(DiffError::OtherPlan { why });
+    }
+    let names: HashSet<&str> = new.plan.configurations.iter().map(|n| n.name.as_str()).collect();
+    if !base.plan.configurations.iter().any(|b| names.contains(b.name.as_str())) {
+        return Err(DiffError::OtherPlan { why: "no configuration in common".to_owned() });
+    }
+    Ok(())
+}
+
+/// The cells of study `s` with a measured sample (`runs`: its samples by cell), in the plan's
+/// order: scenario by scenario, configurations within.
+fn measured_cells(s: &Study, runs: &Cells<'_>) -> Vec<(String, Scenario)> {
+    let mut out = Vec::new();
+    for &scenario in &s.plan.scenarios {
+        for c in &s.plan.configurations {
+            if runs.run(&c.name, scenario).next().is_some() {
+                out.push((c.name.clone(), scenario));
+            }
+        }
+    }
+    out
+}
+
+/// The wall times of one cell, grouped by block. Each study's runners are its own: a blocked
+/// study's cell mean is the mean over its runners, with the spread between them counted as
+/// noise (`compare_unpaired`).
+fn wall_groups(runs: &Cells<'_>, configuration: &str, scenario: Scenario) -> Vec<(u32, Vec<f64>)> {
+    runs.groups(configuration, scenario, |x| Some(x.wall_seconds))
+}
+
+/// One cell of both studies (`base_runs`, `new_runs`: their samples by cell) compared with
+/// `settings`, before the family's decision: medians, the comparison where both sides have
+/// usable times, and whether the new study failed a cell the base study measured.
+fn compare_cell(
+    base_runs: &Cells<'_>,
+    new_runs: &Cells<'_>,
+    configuration: &str,
+    scenario: Scenario,
+    settings: &Settings,
+) -> DiffRow {
+    let (b, n) = (base_runs.wall_times(configuration, scenario), new_runs.wall_times(configuration, scenario));
+    let usable = |times: &[f64]| !times.is_empty() && times.iter().all(|t| t.is_finite() && *t >= 0.0);
+    let failed = usable(&b) && !usable(&n);
+    let comparison = if usable(&b) && usable(&n) {
+        crate::stats::blocks::compare_unpaired(
+            &wall_groups(base_runs, configuration, scenario),
+            &wall_groups(new_runs, configuration, scenario),
+            settings,
+        )
+    } else {
+        None
+    };
+    DiffRow {
+        configuration: configuration.to_owned(),
+        scenario,
+        base_median: median(b.iter().copied()),
+        new_median: median(n.iter().copied()),
+        comparison,
+        regression: false,
+        failed,
+        power: None,
+        underpowered: None,
+    }
+}
+
+/// Decides the compared cells as one family (Holm's method over every cell compared): which
+/// are regressions beyond `threshold`, and each one's power at the confidence of Holm's first
+/// step, which it returns.
+fn judge(rows: &mut [DiffRow], base_runs: &Cells<'_>, new_runs: &Cells<'_>, threshold: f64) -> f64 {
+    crate::stats::decide_family(rows.iter_mut().filter_map(|r| r.comparison.as_mut()), 0.0, 0.05);
+    let confidence = holm_confidence(across_studies::family_size(rows.iter().map(|r| r.comparison.as_ref())));
+    for row in rows.iter_mut() {
+        row.regression = row.comparison.as_ref().is_some_and(|c| c.significant && slower_by(c) > threshold);
+        if row.comparison.is_some() {
+            let power = cell_power(
+                &wall_groups(base_runs, &row.configuration, row.scenario),
+                &wall_groups(new_runs, &row.configuration, row.scenario),
+                threshold,
+                confidence,
+            );
+            row.power = power.power;
+            row.underpowered = power.underpowered;
+        }
+    }
+    confidence
 }
 
 /// How much longer the new mean time is than the base one: 0.05 = 5% slower. (The speedup is

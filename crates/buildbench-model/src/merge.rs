@@ -1,6 +1,6 @@
 //! Joining the shards of a study run on several machines.
 
-use crate::{Block, Environment, ShardBy, Study};
+use crate::{Block, Environment, Plan, Sample, ShardBy, Study};
 
 /// What must match for two studies to be comparable: the machine kind and the software.
 /// Kernel builds and memory sizes of otherwise identical CI runners vary, so they do not count.
@@ -92,77 +92,17 @@ pub enum MergeError {
 pub fn merge(studies: Vec<(String, Study)>, allow_mixed: bool) -> Result<Study, MergeError> {
     let mut iter = studies.into_iter();
     let Some((first_name, mut merged)) = iter.next() else { return Err(MergeError::NoStudy) };
-    let reference_plan = {
-        let mut p = merged.plan.clone();
-        p.shard = None;
-        p
-    };
+    let reference_plan = unsharded(&merged.plan);
     let blocked = merged.plan.shard.is_some() && merged.plan.shard_by == ShardBy::Block;
-    if merged.blocks.is_empty()
-        && let Some((k, _)) = merged.plan.shard
-    {
-        // Shards written before blocks were recorded: the study's own machine is its block's.
-        merged.blocks.push(Block { block: k, environment: merged.environment.clone(), started_at: merged.started_at });
-    }
+    merged.blocks = own_blocks(&merged);
     merged.merged_from.push(first_name.clone());
     for (name, study) in iter {
-        let mut plan = study.plan.clone();
-        plan.shard = None;
-        if plan != reference_plan {
+        if unsharded(&study.plan) != reference_plan {
             return Err(MergeError::OtherPlan { name, first: first_name });
         }
-        let mut blocks = study.blocks.clone();
-        if blocks.is_empty()
-            && let Some((k, _)) = study.plan.shard
-        {
-            blocks.push(Block { block: k, environment: study.environment.clone(), started_at: study.started_at });
-        }
-        for block in blocks {
-            if merged.blocks.iter().any(|b| b.block == block.block) {
-                return Err(MergeError::DuplicateBlock { name, block: block.block });
-            }
-            merged.blocks.push(block);
-        }
-        let differs = if blocked {
-            software(&study.environment) != software(&merged.environment)
-        } else {
-            fingerprint(&study.environment) != fingerprint(&merged.environment)
-        };
-        if differs {
-            if !allow_mixed {
-                let (theirs, ours) = if blocked {
-                    (software(&study.environment), software(&merged.environment))
-                } else {
-                    (fingerprint(&study.environment), fingerprint(&merged.environment))
-                };
-                return Err(if blocked {
-                    MergeError::OtherSoftware { name, first: first_name, theirs, ours }
-                } else {
-                    MergeError::OtherMachine { name, first: first_name, theirs, ours }
-                });
-            }
-            if !merged.mixed_environments.contains(&study.environment) {
-                merged.mixed_environments.push(study.environment.clone());
-            }
-        }
-        for sample in study.samples {
-            let duplicate = merged.samples.iter().any(|s| {
-                s.block == sample.block
-                    && s.configuration == sample.configuration
-                    && s.scenario == sample.scenario
-                    && s.warmup == sample.warmup
-                    && s.index == sample.index
-            });
-            if duplicate {
-                return Err(MergeError::Duplicate {
-                    name,
-                    number: sample.index + 1,
-                    configuration: sample.configuration,
-                    scenario: sample.scenario,
-                });
-            }
-            merged.samples.push(sample);
-        }
+        add_blocks(&mut merged, &name, own_blocks(&study))?;
+        check_environment(&mut merged, &study, &name, &first_name, blocked, allow_mixed)?;
+        add_samples(&mut merged, &name, study.samples)?;
         merged.invocations.extend(study.invocations);
         for u in study.unavailable {
             if !merged.unavailable.contains(&u) {
@@ -176,4 +116,89 @@ pub fn merge(studies: Vec<(String, Study)>, allow_mixed: bool) -> Result<Study, 
     merged.plan.shard = None;
     merged.blocks.sort_by_key(|b| b.block);
     Ok(merged)
+}
+
+/// A shard's plan without its shard: what every shard of one study has in common.
+fn unsharded(plan: &Plan) -> Plan {
+    let mut p = plan.clone();
+    p.shard = None;
+    p
+}
+
+/// A study's blocks. Shards written before blocks were recorded have none: the study's own
+/// machine is its block's.
+fn own_blocks(study: &Study) -> Vec<Block> {
+    let mut blocks = study.blocks.clone();
+    if blocks.is_empty()
+        && let Some((k, _)) = study.plan.shard
+    {
+        blocks.push(Block { block: k, environment: study.environment.clone(), started_at: study.started_at });
+    }
+    blocks
+}
+
+/// Adds the `blocks` of study `name` to `merged`; refuses a block it has already.
+fn add_blocks(merged: &mut Study, name: &str, blocks: Vec<Block>) -> Result<(), MergeError> {
+    for block in blocks {
+        if merged.blocks.iter().any(|b| b.block == block.block) {
+            return Err(MergeError::DuplicateBlock { name: name.to_owned(), block: block.block });
+        }
+        merged.blocks.push(block);
+    }
+    Ok(())
+}
+
+/// Checks that `study` (named `name`) ran with the software of `merged` (whose first study is
+/// `first`) if `blocked` (a study sharded by block), else on the same kind of machine; with
+/// `allow_mixed`, keeps its environment in `mixed_environments` instead of refusing it.
+fn check_environment(
+    merged: &mut Study,
+    study: &Study,
+    name: &str,
+    first: &str,
+    blocked: bool,
+    allow_mixed: bool,
+) -> Result<(), MergeError> {
+    // Blocks may run on different machines, never with different software.
+    let key = if blocked { software } else { fingerprint };
+    let (theirs, ours) = (key(&study.environment), key(&merged.environment));
+    if theirs == ours {
+        return Ok(());
+    }
+    if !allow_mixed {
+        let (name, first) = (name.to_owned(), first.to_owned());
+        return Err(if blocked {
+            MergeError::OtherSoftware { name, first, theirs, ours }
+        } else {
+            MergeError::OtherMachine { name, first, theirs, ours }
+        });
+    }
+    if !merged.mixed_environments.contains(&study.environment) {
+        merged.mixed_environments.push(study.environment.clone());
+    }
+    Ok(())
+}
+
+/// Adds the `samples` of study `name` to `merged`; refuses a sample it has already (the same
+/// block, cell, warm-up or not, and number).
+fn add_samples(merged: &mut Study, name: &str, samples: Vec<Sample>) -> Result<(), MergeError> {
+    for sample in samples {
+        let duplicate = merged.samples.iter().any(|s| {
+            s.block == sample.block
+                && s.configuration == sample.configuration
+                && s.scenario == sample.scenario
+                && s.warmup == sample.warmup
+                && s.index == sample.index
+        });
+        if duplicate {
+            return Err(MergeError::Duplicate {
+                name: name.to_owned(),
+                number: sample.index + 1,
+                configuration: sample.configuration,
+                scenario: sample.scenario,
+            });
+        }
+        merged.samples.push(sample);
+    }
+    Ok(())
 }

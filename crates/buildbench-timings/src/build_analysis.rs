@@ -50,85 +50,10 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
     let mut build = Build::empty(Source::BuildAnalysis);
     for (number, line) in object_lines(text) {
         let v = parse_line(line, number, FORMAT)?;
-        let reason = str_field(&v, "reason").unwrap_or("");
-        match reason {
-            "build-started" => read_build_started(&v, &mut build),
-            "unit-registered" => {
-                let unit = unit_from_identity(&v);
-                state.insert(u64_field(&v, "index"), unit);
-            }
-            "unit-fingerprint" => {
-                if let Some(unit) = state.unit_mut(&v) {
-                    unit.fresh = str_field(&v, "status") == Some("fresh");
-                }
-            }
-            "unit-started" => {
-                // The 1.93 log has no registration lines: the identity comes with the start.
-                if v.get("package_id").is_some() && state.lookup(&v).is_none() {
-                    let unit = unit_from_identity(&v);
-                    state.insert(u64_field(&v, "index"), unit);
-                }
-                if let Some(i) = state.lookup(&v)
-                    && let Some(unit) = state.units.get_mut(i)
-                {
-                    state.started.insert(i);
-                    unit.fresh = false;
-                    unit.start = f64_field(&v, "elapsed");
-                } else {
-                    state.unknown_units += 1;
-                }
-            }
-            "unit-rmeta-finished" => {
-                if let Some(unit) = state.unit_mut(&v) {
-                    unit.rmeta_time = relative(&v, unit);
-                    unit.unblocked_rmeta = u64_list(&v, "unblocked");
-                }
-            }
-            "unit-section-started" => {
-                if let Some(unit) = state.unit_mut(&v)
-                    && let (Some(start), Some(name)) = (relative(&v, unit), str_field(&v, "section"))
-                {
-                    unit.sections.push(Section { name: name.to_lowercase(), start, end: None });
-                }
-            }
-            "unit-section-finished" => {
-                if let Some(unit) = state.unit_mut(&v) {
-                    let end = relative(&v, unit);
-                    let name = str_field(&v, "section").unwrap_or("").to_lowercase();
-                    if let Some(section) = unit.sections.iter_mut().rev().find(|s| s.name == name && s.end.is_none()) {
-                        section.end = end;
-                    }
-                }
-            }
-            "unit-finished" => {
-                if let Some(i) = state.lookup(&v)
-                    && let Some(unit) = state.units.get_mut(i)
-                {
-                    state.finished.insert(i);
-                    unit.duration = relative(&v, unit);
-                    unit.unblocked = u64_list(&v, "unblocked");
-                }
-            }
-            r if is_reason(r) => {}
-            other => {
-                state.unknown_reasons.insert(other.to_owned());
-            }
-        }
+        state.read(&v, &mut build);
     }
-    let mut warnings: Vec<String> =
-        state.unknown_reasons.iter().map(|r| format!("unknown log message reason {r:?}; ignored")).collect();
-    if state.unknown_units > 0 {
-        warnings.push(format!("{} events name a unit that was never registered; ignored", state.unknown_units));
-    }
-    for (i, unit) in state.units.iter_mut().enumerate() {
-        if state.started.contains(&i) && !state.finished.contains(&i) {
-            // A unit that started and never finished failed (cargo writes no finish line for it).
-            unit.failed = true;
-            unit.duration = None;
-        }
-        finish_sections(unit);
-    }
-    mark_proc_macros(&mut state.units, &state.finished);
+    let warnings = state.warnings();
+    state.close_units();
     build.units = state.units;
     build.total_seconds = crate::analysis::last_end(&build.units).or(Some(0.0));
     if build.units.iter().any(|u| u.failed) {
@@ -139,6 +64,103 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, ParseError> {
 }
 
 impl State {
+    /// Reads one line of the log, `v`, into the units (or, for `build-started`, into `build`).
+    fn read(&mut self, v: &Value, build: &mut Build) {
+        match str_field(v, "reason").unwrap_or("") {
+            "build-started" => read_build_started(v, build),
+            "unit-registered" => {
+                let unit = unit_from_identity(v);
+                self.insert(u64_field(v, "index"), unit);
+            }
+            "unit-fingerprint" => {
+                if let Some(unit) = self.unit_mut(v) {
+                    unit.fresh = str_field(v, "status") == Some("fresh");
+                }
+            }
+            "unit-started" => self.unit_started(v),
+            "unit-rmeta-finished" => {
+                if let Some(unit) = self.unit_mut(v) {
+                    unit.rmeta_time = relative(v, unit);
+                    unit.unblocked_rmeta = u64_list(v, "unblocked");
+                }
+            }
+            "unit-section-started" => {
+                if let Some(unit) = self.unit_mut(v)
+                    && let (Some(start), Some(name)) = (relative(v, unit), str_field(v, "section"))
+                {
+                    unit.sections.push(Section { name: name.to_lowercase(), start, end: None });
+                }
+            }
+            "unit-section-finished" => self.section_finished(v),
+            "unit-finished" => {
+                if let Some(i) = self.lookup(v)
+                    && let Some(unit) = self.units.get_mut(i)
+                {
+                    self.finished.insert(i);
+                    unit.duration = relative(v, unit);
+                    unit.unblocked = u64_list(v, "unblocked");
+                }
+            }
+            r if is_reason(r) => {}
+            other => {
+                self.unknown_reasons.insert(other.to_owned());
+            }
+        }
+    }
+
+    /// A `unit-started` line: the unit's start (it is not fresh). The 1.93 log has no
+    /// registration lines: the identity comes with the start.
+    fn unit_started(&mut self, v: &Value) {
+        if v.get("package_id").is_some() && self.lookup(v).is_none() {
+            let unit = unit_from_identity(v);
+            self.insert(u64_field(v, "index"), unit);
+        }
+        if let Some(i) = self.lookup(v)
+            && let Some(unit) = self.units.get_mut(i)
+        {
+            self.started.insert(i);
+            unit.fresh = false;
+            unit.start = f64_field(v, "elapsed");
+        } else {
+            self.unknown_units += 1;
+        }
+    }
+
+    /// A `unit-section-finished` line: the end of the unit's last open section of that name.
+    fn section_finished(&mut self, v: &Value) {
+        if let Some(unit) = self.unit_mut(v) {
+            let end = relative(v, unit);
+            let name = str_field(v, "section").unwrap_or("").to_lowercase();
+            if let Some(section) = unit.sections.iter_mut().rev().find(|s| s.name == name && s.end.is_none()) {
+                section.end = end;
+            }
+        }
+    }
+
+    /// What the log had that was not read: unknown reasons, events of unknown units.
+    fn warnings(&self) -> Vec<String> {
+        let mut warnings: Vec<String> =
+            self.unknown_reasons.iter().map(|r| format!("unknown log message reason {r:?}; ignored")).collect();
+        if self.unknown_units > 0 {
+            warnings.push(format!("{} events name a unit that was never registered; ignored", self.unknown_units));
+        }
+        warnings
+    }
+
+    /// After the last line: marks the units that started and never finished as failed, closes
+    /// every unit's sections and marks the proc-macros.
+    fn close_units(&mut self) {
+        for (i, unit) in self.units.iter_mut().enumerate() {
+            if self.started.contains(&i) && !self.finished.contains(&i) {
+                // A unit that started and never finished failed (cargo writes no finish line for it).
+                unit.failed = true;
+                unit.duration = None;
+            }
+            finish_sections(unit);
+        }
+        mark_proc_macros(&mut self.units, &self.finished);
+    }
+
     fn insert(&mut self, index: Option<u64>, mut unit: Unit) {
         unit.id = index;
         let position = self.units.len();

@@ -185,7 +185,7 @@ fn released_at(parent: &Unit, dep: &Unit) -> Option<f64> {
 }
 
 /// The report rounds times to 10 ms; a dependency may seem to end up to this late.
-const ROUNDING: f64 = 0.015;
+pub(crate) const ROUNDING: f64 = 0.015;
 
 /// Fills every unit's `dependencies` (ids) with the edges the report recorded plus those the
 /// package graph implies, for the units that ran. A report without unit ids is left alone.
@@ -194,38 +194,8 @@ pub fn complete(units: &mut [Unit], graph: &PackageGraph) -> Completion {
     let ran: Vec<usize> = (0..units.len())
         .filter(|&i| units.get(i).is_some_and(|u| u.ran() && u.id.is_some() && u.start.is_some()))
         .collect();
-    // The recorded edges, dependent id → dependency ids.
-    let mut recorded: HashMap<u64, HashSet<u64>> = HashMap::new();
-    for &i in &ran {
-        let Some(u) = units.get(i) else { continue };
-        let Some(id) = u.id else { continue };
-        for b in u.unblocked.iter().chain(&u.unblocked_rmeta) {
-            recorded.entry(*b).or_default().insert(id);
-        }
-        for d in &u.dependencies {
-            recorded.entry(id).or_default().insert(*d);
-        }
-    }
-    let by_package: HashMap<(&str, Option<&str>), Vec<usize>> = ran.iter().fold(HashMap::new(), |mut m, &i| {
-        if let Some(u) = units.get(i) {
-            m.entry((u.name.as_str(), u.version.as_deref())).or_default().push(i);
-        }
-        m
-    });
-    let of = |name: &str, version: &str, pred: &dyn Fn(&Unit) -> bool| -> Vec<usize> {
-        by_package
-            .get(&(name, Some(version)))
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|&i| units.get(i).is_some_and(pred))
-            .collect()
-    };
-    let library =
-        |u: &Unit| matches!(u.kind, TargetKind::Lib | TargetKind::ProcMacro) && u.mode != Mode::RunCustomBuild;
-    let script_run = |u: &Unit| u.kind == TargetKind::BuildScript && u.mode == Mode::RunCustomBuild;
-    let script_build = |u: &Unit| u.kind == TargetKind::BuildScript && u.mode != Mode::RunCustomBuild;
-
+    let recorded = recorded_edges(units, &ran);
+    let by_package = ByPackage::new(units, &ran);
     let mut result: Vec<(usize, Vec<u64>)> = Vec::new();
     for &i in &ran {
         let Some(unit) = units.get(i) else { continue };
@@ -236,73 +206,9 @@ pub fn complete(units: &mut [Unit], graph: &PackageGraph) -> Completion {
             result.push((i, sorted(deps)));
             continue;
         };
-        let name = unit.name.as_str();
-        // Candidate groups: each group is one dependency, of which one unit is taken.
-        let mut groups: Vec<Vec<usize>> = Vec::new();
-        let kinds_of = |wanted: &[DepKind]| -> Vec<(&str, &str)> {
-            package
-                .deps
-                .iter()
-                .filter(|(_, _, kinds)| kinds.iter().any(|k| wanted.contains(k)))
-                .map(|(n, v, _)| (n.as_str(), v.as_str()))
-                .collect()
-        };
-        match (unit.kind, unit.mode) {
-            (TargetKind::BuildScript, Mode::RunCustomBuild) => {
-                groups.push(of(name, version, &script_build));
-                // The build scripts of dependencies with `links` run first (their `DEP_*` output).
-                for (n, v) in kinds_of(&[DepKind::Normal]) {
-                    if graph.packages.get(&(n.to_owned(), v.to_owned())).is_some_and(|p| p.links) {
-                        groups.push(of(n, v, &script_run));
-                    }
-                }
-            }
-            (TargetKind::BuildScript, _) => {
-                for (n, v) in kinds_of(&[DepKind::Build]) {
-                    groups.push(of(n, v, &library));
-                }
-            }
-            (kind, mode) => {
-                groups.push(of(name, version, &script_run));
-                if kind != TargetKind::Lib && kind != TargetKind::ProcMacro {
-                    groups.push(of(name, version, &|u: &Unit| {
-                        u.kind == TargetKind::Lib && u.mode != Mode::RunCustomBuild
-                    }));
-                }
-                let dev =
-                    matches!(kind, TargetKind::Test | TargetKind::Bench | TargetKind::Example) || mode == Mode::Test;
-                let wanted: &[DepKind] = if dev { &[DepKind::Normal, DepKind::Dev] } else { &[DepKind::Normal] };
-                for (n, v) in kinds_of(wanted) {
-                    groups.push(of(n, v, &library));
-                }
-            }
-        }
-        let start = unit.start.unwrap_or(0.0);
-        for group in groups {
+        for group in dependency_groups(unit, version, package, graph, &by_package) {
             let group: Vec<usize> = group.into_iter().filter(|&d| d != i).collect();
-            if group.is_empty() {
-                continue;
-            }
-            let ids: Vec<u64> = group.iter().filter_map(|&d| units.get(d)?.id).collect();
-            if ids.iter().any(|d| deps.contains(d)) {
-                continue;
-            }
-            // The copy the schedule allows, the later of two.
-            let allowed = group
-                .iter()
-                .filter_map(|&d| {
-                    let dep = units.get(d)?;
-                    let at = released_at(unit, dep)?;
-                    (at <= start + ROUNDING).then_some((dep.id?, at))
-                })
-                .max_by(|a, b| a.1.total_cmp(&b.1));
-            match allowed {
-                Some((d, _)) => {
-                    deps.insert(d);
-                    completion.added += 1;
-                }
-                None => completion.contradicted += 1,
-            }
+            add_allowed(units, unit, &group, &mut deps, &mut completion);
         }
         result.push((i, sorted(deps)));
     }
@@ -312,6 +218,152 @@ pub fn complete(units: &mut [Unit], graph: &PackageGraph) -> Completion {
         }
     }
     completion
+}
+
+/// The edges the report recorded among the units at `ran`, dependent id → dependency ids: who
+/// released whom, and the dependencies a format lists.
+fn recorded_edges(units: &[Unit], ran: &[usize]) -> HashMap<u64, HashSet<u64>> {
+    let mut recorded: HashMap<u64, HashSet<u64>> = HashMap::new();
+    for &i in ran {
+        let Some(u) = units.get(i) else { continue };
+        let Some(id) = u.id else { continue };
+        for b in u.unblocked.iter().chain(&u.unblocked_rmeta) {
+            recorded.entry(*b).or_default().insert(id);
+        }
+        for d in &u.dependencies {
+            recorded.entry(id).or_default().insert(*d);
+        }
+    }
+    recorded
+}
+
+/// The units that ran, by package name and version.
+struct ByPackage<'a> {
+    units: &'a [Unit],
+    packages: HashMap<(&'a str, Option<&'a str>), Vec<usize>>,
+}
+
+impl<'a> ByPackage<'a> {
+    /// Groups the units at `ran` by package.
+    fn new(units: &'a [Unit], ran: &[usize]) -> ByPackage<'a> {
+        let mut packages: HashMap<(&str, Option<&str>), Vec<usize>> = HashMap::new();
+        for &i in ran {
+            if let Some(u) = units.get(i) {
+                packages.entry((u.name.as_str(), u.version.as_deref())).or_default().push(i);
+            }
+        }
+        ByPackage { units, packages }
+    }
+
+    /// The units of package `name` `version` that are `kind`.
+    fn of(&self, name: &str, version: &str, kind: fn(&Unit) -> bool) -> Vec<usize> {
+        self.packages
+            .get(&(name, Some(version)))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| self.units.get(i).is_some_and(kind))
+            .collect()
+    }
+}
+
+/// A library or proc-macro, compiled: what a dependent links or runs.
+fn library(u: &Unit) -> bool {
+    matches!(u.kind, TargetKind::Lib | TargetKind::ProcMacro) && u.mode != Mode::RunCustomBuild
+}
+
+/// A compiled library (not a proc-macro): what a package's binaries, tests and examples link,
+/// and what `whatif --split` splits.
+pub(crate) fn compiled_library(u: &Unit) -> bool {
+    u.kind == TargetKind::Lib && u.mode != Mode::RunCustomBuild
+}
+
+/// A build script running.
+fn script_run(u: &Unit) -> bool {
+    u.kind == TargetKind::BuildScript && u.mode == Mode::RunCustomBuild
+}
+
+/// A build script being compiled.
+fn script_build(u: &Unit) -> bool {
+    u.kind == TargetKind::BuildScript && u.mode != Mode::RunCustomBuild
+}
+
+/// The dependencies of `unit` (of `package` at `version`) by cargo's rules, as groups of
+/// candidate units: each group is one dependency, of which one unit is taken.
+fn dependency_groups(
+    unit: &Unit,
+    version: &str,
+    package: &Package,
+    graph: &PackageGraph,
+    by_package: &ByPackage<'_>,
+) -> Vec<Vec<usize>> {
+    let name = unit.name.as_str();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let kinds_of = |wanted: &[DepKind]| -> Vec<(&str, &str)> {
+        package
+            .deps
+            .iter()
+            .filter(|(_, _, kinds)| kinds.iter().any(|k| wanted.contains(k)))
+            .map(|(n, v, _)| (n.as_str(), v.as_str()))
+            .collect()
+    };
+    match (unit.kind, unit.mode) {
+        (TargetKind::BuildScript, Mode::RunCustomBuild) => {
+            groups.push(by_package.of(name, version, script_build));
+            // The build scripts of dependencies with `links` run first (their `DEP_*` output).
+            for (n, v) in kinds_of(&[DepKind::Normal]) {
+                if graph.packages.get(&(n.to_owned(), v.to_owned())).is_some_and(|p| p.links) {
+                    groups.push(by_package.of(n, v, script_run));
+                }
+            }
+        }
+        (TargetKind::BuildScript, _) => {
+            for (n, v) in kinds_of(&[DepKind::Build]) {
+                groups.push(by_package.of(n, v, library));
+            }
+        }
+        (kind, mode) => {
+            groups.push(by_package.of(name, version, script_run));
+            if kind != TargetKind::Lib && kind != TargetKind::ProcMacro {
+                groups.push(by_package.of(name, version, compiled_library));
+            }
+            let dev = matches!(kind, TargetKind::Test | TargetKind::Bench | TargetKind::Example) || mode == Mode::Test;
+            let wanted: &[DepKind] = if dev { &[DepKind::Normal, DepKind::Dev] } else { &[DepKind::Normal] };
+            for (n, v) in kinds_of(wanted) {
+                groups.push(by_package.of(n, v, library));
+            }
+        }
+    }
+    groups
+}
+
+/// Adds to `deps` (of `unit`) the edge to one unit of `group`, one dependency, unless an edge
+/// to it is there already: the copy the recorded schedule allows, the later of two, or none
+/// when the schedule contradicts every copy. Counts what it did in `completion`.
+fn add_allowed(units: &[Unit], unit: &Unit, group: &[usize], deps: &mut HashSet<u64>, completion: &mut Completion) {
+    if group.is_empty() {
+        return;
+    }
+    let ids: Vec<u64> = group.iter().filter_map(|&d| units.get(d)?.id).collect();
+    if ids.iter().any(|d| deps.contains(d)) {
+        return;
+    }
+    let start = unit.start.unwrap_or(0.0);
+    let allowed = group
+        .iter()
+        .filter_map(|&d| {
+            let dep = units.get(d)?;
+            let at = released_at(unit, dep)?;
+            (at <= start + ROUNDING).then_some((dep.id?, at))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match allowed {
+        Some((d, _)) => {
+            deps.insert(d);
+            completion.added += 1;
+        }
+        None => completion.contradicted += 1,
+    }
 }
 
 fn sorted(set: HashSet<u64>) -> Vec<u64> {

@@ -24,7 +24,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use serde::Serialize;
 
-use crate::complete::{Completion, Edges, metadata_suffices};
+use crate::complete::{Completion, Edges, ROUNDING, compiled_library, metadata_suffices};
 use crate::{Build, Mode, TargetKind, Unit};
 
 /// What a dependent waits for.
@@ -179,222 +179,23 @@ impl Graph {
         if ran.is_empty() {
             return Err(WhatIfError::NoSchedule);
         }
-        let index: HashMap<u64, usize> = ran.iter().enumerate().filter_map(|(i, u)| Some((u.id?, i))).collect();
-        let mut shares: Vec<f64> = ran
-            .iter()
-            .filter_map(|u| {
-                let s = crate::split(u)?;
-                let compiled = s.frontend + s.codegen;
-                (compiled > 0.0).then(|| s.frontend / compiled)
-            })
-            .collect();
-        shares.sort_by(f64::total_cmp);
-        let share = shares.get(shares.len() / 2).copied().unwrap_or(0.5);
-        let mut nodes: Vec<Node> = ran
-            .iter()
-            .zip(&positions)
-            .map(|(u, &position)| {
-                let duration = u.duration.unwrap_or(0.0).max(0.0);
-                let mut node = Node {
-                    label: u.label(),
-                    name: u.name.clone(),
-                    frontend: 0.0,
-                    codegen: 0.0,
-                    link: 0.0,
-                    other: 0.0,
-                    has_rmeta: false,
-                    source: SplitSource::Measured,
-                    deps: Vec::new(),
-                    splittable: matches!(u.kind, TargetKind::Lib) && u.mode != Mode::RunCustomBuild,
-                    unit: position,
-                    end: u.end().unwrap_or(0.0),
-                    final_target: matches!(
-                        u.kind,
-                        TargetKind::Bin | TargetKind::Test | TargetKind::Bench | TargetKind::Example
-                    ),
-                    parallelism: u.cpu_seconds.filter(|_| duration >= MIN_CPU_DURATION).map(|c| c / duration),
-                    ceiling: None,
-                    tokens_recorded: 1.0,
-                };
-                match (u.mode, crate::split(u)) {
-                    (Mode::RunCustomBuild, _) => {
-                        node.other = duration;
-                        node.source = SplitSource::NotCompiled;
-                    }
-                    (_, Some(s)) => {
-                        node.frontend = s.frontend;
-                        node.codegen = s.codegen;
-                        node.link = s.link;
-                        node.other = (duration - s.frontend - s.codegen - s.link).max(0.0);
-                        node.has_rmeta = u.kind == TargetKind::Lib;
-                    }
-                    (_, None) => {
-                        node.frontend = duration * share;
-                        node.codegen = duration - node.frontend;
-                        node.source = SplitSource::Estimated;
-                    }
-                }
-                node
-            })
-            .collect();
+        let share = median_frontend_share(&ran);
+        let mut nodes: Vec<Node> =
+            ran.iter().zip(&positions).map(|(u, &position)| Node::from_unit(u, position, share)).collect();
         let complete_edges = ran.iter().any(|u| !u.dependencies.is_empty());
-        for (i, unit) in ran.iter().enumerate() {
-            if complete_edges {
-                for dep in &unit.dependencies {
-                    let Some(&d) = index.get(dep) else { continue };
-                    let Some(dep_unit) = ran.get(d) else { continue };
-                    let edge = if metadata_suffices(unit, dep_unit) { Edge::Metadata } else { Edge::Full };
-                    if let Some(node) = nodes.get_mut(i) {
-                        node.deps.push((d, edge));
-                    }
-                }
-            } else {
-                let edges = unit.unblocked.iter().map(|b| (b, Edge::Full));
-                for (b, edge) in edges.chain(unit.unblocked_rmeta.iter().map(|b| (b, Edge::Metadata))) {
-                    let Some(&dependent) = index.get(b) else { continue };
-                    if let Some(node) = nodes.get_mut(dependent)
-                        && dependent != i
-                    {
-                        node.deps.push((i, edge));
-                    }
-                }
-            }
+        if complete_edges {
+            add_listed_edges(&mut nodes, &ran);
+        } else {
+            add_released_edges(&mut nodes, &ran);
         }
-        // Edges within a package that cargo always has, released or not: a package's build
-        // script runs after it is compiled, and every target of the package is compiled after
-        // the script ran; binaries, tests and examples link the package's own library.
-        let mut packages: HashMap<(&str, Option<&str>), Vec<usize>> = HashMap::new();
-        for (i, u) in ran.iter().enumerate() {
-            packages.entry((u.name.as_str(), u.version.as_deref())).or_default().push(i);
-        }
-        for (i, unit) in ran.iter().enumerate() {
-            let same_package =
-                packages.get(&(unit.name.as_str(), unit.version.as_deref())).cloned().unwrap_or_default();
-            for d in same_package {
-                let Some(dep) = ran.get(d) else { continue };
-                let implied = d != i
-                    && match (unit.kind, unit.mode, dep.kind, dep.mode) {
-                        (TargetKind::BuildScript, Mode::RunCustomBuild, TargetKind::BuildScript, m) => {
-                            m != Mode::RunCustomBuild
-                        }
-                        (TargetKind::BuildScript, _, _, _) => false,
-                        (_, _, TargetKind::BuildScript, Mode::RunCustomBuild) => true,
-                        (TargetKind::Bin | TargetKind::Test | TargetKind::Bench | TargetKind::Example, _, k, _) => {
-                            matches!(k, TargetKind::Lib | TargetKind::ProcMacro)
-                        }
-                        _ => false,
-                    };
-                if implied
-                    && let Some(node) = nodes.get_mut(i)
-                    && !node.deps.iter().any(|(x, _)| *x == d)
-                {
-                    node.deps.push((d, Edge::Full));
-                }
-            }
-        }
-        // A partial graph (an HTML report alone) has libraries that released nobody: every
-        // dependent of theirs was released by another dependency that finished later. Such a
-        // library is still needed by what is built from it; the graph keeps it connected by
-        // making the final targets (binaries, tests, benches, examples) that started after it
-        // ended wait for it, which the recorded schedule allows.
+        add_package_edges(&mut nodes, &ran);
         if !complete_edges {
-            let mut has_dependents = vec![false; nodes.len()];
-            for node in &nodes {
-                for &(d, _) in &node.deps {
-                    if let Some(h) = has_dependents.get_mut(d) {
-                        *h = true;
-                    }
-                }
-            }
-            let spans: Vec<(f64, f64)> = ran.iter().map(|u| (u.start.unwrap_or(0.0), u.end().unwrap_or(0.0))).collect();
-            let orphans: Vec<usize> = (0..nodes.len())
-                .filter(|&i| {
-                    !has_dependents.get(i).copied().unwrap_or(true)
-                        && ran.get(i).is_some_and(|u| u.kind == TargetKind::Lib && u.mode != Mode::RunCustomBuild)
-                })
-                .collect();
-            for (f, node) in nodes.iter_mut().enumerate() {
-                if !node.final_target {
-                    continue;
-                }
-                let started = spans.get(f).map_or(0.0, |s| s.0);
-                for &o in &orphans {
-                    if spans.get(o).is_some_and(|s| s.1 <= started + 0.015) && !node.deps.iter().any(|(x, _)| *x == o) {
-                        node.deps.push((o, Edge::Full));
-                    }
-                }
-            }
+            connect_orphans(&mut nodes, &ran);
         }
-        // cargo's rule for units that link or run upstream code (binaries, tests, proc-macros,
-        // build scripts; `Unit::requires_upstream_objects`): they wait for the whole of every
-        // dependency of their dependencies, transitively, not only for their direct ones, since
-        // a pipelined library can finish before a library it was compiled against.
-        let links: Vec<bool> = ran
-            .iter()
-            .map(|u| u.kind != TargetKind::Lib || matches!(u.mode, Mode::Test | Mode::RunCustomBuild))
-            .collect();
-        let mut closure: Vec<Option<Vec<usize>>> = vec![None; nodes.len()];
-        for i in 0..nodes.len() {
-            if !links.get(i).copied().unwrap_or(false) {
-                continue;
-            }
-            let direct: Vec<usize> = nodes.get(i).map(|n| n.deps.iter().map(|(d, _)| *d).collect()).unwrap_or_default();
-            let mut seen = vec![false; nodes.len()];
-            let mut stack: Vec<usize> = Vec::new();
-            for d in &direct {
-                if let Some(s) = seen.get_mut(*d) {
-                    *s = true;
-                }
-            }
-            for d in direct {
-                // Dependencies of dependencies, computed once per node.
-                let deps_of = closure_of(&nodes, d, &mut closure);
-                stack.extend(deps_of);
-            }
-            let mut added = Vec::new();
-            while let Some(t) = stack.pop() {
-                if seen.get(t).copied().unwrap_or(true) || t == i {
-                    continue;
-                }
-                if let Some(s) = seen.get_mut(t) {
-                    *s = true;
-                }
-                added.push((t, Edge::Full));
-            }
-            if let Some(node) = nodes.get_mut(i) {
-                node.deps.extend(added);
-            }
-        }
-        // A unit released at its dependency's rmeta can only be if that dependency has one.
-        for i in 0..nodes.len() {
-            let deps: Vec<(usize, Edge)> = nodes.get(i).map(|n| n.deps.clone()).unwrap_or_default();
-            for (d, edge) in deps {
-                if edge == Edge::Metadata
-                    && let Some(dep) = nodes.get_mut(d)
-                    && !dep.has_rmeta
-                {
-                    dep.has_rmeta = true;
-                }
-            }
-        }
-        // The tokens each unit had in the recording: its own, plus the job slots no other unit
-        // held, on average over its run.
+        add_upstream_edges(&mut nodes, &ran);
+        mark_rmeta(&mut nodes);
         if let Some(jobs) = jobs {
-            let spans: Vec<(f64, f64)> = ran.iter().map(|u| (u.start.unwrap_or(0.0), u.end().unwrap_or(0.0))).collect();
-            for (i, node) in nodes.iter_mut().enumerate() {
-                let Some(&(a, b)) = spans.get(i) else { continue };
-                if b - a <= 0.0 {
-                    continue;
-                }
-                let others: f64 = spans
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, &(c, d))| (b.min(d) - a.max(c)).max(0.0))
-                    .sum::<f64>()
-                    / (b - a);
-                node.tokens_recorded = 1.0 + (f64::from(jobs) - 1.0 - others).max(0.0);
-            }
+            set_recorded_tokens(&mut nodes, &ran, jobs);
         }
         let offset = ran.iter().filter_map(|u| u.start).reduce(f64::min).unwrap_or(0.0).max(0.0);
         let last = ran.iter().filter_map(|u| u.end()).reduce(f64::max).unwrap_or(0.0);
@@ -538,26 +339,18 @@ impl Graph {
         Ok(self.run(jobs, scale, &priorities, &dependents))
     }
 
+    /// The slot-by-slot replay with `jobs` slots (`None`: `unlimited`): whenever a slot is free
+    /// the ready node with the highest priority starts; time moves from one rmeta or end to
+    /// the next, each releasing the dependents that waited for it.
     fn run(&self, jobs: Option<u32>, scale: &Scale, priorities: &[u64], dependents: &[Vec<(usize, Edge)>]) -> Schedule {
-        if jobs.is_none() {
-            return self.unlimited(scale, dependents);
-        }
+        let Some(jobs) = jobs else { return self.unlimited(scale, dependents) };
+        let tokens = jobs.max(1) as usize;
         let n = self.nodes.len();
         let times = self.times(scale);
-        let slots = jobs.map_or(n.max(1), |j| (j.max(1) as usize).min(n.max(1)));
-        // What each node still waits for: its dependencies that are nodes of the graph.
-        let mut waiting: Vec<usize> =
-            self.nodes.iter().map(|node| node.deps.iter().filter(|(d, _)| *d < n).count()).collect();
-        // The dependency that released each node last, for the bounding chain.
-        let mut released_by: Vec<Option<usize>> = vec![None; n];
+        let slots = tokens.min(n.max(1));
+        let mut queue = Queue::new(&self.nodes, priorities);
         let mut start = vec![f64::NAN; n];
         let mut end = vec![f64::NAN; n];
-        let mut ready: BinaryHeap<Ready> = BinaryHeap::new();
-        for (i, w) in waiting.iter().enumerate() {
-            if *w == 0 {
-                ready.push(Ready { priority: priorities.get(i).copied().unwrap_or(0), index: i });
-            }
-        }
         // Each running node: how far through its recorded time it is, and whether its rmeta
         // was released. A node moves through its recorded time at speed 1, or slower where it
         // ran on more job tokens than it gets now (`speeds`).
@@ -566,7 +359,7 @@ impl Graph {
         let mut started = 0usize;
         loop {
             while running.len() < slots {
-                let Some(next) = ready.pop() else { break };
+                let Some(next) = queue.ready.pop() else { break };
                 let i = next.index;
                 if let Some(s) = start.get_mut(i) {
                     *s = now;
@@ -575,23 +368,8 @@ impl Graph {
                 running.push(Running { index: i, done: 0.0, rmeta_released: rmeta >= duration });
                 started += 1;
             }
-            let speeds = self.speeds(&running, jobs.map(|j| j.max(1) as usize));
-            // The next milestone: the earliest rmeta or end; at equal times rmeta before ends,
-            // then by index, so the replay is deterministic.
-            let next = running
-                .iter()
-                .zip(&speeds)
-                .enumerate()
-                .map(|(k, (r, speed))| {
-                    let (rmeta, duration) = times.get(r.index).copied().unwrap_or((0.0, 0.0));
-                    let (target, finished) = if r.rmeta_released { (duration, true) } else { (rmeta, false) };
-                    (k, ((target - r.done).max(0.0) / speed, finished, r.index))
-                })
-                .min_by(|a, b| {
-                    let (x, y) = (a.1, b.1);
-                    x.0.total_cmp(&y.0).then_with(|| x.1.cmp(&y.1)).then_with(|| x.2.cmp(&y.2))
-                });
-            let Some((k, (dt, finished, i))) = next else { break };
+            let speeds = self.speeds(&running, Some(tokens));
+            let Some((k, dt, finished, i)) = next_milestone(&running, &speeds, &times) else { break };
             now += dt;
             for (r, speed) in running.iter_mut().zip(&speeds) {
                 r.done += dt * speed;
@@ -606,39 +384,9 @@ impl Graph {
                 r.done = times.get(i).map_or(r.done, |t| t.0);
             }
             let has_rmeta_event = times.get(i).is_some_and(|(r, d)| r < d);
-            for &(d, edge) in dependents.get(i).into_iter().flatten() {
-                // An rmeta edge is released by the rmeta event, or by the end when the node
-                // had none; a full edge by the end.
-                let releases = match edge {
-                    Edge::Full => finished,
-                    Edge::Metadata => !finished || !has_rmeta_event,
-                };
-                if !releases {
-                    continue;
-                }
-                if let Some(w) = waiting.get_mut(d) {
-                    *w = w.saturating_sub(1);
-                    if let Some(r) = released_by.get_mut(d) {
-                        *r = Some(i);
-                    }
-                    if *w == 0 {
-                        ready.push(Ready { priority: priorities.get(d).copied().unwrap_or(0), index: d });
-                    }
-                }
-            }
+            queue.release(i, finished, has_rmeta_event, dependents.get(i).map(Vec::as_slice).unwrap_or_default());
         }
-        let (last, finish) = end
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.is_finite())
-            .max_by(|a, b| a.1.total_cmp(b.1))
-            .map_or((None, self.offset), |(i, e)| (Some(i), *e));
-        let mut schedule =
-            Schedule { seconds: finish + self.tail, chain: Vec::new(), units_run: started, start, end, released_by };
-        if let Some(last) = last {
-            schedule.chain = schedule.chain_to(last);
-        }
-        schedule
+        Schedule::replayed(start, end, queue.released_by, started, self.offset, self.tail)
     }
 
     /// The replay with a slot for every unit, as one pass in dependency order: each unit starts
@@ -687,18 +435,7 @@ impl Graph {
             }
         }
         let units_run = end.iter().filter(|e| e.is_finite()).count();
-        let (last, finish) = end
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.is_finite())
-            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| a.0.cmp(&b.0)))
-            .map_or((None, self.offset), |(i, e)| (Some(i), *e));
-        let mut schedule =
-            Schedule { seconds: finish + self.tail, chain: Vec::new(), units_run, start, end, released_by };
-        if let Some(last) = last {
-            schedule.chain = schedule.chain_to(last);
-        }
-        schedule
+        Schedule::replayed(start, end, released_by, units_run, self.offset, self.tail)
     }
 
     /// How fast each running node moves through its recorded time, with `tokens` job tokens
@@ -924,6 +661,258 @@ fn closure_of(nodes: &[Node], node: usize, memo: &mut [Option<Vec<usize>>]) -> V
     out
 }
 
+impl Node {
+    /// The node of unit `u` (at `position` in the units the graph is made from), without its
+    /// dependencies: its time split by the report's sections or rmeta time where it has them,
+    /// else by the build's median frontend `share`; a build script's run is not compiled.
+    fn from_unit(u: &Unit, position: usize, share: f64) -> Node {
+        let duration = u.duration.unwrap_or(0.0).max(0.0);
+        let mut node = Node {
+            label: u.label(),
+            name: u.name.clone(),
+            frontend: 0.0,
+            codegen: 0.0,
+            link: 0.0,
+            other: 0.0,
+            has_rmeta: false,
+            source: SplitSource::Measured,
+            deps: Vec::new(),
+            splittable: compiled_library(u),
+            unit: position,
+            end: u.end().unwrap_or(0.0),
+            final_target: matches!(
+                u.kind,
+                TargetKind::Bin | TargetKind::Test | TargetKind::Bench | TargetKind::Example
+            ),
+            parallelism: u.cpu_seconds.filter(|_| duration >= MIN_CPU_DURATION).map(|c| c / duration),
+            ceiling: None,
+            tokens_recorded: 1.0,
+        };
+        match (u.mode, crate::split(u)) {
+            (Mode::RunCustomBuild, _) => {
+                node.other = duration;
+                node.source = SplitSource::NotCompiled;
+            }
+            (_, Some(s)) => {
+                node.frontend = s.frontend;
+                node.codegen = s.codegen;
+                node.link = s.link;
+                node.other = (duration - s.frontend - s.codegen - s.link).max(0.0);
+                node.has_rmeta = u.kind == TargetKind::Lib;
+            }
+            (_, None) => {
+                node.frontend = duration * share;
+                node.codegen = duration - node.frontend;
+                node.source = SplitSource::Estimated;
+            }
+        }
+        node
+    }
+}
+
+/// The median share of the frontend in the compiled time of the units whose split is known
+/// (0.5 when none is): what a unit without one is estimated with.
+fn median_frontend_share(ran: &[&Unit]) -> f64 {
+    let mut shares: Vec<f64> = ran
+        .iter()
+        .filter_map(|u| {
+            let s = crate::split(u)?;
+            let compiled = s.frontend + s.codegen;
+            (compiled > 0.0).then(|| s.frontend / compiled)
+        })
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    shares.get(shares.len() / 2).copied().unwrap_or(0.5)
+}
+
+/// Each unit's position among `ran`, by its id.
+fn positions_by_id(ran: &[&Unit]) -> HashMap<u64, usize> {
+    ran.iter().enumerate().filter_map(|(i, u)| Some((u.id?, i))).collect()
+}
+
+/// Adds the edges a format lists (each unit's `dependencies`), pipelined where cargo's rule
+/// lets the dependent start at the dependency's metadata.
+fn add_listed_edges(nodes: &mut [Node], ran: &[&Unit]) {
+    let index = positions_by_id(ran);
+    for (i, unit) in ran.iter().enumerate() {
+        for dep in &unit.dependencies {
+            let Some(&d) = index.get(dep) else { continue };
+            let Some(dep_unit) = ran.get(d) else { continue };
+            let edge = if metadata_suffices(unit, dep_unit) { Edge::Metadata } else { Edge::Full };
+            if let Some(node) = nodes.get_mut(i) {
+                node.deps.push((d, edge));
+            }
+        }
+    }
+}
+
+/// Adds the edges an HTML report records: the units each unit released at its end and at its
+/// rmeta.
+fn add_released_edges(nodes: &mut [Node], ran: &[&Unit]) {
+    let index = positions_by_id(ran);
+    for (i, unit) in ran.iter().enumerate() {
+        let edges = unit.unblocked.iter().map(|b| (b, Edge::Full));
+        for (b, edge) in edges.chain(unit.unblocked_rmeta.iter().map(|b| (b, Edge::Metadata))) {
+            let Some(&dependent) = index.get(b) else { continue };
+            if let Some(node) = nodes.get_mut(dependent)
+                && dependent != i
+            {
+                node.deps.push((i, edge));
+            }
+        }
+    }
+}
+
+/// Adds the edges within a package that cargo always has, released or not
+/// (`implied_by_package`), where the unit does not wait for that dependency already.
+fn add_package_edges(nodes: &mut [Node], ran: &[&Unit]) {
+    let mut packages: HashMap<(&str, Option<&str>), Vec<usize>> = HashMap::new();
+    for (i, u) in ran.iter().enumerate() {
+        packages.entry((u.name.as_str(), u.version.as_deref())).or_default().push(i);
+    }
+    for (i, unit) in ran.iter().enumerate() {
+        let same_package = packages.get(&(unit.name.as_str(), unit.version.as_deref())).cloned().unwrap_or_default();
+        for d in same_package {
+            let Some(dep) = ran.get(d) else { continue };
+            if d != i
+                && implied_by_package(unit, dep)
+                && let Some(node) = nodes.get_mut(i)
+                && !node.deps.iter().any(|(x, _)| *x == d)
+            {
+                node.deps.push((d, Edge::Full));
+            }
+        }
+    }
+}
+
+/// Does `unit` wait for `dep`, a unit of its own package, whatever was recorded? A package's
+/// build script runs after it is compiled, and every target of the package is compiled after
+/// the script ran; binaries, tests and examples link the package's own library.
+fn implied_by_package(unit: &Unit, dep: &Unit) -> bool {
+    match (unit.kind, unit.mode, dep.kind, dep.mode) {
+        (TargetKind::BuildScript, Mode::RunCustomBuild, TargetKind::BuildScript, m) => m != Mode::RunCustomBuild,
+        (TargetKind::BuildScript, _, _, _) => false,
+        (_, _, TargetKind::BuildScript, Mode::RunCustomBuild) => true,
+        (TargetKind::Bin | TargetKind::Test | TargetKind::Bench | TargetKind::Example, _, k, _) => {
+            matches!(k, TargetKind::Lib | TargetKind::ProcMacro)
+        }
+        _ => false,
+    }
+}
+
+/// Each unit's recorded (start, end), seconds from cargo's start.
+fn spans(ran: &[&Unit]) -> Vec<(f64, f64)> {
+    ran.iter().map(|u| (u.start.unwrap_or(0.0), u.end().unwrap_or(0.0))).collect()
+}
+
+/// Keeps a partial graph (an HTML report alone) connected. Its libraries that released nobody
+/// had every dependent released by another dependency that finished later; such a library is
+/// still needed by what is built from it, so the final targets (binaries, tests, benches,
+/// examples) that started after it ended wait for it, which the recorded schedule allows.
+fn connect_orphans(nodes: &mut [Node], ran: &[&Unit]) {
+    let mut has_dependents = vec![false; nodes.len()];
+    for node in nodes.iter() {
+        for &(d, _) in &node.deps {
+            if let Some(h) = has_dependents.get_mut(d) {
+                *h = true;
+            }
+        }
+    }
+    let spans = spans(ran);
+    // A library that released nobody: `splittable` marks the compiled libraries.
+    let orphans: Vec<usize> = (0..nodes.len())
+        .filter(|&i| !has_dependents.get(i).copied().unwrap_or(true) && nodes.get(i).is_some_and(|n| n.splittable))
+        .collect();
+    for (f, node) in nodes.iter_mut().enumerate() {
+        if !node.final_target {
+            continue;
+        }
+        let started = spans.get(f).map_or(0.0, |s| s.0);
+        for &o in &orphans {
+            if spans.get(o).is_some_and(|s| s.1 <= started + ROUNDING) && !node.deps.iter().any(|(x, _)| *x == o) {
+                node.deps.push((o, Edge::Full));
+            }
+        }
+    }
+}
+
+/// cargo's rule for units that link or run upstream code (binaries, tests, proc-macros,
+/// build scripts; `Unit::requires_upstream_objects`): they wait for the whole of every
+/// dependency of their dependencies, transitively, not only for their direct ones, since
+/// a pipelined library can finish before a library it was compiled against. Adds those edges.
+fn add_upstream_edges(nodes: &mut [Node], ran: &[&Unit]) {
+    let links: Vec<bool> =
+        ran.iter().map(|u| u.kind != TargetKind::Lib || matches!(u.mode, Mode::Test | Mode::RunCustomBuild)).collect();
+    let mut closure: Vec<Option<Vec<usize>>> = vec![None; nodes.len()];
+    for i in 0..nodes.len() {
+        if !links.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let direct: Vec<usize> = nodes.get(i).map(|n| n.deps.iter().map(|(d, _)| *d).collect()).unwrap_or_default();
+        let mut seen = vec![false; nodes.len()];
+        let mut stack: Vec<usize> = Vec::new();
+        for d in &direct {
+            if let Some(s) = seen.get_mut(*d) {
+                *s = true;
+            }
+        }
+        for d in direct {
+            // Dependencies of dependencies, computed once per node.
+            let deps_of = closure_of(nodes, d, &mut closure);
+            stack.extend(deps_of);
+        }
+        let mut added = Vec::new();
+        while let Some(t) = stack.pop() {
+            if seen.get(t).copied().unwrap_or(true) || t == i {
+                continue;
+            }
+            if let Some(s) = seen.get_mut(t) {
+                *s = true;
+            }
+            added.push((t, Edge::Full));
+        }
+        if let Some(node) = nodes.get_mut(i) {
+            node.deps.extend(added);
+        }
+    }
+}
+
+/// Gives an rmeta to every node a dependent waits for at its rmeta: a unit released at its
+/// dependency's rmeta can only be if that dependency has one.
+fn mark_rmeta(nodes: &mut [Node]) {
+    for i in 0..nodes.len() {
+        let deps: Vec<(usize, Edge)> = nodes.get(i).map(|n| n.deps.clone()).unwrap_or_default();
+        for (d, edge) in deps {
+            if edge == Edge::Metadata
+                && let Some(dep) = nodes.get_mut(d)
+                && !dep.has_rmeta
+            {
+                dep.has_rmeta = true;
+            }
+        }
+    }
+}
+
+/// Sets the tokens each unit had in the recording, with `jobs` job slots: its own, plus the
+/// slots no other unit held, on average over its run.
+fn set_recorded_tokens(nodes: &mut [Node], ran: &[&Unit], jobs: u32) {
+    let spans = spans(ran);
+    for (i, node) in nodes.iter_mut().enumerate() {
+        let Some(&(a, b)) = spans.get(i) else { continue };
+        if b - a <= 0.0 {
+            continue;
+        }
+        let others: f64 = spans
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, &(c, d))| (b.min(d) - a.max(c)).max(0.0))
+            .sum::<f64>()
+            / (b - a);
+        node.tokens_recorded = 1.0 + (f64::from(jobs) - 1.0 - others).max(0.0);
+    }
+}
+
 /// One replay.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Schedule {
@@ -944,6 +933,30 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// The schedule of a replay from each node's `start`, `end` and releasing dependency: it
+    /// ends with the node that ended last (the higher index at equal ends), plus cargo's `tail`
+    /// (`offset` when nothing ran).
+    fn replayed(
+        start: Vec<f64>,
+        end: Vec<f64>,
+        released_by: Vec<Option<usize>>,
+        units_run: usize,
+        offset: f64,
+        tail: f64,
+    ) -> Schedule {
+        let (last, finish) = end
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_finite())
+            .max_by(|a, b| a.1.total_cmp(b.1).then_with(|| a.0.cmp(&b.0)))
+            .map_or((None, offset), |(i, e)| (Some(i), *e));
+        let mut schedule = Schedule { seconds: finish + tail, chain: Vec::new(), units_run, start, end, released_by };
+        if let Some(last) = last {
+            schedule.chain = schedule.chain_to(last);
+        }
+        schedule
+    }
+
     /// The chain of nodes that released each other up to `node`, first to last.
     pub fn chain_to(&self, node: usize) -> Vec<usize> {
         let mut chain = Vec::new();
@@ -990,6 +1003,83 @@ impl Curve {
     /// The fewest job slots whose prediction is within `within` (0.05) of the floor.
     pub fn enough(&self, within: f64) -> Option<u32> {
         self.points.iter().filter(|(_, s)| *s <= self.floor * (1.0 + within)).map(|(j, _)| *j).min()
+    }
+}
+
+/// The next milestone of the running nodes, moving at `speeds` through their scaled `times`:
+/// the earliest rmeta or end, as (position in `running`, seconds until it, whether it is the
+/// end, node). At equal times rmeta before ends, then by index, so the replay is deterministic.
+fn next_milestone(running: &[Running], speeds: &[f64], times: &[(f64, f64)]) -> Option<(usize, f64, bool, usize)> {
+    running
+        .iter()
+        .zip(speeds)
+        .enumerate()
+        .map(|(k, (r, speed))| {
+            let (rmeta, duration) = times.get(r.index).copied().unwrap_or((0.0, 0.0));
+            let (target, finished) = if r.rmeta_released { (duration, true) } else { (rmeta, false) };
+            (k, ((target - r.done).max(0.0) / speed, finished, r.index))
+        })
+        .min_by(|a, b| {
+            let (x, y) = (a.1, b.1);
+            x.0.total_cmp(&y.0).then_with(|| x.1.cmp(&y.1)).then_with(|| x.2.cmp(&y.2))
+        })
+        .map(|(k, (dt, finished, i))| (k, dt, finished, i))
+}
+
+/// cargo's job queue in a replay: what each node still waits for, the dependency that
+/// released it last, and the ready nodes by priority.
+struct Queue<'a> {
+    priorities: &'a [u64],
+    /// Per node, its dependencies (nodes of the graph) not yet released.
+    waiting: Vec<usize>,
+    /// The dependency that released each node last, for the bounding chain.
+    released_by: Vec<Option<usize>>,
+    ready: BinaryHeap<Ready>,
+}
+
+impl<'a> Queue<'a> {
+    /// The queue before anything ran: the nodes without dependencies are ready.
+    fn new(nodes: &[Node], priorities: &'a [u64]) -> Queue<'a> {
+        let n = nodes.len();
+        let waiting: Vec<usize> = nodes.iter().map(|node| node.deps.iter().filter(|(d, _)| *d < n).count()).collect();
+        let mut queue = Queue { priorities, waiting, released_by: vec![None; n], ready: BinaryHeap::new() };
+        for i in 0..n {
+            if queue.waiting.get(i) == Some(&0) {
+                queue.push(i);
+            }
+        }
+        queue
+    }
+
+    /// Makes node `i` ready.
+    fn push(&mut self, i: usize) {
+        self.ready.push(Ready { priority: self.priorities.get(i).copied().unwrap_or(0), index: i });
+    }
+
+    /// Releases the `dependents` of node `i` that waited for this milestone, its end
+    /// (`finished`) or its rmeta, and makes ready those that wait for nothing more. An rmeta
+    /// edge is released by the rmeta event, or by the end when the node had none
+    /// (`has_rmeta_event`); a full edge by the end.
+    fn release(&mut self, i: usize, finished: bool, has_rmeta_event: bool, dependents: &[(usize, Edge)]) {
+        for &(d, edge) in dependents {
+            let releases = match edge {
+                Edge::Full => finished,
+                Edge::Metadata => !finished || !has_rmeta_event,
+            };
+            if !releases {
+                continue;
+            }
+            if let Some(w) = self.waiting.get_mut(d) {
+                *w = w.saturating_sub(1);
+                let now_ready = *w == 0;
+                if let Some(r) = self.released_by.get_mut(d) {
+                    *r = Some(i);
+                }
+                if now_ready {
+                    self.push(d);
+                }
+            }
+        }
     }
 }
 

@@ -503,23 +503,37 @@ impl Search {
 
     /// Other values of the same setting still racing beside a single.
     fn rivals(&self, candidate: usize) -> usize {
-        let Some(&(dim, _)) = self.candidates.get(candidate).and_then(|c| c.first()) else { return 0 };
+        let Some(dim) = self.dimension_of(candidate) else { return 0 };
         self.current()
             .filter(|e| e.alive() && e.candidate != candidate && e.candidate != 0)
-            .filter(|e| self.candidates.get(e.candidate).and_then(|c| c.first()).is_some_and(|&(d, _)| d == dim))
+            .filter(|e| self.dimension_of(e.candidate) == Some(dim))
             .count()
+    }
+
+    /// The setting a candidate changes first (a single's only one).
+    fn dimension_of(&self, candidate: usize) -> Option<usize> {
+        self.candidates.get(candidate).and_then(|c| c.first()).map(|&(d, _)| d)
     }
 
     fn samples_of(&self, candidate: usize) -> Vec<f64> {
         self.entry(candidate).map(|e| e.samples.clone()).unwrap_or_default()
     }
 
+    /// The singles' decisions at a look (of `looks` planned): each against the baseline, then
+    /// the values of each setting against the fastest of them, at a confidence corrected for
+    /// the singles compared and the looks.
     fn decide_singles(&mut self, looks: usize) {
+        let k = self.current().filter(|e| e.candidate != 0 && e.dropped.as_ref().is_none_or(|d| d.after > 0)).count();
+        let confidence = 1.0 - self.settings.alpha / (k.max(1) * looks) as f64;
+        self.judge_singles(confidence);
+        self.drop_slower_values(confidence);
+    }
+
+    /// Compares each single still racing with the baseline: records its speedup, drops it when
+    /// it is slower or saves too little, and marks it as helping when it is clearly faster.
+    fn judge_singles(&mut self, confidence: f64) {
         let s = self.settings;
         let base = self.samples_of(0);
-        let k = self.current().filter(|e| e.candidate != 0 && e.dropped.as_ref().is_none_or(|d| d.after > 0)).count();
-        let confidence = 1.0 - s.alpha / (k.max(1) * looks) as f64;
-        let spent = self.spent;
         let ids: Vec<usize> = self.current().filter(|e| e.alive() && e.candidate != 0).map(|e| e.candidate).collect();
         let mut verdicts: Vec<(usize, Option<String>, bool, f64)> = Vec::new();
         for &c in &ids {
@@ -551,22 +565,22 @@ impl Search {
         }
         for (c, dropped, helps, speedup) in verdicts {
             if let Some(e) = self.entry_mut(c) {
-                let after = e.samples.len() as u32;
                 e.speedup = Some(speedup);
                 e.helps = helps;
-                if let Some(why) = dropped {
-                    e.dropped = Some(Dropped { after, spent, why, versus: None });
-                }
+            }
+            if let Some(why) = dropped {
+                self.drop_entry(c, why, None);
             }
         }
-        // Within one setting, a value clearly slower than the fastest value is dropped.
-        let dims: Vec<usize> = (0..self.shape.len()).collect();
+    }
+
+    /// Within one setting, drops each value clearly slower than the fastest value.
+    fn drop_slower_values(&mut self, confidence: f64) {
         let mut drops: Vec<(usize, usize, String)> = Vec::new();
-        for dim in dims {
+        for dim in 0..self.shape.len() {
             let values: Vec<usize> = self
                 .current()
-                .filter(|e| e.alive() && e.candidate != 0)
-                .filter(|e| self.candidates.get(e.candidate).and_then(|c| c.first()).is_some_and(|&(d, _)| d == dim))
+                .filter(|e| e.alive() && e.candidate != 0 && self.dimension_of(e.candidate) == Some(dim))
                 .map(|e| e.candidate)
                 .collect();
             let Some(&lead) = values.iter().min_by(|&&a, &&b| {
@@ -592,10 +606,16 @@ impl Search {
             }
         }
         for (c, lead, why) in drops {
-            if let Some(e) = self.entry_mut(c) {
-                let after = e.samples.len() as u32;
-                e.dropped = Some(Dropped { after, spent, why, versus: Some(lead) });
-            }
+            self.drop_entry(c, why, Some(lead));
+        }
+    }
+
+    /// Drops candidate `c` from the current stage now, saying `why` and whom it lost to.
+    fn drop_entry(&mut self, c: usize, why: String, versus: Option<usize>) {
+        let spent = self.spent;
+        if let Some(e) = self.entry_mut(c) {
+            let after = e.samples.len() as u32;
+            e.dropped = Some(Dropped { after, spent, why, versus });
         }
     }
 
@@ -603,7 +623,6 @@ impl Search {
         let s = self.settings;
         let k = self.current().count().saturating_sub(1).max(1);
         let confidence = 1.0 - s.alpha / (k * looks) as f64;
-        let spent = self.spent;
         let Some(lead) = self.leader() else { return };
         let lead_times = self.samples_of(lead);
         let base = self.samples_of(0);
@@ -624,10 +643,7 @@ impl Search {
             }
         }
         for (c, why) in drops {
-            if let Some(e) = self.entry_mut(c) {
-                let after = e.samples.len() as u32;
-                e.dropped = Some(Dropped { after, spent, why, versus: Some(lead) });
-            }
+            self.drop_entry(c, why, Some(lead));
         }
         let speedups: Vec<(usize, Option<f64>)> = self
             .current()

@@ -157,46 +157,84 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
     let builds = goal != Goal::Check;
 
     if builds {
-        let mut linkers = Vec::new();
-        // Fast linkers only: GNU ld and gold are slower than the default rust-lld by design.
-        for linker in [Linker::Mold, Linker::Lld, Linker::Wild] {
-            if linker == Linker::Lld && available.default_is_rust_lld {
-                left_out.push(("lld".to_owned(), "the default linker is already rust-lld".to_owned()));
-                continue;
-            }
-            if !available.linkers.contains(&linker) {
-                left_out.push((linker.as_str().to_owned(), "not installed on this machine".to_owned()));
-                continue;
-            }
-            linkers.push(Setting {
-                label: linker.as_str().to_owned(),
-                change: Change::Linker(linker),
-                tradeoff: format!("every machine that builds the project needs {} installed", linker.as_str()),
-                needs: None,
-                touches: Touches::Link,
-                void_beside: Vec::new(),
-            });
+        dims.push(linker(available, &mut left_out));
+        dims.push(backend(available, &mut left_out));
+        dims.extend(debuginfo(&p));
+        dims.push(codegen_units(&p, dev));
+    }
+    dims.extend(incremental(goal, &p, dev));
+    if available.nightly {
+        dims.push(frontend_threads(available.cores));
+        if builds {
+            dims.push(share_generics());
         }
-        dims.push(Dimension { name: "linker".to_owned(), options: linkers });
+    } else {
+        left_out.push(("-Zthreads, -Zshare-generics".to_owned(), "no nightly toolchain here".to_owned()));
+    }
+    // What --allow does not permit is listed, not searched.
+    for dim in &mut dims {
+        dim.options.retain(|o| match o.needs {
+            Some(need) if !allow.contains(&need) => {
+                left_out.push((o.label.clone(), format!("needs --allow {}", need.as_str())));
+                false
+            }
+            _ => true,
+        });
+    }
+    dims.retain(|d| !d.options.is_empty());
+    Space { dimensions: dims, left_out }
+}
 
-        let mut backend = Vec::new();
-        if available.cranelift {
-            backend.push(Setting {
-                label: "cranelift".to_owned(),
-                change: Change::Backend(Backend::Cranelift),
-                tradeoff: "a nightly toolchain with the rustc-codegen-cranelift-preview component; the program runs \
-                           slower; some crates do not build with it"
-                    .to_owned(),
-                needs: Some(Allow::Nightly),
-                touches: Touches::CodegenAndLink,
-                void_beside: Vec::new(),
-            });
-        } else {
-            left_out.push(("cranelift".to_owned(), "no nightly toolchain with Cranelift here".to_owned()));
+/// The linkers this machine has, fast ones only: GNU ld and gold are slower than the default
+/// rust-lld by design. Those it lacks go to `left_out`.
+fn linker(available: &Available, left_out: &mut Vec<(String, String)>) -> Dimension {
+    let mut options = Vec::new();
+    for linker in [Linker::Mold, Linker::Lld, Linker::Wild] {
+        if linker == Linker::Lld && available.default_is_rust_lld {
+            left_out.push(("lld".to_owned(), "the default linker is already rust-lld".to_owned()));
+            continue;
         }
-        dims.push(Dimension { name: "backend".to_owned(), options: backend });
+        if !available.linkers.contains(&linker) {
+            left_out.push((linker.as_str().to_owned(), "not installed on this machine".to_owned()));
+            continue;
+        }
+        options.push(Setting {
+            label: linker.as_str().to_owned(),
+            change: Change::Linker(linker),
+            tradeoff: format!("every machine that builds the project needs {} installed", linker.as_str()),
+            needs: None,
+            touches: Touches::Link,
+            void_beside: Vec::new(),
+        });
+    }
+    Dimension { name: "linker".to_owned(), options }
+}
 
-        dims.push(Dimension {
+/// Cranelift, where the nightly toolchain has it (else it goes to `left_out`).
+fn backend(available: &Available, left_out: &mut Vec<(String, String)>) -> Dimension {
+    let mut options = Vec::new();
+    if available.cranelift {
+        options.push(Setting {
+            label: "cranelift".to_owned(),
+            change: Change::Backend(Backend::Cranelift),
+            tradeoff: "a nightly toolchain with the rustc-codegen-cranelift-preview component; the program runs \
+                       slower; some crates do not build with it"
+                .to_owned(),
+            needs: Some(Allow::Nightly),
+            touches: Touches::CodegenAndLink,
+            void_beside: Vec::new(),
+        });
+    } else {
+        left_out.push(("cranelift".to_owned(), "no nightly toolchain with Cranelift here".to_owned()));
+    }
+    Dimension { name: "backend".to_owned(), options }
+}
+
+/// The debug-info dimensions of profile key `p` (`profile.dev`): how much debug info, split
+/// debug info, and none for dependencies.
+fn debuginfo(p: &str) -> [Dimension; 3] {
+    [
+        Dimension {
             name: "debuginfo".to_owned(),
             options: vec![
                 Setting {
@@ -218,8 +256,8 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                     void_beside: Vec::new(),
                 },
             ],
-        });
-        dims.push(Dimension {
+        },
+        Dimension {
             name: "split-debuginfo".to_owned(),
             options: vec![Setting {
                 label: "split-debuginfo=unpacked".to_owned(),
@@ -231,8 +269,8 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                 // No debug info at all: nothing to split.
                 void_beside: vec!["debug=0".to_owned()],
             }],
-        });
-        dims.push(Dimension {
+        },
+        Dimension {
             name: "dependency-debuginfo".to_owned(),
             options: vec![Setting {
                 label: "deps-debug=0".to_owned(),
@@ -243,86 +281,83 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
                 // The profile's debug=0 already covers every package.
                 void_beside: vec!["debug=0".to_owned()],
             }],
-        });
-        // The dev profile already has 256 units; an optimised profile has 16, and more units
-        // make its code slower.
-        let units = if dev { "16" } else { "256" };
-        dims.push(Dimension {
-            name: "codegen-units".to_owned(),
-            options: vec![Setting {
-                label: format!("codegen-units={units}"),
-                change: Change::Config(format!("{p}.codegen-units={units}")),
-                tradeoff: if dev {
-                    "none in an unoptimised profile".to_owned()
-                } else {
-                    "more codegen units optimise less: the program may run slower".to_owned()
-                },
-                needs: (!dev).then_some(Allow::Runtime),
-                touches: Touches::CodegenAndLink,
-                void_beside: Vec::new(),
-            }],
-        });
+        },
+    ]
+}
+
+/// The other number of codegen units, for profile key `p` (`dev`: an unoptimised profile).
+fn codegen_units(p: &str, dev: bool) -> Dimension {
+    // The dev profile already has 256 units; an optimised profile has 16, and more units
+    // make its code slower.
+    let units = if dev { "16" } else { "256" };
+    Dimension {
+        name: "codegen-units".to_owned(),
+        options: vec![Setting {
+            label: format!("codegen-units={units}"),
+            change: Change::Config(format!("{p}.codegen-units={units}")),
+            tradeoff: if dev {
+                "none in an unoptimised profile".to_owned()
+            } else {
+                "more codegen units optimise less: the program may run slower".to_owned()
+            },
+            needs: (!dev).then_some(Allow::Runtime),
+            touches: Touches::CodegenAndLink,
+            void_beside: Vec::new(),
+        }],
     }
-    let incremental = match goal {
+}
+
+/// Incremental compilation turned off for a clean build, on for an optimised profile (`dev`:
+/// an unoptimised one, where it is on already), for profile key `p`.
+fn incremental(goal: Goal, p: &str, dev: bool) -> Option<Dimension> {
+    let (label, value, tradeoff) = match goal {
         // A clean build does not reuse incremental state; writing it costs time.
         Goal::Clean => Some(("incremental=false", "false", "rebuilds after an edit recompile whole crates")),
         _ if !dev => Some(("incremental=true", "true", "more disk in target/; the program may run slower")),
         _ => None,
-    };
-    if let Some((label, value, tradeoff)) = incremental {
-        dims.push(Dimension {
-            name: "incremental".to_owned(),
-            options: vec![Setting {
-                label: label.to_owned(),
-                change: Change::Config(format!("{p}.incremental={value}")),
-                tradeoff: tradeoff.to_owned(),
-                needs: (value == "true").then_some(Allow::Runtime),
-                touches: Touches::Anything,
-                void_beside: Vec::new(),
-            }],
-        });
+    }?;
+    Some(Dimension {
+        name: "incremental".to_owned(),
+        options: vec![Setting {
+            label: label.to_owned(),
+            change: Change::Config(format!("{p}.incremental={value}")),
+            tradeoff: tradeoff.to_owned(),
+            needs: (value == "true").then_some(Allow::Runtime),
+            touches: Touches::Anything,
+            void_beside: Vec::new(),
+        }],
+    })
+}
+
+/// The parallel frontend (nightly) with as many threads as the machine's `cores`, from 2 to 8.
+fn frontend_threads(cores: u32) -> Dimension {
+    let threads = cores.clamp(2, 8);
+    Dimension {
+        name: "frontend-threads".to_owned(),
+        options: vec![Setting {
+            label: format!("threads={threads}"),
+            change: Change::Rustflags(format!("-Zthreads={threads}")),
+            tradeoff: "needs a nightly toolchain: the parallel frontend is unstable".to_owned(),
+            needs: Some(Allow::Nightly),
+            touches: Touches::Anything,
+            void_beside: Vec::new(),
+        }],
     }
-    if available.nightly {
-        let threads = available.cores.clamp(2, 8);
-        dims.push(Dimension {
-            name: "frontend-threads".to_owned(),
-            options: vec![Setting {
-                label: format!("threads={threads}"),
-                change: Change::Rustflags(format!("-Zthreads={threads}")),
-                tradeoff: "needs a nightly toolchain: the parallel frontend is unstable".to_owned(),
-                needs: Some(Allow::Nightly),
-                touches: Touches::Anything,
-                void_beside: Vec::new(),
-            }],
-        });
-        if builds {
-            dims.push(Dimension {
-                name: "share-generics".to_owned(),
-                options: vec![Setting {
-                    label: "share-generics".to_owned(),
-                    change: Change::Rustflags("-Zshare-generics=y".to_owned()),
-                    tradeoff: "needs a nightly toolchain: -Zshare-generics is unstable".to_owned(),
-                    needs: Some(Allow::Nightly),
-                    touches: Touches::CodegenAndLink,
-                    void_beside: Vec::new(),
-                }],
-            });
-        }
-    } else {
-        left_out.push(("-Zthreads, -Zshare-generics".to_owned(), "no nightly toolchain here".to_owned()));
+}
+
+/// Generics shared between crates (nightly).
+fn share_generics() -> Dimension {
+    Dimension {
+        name: "share-generics".to_owned(),
+        options: vec![Setting {
+            label: "share-generics".to_owned(),
+            change: Change::Rustflags("-Zshare-generics=y".to_owned()),
+            tradeoff: "needs a nightly toolchain: -Zshare-generics is unstable".to_owned(),
+            needs: Some(Allow::Nightly),
+            touches: Touches::CodegenAndLink,
+            void_beside: Vec::new(),
+        }],
     }
-    // What --allow does not permit is listed, not searched.
-    for dim in &mut dims {
-        dim.options.retain(|o| match o.needs {
-            Some(need) if !allow.contains(&need) => {
-                left_out.push((o.label.clone(), format!("needs --allow {}", need.as_str())));
-                false
-            }
-            _ => true,
-        });
-    }
-    dims.retain(|d| !d.options.is_empty());
-    Space { dimensions: dims, left_out }
 }
 
 /// One option of one dimension: `(dimension, option)` positions in a `Space`.
