@@ -141,6 +141,9 @@ pub struct LinkerSpec {
     /// A name it leaves in a binary it links, as `Signature` finds it (in `.comment`, or the
     /// version string of its note), for tests; empty when it leaves none.
     pub example: &'static str,
+    /// Made to link faster than GNU ld: `buildbench tune` tries it (GNU ld and gold are slower
+    /// than today's default rust-lld by design, so a tune never spends builds on them).
+    pub fast: bool,
 }
 
 const DEFAULT: LinkerSpec = LinkerSpec {
@@ -152,6 +155,7 @@ const DEFAULT: LinkerSpec = LinkerSpec {
     names: &[],
     adopt: Adopt::Nothing,
     example: "",
+    fast: false,
 };
 
 const BFD: LinkerSpec = LinkerSpec {
@@ -164,6 +168,7 @@ const BFD: LinkerSpec = LinkerSpec {
     names: &[Mark::Contains("bfd"), Mark::StartsWith("gnu ld"), Mark::Is("ld")],
     adopt: Adopt::AsSelected,
     example: "",
+    fast: false,
 };
 
 const GOLD: LinkerSpec = LinkerSpec {
@@ -175,6 +180,7 @@ const GOLD: LinkerSpec = LinkerSpec {
     names: &[Mark::Contains("gold")],
     adopt: Adopt::AsSelected,
     example: "gold 1.16",
+    fast: false,
 };
 
 const LLD: LinkerSpec = LinkerSpec {
@@ -186,6 +192,7 @@ const LLD: LinkerSpec = LinkerSpec {
     names: &[Mark::Contains("lld")],
     adopt: Adopt::AsSelected,
     example: "Linker: LLD 14.0.6",
+    fast: true,
 };
 
 const MOLD: LinkerSpec = LinkerSpec {
@@ -197,6 +204,7 @@ const MOLD: LinkerSpec = LinkerSpec {
     names: &[Mark::Contains("mold")],
     adopt: Adopt::AsSelected,
     example: "mold 1.10.1 (compatible with GNU ld)",
+    fast: true,
 };
 
 const WILD: LinkerSpec = LinkerSpec {
@@ -210,6 +218,7 @@ const WILD: LinkerSpec = LinkerSpec {
     // gcc has no -fuse-ld=wild; clang can name any linker.
     adopt: Adopt::Driver { driver: "clang", link_arg: "--ld-path=wild" },
     example: "Linker: Wild version 0.10.0",
+    fast: true,
 };
 
 /// The rustc flag (after `-C`) that turns rust-lld off.

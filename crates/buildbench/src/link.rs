@@ -129,6 +129,11 @@ mod tests {
             assert!(!replay.iter().any(|a| a.ends_with("gcc-ld")) && replay.len() == 5, "{word}: replay {replay:?}");
             assert!(files.iter().any(|(f, text)| f == ".cargo/config.toml" && text.contains("link-arg=")), "{word}");
             assert!(tradeoffs.iter().any(|t| t.contains(install)), "{word}: {tradeoffs:?}");
+            // tune tries every fast linker this machine has, and never a slow one.
+            let machine = buildbench_model::tune::Available { linkers: vec![linker], ..Default::default() };
+            let space = buildbench_model::tune::space(buildbench_model::tune::Goal::Incremental, "dev", &machine, &[]);
+            let tried = space.dimensions.iter().any(|d| d.options.iter().any(|o| o.label == word));
+            assert_eq!(tried, linker.spec().fast, "{word}: tune's space");
         }
     }
 }

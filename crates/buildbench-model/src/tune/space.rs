@@ -189,7 +189,8 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
 /// rust-lld by design. Those it lacks go to `left_out`.
 fn linker(available: &Available, left_out: &mut Vec<(String, String)>) -> Dimension {
     let mut options = Vec::new();
-    for linker in [Linker::Mold, Linker::Lld, Linker::Wild] {
+    // Fast linkers only, from the linker table (`LinkerSpec::fast`).
+    for linker in Linker::ALL.iter().copied().filter(|l| l.spec().fast) {
         if linker == Linker::Lld && available.default_is_rust_lld {
             left_out.push(("lld".to_owned(), "the default linker is already rust-lld".to_owned()));
             continue;
