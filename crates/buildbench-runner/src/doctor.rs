@@ -5,7 +5,7 @@ use std::path::Path;
 
 use buildbench_model::{Checkup, Linker, ToolCheck, ToolchainCheck, Word};
 
-use crate::probe::{Toolchain, capture, tool_version, which};
+use crate::build::probe::{Toolchain, capture, tool_version, which};
 use crate::{Invocation, RunnerError};
 
 /// Installed rustup toolchains (`stable-x86_64-unknown-linux-gnu`, ...), or none without rustup.
@@ -21,7 +21,7 @@ fn rustup_toolchains() -> Vec<String> {
 /// Median seconds of `n` runs of `invocation` (each at most 30 s), through the executor like
 /// every other process.
 fn time(invocation: &Invocation, n: usize) -> Option<f64> {
-    use crate::exec::Executor as _;
+    use crate::process::exec::Executor as _;
     let mut executor = crate::ProcessExecutor::new(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
     let invocation = invocation.clone().timeout(std::time::Duration::from_secs(30));
     let mut times = Vec::new();
@@ -172,14 +172,14 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
     }
     if let Some(project) = project {
         // A pipe or device among the project's cargo files would hang the `cargo config` queries.
-        crate::fsutil::check_cargo_files(&std::path::absolute(project).unwrap_or_else(|_| project.to_owned()))?;
-        let user = crate::cargo::UserConfig::detect(&default.cargo, project, &default.host);
+        crate::files::fsutil::check_cargo_files(&std::path::absolute(project).unwrap_or_else(|_| project.to_owned()))?;
+        let user = crate::build::cargo::UserConfig::detect(&default.cargo, project, &default.host);
         if let Some(linker) = &user.linker {
             notes.push(format!(
                 "the project's cargo configuration sets the linker driver `{linker}`; buildbench keeps it"
             ));
         }
-        if matches!(user.rustflags, crate::cargo::Rustflags::Target { .. }) {
+        if matches!(user.rustflags, crate::build::cargo::Rustflags::Target { .. }) {
             notes.push(
                 "the project's cargo configuration sets target rustflags; buildbench adds its flags to them".to_owned(),
             );
@@ -193,7 +193,7 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
                 own.linker, own.flag, own.source, own.linker
             ));
         }
-        if let crate::cargo::Rustflags::Env { var, .. } = &user.rustflags {
+        if let crate::build::cargo::Rustflags::Env { var, .. } = &user.rustflags {
             notes.push(format!(
                 "every axis: {var} is set here and builds use it (cargo then ignores the rustflags of the \
                  project's cargo configuration); buildbench appends its own flags to it"

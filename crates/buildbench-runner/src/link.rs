@@ -10,13 +10,14 @@ use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::claims::Verdict;
 use buildbench_model::{Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word};
 
-use crate::cargo::{BuildContext, LinkWrapper, UserConfig, capture_invocation};
-use crate::exec::Executor;
-use crate::fsutil::remove_tree;
-use crate::linkwrap::{CapturedLink, captured};
-use crate::probe::{ResolvedToolchain, Toolchain, which};
-use crate::project::Project;
-use crate::{Event, Invocation, Observer, RunnerError, elf};
+use crate::build::cargo::{BuildContext, LinkWrapper, UserConfig, capture_invocation};
+use crate::build::elf;
+use crate::build::probe::{ResolvedToolchain, Toolchain, which};
+use crate::build::project::Project;
+use crate::files::fsutil::remove_tree;
+use crate::process::exec::Executor;
+use crate::process::linkwrap::{CapturedLink, captured};
+use crate::{Event, Invocation, Observer, RunnerError};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -185,14 +186,19 @@ pub fn run(
     let progress = &mut |line: String| observer.event(Event::Note(line));
     let started = Instant::now();
     let toolchain = Toolchain::resolve(options.toolchain.as_deref())?;
-    let (project, source, _work_lock) =
-        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, &|_| Ok(()), progress)?;
+    let (project, source, _work_lock) = crate::build::project::copy_into_work(
+        &toolchain.cargo,
+        &options.project,
+        &options.work,
+        &|_| Ok(()),
+        progress,
+    )?;
     let triple = CargoArgs::parse(&options.cargo_args).target_triple().unwrap_or(&toolchain.host).to_owned();
     let user = UserConfig::detect(&toolchain.cargo, &project.root, &triple);
     let resolved = ResolvedToolchain::probe(toolchain.clone());
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
-    crate::probe::make_ld_folders(&options.linkers, &|l| crate::probe::ld_folder(&options.work, l))?;
+    crate::build::probe::make_ld_folders(&options.linkers, &|l| crate::build::probe::ld_folder(&options.work, l))?;
     let session = Session {
         options,
         profile: CargoArgs::parse(&options.cargo_args).profile().to_owned(),
@@ -211,14 +217,14 @@ pub fn run(
     let study = LinkStudy {
         looks: options.looks(),
         project: options.project.display().to_string(),
-        environment: crate::probe::environment(vec![resolved.info()], &crate::probe::tools(false)),
+        environment: crate::build::probe::environment(vec![resolved.info()], &crate::build::probe::tools(false)),
         default_linker: resolved.default_linker.clone(),
         runs: options.runs,
         total_seconds: started.elapsed().as_secs_f64(),
         levels,
     };
     if !options.keep_work {
-        crate::paths::remove_owned(&options.work)?;
+        crate::files::paths::remove_owned(&options.work)?;
     }
     Ok(study)
 }
@@ -267,7 +273,7 @@ impl Session<'_> {
         let capture_dir = options.work.join(format!("capture-{level}"));
         remove_tree(&target)?;
         remove_tree(&capture_dir)?;
-        let dir = crate::cargo::profile_dir(&self.profile);
+        let dir = crate::build::cargo::profile_dir(&self.profile);
         let reused = match &options.reuse {
             Reuse::ProjectTarget => Some(self.project.target_directory.join(dir)),
             Reuse::Folder(folder) => Some(folder.join(dir)),
@@ -277,7 +283,7 @@ impl Session<'_> {
             // A copy (modification times kept, so cargo sees it fresh) of the user's build: the
             // user's own target folder is only read.
             progress(format!("debuginfo={level}: copying the build in {}", built.display()));
-            crate::fsutil::copy_tree(&built, &target.join(dir), &[])?;
+            crate::files::fsutil::copy_tree(&built, &target.join(dir), &[])?;
         }
         std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
         let configuration = Configuration {
@@ -298,7 +304,7 @@ impl Session<'_> {
                 program: &options.wrapper,
                 real: self.user.linker.as_deref().unwrap_or("cc"),
                 log: options.work.join(format!("links-{level}.jsonl")),
-                mode: crate::cargo::WrapperMode::Capture,
+                mode: crate::build::cargo::WrapperMode::Capture,
                 capture_dir: Some(capture_dir.clone()),
             }),
             temp_dir: Some(self.temp.clone()),
@@ -317,7 +323,7 @@ impl Session<'_> {
             }
             build_seconds += outcome.wall.as_secs_f64();
             if outcome.success() {
-                artifacts.extend(crate::record::artifacts(&outcome.stdout, self.project));
+                artifacts.extend(crate::build::record::artifacts(&outcome.stdout, self.project));
             } else if first_failure.is_none() {
                 first_failure =
                     Some(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
@@ -332,7 +338,7 @@ impl Session<'_> {
             .into_iter()
             .filter(|c| {
                 let name = file_name(&c.output);
-                let stem = crate::record::artifact_stem(&name);
+                let stem = crate::build::record::artifact_stem(&name);
                 let is_artifact = artifacts.iter().any(|a| a.name.replace('-', "_") == stem);
                 let is_bin = options.bin.as_ref().is_none_or(|b| b.replace('-', "_") == stem);
                 is_artifact && is_bin
@@ -409,7 +415,7 @@ impl Session<'_> {
                 .args(replay_args(
                     &link.args,
                     result.linker,
-                    &crate::probe::ld_folder(&options.work, result.linker),
+                    &crate::build::probe::ld_folder(&options.work, result.linker),
                     &output,
                 ))
                 .cwd(&link.cwd)
@@ -484,7 +490,7 @@ fn decided(results: &[LinkerResult], looks: u32) -> bool {
 
 /// The final targets to capture: every binary and cdylib of the workspace members (of `-p`
 /// only, or just `--bin`, when given), with their package.
-fn final_targets<'a>(project: &'a Project, options: &LinkOptions) -> Vec<(&'a str, &'a crate::project::Target)> {
+fn final_targets<'a>(project: &'a Project, options: &LinkOptions) -> Vec<(&'a str, &'a crate::build::project::Target)> {
     let selection = CargoArgs::parse(&options.cargo_args).selection();
     let package = selection.packages.first();
     project

@@ -12,12 +12,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::{Configuration, Environment, Sample, Scenario};
 
-use crate::cargo::{BuildContext, UserConfig, cargo_invocation};
-use crate::exec::Executor;
-use crate::fsutil::remove_tree;
-use crate::probe::{ResolvedToolchain, Toolchain};
-use crate::project::Project;
-use crate::{Invocation, RunnerError, edit};
+use crate::build::cargo::{BuildContext, UserConfig, cargo_invocation};
+use crate::build::probe::{ResolvedToolchain, Toolchain};
+use crate::build::project::Project;
+use crate::files::edit;
+use crate::files::fsutil::remove_tree;
+use crate::process::exec::Executor;
+use crate::{Invocation, RunnerError};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -78,7 +79,7 @@ pub fn run(
         });
     }
     // The copy breaks path dependencies outside the workspace: refused before anything is made.
-    let outside = |project: &crate::project::Project| {
+    let outside = |project: &crate::build::project::Project| {
         if project.outside_paths.is_empty() {
             Ok(())
         } else {
@@ -86,7 +87,7 @@ pub fn run(
         }
     };
     let (project, source, _work_lock) =
-        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, &outside, progress)?;
+        crate::build::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, &outside, progress)?;
     let packages = project.source_packages();
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
@@ -144,10 +145,10 @@ pub fn run(
             return Err(RunnerError::Command { command: invocation.shell_line(), detail: outcome.stderr_tail(20) });
         }
         let graph = package_graph.get_or_insert_with(|| {
-            crate::project::Project::package_graph(&toolchain.cargo, &source, &options.cargo_args).ok()
+            crate::build::project::Project::package_graph(&toolchain.cargo, &source, &options.cargo_args).ok()
         });
-        let sample = crate::record::sample_from(&outcome, &project, &ctx.target_dir, graph.as_ref());
-        crate::record::remove_reports(&ctx.target_dir);
+        let sample = crate::build::record::sample_from(&outcome, &project, &ctx.target_dir, graph.as_ref());
+        crate::build::record::remove_reports(&ctx.target_dir);
         Ok(sample)
     };
     for dir in [&plain_ctx.target_dir, &profiled_ctx.target_dir, &live] {
@@ -172,8 +173,8 @@ pub fn run(
     for (n, scenario) in scenarios.into_iter().enumerate() {
         if let (Scenario::Incremental, Some(file)) = (scenario, &edit_file) {
             // The copy is edited: one new function, as compare's incremental scenario does.
-            let original = crate::fsutil::read_bounded(file)?;
-            crate::fsutil::write_atomic(file, &edit::edited(&original, n as u64))?;
+            let original = crate::files::fsutil::read_bounded(file)?;
+            crate::files::fsutil::write_atomic(file, &edit::edited(&original, n as u64))?;
         }
         let plain = if options.plain {
             Some(build(&plain_ctx, &format!("{scenario} build without the profiler"))?)
@@ -187,6 +188,6 @@ pub fn run(
         std::fs::rename(&live, &kept).map_err(RunnerError::io(&live, "cannot move"))?;
         runs.push(ProfiledRun { scenario, profiled, plain, profiles: kept });
     }
-    let environment = crate::probe::environment(vec![resolved.info()], &[]);
+    let environment = crate::build::probe::environment(vec![resolved.info()], &[]);
     Ok(ProfileRun { project, packages, toolchain, environment, runs })
 }

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::{Backend, Configuration};
 
-use crate::probe::Toolchain;
-use crate::{Invocation, Sccache, probe};
+use crate::build::probe;
+use crate::build::probe::Toolchain;
+use crate::{Invocation, Sccache};
 
 /// Where the user's own rustflags come from, so ours are added to them, never replace them.
 ///
@@ -282,11 +283,11 @@ impl LinkWrapper<'_> {
     /// linkwrap.rs), and in capture mode keeps what the link needs.
     fn configure(&self, inv: Invocation) -> Invocation {
         let inv = inv
-            .env(crate::linkwrap::MODE, self.mode.as_str())
-            .env(crate::linkwrap::REAL, self.real)
-            .env(crate::linkwrap::LOG, &self.log);
+            .env(crate::process::linkwrap::MODE, self.mode.as_str())
+            .env(crate::process::linkwrap::REAL, self.real)
+            .env(crate::process::linkwrap::LOG, &self.log);
         match &self.capture_dir {
-            Some(dir) => inv.env(crate::linkwrap::CAPTURE, dir),
+            Some(dir) => inv.env(crate::process::linkwrap::CAPTURE, dir),
             None => inv,
         }
     }
@@ -300,7 +301,7 @@ impl LinkWrapper<'_> {
 pub fn capture_invocation(
     configuration: &Configuration,
     package: &str,
-    target: &crate::project::Target,
+    target: &crate::build::project::Target,
     ctx: &BuildContext<'_>,
 ) -> Invocation {
     let mut inv = Invocation::new(&ctx.toolchain.cargo)

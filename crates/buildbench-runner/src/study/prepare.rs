@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Study, Unavailable};
 
-use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
-use crate::plan::{Action, Done, Step, steps};
-use crate::probe::{ResolvedToolchain, Toolchain, which};
-use crate::project::Project;
+use crate::build::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
+use crate::build::probe::{ResolvedToolchain, Toolchain, which};
+use crate::build::project::Project;
+use crate::study::plan::{Action, Done, Step, steps};
 use crate::{RunnerError, Sccache};
 use buildbench_model::cargo_args::CargoArgs;
 
@@ -61,7 +61,7 @@ pub struct Prepared {
     pub source: PathBuf,
     pub work: PathBuf,
     /// The git repository of a rev study, which each revision is exported from.
-    pub repository: Option<crate::revision::Repository>,
+    pub repository: Option<crate::study::revision::Repository>,
 }
 
 fn toolchain_key(configuration: &Configuration) -> String {
@@ -80,7 +80,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
                     problem: "no study.json to resume; pass the output folder of an interrupted study".to_owned(),
                 });
             }
-            let bytes = crate::fsutil::read_bounded(&study_file)?;
+            let bytes = crate::files::fsutil::read_bounded(&study_file)?;
             let study = Study::from_json(&bytes).map_err(|e| RunnerError::Study {
                 path: study_file.clone(),
                 problem: format!("{e}; it cannot be resumed"),
@@ -103,7 +103,8 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     // into it.
     let project_path = match (&options.project, &previous) {
         (Some(given), Some(study)) => {
-            let (given, recorded) = (crate::paths::resolve(given)?, crate::paths::resolve(Path::new(&study.project))?);
+            let (given, recorded) =
+                (crate::files::paths::resolve(given)?, crate::files::paths::resolve(Path::new(&study.project))?);
             if given != recorded {
                 return Err(RunnerError::OtherProject { recorded, given });
             }
@@ -111,12 +112,12 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         }
         (Some(given), None) => given.clone(),
         (None, Some(study)) => PathBuf::from(&study.project),
-        (None, None) => crate::paths::current_project(),
+        (None, None) => crate::files::paths::current_project(),
     };
 
     let here = Toolchain::resolve(None)?;
     let mut project = Project::load(&here.cargo, &project_path)?;
-    project.root = crate::paths::resolve(&project.root)?;
+    project.root = crate::files::paths::resolve(&project.root)?;
     // The default toolchain is the one the project's own `cargo build` uses: its
     // rust-toolchain.toml, wherever buildbench was started from.
     let default = Toolchain::resolve_in(None, Some(&project.root))?;
@@ -127,17 +128,17 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
                     .to_owned(),
             });
         }
-        Some(crate::revision::repository(&project.root)?)
+        Some(crate::study::revision::repository(&project.root)?)
     } else {
         None
     };
     if let (Some(repo), None) = (&repository, &previous) {
-        let revisions = crate::revision::resolve(repo, &options.revisions)?;
+        let revisions = crate::study::revision::resolve(repo, &options.revisions)?;
         if options.plan.configurations.iter().any(|c| c.toolchain.is_none()) {
-            crate::revision::same_toolchain_pin(repo, &revisions)?;
+            crate::study::revision::same_toolchain_pin(repo, &revisions)?;
         }
         let plan = &mut options.plan;
-        let configurations = crate::plan::with_revisions(&plan.configurations, &revisions);
+        let configurations = crate::study::plan::with_revisions(&plan.configurations, &revisions);
         // Runnable indices below refer to the expanded list.
         plan.baseline = buildbench_model::revision_name(
             &plan.baseline,
@@ -152,15 +153,17 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     // build script would find the user's repository. Its default output folder is therefore in
     // buildbench's state folder, and an `--out` inside the repository is refused.
     let out = match (&options.out, &repository) {
-        (Some(out), _) => crate::paths::resolve(out)?,
+        (Some(out), _) => crate::files::paths::resolve(out)?,
         (None, Some(repo)) if project.target_directory.starts_with(&repo.top) => {
-            crate::paths::resolve(&crate::lock::state_dir().join("studies").join(format!(
+            crate::files::paths::resolve(&crate::files::lock::state_dir().join("studies").join(format!(
                 "{}-{}",
-                crate::lock::project_key(&project.root),
+                crate::files::lock::project_key(&project.root),
                 options.out_name
             )))?
         }
-        (None, _) => crate::paths::resolve(&project.target_directory.join("buildbench").join(&options.out_name))?,
+        (None, _) => {
+            crate::files::paths::resolve(&project.target_directory.join("buildbench").join(&options.out_name))?
+        }
     };
     if let Some(repo) = &repository
         && out.starts_with(&repo.top)
@@ -175,8 +178,8 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
             ),
         });
     }
-    crate::paths::check_apart(&project.root, &project.target_directory, &out, "-o/--output")?;
-    let owned = out.join(crate::paths::MARKER).is_file() || out.join("study.json").is_file();
+    crate::files::paths::check_apart(&project.root, &project.target_directory, &out, "-o/--output")?;
+    let owned = out.join(crate::files::paths::MARKER).is_file() || out.join("study.json").is_file();
     if !owned && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
         return Err(RunnerError::NotOwned { what: "-o/--output".to_owned(), dir: out });
     }
@@ -252,7 +255,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         }
         // In place, the file really edited is the one a symlink points to: it must be the
         // project's. (A copy replaces such a link by a file of its own, see `run`.)
-        let real = crate::paths::resolve(&full)?;
+        let real = crate::files::paths::resolve(&full)?;
         if options.plan.in_place && !real.starts_with(&project.root) {
             return Err(RunnerError::EditFile {
                 path: full,
@@ -266,7 +269,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         options.plan.edit_file = Some(f.display().to_string());
         if let Some(repo) = &repository {
             for revision in &options.plan.revisions {
-                if !crate::revision::has_file(repo, revision, f) {
+                if !crate::study::revision::has_file(repo, revision, f) {
                     return Err(RunnerError::Revision {
                         problem: format!(
                             "{} does not exist in revision {}, so the incremental scenarios cannot edit it there; \
@@ -286,7 +289,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
     let source = if plan.in_place { project.root.clone() } else { work.join("src") };
     let triple = CargoArgs::parse(&plan.cargo_args).target_triple().unwrap_or(&default.host).to_owned();
     let user_config = UserConfig::detect(&default.cargo, &project.root, &triple);
-    let pending_restore = crate::edit::journal_path(&project.root).is_file();
+    let pending_restore = crate::files::edit::journal_path(&project.root).is_file();
     options.project = Some(project.root.clone());
     Ok(Prepared {
         options,
@@ -390,7 +393,7 @@ impl Prepared {
 
     /// The folder a linker selected through a folder of its own is found in (`wild-bin`).
     pub(crate) fn ld_folder(&self, linker: buildbench_model::Linker) -> PathBuf {
-        crate::probe::ld_folder(&self.work, linker)
+        crate::build::probe::ld_folder(&self.work, linker)
     }
 
     /// The exact build command of a step.
@@ -415,7 +418,7 @@ impl Prepared {
                 program,
                 real: self.user_config.linker.as_deref().unwrap_or("cc"),
                 log: self.link_log(configuration),
-                mode: crate::cargo::WrapperMode::Time,
+                mode: crate::build::cargo::WrapperMode::Time,
                 capture_dir: None,
             }),
             temp_dir: Some(self.work.join("tmp")),

@@ -10,14 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use buildbench_model::{Cache, Invocation as Logged, Linker, Purpose, SCHEMA_VERSION, Study};
 use buildbench_model::{Scenario, Word as _};
 
-use crate::edit::{RestoreGuard, edited};
-use crate::exec::Executor;
-use crate::fsutil::{copy_project, remove_tree, write_atomic};
+use crate::build::probe::ResolvedToolchain;
+use crate::build::record::{link_disagreement, links, remove_reports, sample_from};
+use crate::files::edit::{RestoreGuard, edited};
+use crate::files::fsutil::{copy_project, remove_tree, write_atomic};
 use crate::observer::{Event, Observer, Rounds};
-use crate::plan::{Action, Planner, Step, shard_runnable};
-use crate::prepare::Prepared;
-use crate::probe::ResolvedToolchain;
-use crate::record::{link_disagreement, links, remove_reports, sample_from};
+use crate::process::exec::Executor;
+use crate::study::plan::{Action, Planner, Step, shard_runnable};
+use crate::study::prepare::Prepared;
 use crate::{RunnerError, Sccache};
 
 /// Runs a prepared study to the end (or until `interrupted`), saving after every sample.
@@ -51,20 +51,20 @@ pub fn run_with(
         // the output folder is made: a refused run leaves none.
         for (file, _) in &guarded {
             let check = if file.exists() { file.as_path() } else { &p.project.root };
-            if !crate::exec::writable(check) {
+            if !crate::process::exec::writable(check) {
                 return Err(RunnerError::NotWritable { path: check.to_owned() });
             }
         }
     }
     // The output folder is buildbench's (marked) and one run's at a time. Until the study is
     // saved in it, a refusal (a locked project, a bad journal) removes it again.
-    let _out_claim = crate::paths::claim(out, "-o/--output", Some("study.json"))?;
-    let _out_lock = crate::lock::acquire_removed_after(&out.join(".buildbench-lock"), "the output folder")?;
+    let _out_claim = crate::files::paths::claim(out, "-o/--output", Some("study.json"))?;
+    let _out_lock = crate::files::lock::acquire_removed_after(&out.join(".buildbench-lock"), "the output folder")?;
     let study_file = out.join("study.json");
     // One run at a time edits, restores or copies the project: an interrupted --in-place run's
     // files are put back first, and a copy never catches another run's edit.
-    let project_lock = Some(crate::lock::project_lock(&p.project.root)?);
-    let recovered = crate::edit::recover(&p.project.root)?;
+    let project_lock = Some(crate::files::lock::project_lock(&p.project.root)?);
+    let recovered = crate::files::edit::recover(&p.project.root)?;
     report_restore(observer, &recovered, "an interrupted run");
 
     let mut toolchains: Vec<_> = p.toolchains.values().map(ResolvedToolchain::info).collect();
@@ -74,7 +74,7 @@ pub fn run_with(
         None => {
             let started_at =
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            let environment = crate::probe::environment(toolchains, &crate::probe::tools(true));
+            let environment = crate::build::probe::environment(toolchains, &crate::build::probe::tools(true));
             // A shard is one block: the machine it ran on goes with it into the merged study.
             let blocks = p
                 .options
@@ -114,7 +114,7 @@ pub fn run_with(
     observer.event(Event::Planned { builds, measured: count(Purpose::Measured), warmup: count(Purpose::Warmup) });
     save(&study_file, &study)?;
 
-    let _work_claim = crate::paths::claim(&p.work, "the work folder", None)?;
+    let _work_claim = crate::files::paths::claim(&p.work, "the work folder", None)?;
     // A full disk ends the study: the copies and target directories are removed so the disk is
     // not kept full (even with --keep-work); the study saved so far stays, for --resume.
     match measure(p, &guarded, &mut study, executor, observer, interrupted, project_lock, rounds) {
@@ -123,14 +123,14 @@ pub fn run_with(
         Err(error) => return Err(error),
     }
     if !p.options.keep_work {
-        crate::paths::remove_owned(&p.work)?;
+        crate::files::paths::remove_owned(&p.work)?;
     }
     Ok(study)
 }
 
 /// Removes the work folder after the disk filled up, and says so in the error.
 fn free_work(p: &Prepared, error: RunnerError) -> RunnerError {
-    let _ = crate::paths::remove_owned(&p.work);
+    let _ = crate::files::paths::remove_owned(&p.work);
     match error {
         RunnerError::DiskFull { .. } => error,
         other => RunnerError::DiskFull { during: other.to_string(), work: p.work.clone(), out: p.out.clone() },
@@ -148,7 +148,7 @@ fn measure(
     executor: &mut dyn Executor,
     observer: &mut dyn Observer,
     interrupted: &Arc<AtomicBool>,
-    mut project_lock: Option<crate::lock::Lock>,
+    mut project_lock: Option<crate::files::lock::Lock>,
     rounds: Option<&mut dyn Rounds>,
 ) -> Result<(), RunnerError> {
     let out = &p.out;
@@ -167,11 +167,11 @@ fn measure(
             }
             observer.event(Event::Note(format!("exporting revision {}", revision.describe())));
             let dir = p.revision_dir(&revision.name);
-            let source = crate::revision::export(repo, revision, &dir, &p.work.join("tmp"), &skip)?;
+            let source = crate::study::revision::export(repo, revision, &dir, &p.work.join("tmp"), &skip)?;
             lock_file_of_its_own(&source)?;
             // `prepare` checked that every revision has the file (`revision::has_file`).
             if let Some(f) = &p.edit_file {
-                crate::fsutil::materialize(&source, f)?;
+                crate::files::fsutil::materialize(&source, f)?;
             }
         }
         project_lock = None;
@@ -181,15 +181,14 @@ fn measure(
         copy_project(&p.project.root, &p.project.target_directory, &p.source, std::slice::from_ref(&p.work))?;
         lock_file_of_its_own(&p.source)?;
         if let Some(f) = &p.edit_file {
-            crate::fsutil::materialize(&p.source, f)?;
+            crate::files::fsutil::materialize(&p.source, f)?;
         }
         project_lock = None;
     }
-    let journal = p
-        .options
-        .plan
-        .in_place
-        .then(|| (crate::edit::journal_path(&p.project.root), p.project.root.as_path(), Some(out.as_path())));
+    let journal =
+        p.options.plan.in_place.then(|| {
+            (crate::files::edit::journal_path(&p.project.root), p.project.root.as_path(), Some(out.as_path()))
+        });
     let mut guard = RestoreGuard::new(guarded, journal)?;
     // The edited file of each source tree (one per revision in a rev study) and its original bytes.
     let mut trees: Vec<Tree> = Vec::new();
@@ -200,25 +199,25 @@ fn measure(
         }
         for revision in revisions {
             let path = p.tree(revision.as_deref()).join(f);
-            let original = crate::fsutil::read_bounded(&path)?;
+            let original = crate::files::fsutil::read_bounded(&path)?;
             trees.push(Tree { revision, path, original });
         }
     }
     // The folders of linkers the C compiler driver finds through `-B` (wild).
     let linkers: Vec<Linker> = p.runnable.iter().map(|&i| p.options.plan.configurations[i].linker).collect();
-    crate::probe::make_ld_folders(&linkers, &|l| p.ld_folder(l))?;
+    crate::build::probe::make_ld_folders(&linkers, &|l| p.ld_folder(l))?;
 
     let mut ports = HashMap::new();
     let mut servers: HashMap<String, Sccache> = HashMap::new();
     // Servers an earlier, killed run of this study left running are stopped first.
     let ports_file = p.work.join("sccache-ports.json");
-    crate::sccache::stop_recorded(&ports_file);
+    crate::process::sccache::stop_recorded(&ports_file);
     for &i in &p.runnable {
         let configuration = &p.options.plan.configurations[i];
         if configuration.cache == Cache::Sccache {
-            ports.insert(configuration.name.clone(), crate::sccache::free_port()?);
+            ports.insert(configuration.name.clone(), crate::process::sccache::free_port()?);
             if let Some(server) = p.sccache_for(configuration, &ports) {
-                crate::sccache::record(&ports_file, &server)?;
+                crate::process::sccache::record(&ports_file, &server)?;
                 server.start()?;
                 servers.insert(configuration.name.clone(), server);
             }
@@ -268,14 +267,14 @@ fn measure(
 fn lock_file_of_its_own(source: &Path) -> Result<(), RunnerError> {
     let lock = source.join("Cargo.lock");
     if std::fs::symlink_metadata(&lock).is_ok_and(|m| m.file_type().is_symlink()) {
-        crate::fsutil::materialize(source, Path::new("Cargo.lock"))?;
+        crate::files::fsutil::materialize(source, Path::new("Cargo.lock"))?;
     }
     Ok(())
 }
 
 /// Tells the observer what a restore did, above all which files were kept as someone else left
 /// them.
-fn report_restore(observer: &mut dyn Observer, done: &crate::edit::Restored, by: &str) {
+fn report_restore(observer: &mut dyn Observer, done: &crate::files::edit::Restored, by: &str) {
     for path in &done.restored {
         observer.event(Event::Note(format!("restored {} as it was before {by}", path.display())));
     }
@@ -406,7 +405,7 @@ impl Execution<'_> {
                 imprecise.retain(|&c| {
                     !self.failed.contains(&c)
                         && runnable.contains(&c)
-                        && plan.configurations.get(c).is_some_and(|c| crate::plan::applies(c, scenario))
+                        && plan.configurations.get(c).is_some_and(|c| crate::study::plan::applies(c, scenario))
                 });
                 imprecise.sort_unstable();
                 imprecise.dedup();
@@ -546,7 +545,8 @@ impl Execution<'_> {
         let key = revision.flatten();
         if !self.packages.contains_key(&key) {
             let root = p.tree(key.as_deref());
-            let graph = crate::project::Project::package_graph(&invocation.program, &root, &p.options.plan.cargo_args);
+            let graph =
+                crate::build::project::Project::package_graph(&invocation.program, &root, &p.options.plan.cargo_args);
             if let Err(e) = &graph {
                 self.observer.event(Event::Note(format!(
                     "unit graphs stay as the timing reports record them (only the edge that released each unit): {e}"
@@ -624,7 +624,7 @@ impl Execution<'_> {
                 if !outcome.success() || purpose != Purpose::Prepare {
                     let packages = if outcome.success() { self.package_graph(&invocation) } else { None };
                     let mut sample = sample_from(&outcome, &p.project, &target_dir, packages);
-                    sample.links = links(&crate::linkwrap::read_log(&link_log), &sample.artifacts);
+                    sample.links = links(&crate::process::linkwrap::read_log(&link_log), &sample.artifacts);
                     if let Some(warning) = link_disagreement(&sample) {
                         self.observer
                             .event(Event::Note(format!("{} / {}: {warning}", configuration.name, step.scenario)));
