@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::claims::Verdict;
-use buildbench_model::{Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word};
+use buildbench_model::{
+    Artifact, Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word,
+};
 
 use crate::build::cargo::{BuildContext, LinkWrapper, UserConfig, capture_invocation};
 use crate::build::elf;
@@ -273,8 +275,31 @@ impl Session<'_> {
         let capture_dir = options.work.join(format!("capture-{level}"));
         remove_tree(&target)?;
         remove_tree(&capture_dir)?;
+        self.copy_existing_build(level, &target, progress)?;
+        std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
+        let configuration = Configuration {
+            overrides: vec![format!("profile.{}.debug=\"{level}\"", self.profile)],
+            ..Configuration::plain(&format!("link-{level}"), options.toolchain.as_deref())
+        };
+        let ctx = self.capture_context(level, target, &capture_dir);
+        progress(format!("debuginfo={level}: building to capture the final link commands"));
+        let (artifacts, build_seconds) = self.build_final_targets(&configuration, &ctx, executor, interrupted)?;
+        let links = self.captured_links(&capture_dir, &artifacts)?;
+        let artifacts =
+            links.iter().map(|c| (file_name(&c.output), std::fs::metadata(&c.output).map_or(0, |m| m.len()))).collect();
+        Ok(Captured { links, artifacts, build_seconds })
+    }
+
+    /// Starts the capture at `level` from a copy of an existing build (the project's target
+    /// folder, or the folder `--reuse` names), when there is one, copied into `target`.
+    fn copy_existing_build(
+        &self,
+        level: Debuginfo,
+        target: &Path,
+        progress: &mut dyn FnMut(String),
+    ) -> Result<(), RunnerError> {
         let dir = crate::build::cargo::profile_dir(&self.profile);
-        let reused = match &options.reuse {
+        let reused = match &self.options.reuse {
             Reuse::ProjectTarget => Some(self.project.target_directory.join(dir)),
             Reuse::Folder(folder) => Some(folder.join(dir)),
             Reuse::Nothing => None,
@@ -285,16 +310,18 @@ impl Session<'_> {
             progress(format!("debuginfo={level}: copying the build in {}", built.display()));
             crate::files::fsutil::copy_tree(&built, &target.join(dir), &[])?;
         }
-        std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
-        let configuration = Configuration {
-            overrides: vec![format!("profile.{}.debug=\"{level}\"", self.profile)],
-            ..Configuration::plain(&format!("link-{level}"), options.toolchain.as_deref())
-        };
-        let ctx = BuildContext {
+        Ok(())
+    }
+
+    /// The capture builds' context at `level`: the project's own flags, and the linker wrapper
+    /// in capture mode, saving each final link's command and inputs into `capture_dir`.
+    fn capture_context(&self, level: Debuginfo, target: PathBuf, capture_dir: &Path) -> BuildContext<'_> {
+        let options = self.options;
+        BuildContext {
             toolchain: self.toolchain,
             toolchain_uses_rust_lld: false,
             source: self.source,
-            target_dir: target.clone(),
+            target_dir: target,
             cargo_args: &options.cargo_args,
             cargo_profile: &self.profile,
             rustflags: &self.user.rustflags,
@@ -305,16 +332,26 @@ impl Session<'_> {
                 real: self.user.linker.as_deref().unwrap_or("cc"),
                 log: options.work.join(format!("links-{level}.jsonl")),
                 mode: crate::build::cargo::WrapperMode::Capture,
-                capture_dir: Some(capture_dir.clone()),
+                capture_dir: Some(capture_dir.to_owned()),
             }),
             temp_dir: Some(self.temp.clone()),
             extra_rustflags: &[],
-        };
-        progress(format!("debuginfo={level}: building to capture the final link commands"));
-        let finals = final_targets(self.project, options);
+        }
+    }
+
+    /// One `cargo rustc` per final target: the artifacts built and the seconds all the builds
+    /// took. The first failure is the error only when nothing was built.
+    fn build_final_targets(
+        &self,
+        configuration: &Configuration,
+        ctx: &BuildContext<'_>,
+        executor: &mut dyn Executor,
+        interrupted: &Arc<AtomicBool>,
+    ) -> Result<(Vec<Artifact>, f64), RunnerError> {
+        let finals = final_targets(self.project, self.options);
         let (mut artifacts, mut build_seconds, mut first_failure) = (Vec::new(), 0.0, None);
         for (package, final_target) in &finals {
-            let build = capture_invocation(&configuration, package, final_target, &ctx);
+            let build = capture_invocation(configuration, package, final_target, ctx);
             let outcome = executor
                 .run(&build)
                 .map_err(|e| RunnerError::Command { command: build.shell_line(), detail: e.to_string() })?;
@@ -334,7 +371,14 @@ impl Session<'_> {
         {
             return Err(failure);
         }
-        let links: Vec<CapturedLink> = captured(&capture_dir)
+        Ok((artifacts, build_seconds))
+    }
+
+    /// The links captured in `capture_dir` that made one of `artifacts` (the one `--bin`
+    /// names, when given); none is an error.
+    fn captured_links(&self, capture_dir: &Path, artifacts: &[Artifact]) -> Result<Vec<CapturedLink>, RunnerError> {
+        let options = self.options;
+        let links: Vec<CapturedLink> = captured(capture_dir)
             .into_iter()
             .filter(|c| {
                 let name = file_name(&c.output);
@@ -347,9 +391,7 @@ impl Session<'_> {
         if links.is_empty() {
             return Err(RunnerError::NoLinkTarget { bin: options.bin.clone() });
         }
-        let artifacts =
-            links.iter().map(|c| (file_name(&c.output), std::fs::metadata(&c.output).map_or(0, |m| m.len()))).collect();
-        Ok(Captured { links, artifacts, build_seconds })
+        Ok(links)
     }
 
     /// Replays the captured links with every linker: one warm-up round (also the one whose

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use buildbench_model::{Cache, Invocation as Logged, Linker, Purpose, SCHEMA_VERSION, Study};
+use buildbench_model::{Cache, Invocation as Logged, Linker, Purpose, SCHEMA_VERSION, Sample, SccacheStats, Study};
 use buildbench_model::{Scenario, Word as _};
 
 use crate::build::probe::ResolvedToolchain;
@@ -15,7 +15,7 @@ use crate::build::record::{link_disagreement, links, remove_reports, sample_from
 use crate::files::edit::{RestoreGuard, edited};
 use crate::files::fsutil::{copy_project, remove_tree, write_atomic};
 use crate::observer::{Event, Observer, Rounds};
-use crate::process::exec::Executor;
+use crate::process::exec::{Executor, Outcome};
 use crate::study::plan::{Action, Planner, Step, shard_runnable};
 use crate::study::prepare::Prepared;
 use crate::{RunnerError, Sccache};
@@ -41,21 +41,7 @@ pub fn run_with(
 ) -> Result<Study, RunnerError> {
     let p = &prepared;
     let out = &p.out;
-    let edit_path = p.edit_file.as_ref().map(|f| p.source.join(f));
-    let mut guarded = Vec::new();
-    if p.options.plan.in_place {
-        guarded.extend(edit_path.clone().map(|f| (f, false)));
-        // Cargo may write a missing or stale lock file.
-        guarded.push((p.source.join("Cargo.lock"), true));
-        // Everything written must be writable before the first build, not after it, and before
-        // the output folder is made: a refused run leaves none.
-        for (file, _) in &guarded {
-            let check = if file.exists() { file.as_path() } else { &p.project.root };
-            if !crate::process::exec::writable(check) {
-                return Err(RunnerError::NotWritable { path: check.to_owned() });
-            }
-        }
-    }
+    let guarded = in_place_guarded(p)?;
     // The output folder is buildbench's (marked) and one run's at a time. Until the study is
     // saved in it, a refusal (a locked project, a bad journal) removes it again.
     let _out_claim = crate::files::paths::claim(out, "-o/--output", Some("study.json"))?;
@@ -67,51 +53,14 @@ pub fn run_with(
     let recovered = crate::files::edit::recover(&p.project.root)?;
     report_restore(observer, &recovered, "an interrupted run");
 
-    let mut toolchains: Vec<_> = p.toolchains.values().map(ResolvedToolchain::info).collect();
-    toolchains.sort_by(|a, b| a.name.cmp(&b.name));
     let mut study = match &p.previous {
         Some(previous) => previous.clone(),
-        None => {
-            let started_at =
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            let environment = crate::build::probe::environment(toolchains, &crate::build::probe::tools(true));
-            // A shard is one block: the machine it ran on goes with it into the merged study.
-            let blocks = p
-                .options
-                .plan
-                .shard
-                .map(|(k, _)| buildbench_model::Block { block: k, environment: environment.clone(), started_at })
-                .into_iter()
-                .collect();
-            Study {
-                schema_version: SCHEMA_VERSION,
-                buildbench_version: env!("CARGO_PKG_VERSION").to_owned(),
-                started_at,
-                project: p.project.root.display().to_string(),
-                environment,
-                plan: p.options.plan.clone(),
-                unavailable: Vec::new(),
-                samples: Vec::new(),
-                invocations: Vec::new(),
-                complete: false,
-                merged_from: Vec::new(),
-                mixed_environments: Vec::new(),
-                blocks,
-                own_linker: None,
-            }
-        }
+        None => new_study(p),
     };
     study.own_linker = p.user_config.own_linker.clone();
     study.unavailable = p.unavailable.clone();
     study.complete = false;
-    for u in &p.unavailable {
-        observer.event(Event::Unavailable(u));
-    }
-    let builds = p.steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
-    let count = |wanted: Purpose| {
-        p.steps.iter().filter(|s| matches!(s.action, Action::Build { purpose, .. } if purpose == wanted)).count()
-    };
-    observer.event(Event::Planned { builds, measured: count(Purpose::Measured), warmup: count(Purpose::Warmup) });
+    announce(p, observer);
     save(&study_file, &study)?;
 
     let _work_claim = crate::files::paths::claim(&p.work, "the work folder", None)?;
@@ -126,6 +75,71 @@ pub fn run_with(
         crate::files::paths::remove_owned(&p.work)?;
     }
     Ok(study)
+}
+
+/// The files an `--in-place` study writes in the project (the edited file, and Cargo.lock,
+/// which cargo may create), each with whether it may be missing; none for a study on a copy.
+/// Refuses when one is not writable, before the output folder is made: a refused run leaves none.
+fn in_place_guarded(p: &Prepared) -> Result<Vec<(std::path::PathBuf, bool)>, RunnerError> {
+    let mut guarded = Vec::new();
+    if p.options.plan.in_place {
+        guarded.extend(p.edit_file.as_ref().map(|f| (p.source.join(f), false)));
+        // Cargo may write a missing or stale lock file.
+        guarded.push((p.source.join("Cargo.lock"), true));
+        // Everything written must be writable before the first build, not after it.
+        for (file, _) in &guarded {
+            let check = if file.exists() { file.as_path() } else { &p.project.root };
+            if !crate::process::exec::writable(check) {
+                return Err(RunnerError::NotWritable { path: check.to_owned() });
+            }
+        }
+    }
+    Ok(guarded)
+}
+
+/// A new study, with no samples yet: this machine's environment and the plan (a shard is one
+/// block of it).
+fn new_study(p: &Prepared) -> Study {
+    let mut toolchains: Vec<_> = p.toolchains.values().map(ResolvedToolchain::info).collect();
+    toolchains.sort_by(|a, b| a.name.cmp(&b.name));
+    let started_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let environment = crate::build::probe::environment(toolchains, &crate::build::probe::tools(true));
+    // A shard is one block: the machine it ran on goes with it into the merged study.
+    let blocks = p
+        .options
+        .plan
+        .shard
+        .map(|(k, _)| buildbench_model::Block { block: k, environment: environment.clone(), started_at })
+        .into_iter()
+        .collect();
+    Study {
+        schema_version: SCHEMA_VERSION,
+        buildbench_version: env!("CARGO_PKG_VERSION").to_owned(),
+        started_at,
+        project: p.project.root.display().to_string(),
+        environment,
+        plan: p.options.plan.clone(),
+        unavailable: Vec::new(),
+        samples: Vec::new(),
+        invocations: Vec::new(),
+        complete: false,
+        merged_from: Vec::new(),
+        mixed_environments: Vec::new(),
+        blocks,
+        own_linker: None,
+    }
+}
+
+/// Tells the observer which configurations cannot run here and how many builds the plan has.
+fn announce(p: &Prepared, observer: &mut dyn Observer) {
+    for u in &p.unavailable {
+        observer.event(Event::Unavailable(u));
+    }
+    let builds = p.steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
+    let count = |wanted: Purpose| {
+        p.steps.iter().filter(|s| matches!(s.action, Action::Build { purpose, .. } if purpose == wanted)).count()
+    };
+    observer.event(Event::Planned { builds, measured: count(Purpose::Measured), warmup: count(Purpose::Warmup) });
 }
 
 /// Removes the work folder after the disk filled up, and says so in the error.
@@ -155,34 +169,9 @@ fn measure(
     let study_file = out.join("study.json");
     let temp = p.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
-    if p.options.plan.in_place {
-        // The project is built where it is.
-    } else if let Some(repo) = &p.repository {
-        // A rev study: one export per revision; the checkout and its .git are only read.
-        let skip = [p.work.clone(), out.clone(), p.project.target_directory.clone(), p.project.root.join("target")];
-        for revision in &p.options.plan.revisions {
-            // Ctrl-C between two exports of a large repository stops here, not after the last.
-            if interrupted.load(Ordering::SeqCst) {
-                return Err(RunnerError::Interrupted { out: Some(out.clone()) });
-            }
-            observer.event(Event::Note(format!("exporting revision {}", revision.describe())));
-            let dir = p.revision_dir(&revision.name);
-            let source = crate::study::revision::export(repo, revision, &dir, &p.work.join("tmp"), &skip)?;
-            lock_file_of_its_own(&source)?;
-            // `prepare` checked that every revision has the file (`revision::has_file`).
-            if let Some(f) = &p.edit_file {
-                crate::files::fsutil::materialize(&source, f)?;
-            }
-        }
-        project_lock = None;
-    } else {
-        // The isolated copy: the user's tree is only ever read.
-        remove_tree(&p.source)?;
-        copy_project(&p.project.root, &p.project.target_directory, &p.source, std::slice::from_ref(&p.work))?;
-        lock_file_of_its_own(&p.source)?;
-        if let Some(f) = &p.edit_file {
-            crate::files::fsutil::materialize(&p.source, f)?;
-        }
+    if !p.options.plan.in_place {
+        make_sources(p, observer, interrupted)?;
+        // The sources are copied or exported: other runs may edit or copy the project again.
         project_lock = None;
     }
     let journal =
@@ -190,39 +179,12 @@ fn measure(
             (crate::files::edit::journal_path(&p.project.root), p.project.root.as_path(), Some(out.as_path()))
         });
     let mut guard = RestoreGuard::new(guarded, journal)?;
-    // The edited file of each source tree (one per revision in a rev study) and its original bytes.
-    let mut trees: Vec<Tree> = Vec::new();
-    if let Some(f) = &p.edit_file {
-        let mut revisions: Vec<Option<String>> = vec![None];
-        if p.repository.is_some() {
-            revisions = p.options.plan.revisions.iter().map(|r| Some(r.name.clone())).collect();
-        }
-        for revision in revisions {
-            let path = p.tree(revision.as_deref()).join(f);
-            let original = crate::files::fsutil::read_bounded(&path)?;
-            trees.push(Tree { revision, path, original });
-        }
-    }
+    let trees = edited_trees(p)?;
     // The folders of linkers the C compiler driver finds through `-B` (wild).
     let linkers: Vec<Linker> = p.runnable.iter().map(|&i| p.options.plan.configurations[i].linker).collect();
     crate::build::probe::make_ld_folders(&linkers, &|l| p.ld_folder(l))?;
-
-    let mut ports = HashMap::new();
-    let mut servers: HashMap<String, Sccache> = HashMap::new();
-    // Servers an earlier, killed run of this study left running are stopped first.
     let ports_file = p.work.join("sccache-ports.json");
-    crate::process::sccache::stop_recorded(&ports_file);
-    for &i in &p.runnable {
-        let configuration = &p.options.plan.configurations[i];
-        if configuration.cache == Cache::Sccache {
-            ports.insert(configuration.name.clone(), crate::process::sccache::free_port()?);
-            if let Some(server) = p.sccache_for(configuration, &ports) {
-                crate::process::sccache::record(&ports_file, &server)?;
-                server.start()?;
-                servers.insert(configuration.name.clone(), server);
-            }
-        }
-    }
+    let Servers { ports, servers } = start_servers(p, &ports_file)?;
 
     // Reborrowed for as long as the `Execution` borrows everything else.
     let rounds = rounds.map(|r| r as &mut dyn Rounds);
@@ -259,6 +221,84 @@ fn measure(
     study.complete = result.is_ok();
     save(&study_file, study)?;
     result
+}
+
+/// Puts the sources of a study that does not build in place where its builds run: one export
+/// per revision in a rev study (the checkout and its .git are only read), else the isolated
+/// copy (the user's tree is only ever read); each with a `Cargo.lock` and an edited file of its
+/// own.
+fn make_sources(p: &Prepared, observer: &mut dyn Observer, interrupted: &Arc<AtomicBool>) -> Result<(), RunnerError> {
+    let Some(repo) = &p.repository else {
+        remove_tree(&p.source)?;
+        copy_project(&p.project.root, &p.project.target_directory, &p.source, std::slice::from_ref(&p.work))?;
+        lock_file_of_its_own(&p.source)?;
+        if let Some(f) = &p.edit_file {
+            crate::files::fsutil::materialize(&p.source, f)?;
+        }
+        return Ok(());
+    };
+    let out = &p.out;
+    let skip = [p.work.clone(), out.clone(), p.project.target_directory.clone(), p.project.root.join("target")];
+    for revision in &p.options.plan.revisions {
+        // Ctrl-C between two exports of a large repository stops here, not after the last.
+        if interrupted.load(Ordering::SeqCst) {
+            return Err(RunnerError::Interrupted { out: Some(out.clone()) });
+        }
+        observer.event(Event::Note(format!("exporting revision {}", revision.describe())));
+        let dir = p.revision_dir(&revision.name);
+        let source = crate::study::revision::export(repo, revision, &dir, &p.work.join("tmp"), &skip)?;
+        lock_file_of_its_own(&source)?;
+        // `prepare` checked that every revision has the file (`revision::has_file`).
+        if let Some(f) = &p.edit_file {
+            crate::files::fsutil::materialize(&source, f)?;
+        }
+    }
+    Ok(())
+}
+
+/// The edited file of each source tree (one per revision in a rev study) and its original
+/// bytes; none when no scenario edits.
+fn edited_trees(p: &Prepared) -> Result<Vec<Tree>, RunnerError> {
+    let mut trees: Vec<Tree> = Vec::new();
+    if let Some(f) = &p.edit_file {
+        let mut revisions: Vec<Option<String>> = vec![None];
+        if p.repository.is_some() {
+            revisions = p.options.plan.revisions.iter().map(|r| Some(r.name.clone())).collect();
+        }
+        for revision in revisions {
+            let path = p.tree(revision.as_deref()).join(f);
+            let original = crate::files::fsutil::read_bounded(&path)?;
+            trees.push(Tree { revision, path, original });
+        }
+    }
+    Ok(trees)
+}
+
+/// Starts a private sccache server for every runnable sccache configuration, each on a free
+/// port recorded in `ports_file` (servers an earlier, killed run of this study left running are
+/// stopped first).
+fn start_servers(p: &Prepared, ports_file: &Path) -> Result<Servers, RunnerError> {
+    let mut ports = HashMap::new();
+    let mut servers: HashMap<String, Sccache> = HashMap::new();
+    crate::process::sccache::stop_recorded(ports_file);
+    for &i in &p.runnable {
+        let configuration = &p.options.plan.configurations[i];
+        if configuration.cache == Cache::Sccache {
+            ports.insert(configuration.name.clone(), crate::process::sccache::free_port()?);
+            if let Some(server) = p.sccache_for(configuration, &ports) {
+                crate::process::sccache::record(ports_file, &server)?;
+                server.start()?;
+                servers.insert(configuration.name.clone(), server);
+            }
+        }
+    }
+    Ok(Servers { ports, servers })
+}
+
+/// The private sccache servers of a study and their ports, by configuration name.
+struct Servers {
+    ports: HashMap<String, u16>,
+    servers: HashMap<String, Sccache>,
 }
 
 /// Makes a copy's or an export's `Cargo.lock` a file of its own when it is a symlink (committed
@@ -328,6 +368,65 @@ struct Execution<'a> {
     rounds: Option<&'a mut dyn Rounds>,
 }
 
+/// What decides a scenario's rounds after the first (without a caller's `Rounds`): the cells
+/// that run in it, where its measured rounds start, the gate's looks, and what earlier rounds
+/// fixed or decided.
+struct MoreRounds<'a> {
+    scenario: Scenario,
+    /// The configurations of this shard that run the scenario.
+    runnable: Vec<usize>,
+    /// The first measured round's index.
+    start: u32,
+    /// `--until-decided`: the gate whose undecided cells get more rounds.
+    gate: Option<&'a buildbench_model::gate::GateSpec>,
+    /// The looks at which undecided gated cells are decided again, in this study's own sample
+    /// counts (a block of a sharded study takes its share of each look).
+    looks: Vec<u32>,
+    /// The last look.
+    gate_limit: u32,
+    /// The cells undecided at the last look, which keep sampling until the next.
+    gate_pending: Vec<usize>,
+    /// Each cell's sample size under `--precision`, fixed once from its first `--runs` samples.
+    sizes: Option<Vec<(usize, u32)>>,
+}
+
+impl<'a> MoreRounds<'a> {
+    /// Before the first round of `scenario`, whose measured rounds are `rounds`.
+    fn new(
+        plan: &'a buildbench_model::Plan,
+        scenario: Scenario,
+        runnable: Vec<usize>,
+        rounds: &std::ops::Range<u32>,
+    ) -> Self {
+        let gate = plan.gate.as_ref().filter(|g| g.until_decided && !plan.revisions.is_empty());
+        let blocks = match plan.shard {
+            Some((_, n)) if plan.shard_by == buildbench_model::ShardBy::Block => n.max(1),
+            _ => 1,
+        };
+        let first = rounds.end - rounds.start;
+        let looks: Vec<u32> = std::iter::once(first)
+            .chain(
+                buildbench_model::gate::looks(plan.runs, plan.max_runs, true)
+                    .into_iter()
+                    .skip(1)
+                    .map(|n| n.div_ceil(blocks))
+                    .filter(|&n| n > first),
+            )
+            .collect();
+        let gate_limit = looks.iter().copied().max().unwrap_or(first);
+        MoreRounds {
+            scenario,
+            runnable,
+            start: rounds.start,
+            gate,
+            looks,
+            gate_limit,
+            gate_pending: Vec::new(),
+            sizes: None,
+        }
+    }
+}
+
 impl Execution<'_> {
     /// Runs every scenario's rounds, and adaptive extra rounds where asked for.
     fn execute(mut self) -> Result<(), RunnerError> {
@@ -336,89 +435,81 @@ impl Execution<'_> {
         // Edit numbers continue after those of a resumed study, so no two builds see the same text.
         self.edits = self.study.invocations.len() as u64;
         let mut planner = Planner::new(&plan.configurations);
-        // `--until-decided`: the looks at which undecided gated cells are decided again, in this
-        // study's own sample counts (a block of a sharded study takes its share of each look).
-        let gate = plan.gate.as_ref().filter(|g| g.until_decided && !plan.revisions.is_empty());
-        let blocks = match plan.shard {
-            Some((_, n)) if plan.shard_by == buildbench_model::ShardBy::Block => n.max(1),
-            _ => 1,
-        };
         for &scenario in &plan.scenarios {
             let runnable = shard_runnable(plan, &p.runnable, scenario);
             let rounds = plan.measured_rounds();
-            let first = rounds.end - rounds.start;
-            let looks: Vec<u32> = std::iter::once(first)
-                .chain(
-                    buildbench_model::gate::looks(plan.runs, plan.max_runs, true)
-                        .into_iter()
-                        .skip(1)
-                        .map(|n| n.div_ceil(blocks))
-                        .filter(|&n| n > first),
-                )
-                .collect();
-            let gate_limit = looks.iter().copied().max().unwrap_or(first);
-            let mut gate_pending: Vec<usize> = Vec::new();
-            let start = rounds.start;
             let mut next_index = rounds.end;
-            let mut steps = planner.scenario(scenario, plan.warmup, rounds, &runnable, &p.done);
-            // Each cell's sample size under --precision, fixed once from its first --runs samples.
-            let mut sizes: Option<Vec<(usize, u32)>> = None;
+            let mut more = MoreRounds::new(plan, scenario, runnable, &rounds);
+            let mut steps = planner.scenario(scenario, plan.warmup, rounds, &more.runnable, &p.done);
             loop {
                 for step in &steps {
                     self.run_step(step)?;
                 }
-                // The cells of the next round: the caller's (`Rounds`), or those whose
-                // precision, verdict or gate is not reached yet.
-                let mut imprecise = if let Some(rounds) = self.rounds.as_mut() {
-                    rounds.next(self.study, scenario)
-                } else {
-                    let taken = next_index - start;
-                    let more_verdicts =
-                        (plan.precision.is_some() || plan.until_verdict) && next_index < plan.max_runs.max(plan.runs);
-                    let more_gate = gate.is_some() && taken < gate_limit;
-                    if !more_verdicts && !more_gate {
-                        break;
-                    }
-                    let mut imprecise = Vec::new();
-                    if more_verdicts {
-                        if let Some(target) = plan.precision {
-                            let sizes = sizes.get_or_insert_with(|| {
-                                runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
-                            });
-                            // Two-stage sampling: another round for the cells that have not reached their size.
-                            imprecise.extend(sizes.iter().filter(|&&(_, size)| next_index < size).map(|&(c, _)| c));
-                        }
-                        if plan.until_verdict {
-                            imprecise.extend(self.undecided(scenario));
-                        }
-                    }
-                    if let (Some(spec), true) = (gate, more_gate) {
-                        // Decided only at the planned looks (the correction counts them); between
-                        // looks the cells undecided at the last one keep sampling.
-                        if looks.contains(&taken) {
-                            gate_pending = self.undecided_gate(scenario, spec);
-                        }
-                        imprecise.extend(gate_pending.iter().copied());
-                    }
-                    imprecise
-                };
-                imprecise.retain(|&c| {
-                    !self.failed.contains(&c)
-                        && runnable.contains(&c)
-                        && plan.configurations.get(c).is_some_and(|c| crate::study::plan::applies(c, scenario))
-                });
-                imprecise.sort_unstable();
-                imprecise.dedup();
-                if imprecise.is_empty() {
-                    break;
-                }
-                steps = planner.round(scenario, Purpose::Measured, next_index, &imprecise, &p.done);
+                let Some(next) = self.next_round(&mut more, next_index) else { break };
+                steps = planner.round(scenario, Purpose::Measured, next_index, &next, &p.done);
                 let builds = steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
                 self.observer.event(Event::Extended { builds, scenario, round: next_index + 1 });
                 next_index += 1;
             }
         }
         Ok(())
+    }
+
+    /// The cells of a scenario's next measured round (round `next_index`), sorted: the
+    /// caller's (`Rounds`), or those whose precision, verdict or gate is not reached yet;
+    /// never a failed one or one that does not run in the scenario. `None` ends the scenario.
+    fn next_round(&mut self, more: &mut MoreRounds<'_>, next_index: u32) -> Option<Vec<usize>> {
+        let plan = &self.p.options.plan;
+        let scenario = more.scenario;
+        let mut next = match self.rounds.as_mut() {
+            Some(rounds) => rounds.next(self.study, scenario),
+            None => self.planned_round(more, next_index)?,
+        };
+        next.retain(|&c| {
+            !self.failed.contains(&c)
+                && more.runnable.contains(&c)
+                && plan.configurations.get(c).is_some_and(|c| crate::study::plan::applies(c, scenario))
+        });
+        next.sort_unstable();
+        next.dedup();
+        (!next.is_empty()).then_some(next)
+    }
+
+    /// The cells that `--precision`, `--until-verdict` and `--until-decided` give another round
+    /// (round `next_index`); `None` once none of them may take more samples.
+    fn planned_round(&self, more: &mut MoreRounds<'_>, next_index: u32) -> Option<Vec<usize>> {
+        let plan = &self.p.options.plan;
+        let scenario = more.scenario;
+        let taken = next_index - more.start;
+        let more_verdicts =
+            (plan.precision.is_some() || plan.until_verdict) && next_index < plan.max_runs.max(plan.runs);
+        let more_gate = more.gate.is_some() && taken < more.gate_limit;
+        if !more_verdicts && !more_gate {
+            return None;
+        }
+        let mut next = Vec::new();
+        if more_verdicts {
+            if let Some(target) = plan.precision {
+                let runnable = &more.runnable;
+                let sizes = more.sizes.get_or_insert_with(|| {
+                    runnable.iter().map(|&c| (c, self.sample_size(c, scenario, target))).collect()
+                });
+                // Two-stage sampling: another round for the cells that have not reached their size.
+                next.extend(sizes.iter().filter(|&&(_, size)| next_index < size).map(|&(c, _)| c));
+            }
+            if plan.until_verdict {
+                next.extend(self.undecided(scenario));
+            }
+        }
+        if let (Some(spec), true) = (more.gate, more_gate) {
+            // Decided only at the planned looks (the correction counts them); between
+            // looks the cells undecided at the last one keep sampling.
+            if more.looks.contains(&taken) {
+                more.gate_pending = self.undecided_gate(scenario, spec);
+            }
+            next.extend(more.gate_pending.iter().copied());
+        }
+        Some(next)
     }
 
     /// The base and head configurations of the gated cells of `scenario` that the gate leaves
@@ -557,9 +648,10 @@ impl Execution<'_> {
         self.packages.get(&key).and_then(Option::as_ref)
     }
 
+    /// Runs one step: an edit (shared by every configuration of a source tree), a wipe, or a
+    /// build; steps of a configuration that failed are skipped, edits excepted.
     fn run_step(&mut self, step: &Step) -> Result<(), RunnerError> {
         let p = self.p;
-        let study_file = p.out.join("study.json");
         if self.interrupted.load(Ordering::SeqCst) {
             return Err(RunnerError::Interrupted { out: Some(p.out.clone()) });
         }
@@ -580,121 +672,152 @@ impl Execution<'_> {
                     server.wipe()?;
                 }
             }
-            Action::Build { check, purpose, index } => {
-                self.number += 1;
-                let invocation = p.build_invocation(step, check, self.ports);
-                self.observer.event(Event::Build {
-                    number: self.number,
-                    configuration: &configuration.name,
-                    scenario: step.scenario,
-                    purpose,
-                    index,
-                    command: &invocation.shell_line(),
-                });
-                let server = self.servers.get(&configuration.name);
-                if let Some(server) = server {
-                    server.zero()?;
-                }
-                let link_log = p.link_log(configuration);
-                if let Some(dir) = link_log.parent() {
-                    std::fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create"))?;
-                }
-                let _ = std::fs::remove_file(&link_log);
-                let outcome = self.executor.run(&invocation).map_err(|e| RunnerError::Command {
-                    command: invocation.shell_line(),
-                    detail: format!("cannot start it: {e}"),
-                })?;
-                // What cargo left in the files it writes (Cargo.lock) is the run's own.
-                self.guard.record()?;
-                self.study.invocations.push(Logged {
-                    configuration: configuration.name.clone(),
-                    scenario: step.scenario,
-                    purpose,
-                    command: invocation.shell_line(),
-                    wall_seconds: outcome.wall.as_secs_f64(),
-                });
-                if self.interrupted.load(Ordering::SeqCst) {
-                    return Err(RunnerError::Interrupted { out: Some(p.out.clone()) });
-                }
-                let sccache = match server {
-                    Some(server) => Some(server.stats()?),
-                    None => None,
-                };
-                let target_dir = p.target_dir(configuration);
-                if !outcome.success() || purpose != Purpose::Prepare {
-                    let packages = if outcome.success() { self.package_graph(&invocation) } else { None };
-                    let mut sample = sample_from(&outcome, &p.project, &target_dir, packages);
-                    sample.links = links(&crate::process::linkwrap::read_log(&link_log), &sample.artifacts);
-                    if let Some(warning) = link_disagreement(&sample) {
-                        self.observer
-                            .event(Event::Note(format!("{} / {}: {warning}", configuration.name, step.scenario)));
-                    }
-                    sample.configuration = configuration.name.clone();
-                    sample.scenario = step.scenario;
-                    sample.index = index;
-                    sample.block = p.options.plan.shard.map(|(k, _)| k);
-                    sample.revision = configuration.revision.clone();
-                    // A row must measure what it names: the linker read from the binaries, and
-                    // sccache's own count of compile requests.
-                    if sample.success
-                        && let Some(why) = self.mismatch(configuration, &sample)
-                    {
-                        sample.success = false;
-                        sample.stderr_tail = Some(format!("error: {why}"));
-                    }
-                    sample.warmup = purpose != Purpose::Measured;
-                    sample.sccache = sccache;
-                    if !sample.success {
-                        self.failed.push(step.configuration);
-                        self.observer.event(Event::Failed {
-                            configuration: &configuration.name,
-                            scenario: step.scenario,
-                            stderr_tail: sample.stderr_tail.as_deref().unwrap_or(""),
-                        });
-                    }
-                    self.observer.event(Event::Sample(&sample));
-                    self.study.samples.push(sample);
-                }
-                remove_reports(&target_dir);
-                save(&study_file, self.study)?;
-                // A build that failed for want of space: every later build would too, and its
-                // target directory keeps the disk full.
-                if !outcome.success()
-                    && let Some(line) = String::from_utf8_lossy(&outcome.stderr)
-                        .lines()
-                        .find(|l| l.contains("No space left on device") || l.contains("os error 28"))
-                {
-                    return Err(RunnerError::DiskFull {
-                        during: format!(
-                            "the build of {} / {} failed: {}",
-                            configuration.name,
-                            step.scenario,
-                            line.trim()
-                        ),
-                        work: p.work.clone(),
-                        out: p.out.clone(),
-                    });
-                }
-                // The study's first build is of the project as it is: a compile error in the
-                // project's own source there fails every configuration alike, so the study ends
-                // at once with cargo's message and the full log.
-                // Cranelift is excluded: its own failures (an unsupported feature, an ICE) can
-                // point into the source too.
-                if self.number == 1
-                    && !outcome.success()
-                    && configuration.backend != buildbench_model::Backend::Cranelift
-                    && let Some(diagnostic) = buildbench_model::source_error(&String::from_utf8_lossy(&outcome.stderr))
-                {
-                    let log = p.out.join("first-build.log");
-                    write_atomic(&log, &outcome.stderr)?;
-                    return Err(RunnerError::ProjectDoesNotBuild {
-                        configuration: configuration.name.clone(),
-                        diagnostic,
-                        log,
-                        command: invocation.shell_line(),
-                    });
-                }
-            }
+            Action::Build { check, purpose, index } => self.build(step, check, purpose, index)?,
+        }
+        Ok(())
+    }
+
+    /// Runs one build and logs its command; records its sample (unless it prepared a later build
+    /// and succeeded) and saves the study. Ends the study after a failure every later build would
+    /// repeat.
+    fn build(&mut self, step: &Step, check: bool, purpose: Purpose, index: u32) -> Result<(), RunnerError> {
+        let p = self.p;
+        let configuration = &p.options.plan.configurations[step.configuration];
+        self.number += 1;
+        let invocation = p.build_invocation(step, check, self.ports);
+        self.observer.event(Event::Build {
+            number: self.number,
+            configuration: &configuration.name,
+            scenario: step.scenario,
+            purpose,
+            index,
+            command: &invocation.shell_line(),
+        });
+        let server = self.servers.get(&configuration.name);
+        if let Some(server) = server {
+            server.zero()?;
+        }
+        let link_log = p.link_log(configuration);
+        if let Some(dir) = link_log.parent() {
+            std::fs::create_dir_all(dir).map_err(RunnerError::io(dir, "cannot create"))?;
+        }
+        let _ = std::fs::remove_file(&link_log);
+        let outcome = self.executor.run(&invocation).map_err(|e| RunnerError::Command {
+            command: invocation.shell_line(),
+            detail: format!("cannot start it: {e}"),
+        })?;
+        // What cargo left in the files it writes (Cargo.lock) is the run's own.
+        self.guard.record()?;
+        self.study.invocations.push(Logged {
+            configuration: configuration.name.clone(),
+            scenario: step.scenario,
+            purpose,
+            command: invocation.shell_line(),
+            wall_seconds: outcome.wall.as_secs_f64(),
+        });
+        if self.interrupted.load(Ordering::SeqCst) {
+            return Err(RunnerError::Interrupted { out: Some(p.out.clone()) });
+        }
+        let sccache = match server {
+            Some(server) => Some(server.stats()?),
+            None => None,
+        };
+        if !outcome.success() || purpose != Purpose::Prepare {
+            let sample = self.sample(step, index, &outcome, &invocation);
+            self.add(step, purpose, sample, sccache);
+        }
+        remove_reports(&p.target_dir(configuration));
+        save(&p.out.join("study.json"), self.study)?;
+        if !outcome.success() {
+            self.stop_after_failure(step, &outcome, &invocation)?;
+        }
+        Ok(())
+    }
+
+    /// The sample of a finished build of `step`: its times and unit timings (the unit graph
+    /// completed from the tree's package graph) and its timed links, marked as the step's
+    /// sample number `index`.
+    fn sample(&mut self, step: &Step, index: u32, outcome: &Outcome, invocation: &crate::Invocation) -> Sample {
+        let p = self.p;
+        let configuration = &p.options.plan.configurations[step.configuration];
+        let packages = if outcome.success() { self.package_graph(invocation) } else { None };
+        let mut sample = sample_from(outcome, &p.project, &p.target_dir(configuration), packages);
+        sample.links = links(&crate::process::linkwrap::read_log(&p.link_log(configuration)), &sample.artifacts);
+        if let Some(warning) = link_disagreement(&sample) {
+            self.observer.event(Event::Note(format!("{} / {}: {warning}", configuration.name, step.scenario)));
+        }
+        sample.configuration = configuration.name.clone();
+        sample.scenario = step.scenario;
+        sample.index = index;
+        sample.block = p.options.plan.shard.map(|(k, _)| k);
+        sample.revision = configuration.revision.clone();
+        sample
+    }
+
+    /// Adds `sample` to the study with its purpose and its sccache server's statistics, failed
+    /// when it does not measure what its configuration names; a failed sample's configuration
+    /// skips its remaining steps.
+    fn add(&mut self, step: &Step, purpose: Purpose, mut sample: Sample, sccache: Option<SccacheStats>) {
+        let p = self.p;
+        let configuration = &p.options.plan.configurations[step.configuration];
+        // A row must measure what it names: the linker read from the binaries, and
+        // sccache's own count of compile requests.
+        if sample.success
+            && let Some(why) = self.mismatch(configuration, &sample)
+        {
+            sample.success = false;
+            sample.stderr_tail = Some(format!("error: {why}"));
+        }
+        sample.warmup = purpose != Purpose::Measured;
+        sample.sccache = sccache;
+        if !sample.success {
+            self.failed.push(step.configuration);
+            self.observer.event(Event::Failed {
+                configuration: &configuration.name,
+                scenario: step.scenario,
+                stderr_tail: sample.stderr_tail.as_deref().unwrap_or(""),
+            });
+        }
+        self.observer.event(Event::Sample(&sample));
+        self.study.samples.push(sample);
+    }
+
+    /// Ends the study after a failed build that every later one would repeat: a disk full (its
+    /// target directory keeps it full), or a compile error in the project's own source at the
+    /// study's first build.
+    fn stop_after_failure(
+        &self,
+        step: &Step,
+        outcome: &Outcome,
+        invocation: &crate::Invocation,
+    ) -> Result<(), RunnerError> {
+        let p = self.p;
+        let configuration = &p.options.plan.configurations[step.configuration];
+        let stderr = String::from_utf8_lossy(&outcome.stderr);
+        if let Some(line) = stderr.lines().find(|l| l.contains("No space left on device") || l.contains("os error 28"))
+        {
+            return Err(RunnerError::DiskFull {
+                during: format!("the build of {} / {} failed: {}", configuration.name, step.scenario, line.trim()),
+                work: p.work.clone(),
+                out: p.out.clone(),
+            });
+        }
+        // The study's first build is of the project as it is: a compile error in the project's
+        // own source there fails every configuration alike, so the study ends at once with
+        // cargo's message and the full log. Cranelift is excluded: its own failures (an
+        // unsupported feature, an ICE) can point into the source too.
+        if self.number == 1
+            && configuration.backend != buildbench_model::Backend::Cranelift
+            && let Some(diagnostic) = buildbench_model::source_error(&stderr)
+        {
+            let log = p.out.join("first-build.log");
+            write_atomic(&log, &outcome.stderr)?;
+            return Err(RunnerError::ProjectDoesNotBuild {
+                configuration: configuration.name.clone(),
+                diagnostic,
+                log,
+                command: invocation.shell_line(),
+            });
         }
         Ok(())
     }
