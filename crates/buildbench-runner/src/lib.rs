@@ -5,6 +5,7 @@
 //! on a copy of the user's project (or in place, with every edited file restored), each
 //! configuration in its own target directory.
 
+pub mod apply;
 mod build;
 pub mod doctor;
 mod error;
