@@ -5,7 +5,7 @@ use std::path::Path;
 
 use buildbench_model::{Checkup, Linker, ToolCheck, ToolchainCheck, Word};
 
-use crate::probe::{Toolchain, capture, tool_version, which};
+use crate::build::probe::{Toolchain, capture, tool_version, which};
 use crate::{Invocation, RunnerError};
 
 /// Installed rustup toolchains (`stable-x86_64-unknown-linux-gnu`, ...), or none without rustup.
@@ -21,7 +21,7 @@ fn rustup_toolchains() -> Vec<String> {
 /// Median seconds of `n` runs of `invocation` (each at most 30 s), through the executor like
 /// every other process.
 fn time(invocation: &Invocation, n: usize) -> Option<f64> {
-    use crate::exec::Executor as _;
+    use crate::process::exec::Executor as _;
     let mut executor = crate::ProcessExecutor::new(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
     let invocation = invocation.clone().timeout(std::time::Duration::from_secs(30));
     let mut times = Vec::new();
@@ -49,28 +49,7 @@ fn is_rustup_proxy(program: &Path) -> bool {
 /// Runs every check. `project` adds the project's own cargo configuration to the findings.
 pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
     let default = Toolchain::resolve(None)?;
-    let mut toolchains = Vec::new();
-    let mut names = rustup_toolchains();
-    if names.is_empty() {
-        names.push(String::new());
-    }
-    for name in names {
-        let tc = if name.is_empty() { Ok(default.clone()) } else { Toolchain::resolve(Some(&name)) };
-        let Ok(tc) = tc else { continue };
-        let label = if name.is_empty() { "default".to_owned() } else { name.clone() };
-        let cranelift = tc.has_cranelift();
-        toolchains.push(ToolchainCheck {
-            cranelift_install: (!cranelift && tc.rustc_version.contains("nightly"))
-                .then(|| format!("rustup component add rustc-codegen-cranelift-preview --toolchain {}", crate::shell_quote(&label)))
-                .or_else(|| {
-                    (!cranelift).then(|| "rustup toolchain install nightly --profile minimal --component rustc-codegen-cranelift-preview".to_owned())
-                }),
-            name: label,
-            rustc: tc.rustc_version.clone(),
-            default_linker: tc.default_linker().ok(),
-            cranelift,
-        });
-    }
+    let toolchains = toolchain_checks(&default);
     let linkers = Linker::ALL
         .iter()
         .filter_map(|&l| {
@@ -93,39 +72,82 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
     }];
 
     let mut warnings = Vec::new();
-    let mut notes = Vec::new();
-    // `buildbench profile` reads rustc's -Zself-profile, which only nightlies have.
+    let mut notes = vec![profile_note(&toolchains)];
+    let (proxy_overhead_ms, proxy_warning) = proxy_overhead(&default);
+    warnings.extend(proxy_warning);
+    warnings.extend(environment_warnings());
+    machine_findings(&mut warnings, &mut notes);
+    if let Some(project) = project {
+        notes.extend(project_notes(project, &default)?);
+    }
+    Ok(Checkup { toolchains, linkers, caches, proxy_overhead_ms, warnings, notes })
+}
+
+/// Every installed toolchain (the default one alone without rustup): its rustc, its real
+/// default linker, and whether it has Cranelift, with how to get it.
+fn toolchain_checks(default: &Toolchain) -> Vec<ToolchainCheck> {
+    let mut toolchains = Vec::new();
+    let mut names = rustup_toolchains();
+    if names.is_empty() {
+        names.push(String::new());
+    }
+    for name in names {
+        let tc = if name.is_empty() { Ok(default.clone()) } else { Toolchain::resolve(Some(&name)) };
+        let Ok(tc) = tc else { continue };
+        let label = if name.is_empty() { "default".to_owned() } else { name.clone() };
+        let cranelift = tc.has_cranelift();
+        toolchains.push(ToolchainCheck {
+            cranelift_install: (!cranelift && tc.rustc_version.contains("nightly"))
+                .then(|| format!("rustup component add rustc-codegen-cranelift-preview --toolchain {}", crate::shell_quote(&label)))
+                .or_else(|| {
+                    (!cranelift).then(|| "rustup toolchain install nightly --profile minimal --component rustc-codegen-cranelift-preview".to_owned())
+                }),
+            name: label,
+            rustc: tc.rustc_version.clone(),
+            default_linker: tc.default_linker().ok(),
+            cranelift,
+        });
+    }
+    toolchains
+}
+
+/// Which toolchain `buildbench profile` can use: it reads rustc's -Zself-profile, which only
+/// nightlies have.
+fn profile_note(toolchains: &[ToolchainCheck]) -> String {
     match toolchains.iter().find(|t| t.rustc.contains("nightly")) {
-        Some(t) => notes.push(format!(
+        Some(t) => format!(
             "`buildbench profile` can profile rustc with the `{}` toolchain{}",
             t.name,
             if t.name == "nightly" { String::new() } else { format!(" (pass --toolchain {})", t.name) }
-        )),
-        None => notes.push(
-            "`buildbench profile` needs a nightly toolchain for rustc's -Zself-profile: rustup toolchain install nightly --profile minimal"
-                .to_owned(),
         ),
+        None => "`buildbench profile` needs a nightly toolchain for rustc's -Zself-profile: rustup toolchain install nightly --profile minimal"
+            .to_owned(),
     }
-    // rustup proxies: every rustc call through them pays for toolchain resolution.
-    let mut proxy_overhead_ms = None;
-    if let Some(on_path) = which("rustc")
-        && is_rustup_proxy(&on_path)
-    {
-        let through_proxy = time(&Invocation::new(&on_path).arg("-V"), 9);
-        let direct = time(&Invocation::new(&default.rustc).arg("-V"), 9);
-        if let (Some(p), Some(d)) = (through_proxy, direct) {
-            let ms = ((p - d) * 1000.0).max(0.0);
-            proxy_overhead_ms = Some(ms);
-            // Below a millisecond it is noise in a timing of nine calls, not a warning.
-            if ms >= 1.0 {
-                warnings.push(format!(
-                    "`rustc` on PATH is a rustup proxy, adding {ms:.1} ms to every call that goes through it; \
+}
+
+/// What the rustup proxy on PATH adds to every rustc call (milliseconds, timed against the
+/// toolchain's own rustc), and the warning when it is a millisecond or more.
+fn proxy_overhead(default: &Toolchain) -> (Option<f64>, Option<String>) {
+    let Some(on_path) = which("rustc").filter(|p| is_rustup_proxy(p)) else { return (None, None) };
+    let through_proxy = time(&Invocation::new(&on_path).arg("-V"), 9);
+    let direct = time(&Invocation::new(&default.rustc).arg("-V"), 9);
+    let (Some(p), Some(d)) = (through_proxy, direct) else { return (None, None) };
+    let ms = ((p - d) * 1000.0).max(0.0);
+    // Below a millisecond it is noise in a timing of nine calls, not a warning.
+    let warning = (ms >= 1.0).then(|| {
+        format!(
+            "`rustc` on PATH is a rustup proxy, adding {ms:.1} ms to every call that goes through it; \
                  buildbench calls the toolchain's own binaries, and so should hand timings: {}",
-                    default.cargo.display()
-                ));
-            }
-        }
-    }
+            default.cargo.display()
+        )
+    });
+    (Some(ms), warning)
+}
+
+/// The environment variables set here that change every build, each with what buildbench
+/// does about it, and sccache as a wrapper while incremental compilation is on.
+fn environment_warnings() -> Vec<String> {
+    let mut warnings = Vec::new();
     for (var, why) in [
         (
             "RUSTC_WRAPPER",
@@ -152,6 +174,12 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
                 .to_owned(),
         );
     }
+    warnings
+}
+
+/// The machine right now: a load that would make measurements noisy, and the CPU frequency
+/// scaling governor.
+fn machine_findings(warnings: &mut Vec<String>, notes: &mut Vec<String>) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if let Some(load) =
         std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok())
@@ -170,42 +198,43 @@ pub fn checkup(project: Option<&Path>) -> Result<Checkup, RunnerError> {
         Ok(_) => notes.push("CPU frequency scaling governor: performance".to_owned()),
         Err(_) => notes.push("CPU frequency scaling cannot be read here (a virtual machine or container?)".to_owned()),
     }
-    if let Some(project) = project {
-        // A pipe or device among the project's cargo files would hang the `cargo config` queries.
-        crate::fsutil::check_cargo_files(&std::path::absolute(project).unwrap_or_else(|_| project.to_owned()))?;
-        let user = crate::cargo::UserConfig::detect(&default.cargo, project, &default.host);
-        if let Some(linker) = &user.linker {
+}
+
+/// What the project's own cargo configuration does to each axis of a study.
+fn project_notes(project: &Path, default: &Toolchain) -> Result<Vec<String>, RunnerError> {
+    let mut notes = Vec::new();
+    // A pipe or device among the project's cargo files would hang the `cargo config` queries.
+    crate::files::fsutil::check_cargo_files(&std::path::absolute(project).unwrap_or_else(|_| project.to_owned()))?;
+    let user = crate::build::cargo::UserConfig::detect(&default.cargo, project, &default.host);
+    if let Some(linker) = &user.linker {
+        notes.push(format!("the project's cargo configuration sets the linker driver `{linker}`; buildbench keeps it"));
+    }
+    if matches!(user.rustflags, crate::build::cargo::Rustflags::Target { .. }) {
+        notes.push(
+            "the project's cargo configuration sets target rustflags; buildbench adds its flags to them".to_owned(),
+        );
+    }
+    // What the project's own settings do to each axis of a study.
+    if let Some(own) = &user.own_linker {
+        notes.push(format!(
+            "linker axis: the project selects {} itself ({} in {}), so `--linker default` measures {} (the \
+             project's own, not the toolchain's default); every other --linker value overrides it and each \
+             sample checks its binaries for the linker it names",
+            own.linker, own.flag, own.source, own.linker
+        ));
+    }
+    if let crate::build::cargo::Rustflags::Env { var, .. } = &user.rustflags {
+        notes.push(format!(
+            "every axis: {var} is set here and builds use it (cargo then ignores the rustflags of the \
+             project's cargo configuration); buildbench appends its own flags to it"
+        ));
+    }
+    for var in ["RUSTC_WRAPPER"] {
+        if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
             notes.push(format!(
-                "the project's cargo configuration sets the linker driver `{linker}`; buildbench keeps it"
+                "cache axis: {var} is set here; buildbench replaces it in every build (none, or its private sccache)"
             ));
-        }
-        if matches!(user.rustflags, crate::cargo::Rustflags::Target { .. }) {
-            notes.push(
-                "the project's cargo configuration sets target rustflags; buildbench adds its flags to them".to_owned(),
-            );
-        }
-        // What the project's own settings do to each axis of a study.
-        if let Some(own) = &user.own_linker {
-            notes.push(format!(
-                "linker axis: the project selects {} itself ({} in {}), so `--linker default` measures {} (the \
-                 project's own, not the toolchain's default); every other --linker value overrides it and each \
-                 sample checks its binaries for the linker it names",
-                own.linker, own.flag, own.source, own.linker
-            ));
-        }
-        if let crate::cargo::Rustflags::Env { var, .. } = &user.rustflags {
-            notes.push(format!(
-                "every axis: {var} is set here and builds use it (cargo then ignores the rustflags of the \
-                 project's cargo configuration); buildbench appends its own flags to it"
-            ));
-        }
-        for var in ["RUSTC_WRAPPER"] {
-            if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
-                notes.push(format!(
-                    "cache axis: {var} is set here; buildbench replaces it in every build (none, or its private sccache)"
-                ));
-            }
         }
     }
-    Ok(Checkup { toolchains, linkers, caches, proxy_overhead_ms, warnings, notes })
+    Ok(notes)
 }

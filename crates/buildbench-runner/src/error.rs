@@ -42,6 +42,9 @@ pub enum RunnerError {
     OutsideWorkspace { paths: Vec<PathBuf> },
     #[error("{path}: {problem}")]
     EditFile { path: PathBuf, problem: String },
+    /// `buildbench apply` refused to write into the project.
+    #[error("{path}: {problem}")]
+    Apply { path: PathBuf, problem: String },
     #[error(
         "{path}: not writable, so --in-place could not edit and restore it; run without --in-place (a copy \
          of the project is measured) or make it writable"

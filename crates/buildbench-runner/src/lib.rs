@@ -5,36 +5,29 @@
 //! on a copy of the user's project (or in place, with every edited file restored), each
 //! configuration in its own target directory.
 
-pub mod cargo;
-pub mod cpu;
+pub mod apply;
+mod build;
 pub mod doctor;
-pub mod edit;
-mod elf;
 mod error;
-pub mod exec;
-mod execute;
-pub mod fsutil;
-mod invocation;
+mod files;
 pub mod link;
-pub mod linkwrap;
-pub mod lock;
 mod observer;
-pub mod paths;
-pub mod plan;
-mod prepare;
-pub mod probe;
-pub mod project;
-pub mod record;
-pub mod revision;
-mod sccache;
+mod process;
 pub mod selfprofile;
-pub mod watchdog;
+mod study;
 
-pub use elf::linker_of;
+// The files are grouped by job (processes, files, one build, a study); the modules the CLI
+// and the tests use keep their flat paths (`buildbench_runner::exec`, `buildbench_runner::plan`).
+pub use build::{cargo, probe, project, record};
+pub use files::{edit, fsutil, lock, paths};
+pub use process::{cpu, exec, linkwrap, watchdog};
+pub use study::{plan, revision};
+
+pub use build::elf::linker_of;
 pub use error::RunnerError;
 pub use exec::{Executor, Outcome, ProcessExecutor, Replay};
-pub use execute::{run, run_with};
-pub use invocation::{Invocation, shell_quote};
 pub use observer::{Event, Observer, Rounds, Silent};
-pub use prepare::{Prepared, StudyOptions, prepare, schedule};
-pub use sccache::Sccache;
+pub use process::invocation::{Invocation, shell_quote};
+pub use process::sccache::Sccache;
+pub use study::execute::{run, run_with};
+pub use study::prepare::{Prepared, StudyOptions, prepare, schedule};

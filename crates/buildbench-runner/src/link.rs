@@ -8,15 +8,18 @@ use std::time::{Duration, Instant};
 
 use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::claims::Verdict;
-use buildbench_model::{Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word};
+use buildbench_model::{
+    Artifact, Configuration, Debuginfo, LinkLevel, LinkStudy, Linker, LinkerResult, LinkerStatus, Word,
+};
 
-use crate::cargo::{BuildContext, LinkWrapper, UserConfig, capture_invocation};
-use crate::exec::Executor;
-use crate::fsutil::remove_tree;
-use crate::linkwrap::{CapturedLink, captured};
-use crate::probe::{ResolvedToolchain, Toolchain, which};
-use crate::project::Project;
-use crate::{Event, Invocation, Observer, RunnerError, elf};
+use crate::build::cargo::{BuildContext, LinkWrapper, UserConfig, capture_invocation};
+use crate::build::elf;
+use crate::build::probe::{ResolvedToolchain, Toolchain, which};
+use crate::build::project::Project;
+use crate::files::fsutil::remove_tree;
+use crate::process::exec::Executor;
+use crate::process::linkwrap::{CapturedLink, captured};
+use crate::{Event, Invocation, Observer, RunnerError};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -185,14 +188,19 @@ pub fn run(
     let progress = &mut |line: String| observer.event(Event::Note(line));
     let started = Instant::now();
     let toolchain = Toolchain::resolve(options.toolchain.as_deref())?;
-    let (project, source, _work_lock) =
-        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, &|_| Ok(()), progress)?;
+    let (project, source, _work_lock) = crate::build::project::copy_into_work(
+        &toolchain.cargo,
+        &options.project,
+        &options.work,
+        &|_| Ok(()),
+        progress,
+    )?;
     let triple = CargoArgs::parse(&options.cargo_args).target_triple().unwrap_or(&toolchain.host).to_owned();
     let user = UserConfig::detect(&toolchain.cargo, &project.root, &triple);
     let resolved = ResolvedToolchain::probe(toolchain.clone());
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
-    crate::probe::make_ld_folders(&options.linkers, &|l| crate::probe::ld_folder(&options.work, l))?;
+    crate::build::probe::make_ld_folders(&options.linkers, &|l| crate::build::probe::ld_folder(&options.work, l))?;
     let session = Session {
         options,
         profile: CargoArgs::parse(&options.cargo_args).profile().to_owned(),
@@ -211,14 +219,14 @@ pub fn run(
     let study = LinkStudy {
         looks: options.looks(),
         project: options.project.display().to_string(),
-        environment: crate::probe::environment(vec![resolved.info()], &crate::probe::tools(false)),
+        environment: crate::build::probe::environment(vec![resolved.info()], &crate::build::probe::tools(false)),
         default_linker: resolved.default_linker.clone(),
         runs: options.runs,
         total_seconds: started.elapsed().as_secs_f64(),
         levels,
     };
     if !options.keep_work {
-        crate::paths::remove_owned(&options.work)?;
+        crate::files::paths::remove_owned(&options.work)?;
     }
     Ok(study)
 }
@@ -267,8 +275,31 @@ impl Session<'_> {
         let capture_dir = options.work.join(format!("capture-{level}"));
         remove_tree(&target)?;
         remove_tree(&capture_dir)?;
-        let dir = crate::cargo::profile_dir(&self.profile);
-        let reused = match &options.reuse {
+        self.copy_existing_build(level, &target, progress)?;
+        std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
+        let configuration = Configuration {
+            overrides: vec![format!("profile.{}.debug=\"{level}\"", self.profile)],
+            ..Configuration::plain(&format!("link-{level}"), options.toolchain.as_deref())
+        };
+        let ctx = self.capture_context(level, target, &capture_dir);
+        progress(format!("debuginfo={level}: building to capture the final link commands"));
+        let (artifacts, build_seconds) = self.build_final_targets(&configuration, &ctx, executor, interrupted)?;
+        let links = self.captured_links(&capture_dir, &artifacts)?;
+        let artifacts =
+            links.iter().map(|c| (file_name(&c.output), std::fs::metadata(&c.output).map_or(0, |m| m.len()))).collect();
+        Ok(Captured { links, artifacts, build_seconds })
+    }
+
+    /// Starts the capture at `level` from a copy of an existing build (the project's target
+    /// folder, or the folder `--reuse` names), when there is one, copied into `target`.
+    fn copy_existing_build(
+        &self,
+        level: Debuginfo,
+        target: &Path,
+        progress: &mut dyn FnMut(String),
+    ) -> Result<(), RunnerError> {
+        let dir = crate::build::cargo::profile_dir(&self.profile);
+        let reused = match &self.options.reuse {
             Reuse::ProjectTarget => Some(self.project.target_directory.join(dir)),
             Reuse::Folder(folder) => Some(folder.join(dir)),
             Reuse::Nothing => None,
@@ -277,18 +308,20 @@ impl Session<'_> {
             // A copy (modification times kept, so cargo sees it fresh) of the user's build: the
             // user's own target folder is only read.
             progress(format!("debuginfo={level}: copying the build in {}", built.display()));
-            crate::fsutil::copy_tree(&built, &target.join(dir), &[])?;
+            crate::files::fsutil::copy_tree(&built, &target.join(dir), &[])?;
         }
-        std::fs::create_dir_all(&capture_dir).map_err(RunnerError::io(&capture_dir, "cannot create"))?;
-        let configuration = Configuration {
-            overrides: vec![format!("profile.{}.debug=\"{level}\"", self.profile)],
-            ..Configuration::plain(&format!("link-{level}"), options.toolchain.as_deref())
-        };
-        let ctx = BuildContext {
+        Ok(())
+    }
+
+    /// The capture builds' context at `level`: the project's own flags, and the linker wrapper
+    /// in capture mode, saving each final link's command and inputs into `capture_dir`.
+    fn capture_context(&self, level: Debuginfo, target: PathBuf, capture_dir: &Path) -> BuildContext<'_> {
+        let options = self.options;
+        BuildContext {
             toolchain: self.toolchain,
             toolchain_uses_rust_lld: false,
             source: self.source,
-            target_dir: target.clone(),
+            target_dir: target,
             cargo_args: &options.cargo_args,
             cargo_profile: &self.profile,
             rustflags: &self.user.rustflags,
@@ -298,17 +331,27 @@ impl Session<'_> {
                 program: &options.wrapper,
                 real: self.user.linker.as_deref().unwrap_or("cc"),
                 log: options.work.join(format!("links-{level}.jsonl")),
-                mode: crate::cargo::WrapperMode::Capture,
-                capture_dir: Some(capture_dir.clone()),
+                mode: crate::build::cargo::WrapperMode::Capture,
+                capture_dir: Some(capture_dir.to_owned()),
             }),
             temp_dir: Some(self.temp.clone()),
             extra_rustflags: &[],
-        };
-        progress(format!("debuginfo={level}: building to capture the final link commands"));
-        let finals = final_targets(self.project, options);
+        }
+    }
+
+    /// One `cargo rustc` per final target: the artifacts built and the seconds all the builds
+    /// took. The first failure is the error only when nothing was built.
+    fn build_final_targets(
+        &self,
+        configuration: &Configuration,
+        ctx: &BuildContext<'_>,
+        executor: &mut dyn Executor,
+        interrupted: &Arc<AtomicBool>,
+    ) -> Result<(Vec<Artifact>, f64), RunnerError> {
+        let finals = final_targets(self.project, self.options);
         let (mut artifacts, mut build_seconds, mut first_failure) = (Vec::new(), 0.0, None);
         for (package, final_target) in &finals {
-            let build = capture_invocation(&configuration, package, final_target, &ctx);
+            let build = capture_invocation(configuration, package, final_target, ctx);
             let outcome = executor
                 .run(&build)
                 .map_err(|e| RunnerError::Command { command: build.shell_line(), detail: e.to_string() })?;
@@ -317,7 +360,7 @@ impl Session<'_> {
             }
             build_seconds += outcome.wall.as_secs_f64();
             if outcome.success() {
-                artifacts.extend(crate::record::artifacts(&outcome.stdout, self.project));
+                artifacts.extend(crate::build::record::artifacts(&outcome.stdout, self.project));
             } else if first_failure.is_none() {
                 first_failure =
                     Some(RunnerError::Command { command: build.shell_line(), detail: outcome.stderr_tail(15) });
@@ -328,11 +371,18 @@ impl Session<'_> {
         {
             return Err(failure);
         }
-        let links: Vec<CapturedLink> = captured(&capture_dir)
+        Ok((artifacts, build_seconds))
+    }
+
+    /// The links captured in `capture_dir` that made one of `artifacts` (the one `--bin`
+    /// names, when given); none is an error.
+    fn captured_links(&self, capture_dir: &Path, artifacts: &[Artifact]) -> Result<Vec<CapturedLink>, RunnerError> {
+        let options = self.options;
+        let links: Vec<CapturedLink> = captured(capture_dir)
             .into_iter()
             .filter(|c| {
                 let name = file_name(&c.output);
-                let stem = crate::record::artifact_stem(&name);
+                let stem = crate::build::record::artifact_stem(&name);
                 let is_artifact = artifacts.iter().any(|a| a.name.replace('-', "_") == stem);
                 let is_bin = options.bin.as_ref().is_none_or(|b| b.replace('-', "_") == stem);
                 is_artifact && is_bin
@@ -341,9 +391,7 @@ impl Session<'_> {
         if links.is_empty() {
             return Err(RunnerError::NoLinkTarget { bin: options.bin.clone() });
         }
-        let artifacts =
-            links.iter().map(|c| (file_name(&c.output), std::fs::metadata(&c.output).map_or(0, |m| m.len()))).collect();
-        Ok(Captured { links, artifacts, build_seconds })
+        Ok(links)
     }
 
     /// Replays the captured links with every linker: one warm-up round (also the one whose
@@ -409,7 +457,7 @@ impl Session<'_> {
                 .args(replay_args(
                     &link.args,
                     result.linker,
-                    &crate::probe::ld_folder(&options.work, result.linker),
+                    &crate::build::probe::ld_folder(&options.work, result.linker),
                     &output,
                 ))
                 .cwd(&link.cwd)
@@ -484,7 +532,7 @@ fn decided(results: &[LinkerResult], looks: u32) -> bool {
 
 /// The final targets to capture: every binary and cdylib of the workspace members (of `-p`
 /// only, or just `--bin`, when given), with their package.
-fn final_targets<'a>(project: &'a Project, options: &LinkOptions) -> Vec<(&'a str, &'a crate::project::Target)> {
+fn final_targets<'a>(project: &'a Project, options: &LinkOptions) -> Vec<(&'a str, &'a crate::build::project::Target)> {
     let selection = CargoArgs::parse(&options.cargo_args).selection();
     let package = selection.packages.first();
     project

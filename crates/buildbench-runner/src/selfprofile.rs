@@ -5,19 +5,20 @@
 //! self-profiled ones have target folders of their own, so the profiler's flags never reach a
 //! build that is timed for its own sake, and the user's project is only read.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::{Configuration, Environment, Sample, Scenario};
 
-use crate::cargo::{BuildContext, UserConfig, cargo_invocation};
-use crate::exec::Executor;
-use crate::fsutil::remove_tree;
-use crate::probe::{ResolvedToolchain, Toolchain};
-use crate::project::Project;
-use crate::{Invocation, RunnerError, edit};
+use crate::build::cargo::{BuildContext, UserConfig, cargo_invocation};
+use crate::build::probe::{ResolvedToolchain, Toolchain};
+use crate::build::project::Project;
+use crate::files::edit;
+use crate::files::fsutil::remove_tree;
+use crate::process::exec::Executor;
+use crate::{Invocation, RunnerError};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -68,25 +69,18 @@ pub fn run(
     observer: &mut dyn crate::Observer,
     interrupted: &Arc<AtomicBool>,
 ) -> Result<ProfileRun, RunnerError> {
-    let progress = &mut |line: String| observer.event(crate::Event::Note(line));
-    let toolchain = Toolchain::resolve(Some(&options.toolchain))
-        .map_err(|e| RunnerError::NeedsNightly { toolchain: options.toolchain.clone(), found: e.to_string() })?;
-    if !toolchain.rustc_version.contains("nightly") && !toolchain.rustc_version.contains("-dev") {
-        return Err(RunnerError::NeedsNightly {
-            toolchain: options.toolchain.clone(),
-            found: toolchain.rustc_version.clone(),
-        });
-    }
+    let toolchain = nightly(&options.toolchain)?;
     // The copy breaks path dependencies outside the workspace: refused before anything is made.
-    let outside = |project: &crate::project::Project| {
+    let outside = |project: &crate::build::project::Project| {
         if project.outside_paths.is_empty() {
             Ok(())
         } else {
             Err(RunnerError::OutsideWorkspace { paths: project.outside_paths.clone() })
         }
     };
+    let progress = &mut |line: String| observer.event(crate::Event::Note(line));
     let (project, source, _work_lock) =
-        crate::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, &outside, progress)?;
+        crate::build::project::copy_into_work(&toolchain.cargo, &options.project, &options.work, &outside, progress)?;
     let packages = project.source_packages();
     let temp = options.work.join("tmp");
     std::fs::create_dir_all(&temp).map_err(RunnerError::io(&temp, "cannot create"))?;
@@ -97,8 +91,7 @@ pub fn run(
     // would be another flag and make cargo rebuild everything.
     let live = options.work.join("profile");
     let flags = vec![format!("-Zself-profile={}", live.display()), format!("-Zself-profile-events={}", options.events)];
-    let configuration = Configuration::plain("profile", Some(&options.toolchain));
-    let plain_ctx = BuildContext {
+    let plain = BuildContext {
         toolchain: &toolchain,
         toolchain_uses_rust_lld: resolved.uses_rust_lld(),
         source: &source,
@@ -112,81 +105,146 @@ pub fn run(
         temp_dir: Some(temp.clone()),
         extra_rustflags: &[],
     };
-    let profiled_ctx =
-        BuildContext { target_dir: options.work.join("target-profiled"), extra_rustflags: &flags, ..plain_ctx.clone() };
+    let profiled =
+        BuildContext { target_dir: options.work.join("target-profiled"), extra_rustflags: &flags, ..plain.clone() };
     // Downloads first, so the plain build (the first) does not pay for them and make the
     // profiler look cheaper than it is. A failure here shows again, explained, in the build.
-    let mut fetch = Invocation::new(&toolchain.cargo).arg("fetch").cwd(&source).env("RUSTC", &toolchain.rustc);
-    for flag in options.cargo_args.iter().filter(|a| matches!(a.as_str(), "--locked" | "--frozen" | "--offline")) {
-        fetch = fetch.arg(flag);
-    }
-    if let Some(triple) = CargoArgs::parse(&options.cargo_args).target_triple() {
-        fetch = fetch.arg("--target").arg(triple);
-    }
     progress("fetching the dependencies".to_owned());
-    let _ = executor.run(&fetch);
+    let _ = executor.run(&fetch_invocation(&toolchain, &source, &options.cargo_args));
     if interrupted.load(Ordering::SeqCst) {
         return Err(RunnerError::Interrupted { out: None });
     }
-    // The copy's package graph completes the plain build's unit graph, which the "smaller
-    // crates" verdict replays; read after the first build, when the copy has its Cargo.lock.
-    let mut package_graph: Option<Option<buildbench_timings::PackageGraph>> = None;
-    let mut build = |ctx: &BuildContext<'_>, what: &str| -> Result<Sample, RunnerError> {
-        progress(what.to_owned());
-        let invocation = cargo_invocation(&configuration, false, ctx);
-        let outcome = executor
+    for dir in [&plain.target_dir, &profiled.target_dir, &live] {
+        remove_tree(dir)?;
+    }
+    let edit_file = edit_file(options, &project, &source)?;
+    let mut builds = Builds {
+        options,
+        configuration: Configuration::plain("profile", Some(&options.toolchain)),
+        executor,
+        observer,
+        interrupted,
+        project: &project,
+        plain,
+        profiled,
+        live,
+        package_graph: None,
+    };
+    let mut scenarios = vec![Scenario::Clean];
+    if options.incremental {
+        scenarios.push(Scenario::Incremental);
+    }
+    let mut runs = Vec::new();
+    for (n, scenario) in scenarios.into_iter().enumerate() {
+        runs.push(builds.scenario(n, scenario, edit_file.as_deref())?);
+    }
+    let environment = crate::build::probe::environment(vec![resolved.info()], &[]);
+    Ok(ProfileRun { project, packages, toolchain, environment, runs })
+}
+
+/// The toolchain named `name`, refused unless it is a nightly (or a local build): only those
+/// have `-Zself-profile`.
+fn nightly(name: &str) -> Result<Toolchain, RunnerError> {
+    let toolchain = Toolchain::resolve(Some(name))
+        .map_err(|e| RunnerError::NeedsNightly { toolchain: name.to_owned(), found: e.to_string() })?;
+    if !toolchain.rustc_version.contains("nightly") && !toolchain.rustc_version.contains("-dev") {
+        return Err(RunnerError::NeedsNightly { toolchain: name.to_owned(), found: toolchain.rustc_version.clone() });
+    }
+    Ok(toolchain)
+}
+
+/// `cargo fetch` of the copy, with the user's `--locked`, `--frozen`, `--offline` and target.
+fn fetch_invocation(toolchain: &Toolchain, source: &Path, cargo_args: &[String]) -> Invocation {
+    let mut fetch = Invocation::new(&toolchain.cargo).arg("fetch").cwd(source).env("RUSTC", &toolchain.rustc);
+    for flag in cargo_args.iter().filter(|a| matches!(a.as_str(), "--locked" | "--frozen" | "--offline")) {
+        fetch = fetch.arg(flag);
+    }
+    if let Some(triple) = CargoArgs::parse(cargo_args).target_triple() {
+        fetch = fetch.arg("--target").arg(triple);
+    }
+    fetch
+}
+
+/// The file of the copy (under `source`) that the incremental rebuild edits: the project's
+/// default for the cargo arguments; `None` without `--incremental`.
+fn edit_file(options: &ProfileOptions, project: &Project, source: &Path) -> Result<Option<PathBuf>, RunnerError> {
+    if !options.incremental {
+        return Ok(None);
+    }
+    let selection = CargoArgs::parse(&options.cargo_args).selection();
+    let file = project.default_edit_file(&selection).ok_or_else(|| RunnerError::EditFile {
+        path: project.root.clone(),
+        problem: "no target of the packages the cargo arguments select to edit".to_owned(),
+    })?;
+    let relative = file.strip_prefix(&project.root).unwrap_or(file);
+    Ok(Some(source.join(relative)))
+}
+
+/// The builds of one `profile` run and what they share: each runs through the executor, stops
+/// at an interrupt, and becomes a sample.
+struct Builds<'a> {
+    options: &'a ProfileOptions,
+    configuration: Configuration,
+    executor: &'a mut dyn Executor,
+    observer: &'a mut dyn crate::Observer,
+    interrupted: &'a Arc<AtomicBool>,
+    project: &'a Project,
+    /// The build without the profiler, in a target folder of its own.
+    plain: BuildContext<'a>,
+    /// The build with `-Zself-profile`, in a target folder of its own.
+    profiled: BuildContext<'a>,
+    /// The folder rustc writes its profiles into.
+    live: PathBuf,
+    /// The copy's package graph completes the plain build's unit graph, which the "smaller
+    /// crates" verdict replays; read after the first build, when the copy has its Cargo.lock.
+    package_graph: Option<Option<buildbench_timings::PackageGraph>>,
+}
+
+impl Builds<'_> {
+    /// One scenario, the `n`th: the copy's edit for an incremental one, the build without the
+    /// profiler when asked for, and the profiled build, whose profiles are moved to a folder of
+    /// their own.
+    fn scenario(&mut self, n: usize, scenario: Scenario, edit_file: Option<&Path>) -> Result<ProfiledRun, RunnerError> {
+        if let (Scenario::Incremental, Some(file)) = (scenario, edit_file) {
+            // The copy is edited: one new function, as compare's incremental scenario does.
+            let original = crate::files::fsutil::read_bounded(file)?;
+            crate::files::fsutil::write_atomic(file, &edit::edited(&original, n as u64))?;
+        }
+        let plain = if self.options.plain {
+            Some(self.build(false, format!("{scenario} build without the profiler"))?)
+        } else {
+            None
+        };
+        let live = self.live.clone();
+        std::fs::create_dir_all(&live).map_err(RunnerError::io(&live, "cannot create"))?;
+        let profiled = self.build(true, format!("{scenario} build with -Zself-profile"))?;
+        let kept = self.options.work.join(format!("profile-{scenario}"));
+        remove_tree(&kept)?;
+        std::fs::rename(&live, &kept).map_err(RunnerError::io(&live, "cannot move"))?;
+        Ok(ProfiledRun { scenario, profiled, plain, profiles: kept })
+    }
+
+    /// One build, `profiled` or plain, as a sample; `what` tells the observer which.
+    fn build(&mut self, profiled: bool, what: String) -> Result<Sample, RunnerError> {
+        self.observer.event(crate::Event::Note(what));
+        let ctx = if profiled { &self.profiled } else { &self.plain };
+        let invocation = cargo_invocation(&self.configuration, false, ctx);
+        let outcome = self
+            .executor
             .run(&invocation)
             .map_err(|e| RunnerError::Command { command: invocation.shell_line(), detail: e.to_string() })?;
-        if interrupted.load(Ordering::SeqCst) {
+        if self.interrupted.load(Ordering::SeqCst) {
             return Err(RunnerError::Interrupted { out: None });
         }
         if !outcome.success() {
             return Err(RunnerError::Command { command: invocation.shell_line(), detail: outcome.stderr_tail(20) });
         }
-        let graph = package_graph.get_or_insert_with(|| {
-            crate::project::Project::package_graph(&toolchain.cargo, &source, &options.cargo_args).ok()
+        let options = self.options;
+        let graph = self.package_graph.get_or_insert_with(|| {
+            crate::build::project::Project::package_graph(&ctx.toolchain.cargo, ctx.source, &options.cargo_args).ok()
         });
-        let sample = crate::record::sample_from(&outcome, &project, &ctx.target_dir, graph.as_ref());
-        crate::record::remove_reports(&ctx.target_dir);
+        let sample = crate::build::record::sample_from(&outcome, self.project, &ctx.target_dir, graph.as_ref());
+        crate::build::record::remove_reports(&ctx.target_dir);
         Ok(sample)
-    };
-    for dir in [&plain_ctx.target_dir, &profiled_ctx.target_dir, &live] {
-        remove_tree(dir)?;
     }
-    let mut runs = Vec::new();
-    let mut scenarios = vec![Scenario::Clean];
-    if options.incremental {
-        scenarios.push(Scenario::Incremental);
-    }
-    let edit_file = if options.incremental {
-        let selection = CargoArgs::parse(&options.cargo_args).selection();
-        let file = project.default_edit_file(&selection).ok_or_else(|| RunnerError::EditFile {
-            path: project.root.clone(),
-            problem: "no target of the packages the cargo arguments select to edit".to_owned(),
-        })?;
-        let relative = file.strip_prefix(&project.root).unwrap_or(file);
-        Some(source.join(relative))
-    } else {
-        None
-    };
-    for (n, scenario) in scenarios.into_iter().enumerate() {
-        if let (Scenario::Incremental, Some(file)) = (scenario, &edit_file) {
-            // The copy is edited: one new function, as compare's incremental scenario does.
-            let original = crate::fsutil::read_bounded(file)?;
-            crate::fsutil::write_atomic(file, &edit::edited(&original, n as u64))?;
-        }
-        let plain = if options.plain {
-            Some(build(&plain_ctx, &format!("{scenario} build without the profiler"))?)
-        } else {
-            None
-        };
-        std::fs::create_dir_all(&live).map_err(RunnerError::io(&live, "cannot create"))?;
-        let profiled = build(&profiled_ctx, &format!("{scenario} build with -Zself-profile"))?;
-        let kept = options.work.join(format!("profile-{scenario}"));
-        remove_tree(&kept)?;
-        std::fs::rename(&live, &kept).map_err(RunnerError::io(&live, "cannot move"))?;
-        runs.push(ProfiledRun { scenario, profiled, plain, profiles: kept });
-    }
-    let environment = crate::probe::environment(vec![resolved.info()], &[]);
-    Ok(ProfileRun { project, packages, toolchain, environment, runs })
 }

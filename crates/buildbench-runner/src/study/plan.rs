@@ -145,6 +145,32 @@ pub enum MatrixError {
 /// Expands the axes in order (backend, linker, cache, preset, then each scan); the first is
 /// the baseline.
 pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
+    let presets = presets(matrix)?;
+    let points = scan_points(matrix);
+    let mut out = Vec::new();
+    for &backend in &matrix.backends {
+        for &linker in &matrix.linkers {
+            for &cache in &matrix.caches {
+                for preset in &presets {
+                    for point in &points {
+                        let configuration = configuration(matrix, (backend, linker, cache), preset, point);
+                        if out.iter().any(|c: &Configuration| c.name == configuration.name) {
+                            if point.is_empty() {
+                                continue;
+                            }
+                            return Err(MatrixError::SameName { name: configuration.name });
+                        }
+                        out.push(configuration);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The preset axis: each preset with its overrides, then `custom` with the `--set` ones.
+fn presets(matrix: &Matrix) -> Result<Vec<(String, Vec<String>)>, MatrixError> {
     let mut presets: Vec<(String, Vec<String>)> = Vec::new();
     for p in &matrix.presets {
         let overrides = preset_overrides(p, &matrix.cargo_profile)
@@ -159,7 +185,11 @@ pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
     if !matrix.sets.is_empty() {
         presets.push(("custom".to_owned(), matrix.sets.clone()));
     }
-    // Every combination of the scans' values, first scan slowest.
+    Ok(presets)
+}
+
+/// Every combination of the scans' values, first scan slowest; one empty point without scans.
+fn scan_points(matrix: &Matrix) -> Vec<Vec<(&Scan, &String)>> {
     let mut points: Vec<Vec<(&Scan, &String)>> = vec![Vec::new()];
     for scan in &matrix.scans {
         points = points
@@ -173,62 +203,55 @@ pub fn expand(matrix: &Matrix) -> Result<Vec<Configuration>, MatrixError> {
             })
             .collect();
     }
-    let mut out = Vec::new();
-    for &backend in &matrix.backends {
-        for &linker in &matrix.linkers {
-            for &cache in &matrix.caches {
-                for (preset, overrides) in &presets {
-                    for point in &points {
-                        let toolchain =
-                            matrix.toolchain.clone().or_else(|| backend.default_toolchain().map(str::to_owned));
-                        let mut parts: Vec<String> = Vec::new();
-                        if backend != Backend::Llvm {
-                            parts.push(backend.as_str().to_owned());
-                        }
-                        if linker != Linker::Default {
-                            parts.push(linker.as_str().to_owned());
-                        }
-                        if cache != Cache::None {
-                            parts.push(cache.as_str().to_owned());
-                        }
-                        if preset != "dev" {
-                            parts.push(preset.clone());
-                        }
-                        let mut overrides = overrides.clone();
-                        let mut env = Vec::new();
-                        for (scan, value) in point {
-                            parts.push(scan.label(value));
-                            if Scan::is_env(&scan.key) {
-                                env.push((scan.key.clone(), (*value).clone()));
-                            } else {
-                                overrides.push(scan.config(value));
-                            }
-                        }
-                        let name = if parts.is_empty() { "default".to_owned() } else { parts.join("+") };
-                        if out.iter().any(|c: &Configuration| c.name == name) {
-                            if point.is_empty() {
-                                continue;
-                            }
-                            return Err(MatrixError::SameName { name });
-                        }
-                        out.push(Configuration {
-                            name,
-                            backend,
-                            linker,
-                            cache,
-                            preset: preset.clone(),
-                            overrides,
-                            env,
-                            scan: point.iter().map(|(s, v)| (s.key.clone(), (*v).clone())).collect(),
-                            toolchain,
-                            revision: None,
-                        });
-                    }
-                }
-            }
+    points
+}
+
+/// The configuration at one point of the axes: named by what differs from the defaults
+/// (`default` when nothing does), with the preset's overrides and the scanned values, each as
+/// a cargo config override or an environment variable.
+fn configuration(
+    matrix: &Matrix,
+    (backend, linker, cache): (Backend, Linker, Cache),
+    (preset, overrides): &(String, Vec<String>),
+    point: &[(&Scan, &String)],
+) -> Configuration {
+    let toolchain = matrix.toolchain.clone().or_else(|| backend.default_toolchain().map(str::to_owned));
+    let mut parts: Vec<String> = Vec::new();
+    if backend != Backend::Llvm {
+        parts.push(backend.as_str().to_owned());
+    }
+    if linker != Linker::Default {
+        parts.push(linker.as_str().to_owned());
+    }
+    if cache != Cache::None {
+        parts.push(cache.as_str().to_owned());
+    }
+    if preset != "dev" {
+        parts.push(preset.clone());
+    }
+    let mut overrides = overrides.clone();
+    let mut env = Vec::new();
+    for (scan, value) in point {
+        parts.push(scan.label(value));
+        if Scan::is_env(&scan.key) {
+            env.push((scan.key.clone(), (*value).clone()));
+        } else {
+            overrides.push(scan.config(value));
         }
     }
-    Ok(out)
+    let name = if parts.is_empty() { "default".to_owned() } else { parts.join("+") };
+    Configuration {
+        name,
+        backend,
+        linker,
+        cache,
+        preset: preset.clone(),
+        overrides,
+        env,
+        scan: point.iter().map(|(s, v)| (s.key.clone(), (*v).clone())).collect(),
+        toolchain,
+        revision: None,
+    }
 }
 
 /// Every configuration at every revision of a rev study, the revisions of one configuration

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use buildbench_model::{Artifact, Sample, Scenario, UnitTiming};
 
-use crate::elf;
-use crate::exec::Outcome;
-use crate::project::Project;
+use crate::build::elf;
+use crate::build::project::Project;
+use crate::process::exec::Outcome;
 
 /// The units that ran in a build, as a study keeps them (with their edges, for `whatif`).
 pub fn unit_timings(build: &buildbench_timings::Build) -> Vec<UnitTiming> {
@@ -56,7 +56,7 @@ pub(crate) fn sample_from(
     let mut parsed =
         report.and_then(|r| std::fs::read(&r).ok()).and_then(|bytes| buildbench_timings::parse(&bytes).ok());
     if let Some(parsed) = parsed.as_mut() {
-        crate::cpu::attach(&mut parsed.build.units, &outcome.units_cpu);
+        crate::process::cpu::attach(&mut parsed.build.units, &outcome.units_cpu);
     }
     if let (Some(parsed), Some(packages)) = (parsed.as_mut(), packages)
         && packages.describes(&parsed.build.units)
@@ -123,7 +123,10 @@ pub(crate) fn link_disagreement(sample: &Sample) -> Option<String> {
 
 /// The timed links of a build; those whose output is a final artifact of the workspace are
 /// marked (rustc links `deps/<crate_name>-<hash>`, which cargo then hard-links as the artifact).
-pub(crate) fn links(records: &[crate::linkwrap::LinkRecord], artifacts: &[Artifact]) -> Vec<buildbench_model::Link> {
+pub(crate) fn links(
+    records: &[crate::process::linkwrap::LinkRecord],
+    artifacts: &[Artifact],
+) -> Vec<buildbench_model::Link> {
     records
         .iter()
         .map(|r| {

@@ -5,20 +5,21 @@ use std::path::{Path, PathBuf};
 
 use buildbench_model::{Environment, Linker, ToolInfo, ToolchainInfo};
 
-use crate::{Invocation, RunnerError, elf};
+use crate::build::elf;
+use crate::{Invocation, RunnerError};
 
 /// Runs a probe command and returns its stdout, or an error naming the command. It runs like
 /// every other process (own process group, known to the watchdog), and at most 10 minutes;
 /// Ctrl-C or SIGTERM (the process's interrupt flag, `exec::interrupt_flag`) stops it at once
 /// and makes it `Interrupted`.
 pub fn capture(invocation: &Invocation) -> Result<String, RunnerError> {
-    use crate::exec::Executor as _;
+    use crate::process::exec::Executor as _;
     use std::sync::atomic::Ordering;
     let invocation = match invocation.timeout {
         Some(_) => invocation.clone(),
         None => invocation.clone().timeout(std::time::Duration::from_secs(600)),
     };
-    let interrupted = crate::exec::interrupt_flag();
+    let interrupted = crate::process::exec::interrupt_flag();
     if interrupted.load(Ordering::SeqCst) {
         return Err(RunnerError::Interrupted { out: None });
     }
@@ -131,10 +132,10 @@ impl Toolchain {
     pub fn default_linker(&self) -> Result<String, RunnerError> {
         let dir = tempfile::tempdir()
             .map_err(RunnerError::io(std::env::temp_dir(), "cannot create a temporary directory"))?;
-        let folder = crate::watchdog::Resource::Folder(dir.path().to_owned());
-        crate::watchdog::register(&folder);
+        let folder = crate::process::watchdog::Resource::Folder(dir.path().to_owned());
+        crate::process::watchdog::register(&folder);
         let linker = self.probe_linker(dir.path());
-        crate::watchdog::unregister(&folder);
+        crate::process::watchdog::unregister(&folder);
         linker
     }
 

@@ -53,9 +53,9 @@ fn not_git(root: &Path, detail: &str) -> RunnerError {
 
 /// Finds the repository that holds the project at `root` (absolute, resolved).
 pub fn repository(root: &Path) -> Result<Repository, RunnerError> {
-    let text = crate::probe::capture(&git(root).args(["rev-parse", "--show-toplevel"]))
+    let text = crate::build::probe::capture(&git(root).args(["rev-parse", "--show-toplevel"]))
         .map_err(|e| not_git(root, &e.to_string()))?;
-    let top = crate::paths::resolve(Path::new(text.trim()))?;
+    let top = crate::files::paths::resolve(Path::new(text.trim()))?;
     let prefix = root.strip_prefix(&top).map_err(|_| not_git(root, "the project is outside its repository"))?;
     Ok(Repository { prefix: prefix.to_owned(), top })
 }
@@ -66,7 +66,7 @@ pub fn repository(root: &Path) -> Result<Repository, RunnerError> {
 /// not refresh `.git/index`.
 pub fn checkout(project: &Path) -> (Option<String>, Option<String>, Option<String>) {
     let read = |args: &[&str]| -> Option<String> {
-        let text = crate::probe::capture(&git(project).arg("--no-optional-locks").args(args)).ok()?;
+        let text = crate::build::probe::capture(&git(project).arg("--no-optional-locks").args(args)).ok()?;
         Some(text.trim().to_owned()).filter(|s| !s.is_empty())
     };
     if !project.is_dir() {
@@ -109,12 +109,12 @@ pub fn resolve(repo: &Repository, specs: &[String]) -> Result<Vec<Revision>, Run
             });
         }
         let revision = if spec == WORKTREE {
-            let commit = crate::probe::capture(&git(&repo.top).args(["rev-parse", "--verify", "-q", "HEAD"]))
+            let commit = crate::build::probe::capture(&git(&repo.top).args(["rev-parse", "--verify", "-q", "HEAD"]))
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_default();
             Revision { name, spec, commit, subject: String::new(), worktree: true }
         } else {
-            let commit = crate::probe::capture(&git(&repo.top).args([
+            let commit = crate::build::probe::capture(&git(&repo.top).args([
                 "rev-parse",
                 "--verify",
                 "--end-of-options",
@@ -129,14 +129,14 @@ pub fn resolve(repo: &Repository, specs: &[String]) -> Result<Vec<Revision>, Run
             })?
             .trim()
             .to_owned();
-            let subject = crate::probe::capture(&git(&repo.top).args(["show", "-s", "--format=%s", &commit]))
+            let subject = crate::build::probe::capture(&git(&repo.top).args(["show", "-s", "--format=%s", &commit]))
                 .map(|s| s.trim().to_owned())
                 .unwrap_or_default();
             submodules(repo, &spec, &commit)?;
             // The project must exist in the commit, or every build of it fails mid-study.
             let manifest = repo.prefix.join("Cargo.toml");
             let probe = format!("{commit}:{}", manifest.to_string_lossy());
-            if crate::probe::capture(&git(&repo.top).args(["cat-file", "-e", &probe])).is_err() {
+            if crate::build::probe::capture(&git(&repo.top).args(["cat-file", "-e", &probe])).is_err() {
                 return Err(RunnerError::Revision {
                     problem: format!(
                         "--rev {given:?}: the commit has no {} (the project is not there in it); pick a revision that \
@@ -170,7 +170,7 @@ pub fn same_toolchain_pin(repo: &Repository, revisions: &[Revision]) -> Result<(
                     std::fs::read_to_string(repo.top.join(&path)).ok()
                 } else {
                     let spec = format!("{}:{}", revision.commit, path.to_string_lossy());
-                    crate::probe::capture(&git(&repo.top).args(["show", &spec])).ok()
+                    crate::build::probe::capture(&git(&repo.top).args(["show", &spec])).ok()
                 };
                 if let Some(text) = text {
                     return Some((path.display().to_string(), text));
@@ -208,7 +208,7 @@ fn folder_name(spec: &str) -> String {
 /// Refuses a commit with submodules: an export from the object store would leave their folders
 /// empty, and the build would fail or measure something else.
 fn submodules(repo: &Repository, spec: &str, commit: &str) -> Result<(), RunnerError> {
-    let listing = crate::probe::capture(&git(&repo.top).args(["ls-tree", "-r", "-z", "--full-tree", commit]))?;
+    let listing = crate::build::probe::capture(&git(&repo.top).args(["ls-tree", "-r", "-z", "--full-tree", commit]))?;
     let links: Vec<&str> = listing
         .split('\0')
         .filter(|e| e.starts_with("160000 "))
@@ -237,7 +237,7 @@ pub fn has_file(repo: &Repository, revision: &Revision, relative: &Path) -> bool
         return repo.top.join(path).is_file();
     }
     let spec = format!("{}:{}", revision.commit, path.to_string_lossy());
-    crate::probe::capture(&git(&repo.top).args(["cat-file", "-e", &spec])).is_ok()
+    crate::build::probe::capture(&git(&repo.top).args(["cat-file", "-e", &spec])).is_ok()
 }
 
 /// Exports `revision` into `dest` (which must not exist yet or be empty) and returns where the
@@ -250,13 +250,13 @@ pub fn export(
     temp: &Path,
     skip: &[PathBuf],
 ) -> Result<PathBuf, RunnerError> {
-    crate::fsutil::remove_tree(dest)?;
+    crate::files::fsutil::remove_tree(dest)?;
     std::fs::create_dir_all(dest).map_err(RunnerError::io(dest, "cannot create"))?;
     if revision.worktree {
         // What `git status` knows: tracked files as they are now and untracked ones that are
         // not ignored (a 300 MB ignored data folder or another project's target/ is not part of
         // the working tree's changes).
-        let listing = crate::probe::capture(&git(&repo.top).args([
+        let listing = crate::build::probe::capture(&git(&repo.top).args([
             "ls-files",
             "-z",
             "--cached",
@@ -277,18 +277,22 @@ pub fn export(
                 std::fs::create_dir_all(parent).map_err(RunnerError::io(parent, "cannot create"))?;
             }
             // A folder listed here is a submodule's checkout: copied whole.
-            crate::fsutil::copy_entry(&from, &to, skip)?;
+            crate::files::fsutil::copy_entry(&from, &to, skip)?;
         }
     } else {
         std::fs::create_dir_all(temp).map_err(RunnerError::io(temp, "cannot create"))?;
         let index = temp.join(format!("{}.index", revision.name));
         let _ = std::fs::remove_file(&index);
-        crate::probe::capture(&git(&repo.top).env("GIT_INDEX_FILE", &index).args(["read-tree", &revision.commit]))?;
-        crate::probe::capture(&git(&repo.top).env("GIT_INDEX_FILE", &index).arg("--work-tree").arg(dest).args([
-            "checkout-index",
-            "--all",
-            "--force",
-        ]))?;
+        crate::build::probe::capture(
+            &git(&repo.top).env("GIT_INDEX_FILE", &index).args(["read-tree", &revision.commit]),
+        )?;
+        crate::build::probe::capture(
+            &git(&repo.top).env("GIT_INDEX_FILE", &index).arg("--work-tree").arg(dest).args([
+                "checkout-index",
+                "--all",
+                "--force",
+            ]),
+        )?;
         let _ = std::fs::remove_file(&index);
     }
     Ok(dest.join(&repo.prefix))

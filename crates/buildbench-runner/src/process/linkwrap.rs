@@ -61,7 +61,7 @@ pub fn run_if_linker() -> Option<Linked> {
     let real = std::env::var_os(REAL).map_or_else(|| PathBuf::from("cc"), PathBuf::from);
     let strings: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let output = output_of(&strings).unwrap_or_default();
-    if mode == crate::cargo::WrapperMode::Capture.as_str()
+    if mode == crate::build::cargo::WrapperMode::Capture.as_str()
         && let Some(dir) = std::env::var_os(CAPTURE)
         && let Err(e) = capture(Path::new(&dir), &real, &strings, &output)
     {
@@ -148,7 +148,7 @@ impl Keeper {
                     Some((_, to)) => to.clone(),
                     None => {
                         let to = self.inputs.join(format!("tmp{}", self.temps.len()));
-                        crate::fsutil::copy_tree(&temp, &to, &[]).map_err(std::io::Error::other)?;
+                        crate::files::fsutil::copy_tree(&temp, &to, &[]).map_err(std::io::Error::other)?;
                         self.temps.push((temp.clone(), to.clone()));
                         to
                     }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use buildbench_model::SccacheStats;
 use serde_json::Value;
 
-use crate::{Invocation, RunnerError, probe};
+use crate::build::probe;
+use crate::{Invocation, RunnerError};
 
 /// Settings of one private sccache server.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +58,7 @@ impl Sccache {
         if !self.conf.exists() {
             std::fs::write(&self.conf, "").map_err(RunnerError::io(&self.conf, "cannot write"))?;
         }
-        crate::watchdog::register(&self.resource());
+        crate::process::watchdog::register(&self.resource());
         // On a loaded machine the server can miss sccache's start-up deadline; a second or third
         // attempt finds it running or starts it.
         let mut result = probe::capture(&self.command("--start-server")).map(drop);
@@ -73,11 +74,11 @@ impl Sccache {
 
     pub fn stop(&self) {
         let _ = probe::capture(&self.command("--stop-server"));
-        crate::watchdog::unregister(&self.resource());
+        crate::process::watchdog::unregister(&self.resource());
     }
 
-    fn resource(&self) -> crate::watchdog::Resource {
-        crate::watchdog::Resource::Sccache { program: self.program.clone(), port: self.port }
+    fn resource(&self) -> crate::process::watchdog::Resource {
+        crate::process::watchdog::Resource::Sccache { program: self.program.clone(), port: self.port }
     }
 
     pub fn zero(&self) -> Result<(), RunnerError> {
@@ -96,7 +97,7 @@ impl Sccache {
     /// Empties the cache: stop the server, delete its directory, start it again.
     pub fn wipe(&self) -> Result<(), RunnerError> {
         self.stop();
-        crate::fsutil::remove_tree(&self.dir)?;
+        crate::files::fsutil::remove_tree(&self.dir)?;
         self.start()
     }
 }
@@ -107,7 +108,7 @@ pub fn record(file: &Path, server: &Sccache) -> Result<(), RunnerError> {
     servers.push((server.program.clone(), server.port));
     let bytes = serde_json::to_vec(&servers)
         .map_err(|e| RunnerError::Encode { what: "list of sccache servers", detail: e.to_string() })?;
-    crate::fsutil::write_atomic(file, &bytes)
+    crate::files::fsutil::write_atomic(file, &bytes)
 }
 
 /// Stops every server listed in `file` (left by a killed run) and removes the list.

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use buildbench_model::cargo_args::CargoArgs;
 use buildbench_model::{Backend, Configuration};
 
-use crate::probe::Toolchain;
-use crate::{Invocation, Sccache, probe};
+use crate::build::probe;
+use crate::build::probe::Toolchain;
+use crate::{Invocation, Sccache};
 
 /// Where the user's own rustflags come from, so ours are added to them, never replace them.
 ///
@@ -64,72 +65,93 @@ impl UserConfig {
             .ok()
             .filter(|v| !v.is_empty())
             .or_else(|| tables?.get(host)?.get("linker")?.as_str().map(str::to_owned));
-        let config_query = |key: &str, format: &str| {
-            Invocation::new(cargo)
-                .args(["-Zunstable-options", "config", "get", "--format", format])
-                .args((format == "toml").then_some("--show-origin"))
-                .arg(key)
-                .env("RUSTC_BOOTSTRAP", "1")
-                .cwd(dir)
-        };
         // `config get` fails for a key that is not set.
-        let build: Option<serde_json::Value> = probe::capture(&config_query("build.rustflags", "json"))
+        let build: Option<serde_json::Value> = probe::capture(&config_query(cargo, dir, "build.rustflags", "json"))
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok());
-        let mut rustflags = if build.is_some() { Rustflags::Build } else { Rustflags::Unset };
-        if let Some(t) = tables.filter(|t| t.values().any(|v| v.get("rustflags").is_some())) {
-            let with_flags: Vec<&String> =
-                t.iter().filter(|(_, v)| v.get("rustflags").is_some()).map(|(k, _)| k).collect();
-            let cfg = with_flags.iter().rev().find(|k| k.starts_with("cfg(")).map(|k| (*k).clone());
-            rustflags = Rustflags::Target { cfg };
-        }
-        for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS"] {
-            if let Ok(value) = std::env::var(var)
-                && !value.is_empty()
-            {
-                rustflags = Rustflags::Env { var, value };
-                break;
-            }
-        }
-        // The flags cargo will use, from the one source it takes them from, and where they are.
-        let strings = |v: &serde_json::Value| -> Vec<String> {
-            match v {
-                serde_json::Value::String(s) => s.split_whitespace().map(str::to_owned).collect(),
-                serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).map(str::to_owned).collect(),
-                _ => Vec::new(),
-            }
-        };
-        let origin = |key: &str, flag: &str| -> Option<String> {
-            let text = probe::capture(&config_query(key, "toml")).ok()?;
-            let needle = flag.rsplit('=').next().unwrap_or(flag);
-            let line = text.lines().find(|l| l.contains(needle))?;
-            line.rsplit_once("# ").map(|(_, file)| file.trim().to_owned())
-        };
-        let own_linker = match &rustflags {
-            Rustflags::Env { var, value } => {
-                let sep = if *var == "CARGO_ENCODED_RUSTFLAGS" { '\u{1f}' } else { ' ' };
-                let flags: Vec<String> = value.split(sep).filter(|f| !f.is_empty()).map(str::to_owned).collect();
-                buildbench_model::linker::selected_by(&flags).map(|(linker, flag)| buildbench_model::OwnLinker {
-                    linker,
-                    flag,
-                    source: format!("the {var} environment variable"),
-                })
-            }
-            Rustflags::Target { .. } => tables.into_iter().flatten().find_map(|(key, table)| {
-                let (linker, flag) = buildbench_model::linker::selected_by(&strings(table.get("rustflags")?))?;
-                let name = if key.contains(['(', '"', ' ']) { format!("'{key}'") } else { key.clone() };
-                let where_ = origin("target", &flag).map_or_else(String::new, |f| format!(", {f}"));
-                Some(buildbench_model::OwnLinker { linker, flag, source: format!("target.{name}.rustflags{where_}") })
-            }),
-            Rustflags::Build => build.as_ref().and_then(|v| {
-                let (linker, flag) =
-                    buildbench_model::linker::selected_by(&strings(v.get("build")?.get("rustflags")?))?;
-                let where_ = origin("build.rustflags", &flag).map_or_else(String::new, |f| format!(", {f}"));
-                Some(buildbench_model::OwnLinker { linker, flag, source: format!("build.rustflags{where_}") })
-            }),
-            Rustflags::Unset => None,
-        };
+        let rustflags = rustflags_source(tables, build.as_ref());
+        let own_linker = own_linker(cargo, dir, &rustflags, tables, build.as_ref());
         UserConfig { rustflags, linker, own_linker }
+    }
+}
+
+/// `cargo config get KEY` in `dir`, in `format` (`json`, or `toml` with each value's origin).
+fn config_query(cargo: &Path, dir: &Path, key: &str, format: &str) -> Invocation {
+    Invocation::new(cargo)
+        .args(["-Zunstable-options", "config", "get", "--format", format])
+        .args((format == "toml").then_some("--show-origin"))
+        .arg(key)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .cwd(dir)
+}
+
+/// Where cargo takes the user's rustflags from: the environment, else the `target` tables
+/// (`tables`, the user's config), else `build.rustflags` (`build`, when set).
+fn rustflags_source(
+    tables: Option<&serde_json::Map<String, serde_json::Value>>,
+    build: Option<&serde_json::Value>,
+) -> Rustflags {
+    let mut rustflags = if build.is_some() { Rustflags::Build } else { Rustflags::Unset };
+    if let Some(t) = tables.filter(|t| t.values().any(|v| v.get("rustflags").is_some())) {
+        let with_flags: Vec<&String> = t.iter().filter(|(_, v)| v.get("rustflags").is_some()).map(|(k, _)| k).collect();
+        let cfg = with_flags.iter().rev().find(|k| k.starts_with("cfg(")).map(|k| (*k).clone());
+        rustflags = Rustflags::Target { cfg };
+    }
+    for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS"] {
+        if let Ok(value) = std::env::var(var)
+            && !value.is_empty()
+        {
+            rustflags = Rustflags::Env { var, value };
+            break;
+        }
+    }
+    rustflags
+}
+
+/// The linker the user's own rustflags select, read from the one source cargo takes them from
+/// (`rustflags`), and where it is set.
+fn own_linker(
+    cargo: &Path,
+    dir: &Path,
+    rustflags: &Rustflags,
+    tables: Option<&serde_json::Map<String, serde_json::Value>>,
+    build: Option<&serde_json::Value>,
+) -> Option<buildbench_model::OwnLinker> {
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => s.split_whitespace().map(str::to_owned).collect(),
+            serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let origin = |key: &str, flag: &str| -> Option<String> {
+        let text = probe::capture(&config_query(cargo, dir, key, "toml")).ok()?;
+        let needle = flag.rsplit('=').next().unwrap_or(flag);
+        let line = text.lines().find(|l| l.contains(needle))?;
+        line.rsplit_once("# ").map(|(_, file)| file.trim().to_owned())
+    };
+    match rustflags {
+        Rustflags::Env { var, value } => {
+            let sep = if *var == "CARGO_ENCODED_RUSTFLAGS" { '\u{1f}' } else { ' ' };
+            let flags: Vec<String> = value.split(sep).filter(|f| !f.is_empty()).map(str::to_owned).collect();
+            buildbench_model::linker::selected_by(&flags).map(|(linker, flag)| buildbench_model::OwnLinker {
+                linker,
+                flag,
+                source: format!("the {var} environment variable"),
+            })
+        }
+        Rustflags::Target { .. } => tables.into_iter().flatten().find_map(|(key, table)| {
+            let (linker, flag) = buildbench_model::linker::selected_by(&strings(table.get("rustflags")?))?;
+            let name = if key.contains(['(', '"', ' ']) { format!("'{key}'") } else { key.clone() };
+            let where_ = origin("target", &flag).map_or_else(String::new, |f| format!(", {f}"));
+            Some(buildbench_model::OwnLinker { linker, flag, source: format!("target.{name}.rustflags{where_}") })
+        }),
+        Rustflags::Build => build.and_then(|v| {
+            let (linker, flag) = buildbench_model::linker::selected_by(&strings(v.get("build")?.get("rustflags")?))?;
+            let where_ = origin("build.rustflags", &flag).map_or_else(String::new, |f| format!(", {f}"));
+            Some(buildbench_model::OwnLinker { linker, flag, source: format!("build.rustflags{where_}") })
+        }),
+        Rustflags::Unset => None,
     }
 }
 
@@ -282,11 +304,11 @@ impl LinkWrapper<'_> {
     /// linkwrap.rs), and in capture mode keeps what the link needs.
     fn configure(&self, inv: Invocation) -> Invocation {
         let inv = inv
-            .env(crate::linkwrap::MODE, self.mode.as_str())
-            .env(crate::linkwrap::REAL, self.real)
-            .env(crate::linkwrap::LOG, &self.log);
+            .env(crate::process::linkwrap::MODE, self.mode.as_str())
+            .env(crate::process::linkwrap::REAL, self.real)
+            .env(crate::process::linkwrap::LOG, &self.log);
         match &self.capture_dir {
-            Some(dir) => inv.env(crate::linkwrap::CAPTURE, dir),
+            Some(dir) => inv.env(crate::process::linkwrap::CAPTURE, dir),
             None => inv,
         }
     }
@@ -300,7 +322,7 @@ impl LinkWrapper<'_> {
 pub fn capture_invocation(
     configuration: &Configuration,
     package: &str,
-    target: &crate::project::Target,
+    target: &crate::build::project::Target,
     ctx: &BuildContext<'_>,
 ) -> Invocation {
     let mut inv = Invocation::new(&ctx.toolchain.cargo)

@@ -25,7 +25,7 @@ pub struct Outcome {
     /// The invocation's time limit ended it.
     pub timed_out: bool,
     /// The unit processes of a cargo build and their CPU time (`Invocation::poll_units`).
-    pub units_cpu: Vec<crate::cpu::UnitCpu>,
+    pub units_cpu: Vec<crate::process::cpu::UnitCpu>,
 }
 
 impl Outcome {
@@ -113,9 +113,9 @@ impl Executor for ProcessExecutor {
         let started = Instant::now();
         let mut child = command.spawn()?;
         let pid = child.id();
-        let poller = invocation.poll_units.then(|| crate::cpu::Poller::start(pid));
-        let group = crate::watchdog::Resource::Group(pid);
-        crate::watchdog::register(&group);
+        let poller = invocation.poll_units.then(|| crate::process::cpu::Poller::start(pid));
+        let group = crate::process::watchdog::Resource::Group(pid);
+        crate::process::watchdog::register(&group);
         // Each pipe is drained on its own thread so a chatty process can never block on a full pipe.
         let stdout = child.stdout.take().map(drain);
         let stderr = child.stderr.take().map(drain);
@@ -151,12 +151,12 @@ impl Executor for ProcessExecutor {
         };
         let waited = sys::wait_with_usage(pid);
         let wall = started.elapsed();
-        let units_cpu = poller.map(crate::cpu::Poller::finish).unwrap_or_default();
+        let units_cpu = poller.map(crate::process::cpu::Poller::finish).unwrap_or_default();
         drop(done);
         let _ = watcher.join();
         // The child was reaped by wait4; dropping the handle does not wait again.
         drop(child);
-        crate::watchdog::unregister(&group);
+        crate::process::watchdog::unregister(&group);
         let (status, usage) = waited?;
         Ok(Outcome {
             timed_out: timed_out.load(Ordering::SeqCst),

@@ -117,7 +117,7 @@ pub fn run_if_watchdog() -> bool {
     if std::env::var_os(MODE).is_none() {
         return false;
     }
-    crate::exec::ignore_hangups();
+    crate::process::exec::ignore_hangups();
     let mut alive: Vec<Resource> = Vec::new();
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
@@ -141,7 +141,7 @@ pub fn run_if_watchdog() -> bool {
 fn clean_up(alive: &[Resource]) {
     for resource in alive {
         if let Resource::Group(pgid) = resource {
-            crate::exec::kill_group(*pgid);
+            crate::process::exec::kill_group(*pgid);
         }
     }
     // SIGKILL is delivered asynchronously: wait (5 s at most) until the groups are gone, so no
@@ -149,7 +149,7 @@ fn clean_up(alive: &[Resource]) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     for resource in alive {
         if let Resource::Group(pgid) = resource {
-            while crate::exec::group_exists(*pgid) && std::time::Instant::now() < deadline {
+            while crate::process::exec::group_exists(*pgid) && std::time::Instant::now() < deadline {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
         }

@@ -57,7 +57,7 @@ impl Snapshot {
             };
         };
         if fs::read(&self.path).ok().as_ref() != Some(contents) {
-            crate::fsutil::replace_file(&self.path, contents)?;
+            crate::files::fsutil::replace_file(&self.path, contents)?;
         }
         if let Some(ns) = self.modified_ns {
             let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(ns).unwrap_or(u64::MAX));
@@ -71,7 +71,7 @@ impl Snapshot {
 
 /// How the journal recognises the contents buildbench wrote.
 fn fingerprint(bytes: &[u8]) -> u64 {
-    crate::lock::fnv1a(bytes)
+    crate::files::lock::fnv1a(bytes)
 }
 
 /// One file a run may change, as the journal records it.
@@ -130,7 +130,7 @@ fn remove_stale_temporaries(path: &Path) {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         let ours = name
-            .strip_prefix(crate::fsutil::TEMPORARY_PREFIX)
+            .strip_prefix(crate::files::fsutil::TEMPORARY_PREFIX)
             .is_some_and(|rest| rest.len() == 6 && rest.chars().all(|c| c.is_ascii_alphanumeric()));
         if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
             let _ = fs::remove_file(entry.path());
@@ -160,7 +160,7 @@ struct Journal {
 /// The journal file of the project at `root` (resolved): kept per project, outside the project
 /// and outside any output folder, so every later run on the project finds it.
 pub fn journal_path(root: &Path) -> PathBuf {
-    crate::lock::state_dir().join("journals").join(format!("{}.json", crate::lock::project_key(root)))
+    crate::files::lock::state_dir().join("journals").join(format!("{}.json", crate::files::lock::project_key(root)))
 }
 
 /// Files a run may change, restored when this guard is dropped (panic included) and, through
@@ -196,7 +196,7 @@ impl RestoreGuard {
             journal.files.clone_from(&self.files);
             let bytes = serde_json::to_vec(journal)
                 .map_err(|e| RunnerError::Encode { what: "restore journal", detail: e.to_string() })?;
-            crate::fsutil::write_atomic(file, &bytes)?;
+            crate::files::fsutil::write_atomic(file, &bytes)?;
         }
         Ok(())
     }
@@ -206,7 +206,7 @@ impl RestoreGuard {
     /// the run), so a user's change is never overwritten.
     pub fn write(&mut self, path: &Path, contents: &[u8], out: &Path) -> Result<(), RunnerError> {
         let Some(i) = self.files.iter().position(|g| g.snapshot.path == path) else {
-            return crate::fsutil::replace_file(path, contents);
+            return crate::files::fsutil::replace_file(path, contents);
         };
         let current = fs::read(path).ok();
         let entry = &mut self.files[i];
@@ -218,7 +218,7 @@ impl RestoreGuard {
         let new = fingerprint(contents);
         entry.written = entry.written.last().copied().into_iter().chain([new]).collect();
         self.save()?;
-        crate::fsutil::replace_file(path, contents)
+        crate::files::fsutil::replace_file(path, contents)
     }
 
     /// Journals what the files cargo writes hold now (after a build), so a restore knows them
@@ -294,7 +294,7 @@ fn trust(path: &Path, journal: &Journal, root: &Path) -> Result<(), RunnerError>
     use std::os::unix::fs::MetadataExt as _;
     let refuse = |why: String| RunnerError::Journal { path: path.to_owned(), detail: why };
     let owner = fs::symlink_metadata(path).map(|m| m.uid()).ok();
-    if let (Some(owner), Some(me)) = (owner, crate::lock::current_uid())
+    if let (Some(owner), Some(me)) = (owner, crate::files::lock::current_uid())
         && owner != me
     {
         return Err(refuse(format!("owned by user {owner}, not by you (user {me}); it was not written by your runs")));
@@ -318,7 +318,7 @@ fn trust(path: &Path, journal: &Journal, root: &Path) -> Result<(), RunnerError>
 /// `buildbench restore`: takes the project lock (refused while a run is editing the project)
 /// and restores what an interrupted run left edited.
 pub fn restore_project(root: &Path) -> Result<Restored, RunnerError> {
-    let _lock = crate::lock::project_lock(root)?;
+    let _lock = crate::files::lock::project_lock(root)?;
     recover(root)
 }
 
@@ -482,7 +482,7 @@ mod tests {
         }
     }
 
-    use crate::fsutil::faults::{self, Fault};
+    use crate::files::fsutil::faults::{self, Fault};
     use std::cell::RefCell;
     use std::rc::Rc;
 
@@ -657,7 +657,7 @@ mod tests {
         let left: Vec<_> = fs::read_dir(&root)
             .unwrap()
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with(crate::fsutil::TEMPORARY_PREFIX))
+            .filter(|e| e.file_name().to_string_lossy().starts_with(crate::files::fsutil::TEMPORARY_PREFIX))
             .collect();
         assert!(left.is_empty(), "seed {seed}: temporary files left: {left:?}");
     }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::{Invocation, RunnerError, probe};
+use crate::build::probe;
+use crate::{Invocation, RunnerError};
 
 /// A workspace target that can be edited or built.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +41,7 @@ impl Project {
         // pipe or a device would hang every cargo command run there.
         if let Some(dir) = manifest.parent() {
             let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-            crate::fsutil::check_cargo_files(&std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned()))?;
+            crate::files::fsutil::check_cargo_files(&std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned()))?;
         }
         let invocation = Invocation::new(cargo)
             .args(["metadata", "--format-version", "1", "--no-deps", "--offline", "--manifest-path"])
@@ -116,22 +117,22 @@ pub fn copy_into_work(
     work: &Path,
     refuse: &dyn Fn(&Project) -> Result<(), RunnerError>,
     progress: &mut dyn FnMut(String),
-) -> Result<(Project, PathBuf, crate::lock::Lock), RunnerError> {
+) -> Result<(Project, PathBuf, crate::files::lock::Lock), RunnerError> {
     let mut project = Project::load(cargo, path)?;
-    project.root = crate::paths::resolve(&project.root)?;
-    crate::paths::check_apart(&project.root, &project.target_directory, work, "--work")?;
+    project.root = crate::files::paths::resolve(&project.root)?;
+    crate::files::paths::check_apart(&project.root, &project.target_directory, work, "--work")?;
     refuse(&project)?;
     // A refusal from here on (a locked project, a bad journal) removes the folder again.
-    let _claimed = crate::paths::claim(work, "--work", None)?;
-    let lock = crate::lock::acquire_removed_after(&work.join(".buildbench-lock"), "the --work folder")?;
+    let _claimed = crate::files::paths::claim(work, "--work", None)?;
+    let lock = crate::files::lock::acquire_removed_after(&work.join(".buildbench-lock"), "the --work folder")?;
     let source = work.join("src");
-    crate::fsutil::remove_tree(&source)?;
-    let _project = crate::lock::project_lock(&project.root)?;
-    let restored = crate::edit::recover(&project.root)?;
+    crate::files::fsutil::remove_tree(&source)?;
+    let _project = crate::files::lock::project_lock(&project.root)?;
+    let restored = crate::files::edit::recover(&project.root)?;
     for path in restored.restored {
         progress(format!("restored {} as it was before an interrupted run", path.display()));
     }
-    crate::fsutil::copy_project(
+    crate::files::fsutil::copy_project(
         &project.root,
         &project.target_directory,
         &source,

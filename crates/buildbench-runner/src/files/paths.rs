@@ -161,7 +161,7 @@ pub fn remove_owned(dir: &Path) -> Result<(), RunnerError> {
     if !dir.join(MARKER).is_file() {
         return Err(RunnerError::NotOwned { what: "scratch".to_owned(), dir: dir.to_owned() });
     }
-    crate::fsutil::remove_tree(dir)
+    crate::files::fsutil::remove_tree(dir)
 }
 
 /// The project cargo would build from the current folder: the nearest folder from here up

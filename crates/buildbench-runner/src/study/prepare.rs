@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Study, Unavailable};
 
-use crate::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
-use crate::plan::{Action, Done, Step, steps};
-use crate::probe::{ResolvedToolchain, Toolchain, which};
-use crate::project::Project;
+use crate::build::cargo::{BuildContext, LinkWrapper, UserConfig, cargo_invocation};
+use crate::build::probe::{ResolvedToolchain, Toolchain, which};
+use crate::build::project::Project;
+use crate::study::plan::{Action, Done, Step, steps};
 use crate::{RunnerError, Sccache};
 use buildbench_model::cargo_args::CargoArgs;
 
@@ -61,7 +61,7 @@ pub struct Prepared {
     pub source: PathBuf,
     pub work: PathBuf,
     /// The git repository of a rev study, which each revision is exported from.
-    pub repository: Option<crate::revision::Repository>,
+    pub repository: Option<crate::study::revision::Repository>,
 }
 
 fn toolchain_key(configuration: &Configuration) -> String {
@@ -71,7 +71,60 @@ fn toolchain_key(configuration: &Configuration) -> String {
 /// Resolves the project and toolchains, checks every configuration, plans the steps.
 /// Writes nothing and builds nothing, so `--dry-run` can show the result.
 pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
-    let previous = match (&options.out, options.resume) {
+    let previous = resumed_study(&mut options)?;
+    let project_path = project_path(&options, previous.as_ref())?;
+    let here = Toolchain::resolve(None)?;
+    let mut project = Project::load(&here.cargo, &project_path)?;
+    project.root = crate::files::paths::resolve(&project.root)?;
+    // The default toolchain is the one the project's own `cargo build` uses: its
+    // rust-toolchain.toml, wherever buildbench was started from.
+    let default = Toolchain::resolve_in(None, Some(&project.root))?;
+    let repository = repository(&options, &project)?;
+    if let (Some(repo), None) = (&repository, &previous) {
+        expand_revisions(&mut options, repo)?;
+    }
+    let out = output_folder(&options, &project, repository.as_ref())?;
+    let (toolchains, runnable, unavailable) = check_configurations(&options.plan, &default);
+    refuse_outside_paths(&options.plan, &project, repository.as_ref())?;
+    let edit_file = edit_file(&options.plan, &project)?;
+    if let Some(f) = &edit_file {
+        options.plan.edit_file = Some(f.display().to_string());
+        if let Some(repo) = &repository {
+            every_revision_has(repo, &options.plan, f)?;
+        }
+    }
+
+    let (runnable, done, steps) = schedule(&options.plan, runnable, previous.as_ref());
+    let plan = &options.plan;
+    let work = out.join("work");
+    let source = if plan.in_place { project.root.clone() } else { work.join("src") };
+    let triple = CargoArgs::parse(&plan.cargo_args).target_triple().unwrap_or(&default.host).to_owned();
+    let user_config = UserConfig::detect(&default.cargo, &project.root, &triple);
+    let pending_restore = crate::files::edit::journal_path(&project.root).is_file();
+    options.project = Some(project.root.clone());
+    Ok(Prepared {
+        options,
+        out,
+        pending_restore,
+        project,
+        toolchains,
+        runnable,
+        unavailable,
+        edit_file,
+        user_config,
+        steps,
+        done,
+        previous,
+        source,
+        work,
+        repository,
+    })
+}
+
+/// The study being resumed from the output folder, whose plan replaces the one given; a new
+/// study refuses an output folder that already holds one.
+fn resumed_study(options: &mut StudyOptions) -> Result<Option<Study>, RunnerError> {
+    match (&options.out, options.resume) {
         (Some(out), true) => {
             let study_file = out.join("study.json");
             if !study_file.is_file() {
@@ -80,30 +133,32 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
                     problem: "no study.json to resume; pass the output folder of an interrupted study".to_owned(),
                 });
             }
-            let bytes = crate::fsutil::read_bounded(&study_file)?;
+            let bytes = crate::files::fsutil::read_bounded(&study_file)?;
             let study = Study::from_json(&bytes).map_err(|e| RunnerError::Study {
                 path: study_file.clone(),
                 problem: format!("{e}; it cannot be resumed"),
             })?;
             options.plan = study.plan.clone();
-            Some(study)
+            Ok(Some(study))
         }
-        (Some(out), false) if out.join("study.json").exists() => {
-            return Err(RunnerError::Study {
-                path: out.clone(),
-                problem: format!(
-                    "already holds a study; continue it with --resume {} or pick another -o/--output",
-                    crate::shell_quote(&out.to_string_lossy())
-                ),
-            });
-        }
-        _ => None,
-    };
-    // A resumed study continues on its own project: another one is refused, not measured
-    // into it.
-    let project_path = match (&options.project, &previous) {
+        (Some(out), false) if out.join("study.json").exists() => Err(RunnerError::Study {
+            path: out.clone(),
+            problem: format!(
+                "already holds a study; continue it with --resume {} or pick another -o/--output",
+                crate::shell_quote(&out.to_string_lossy())
+            ),
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// The project to measure: the one given, else the resumed study's, else the current one.
+/// A resumed study continues on its own project: another one is refused, not measured into it.
+fn project_path(options: &StudyOptions, previous: Option<&Study>) -> Result<PathBuf, RunnerError> {
+    Ok(match (&options.project, previous) {
         (Some(given), Some(study)) => {
-            let (given, recorded) = (crate::paths::resolve(given)?, crate::paths::resolve(Path::new(&study.project))?);
+            let given = crate::files::paths::resolve(given)?;
+            let recorded = crate::files::paths::resolve(Path::new(&study.project))?;
             if given != recorded {
                 return Err(RunnerError::OtherProject { recorded, given });
             }
@@ -111,58 +166,74 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         }
         (Some(given), None) => given.clone(),
         (None, Some(study)) => PathBuf::from(&study.project),
-        (None, None) => crate::paths::current_project(),
-    };
+        (None, None) => crate::files::paths::current_project(),
+    })
+}
 
-    let here = Toolchain::resolve(None)?;
-    let mut project = Project::load(&here.cargo, &project_path)?;
-    project.root = crate::paths::resolve(&project.root)?;
-    // The default toolchain is the one the project's own `cargo build` uses: its
-    // rust-toolchain.toml, wherever buildbench was started from.
-    let default = Toolchain::resolve_in(None, Some(&project.root))?;
-    let repository = if !options.revisions.is_empty() || !options.plan.revisions.is_empty() {
-        if options.plan.in_place {
-            return Err(RunnerError::Revision {
-                problem: "--rev measures exports of each revision and never builds in your checkout; drop --in-place"
-                    .to_owned(),
-            });
-        }
-        Some(crate::revision::repository(&project.root)?)
-    } else {
-        None
-    };
-    if let (Some(repo), None) = (&repository, &previous) {
-        let revisions = crate::revision::resolve(repo, &options.revisions)?;
-        if options.plan.configurations.iter().any(|c| c.toolchain.is_none()) {
-            crate::revision::same_toolchain_pin(repo, &revisions)?;
-        }
-        let plan = &mut options.plan;
-        let configurations = crate::plan::with_revisions(&plan.configurations, &revisions);
-        // Runnable indices below refer to the expanded list.
-        plan.baseline = buildbench_model::revision_name(
-            &plan.baseline,
-            &revisions.first().map_or_else(String::new, |r| r.name.clone()),
-        );
-        plan.configurations = configurations;
-        plan.revisions = revisions;
+/// The git repository of a rev study (`None` for a study of the project as it is); a rev
+/// study never builds in place.
+fn repository(
+    options: &StudyOptions,
+    project: &Project,
+) -> Result<Option<crate::study::revision::Repository>, RunnerError> {
+    if options.revisions.is_empty() && options.plan.revisions.is_empty() {
+        return Ok(None);
     }
+    if options.plan.in_place {
+        return Err(RunnerError::Revision {
+            problem: "--rev measures exports of each revision and never builds in your checkout; drop --in-place"
+                .to_owned(),
+        });
+    }
+    Ok(Some(crate::study::revision::repository(&project.root)?))
+}
+
+/// Resolves a new rev study's revisions and expands its configurations over them (the
+/// baseline becomes the base revision's).
+fn expand_revisions(options: &mut StudyOptions, repo: &crate::study::revision::Repository) -> Result<(), RunnerError> {
+    let revisions = crate::study::revision::resolve(repo, &options.revisions)?;
+    if options.plan.configurations.iter().any(|c| c.toolchain.is_none()) {
+        crate::study::revision::same_toolchain_pin(repo, &revisions)?;
+    }
+    let plan = &mut options.plan;
+    let configurations = crate::study::plan::with_revisions(&plan.configurations, &revisions);
+    // Runnable indices below refer to the expanded list.
+    plan.baseline = buildbench_model::revision_name(
+        &plan.baseline,
+        &revisions.first().map_or_else(String::new, |r| r.name.clone()),
+    );
+    plan.configurations = configurations;
+    plan.revisions = revisions;
+    Ok(())
+}
+
+/// The output folder, resolved: the one given, else a new one in the project's target
+/// directory (a rev study's in buildbench's state folder); it must lie apart from the project
+/// and be empty or buildbench's own.
+fn output_folder(
+    options: &StudyOptions,
+    project: &Project,
+    repository: Option<&crate::study::revision::Repository>,
+) -> Result<PathBuf, RunnerError> {
     // A rev study's exports must not lie inside the repository: cargo reads the config files
     // of every folder above where it builds, so an export under the checkout would build with
     // the checkout's `.cargo/config.toml` (base measured with head's settings), and git in a
     // build script would find the user's repository. Its default output folder is therefore in
     // buildbench's state folder, and an `--out` inside the repository is refused.
-    let out = match (&options.out, &repository) {
-        (Some(out), _) => crate::paths::resolve(out)?,
+    let out = match (&options.out, repository) {
+        (Some(out), _) => crate::files::paths::resolve(out)?,
         (None, Some(repo)) if project.target_directory.starts_with(&repo.top) => {
-            crate::paths::resolve(&crate::lock::state_dir().join("studies").join(format!(
+            crate::files::paths::resolve(&crate::files::lock::state_dir().join("studies").join(format!(
                 "{}-{}",
-                crate::lock::project_key(&project.root),
+                crate::files::lock::project_key(&project.root),
                 options.out_name
             )))?
         }
-        (None, _) => crate::paths::resolve(&project.target_directory.join("buildbench").join(&options.out_name))?,
+        (None, _) => {
+            crate::files::paths::resolve(&project.target_directory.join("buildbench").join(&options.out_name))?
+        }
     };
-    if let Some(repo) = &repository
+    if let Some(repo) = repository
         && out.starts_with(&repo.top)
     {
         return Err(RunnerError::Revision {
@@ -175,15 +246,25 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
             ),
         });
     }
-    crate::paths::check_apart(&project.root, &project.target_directory, &out, "-o/--output")?;
-    let owned = out.join(crate::paths::MARKER).is_file() || out.join("study.json").is_file();
+    crate::files::paths::check_apart(&project.root, &project.target_directory, &out, "-o/--output")?;
+    let owned = out.join(crate::files::paths::MARKER).is_file() || out.join("study.json").is_file();
     if !owned && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
         return Err(RunnerError::NotOwned { what: "-o/--output".to_owned(), dir: out });
     }
+    Ok(out)
+}
+
+/// Every toolchain the configurations name, resolved and probed once (`default`: the
+/// project's own), and which configurations can run here: their positions, and for the
+/// others why not and how to install what they lack.
+fn check_configurations(
+    plan: &Plan,
+    default: &Toolchain,
+) -> (HashMap<String, ResolvedToolchain>, Vec<usize>, Vec<Unavailable>) {
     let mut toolchains: HashMap<String, ResolvedToolchain> = HashMap::new();
     let mut unavailable = Vec::new();
     let mut runnable = Vec::new();
-    for (i, configuration) in options.plan.configurations.iter().enumerate() {
+    for (i, configuration) in plan.configurations.iter().enumerate() {
         let key = toolchain_key(configuration);
         if !toolchains.contains_key(&key) {
             let resolved = if key == "default" { Ok(default.clone()) } else { Toolchain::resolve(Some(&key)) };
@@ -210,101 +291,88 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
             Err(u) => unavailable.push(u),
         }
     }
+    (toolchains, runnable, unavailable)
+}
+
+/// Refuses a project with path dependencies outside it, which a copy would not carry,
+/// unless the study builds in place.
+fn refuse_outside_paths(
+    plan: &Plan,
+    project: &Project,
+    repository: Option<&crate::study::revision::Repository>,
+) -> Result<(), RunnerError> {
     // A rev study exports the whole repository, so path dependencies inside it still resolve.
-    let outside: Vec<PathBuf> = project
-        .outside_paths
-        .iter()
-        .filter(|p| repository.as_ref().is_none_or(|r| !p.starts_with(&r.top)))
-        .cloned()
-        .collect();
-    if !outside.is_empty() && !options.plan.in_place {
+    let outside: Vec<PathBuf> =
+        project.outside_paths.iter().filter(|p| repository.is_none_or(|r| !p.starts_with(&r.top))).cloned().collect();
+    if !outside.is_empty() && !plan.in_place {
         return Err(RunnerError::NeedsInPlace { paths: outside });
     }
+    Ok(())
+}
 
-    let needs_edit = options.plan.scenarios.iter().any(|s| s.edits_source());
-    let edit_file = match (&options.plan.edit_file, needs_edit) {
-        (Some(f), _) => Some(PathBuf::from(f)),
+/// The file the incremental scenarios edit, relative to the project root: the one the plan
+/// names, else the project's default for the cargo arguments; `None` when no scenario edits.
+/// It must be a source file inside the project (in place, where a symlink points too).
+fn edit_file(plan: &Plan, project: &Project) -> Result<Option<PathBuf>, RunnerError> {
+    let needs_edit = plan.scenarios.iter().any(|s| s.edits_source());
+    let f = match (&plan.edit_file, needs_edit) {
+        (Some(f), _) => PathBuf::from(f),
         (None, true) => {
-            let selection = CargoArgs::parse(&options.plan.cargo_args).selection();
+            let selection = CargoArgs::parse(&plan.cargo_args).selection();
             let file = project.default_edit_file(&selection).ok_or_else(|| RunnerError::EditFile {
                 path: project.root.clone(),
                 problem: "no binary or library target that the cargo arguments build; pass --edit FILE".to_owned(),
             })?;
-            Some(file.strip_prefix(&project.root).unwrap_or(file).to_owned())
+            file.strip_prefix(&project.root).unwrap_or(file).to_owned()
         }
-        (None, false) => None,
+        (None, false) => return Ok(None),
     };
-    if let Some(f) = &edit_file {
-        // A study file names the edited file relative to the project: `..` or an absolute path
-        // (a crafted or damaged study being resumed) could lead anywhere.
-        if !f.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
-            return Err(RunnerError::EditFile {
-                path: f.clone(),
-                problem: "the file to edit must be a relative path inside the project, without `..`".to_owned(),
-            });
-        }
-        let full = project.root.join(f);
-        if !full.is_file() || !full.starts_with(&project.root) {
-            return Err(RunnerError::EditFile {
-                path: full,
-                problem: "the file to edit must be a source file inside the project".to_owned(),
-            });
-        }
-        // In place, the file really edited is the one a symlink points to: it must be the
-        // project's. (A copy replaces such a link by a file of its own, see `run`.)
-        let real = crate::paths::resolve(&full)?;
-        if options.plan.in_place && !real.starts_with(&project.root) {
-            return Err(RunnerError::EditFile {
-                path: full,
+    // A study file names the edited file relative to the project: `..` or an absolute path
+    // (a crafted or damaged study being resumed) could lead anywhere.
+    if !f.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+        return Err(RunnerError::EditFile {
+            path: f.clone(),
+            problem: "the file to edit must be a relative path inside the project, without `..`".to_owned(),
+        });
+    }
+    let full = project.root.join(&f);
+    if !full.is_file() || !full.starts_with(&project.root) {
+        return Err(RunnerError::EditFile {
+            path: full,
+            problem: "the file to edit must be a source file inside the project".to_owned(),
+        });
+    }
+    // In place, the file really edited is the one a symlink points to: it must be the
+    // project's. (A copy replaces such a link by a file of its own, see `run`.)
+    let real = crate::files::paths::resolve(&full)?;
+    if plan.in_place && !real.starts_with(&project.root) {
+        return Err(RunnerError::EditFile {
+            path: full,
+            problem: format!(
+                "a symlink to {}, outside the project; --in-place would edit that file. Run without \
+                 --in-place (the copy edits its own file) or pass --edit with a file inside the project",
+                real.display()
+            ),
+        });
+    }
+    Ok(Some(f))
+}
+
+/// Refuses a rev study whose edited file is missing from one of its revisions.
+fn every_revision_has(repo: &crate::study::revision::Repository, plan: &Plan, file: &Path) -> Result<(), RunnerError> {
+    for revision in &plan.revisions {
+        if !crate::study::revision::has_file(repo, revision, file) {
+            return Err(RunnerError::Revision {
                 problem: format!(
-                    "a symlink to {}, outside the project; --in-place would edit that file. Run without \
-                     --in-place (the copy edits its own file) or pass --edit with a file inside the project",
-                    real.display()
+                    "{} does not exist in revision {}, so the incremental scenarios cannot edit it there; \
+                     pass --edit with a file that every revision has",
+                    file.display(),
+                    revision.describe()
                 ),
             });
         }
-        options.plan.edit_file = Some(f.display().to_string());
-        if let Some(repo) = &repository {
-            for revision in &options.plan.revisions {
-                if !crate::revision::has_file(repo, revision, f) {
-                    return Err(RunnerError::Revision {
-                        problem: format!(
-                            "{} does not exist in revision {}, so the incremental scenarios cannot edit it there; \
-                             pass --edit with a file that every revision has",
-                            f.display(),
-                            revision.describe()
-                        ),
-                    });
-                }
-            }
-        }
     }
-
-    let (runnable, done, steps) = schedule(&options.plan, runnable, previous.as_ref());
-    let plan = &options.plan;
-    let work = out.join("work");
-    let source = if plan.in_place { project.root.clone() } else { work.join("src") };
-    let triple = CargoArgs::parse(&plan.cargo_args).target_triple().unwrap_or(&default.host).to_owned();
-    let user_config = UserConfig::detect(&default.cargo, &project.root, &triple);
-    let pending_restore = crate::edit::journal_path(&project.root).is_file();
-    options.project = Some(project.root.clone());
-    Ok(Prepared {
-        options,
-        out,
-        pending_restore,
-        project,
-        toolchains,
-        runnable,
-        unavailable,
-        edit_file,
-        user_config,
-        steps,
-        done,
-        previous,
-        source,
-        work,
-        repository,
-    })
+    Ok(())
 }
 
 /// The steps still to run: all of them for a new study; for a resumed one (`previous`), only
@@ -390,7 +458,7 @@ impl Prepared {
 
     /// The folder a linker selected through a folder of its own is found in (`wild-bin`).
     pub(crate) fn ld_folder(&self, linker: buildbench_model::Linker) -> PathBuf {
-        crate::probe::ld_folder(&self.work, linker)
+        crate::build::probe::ld_folder(&self.work, linker)
     }
 
     /// The exact build command of a step.
@@ -415,7 +483,7 @@ impl Prepared {
                 program,
                 real: self.user_config.linker.as_deref().unwrap_or("cc"),
                 log: self.link_log(configuration),
-                mode: crate::cargo::WrapperMode::Time,
+                mode: crate::build::cargo::WrapperMode::Time,
                 capture_dir: None,
             }),
             temp_dir: Some(self.work.join("tmp")),
