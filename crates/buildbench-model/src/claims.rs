@@ -161,6 +161,63 @@ pub struct ClaimResult {
     pub note: Option<String>,
 }
 
+impl ClaimResult {
+    /// Futile to sample on: an inconclusive verdict that `max` samples per side would decide
+    /// (either way) with a probability below `FUTILITY`, if the speedup were what has been
+    /// measured so far (conditional power under the current trend). From the interval at
+    /// `confidence`: each side's standard error is its half-width over the t quantile for
+    /// `taken` samples per side (2(n−1) degrees of freedom, as for two equal spreads); the
+    /// final estimate after `max` samples then varies around today's with a standard error of
+    /// se·√(taken·(max−taken))/max, and its interval has the t quantile for `max` samples.
+    /// `--until-verdict` stops sampling such a claim. Stopping for futility never decides a
+    /// claim, so it cannot raise the error rate of the verdicts that are given (a non-binding
+    /// futility rule); the simulation (`stats/simulation.rs`) measures what it costs in power.
+    /// Without an interval (fewer than three samples) nothing is futile yet.
+    pub fn futile(&self, low: f64, taken: usize, max: usize, confidence: f64) -> bool {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        // Before half of the samples the estimate itself is too rough to judge by (the
+        // simulation lost a third of its power stopping at three of ten).
+        if self.verdict != Verdict::Inconclusive || taken < 2 || 2 * taken < max {
+            return false;
+        }
+        let Some((speedup, (lo, hi))) = self.comparison.as_ref().and_then(|c| Some((c.speedup, c.ci95?))) else {
+            return false;
+        };
+        if taken >= max {
+            return true;
+        }
+        let q = 1.0 - (1.0 - confidence) / 2.0;
+        let t = |n: usize| crate::stats::t_quantile(q, 2.0 * (n as f64 - 1.0));
+        let (Some(now), Some(then), Ok(normal)) = (t(taken), t(max), Normal::new(0.0, 1.0)) else { return false };
+        let (n, m) = (taken as f64, max as f64);
+        // The chance that the final interval clears `low` on the side of `half`'s error.
+        let clears = |half: f64, above: bool| {
+            let se = half / now;
+            let (final_se, spread) = (se * (n / m).sqrt(), se * (n * (m - n)).sqrt() / m);
+            if spread <= 0.0 {
+                return 0.0;
+            }
+            if above {
+                1.0 - normal.cdf((low + then * final_se - speedup) / spread)
+            } else {
+                normal.cdf((low - then * final_se - speedup) / spread)
+            }
+        };
+        clears(speedup - lo, true) + clears(hi - speedup, false) < FUTILITY
+    }
+}
+
+/// The conditional power under which `--until-verdict` stops sampling a claim.
+pub const FUTILITY: f64 = 0.05;
+
+/// The confidence of each claim's interval in `evaluate_all`: 1 − 0.05/(k·L) for k claims
+/// measured and L looks.
+pub fn family_confidence(claims: &[Claim], study: &crate::Study, noise: f64) -> f64 {
+    let cells = study.cells();
+    let measured = claims.iter().filter(|c| evaluate_cells(c, &cells, noise, 0.95).comparison.is_some()).count();
+    1.0 - 0.05 / (measured.max(1) * looks(&study.plan)) as f64
+}
+
 fn axis<'a>(c: &'a crate::Configuration, name: &str) -> Option<&'a str> {
     Some(match name {
         "backend" => c.backend.as_str(),
@@ -220,9 +277,8 @@ fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {
 /// looks, each interval has confidence 1 − 0.05/(k·L) (Bonferroni over claims and looks), so
 /// stopping at the first decided look does not raise the error rate.
 pub fn evaluate_all(claims: &[Claim], study: &crate::Study, noise: f64) -> Vec<ClaimResult> {
+    let confidence = family_confidence(claims, study, noise);
     let cells = study.cells();
-    let measured = claims.iter().filter(|c| evaluate_cells(c, &cells, noise, 0.95).comparison.is_some()).count();
-    let confidence = 1.0 - 0.05 / (measured.max(1) * looks(&study.plan)) as f64;
     claims.iter().map(|c| evaluate_cells(c, &cells, noise, confidence)).collect()
 }
 
@@ -309,6 +365,38 @@ fn evaluate_cells(claim: &Claim, cells: &crate::Cells<'_>, noise: f64, confidenc
 #[cfg(test)]
 mod data_tests {
     use super::*;
+
+    #[test]
+    fn a_claim_at_its_boundary_is_futile_to_sample_and_a_clear_one_is_not() {
+        let result = |speedup: f64, ci: (f64, f64)| ClaimResult {
+            id: "x".to_owned(),
+            text: String::new(),
+            verdict: check(Some(&Comparison { ci95: Some(ci), ..Comparison::ratio_only(speedup) }), 1.8),
+            detail: String::new(),
+            measured: String::new(),
+            cells: None,
+            compared: None,
+            comparison: Some(Comparison { ci95: Some(ci), ..Comparison::ratio_only(speedup) }),
+            note: None,
+        };
+        // ripgrep's Cranelift codegen claim, 1.87x [1.57x, 2.24x] against >= 1.8x: with 4 of 8
+        // samples taken, 8 would decide it about 3% of the time at this estimate.
+        let boundary = result(1.87, (1.57, 2.24));
+        assert_eq!(boundary.verdict, Verdict::Inconclusive);
+        assert!(boundary.futile(1.8, 4, 8, 0.95));
+        // Before half of the samples, never.
+        assert!(!boundary.futile(1.8, 3, 8, 0.95));
+        // 2.3x [1.7x, 2.9x]: 20 samples at that estimate would clear 1.8x, so sample on.
+        assert!(!result(2.3, (1.7, 2.9)).futile(1.8, 3, 20, 0.95));
+        // At the last look nothing narrows: futile exactly when undecided.
+        assert!(result(2.3, (1.7, 2.9)).futile(1.8, 20, 20, 0.95));
+        // Decided claims and claims without an interval are never futile.
+        assert!(!result(2.5, (2.1, 2.9)).futile(1.8, 3, 8, 0.95));
+        assert!(
+            !ClaimResult { comparison: Some(Comparison::ratio_only(1.9)), ..result(1.9, (1.0, 3.0)) }
+                .futile(1.8, 2, 8, 0.95)
+        );
+    }
 
     #[test]
     fn the_builtin_claims_parse() {

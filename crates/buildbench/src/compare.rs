@@ -266,9 +266,15 @@ fn study_options(args: &CompareArgs) -> Result<StudyOptions> {
 /// Notes that Cranelift and LLVM configurations without `--toolchain` build with different
 /// toolchains, so their difference includes the toolchain.
 fn note_mixed_toolchains(args: &CompareArgs, options: &StudyOptions) {
-    let mixes_toolchains = args.toolchain.is_none()
-        && options.plan.configurations.iter().any(|c| c.backend == Backend::Cranelift)
-        && options.plan.configurations.iter().any(|c| c.backend == Backend::Llvm);
+    // The toolchain each configuration builds with: its own, or its backend's default.
+    let toolchain = |c: &buildbench_model::Configuration| {
+        c.toolchain.as_deref().or_else(|| c.backend.default_toolchain()).map(str::to_owned)
+    };
+    let of = |backend: Backend| -> Vec<Option<String>> {
+        options.plan.configurations.iter().filter(|c| c.backend == backend).map(toolchain).collect()
+    };
+    let (cranelift, llvm) = (of(Backend::Cranelift), of(Backend::Llvm));
+    let mixes_toolchains = cranelift.iter().any(|t| llvm.iter().any(|u| u != t));
     if mixes_toolchains && args.resume.is_none() && !args.quiet {
         eprintln!(
             "note: Cranelift configurations build with the nightly toolchain and LLVM ones with the default \

@@ -535,21 +535,31 @@ impl Execution<'_> {
     /// The configurations of the claims whose verdict is still inconclusive and that are decided
     /// in `scenario` (their first scenario this study runs), for `--until-verdict`.
     fn undecided(&self, scenario: Scenario) -> Vec<usize> {
-        use buildbench_model::claims::{Verdict, builtin, evaluate_all};
+        use buildbench_model::claims::{Verdict, builtin, evaluate_all, family_confidence};
         let plan = &self.p.options.plan;
         let claims = builtin();
         let results = evaluate_all(&claims, self.study, 0.02);
+        let confidence = family_confidence(&claims, self.study, 0.02);
         claims
             .iter()
             .zip(&results)
             .filter(|(claim, result)| {
                 result.verdict == Verdict::Inconclusive
                     && claim.scenarios.iter().find(|s| plan.scenarios.contains(s)) == Some(&scenario)
+                    && !result.futile(claim.low, self.taken(result), plan.max_runs.max(plan.runs) as usize, confidence)
             })
             .filter_map(|(_, result)| result.cells.as_ref())
             .flat_map(|(reference, candidate, _)| [reference, candidate])
             .filter_map(|name| plan.configurations.iter().position(|c| &c.name == name))
             .collect()
+    }
+
+    /// Measured samples so far of the smaller of a claim's two cells.
+    fn taken(&self, result: &buildbench_model::claims::ClaimResult) -> usize {
+        let Some((reference, candidate, scenario)) = &result.cells else { return 0 };
+        let count =
+            |name: &str, scenario: Scenario| self.study.successful(name, scenario).filter(|s| !s.warmup).count();
+        count(reference, scenario.reference()).min(count(candidate, *scenario))
     }
 
     /// The measured samples a cell needs for `precision` (Stein's two-stage rule on its pilot, the
@@ -761,7 +771,8 @@ impl Execution<'_> {
         let p = self.p;
         let configuration = &p.options.plan.configurations[step.configuration];
         // A row must measure what it names: the linker read from the binaries, and
-        // sccache's own count of compile requests.
+        // sccache's own count of compile requests (so the statistics go in first).
+        sample.sccache = sccache;
         if sample.success
             && let Some(why) = self.mismatch(configuration, &sample)
         {
@@ -769,7 +780,6 @@ impl Execution<'_> {
             sample.stderr_tail = Some(format!("error: {why}"));
         }
         sample.warmup = purpose != Purpose::Measured;
-        sample.sccache = sccache;
         if !sample.success {
             self.failed.push(step.configuration);
             self.observer.event(Event::Failed {

@@ -87,8 +87,9 @@ pub struct CompareArgs {
     #[arg(help_heading = "Scenarios and sampling", long, value_parser = parse_fraction, value_name = "PERCENT")]
     pub precision: Option<f64>,
     /// Early stop: after --runs, keep sampling (in rounds, up to --max-runs) only the cells of a
-    /// claim whose verdict is still inconclusive. Verdicts use intervals corrected for every
-    /// look, so stopping early does not raise their error rate.
+    /// claim whose verdict is still inconclusive and that more samples could still decide.
+    /// Verdicts use intervals corrected for every look, so stopping early does not raise their
+    /// error rate.
     #[arg(help_heading = "Scenarios and sampling", long)]
     pub until_verdict: bool,
     /// The most measured samples per cell with --precision, --until-verdict or --until-decided.

@@ -212,6 +212,33 @@ fn dry_run_prints_every_command_and_changes_nothing() {
 }
 
 #[test]
+fn the_mixed_toolchain_note_appears_only_when_backends_build_with_different_toolchains() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let note = "their difference includes the toolchain";
+    let stderr = |args: &[&str]| {
+        let mut all = vec!["compare", s(&project), "--dry-run", "--linker", "default", "--scenario", "clean"];
+        all.extend_from_slice(args);
+        let output = run(&all);
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    // LLVM on the default toolchain, Cranelift on nightly: the note.
+    assert!(stderr(&["--backend", "llvm,cranelift"]).contains(note));
+    // Both on nightly, by --toolchain or by a configuration file that names it: no note.
+    assert!(!stderr(&["--backend", "llvm,cranelift", "--toolchain", "nightly"]).contains(note));
+    let file = dir.path().join("buildbench.toml");
+    std::fs::write(
+        &file,
+        "baseline = \"default\"\n[[configuration]]\nname = \"default\"\ntoolchain = \"nightly\"\n\
+         [[configuration]]\nname = \"cranelift\"\nbackend = \"cranelift\"\n",
+    )
+    .expect("write");
+    let text = stderr(&["--config-file", s(&file)]);
+    assert!(!text.contains(note), "{text}");
+}
+
+#[test]
 fn a_project_that_does_not_build_fails_fast_with_cargos_error_and_the_log() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
