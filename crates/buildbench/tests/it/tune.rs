@@ -91,6 +91,29 @@ fn tune_searches_within_its_budget_confirms_on_fresh_samples_and_applies_the_win
 
     let outcome = &search["outcome"];
     let winner = outcome["winner"].as_u64().expect("winner") as usize;
+    // The guide's presets raced in the same stage as the winner: none that ran to the end was
+    // faster there beyond the search's tie margin (within it, fewer changes win), and a dropped
+    // one was clearly slower, so the winner is at least the best preset.
+    let tie = search["settings"]["tie"].as_f64().expect("tie");
+    let combinations = stage("combinations");
+    let mean_of = |id: u64| -> Option<f64> {
+        let e = combinations.iter().find(|e| e["candidate"].as_u64() == Some(id))?;
+        let v: Vec<f64> = e["samples"].as_array()?.iter().filter_map(|x| x.as_f64()).collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    if let Some(best) = mean_of(winner as u64) {
+        for preset in tune["presets"].as_array().expect("presets") {
+            let id = preset[1].as_u64().expect("id");
+            let dropped = combinations.iter().any(|e| e["candidate"].as_u64() == Some(id) && e["dropped"].is_object());
+            if let (Some(mean), false) = (mean_of(id), dropped) {
+                assert!(
+                    best <= mean * (1.0 + tie) + 1e-12,
+                    "preset {} ({mean}) beat the winner ({best}) in the same stage",
+                    preset[0]
+                );
+            }
+        }
+    }
     let applied = project.join("Cargo.toml");
     if winner == 0 {
         assert!(outcome["summary"].as_str().is_some_and(|s| s.contains("keep")), "{outcome}");
