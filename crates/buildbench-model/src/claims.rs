@@ -242,6 +242,7 @@ struct Elsewhere<'a> {
     axes: Vec<Option<&'a str>>,
     overrides: Vec<&'a str>,
     env: &'a [(String, String)],
+    rustflags: &'a [String],
     scan: &'a [(String, String)],
     revision: Option<&'a str>,
 }
@@ -255,6 +256,7 @@ fn elsewhere<'a>(c: &'a crate::Configuration, claim: &Claim) -> Elsewhere<'a> {
             .collect(),
         overrides: c.overrides.iter().filter(|o| !o.starts_with("profile.")).map(String::as_str).collect(),
         env: &c.env,
+        rustflags: &c.rustflags,
         scan: &c.scan,
         revision: c.revision.as_deref(),
     }

@@ -35,6 +35,11 @@ pub struct Configuration {
     /// The values of the `--scan` axes this configuration takes: `(key, value)`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scan: Vec<(String, String)>,
+    /// rustc flags added to the project's own rustflags, wherever it keeps them (the
+    /// environment, `build.rustflags` or a target table), as the linker's flags are: what
+    /// `buildbench tune`'s `-Z` options set. Unlike a scanned `RUSTFLAGS`, they replace nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rustflags: Vec<String>,
     /// Rustup toolchain (`stable`, `nightly`); `None` means the default toolchain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toolchain: Option<String>,
@@ -57,6 +62,7 @@ impl Configuration {
             preset: "dev".to_owned(),
             env: Vec::new(),
             scan: Vec::new(),
+            rustflags: Vec::new(),
             overrides: Vec::new(),
             toolchain: toolchain.map(str::to_owned),
             revision: None,

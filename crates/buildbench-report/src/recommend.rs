@@ -70,6 +70,7 @@ pub fn adoption(
         config.set(&target, format!("linker = \"{driver}\""));
     }
     let mut rustflags: Vec<String> = linker.rustflags;
+    rustflags.extend(configuration.rustflags.iter().cloned());
     tradeoffs.extend(linker.tradeoff);
     // A scanned RUSTFLAGS becomes rustflags in the file; other variables cannot be written
     // to a cargo file and are left to the user.
@@ -160,16 +161,12 @@ mod tests {
 
     fn config(linker: Linker, cache: Cache, backend: Backend, overrides: &[&str]) -> Configuration {
         Configuration {
-            name: "x".into(),
             backend,
             linker,
             cache,
             preset: "custom".into(),
-            env: Vec::new(),
-            scan: Vec::new(),
             overrides: overrides.iter().map(|s| (*s).to_owned()).collect(),
-            toolchain: None,
-            revision: None,
+            ..Configuration::plain("x", None)
         }
     }
 

@@ -8,25 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Scenario, Study};
+use buildbench_model::{Configuration, Linker, Plan, Purpose, Scenario, Study};
 use buildbench_runner::cargo::{Rustflags, UserConfig};
 use buildbench_runner::probe::{ResolvedToolchain, Toolchain};
 use buildbench_runner::project::Project;
 use buildbench_runner::{Event, Invocation, Observer, Outcome, Prepared, Replay, RunnerError, StudyOptions};
 
 fn configuration(name: &str, linker: Linker) -> Configuration {
-    Configuration {
-        name: name.to_owned(),
-        backend: Backend::Llvm,
-        linker,
-        cache: Cache::None,
-        preset: "dev".to_owned(),
-        env: Vec::new(),
-        scan: Vec::new(),
-        overrides: Vec::new(),
-        toolchain: None,
-        revision: None,
-    }
+    Configuration { linker, ..Configuration::plain(name, None) }
 }
 
 fn plan(scenarios: &[Scenario], runs: u32, warmup: u32) -> Plan {

@@ -97,6 +97,7 @@ pub fn read(file: &Path, cargo_profile: &str) -> Result<(Vec<Configuration>, Opt
             overrides,
             env: Vec::new(),
             scan: Vec::new(),
+            rustflags: Vec::new(),
             name,
         });
     }

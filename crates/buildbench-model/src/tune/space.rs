@@ -406,7 +406,7 @@ impl Space {
             c.preset = "custom".to_owned();
         }
         if !rustflags.is_empty() {
-            c.env.push(("RUSTFLAGS".to_owned(), rustflags.join(" ")));
+            c.rustflags = rustflags;
         }
         c
     }
@@ -536,7 +536,8 @@ mod tests {
         assert_eq!(c.name, "mold+debug=0+threads=2");
         assert_eq!(c.linker, Linker::Mold);
         assert_eq!(c.overrides, ["profile.dev.debug=0"]);
-        assert_eq!(c.env, [("RUSTFLAGS".to_owned(), "-Zthreads=2".to_owned())]);
+        assert_eq!(c.rustflags, ["-Zthreads=2"]);
+        assert!(c.env.is_empty(), "the project's own rustflags stay: nothing replaces them");
         assert_eq!(c.toolchain.as_deref(), Some("nightly"));
         assert_eq!(s.configuration(&[]).name, "default");
         assert!(s.dimensions.iter().any(|d| d.name == "incremental"));

@@ -252,6 +252,7 @@ pub fn cargo_invocation(configuration: &Configuration, check: bool, ctx: &BuildC
     let ld_folder = ctx.ld_folder.map(|d| d.display().to_string());
     let mut flags = configuration.linker.rustc_flags(ctx.toolchain_uses_rust_lld, ld_folder.as_deref());
     flags.extend(ctx.extra_rustflags.iter().cloned());
+    flags.extend(configuration.rustflags.iter().cloned());
     // A scanned RUSTFLAGS (or CARGO_ENCODED_RUSTFLAGS) replaces the user's, and the linker's
     // flags are added to it like to theirs.
     let scanned =
@@ -417,7 +418,7 @@ fn environment(inv: Invocation, ctx: &BuildContext<'_>) -> Invocation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use buildbench_model::{Cache, Linker};
+    use buildbench_model::Linker;
 
     fn toolchain() -> Toolchain {
         Toolchain {
@@ -432,18 +433,7 @@ mod tests {
     }
 
     fn config(linker: Linker, backend: Backend) -> Configuration {
-        Configuration {
-            name: "x".into(),
-            backend,
-            linker,
-            cache: Cache::None,
-            preset: "dev".into(),
-            env: Vec::new(),
-            scan: Vec::new(),
-            overrides: vec![],
-            toolchain: None,
-            revision: None,
-        }
+        Configuration { backend, linker, ..Configuration::plain("x", None) }
     }
 
     #[test]
@@ -493,6 +483,31 @@ mod tests {
         let value = inv.env.iter().find(|(k, _)| k == "RUSTFLAGS").map(|(_, v)| v.to_string_lossy().into_owned());
         let lld = buildbench_model::linker::fuse_ld("lld");
         assert_eq!(value, Some(format!("-Ctarget-cpu=native -Clink-arg={lld}")));
+        assert_eq!(inv.args[0], "check");
+    }
+
+    #[test]
+    fn added_rustflags_join_the_users_and_replace_nothing() {
+        let tc = toolchain();
+        let flags = Rustflags::Env { var: "RUSTFLAGS", value: "-Ctarget-cpu=native".into() };
+        let ctx = BuildContext {
+            toolchain: &tc,
+            toolchain_uses_rust_lld: false,
+            source: Path::new("/p"),
+            target_dir: PathBuf::from("/t"),
+            cargo_args: &[],
+            cargo_profile: "dev",
+            rustflags: &flags,
+            sccache: None,
+            ld_folder: None,
+            link_wrapper: None,
+            temp_dir: None,
+            extra_rustflags: &[],
+        };
+        let c = Configuration { rustflags: vec!["-Zthreads=2".to_owned()], ..config(Linker::Default, Backend::Llvm) };
+        let inv = cargo_invocation(&c, true, &ctx);
+        let value = inv.env.iter().find(|(k, _)| k == "RUSTFLAGS").map(|(_, v)| v.to_string_lossy().into_owned());
+        assert_eq!(value.as_deref(), Some("-Ctarget-cpu=native -Zthreads=2"));
         assert_eq!(inv.args[0], "check");
     }
 

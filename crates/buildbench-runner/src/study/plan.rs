@@ -249,6 +249,7 @@ fn configuration(
         overrides,
         env,
         scan: point.iter().map(|(s, v)| (s.key.clone(), (*v).clone())).collect(),
+        rustflags: Vec::new(),
         toolchain,
         revision: None,
     }
