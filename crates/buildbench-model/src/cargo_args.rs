@@ -270,9 +270,72 @@ impl Selection {
     }
 }
 
+/// Whether a cargo config `target.'cfg(...)'` key applies to a target whose `rustc --print cfg`
+/// lines are `cfg` (`unix`, `target_os="linux"`, ...): `all(..)`, `any(..)`, `not(..)`, a name,
+/// or `name = "value"`. `None` when the key cannot be read (then the caller must not rely on
+/// it).
+pub fn cfg_matches(key: &str, cfg: &[String]) -> Option<bool> {
+    let inner = key.trim().strip_prefix("cfg(")?.strip_suffix(')')?;
+    let (value, rest) = cfg_expr(inner.trim(), cfg)?;
+    rest.trim().is_empty().then_some(value)
+}
+
+/// One cfg expression at the start of `text`: its value and the text after it.
+fn cfg_expr<'a>(text: &'a str, cfg: &[String]) -> Option<(bool, &'a str)> {
+    let text = text.trim_start();
+    let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(text.len());
+    let (name, rest) = text.split_at(end);
+    if name.is_empty() {
+        return None;
+    }
+    let rest = rest.trim_start();
+    if let Some(list) = rest.strip_prefix('(') {
+        let mut values = Vec::new();
+        let mut rest = list.trim_start();
+        while !rest.starts_with(')') {
+            let (value, after) = cfg_expr(rest, cfg)?;
+            values.push(value);
+            rest = after.trim_start();
+            rest = rest.strip_prefix(',').map_or(rest, str::trim_start);
+        }
+        let rest = rest.get(1..)?;
+        let value = match name {
+            "all" => values.iter().all(|v| *v),
+            "any" => values.iter().any(|v| *v),
+            "not" if values.len() == 1 => !values.first()?,
+            _ => return None,
+        };
+        return Some((value, rest));
+    }
+    if let Some(after) = rest.strip_prefix('=') {
+        let after = after.trim_start().strip_prefix('"')?;
+        let close = after.find('"')?;
+        let line = format!("{name}=\"{}\"", after.get(..close)?);
+        return Some((cfg.contains(&line), after.get(close + 1..)?));
+    }
+    Some((cfg.iter().any(|c| c == name), rest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cfg_keys_are_read_against_the_targets_cfg() {
+        let linux: Vec<String> =
+            ["unix", "target_os=\"linux\"", "target_env=\"gnu\"", "target_arch=\"x86_64\"", "debug_assertions"]
+                .map(str::to_owned)
+                .into();
+        assert_eq!(cfg_matches("cfg(all(windows, target_env = \"msvc\"))", &linux), Some(false));
+        assert_eq!(cfg_matches("cfg(unix)", &linux), Some(true));
+        assert_eq!(cfg_matches("cfg(target_os = \"linux\")", &linux), Some(true));
+        assert_eq!(cfg_matches("cfg(any(target_os = \"macos\", all(unix, not(windows))))", &linux), Some(true));
+        assert_eq!(cfg_matches("cfg(not(target_env=\"gnu\"))", &linux), Some(false));
+        assert_eq!(cfg_matches("cfg(all())", &linux), Some(true));
+        assert_eq!(cfg_matches("cfg(unix", &linux), None);
+        assert_eq!(cfg_matches("cfg(frobnicate(unix))", &linux), None);
+        assert_eq!(cfg_matches("x86_64-unknown-linux-gnu", &linux), None);
+    }
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()

@@ -106,7 +106,8 @@ fn outcome_lines(tune: &Tune) -> Vec<String> {
         return lines;
     };
     if o.winner == 0 {
-        lines.push(format!("result: keep the project as it is ({})", o.summary));
+        // Every summary of a kept project already ends by saying so.
+        lines.push(format!("result: {}", o.summary));
         return lines;
     }
     lines.push(format!("winner: {}", tune.name(o.winner)));
@@ -164,7 +165,10 @@ pub fn text(tune: &Tune, snippet: &[(String, String)]) -> String {
     for line in outcome_lines(tune) {
         let _ = writeln!(out, "{line}");
     }
-    if tune.winner().is_some() {
+    if tune.winner().is_some() && tune.confirmed_winner().is_none() {
+        let _ = writeln!(out, "  nothing to adopt: the winner was not confirmed faster on fresh samples");
+    }
+    if tune.confirmed_winner().is_some() {
         if !tune.tradeoffs.is_empty() {
             let _ = writeln!(out, "  trade-offs:");
             for t in &tune.tradeoffs {
@@ -254,7 +258,7 @@ pub fn page(tune: &Tune, snippet: &[(String, String)]) -> String {
         let _ = writeln!(head, "<li>{}</li>", escape(line.trim()));
     }
     head.push_str("</ul>\n");
-    if tune.winner().is_some() {
+    if tune.confirmed_winner().is_some() {
         if !tune.tradeoffs.is_empty() {
             head.push_str("<h3>What it costs</h3>\n<ul>\n");
             for t in &tune.tradeoffs {

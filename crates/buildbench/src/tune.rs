@@ -89,6 +89,10 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
         buildbench_model::cargo_args::assemble(None, None, false, None, &args.cargo).map_err(anyhow::Error::msg)?;
     let profile = buildbench_model::cargo_args::CargoArgs::parse(&cargo_args).profile().to_owned();
     let project = args.path.clone().unwrap_or_else(buildbench_runner::paths::current_project);
+    // Before the probes and before --dry-run's answer: the space means nothing without a project.
+    if !project.join("Cargo.toml").is_file() {
+        return Err(buildbench_runner::RunnerError::NotAProject { path: project }.into());
+    }
     let space = probe_space(args, goal, &profile, &project, &allow)?;
     if answered_without_building(args, &space, goal)? {
         return Ok(ExitCode::SUCCESS);
@@ -101,20 +105,51 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
     let mut driver = Driver::new(args, goal, &space, &cargo_args, &project, &profile)?;
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let searched = driver.search_all(&mut executor, &interrupted);
-    // What was measured is saved even when the search stopped early (Ctrl-C, a full disk).
+    // What was measured is saved even when the search stopped early (Ctrl-C, a full disk); a
+    // search refused before its first stage began saves nothing, so it never writes over an
+    // earlier run's files or leaves a folder where it was refused one.
     let tune = driver.record(&allow);
     let snippet = match &driver.out {
-        Some(out) => driver.save(&tune, out)?,
-        None => Vec::new(),
+        Some(out) if driver.began => driver.save(&tune, out)?,
+        _ => Vec::new(),
     };
-    searched?;
+    // A stopped search cannot be resumed, so the copies and target folders of its stages go
+    // (compare keeps them for --resume); tune.json and report.html stay.
+    if let (Err(_), Some(out)) = (&searched, &driver.out) {
+        remove_stage_work(out);
+    }
+    // Interrupted: what was measured is saved, and a tune has no --resume (the runner's hint
+    // names compare's).
+    searched.map_err(|e| match (&driver.out, e.downcast_ref::<buildbench_runner::RunnerError>()) {
+        (Some(out), Some(buildbench_runner::RunnerError::Interrupted { .. })) if driver.began => {
+            anyhow::Error::new(buildbench_runner::RunnerError::Interrupted { out: None }).context(format!(
+                "the search stopped; what it measured is in {} (tune.json, report.html); a tune cannot be \
+                 resumed: run it again",
+                out.display()
+            ))
+        }
+        _ => e,
+    })?;
     let text = buildbench_report::format::terminal_safe(&buildbench_report::tune::text(&tune, &snippet));
     std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
     let Some(out) = &driver.out else { return Ok(ExitCode::SUCCESS) };
     if !args.quiet {
-        eprintln!("tune.json, report.html and the confirmation's study.json saved in {}", out.display());
+        let confirmation = if out.join("study.json").is_file() { ", and the confirmation's study.json" } else { "" };
+        eprintln!("tune.json and report.html{confirmation} saved in {}", out.display());
     }
     apply_or_suggest(args, &tune, out, &project)
+}
+
+/// Removes the work folders (copies, target folders) of every stage under `out/stages`; only
+/// folders buildbench marked as its own are removed.
+fn remove_stage_work(out: &Path) {
+    let Ok(stages) = std::fs::read_dir(out.join("stages")) else { return };
+    for stage in stages.flatten() {
+        let work = stage.path().join("work");
+        if work.is_dir() {
+            let _ = buildbench_runner::paths::remove_owned(&work);
+        }
+    }
 }
 
 /// Probes the toolchains and linkers (as `buildbench doctor` does) and gives the space they
@@ -200,6 +235,8 @@ struct Driver<'a> {
     /// The newest stage's study (the confirmation's at the end).
     last_study: Option<Study>,
     stage_number: u32,
+    /// The first stage was prepared (its folder accepted): from then on there is a search to save.
+    began: bool,
 }
 
 impl<'a> Driver<'a> {
@@ -233,9 +270,18 @@ impl<'a> Driver<'a> {
             shares: None,
             last_study: None,
             stage_number: 0,
+            began: false,
         };
         if let Some(out) = &args.out {
-            driver._claim = Some(buildbench_runner::paths::claim(out, "--out", Some("tune.json"))?);
+            // A tune cannot be resumed: a folder that holds one is an earlier run's result.
+            if out.join("tune.json").exists() {
+                anyhow::bail!(
+                    "{}: already holds a tune (tune.json); a tune cannot be resumed: pick another -o/--output, \
+                     or remove that folder to run it again",
+                    out.display()
+                );
+            }
+            driver._claim = Some(buildbench_runner::paths::claim(out, "--out", None)?);
             driver.out = Some(buildbench_runner::paths::resolve(out)?);
         }
         Ok(driver)
@@ -252,16 +298,44 @@ impl<'a> Driver<'a> {
             self.stage_number += 1;
             let scenario = self.goal.scenario();
             let prepared = self.prepare_stage(stage, &ids, &stamp)?;
+            self.began = true;
             self.record_unavailable(&prepared, &ids);
             let starts = self.search.stage_starts.len();
             let study = self.run_stage(prepared, stage, &ids, executor, interrupted)?;
             self.close_stage(starts);
             if stage == Stage::Baseline {
                 self.bound(&study, scenario);
+                self.warn_if_the_budget_cannot_fit_a_search();
             }
             self.last_study = Some(study);
         }
         Ok(())
+    }
+
+    /// After the baseline: says so when the budget is below what the smallest search of this
+    /// project takes (one single, the combinations stage with the guide's presets, the
+    /// confirmation), since the search then runs over it.
+    fn warn_if_the_budget_cannot_fit_a_search(&self) {
+        let s = &self.search;
+        let base = s.entries.iter().find(|e| e.stage == Stage::Baseline && e.candidate == 0).map(|e| &e.samples);
+        let Some(base) = base.filter(|v| !v.is_empty()).map(|v| v.iter().sum::<f64>() / v.len() as f64) else {
+            return;
+        };
+        let each = s.overhead + f64::from(s.settings.first_look) * base;
+        // Singles: the default and one option; combinations: the default, the full one and the presets.
+        let candidates = 2 + 2 + self.presets.len();
+        let least = s.spent + each * candidates as f64 + 2.0 * f64::from(s.settings.confirm_runs.0) * base;
+        if least > s.settings.budget && !self.args.quiet {
+            eprintln!(
+                "note: a budget of {} is below the smallest search of this project (about {}: each candidate costs \
+                 about {} to prepare and sample); the search will run over it and try few options; about {} tries \
+                 more",
+                buildbench_report::tune::clock(s.settings.budget),
+                buildbench_report::tune::clock(least),
+                buildbench_report::tune::clock(each),
+                buildbench_report::tune::clock(least * 3.0),
+            );
+        }
     }
 
     /// Prepares the study of one stage (its candidates as configurations) in its folder, and

@@ -63,6 +63,12 @@ impl Tune {
         self.search.outcome.as_ref().filter(|o| o.winner != 0).map(|o| self.name(o.winner))
     }
 
+    /// The winner when the confirmation showed it faster: the only one worth adopting (what
+    /// `apply` writes).
+    pub fn confirmed_winner(&self) -> Option<&str> {
+        self.search.outcome.as_ref().filter(|o| o.winner != 0 && o.confirmed_faster).map(|o| self.name(o.winner))
+    }
+
     /// Reads a `tune.json`: the schema version must be this one's.
     pub fn from_json(bytes: &[u8]) -> Result<Tune, String> {
         let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;

@@ -721,32 +721,32 @@ impl Search {
         let each = self.overhead + f64::from(self.settings.first_look) * base;
         let room = self.stage_limit(Stage::Singles) - self.spent - each;
         let fits = if each > 0.0 { (room / each).floor().max(1.0) as usize } else { usize::MAX };
-        let mut alive: Vec<(usize, f64)> = self
+        let mut alive: Vec<(usize, Option<f64>)> = self
             .current()
             .filter(|e| e.alive() && e.candidate != 0)
             .map(|e| {
                 let choice = self.candidates.get(e.candidate).and_then(|c| c.first()).copied();
-                let bound = self.bounds.iter().rev().find(|(c, _)| Some(*c) == choice).map_or(1.0, |&(_, b)| b);
+                let bound = self.bounds.iter().rev().find(|(c, _)| Some(*c) == choice).map(|&(_, b)| b);
                 (e.candidate, bound)
             })
             .collect();
         if alive.len() <= fits {
             return;
         }
-        // Options that can save the most are tried first (a stable sort keeps the space's order
-        // among equals).
-        alive.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let spent = self.spent;
-        let why = if self.bounds.is_empty() {
-            format!("{NOT_TRIED} the budget fits {fits} candidates (taken in the space's order)")
-        } else {
-            format!(
-                "{NOT_TRIED} the budget fits {fits} candidates, and by its whatif bound this one can save no more than those tried"
-            )
-        };
-        for &(id, _) in alive.iter().skip(fits) {
+        // Options that can save the most by their whatif bound are tried first, then those
+        // without a bound (nothing says they can save much); a stable sort keeps the space's
+        // order among equals.
+        alive.sort_by(|a, b| b.1.unwrap_or(-1.0).total_cmp(&a.1.unwrap_or(-1.0)));
+        let (spent, all) = (self.spent, alive.len());
+        let fit = format!("{NOT_TRIED} the budget fits {fits} of the {all} options (a longer --budget tries more)");
+        for &(id, bound) in alive.iter().skip(fits) {
+            let why = match bound {
+                _ if self.bounds.is_empty() => format!("{fit}; taken in the space's order"),
+                Some(_) => format!("{fit}; by its whatif bound this one can save no more than those tried"),
+                None => format!("{fit}; options whose whatif bound is known came first"),
+            };
             if let Some(e) = self.entry_mut(id) {
-                e.dropped = Some(Dropped { after: 0, spent, why: why.clone(), versus: None });
+                e.dropped = Some(Dropped { after: 0, spent, why, versus: None });
             }
         }
     }
@@ -782,10 +782,18 @@ impl Search {
         let helpers = self.helpers();
         let best: Vec<Choice> = helpers.iter().filter_map(|l| l.first().map(|x| x.0)).collect();
         if best.is_empty() {
+            // Say how much was tried: a tight budget may have left most options untried.
+            let singles = self.entries.iter().filter(|e| e.stage == Stage::Singles && e.candidate != 0);
+            let (tried, all) = singles.fold((0, 0), |(t, a), e| (t + usize::from(!e.samples.is_empty()), a + 1));
+            let scope = if tried < all {
+                format!(" among the {tried} of {all} options the budget let it try (a longer --budget tries more)")
+            } else {
+                String::new()
+            };
             self.finish(
                 0,
                 None,
-                "no single change saved more than the minimum gain; keep the project as it is".to_owned(),
+                format!("no single change saved more than the minimum gain{scope}; keep the project as it is"),
             );
             return;
         }

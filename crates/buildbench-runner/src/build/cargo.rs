@@ -69,7 +69,12 @@ impl UserConfig {
         let build: Option<serde_json::Value> = probe::capture(&config_query(cargo, dir, "build.rustflags", "json"))
             .ok()
             .and_then(|text| serde_json::from_str(&text).ok());
-        let rustflags = rustflags_source(tables, build.as_ref());
+        // The host's cfg, to tell which `target.'cfg(..)'` tables apply to this build.
+        let rustc = cargo.with_file_name("rustc");
+        let cfg: Vec<String> = probe::capture(&Invocation::new(&rustc).args(["--print", "cfg"]).cwd(dir))
+            .map(|text| text.lines().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let rustflags = rustflags_source(tables, build.as_ref(), host, &cfg);
         let own_linker = own_linker(cargo, dir, &rustflags, tables, build.as_ref());
         UserConfig { rustflags, linker, own_linker }
     }
@@ -86,16 +91,25 @@ fn config_query(cargo: &Path, dir: &Path, key: &str, format: &str) -> Invocation
 }
 
 /// Where cargo takes the user's rustflags from: the environment, else the `target` tables
-/// (`tables`, the user's config), else `build.rustflags` (`build`, when set).
+/// (`tables`, the user's config) that apply to the build (`target.HOST`, and the
+/// `target.'cfg(..)'` ones that `cfg`, the host's `rustc --print cfg`, satisfies), else
+/// `build.rustflags` (`build`, when set). A table for another platform (a Windows-only
+/// `cfg(windows)`) is not where cargo looks, so buildbench's flags never go there.
 fn rustflags_source(
     tables: Option<&serde_json::Map<String, serde_json::Value>>,
     build: Option<&serde_json::Value>,
+    host: &str,
+    cfg: &[String],
 ) -> Rustflags {
     let mut rustflags = if build.is_some() { Rustflags::Build } else { Rustflags::Unset };
-    if let Some(t) = tables.filter(|t| t.values().any(|v| v.get("rustflags").is_some())) {
-        let with_flags: Vec<&String> = t.iter().filter(|(_, v)| v.get("rustflags").is_some()).map(|(k, _)| k).collect();
-        let cfg = with_flags.iter().rev().find(|k| k.starts_with("cfg(")).map(|k| (*k).clone());
-        rustflags = Rustflags::Target { cfg };
+    let applies = |key: &str| key == host || buildbench_model::cargo_args::cfg_matches(key, cfg).unwrap_or(false);
+    if let Some(t) = tables {
+        let with_flags: Vec<&String> =
+            t.iter().filter(|(k, v)| v.get("rustflags").is_some() && applies(k)).map(|(k, _)| k).collect();
+        if !with_flags.is_empty() {
+            let cfg = with_flags.iter().rev().find(|k| k.starts_with("cfg(")).map(|k| (*k).clone());
+            rustflags = Rustflags::Target { cfg };
+        }
     }
     for var in ["CARGO_ENCODED_RUSTFLAGS", "RUSTFLAGS"] {
         if let Ok(value) = std::env::var(var)

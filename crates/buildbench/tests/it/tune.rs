@@ -43,6 +43,34 @@ fn tune_dry_run_lists_the_space_with_trade_offs_and_builds_nothing() {
     let bad = run(&["tune", s(&project), "--dry-run", "--allow", "everything"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nightly, runtime"));
+    // Not a project: refused at once, --dry-run or not.
+    let nowhere = run(&["tune", s(dir.path()), "--dry-run"]);
+    assert_eq!(nowhere.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("not a cargo project"));
+}
+
+#[test]
+fn a_refused_tune_writes_nothing_over_an_earlier_one_and_nothing_into_the_project() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let before = tree(&project);
+    // An earlier tune's folder: refused before anything runs, its files as they were.
+    let earlier = dir.path().join("earlier");
+    std::fs::create_dir_all(&earlier).expect("mkdir");
+    std::fs::write(earlier.join("tune.json"), "{\"earlier\": true}").expect("write");
+    std::fs::write(earlier.join("report.html"), "earlier").expect("write");
+    let o = run(&["tune", s(&project), "--budget", "1m", "-o", s(&earlier)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a tune cannot be resumed"), "{o:?}");
+    assert_eq!(std::fs::read_to_string(earlier.join("tune.json")).expect("tune.json"), "{\"earlier\": true}");
+    assert_eq!(std::fs::read_to_string(earlier.join("report.html")).expect("report.html"), "earlier");
+    // -o inside the project: refused, and no folder left in the project.
+    let inside = project.join("results");
+    let o = run(&["tune", s(&project), "--budget", "1m", "-o", s(&inside)]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("inside the project"), "{o:?}");
+    assert!(!inside.exists(), "nothing written into the project");
+    assert_eq!(tree(&project), before);
 }
 
 #[test]
@@ -200,6 +228,12 @@ fn kill_9_or_ctrl_c_during_a_tune_leaves_the_project_as_it_was_and_nothing_runni
         }
         // The watchdog (or the interrupt) stops every build of the search at once.
         assert_no_process_left(&out);
+        if !kill {
+            // A tune cannot be resumed: its stages' copies and target folders are gone, its
+            // record stays.
+            assert!(!out.join("stages/2-singles/work").exists(), "the singles' work folder is removed");
+            assert!(out.join("tune.json").is_file() && out.join("report.html").is_file());
+        }
         assert_eq!(tree(&project), before, "the project is untouched (bytes and mtimes), kill={kill}");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::fs::read_dir(&tmp).expect("list").next().is_some() {

@@ -74,6 +74,16 @@ fn every_row_is_linked_by_the_linker_it_names_whatever_the_project_selects() {
         ("build.rustflags", format!("[build]\nrustflags = {mold}\n"), vec![], "build.rustflags"),
         ("target.'cfg(unix)'.rustflags", format!("[target.'cfg(unix)']\nrustflags = {mold}\n"), vec![], "cfg(unix)"),
         (
+            // A table for another platform is not where cargo looks on this one (zoxide has one).
+            "build.rustflags beside a Windows-only cfg table",
+            format!(
+                "[build]\nrustflags = {mold}\n\n[target.'cfg(all(windows, target_env = \"msvc\"))']\n\
+                 rustflags = [\"-Ctarget-feature=+crt-static\"]\n"
+            ),
+            vec![],
+            "build.rustflags",
+        ),
+        (
             "target.<host>.linker with its rustflags",
             format!("[target.{HOST}]\nlinker = \"clang\"\nrustflags = {mold}\n"),
             vec![],
