@@ -476,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn user_rustflags_are_kept() {
+    fn user_rustflags_are_kept_and_added_ones_join_them() {
         let tc = toolchain();
         let flags = Rustflags::Env { var: "RUSTFLAGS", value: "-Ctarget-cpu=native".into() };
         let ctx = BuildContext {
@@ -498,31 +498,11 @@ mod tests {
         let lld = buildbench_model::linker::fuse_ld("lld");
         assert_eq!(value, Some(format!("-Ctarget-cpu=native -Clink-arg={lld}")));
         assert_eq!(inv.args[0], "check");
-    }
-
-    #[test]
-    fn added_rustflags_join_the_users_and_replace_nothing() {
-        let tc = toolchain();
-        let flags = Rustflags::Env { var: "RUSTFLAGS", value: "-Ctarget-cpu=native".into() };
-        let ctx = BuildContext {
-            toolchain: &tc,
-            toolchain_uses_rust_lld: false,
-            source: Path::new("/p"),
-            target_dir: PathBuf::from("/t"),
-            cargo_args: &[],
-            cargo_profile: "dev",
-            rustflags: &flags,
-            sccache: None,
-            ld_folder: None,
-            link_wrapper: None,
-            temp_dir: None,
-            extra_rustflags: &[],
-        };
+        // A configuration's own rustflags (tune's -Z options) join the user's too, replacing nothing.
         let c = Configuration { rustflags: vec!["-Zthreads=2".to_owned()], ..config(Linker::Default, Backend::Llvm) };
         let inv = cargo_invocation(&c, true, &ctx);
         let value = inv.env.iter().find(|(k, _)| k == "RUSTFLAGS").map(|(_, v)| v.to_string_lossy().into_owned());
         assert_eq!(value.as_deref(), Some("-Ctarget-cpu=native -Zthreads=2"));
-        assert_eq!(inv.args[0], "check");
     }
 
     #[test]
