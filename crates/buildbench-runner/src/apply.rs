@@ -204,6 +204,16 @@ fn refuse_links_out(root: &Path, path: &Path) -> Result<(), RunnerError> {
     Ok(())
 }
 
+/// The files `apply` may write (the linker, backend and profile settings), checked before a
+/// long search that ends by applying (`buildbench tune --apply`): refused now, not after it.
+pub const MAY_WRITE: [&str; 3] = ["Cargo.toml", ".cargo/config.toml", "rust-toolchain.toml"];
+
+/// Refuses, unless `force`, when a file `apply` may write in the project at `root` has
+/// uncommitted changes (as `write` would at the end).
+pub fn precheck(root: &Path, force: bool) -> Result<(), RunnerError> {
+    if force { Ok(()) } else { refuse_uncommitted(root, &MAY_WRITE) }
+}
+
 /// Refuses when any of `files` has uncommitted changes in the project's git tree, a tracked
 /// file deleted in the work tree included (projects outside git pass). When git cannot tell
 /// (not installed, "dubious ownership", a broken repository) the answer is unknown, so apply

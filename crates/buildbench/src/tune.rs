@@ -93,6 +93,10 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
     if !project.join("Cargo.toml").is_file() {
         return Err(buildbench_runner::RunnerError::NotAProject { path: project }.into());
     }
+    // --apply would refuse uncommitted changes at the end: refuse them before the search.
+    if args.apply && !args.dry_run {
+        buildbench_runner::apply::precheck(&project, args.force)?;
+    }
     let space = probe_space(args, goal, &profile, &project, &allow)?;
     if answered_without_building(args, &space, goal)? {
         return Ok(ExitCode::SUCCESS);

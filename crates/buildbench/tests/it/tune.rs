@@ -71,6 +71,20 @@ fn a_refused_tune_writes_nothing_over_an_earlier_one_and_nothing_into_the_projec
     assert!(String::from_utf8_lossy(&o.stderr).contains("inside the project"), "{o:?}");
     assert!(!inside.exists(), "nothing written into the project");
     assert_eq!(tree(&project), before);
+
+    // --apply onto uncommitted changes: refused before the search, not after it.
+    let repo = git_project(dir.path());
+    let manifest = repo.join("Cargo.toml");
+    let edited = format!("{}\n# mine\n", std::fs::read_to_string(&manifest).expect("Cargo.toml"));
+    std::fs::write(&manifest, &edited).expect("write");
+    let out = dir.path().join("dirty");
+    let started = std::time::Instant::now();
+    let o = run(&["tune", s(&repo), "--budget", "1m", "--apply", "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("uncommitted changes"), "{o:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "refused before building");
+    assert!(!out.exists(), "no output folder for a refused tune");
+    assert_eq!(std::fs::read_to_string(&manifest).expect("Cargo.toml"), edited);
 }
 
 #[test]
