@@ -113,10 +113,12 @@ fn blocks_keep_the_speedup_of_a_quiet_machine_when_one_runner_is_slowed() {
     let range = summary["runners"]["range"].as_f64().expect("the runner spread");
     assert!(range > 0.3, "the burners slowed the second runner by only {range}");
     // ...yet the pooled speedup agrees with the quiet machine's: the intervals overlap and the
-    // estimates are within 10% (each has its own noise, so the test does not ask one interval
-    // to hold the other's point estimate every time; docs/ci.md has the measured figures).
+    // estimates are within 25%, half of the distortion that splitting by cell shows (about 50%).
+    // Each estimate has its own noise: a quiet study of 6 runs has been 0.91x [0.78x, 1.07x]
+    // beside blocks at 1.02x, so a tighter bound fails on noise, not on pooling; docs/ci.md has
+    // the measured figures.
     assert!(blocked_ci.0 <= quiet_ci.1 && quiet_ci.0 <= blocked_ci.1, "blocks {blocked_ci:?} vs quiet {quiet_ci:?}");
-    assert!((blocked / quiet - 1.0).abs() < 0.10, "blocks {blocked} vs quiet {quiet}");
+    assert!((blocked / quiet - 1.0).abs() < 0.25, "blocks {blocked} vs quiet {quiet}");
     // Split by cell, mold ran on the slowed runner only: its "speedup" is mostly the runners'
     // difference, far outside the quiet machine's interval, and the report says why.
     assert!(split < quiet_ci.0 * 0.8, "split by cell {split} vs quiet {quiet_ci:?}");
