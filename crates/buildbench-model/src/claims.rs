@@ -210,14 +210,6 @@ impl ClaimResult {
 /// The conditional power under which `--until-verdict` stops sampling a claim.
 pub const FUTILITY: f64 = 0.05;
 
-/// The confidence of each claim's interval in `evaluate_all`: 1 − 0.05/(k·L) for k claims
-/// measured and L looks.
-pub fn family_confidence(claims: &[Claim], study: &crate::Study, noise: f64) -> f64 {
-    let cells = study.cells();
-    let measured = claims.iter().filter(|c| evaluate_cells(c, &cells, noise, 0.95).comparison.is_some()).count();
-    1.0 - 0.05 / (measured.max(1) * looks(&study.plan)) as f64
-}
-
 fn axis<'a>(c: &'a crate::Configuration, name: &str) -> Option<&'a str> {
     Some(match name {
         "backend" => c.backend.as_str(),
@@ -279,9 +271,16 @@ fn metric(sample: &crate::Sample, name: &str) -> Option<f64> {
 /// looks, each interval has confidence 1 − 0.05/(k·L) (Bonferroni over claims and looks), so
 /// stopping at the first decided look does not raise the error rate.
 pub fn evaluate_all(claims: &[Claim], study: &crate::Study, noise: f64) -> Vec<ClaimResult> {
-    let confidence = family_confidence(claims, study, noise);
+    evaluate_family(claims, study, noise).0
+}
+
+/// `evaluate_all`, with the confidence each interval used: 1 − 0.05/(k·L) for k claims
+/// measured and L looks (what `ClaimResult::futile` projects from).
+pub fn evaluate_family(claims: &[Claim], study: &crate::Study, noise: f64) -> (Vec<ClaimResult>, f64) {
     let cells = study.cells();
-    claims.iter().map(|c| evaluate_cells(c, &cells, noise, confidence)).collect()
+    let measured = claims.iter().filter(|c| evaluate_cells(c, &cells, noise, 0.95).comparison.is_some()).count();
+    let confidence = 1.0 - 0.05 / (measured.max(1) * looks(&study.plan)) as f64;
+    (claims.iter().map(|c| evaluate_cells(c, &cells, noise, confidence)).collect(), confidence)
 }
 
 /// How many times a study may look at its verdicts: once, or after every round `--until-verdict`.

@@ -321,11 +321,10 @@ impl<'a> Driver<'a> {
     /// confirmation), since the search then runs over it.
     fn warn_if_the_budget_cannot_fit_a_search(&self) {
         let s = &self.search;
-        let base = s.entries.iter().find(|e| e.stage == Stage::Baseline && e.candidate == 0).map(|e| &e.samples);
-        let Some(base) = base.filter(|v| !v.is_empty()).map(|v| v.iter().sum::<f64>() / v.len() as f64) else {
+        let (each, base) = s.candidate_cost();
+        if base <= 0.0 {
             return;
-        };
-        let each = s.overhead + f64::from(s.settings.first_look) * base;
+        }
         // Singles: the default and one option; combinations: the default, the full one and the presets.
         let candidates = 2 + 2 + self.presets.len();
         let least = s.spent + each * candidates as f64 + 2.0 * f64::from(s.settings.confirm_runs.0) * base;

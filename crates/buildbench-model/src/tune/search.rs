@@ -436,6 +436,14 @@ impl Search {
         self.entries.iter().find(|e| e.stage == stage && e.candidate == 0).and_then(Entry::mean)
     }
 
+    /// Seconds a candidate costs to enter a stage and reach its first look (preparation, then
+    /// `first_look` samples at the baseline's mean), and the baseline's mean: 0 before the
+    /// baseline stage measured anything.
+    pub fn candidate_cost(&self) -> (f64, f64) {
+        let base = self.baseline_mean(Stage::Baseline).unwrap_or(0.0);
+        (self.overhead + f64::from(self.settings.first_look) * base, base)
+    }
+
     /// Seconds one more round of `ids` takes, from their means so far (the baseline's for those
     /// without samples).
     fn round_cost(&self, ids: &[usize]) -> f64 {
@@ -717,8 +725,7 @@ impl Search {
                 e.dropped = None;
             }
         }
-        let base = self.baseline_mean(Stage::Baseline).unwrap_or(0.0);
-        let each = self.overhead + f64::from(self.settings.first_look) * base;
+        let (each, _) = self.candidate_cost();
         let room = self.stage_limit(Stage::Singles) - self.spent - each;
         let fits = if each > 0.0 { (room / each).floor().max(1.0) as usize } else { usize::MAX };
         let mut alive: Vec<(usize, Option<f64>)> = self
@@ -834,8 +841,7 @@ impl Search {
         }
         // The budget decides how many race: the baseline, the full combination and the
         // reference points always, then the leave-one-outs, the best single and the swaps.
-        let base = self.baseline_mean(Stage::Baseline).unwrap_or(0.0);
-        let each = self.overhead + f64::from(self.settings.first_look) * base;
+        let (each, _) = self.candidate_cost();
         let room = self.stage_limit(Stage::Combinations) - self.spent;
         let least = 3.max(2 + self.references.len());
         let fits = if each > 0.0 { ((room / each).floor() as usize).max(least) } else { usize::MAX };

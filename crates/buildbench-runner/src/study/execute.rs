@@ -535,11 +535,10 @@ impl Execution<'_> {
     /// The configurations of the claims whose verdict is still inconclusive and that are decided
     /// in `scenario` (their first scenario this study runs), for `--until-verdict`.
     fn undecided(&self, scenario: Scenario) -> Vec<usize> {
-        use buildbench_model::claims::{Verdict, builtin, evaluate_all, family_confidence};
+        use buildbench_model::claims::{Verdict, builtin, evaluate_family};
         let plan = &self.p.options.plan;
         let claims = builtin();
-        let results = evaluate_all(&claims, self.study, 0.02);
-        let confidence = family_confidence(&claims, self.study, 0.02);
+        let (results, confidence) = evaluate_family(&claims, self.study, 0.02);
         claims
             .iter()
             .zip(&results)
