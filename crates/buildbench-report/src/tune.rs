@@ -309,7 +309,7 @@ pub fn page(tune: &Tune, snippet: &[(String, String)]) -> String {
 mod tests {
     use super::*;
 
-    use buildbench_model::tune::{Allow, Available, Goal, Search, Settings, TUNE_SCHEMA_VERSION, space};
+    use buildbench_model::tune::{Allow, Available, Current, Goal, Search, Settings, TUNE_SCHEMA_VERSION, space};
 
     /// A whole search on made-up times: mold saves 20%, debug=0 10%, the rest nothing.
     fn tune() -> Tune {
@@ -318,7 +318,7 @@ mod tests {
             default_is_rust_lld: true,
             ..Available::default()
         };
-        let space = space(Goal::Incremental, "dev", &available, &[]);
+        let space = space(Goal::Incremental, &Current::defaults("dev", "a test"), &available, &[]);
         let mut search = Search::new(space.shape(), Settings::with_budget(600.0)).with_voids(space.voids());
         let (mut spent, mut k) = (0.0, 0u32);
         while let Some((_, mut round)) = search.stage() {

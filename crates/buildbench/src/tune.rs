@@ -61,6 +61,9 @@ fn describe(space: &Space, goal: Goal, budget: f64) -> Vec<String> {
         goal.scenario(),
         buildbench_report::tune::clock(budget)
     )];
+    if let Some(c) = &space.current {
+        lines.push(format!("  the project now: {}", c.describe()));
+    }
     for d in &space.dimensions {
         for o in &d.options {
             lines.push(format!("  {}: {} ({})", d.name, o.label, o.tradeoff));
@@ -97,7 +100,7 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
     if args.apply && !args.dry_run {
         buildbench_runner::apply::precheck(&project, args.force)?;
     }
-    let space = probe_space(args, goal, &profile, &project, &allow)?;
+    let space = probe_space(args, goal, (&profile, &cargo_args), &project, &allow)?;
     if answered_without_building(args, &space, goal)? {
         return Ok(ExitCode::SUCCESS);
     }
@@ -158,12 +161,21 @@ fn remove_stage_work(out: &Path) {
 
 /// Probes the toolchains and linkers (as `buildbench doctor` does) and gives the space they
 /// and `--allow` leave to search.
-fn probe_space(args: &TuneArgs, goal: Goal, profile: &str, project: &Path, allow: &[Allow]) -> Result<Space> {
+fn probe_space(
+    args: &TuneArgs,
+    goal: Goal,
+    (profile, cargo_args): (&str, &[String]),
+    project: &Path,
+    allow: &[Allow],
+) -> Result<Space> {
     if !args.quiet {
         eprintln!("probing toolchains and linkers (as `buildbench doctor` does)");
     }
     let checkup = buildbench_runner::doctor::checkup(Some(project))?;
-    Ok(buildbench_model::tune::space(goal, profile, &available(&checkup), allow))
+    let toolchain = buildbench_runner::probe::Toolchain::resolve_in(None, Some(project))?;
+    let current =
+        buildbench_runner::project::current_settings(&toolchain, project, cargo_args, goal == Goal::Check, profile);
+    Ok(buildbench_model::tune::space(goal, &current, &available(&checkup), allow))
 }
 
 /// Prints the answer when nothing is to be built: the space in words for `--dry-run`, or
@@ -256,7 +268,8 @@ impl<'a> Driver<'a> {
     ) -> Result<Driver<'a>> {
         let mut search = Search::new(space.shape(), Settings::with_budget(args.budget)).with_voids(space.voids());
         // The guide's presets race beside the combinations, so the winner is measured against them.
-        let presets: Vec<(String, usize)> = buildbench_model::tune::guide_presets(space, profile)
+        let unoptimised = space.current.as_ref().map_or(profile == "dev", |c| !c.optimised);
+        let presets: Vec<(String, usize)> = buildbench_model::tune::guide_presets(space, unoptimised)
             .into_iter()
             .map(|(name, choices)| (name, search.reference(choices)))
             .collect();

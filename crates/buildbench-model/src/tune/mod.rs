@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use search::{Dropped, Entry, Mark, Outcome, Search, Settings, Stage};
 pub use space::{
-    Allow, Available, Change, Choice, Dimension, Goal, Setting, Shares, Space, Touches, guide_presets, space,
+    Allow, Available, Change, Choice, Current, Dimension, Goal, Setting, Shares, Space, Touches, guide_presets, space,
 };
 
 /// Version of the `tune.json` schema.

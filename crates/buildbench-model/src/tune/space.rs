@@ -145,13 +145,177 @@ pub struct Space {
     pub dimensions: Vec<Dimension>,
     /// Options left out, with why (`needs --allow nightly`, `not installed`).
     pub left_out: Vec<(String, String)>,
+    /// What the project builds with already, which the options change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Current>,
 }
 
-/// The settings a tune varies, for `goal` in cargo profile `profile`, on what `available`
-/// offers, keeping only what `allow` permits.
-pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) -> Space {
-    let p = format!("profile.{profile}");
-    let dev = profile == "dev" || profile == "test";
+/// What the project already builds with in the profile a tune measures, as cargo itself
+/// resolves it (its `--unit-graph`: `Cargo.toml`, `.cargo/config.toml`, `CARGO_PROFILE_*`,
+/// `inherits`, package overrides), and the linker its own rustflags select. The space offers
+/// only changes from it: `debug=0` where the profile has no debug info already is not a
+/// candidate, and a custom profile that inherits `dev` is unoptimised, whatever its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Current {
+    /// The cargo profile (`dev`, `release`, a custom one).
+    pub profile: String,
+    /// Where this was read from: `cargo's unit graph`, or `cargo's defaults for PROFILE` when
+    /// the unit graph could not be read (and why).
+    pub source: String,
+    /// The workspace's own code is optimised (`opt-level` other than 0).
+    pub optimised: bool,
+    /// The workspace's debug info: `0`, `1`, `2`, `line-tables-only`, `line-directives-only`.
+    pub debuginfo: String,
+    /// Every dependency already builds without debug info.
+    pub deps_without_debuginfo: bool,
+    /// `split-debuginfo`, when set (`unpacked`, `packed`, `off`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_debuginfo: Option<String>,
+    /// The workspace's codegen units (rustc's default when the profile sets none: 256 with
+    /// incremental compilation, 16 without).
+    pub codegen_units: u32,
+    /// Incremental compilation of the workspace.
+    pub incremental: bool,
+    /// The profile's `codegen-backend`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
+    /// The linker the project's own rustflags select (`OwnLinker::linker`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linker: Option<String>,
+}
+
+impl Current {
+    /// Cargo's defaults for `profile` (`dev` and `test` unoptimised with full debug info and
+    /// incremental compilation, every other profile as `release`), for when cargo's own
+    /// resolution cannot be read (`why`).
+    pub fn defaults(profile: &str, why: &str) -> Current {
+        let dev = profile == "dev" || profile == "test";
+        Current {
+            profile: profile.to_owned(),
+            source: format!("cargo's defaults for {profile} ({why})"),
+            optimised: !dev,
+            debuginfo: if dev { "2" } else { "0" }.to_owned(),
+            deps_without_debuginfo: !dev,
+            split_debuginfo: None,
+            codegen_units: if dev { 256 } else { 16 },
+            incremental: dev,
+            backend: None,
+            linker: None,
+        }
+    }
+
+    /// Reads cargo's `--unit-graph` output (`cargo build --unit-graph -Zunstable-options`):
+    /// the workspace's own units (path packages, build scripts aside) give the profile, every
+    /// other compiled unit tells whether dependencies have debug info.
+    pub fn from_unit_graph(text: &str, profile: &str) -> Result<Current, String> {
+        let graph: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not a unit graph: {e}"))?;
+        let units = graph.get("units").and_then(serde_json::Value::as_array).ok_or("a unit graph without units")?;
+        const NULL: serde_json::Value = serde_json::Value::Null;
+        // `Value::pointer`, or null where the field is missing.
+        let at = |v: &'_ serde_json::Value, path: &str| v.pointer(path).unwrap_or(&NULL).clone();
+        let compiled = |u: &&serde_json::Value| {
+            at(u, "/mode").as_str().is_some_and(|m| m == "build" || m == "check")
+                && !at(u, "/target/kind").as_array().is_some_and(|k| k.iter().any(|k| k == "custom-build"))
+        };
+        let own = |u: &&serde_json::Value| at(u, "/pkg_id").as_str().is_some_and(|id| id.starts_with("path+"));
+        let mine: Vec<serde_json::Value> =
+            units.iter().filter(compiled).filter(own).map(|u| at(u, "/profile")).collect();
+        let first = mine.first().ok_or("the unit graph has none of the workspace's own units")?;
+        let debuginfo = |p: &serde_json::Value| match at(p, "/debuginfo") {
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::String(s) => s,
+            _ => "0".to_owned(),
+        };
+        let text_of = |key: &str| at(first, key).as_str().map(str::to_owned);
+        let incremental = at(first, "/incremental").as_bool().unwrap_or(false);
+        let default_units = if incremental { 256 } else { 16 };
+        let codegen_units =
+            at(first, "/codegen_units").as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(default_units);
+        Ok(Current {
+            profile: profile.to_owned(),
+            source: "cargo's unit graph".to_owned(),
+            optimised: at(first, "/opt_level").as_str().is_some_and(|o| o != "0"),
+            debuginfo: debuginfo(first),
+            deps_without_debuginfo: units
+                .iter()
+                .filter(compiled)
+                .filter(|u| !own(u))
+                .all(|u| matches!(debuginfo(&at(u, "/profile")).as_str(), "0" | "none")),
+            split_debuginfo: text_of("/split_debuginfo"),
+            codegen_units,
+            incremental,
+            backend: text_of("/codegen_backend"),
+            linker: None,
+        })
+    }
+
+    /// `profile dev: opt-level 0, debug=2, 256 codegen units, incremental, linker mold (from
+    /// cargo's unit graph)`: what the options change, in words.
+    pub fn describe(&self) -> String {
+        let mut words = vec![
+            format!("profile {}", self.profile),
+            if self.optimised { "optimised".to_owned() } else { "unoptimised".to_owned() },
+            format!("debug={}", self.debuginfo),
+        ];
+        if self.has_debuginfo() && self.deps_without_debuginfo {
+            words.push("no dependency with debug info".to_owned());
+        }
+        words.extend(self.split_debuginfo.as_ref().map(|s| format!("split-debuginfo={s}")));
+        words.push(format!("{} codegen units", self.codegen_units));
+        words.push(if self.incremental { "incremental" } else { "not incremental" }.to_owned());
+        words.extend(self.backend.as_ref().map(|b| format!("backend {b}")));
+        words.extend(self.linker.as_ref().map(|l| format!("linker {l}")));
+        format!("{} (from {})", words.join(", "), self.source)
+    }
+
+    /// The profile has some debug info.
+    fn has_debuginfo(&self) -> bool {
+        !matches!(self.debuginfo.as_str(), "0" | "none")
+    }
+
+    /// Why an option changes nothing here, if it does not: the project already has it.
+    fn already(&self, setting: &Setting) -> Option<String> {
+        let has = |what: &str| Some(format!("the {} profile already has {what}", self.profile));
+        match &setting.change {
+            Change::Linker(l) if self.linker.as_deref() == Some(l.as_str()) => {
+                Some(format!("the project already links with {}", l.as_str()))
+            }
+            Change::Backend(b) if self.backend.as_deref() == Some(b.as_str()) => has(&format!("{b} as its backend")),
+            Change::Config(key) => {
+                let value = key.rsplit_once('=').map_or("", |(_, v)| v.trim_matches('"'));
+                if key.contains(".package.") {
+                    return self.deps_without_debuginfo.then(|| "no dependency has debug info".to_owned());
+                }
+                let setting_key = key.split_once('=').map_or(key.as_str(), |(k, _)| k);
+                match setting_key.rsplit('.').next().unwrap_or("") {
+                    "debug" if value == "0" && !self.has_debuginfo() => has("no debug info"),
+                    "debug"
+                        if value == "line-tables-only"
+                            && !matches!(self.debuginfo.as_str(), "1" | "2" | "limited" | "full") =>
+                    {
+                        has(&format!("debug={}", self.debuginfo))
+                    }
+                    "split-debuginfo" if !self.has_debuginfo() => has("no debug info to split"),
+                    "split-debuginfo" if self.split_debuginfo.as_deref().is_some_and(|s| s != "off") => {
+                        has(&format!("split-debuginfo={}", self.split_debuginfo.as_deref().unwrap_or("")))
+                    }
+                    "codegen-units" if value == self.codegen_units.to_string() => {
+                        has(&format!("{value} codegen units"))
+                    }
+                    "incremental" if value == self.incremental.to_string() => has(&format!("incremental={value}")),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The settings a tune varies, for `goal` in the profile the project builds with (`current`),
+/// on what `available` offers, keeping only what `allow` permits and what changes the build.
+pub fn space(goal: Goal, current: &Current, available: &Available, allow: &[Allow]) -> Space {
+    let p = format!("profile.{}", current.profile);
+    let dev = !current.optimised;
     let mut dims: Vec<Dimension> = Vec::new();
     let mut left_out: Vec<(String, String)> = Vec::new();
     let builds = goal != Goal::Check;
@@ -171,18 +335,25 @@ pub fn space(goal: Goal, profile: &str, available: &Available, allow: &[Allow]) 
     } else {
         left_out.push(("-Zthreads, -Zshare-generics".to_owned(), "no nightly toolchain here".to_owned()));
     }
-    // What --allow does not permit is listed, not searched.
+    // What the project has already is no change; what --allow does not permit is listed, not
+    // searched.
     for dim in &mut dims {
-        dim.options.retain(|o| match o.needs {
-            Some(need) if !allow.contains(&need) => {
-                left_out.push((o.label.clone(), format!("needs --allow {}", need.as_str())));
-                false
+        dim.options.retain(|o| {
+            if let Some(why) = current.already(o) {
+                left_out.push((o.label.clone(), why));
+                return false;
             }
-            _ => true,
+            match o.needs {
+                Some(need) if !allow.contains(&need) => {
+                    left_out.push((o.label.clone(), format!("needs --allow {}", need.as_str())));
+                    false
+                }
+                _ => true,
+            }
         });
     }
     dims.retain(|d| !d.options.is_empty());
-    Space { dimensions: dims, left_out }
+    Space { dimensions: dims, left_out, current: Some(current.clone()) }
 }
 
 /// The linkers this machine has, fast ones only: GNU ld and gold are slower than the default
@@ -437,11 +608,12 @@ impl Space {
     }
 }
 
-/// The guide's presets that are points of `space` (for cargo profile `profile`), by name:
-/// `fast-dev` (in `dev`, its opt-level 0, 256 codegen units and incremental are the profile's
-/// defaults, so it is no debug info for the workspace and its dependencies), `mold`,
-/// `cranelift`, and all of them together. A tune races them beside its own combinations.
-pub fn guide_presets(space: &Space, profile: &str) -> Vec<(String, Vec<Choice>)> {
+/// The guide's presets that are points of `space` (`unoptimised`: for a profile like `dev`), by
+/// name: `fast-dev` (in an unoptimised profile, its opt-level 0, 256 codegen units and
+/// incremental are the profile's defaults, so it is no debug info for the workspace and its
+/// dependencies, less what the project has already), `mold`, `cranelift`, and all of them
+/// together. A tune races them beside its own combinations.
+pub fn guide_presets(space: &Space, unoptimised: bool) -> Vec<(String, Vec<Choice>)> {
     let find = |label: &str| -> Option<Choice> {
         space
             .dimensions
@@ -449,10 +621,19 @@ pub fn guide_presets(space: &Space, profile: &str) -> Vec<(String, Vec<Choice>)>
             .enumerate()
             .find_map(|(d, dim)| dim.options.iter().position(|o| o.label == label).map(|o| (d, o)))
     };
-    let fast_dev: &[&str] = if profile == "dev" { &["debug=0", "deps-debug=0"] } else { &[] };
+    // Without debug=0 in the space (the profile has none already) fast-dev is no change; without
+    // deps-debug=0 (no dependency has debug info) it is debug=0 alone.
+    let fast_dev: Vec<&str> = match (unoptimised, find("debug=0")) {
+        (true, Some(_)) => ["debug=0", "deps-debug=0"].into_iter().filter(|l| find(l).is_some()).collect(),
+        _ => Vec::new(),
+    };
     let all: Vec<&str> = ["cranelift", "mold"].iter().copied().chain(fast_dev.iter().copied()).collect();
-    let presets: [(&str, &[&str]); 4] =
-        [("fast-dev", fast_dev), ("mold", &["mold"]), ("cranelift", &["cranelift"]), ("cranelift+mold+fast-dev", &all)];
+    let presets: [(&str, &[&str]); 4] = [
+        ("fast-dev", &fast_dev),
+        ("mold", &["mold"]),
+        ("cranelift", &["cranelift"]),
+        ("cranelift+mold+fast-dev", &all),
+    ];
     presets
         .iter()
         .filter(|(name, labels)| !labels.is_empty() && (!name.contains("fast-dev") || !fast_dev.is_empty()))
@@ -501,29 +682,29 @@ mod tests {
 
     #[test]
     fn by_default_nothing_that_needs_nightly_is_searched_and_it_says_so() {
-        let s = space(Goal::Incremental, "dev", &machine(), &[]);
+        let s = space(Goal::Incremental, &Current::defaults("dev", "a test"), &machine(), &[]);
         let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["linker", "debuginfo", "split-debuginfo", "dependency-debuginfo", "codegen-units"]);
         assert!(s.left_out.iter().any(|(o, why)| o == "cranelift" && why == "needs --allow nightly"), "{s:?}");
         assert!(s.left_out.iter().any(|(o, why)| o == "wild" && why.contains("not installed")), "{s:?}");
         // rust-lld is already the default: system lld is not a change worth a build.
         assert_eq!(s.dimensions[0].options.len(), 1);
-        let with = space(Goal::Incremental, "dev", &machine(), &[Allow::Nightly]);
+        let with = space(Goal::Incremental, &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
         assert!(with.dimensions.iter().any(|d| d.name == "backend"));
         assert!(with.dimensions.iter().any(|d| d.name == "frontend-threads"));
     }
 
     #[test]
     fn check_searches_only_what_a_check_can_gain_from() {
-        let s = space(Goal::Check, "dev", &machine(), &[Allow::Nightly]);
+        let s = space(Goal::Check, &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
         let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["frontend-threads"]);
-        assert!(space(Goal::Check, "dev", &machine(), &[]).dimensions.is_empty());
+        assert!(space(Goal::Check, &Current::defaults("dev", "a test"), &machine(), &[]).dimensions.is_empty());
     }
 
     #[test]
     fn a_candidate_becomes_a_configuration_with_its_settings() {
-        let s = space(Goal::Clean, "dev", &machine(), &[Allow::Nightly]);
+        let s = space(Goal::Clean, &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
         let find = |label: &str| -> Choice {
             for (d, dim) in s.dimensions.iter().enumerate() {
                 if let Some(o) = dim.options.iter().position(|o| o.label == label) {
@@ -543,14 +724,110 @@ mod tests {
         assert!(s.dimensions.iter().any(|d| d.name == "incremental"));
         let t = s.tradeoffs(&[find("mold")]);
         assert_eq!(t, ["mold: every machine that builds the project needs mold installed"]);
-        let presets = guide_presets(&s, "dev");
+        let presets = guide_presets(&s, true);
         let names: Vec<&str> = presets.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["fast-dev", "mold", "cranelift", "cranelift+mold+fast-dev"]);
         assert_eq!(presets[0].1, [find("debug=0"), find("deps-debug=0")]);
         // Without nightly, the presets with Cranelift are not points of the space.
-        let stable = space(Goal::Clean, "dev", &machine(), &[]);
-        let names: Vec<String> = guide_presets(&stable, "dev").into_iter().map(|(n, _)| n).collect();
+        let stable = space(Goal::Clean, &Current::defaults("dev", "a test"), &machine(), &[]);
+        let names: Vec<String> = guide_presets(&stable, true).into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["fast-dev", "mold"]);
+    }
+}
+
+#[cfg(test)]
+mod current {
+    use super::*;
+
+    fn graph(name: &str) -> String {
+        let path = format!("{}/../../fixtures/unit-graphs/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn labels(s: &Space) -> Vec<&str> {
+        s.dimensions.iter().flat_map(|d| d.options.iter().map(|o| o.label.as_str())).collect()
+    }
+
+    fn machine() -> Available {
+        Available { linkers: vec![Linker::Mold], default_is_rust_lld: true, ..Available::default() }
+    }
+
+    #[test]
+    fn cargo_s_unit_graph_says_what_the_profile_builds_with() {
+        let dev = Current::from_unit_graph(&graph("ripgrep-15.2.0-dev"), "dev").expect("dev");
+        assert!(!dev.optimised && dev.incremental && !dev.deps_without_debuginfo);
+        assert_eq!((dev.debuginfo.as_str(), dev.codegen_units, dev.split_debuginfo.as_deref()), ("2", 256, None));
+        assert_eq!(dev.source, "cargo's unit graph");
+
+        let release = Current::from_unit_graph(&graph("ripgrep-15.2.0-release"), "release").expect("release");
+        assert!(release.optimised && !release.incremental && !release.deps_without_debuginfo);
+        assert_eq!((release.debuginfo.as_str(), release.codegen_units), ("1", 16));
+
+        let tuned = Current::from_unit_graph(&graph("ripgrep-15.2.0-dev-tuned"), "dev").expect("tuned");
+        assert!(tuned.deps_without_debuginfo);
+        assert_eq!(tuned.debuginfo, "line-tables-only");
+        assert_eq!((tuned.codegen_units, tuned.split_debuginfo.as_deref()), (16, Some("unpacked")));
+
+        let fast = Current::from_unit_graph(&graph("example-workspace-fast"), "fast").expect("fast");
+        assert!(!fast.optimised, "a profile that inherits dev is unoptimised whatever its name");
+
+        assert!(Current::from_unit_graph("{}", "dev").is_err());
+        assert!(Current::from_unit_graph("not json", "dev").is_err());
+        assert!(Current::from_unit_graph(r#"{"version":1,"units":[],"roots":[]}"#, "dev").is_err());
+    }
+
+    #[test]
+    fn the_space_offers_only_changes_from_what_the_project_has() {
+        let dev = Current::from_unit_graph(&graph("ripgrep-15.2.0-dev"), "dev").expect("dev");
+        let s = space(Goal::Incremental, &dev, &machine(), &[]);
+        assert_eq!(
+            labels(&s),
+            [
+                "mold",
+                "debug=line-tables-only",
+                "debug=0",
+                "split-debuginfo=unpacked",
+                "deps-debug=0",
+                "codegen-units=16"
+            ]
+        );
+        assert_eq!(
+            s,
+            space(
+                Goal::Incremental,
+                &Current { source: dev.source.clone(), ..Current::defaults("dev", "") },
+                &machine(),
+                &[]
+            )
+        );
+
+        let tuned = Current::from_unit_graph(&graph("ripgrep-15.2.0-dev-tuned"), "dev").expect("tuned");
+        let s = space(Goal::Incremental, &tuned, &machine(), &[]);
+        assert_eq!(labels(&s), ["mold", "debug=0"]);
+        let why = |label: &str| s.left_out.iter().find(|(o, _)| o == label).map(|(_, w)| w.as_str());
+        assert_eq!(why("debug=line-tables-only"), Some("the dev profile already has debug=line-tables-only"));
+        assert_eq!(why("codegen-units=16"), Some("the dev profile already has 16 codegen units"));
+        assert_eq!(why("deps-debug=0"), Some("no dependency has debug info"));
+        assert_eq!(why("split-debuginfo=unpacked"), Some("the dev profile already has split-debuginfo=unpacked"));
+        // fast-dev is what is left of it: debug=0.
+        let presets = guide_presets(&s, true);
+        assert_eq!(presets.iter().find(|(n, _)| n == "fast-dev").map(|(_, c)| c.len()), Some(1));
+
+        // A custom profile inheriting dev gets dev's options (16 codegen units, no trade-off),
+        // not an optimised profile's; a project linking with mold is not offered mold.
+        let mut fast = Current::from_unit_graph(&graph("example-workspace-fast"), "fast").expect("fast");
+        fast.linker = Some("mold".to_owned());
+        let s = space(Goal::Incremental, &fast, &machine(), &[]);
+        assert_eq!(labels(&s), ["debug=0", "split-debuginfo=unpacked", "codegen-units=16"]);
+        assert!(s.left_out.contains(&("mold".to_owned(), "the project already links with mold".to_owned())));
+        assert_eq!(s.configuration(&[(0, 0)]).overrides, ["profile.fast.debug=0"]);
+
+        // An optimised profile without debug info: nothing about debug info; incremental is
+        // already off for a clean build.
+        let release = Current { debuginfo: "0".to_owned(), ..Current::defaults("release", "a test") };
+        let s = space(Goal::Clean, &release, &machine(), &[Allow::Runtime]);
+        assert_eq!(labels(&s), ["mold", "codegen-units=256"]);
+        assert!(guide_presets(&s, !release.optimised).iter().all(|(n, _)| n == "mold"));
     }
 }
 
@@ -562,7 +839,7 @@ mod voids {
     #[test]
     fn a_combination_never_carries_a_setting_that_another_makes_a_no_op() {
         let available = Available { linkers: vec![Linker::Mold], default_is_rust_lld: true, ..Available::default() };
-        let s = space(Goal::Incremental, "dev", &available, &[]);
+        let s = space(Goal::Incremental, &Current::defaults("dev", "a test"), &available, &[]);
         let find = |label: &str| -> Choice {
             s.dimensions
                 .iter()

@@ -141,6 +141,56 @@ pub fn copy_into_work(
     Ok((project, source, lock))
 }
 
+/// What the project at `path` builds with in `profile` (`Current`): the profile as cargo
+/// resolves it (`cargo build --unit-graph`, or `cargo check` with `check`, with `cargo_args`),
+/// and the linker its own rustflags select. It never writes into the project: with a
+/// `Cargo.lock` the query runs `--locked`; without one, in a copy in a temporary folder (cargo
+/// would write the lock file). When cargo cannot answer (an old cargo, a project that does not
+/// resolve), cargo's defaults for the profile stand in, and `Current::source` says why.
+pub fn current_settings(
+    toolchain: &probe::Toolchain,
+    path: &Path,
+    cargo_args: &[String],
+    check: bool,
+    profile: &str,
+) -> buildbench_model::tune::Current {
+    let mut current = match unit_graph(&toolchain.cargo, path, cargo_args, check) {
+        Ok(text) => buildbench_model::tune::Current::from_unit_graph(&text, profile)
+            .unwrap_or_else(|why| buildbench_model::tune::Current::defaults(profile, &why)),
+        Err(e) => buildbench_model::tune::Current::defaults(profile, &format!("cargo's unit graph: {e}")),
+    };
+    let user = crate::build::cargo::UserConfig::detect(&toolchain.cargo, path, &toolchain.host);
+    current.linker = user.own_linker.map(|own| own.linker);
+    current
+}
+
+/// `cargo build --unit-graph` (`check`: `cargo check`) of the project at `path` with
+/// `cargo_args`: `--locked` in place when it has a lock file, else in a temporary copy.
+fn unit_graph(cargo: &Path, path: &Path, cargo_args: &[String], check: bool) -> Result<String, RunnerError> {
+    let project = Project::load(cargo, path)?;
+    let query = |dir: &Path, locked: bool| {
+        Invocation::new(cargo)
+            .arg(if check { "check" } else { "build" })
+            .args(["--unit-graph", "-Zunstable-options"])
+            .args(locked.then_some("--locked"))
+            .args(cargo_args)
+            // The unit graph is unstable: RUSTC_BOOTSTRAP on this query only, never on a build.
+            .env("RUSTC_BOOTSTRAP", "1")
+            .cwd(dir)
+    };
+    if project.root.join("Cargo.lock").is_file() {
+        return probe::capture(&query(path, true));
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("buildbench-unit-graph-")
+        .tempdir()
+        .map_err(RunnerError::io(std::env::temp_dir(), "cannot create a folder for cargo's unit graph in"))?;
+    let copy = scratch.path().join("src");
+    crate::files::fsutil::copy_project(&project.root, &project.target_directory, &copy, &[])?;
+    let inside = path.strip_prefix(&project.root).map_or_else(|_| copy.clone(), |rel| copy.join(rel));
+    probe::capture(&query(&inside, false))
+}
+
 fn parse_metadata(text: &str) -> Result<Project, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| format!("unexpected output: {e}"))?;
     let path = |key: &str| v.get(key).and_then(Value::as_str).map(PathBuf::from);

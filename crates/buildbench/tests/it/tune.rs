@@ -50,6 +50,37 @@ fn tune_dry_run_lists_the_space_with_trade_offs_and_builds_nothing() {
 }
 
 #[test]
+fn tune_offers_only_changes_from_the_project_s_own_profile_and_linker() {
+    // A custom profile that inherits dev with line tables already, mold in the project's own
+    // cargo config, and no Cargo.lock (cargo would write one: tune asks it in a copy).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let manifest = project.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(&manifest, format!("{text}\n[profile.fast]\ninherits = \"dev\"\ndebug = \"line-tables-only\"\n"))
+        .expect("write");
+    std::fs::create_dir_all(project.join(".cargo")).expect("mkdir");
+    let fuse = buildbench_model::linker::fuse_ld("mold");
+    let config = format!("[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-C\", \"link-arg={fuse}\"]\n");
+    std::fs::write(project.join(".cargo/config.toml"), config).expect("config");
+    let _ = std::fs::remove_file(project.join("Cargo.lock"));
+    let before = tree(&project);
+    let o = run(&["tune", s(&project), "--dry-run", "--", "--profile", "fast"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("the project now: profile fast, unoptimised, debug=line-tables-only"), "{stdout}");
+    assert!(stdout.contains("(from cargo's unit graph)"), "{stdout}");
+    // dev's options (16 units, no trade-off), not an optimised profile's 256 with --allow runtime.
+    assert!(stdout.contains("codegen-units: codegen-units=16 (none in an unoptimised profile)"), "{stdout}");
+    assert!(stdout.contains("debuginfo: debug=0"), "{stdout}");
+    assert!(stdout.contains("not searched: debug=line-tables-only: the fast profile already has"), "{stdout}");
+    assert!(stdout.contains(", linker mold (from"), "{stdout}");
+    assert!(stdout.contains("not searched: mold: the project already links with mold"), "{stdout}");
+    assert!(!stdout.contains("linker: mold"), "{stdout}");
+    assert!(tree(&project) == before, "asking cargo wrote nothing into the project (not even Cargo.lock)");
+}
+
+#[test]
 fn a_refused_tune_writes_nothing_over_an_earlier_one_and_nothing_into_the_project() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
