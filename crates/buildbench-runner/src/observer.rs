@@ -52,11 +52,13 @@ impl Observer for Silent {
     fn event(&mut self, _: Event<'_>) {}
 }
 
-/// Decides, after each measured round of a scenario, which configurations get another round:
-/// the races of `buildbench tune`. Without one, `--precision`, `--until-verdict` and
-/// `--until-decided` decide, up to `--max-runs`.
+/// Decides, after each measured round, which configurations get another round: the races of
+/// `buildbench tune`. With one, a study runs round by round, each round taking every scenario
+/// in turn (`execute_by_rounds`); without one, scenario by scenario, and `--precision`,
+/// `--until-verdict` and `--until-decided` decide, up to `--max-runs`.
 pub trait Rounds {
-    /// After a measured round of `scenario`, with the study as saved: the configurations
-    /// (positions in the plan) that get one more sample each; none ends the scenario.
-    fn next(&mut self, study: &Study, scenario: Scenario) -> Vec<usize>;
+    /// After a measured round (of every scenario), with the study as saved: the configurations
+    /// (positions in the plan) that get one more sample each, in each scenario they run in;
+    /// none ends the study.
+    fn next(&mut self, study: &Study) -> Vec<usize>;
 }

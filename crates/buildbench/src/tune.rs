@@ -34,6 +34,7 @@ fn available(checkup: &buildbench_model::Checkup) -> Available {
         nightly: checkup.toolchains.iter().any(|t| t.rustc.contains("nightly")),
         cranelift: checkup.toolchains.iter().any(|t| t.rustc.contains("nightly") && t.cranelift),
         cores: std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(1)),
+        sccache: checkup.caches.iter().any(|t| t.name == "sccache" && t.version.is_some()),
     }
 }
 
@@ -365,7 +366,12 @@ impl<'a> Driver<'a> {
             max_runs: self.search.settings.max_samples,
             // The search decides every round after the first; an edit after a fresh build
             // is not yet a typical incremental build, so those get a warm-up.
-            ..Plan::new(configurations, vec![scenario], 1, u32::from(scenario.edits_source()))
+            ..Plan::new(
+                configurations.clone(),
+                self.goal.scenarios(&configurations),
+                1,
+                u32::from(scenario.edits_source()),
+            )
         };
         let folder = format!("{}-{}", self.stage_number, stage.as_str());
         let (out, out_name) = match (&self.out, stage) {
@@ -429,10 +435,11 @@ impl<'a> Driver<'a> {
             quiet: self.args.quiet,
             names,
             stage,
+            goal: self.goal,
         };
         let mut observer = TuneObserver { quiet: self.args.quiet };
         let study = run_with(prepared, executor, &mut observer, interrupted, Some(&mut rounds))?;
-        rounds.take(&study, self.goal.scenario());
+        rounds.take(&study, self.goal);
         Ok(study)
     }
 
@@ -533,17 +540,18 @@ struct StageRounds<'a> {
     quiet: bool,
     names: Vec<String>,
     stage: Stage,
+    goal: Goal,
 }
 
 impl StageRounds<'_> {
     /// Gives the search every sample it has not seen yet.
-    fn take(&mut self, study: &Study, scenario: Scenario) {
+    fn take(&mut self, study: &Study, goal: Goal) {
         for (k, configuration) in study.plan.configurations.iter().enumerate() {
             let Some(&id) = self.ids.get(k) else { continue };
             let samples: Vec<&buildbench_model::Sample> = study
                 .samples
                 .iter()
-                .filter(|s| s.configuration == configuration.name && s.scenario == scenario)
+                .filter(|s| s.configuration == configuration.name && goal.measures(s.scenario))
                 .collect();
             if let Some(failure) = samples.iter().find(|s| !s.success)
                 && !self.failed.get(k).copied().unwrap_or(true)
@@ -599,8 +607,8 @@ impl StageRounds<'_> {
 }
 
 impl Rounds for StageRounds<'_> {
-    fn next(&mut self, study: &Study, scenario: Scenario) -> Vec<usize> {
-        self.take(study, scenario);
+    fn next(&mut self, study: &Study) -> Vec<usize> {
+        self.take(study, self.goal);
         let starts = self.search.stage_starts.len();
         let next = self.search.next_round(self.started.elapsed().as_secs_f64());
         self.progress();

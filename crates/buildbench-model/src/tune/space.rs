@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Backend, Configuration, Linker, Scenario, Word as _};
+use crate::{Backend, Cache, Configuration, Linker, Scenario, Word as _};
 
 /// What a tune optimises: the build the user waits for most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +27,23 @@ impl Goal {
             Goal::Clean => Scenario::Clean,
             Goal::Check => Scenario::CheckIncremental,
         }
+    }
+
+    /// The scenarios a stage of `configurations` runs for this goal: its own, and for a clean
+    /// goal with an sccache candidate, `clean-warm-cache`, which that candidate runs instead of
+    /// `clean` (its cold-cache build is its preparation, not a sample).
+    pub fn scenarios(self, configurations: &[Configuration]) -> Vec<Scenario> {
+        let mut out = vec![self.scenario()];
+        if self == Goal::Clean && configurations.iter().any(|c| c.cache == Cache::Sccache) {
+            out.push(Scenario::CleanWarmCache);
+        }
+        out
+    }
+
+    /// Whether a sample of `scenario` is a sample of this goal: its own scenario, or the cache
+    /// scenario compared with it (`Scenario::reference`), never a cold cache's.
+    pub fn measures(self, scenario: Scenario) -> bool {
+        scenario != Scenario::CleanColdCache && scenario.reference() == self.scenario()
     }
 
     /// The word on the command line and in files.
@@ -78,6 +95,9 @@ pub enum Touches {
     CodegenAndLink,
     /// Anything (the compiler's own threads, incremental compilation): no bound.
     Anything,
+    /// Every compilation, which a warm cache can replace: the whole build is its bound, so
+    /// under a tight budget it is tried among the first.
+    Compilation,
 }
 
 /// How an option changes the build.
@@ -92,6 +112,9 @@ pub enum Change {
     Config(String),
     /// Flags added to `RUSTFLAGS` (on the nightly toolchain: they are `-Z` flags).
     Rustflags(String),
+    /// A compilation cache wrapped around rustc, measured with a cache an earlier build of the
+    /// same sources filled (the `clean-warm-cache` scenario).
+    Cache(Cache),
 }
 
 /// One value of a dimension.
@@ -136,6 +159,8 @@ pub struct Available {
     pub cranelift: bool,
     /// Cores, for `-Zthreads`.
     pub cores: u32,
+    /// sccache is installed.
+    pub sccache: bool,
 }
 
 /// The space: dimensions with their options, and what `--allow` left out.
@@ -326,6 +351,9 @@ pub fn space(goal: Goal, current: &Current, available: &Available, allow: &[Allo
         dims.extend(debuginfo(&p));
         dims.push(codegen_units(&p, dev));
     }
+    if goal == Goal::Clean {
+        dims.extend(cache(available, &mut left_out));
+    }
     dims.extend(incremental(goal, &p, dev));
     if available.nightly {
         dims.push(frontend_threads(available.cores));
@@ -380,6 +408,30 @@ fn linker(available: &Available, left_out: &mut Vec<(String, String)>) -> Dimens
         });
     }
     Dimension { name: "linker".to_owned(), options }
+}
+
+/// sccache for clean builds, where it is installed (else it goes to `left_out`): measured
+/// with a cache an earlier build of the same sources filled, as CI with a kept cache sees it.
+fn cache(available: &Available, left_out: &mut Vec<(String, String)>) -> Option<Dimension> {
+    if !available.sccache {
+        left_out.push(("sccache".to_owned(), "not installed on this machine".to_owned()));
+        return None;
+    }
+    Some(Dimension {
+        name: "cache".to_owned(),
+        options: vec![Setting {
+            label: "sccache".to_owned(),
+            change: Change::Cache(Cache::Sccache),
+            tradeoff: "measured with a warm cache (an earlier build of the same sources filled it): CI gains it only \
+                       when it keeps the cache between jobs, less when many crates changed, and a build with an \
+                       empty cache is slower than none; every machine needs sccache installed; it turns \
+                       incremental compilation off where it is the wrapper"
+                .to_owned(),
+            needs: None,
+            touches: Touches::Compilation,
+            void_beside: Vec::new(),
+        }],
+    })
 }
 
 /// Cranelift, where the nightly toolchain has it (else it goes to `left_out`).
@@ -496,7 +548,8 @@ fn incremental(goal: Goal, p: &str, dev: bool) -> Option<Dimension> {
             tradeoff: tradeoff.to_owned(),
             needs: (value == "true").then_some(Allow::Runtime),
             touches: Touches::Anything,
-            void_beside: Vec::new(),
+            // sccache builds with incremental compilation off already.
+            void_beside: if value == "false" { vec!["sccache".to_owned()] } else { Vec::new() },
         }],
     })
 }
@@ -571,6 +624,7 @@ impl Space {
                     rustflags.push(f.clone());
                     c.toolchain = Some("nightly".to_owned());
                 }
+                Change::Cache(cache) => c.cache = *cache,
             }
         }
         if !c.overrides.is_empty() || !rustflags.is_empty() {
@@ -662,6 +716,7 @@ impl Shares {
             Touches::Link => Some(self.link),
             Touches::CodegenAndLink => Some(self.codegen_and_link),
             Touches::Anything => None,
+            Touches::Compilation => Some(1.0),
         }
     }
 }
@@ -677,7 +732,27 @@ mod tests {
             nightly: true,
             cranelift: true,
             cores: 2,
+            sccache: true,
         }
+    }
+
+    #[test]
+    fn sccache_is_tried_for_clean_builds_only_against_the_clean_builds_of_the_others() {
+        let dev = Current::defaults("dev", "a test");
+        let clean = space(Goal::Clean, &dev, &machine(), &[]);
+        let (d, dim) = clean.dimensions.iter().enumerate().find(|(_, d)| d.name == "cache").expect("a cache dimension");
+        assert_eq!(dim.options[0].label, "sccache");
+        let c = clean.configuration(&[(d, 0)]);
+        assert_eq!((c.cache, c.name.as_str()), (Cache::Sccache, "sccache"));
+        assert_eq!(Goal::Clean.scenarios(std::slice::from_ref(&c)), [Scenario::Clean, Scenario::CleanWarmCache]);
+        assert_eq!(Goal::Clean.scenarios(&[clean.configuration(&[])]), [Scenario::Clean]);
+        assert!(Goal::Clean.measures(Scenario::CleanWarmCache) && Goal::Clean.measures(Scenario::Clean));
+        assert!(!Goal::Clean.measures(Scenario::CleanColdCache) && !Goal::Incremental.measures(Scenario::Clean));
+        // Not for the edit-build loop (sccache does not cache incremental builds), and said
+        // so where it is not installed.
+        assert!(space(Goal::Incremental, &dev, &machine(), &[]).dimensions.iter().all(|d| d.name != "cache"));
+        let without = space(Goal::Clean, &dev, &Available { sccache: false, ..machine() }, &[]);
+        assert!(without.left_out.contains(&("sccache".to_owned(), "not installed on this machine".to_owned())));
     }
 
     #[test]

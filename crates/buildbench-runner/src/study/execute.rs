@@ -435,6 +435,9 @@ impl Execution<'_> {
         // Edit numbers continue after those of a resumed study, so no two builds see the same text.
         self.edits = self.study.invocations.len() as u64;
         let mut planner = Planner::new(&plan.configurations);
+        if self.rounds.is_some() {
+            return self.execute_by_rounds(planner);
+        }
         for &scenario in &plan.scenarios {
             let runnable = shard_runnable(plan, &p.runnable, scenario);
             let rounds = plan.measured_rounds();
@@ -455,24 +458,67 @@ impl Execution<'_> {
         Ok(())
     }
 
-    /// The cells of a scenario's next measured round (round `next_index`), sorted: the
-    /// caller's (`Rounds`), or those whose precision, verdict or gate is not reached yet;
-    /// never a failed one or one that does not run in the scenario. `None` ends the scenario.
-    fn next_round(&mut self, more: &mut MoreRounds<'_>, next_index: u32) -> Option<Vec<usize>> {
+    /// The races of a caller's `Rounds` (`buildbench tune`): the warm-ups and first measured
+    /// rounds scenario by scenario, then round by round, each round taking every scenario in
+    /// turn with the configurations the caller names, so a race whose candidates run in
+    /// different scenarios (sccache's warm-cache builds beside plain clean ones) gets one
+    /// sample of each of them per round.
+    fn execute_by_rounds(mut self, mut planner: Planner<'_>) -> Result<(), RunnerError> {
+        let p = self.p;
+        let plan = &p.options.plan;
+        let rounds = plan.measured_rounds();
+        let mut next_index = rounds.end;
+        let mut scenarios: Vec<MoreRounds<'_>> = Vec::new();
+        for &scenario in &plan.scenarios {
+            let more = MoreRounds::new(plan, scenario, shard_runnable(plan, &p.runnable, scenario), &rounds);
+            for step in planner.scenario(scenario, plan.warmup, rounds.clone(), &more.runnable, &p.done) {
+                self.run_step(&step)?;
+            }
+            scenarios.push(more);
+        }
+        loop {
+            let chosen = match self.rounds.as_mut() {
+                Some(r) => r.next(self.study),
+                None => Vec::new(),
+            };
+            let mut builds = 0;
+            for more in &mut scenarios {
+                let Some(next) = self.runnable_of(more, chosen.clone()) else { continue };
+                let steps = planner.round(more.scenario, Purpose::Measured, next_index, &next, &p.done);
+                builds += steps.iter().filter(|s| matches!(s.action, Action::Build { .. })).count();
+                for step in &steps {
+                    self.run_step(step)?;
+                }
+            }
+            if builds == 0 {
+                return Ok(());
+            }
+            let scenario = scenarios.first().map_or(Scenario::Clean, |m| m.scenario);
+            self.observer.event(Event::Extended { builds, scenario, round: next_index + 1 });
+            next_index += 1;
+        }
+    }
+
+    /// Of `next`, the configurations that may take another sample of `more`'s scenario,
+    /// sorted: never a failed one or one that does not run in the scenario. `None` when none.
+    fn runnable_of(&self, more: &MoreRounds<'_>, mut next: Vec<usize>) -> Option<Vec<usize>> {
         let plan = &self.p.options.plan;
-        let scenario = more.scenario;
-        let mut next = match self.rounds.as_mut() {
-            Some(rounds) => rounds.next(self.study, scenario),
-            None => self.planned_round(more, next_index)?,
-        };
         next.retain(|&c| {
             !self.failed.contains(&c)
                 && more.runnable.contains(&c)
-                && plan.configurations.get(c).is_some_and(|c| crate::study::plan::applies(c, scenario))
+                && plan.configurations.get(c).is_some_and(|c| crate::study::plan::applies(c, more.scenario))
         });
         next.sort_unstable();
         next.dedup();
         (!next.is_empty()).then_some(next)
+    }
+
+    /// The cells of a scenario's next measured round (round `next_index`), sorted: those whose
+    /// precision, verdict or gate is not reached yet; never a failed one or one that does not
+    /// run in the scenario. `None` ends the scenario.
+    fn next_round(&mut self, more: &mut MoreRounds<'_>, next_index: u32) -> Option<Vec<usize>> {
+        let next = self.planned_round(more, next_index)?;
+        self.runnable_of(more, next)
     }
 
     /// The cells that `--precision`, `--until-verdict` and `--until-decided` give another round

@@ -119,6 +119,54 @@ fn a_refused_tune_writes_nothing_over_an_earlier_one_and_nothing_into_the_projec
 }
 
 #[test]
+fn tune_for_clean_builds_races_sccache_on_a_warm_cache_beside_the_plain_clean_builds() {
+    if !has("sccache") {
+        require_or_skip("sccache", "sccache is not installed (apt-get install -y sccache)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = project_copy(dir.path());
+    let out = dir.path().join("tune");
+    let before = tree(&project);
+    // sccache can save the whole build (its bound), so even a budget that fits few options tries it.
+    let o = run(&["tune", s(&project), "--budget", "2m", "--goal", "clean", "--output", s(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(tree(&project), before);
+    // The singles' study: sccache's samples are clean builds with a cache its preparation build
+    // filled, taken round by round beside the others' clean builds; no cold-cache samples.
+    let singles = read_json(&out.join("stages/2-singles/study.json"));
+    let samples = singles["samples"].as_array().expect("samples");
+    let of = |name: &str, scenario: &str| {
+        samples
+            .iter()
+            .filter(|s| s["configuration"] == name && s["scenario"] == scenario && s["success"] == true)
+            .count()
+    };
+    let (warm, plain) = (of("sccache", "clean-warm-cache"), of("default", "clean"));
+    let mine: Vec<_> = samples.iter().filter(|s| s["configuration"] == "sccache").collect();
+    assert!(
+        warm >= 3 && of("sccache", "clean") == 0 && of("sccache", "clean-cold-cache") == 0,
+        "{warm}: {mine:?}\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(plain >= warm, "the default sampled in every round sccache was: {plain} vs {warm}");
+    // The search saw them: its sccache entry of the singles holds as many samples.
+    let tune = read_json(&out.join("tune.json"));
+    let names: Vec<&str> = tune["names"].as_array().expect("names").iter().filter_map(|n| n.as_str()).collect();
+    let id = names.iter().position(|&n| n == "sccache").expect("sccache is a candidate");
+    let entry = tune["search"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["stage"] == "singles" && e["candidate"] == id)
+        .expect("an entry in the singles");
+    assert_eq!(entry["samples"].as_array().map(Vec::len), Some(warm));
+    // incremental=false changes nothing beside sccache (which turns incremental off): no
+    // combination carries both.
+    assert!(!names.iter().any(|n| n.contains("sccache") && n.contains("incremental=false")), "{names:?}");
+}
+
+#[test]
 fn tune_searches_within_its_budget_confirms_on_fresh_samples_and_applies_the_winner() {
     let dir = tempfile::tempdir().expect("tempdir");
     let project = project_copy(dir.path());
