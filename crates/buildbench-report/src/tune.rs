@@ -158,7 +158,7 @@ pub fn text(tune: &Tune, snippet: &[(String, String)]) -> String {
     let _ = writeln!(
         out,
         "tune ({} builds): {} of {} budget used",
-        tune.goal.as_str(),
+        tune.objective(),
         clock(tune.search.spent),
         clock(tune.search.settings.budget)
     );
@@ -241,7 +241,7 @@ pub fn page(tune: &Tune, snippet: &[(String, String)]) -> String {
     let mut head = format!(
         "<h1>buildbench tune</h1>\n<p class=\"muted\">{} · goal: {} builds · --allow {}{}</p>\n",
         escape(&tune.project),
-        tune.goal.as_str(),
+        escape(&tune.objective()),
         if tune.allow.is_empty() {
             "nothing".to_owned()
         } else {
@@ -318,7 +318,7 @@ mod tests {
             default_is_rust_lld: true,
             ..Available::default()
         };
-        let space = space(Goal::Incremental, &Current::defaults("dev", "a test"), &available, &[]);
+        let space = space(&[Goal::Incremental], &Current::defaults("dev", "a test"), &available, &[]);
         let mut search = Search::new(space.shape(), Settings::with_budget(600.0)).with_voids(space.voids());
         let (mut spent, mut k) = (0.0, 0u32);
         while let Some((_, mut round)) = search.stage() {
@@ -342,6 +342,7 @@ mod tests {
             schema_version: TUNE_SCHEMA_VERSION,
             project: "/home/dev/<script>app".to_owned(),
             goal: Goal::Incremental,
+            weights: Vec::new(),
             allow: vec![Allow::Runtime],
             cargo_args: vec!["--features".to_owned(), "a&b".to_owned()],
             names: search.candidates.iter().map(|c| space.name(c)).collect(),

@@ -132,7 +132,8 @@ mod tests {
             // tune tries every fast linker this machine has, and never a slow one.
             let machine = buildbench_model::tune::Available { linkers: vec![linker], ..Default::default() };
             let dev = buildbench_model::tune::Current::defaults("dev", "a test");
-            let space = buildbench_model::tune::space(buildbench_model::tune::Goal::Incremental, &dev, &machine, &[]);
+            let space =
+                buildbench_model::tune::space(&[buildbench_model::tune::Goal::Incremental], &dev, &machine, &[]);
             let tried = space.dimensions.iter().any(|d| d.options.iter().any(|o| o.label == word));
             assert_eq!(tried, linker.spec().fast, "{word}: tune's space");
         }

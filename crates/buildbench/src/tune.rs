@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use buildbench_model::tune::{Allow, Available, Goal, Search, Settings, Space, Stage, TUNE_SCHEMA_VERSION, Tune};
-use buildbench_model::{Linker, Plan, Scenario, Study, Word as _};
+use buildbench_model::tune::{
+    Allow, Available, Goal, Objective, Search, Settings, Space, Stage, TUNE_SCHEMA_VERSION, Tune,
+};
+use buildbench_model::{Linker, Plan, Study, Word as _};
 use buildbench_runner::{Event, Observer, ProcessExecutor, Rounds, StudyOptions, prepare, run_with};
 
 use crate::cli::tune::TuneArgs;
@@ -55,11 +57,12 @@ fn allow_words(list: &[String]) -> Result<Vec<Allow>> {
 }
 
 /// The space in words, for `--dry-run` and the start of a run.
-fn describe(space: &Space, goal: Goal, budget: f64) -> Vec<String> {
+fn describe(space: &Space, objective: &Objective, budget: f64) -> Vec<String> {
+    let scenarios: Vec<String> = objective.goals().iter().map(|g| g.scenario().to_string()).collect();
     let mut lines = vec![format!(
         "tune: {} builds ({}), budget {}",
-        goal.as_str(),
-        goal.scenario(),
+        objective.label(),
+        scenarios.join(", "),
         buildbench_report::tune::clock(budget)
     )];
     if let Some(c) = &space.current {
@@ -88,7 +91,7 @@ fn timestamp() -> String {
 pub fn run(args: &TuneArgs) -> Result<ExitCode> {
     let interrupted = crate::cli::interrupt_flag()?;
     let allow = allow_words(&args.allow)?;
-    let goal: Goal = args.goal.into();
+    let objective = Objective::parse(&args.goal).map_err(|e| anyhow::anyhow!("--goal {}: {e}", args.goal))?;
     let cargo_args =
         buildbench_model::cargo_args::assemble(None, None, false, None, &args.cargo).map_err(anyhow::Error::msg)?;
     let profile = buildbench_model::cargo_args::CargoArgs::parse(&cargo_args).profile().to_owned();
@@ -101,16 +104,16 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
     if args.apply && !args.dry_run {
         buildbench_runner::apply::precheck(&project, args.force)?;
     }
-    let space = probe_space(args, goal, (&profile, &cargo_args), &project, &allow)?;
-    if answered_without_building(args, &space, goal)? {
+    let space = probe_space(args, &objective, (&profile, &cargo_args), &project, &allow)?;
+    if answered_without_building(args, &space, &objective)? {
         return Ok(ExitCode::SUCCESS);
     }
     if !args.quiet {
-        for line in describe(&space, goal, args.budget) {
+        for line in describe(&space, &objective, args.budget) {
             eprintln!("{line}");
         }
     }
-    let mut driver = Driver::new(args, goal, &space, &cargo_args, &project, &profile)?;
+    let mut driver = Driver::new(args, &objective, &space, &cargo_args, &project, &profile)?;
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let searched = driver.search_all(&mut executor, &interrupted);
     // What was measured is saved even when the search stopped early (Ctrl-C, a full disk); a
@@ -164,7 +167,7 @@ fn remove_stage_work(out: &Path) {
 /// and `--allow` leave to search.
 fn probe_space(
     args: &TuneArgs,
-    goal: Goal,
+    objective: &Objective,
     (profile, cargo_args): (&str, &[String]),
     project: &Path,
     allow: &[Allow],
@@ -174,23 +177,24 @@ fn probe_space(
     }
     let checkup = buildbench_runner::doctor::checkup(Some(project))?;
     let toolchain = buildbench_runner::probe::Toolchain::resolve_in(None, Some(project))?;
-    let current =
-        buildbench_runner::project::current_settings(&toolchain, project, cargo_args, goal == Goal::Check, profile);
-    Ok(buildbench_model::tune::space(goal, &current, &available(&checkup), allow))
+    let goals = objective.goals();
+    let check = goals.iter().all(|&g| g == Goal::Check);
+    let current = buildbench_runner::project::current_settings(&toolchain, project, cargo_args, check, profile);
+    Ok(buildbench_model::tune::space(&goals, &current, &available(&checkup), allow))
 }
 
 /// Prints the answer when nothing is to be built: the space in words for `--dry-run`, or
 /// that nothing can be tuned here. Returns whether it answered.
-fn answered_without_building(args: &TuneArgs, space: &Space, goal: Goal) -> Result<bool> {
+fn answered_without_building(args: &TuneArgs, space: &Space, objective: &Objective) -> Result<bool> {
     let mut stdout = std::io::stdout().lock();
     if args.dry_run {
-        for line in describe(space, goal, args.budget) {
+        for line in describe(space, objective, args.budget) {
             writeln!(stdout, "{line}")?;
         }
         return Ok(true);
     }
     if space.dimensions.is_empty() {
-        writeln!(stdout, "nothing to tune for {} builds here; keep the project as it is", goal.as_str())?;
+        writeln!(stdout, "nothing to tune for {} builds here; keep the project as it is", objective.label())?;
         for (o, why) in &space.left_out {
             writeln!(stdout, "  not searched: {o}: {why}")?;
         }
@@ -236,7 +240,8 @@ fn apply_or_suggest(args: &TuneArgs, tune: &Tune, out: &Path, project: &Path) ->
 /// Runs the stages and keeps what they leave.
 struct Driver<'a> {
     args: &'a TuneArgs,
-    goal: Goal,
+    /// What the search minimises.
+    objective: &'a Objective,
     space: &'a Space,
     cargo_args: &'a [String],
     project: &'a Path,
@@ -261,7 +266,7 @@ impl<'a> Driver<'a> {
     /// the `--out` folder claimed (the default folder is claimed with the first stage's).
     fn new(
         args: &'a TuneArgs,
-        goal: Goal,
+        objective: &'a Objective,
         space: &'a Space,
         cargo_args: &'a [String],
         project: &'a Path,
@@ -276,7 +281,7 @@ impl<'a> Driver<'a> {
             .collect();
         let mut driver = Driver {
             args,
-            goal,
+            objective,
             space,
             cargo_args,
             project,
@@ -314,7 +319,6 @@ impl<'a> Driver<'a> {
         let stamp = timestamp();
         while let Some((stage, ids)) = self.search.stage() {
             self.stage_number += 1;
-            let scenario = self.goal.scenario();
             let prepared = self.prepare_stage(stage, &ids, &stamp)?;
             self.began = true;
             self.record_unavailable(&prepared, &ids);
@@ -322,7 +326,7 @@ impl<'a> Driver<'a> {
             let study = self.run_stage(prepared, stage, &ids, executor, interrupted)?;
             self.close_stage(starts);
             if stage == Stage::Baseline {
-                self.bound(&study, scenario);
+                self.bound(&study);
                 self.warn_if_the_budget_cannot_fit_a_search();
             }
             self.last_study = Some(study);
@@ -358,20 +362,19 @@ impl<'a> Driver<'a> {
     /// Prepares the study of one stage (its candidates as configurations) in its folder, and
     /// claims the tune's default folder on the first stage without `--out`.
     fn prepare_stage(&mut self, stage: Stage, ids: &[usize], stamp: &str) -> Result<buildbench_runner::Prepared> {
-        let scenario = self.goal.scenario();
         let configurations: Vec<_> = ids.iter().map(|&i| self.space.configuration(self.search_candidate(i))).collect();
+        let scenarios = self.objective.scenarios(&configurations);
+        // An edit right after a fresh build is not yet a typical edit-build: one warm-up round
+        // for the edit-build goals; with clean builds in the same rounds the runner gives each
+        // such sample its own warm-up instead (`Planner::settle_after_clean`).
+        let edits = scenarios.iter().any(|s| s.edits_source());
+        let warmup = u32::from(edits && !scenarios.iter().any(|s| s.is_clean()));
         let plan = Plan {
             baseline: "default".to_owned(),
             cargo_args: self.cargo_args.to_vec(),
             max_runs: self.search.settings.max_samples,
-            // The search decides every round after the first; an edit after a fresh build
-            // is not yet a typical incremental build, so those get a warm-up.
-            ..Plan::new(
-                configurations.clone(),
-                self.goal.scenarios(&configurations),
-                1,
-                u32::from(scenario.edits_source()),
-            )
+            // The search decides every round after the first.
+            ..Plan::new(configurations, scenarios, 1, warmup)
         };
         let folder = format!("{}-{}", self.stage_number, stage.as_str());
         let (out, out_name) = match (&self.out, stage) {
@@ -435,11 +438,11 @@ impl<'a> Driver<'a> {
             quiet: self.args.quiet,
             names,
             stage,
-            goal: self.goal,
+            objective: self.objective,
         };
         let mut observer = TuneObserver { quiet: self.args.quiet };
         let study = run_with(prepared, executor, &mut observer, interrupted, Some(&mut rounds))?;
-        rounds.take(&study, self.goal);
+        rounds.take(&study);
         Ok(study)
     }
 
@@ -475,10 +478,28 @@ impl<'a> Driver<'a> {
         self.search.candidates.get(i).map_or(&[][..], Vec::as_slice)
     }
 
+    /// The shares of the objective each kind of option can shorten, from the baseline's builds:
+    /// with one goal its build's (`whatif::shares`); with several, each goal's share weighed by
+    /// its weight and its build's mean time. `None` when a goal's build has no timing report.
+    fn objective_shares(&self, study: &Study) -> Option<buildbench_model::tune::Shares> {
+        let (mut total, mut link, mut codegen) = (0.0, 0.0, 0.0);
+        for &(goal, weight) in &self.objective.weights {
+            let scenario = goal.scenario();
+            let shares = buildbench_report::whatif::shares(study, "default", scenario)?;
+            let walls: Vec<f64> = study.successful("default", scenario).map(|s| s.wall_seconds).collect();
+            let mean = walls.iter().sum::<f64>() / walls.len().max(1) as f64;
+            let part = weight * mean;
+            total += part;
+            link += part * shares.link;
+            codegen += part * shares.codegen_and_link;
+        }
+        (total > 0.0).then(|| buildbench_model::tune::Shares { link: link / total, codegen_and_link: codegen / total })
+    }
+
     /// The whatif bounds of every option from the baseline stage's build, and the options
     /// they leave out.
-    fn bound(&mut self, study: &Study, scenario: Scenario) {
-        let Some(shares) = buildbench_report::whatif::shares(study, "default", scenario) else { return };
+    fn bound(&mut self, study: &Study) {
+        let Some(shares) = self.objective_shares(study) else { return };
         self.shares = Some(shares);
         for (d, dim) in self.space.dimensions.iter().enumerate() {
             for (o, setting) in dim.options.iter().enumerate() {
@@ -512,7 +533,8 @@ impl<'a> Driver<'a> {
                 .unwrap_or_else(|_| self.project.to_owned())
                 .display()
                 .to_string(),
-            goal: self.goal,
+            goal: self.objective.primary(),
+            weights: if self.objective.weights.len() > 1 { self.objective.weights.clone() } else { Vec::new() },
             allow: allow.to_vec(),
             cargo_args: self.cargo_args.to_vec(),
             space: self.space.clone(),
@@ -540,18 +562,20 @@ struct StageRounds<'a> {
     quiet: bool,
     names: Vec<String>,
     stage: Stage,
-    goal: Goal,
+    objective: &'a Objective,
 }
 
 impl StageRounds<'_> {
-    /// Gives the search every sample it has not seen yet.
-    fn take(&mut self, study: &Study, goal: Goal) {
+    /// Gives the search every sample of the objective it has not seen yet: one per round
+    /// in which every goal has a measured sample (`Objective::combine`).
+    fn take(&mut self, study: &Study) {
         for (k, configuration) in study.plan.configurations.iter().enumerate() {
             let Some(&id) = self.ids.get(k) else { continue };
+            let goals = self.objective.goals();
             let samples: Vec<&buildbench_model::Sample> = study
                 .samples
                 .iter()
-                .filter(|s| s.configuration == configuration.name && goal.measures(s.scenario))
+                .filter(|s| s.configuration == configuration.name && goals.iter().any(|g| g.measures(s.scenario)))
                 .collect();
             if let Some(failure) = samples.iter().find(|s| !s.success)
                 && !self.failed.get(k).copied().unwrap_or(true)
@@ -563,8 +587,17 @@ impl StageRounds<'_> {
                 }
                 continue;
             }
-            let measured: Vec<f64> =
-                samples.iter().filter(|s| s.success && !s.warmup).map(|s| s.wall_seconds).collect();
+            let by_goal: Vec<Vec<(u32, f64)>> = goals
+                .iter()
+                .map(|g| {
+                    samples
+                        .iter()
+                        .filter(|s| s.success && !s.warmup && g.measures(s.scenario))
+                        .map(|s| (s.index, s.wall_seconds))
+                        .collect()
+                })
+                .collect();
+            let measured = self.objective.combine(&by_goal);
             let seen = self.seen.get(k).copied().unwrap_or(0);
             for &t in measured.iter().skip(seen) {
                 self.search.record(id, Ok(t));
@@ -608,7 +641,7 @@ impl StageRounds<'_> {
 
 impl Rounds for StageRounds<'_> {
     fn next(&mut self, study: &Study) -> Vec<usize> {
-        self.take(study, self.goal);
+        self.take(study);
         let starts = self.search.stage_starts.len();
         let next = self.search.next_round(self.started.elapsed().as_secs_f64());
         self.progress();

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 pub use search::{Dropped, Entry, Mark, Outcome, Search, Settings, Stage};
 pub use space::{
-    Allow, Available, Change, Choice, Current, Dimension, Goal, Setting, Shares, Space, Touches, guide_presets, space,
+    Allow, Available, Change, Choice, Current, Dimension, Goal, Objective, Setting, Shares, Space, Touches,
+    guide_presets, space,
 };
 
 /// Version of the `tune.json` schema.
@@ -27,8 +28,11 @@ pub struct Tune {
     pub schema_version: u32,
     /// The project measured.
     pub project: String,
-    /// What was optimised.
+    /// What was optimised (with several goals, the heaviest: `Objective::primary`).
     pub goal: Goal,
+    /// With several goals, each with its weight: the search minimised their weighed sum.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub weights: Vec<(Goal, f64)>,
     /// The `--allow` given.
     pub allow: Vec<Allow>,
     /// The user's cargo arguments.
@@ -56,6 +60,15 @@ impl Tune {
     /// A candidate's name.
     pub fn name(&self, candidate: usize) -> &str {
         self.names.get(candidate).map_or("?", String::as_str)
+    }
+
+    /// What the search minimised, in words: `incremental`, or `3×incremental + 1×clean`.
+    pub fn objective(&self) -> String {
+        if self.weights.len() > 1 {
+            Objective { weights: self.weights.clone() }.label()
+        } else {
+            self.goal.as_str().to_owned()
+        }
     }
 
     /// The winner's name, when the search ended with one other than the baseline.

@@ -56,6 +56,106 @@ impl Goal {
     }
 }
 
+/// What a tune minimises: one goal's build time, or a weighed sum of several goals' times
+/// (`incremental=3,clean=1`: three edit-builds for every clean build), sample by sample, each
+/// round's samples of every goal summed with their weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Objective {
+    /// Each goal with its weight (positive), in the order given.
+    pub weights: Vec<(Goal, f64)>,
+}
+
+impl Objective {
+    /// One goal, weight 1.
+    pub fn single(goal: Goal) -> Objective {
+        Objective { weights: vec![(goal, 1.0)] }
+    }
+
+    /// `incremental`, `clean`, `check`, or goals with weights: `incremental=3,clean=1` (a goal
+    /// without `=W` weighs 1).
+    pub fn parse(text: &str) -> Result<Objective, String> {
+        let mut weights: Vec<(Goal, f64)> = Vec::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (word, weight) = part.split_once('=').map_or((part, "1"), |(w, n)| (w.trim(), n.trim()));
+            let goal = [Goal::Incremental, Goal::Clean, Goal::Check]
+                .into_iter()
+                .find(|g| g.as_str() == word)
+                .ok_or_else(|| format!("{word:?} is not a goal; expected incremental, clean or check"))?;
+            let weight: f64 = weight
+                .parse()
+                .ok()
+                .filter(|w: &f64| w.is_finite() && *w > 0.0)
+                .ok_or_else(|| format!("{part:?}: a goal's weight is a positive number (incremental=3,clean=1)"))?;
+            if weights.iter().any(|(g, _)| *g == goal) {
+                return Err(format!("{word} is given twice"));
+            }
+            weights.push((goal, weight));
+        }
+        if weights.is_empty() {
+            return Err(
+                "no goal given; expected incremental, clean, check or weights like incremental=3,clean=1".into()
+            );
+        }
+        Ok(Objective { weights })
+    }
+
+    /// The goals, in the order given.
+    pub fn goals(&self) -> Vec<Goal> {
+        self.weights.iter().map(|&(g, _)| g).collect()
+    }
+
+    /// The heaviest goal (the first of equal ones): what a single-goal reader of `tune.json`
+    /// takes as the goal.
+    pub fn primary(&self) -> Goal {
+        let mut best: Option<(Goal, f64)> = None;
+        for &(g, w) in &self.weights {
+            if best.is_none_or(|(_, b)| w > b) {
+                best = Some((g, w));
+            }
+        }
+        best.map_or(Goal::Incremental, |(g, _)| g)
+    }
+
+    /// `incremental`, or `3×incremental + 1×clean`.
+    pub fn label(&self) -> String {
+        match self.weights.as_slice() {
+            [(g, _)] => g.as_str().to_owned(),
+            many => many.iter().map(|(g, w)| format!("{w}×{}", g.as_str())).collect::<Vec<_>>().join(" + "),
+        }
+    }
+
+    /// The scenarios a stage of `configurations` runs: every goal's (`Goal::scenarios`).
+    pub fn scenarios(&self, configurations: &[Configuration]) -> Vec<Scenario> {
+        let mut out: Vec<Scenario> = Vec::new();
+        for (g, _) in &self.weights {
+            for s in g.scenarios(configurations) {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        out
+    }
+
+    /// One candidate's samples of the objective: `by_goal[i]` holds the `(round, seconds)`
+    /// samples of the `i`-th goal; a round counts once every goal has a sample in it, and its
+    /// sample is the weighed sum. In round order.
+    pub fn combine(&self, by_goal: &[Vec<(u32, f64)>]) -> Vec<f64> {
+        let Some(first) = by_goal.first() else { return Vec::new() };
+        let mut rounds: Vec<u32> = first.iter().map(|&(r, _)| r).collect();
+        rounds.sort_unstable();
+        rounds.dedup();
+        rounds
+            .into_iter()
+            .filter_map(|round| {
+                self.weights.iter().zip(by_goal).try_fold(0.0, |sum, ((_, w), samples)| {
+                    samples.iter().find(|&&(r, _)| r == round).map(|&(_, t)| sum + w * t)
+                })
+            })
+            .collect()
+    }
+}
+
 /// A kind of trade-off a user must allow with `--allow` before `tune` proposes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -338,12 +438,13 @@ impl Current {
 
 /// The settings a tune varies, for `goal` in the profile the project builds with (`current`),
 /// on what `available` offers, keeping only what `allow` permits and what changes the build.
-pub fn space(goal: Goal, current: &Current, available: &Available, allow: &[Allow]) -> Space {
+pub fn space(goals: &[Goal], current: &Current, available: &Available, allow: &[Allow]) -> Space {
     let p = format!("profile.{}", current.profile);
     let dev = !current.optimised;
     let mut dims: Vec<Dimension> = Vec::new();
     let mut left_out: Vec<(String, String)> = Vec::new();
-    let builds = goal != Goal::Check;
+    let builds = goals.iter().any(|&g| g != Goal::Check);
+    let clean = goals.contains(&Goal::Clean);
 
     if builds {
         dims.push(linker(available, &mut left_out));
@@ -351,10 +452,10 @@ pub fn space(goal: Goal, current: &Current, available: &Available, allow: &[Allo
         dims.extend(debuginfo(&p));
         dims.push(codegen_units(&p, dev));
     }
-    if goal == Goal::Clean {
+    if clean {
         dims.extend(cache(available, &mut left_out));
     }
-    dims.extend(incremental(goal, &p, dev));
+    dims.extend(incremental(clean, &p, dev));
     if available.nightly {
         dims.push(frontend_threads(available.cores));
         if builds {
@@ -531,12 +632,12 @@ fn codegen_units(p: &str, dev: bool) -> Dimension {
     }
 }
 
-/// Incremental compilation turned off for a clean build, on for an optimised profile (`dev`:
+/// Incremental compilation turned off when clean builds count (`clean`), on for an optimised profile (`dev`:
 /// an unoptimised one, where it is on already), for profile key `p`.
-fn incremental(goal: Goal, p: &str, dev: bool) -> Option<Dimension> {
-    let (label, value, tradeoff) = match goal {
+fn incremental(clean: bool, p: &str, dev: bool) -> Option<Dimension> {
+    let (label, value, tradeoff) = match clean {
         // A clean build does not reuse incremental state; writing it costs time.
-        Goal::Clean => Some(("incremental=false", "false", "rebuilds after an edit recompile whole crates")),
+        true => Some(("incremental=false", "false", "rebuilds after an edit recompile whole crates")),
         _ if !dev => Some(("incremental=true", "true", "more disk in target/; the program may run slower")),
         _ => None,
     }?;
@@ -739,7 +840,7 @@ mod tests {
     #[test]
     fn sccache_is_tried_for_clean_builds_only_against_the_clean_builds_of_the_others() {
         let dev = Current::defaults("dev", "a test");
-        let clean = space(Goal::Clean, &dev, &machine(), &[]);
+        let clean = space(&[Goal::Clean], &dev, &machine(), &[]);
         let (d, dim) = clean.dimensions.iter().enumerate().find(|(_, d)| d.name == "cache").expect("a cache dimension");
         assert_eq!(dim.options[0].label, "sccache");
         let c = clean.configuration(&[(d, 0)]);
@@ -750,36 +851,36 @@ mod tests {
         assert!(!Goal::Clean.measures(Scenario::CleanColdCache) && !Goal::Incremental.measures(Scenario::Clean));
         // Not for the edit-build loop (sccache does not cache incremental builds), and said
         // so where it is not installed.
-        assert!(space(Goal::Incremental, &dev, &machine(), &[]).dimensions.iter().all(|d| d.name != "cache"));
-        let without = space(Goal::Clean, &dev, &Available { sccache: false, ..machine() }, &[]);
+        assert!(space(&[Goal::Incremental], &dev, &machine(), &[]).dimensions.iter().all(|d| d.name != "cache"));
+        let without = space(&[Goal::Clean], &dev, &Available { sccache: false, ..machine() }, &[]);
         assert!(without.left_out.contains(&("sccache".to_owned(), "not installed on this machine".to_owned())));
     }
 
     #[test]
     fn by_default_nothing_that_needs_nightly_is_searched_and_it_says_so() {
-        let s = space(Goal::Incremental, &Current::defaults("dev", "a test"), &machine(), &[]);
+        let s = space(&[Goal::Incremental], &Current::defaults("dev", "a test"), &machine(), &[]);
         let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["linker", "debuginfo", "split-debuginfo", "dependency-debuginfo", "codegen-units"]);
         assert!(s.left_out.iter().any(|(o, why)| o == "cranelift" && why == "needs --allow nightly"), "{s:?}");
         assert!(s.left_out.iter().any(|(o, why)| o == "wild" && why.contains("not installed")), "{s:?}");
         // rust-lld is already the default: system lld is not a change worth a build.
         assert_eq!(s.dimensions[0].options.len(), 1);
-        let with = space(Goal::Incremental, &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
+        let with = space(&[Goal::Incremental], &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
         assert!(with.dimensions.iter().any(|d| d.name == "backend"));
         assert!(with.dimensions.iter().any(|d| d.name == "frontend-threads"));
     }
 
     #[test]
     fn check_searches_only_what_a_check_can_gain_from() {
-        let s = space(Goal::Check, &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
+        let s = space(&[Goal::Check], &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
         let names: Vec<&str> = s.dimensions.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["frontend-threads"]);
-        assert!(space(Goal::Check, &Current::defaults("dev", "a test"), &machine(), &[]).dimensions.is_empty());
+        assert!(space(&[Goal::Check], &Current::defaults("dev", "a test"), &machine(), &[]).dimensions.is_empty());
     }
 
     #[test]
     fn a_candidate_becomes_a_configuration_with_its_settings() {
-        let s = space(Goal::Clean, &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
+        let s = space(&[Goal::Clean], &Current::defaults("dev", "a test"), &machine(), &[Allow::Nightly]);
         let find = |label: &str| -> Choice {
             for (d, dim) in s.dimensions.iter().enumerate() {
                 if let Some(o) = dim.options.iter().position(|o| o.label == label) {
@@ -804,9 +905,48 @@ mod tests {
         assert_eq!(names, ["fast-dev", "mold", "cranelift", "cranelift+mold+fast-dev"]);
         assert_eq!(presets[0].1, [find("debug=0"), find("deps-debug=0")]);
         // Without nightly, the presets with Cranelift are not points of the space.
-        let stable = space(Goal::Clean, &Current::defaults("dev", "a test"), &machine(), &[]);
+        let stable = space(&[Goal::Clean], &Current::defaults("dev", "a test"), &machine(), &[]);
         let names: Vec<String> = guide_presets(&stable, true).into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["fast-dev", "mold"]);
+    }
+}
+
+#[cfg(test)]
+mod objective {
+    use super::*;
+
+    #[test]
+    fn goals_with_weights_read_like_a_person_writes_them() {
+        let o = Objective::parse("incremental=3, clean").expect("parses");
+        assert_eq!(o.weights, [(Goal::Incremental, 3.0), (Goal::Clean, 1.0)]);
+        assert_eq!((o.primary(), o.label().as_str()), (Goal::Incremental, "3×incremental + 1×clean"));
+        assert_eq!(Objective::parse("check").expect("one").label(), "check");
+        assert_eq!(Objective::parse("clean=1,incremental=1").expect("tie").primary(), Goal::Clean);
+        for bad in ["", "fast", "clean=0", "clean=-1", "clean=x", "clean,clean=2", "clean=inf"] {
+            assert!(Objective::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_round_counts_once_every_goal_has_its_sample_and_is_their_weighed_sum() {
+        let o = Objective::parse("incremental=3,clean=1").expect("parses");
+        let incremental = vec![(0, 1.0), (1, 2.0), (2, 1.5)];
+        let clean = vec![(0, 10.0), (1, 12.0)];
+        assert_eq!(o.combine(&[incremental.clone(), clean]), [13.0, 18.0]);
+        assert_eq!(Objective::single(Goal::Incremental).combine(&[incremental]), [1.0, 2.0, 1.5]);
+        assert!(o.combine(&[]).is_empty());
+        let configurations = [Configuration::plain("default", None)];
+        assert_eq!(o.scenarios(&configurations), [Scenario::Incremental, Scenario::Clean]);
+    }
+
+    #[test]
+    fn several_goals_search_the_union_of_their_spaces() {
+        let machine = Available { linkers: vec![Linker::Mold], sccache: true, ..Available::default() };
+        let dev = Current::defaults("dev", "a test");
+        let both = space(&[Goal::Incremental, Goal::Clean], &dev, &machine, &[]);
+        let names: Vec<&str> = both.dimensions.iter().map(|d| d.name.as_str()).collect();
+        assert!(names.contains(&"cache") && names.contains(&"incremental"), "{names:?}");
+        assert!(space(&[Goal::Check], &dev, &machine, &[]).dimensions.is_empty());
     }
 }
 
@@ -854,7 +994,7 @@ mod current {
     #[test]
     fn the_space_offers_only_changes_from_what_the_project_has() {
         let dev = Current::from_unit_graph(&graph("ripgrep-15.2.0-dev"), "dev").expect("dev");
-        let s = space(Goal::Incremental, &dev, &machine(), &[]);
+        let s = space(&[Goal::Incremental], &dev, &machine(), &[]);
         assert_eq!(
             labels(&s),
             [
@@ -869,7 +1009,7 @@ mod current {
         assert_eq!(
             s,
             space(
-                Goal::Incremental,
+                &[Goal::Incremental],
                 &Current { source: dev.source.clone(), ..Current::defaults("dev", "") },
                 &machine(),
                 &[]
@@ -877,7 +1017,7 @@ mod current {
         );
 
         let tuned = Current::from_unit_graph(&graph("ripgrep-15.2.0-dev-tuned"), "dev").expect("tuned");
-        let s = space(Goal::Incremental, &tuned, &machine(), &[]);
+        let s = space(&[Goal::Incremental], &tuned, &machine(), &[]);
         assert_eq!(labels(&s), ["mold", "debug=0"]);
         let why = |label: &str| s.left_out.iter().find(|(o, _)| o == label).map(|(_, w)| w.as_str());
         assert_eq!(why("debug=line-tables-only"), Some("the dev profile already has debug=line-tables-only"));
@@ -892,7 +1032,7 @@ mod current {
         // not an optimised profile's; a project linking with mold is not offered mold.
         let mut fast = Current::from_unit_graph(&graph("example-workspace-fast"), "fast").expect("fast");
         fast.linker = Some("mold".to_owned());
-        let s = space(Goal::Incremental, &fast, &machine(), &[]);
+        let s = space(&[Goal::Incremental], &fast, &machine(), &[]);
         assert_eq!(labels(&s), ["debug=0", "split-debuginfo=unpacked", "codegen-units=16"]);
         assert!(s.left_out.contains(&("mold".to_owned(), "the project already links with mold".to_owned())));
         assert_eq!(s.configuration(&[(0, 0)]).overrides, ["profile.fast.debug=0"]);
@@ -900,7 +1040,7 @@ mod current {
         // An optimised profile without debug info: nothing about debug info; incremental is
         // already off for a clean build.
         let release = Current { debuginfo: "0".to_owned(), ..Current::defaults("release", "a test") };
-        let s = space(Goal::Clean, &release, &machine(), &[Allow::Runtime]);
+        let s = space(&[Goal::Clean], &release, &machine(), &[Allow::Runtime]);
         assert_eq!(labels(&s), ["mold", "codegen-units=256"]);
         assert!(guide_presets(&s, !release.optimised).iter().all(|(n, _)| n == "mold"));
     }
@@ -914,7 +1054,7 @@ mod voids {
     #[test]
     fn a_combination_never_carries_a_setting_that_another_makes_a_no_op() {
         let available = Available { linkers: vec![Linker::Mold], default_is_rust_lld: true, ..Available::default() };
-        let s = space(Goal::Incremental, &Current::defaults("dev", "a test"), &available, &[]);
+        let s = space(&[Goal::Incremental], &Current::defaults("dev", "a test"), &available, &[]);
         let find = |label: &str| -> Choice {
             s.dimensions
                 .iter()

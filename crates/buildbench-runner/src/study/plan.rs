@@ -331,6 +331,8 @@ struct State {
     /// The same for `cargo check`.
     checked: Option<u64>,
     cache_warm: bool,
+    /// The last build started from an empty target directory and no edit came since.
+    fresh: bool,
 }
 
 /// Plans rounds of samples one at a time, remembering what each configuration's last build left.
@@ -351,6 +353,9 @@ pub struct Planner<'a> {
     generations: HashMap<Option<String>, u64>,
     /// Reverse every other round (rev studies).
     alternate: bool,
+    /// Give an edit-build sample that follows a clean build a warm-up edit-build first
+    /// (`settle_after_clean`).
+    settle: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -360,7 +365,17 @@ impl<'a> Planner<'a> {
             state: vec![State::default(); configurations.len()],
             generations: HashMap::new(),
             alternate: configurations.iter().any(|c| c.revision.is_some()),
+            settle: false,
         }
+    }
+
+    /// For studies that take clean and edit-build samples of one configuration in the same
+    /// rounds (`buildbench tune` with several goals): an edit right after a build from an empty
+    /// target directory is not a typical edit-build (the warm-up a study does once for its
+    /// incremental scenario), so each such sample gets a warm-up edit-build before it.
+    pub fn settle_after_clean(mut self) -> Planner<'a> {
+        self.settle = true;
+        self
     }
 
     /// The steps of one round: sample `index` (of kind `purpose`) of `scenario` for each of
@@ -397,13 +412,18 @@ impl<'a> Planner<'a> {
                     let check = scenario.is_check();
                     push(Action::WipeTarget);
                     push(sample(check));
-                    *s = State { built: (!check).then_some(generation), checked: check.then_some(generation), ..*s };
+                    *s = State {
+                        built: (!check).then_some(generation),
+                        checked: check.then_some(generation),
+                        fresh: true,
+                        ..*s
+                    };
                 }
                 Scenario::CleanColdCache => {
                     push(Action::WipeCache);
                     push(Action::WipeTarget);
                     push(sample(false));
-                    *s = State { built: Some(generation), checked: None, cache_warm: true };
+                    *s = State { built: Some(generation), checked: None, cache_warm: true, fresh: true };
                 }
                 Scenario::CleanWarmCache => {
                     if !s.cache_warm {
@@ -412,7 +432,7 @@ impl<'a> Planner<'a> {
                     }
                     push(Action::WipeTarget);
                     push(sample(false));
-                    *s = State { built: Some(generation), checked: None, cache_warm: true };
+                    *s = State { built: Some(generation), checked: None, cache_warm: true, fresh: true };
                 }
                 Scenario::Noop => {
                     if s.built != Some(generation) {
@@ -424,9 +444,17 @@ impl<'a> Planner<'a> {
                 Scenario::Incremental | Scenario::CheckIncremental => {
                     let check = scenario.is_check();
                     let last = if check { s.checked } else { s.built };
+                    let mut generation = generation;
                     if last.is_none() {
                         push(prepare(check));
+                        s.fresh = true;
                     }
+                    if self.settle && s.fresh && purpose == Purpose::Measured {
+                        push(Action::Edit);
+                        generation += 1;
+                        push(Action::Build { check, purpose: Purpose::Warmup, index });
+                    }
+                    s.fresh = false;
                     push(Action::Edit);
                     let generation = generation + 1;
                     self.generations.insert(tree, generation);
@@ -730,5 +758,34 @@ mod tests {
             ]
         );
         assert_eq!(s.iter().filter(|s| s.action == Action::WipeCache).count(), 2);
+    }
+
+    #[test]
+    fn settled_rounds_give_an_edit_after_a_clean_build_a_warm_up_first() {
+        let configs = expand(&matrix()).unwrap();
+        use Purpose::*;
+        use Scenario::*;
+        let round = |planner: &mut Planner<'_>, index| {
+            let mut out = planner.round(Incremental, Measured, index, &[0], &Done::new());
+            out.extend(planner.round(Clean, Measured, index, &[0], &Done::new()));
+            builds(&out)
+        };
+        let mut settled = Planner::new(&configs).settle_after_clean();
+        // Every edit-build follows a build from an empty target directory (the first round's
+        // preparation, then the clean samples): a warm-up first.
+        assert_eq!(
+            round(&mut settled, 0),
+            [(0, Incremental, Prepare), (0, Incremental, Warmup), (0, Incremental, Measured), (0, Clean, Measured)]
+        );
+        for index in 1..3 {
+            assert_eq!(
+                round(&mut settled, index),
+                [(0, Incremental, Warmup), (0, Incremental, Measured), (0, Clean, Measured)]
+            );
+        }
+        // Without it (compare's scenario-by-scenario studies never need it), none.
+        let mut plain = Planner::new(&configs);
+        round(&mut plain, 0);
+        assert_eq!(round(&mut plain, 1), [(0, Incremental, Measured), (0, Clean, Measured)]);
     }
 }

@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 pub const TUNE_EXAMPLES: &str = "Examples:
   buildbench tune                                       the edit-build loop, 20 minutes
   buildbench tune --budget 5m --goal clean              clean builds, 5 minutes
+  buildbench tune --goal incremental=3,clean=1          three edit-builds for every clean build
   buildbench tune --allow nightly --apply               Cranelift and -Z flags too; write the winner
   buildbench tune ~/src/app -- --features simd          your own build";
 
@@ -19,9 +20,10 @@ pub struct TuneArgs {
     #[arg(long, default_value = "20m", value_parser = parse_duration, value_name = "TIME")]
     pub budget: f64,
     /// The build to make faster: incremental (cargo build after an edit), clean (from an empty
-    /// target directory) or check (cargo check after an edit).
-    #[arg(long, value_enum, default_value_t = GoalArg::Incremental, value_name = "GOAL")]
-    pub goal: GoalArg,
+    /// target directory), check (cargo check after an edit), or several with weights:
+    /// incremental=3,clean=1 (their weighed sum: three edit-builds for every clean build).
+    #[arg(long, default_value = "incremental", value_parser = parse_goal, value_name = "GOAL")]
+    pub goal: String,
     /// Trade-offs tune may propose: nightly (Cranelift, -Zthreads, -Zshare-generics; needs a
     /// nightly toolchain) and runtime (settings that make the program slower, in optimised
     /// profiles). Default: none of them.
@@ -49,22 +51,9 @@ pub struct TuneArgs {
     pub cargo: Vec<String>,
 }
 
-/// `--goal`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GoalArg {
-    Incremental,
-    Clean,
-    Check,
-}
-
-impl From<GoalArg> for buildbench_model::tune::Goal {
-    fn from(g: GoalArg) -> Self {
-        match g {
-            GoalArg::Incremental => buildbench_model::tune::Goal::Incremental,
-            GoalArg::Clean => buildbench_model::tune::Goal::Clean,
-            GoalArg::Check => buildbench_model::tune::Goal::Check,
-        }
-    }
+/// `--goal`: checked here, so a wrong one is a usage error.
+fn parse_goal(text: &str) -> Result<String, String> {
+    buildbench_model::tune::Objective::parse(text).map(|_| text.to_owned())
 }
 
 /// `20m`, `90s`, `1h30m`, `45` (seconds) → seconds.

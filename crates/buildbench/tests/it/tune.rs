@@ -118,8 +118,23 @@ fn a_refused_tune_writes_nothing_over_an_earlier_one_and_nothing_into_the_projec
     assert_eq!(std::fs::read_to_string(&manifest).expect("Cargo.toml"), edited);
 }
 
+/// The seconds of `configuration`'s successful samples of `scenario` in a study, by round:
+/// `(index, warm-up, seconds)`.
+fn by_round(study: &serde_json::Value, configuration: &str, scenario: &str) -> Vec<(u64, bool, f64)> {
+    study["samples"]
+        .as_array()
+        .expect("samples")
+        .iter()
+        .filter(|s| s["configuration"] == configuration && s["scenario"] == scenario && s["success"] == true)
+        .map(|s| {
+            let index = s["index"].as_u64().expect("index");
+            (index, s["warmup"] == true, s["wall_seconds"].as_f64().expect("wall"))
+        })
+        .collect()
+}
+
 #[test]
-fn tune_for_clean_builds_races_sccache_on_a_warm_cache_beside_the_plain_clean_builds() {
+fn tune_with_weighed_goals_races_sccache_on_a_warm_cache_and_sums_each_round() {
     if !has("sccache") {
         require_or_skip("sccache", "sccache is not installed (apt-get install -y sccache)");
         return;
@@ -129,38 +144,55 @@ fn tune_for_clean_builds_races_sccache_on_a_warm_cache_beside_the_plain_clean_bu
     let out = dir.path().join("tune");
     let before = tree(&project);
     // sccache can save the whole build (its bound), so even a budget that fits few options tries it.
-    let o = run(&["tune", s(&project), "--budget", "2m", "--goal", "clean", "--output", s(&out)]);
+    let args = ["tune", s(&project), "--budget", "2m", "--goal", "incremental=3,clean=1", "--output", s(&out)];
+    let o = run(&args);
+    let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("tune (3×incremental + 1×clean builds)"), "{stdout}");
     assert_eq!(tree(&project), before);
-    // The singles' study: sccache's samples are clean builds with a cache its preparation build
-    // filled, taken round by round beside the others' clean builds; no cold-cache samples.
-    let singles = read_json(&out.join("stages/2-singles/study.json"));
-    let samples = singles["samples"].as_array().expect("samples");
-    let of = |name: &str, scenario: &str| {
-        samples
-            .iter()
-            .filter(|s| s["configuration"] == name && s["scenario"] == scenario && s["success"] == true)
-            .count()
-    };
-    let (warm, plain) = (of("sccache", "clean-warm-cache"), of("default", "clean"));
-    let mine: Vec<_> = samples.iter().filter(|s| s["configuration"] == "sccache").collect();
-    assert!(
-        warm >= 3 && of("sccache", "clean") == 0 && of("sccache", "clean-cold-cache") == 0,
-        "{warm}: {mine:?}\n{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    assert!(plain >= warm, "the default sampled in every round sccache was: {plain} vs {warm}");
-    // The search saw them: its sccache entry of the singles holds as many samples.
     let tune = read_json(&out.join("tune.json"));
+    assert_eq!(tune["weights"], serde_json::json!([["incremental", 3.0], ["clean", 1.0]]));
+    assert_eq!(tune["goal"], "incremental");
+
+    let singles = read_json(&out.join("stages/2-singles/study.json"));
+    // sccache's clean samples are clean builds with a cache its preparation build filled,
+    // taken in the same rounds as the others' plain clean builds; no cold-cache samples.
+    let warm = by_round(&singles, "sccache", "clean-warm-cache");
+    let measured = |v: &[(u64, bool, f64)]| v.iter().filter(|(_, w, _)| !w).count();
+    assert!(measured(&warm) >= 3, "{warm:?}\n{stdout}");
+    assert!(by_round(&singles, "sccache", "clean").is_empty());
+    assert!(by_round(&singles, "sccache", "clean-cold-cache").is_empty());
+    // Every measured edit-build follows a clean build in these rounds: each has a warm-up
+    // edit-build of its own round before it.
+    let incremental = by_round(&singles, "default", "incremental");
+    let clean = by_round(&singles, "default", "clean");
+    for &(index, _, _) in incremental.iter().filter(|(_, w, _)| !w) {
+        assert!(incremental.iter().any(|&(i, w, _)| i == index && w), "round {index}: {incremental:?}");
+    }
+    // The search's samples of the default are 3 x incremental + clean, round by round.
     let names: Vec<&str> = tune["names"].as_array().expect("names").iter().filter_map(|n| n.as_str()).collect();
-    let id = names.iter().position(|&n| n == "sccache").expect("sccache is a candidate");
-    let entry = tune["search"]["entries"]
-        .as_array()
-        .expect("entries")
+    let entry = |name: &str| {
+        let id = names.iter().position(|&n| n == name).expect("a candidate");
+        tune["search"]["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["stage"] == "singles" && e["candidate"] == id)
+            .expect("an entry in the singles")
+            .clone()
+    };
+    let seen: Vec<f64> =
+        entry("default")["samples"].as_array().expect("samples").iter().filter_map(|v| v.as_f64()).collect();
+    let expected: Vec<f64> = clean
         .iter()
-        .find(|e| e["stage"] == "singles" && e["candidate"] == id)
-        .expect("an entry in the singles");
-    assert_eq!(entry["samples"].as_array().map(Vec::len), Some(warm));
+        .filter(|(_, w, _)| !w)
+        .filter_map(|&(i, _, c)| incremental.iter().find(|&&(j, w, _)| j == i && !w).map(|&(_, _, t)| 3.0 * t + c))
+        .collect();
+    assert_eq!(seen.len(), expected.len());
+    for (a, b) in seen.iter().zip(&expected) {
+        assert!((a - b).abs() < 1e-9, "{seen:?} vs {expected:?}");
+    }
+    assert_eq!(entry("sccache")["samples"].as_array().map(Vec::len), Some(measured(&warm)));
     // incremental=false changes nothing beside sccache (which turns incremental off): no
     // combination carries both.
     assert!(!names.iter().any(|n| n.contains("sccache") && n.contains("incremental=false")), "{names:?}");
