@@ -22,6 +22,7 @@ pub mod summary;
 mod table;
 pub mod timings;
 pub mod tune;
+pub mod view;
 pub mod whatif;
 
 pub use format::seconds;

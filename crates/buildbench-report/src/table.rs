@@ -78,7 +78,7 @@ impl Table {
                     break;
                 }
                 let cell = if i == last { cell.trim_end() } else { cell };
-                let tone = row.and_then(|r| self.tones.iter().find(|(tr, tc, _)| *tr == r && *tc == i)).map(|t| t.2);
+                let tone = row.and_then(|r| self.tone_at(r, i));
                 out.push_str(&pending);
                 pending.clear();
                 out.push_toned(cell, tone);
@@ -95,7 +95,12 @@ impl Table {
         out
     }
 
-    /// A Markdown table, every cell escaped (`export::markdown::cell`).
+    /// The tone of the cell at `row` and `column`, if it has one.
+    fn tone_at(&self, row: usize, column: usize) -> Option<Tone> {
+        self.tones.iter().find(|(r, c, _)| *r == row && *c == column).map(|t| t.2)
+    }
+
+    /// A Markdown table, every cell escaped (`export::markdown::cell`), toned cells in bold.
     pub fn markdown(&self) -> String {
         use std::fmt::Write as _;
         let cell = crate::export::markdown::cell;
@@ -104,13 +109,22 @@ impl Table {
             out.push_str(if *a == Align::Right { " ---: |" } else { " --- |" });
         }
         out.push('\n');
-        for row in &self.rows {
-            let _ = writeln!(out, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+        for (r, row) in self.rows.iter().enumerate() {
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, text)| match self.tone_at(r, c) {
+                    Some(_) if !text.trim().is_empty() => format!("**{}**", cell(text.trim())),
+                    _ => cell(text),
+                })
+                .collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
         out
     }
 
-    /// An HTML table, every cell escaped; right-aligned cells get `class="n"`. The table is in
+    /// An HTML table, every cell escaped; right-aligned cells get `class="n"`, toned cells the
+    /// stylesheet's `faster` or `slower` (strong when undecided). The table is in
     /// a box of its own that scrolls sideways when it is wider than the page's column
     /// (`page::scrolling`).
     pub fn html(&self) -> String {
@@ -121,11 +135,17 @@ impl Table {
             let _ = write!(out, "<th>{}</th>", escape(h));
         }
         out.push_str("</tr>\n");
-        for row in &self.rows {
+        for (r, row) in self.rows.iter().enumerate() {
             out.push_str("<tr>");
-            for (cell, align) in row.iter().zip(&self.align) {
+            for (c, (cell, align)) in row.iter().zip(&self.align).enumerate() {
                 let class = if *align == Align::Right { " class=\"n\"" } else { "" };
-                let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+                let text = match self.tone_at(r, c) {
+                    Some(Tone::Good) => format!("<span class=\"faster\">{}</span>", escape(cell)),
+                    Some(Tone::Bad) => format!("<span class=\"slower\">{}</span>", escape(cell)),
+                    Some(Tone::Unsure) => format!("<strong>{}</strong>", escape(cell)),
+                    None => escape(cell),
+                };
+                let _ = write!(out, "<td{class}>{text}</td>");
             }
             out.push_str("</tr>\n");
         }

@@ -7,8 +7,10 @@ use buildbench_model::{Scenario, Study};
 use super::Exporter;
 use crate::StudySummary;
 use crate::across_studies::capitalized;
+use crate::color::Styled;
 use crate::format::{bytes, mean_interval, opt_seconds, p_values, speedup, verdict};
 use crate::summary::{Cell, Outcome};
+use crate::view::{Block, View};
 
 pub struct Markdown;
 
@@ -35,6 +37,45 @@ pub fn cell(text: &str) -> String {
     out
 }
 
+/// One block of a view as Markdown, ending in a line break; empty for a chart, which Markdown
+/// leaves out (its numbers are in the text). Everything is escaped (`cell`).
+fn block_markdown(block: &Block) -> String {
+    match block {
+        Block::Paragraph(text) | Block::Note(text) => format!("{}\n", styled(text)),
+        Block::Table(table) => table.markdown(),
+        Block::List(items) => items.iter().map(|i| format!("- {}\n", styled(i))).collect(),
+        Block::Code { label, text } => {
+            // A fence longer than any run of backticks in the snippet.
+            let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let fence = "`".repeat(longest.max(2) + 1);
+            // The language of `Cargo.toml` is `toml`; a label without a dot names its own.
+            let language = label.rsplit('.').next().unwrap_or_default();
+            let info: String = language.chars().filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect();
+            let text: String = text.chars().map(|c| if c.is_control() && c != '\n' { ' ' } else { c }).collect();
+            format!("{fence}{info}\n{}\n{fence}\n", text.trim_end_matches('\n'))
+        }
+        Block::Figure { .. } => String::new(),
+    }
+}
+
+/// Styled text as Markdown: each line escaped, toned spans in bold (their spaces outside the
+/// stars, which Markdown needs), lines kept apart by a hard line break.
+fn styled(text: &Styled) -> String {
+    let mut out = String::new();
+    for (span, tone) in text.spans() {
+        let escaped = span.split('\n').map(cell).collect::<Vec<_>>().join("  \n");
+        match tone {
+            Some(_) if !escaped.trim().is_empty() => {
+                let start = escaped.len() - escaped.trim_start().len();
+                let end = escaped.trim_end().len();
+                let _ = write!(out, "{}**{}**{}", &escaped[..start], &escaped[start..end], &escaped[end..]);
+            }
+            _ => out.push_str(&escaped),
+        }
+    }
+    out.trim_end_matches(['\n', ' ']).to_owned()
+}
+
 /// Text safe inside a Markdown code span: no backticks (which would end it) or line breaks.
 /// Inside a code span nothing is a link, so nothing else needs escaping.
 pub fn code(text: &str) -> String {
@@ -44,6 +85,23 @@ pub fn code(text: &str) -> String {
 impl Exporter for Markdown {
     fn extension(&self) -> &'static str {
         "md"
+    }
+
+    fn view(&self, view: &View) -> Vec<u8> {
+        let mut out = String::new();
+        for section in &view.sections {
+            if let Some(heading) = &section.heading {
+                let hashes = "#".repeat(usize::from(section.level.clamp(1, 6)));
+                let _ = writeln!(out, "{}{hashes} {}", if out.is_empty() { "" } else { "\n" }, cell(heading));
+            }
+            for block in &section.blocks {
+                let text = block_markdown(block);
+                if !text.is_empty() {
+                    let _ = write!(out, "{}{text}", if out.is_empty() { "" } else { "\n" });
+                }
+            }
+        }
+        out.into_bytes()
     }
 
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
