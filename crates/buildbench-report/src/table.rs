@@ -41,7 +41,8 @@ impl Table {
         }
     }
 
-    /// Renders with two spaces between columns and no trailing spaces.
+    /// Renders with two spaces between columns and no trailing spaces; no header line when
+    /// every header cell is empty.
     pub fn render(&self) -> String {
         self.styled().plain()
     }
@@ -88,7 +89,10 @@ impl Table {
             }
             out.push_str("\n");
         };
-        line(&self.header, None, &mut out);
+        // A table of facts has no header (every header cell empty): no empty line for it.
+        if self.header.iter().any(|h| !h.is_empty()) {
+            line(&self.header, None, &mut out);
+        }
         for (r, row) in self.rows.iter().enumerate() {
             line(row, Some(r), &mut out);
         }
@@ -123,27 +127,32 @@ impl Table {
         out
     }
 
-    /// An HTML table, every cell escaped; right-aligned cells get `class="n"`, toned cells the
+    /// An HTML table, every cell escaped (its `` `code` `` spans as code); right-aligned cells get `class="n"`, toned cells the
     /// stylesheet's `faster` or `slower` (strong when undecided). The table is in
     /// a box of its own that scrolls sideways when it is wider than the page's column
     /// (`page::scrolling`).
     pub fn html(&self) -> String {
         use std::fmt::Write as _;
         let escape = crate::html_escape::escape;
-        let mut out = String::from("<table>\n<tr>");
-        for h in &self.header {
-            let _ = write!(out, "<th>{}</th>", escape(h));
+        let mut out = String::from("<table>\n");
+        if self.header.iter().any(|h| !h.is_empty()) {
+            out.push_str("<tr>");
+            for h in &self.header {
+                let _ = write!(out, "<th>{}</th>", escape(h));
+            }
+            out.push_str("</tr>\n");
         }
-        out.push_str("</tr>\n");
         for (r, row) in self.rows.iter().enumerate() {
             out.push_str("<tr>");
             for (c, (cell, align)) in row.iter().zip(&self.align).enumerate() {
                 let class = if *align == Align::Right { " class=\"n\"" } else { "" };
+                // A cell is prose: its `code` spans show as code, as in Markdown.
+                let cell = crate::html_escape::prose(cell);
                 let text = match self.tone_at(r, c) {
-                    Some(Tone::Good) => format!("<span class=\"faster\">{}</span>", escape(cell)),
-                    Some(Tone::Bad) => format!("<span class=\"slower\">{}</span>", escape(cell)),
-                    Some(Tone::Unsure) => format!("<strong>{}</strong>", escape(cell)),
-                    None => escape(cell),
+                    Some(Tone::Good) => format!("<span class=\"faster\">{cell}</span>"),
+                    Some(Tone::Bad) => format!("<span class=\"slower\">{cell}</span>"),
+                    Some(Tone::Unsure) => format!("<strong>{cell}</strong>"),
+                    None => cell,
                 };
                 let _ = write!(out, "<td{class}>{text}</td>");
             }

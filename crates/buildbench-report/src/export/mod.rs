@@ -13,7 +13,7 @@ use crate::StudySummary;
 use crate::view::View;
 
 pub use csv::Csv;
-pub use html::{Html, report_page};
+pub use html::{Html, report_page, view_page};
 pub use json::Json;
 pub use markdown::Markdown;
 pub use terminal::Terminal;
@@ -174,7 +174,7 @@ mod view_tests {
 
     #[test]
     fn a_view_with_every_block_on_a_terminal() {
-        let plain = "Title & <b>\nA `code` span and [a](link) | bar.\n\nmuted\nsecond line\n\nResults\nname   time\na,b   1.00s\n<c>\"  2.00s\n\n  claim: holds (2-5x)\n  x: does not hold\n\nCargo.toml:\n    [profile.dev]\n    debug = 0\n\nAfter.\n";
+        let plain = "Title & <b>\nA `code` span and [a](link) | bar.\n\nmuted\nsecond line\n\nResults\nname   time\na,b   1.00s\n<c>\"  2.00s\n\n  - claim: holds (2-5x)\n  - x: does not hold\n\nCargo.toml:\n    [profile.dev]\n    debug = 0\n\nAfter.\n";
         assert_eq!(render(Format::Table, false), plain);
         let painted = plain
             .replacen("1.00s", "\u{1b}[32m1.00s\u{1b}[0m", 1)

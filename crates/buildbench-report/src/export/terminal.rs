@@ -34,7 +34,7 @@ impl Exporter for Terminal {
 }
 
 /// A view as styled text: each heading on a line of its own with its first block under it,
-/// other blocks apart by a blank line, list items indented, snippets indented by four spaces
+/// other blocks apart by a blank line, list items indented with a dash, snippets indented by four spaces
 /// (so a terminal's copy takes them whole), charts left out (their numbers are in the text).
 pub fn view_styled(view: &View) -> Styled {
     let mut out = Styled::default();
@@ -75,7 +75,7 @@ fn block_styled(block: &Block) -> Styled {
         Block::Table(table) => out.append(table.styled()),
         Block::List(items) => {
             for item in items {
-                out.push_str("  ");
+                out.push_str("  - ");
                 out.append(item.clone());
                 out.push('\n');
             }

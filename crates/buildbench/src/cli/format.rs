@@ -15,7 +15,11 @@ pub mod accepts {
     /// `compare` and `report`: a study in every format (each has a study exporter, so a new
     /// format reaches them without a word here).
     pub const STUDY: &[Format] = &Format::ALL;
-    /// `diff` and the rev `gate`.
+    /// The commands that build a view (`buildbench_report::view::View`): every format, their
+    /// view through each format's exporter and their own JSON value (so a new format reaches
+    /// them without a word here): `link`, `diff`, `doctor`, `whatif`, `profile`, `timings`.
+    pub const VIEW: &[Format] = &Format::ALL;
+    /// The rev `gate`.
     pub const GATE: &[Format] = &[Table, Md, Json];
     /// `history gate`.
     pub const HISTORY_GATE: &[Format] = &[Md, Json];
@@ -23,12 +27,8 @@ pub mod accepts {
     pub const HISTORY_SHOW: &[Format] = &[Table, Json, Md, Csv];
     /// `history report -o FILE`: the trend page.
     pub const HISTORY_REPORT: &[Format] = &[Html];
-    /// `timings`, `whatif`, `link`, `doctor` and `profile` on stdout.
-    pub const TABLE_JSON: &[Format] = &[Table, Json];
     /// `timings -o FILE`: the timeline page (or `.svg`, the chart alone, which is no format).
     pub const TIMELINE: &[Format] = &[Html];
-    /// `profile -o FILE` and `link -o FILE`.
-    pub const PROFILE_FILE: &[Format] = &[Table, Json, Md, Html];
 }
 
 /// The commands whose `--format` names the format of `-o FILE` (elsewhere `--format` is what
@@ -124,9 +124,12 @@ mod tests {
         assert!(err.contains("the extension \"md\" is md, and `buildbench history report` writes html"), "{err}");
         assert_eq!(of_output("report", Path::new("R.HTM"), None, accepts::STUDY).ok(), Some(Html));
         assert_eq!(of_output("report", Path::new("r.pdf"), Some(Md), accepts::STUDY).ok(), Some(Md));
-        assert_eq!(refusal("diff", "html", accepts::GATE), "--format html: `buildbench diff` writes table, md or json");
+        assert_eq!(refusal("gate", "html", accepts::GATE), "--format html: `buildbench gate` writes table, md or json");
         // profile's and link's --format is what goes to stdout: no advice to use it for the file.
-        let err = of_output("link", Path::new("r.foo"), None, accepts::PROFILE_FILE).unwrap_err().to_string();
-        assert!(err.contains("writes table, json, md or html (use .txt, .json") && !err.contains("--format"), "{err}");
+        let err = of_output("link", Path::new("r.foo"), None, accepts::VIEW).unwrap_err().to_string();
+        assert!(
+            err.contains("writes table, json, md, html or csv (use .txt, .json") && !err.contains("--format"),
+            "{err}"
+        );
     }
 }
