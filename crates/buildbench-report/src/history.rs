@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 use buildbench_model::history::{HistoryGate, NewestChange, Trend};
 
 use crate::across_studies::{self, capitalized};
-use crate::export::markdown::cell as md;
+use crate::color::Tone;
 use crate::format::percent;
 use crate::html_escape::escape;
-use crate::seconds;
+use crate::view::{View, labelled};
+use crate::{Align, Table, seconds};
 
 /// `▁▂▃▄▅▆▇█` from low to high.
 pub fn sparkline(values: &[f64]) -> String {
@@ -64,58 +65,32 @@ pub fn newest_sentence(t: &Trend, n: &NewestChange) -> String {
     format!("{who} {} than the last level ({span}); not yet confirmed by {confirm}", slower_or_faster(n.shift.ratio))
 }
 
-/// `history show` as text: per series, a sparkline and the last points, then the change points.
-pub fn show_text(trends: &[Trend]) -> String {
-    let mut out = String::new();
-    for t in trends {
-        let s = &t.series;
-        let medians: Vec<f64> = s.points.iter().map(|p| p.median).collect();
-        let machine: Vec<&str> = s.machine.split(" | ").take(3).collect();
-        let _ = writeln!(
-            out,
-            "{} / {}  ({} studies, {})",
-            s.configuration,
-            s.scenario,
-            s.points.len(),
-            machine.join(" | ")
-        );
-        let _ = writeln!(out, "  {}", sparkline(&medians));
-        for p in s.points.iter().rev().take(10).collect::<Vec<_>>().into_iter().rev() {
-            let ci = p.ci95.map(|(l, h)| format!(" [{}, {}]", seconds(l), seconds(h))).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {}  {:<10}  {}{ci}",
-                p.date.get(..10).unwrap_or(&p.date),
-                short(p.commit.as_deref()),
-                seconds(p.median)
-            );
-        }
-        for c in &t.changes {
-            let _ = writeln!(
-                out,
-                "  change at {}: {:+.1}%{}",
-                short(c.commit.as_deref()),
-                (c.point.ratio - 1.0) * 100.0,
-                most(&c.units)
-            );
-        }
-        if let Some(n) = &t.newest {
-            let _ = writeln!(out, "  {}{}", newest_sentence(t, n), most(&n.units));
-        }
-        out.push('\n');
-    }
+/// What `history show` shows, in every format (`export::write`): a table of every series
+/// (its trend as a sparkline, its last median, its change points), then a section per series
+/// with its last ten studies and what changed at each change point.
+pub fn show_view(trends: &[Trend]) -> View {
+    let mut view = View::new("buildbench history");
     if trends.is_empty() {
-        out.push_str("no series: add studies with `buildbench history add STUDY`\n");
+        view.section(2, None).text("no series: add studies with `buildbench history add STUDY`");
+        return view;
     }
-    // Configuration names, commits and unit names come from the projects and their authors.
-    crate::format::terminal_safe(&out)
+    view.section(2, None).table(series_table(trends));
+    for t in trends {
+        series_section(&mut view, t);
+    }
+    view
 }
 
-/// `history show --format md`.
-pub fn show_markdown(trends: &[Trend]) -> String {
-    let mut out = String::from(
-        "| configuration | scenario | studies | trend | last median | change points |\n|---|---|---|---|---|---|\n",
-    );
+/// One row per series: its trend, last median and change points.
+fn series_table(trends: &[Trend]) -> Table {
+    let mut table = Table::new(&[
+        ("configuration", Align::Left),
+        ("scenario", Align::Left),
+        ("studies", Align::Right),
+        ("trend", Align::Left),
+        ("last median", Align::Right),
+        ("change points", Align::Left),
+    ]);
     for t in trends {
         let s = &t.series;
         let medians: Vec<f64> = s.points.iter().map(|p| p.median).collect();
@@ -131,19 +106,60 @@ pub fn show_markdown(trends: &[Trend]) -> String {
                 )
             }))
             .collect();
-        // Everything from a project is escaped: no link, image, HTML or table break in a job summary.
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            crate::export::markdown::cell(&s.configuration),
-            crate::export::markdown::cell(&s.scenario),
-            s.points.len(),
+        table.row(vec![
+            s.configuration.clone(),
+            s.scenario.clone(),
+            s.points.len().to_string(),
             sparkline(&medians),
             medians.last().map_or_else(|| "-".to_owned(), |m| seconds(*m)),
-            crate::export::markdown::cell(&if changes.is_empty() { "none".to_owned() } else { changes.join(", ") })
-        );
+            if changes.is_empty() { "none".to_owned() } else { changes.join(", ") },
+        ]);
     }
-    out
+    table
+}
+
+/// One series: its machine, sparkline, last ten studies, and its change points with the units
+/// that moved most at each.
+fn series_section(view: &mut View, t: &Trend) {
+    let s = &t.series;
+    let medians: Vec<f64> = s.points.iter().map(|p| p.median).collect();
+    let machine: Vec<&str> = s.machine.split(" | ").take(3).collect();
+    let heading =
+        format!("{} / {}  ({} studies, {})", s.configuration, s.scenario, s.points.len(), machine.join(" | "));
+    let mut points = Table::new(&[
+        ("date", Align::Left),
+        ("commit", Align::Left),
+        ("median", Align::Right),
+        ("95% interval of the mean", Align::Right),
+    ]);
+    for p in s.points.iter().rev().take(10).collect::<Vec<_>>().into_iter().rev() {
+        points.row(vec![
+            p.date.get(..10).unwrap_or(&p.date).to_owned(),
+            short(p.commit.as_deref()),
+            seconds(p.median),
+            p.ci95.map(|(l, h)| format!("[{}, {}]", seconds(l), seconds(h))).unwrap_or_default(),
+        ]);
+    }
+    let mut changes: Vec<String> = t
+        .changes
+        .iter()
+        .map(|c| {
+            format!(
+                "change at {}: {:+.1}%{}",
+                short(c.commit.as_deref()),
+                (c.point.ratio - 1.0) * 100.0,
+                most(&c.units)
+            )
+        })
+        .collect();
+    if let Some(n) = &t.newest {
+        changes.push(format!("{}{}", newest_sentence(t, n), most(&n.units)));
+    }
+    let section = view.section(3, Some(&heading));
+    section.text(&sparkline(&medians)).table(points);
+    if !changes.is_empty() {
+        section.text(&changes.join("\n"));
+    }
 }
 
 /// `history show --format csv`: one row per point.
@@ -171,69 +187,79 @@ pub fn show_csv(trends: &[Trend]) -> String {
     out
 }
 
-/// The gate as Markdown.
-pub fn gate_markdown(g: &HistoryGate) -> String {
+/// What `history gate` shows, in every format (`export::write`; Markdown for a CI job
+/// summary): one row per series compared with its last level (regressions and underpowered
+/// series toned), how many regressions, what the check catches, and what it cannot tell.
+pub fn gate_view(g: &HistoryGate) -> View {
+    let mut view = View::new("buildbench history gate");
+    let section = view.section(2, None);
     if let Some(why) = g.nothing_compared() {
-        return format!("{}\n", md(&across_studies::capitalized(&why)));
+        section.text(&across_studies::capitalized(&why));
+        return view;
     }
-    let mut out = String::from(
-        "| configuration | scenario | newest commit | last level | change vs last level | p (Holm) | catches (80%) | verdict |\n|---|---|---|---|---|---|---|---|\n",
-    );
+    let mut table = Table::new(&[
+        ("configuration", Align::Left),
+        ("scenario", Align::Left),
+        ("newest commit", Align::Left),
+        ("last level", Align::Left),
+        ("change vs last level", Align::Right),
+        ("p (Holm)", Align::Right),
+        ("catches (80%)", Align::Right),
+        ("verdict", Align::Left),
+    ]);
     for r in &g.rows {
-        let verdict = if r.regression {
-            "**regression**"
+        let (verdict, tone) = if r.regression {
+            ("regression", Some(Tone::Bad))
         } else if r.underpowered.is_some() {
-            "**underpowered**"
+            ("underpowered", Some(Tone::Unsure))
         } else if r.comparison.is_none() {
-            "-"
+            ("-", None)
         } else {
-            "ok"
+            ("ok", None)
         };
         let level = match r.level_studies {
             0 => "-".to_owned(),
             1 => format!("1 study ({})", short(r.level_commit.as_deref())),
             n => format!("{n} studies from {}", short(r.level_commit.as_deref())),
         };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            md(&r.configuration),
-            md(&r.scenario),
-            md(&short(r.commit.as_deref())),
-            md(&level),
+        table.row(vec![
+            r.configuration.clone(),
+            r.scenario.clone(),
+            short(r.commit.as_deref()),
+            level,
             r.slower_by.map_or_else(|| "-".to_owned(), |x| format!("{:+.1}%", x * 100.0)),
             r.comparison.as_ref().map_or_else(|| "-".to_owned(), crate::format::p_values),
             across_studies::detectable(r.power.as_ref()),
-            verdict
-        );
+            verdict.to_owned(),
+        ]);
+        table.tone(7, tone);
     }
+    section.table(table);
     let compared = g.rows.iter().filter(|r| r.comparison.is_some()).count();
-    let _ = writeln!(
-        out,
-        "\n{} regression(s) beyond {} (Welch's t-test against the last level before the newest study, as `history show` names it, Holm over {} series)",
+    section.text(&format!(
+        "{} regression(s) beyond {} (Welch's t-test against the last level before the newest study, as `history show` names it, Holm over {} series)",
         g.regressions(),
         percent(g.threshold),
         compared
-    );
-    let _ = writeln!(
-        out,
-        "\n*catches (80%)*: the smallest slowdown this check calls a regression 80% of the time, at the noise measured within the studies and Holm's strictest step (p < {:.4}).",
+    ));
+    section.text(&format!(
+        "catches (80%): the smallest slowdown this check calls a regression 80% of the time, at the noise measured within the studies and Holm's strictest step (p < {:.4}).",
         1.0 - g.confidence
-    );
+    ));
     let underpowered = g.underpowered();
     if !underpowered.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n**Underpowered**: {}",
-            md(&across_studies::underpowered_warning("series", &underpowered, g.threshold, g.allow_underpowered))
-        );
+        let mut line = labelled("", "Underpowered", Some(Tone::Unsure));
+        line.push_str(&format!(
+            ": {}",
+            across_studies::underpowered_warning("series", &underpowered, g.threshold, g.allow_underpowered)
+        ));
+        section.styled(line);
     }
     if !g.first_studies.is_empty() {
-        let _ =
-            writeln!(out, "\nFirst study of {}: nothing before it to compare with.", md(&g.first_studies.join(", ")));
+        section.text(&format!("First study of {}: nothing before it to compare with.", g.first_studies.join(", ")));
     }
-    let _ = writeln!(out, "\n**Note**: {}", g.note);
-    out
+    section.text(&format!("Note: {}", g.note));
+    view
 }
 
 /// The CSS class of a change: slower or faster.
@@ -391,6 +417,12 @@ mod tests {
 
     use super::*;
     use crate::charts::{ChangeLine, trend_lines};
+    use crate::export::Format;
+
+    /// A view rendered in `format`, unpainted.
+    fn render(view: &View, format: Format) -> String {
+        String::from_utf8_lossy(&crate::export::exporter(format).view(view)).into_owned()
+    }
 
     /// `level` with a fixed ±1% jitter of study `i`.
     fn jittered(level: f64, i: usize) -> f64 {
@@ -452,15 +484,15 @@ mod tests {
         assert_eq!(newest.units[0], ("example-core 0.1.0".to_owned(), 1.0, 1.7));
         assert_eq!(t.last_level, 0..7);
 
-        let text = show_text(std::slice::from_ref(&t));
+        let text = render(&show_view(std::slice::from_ref(&t)), Format::Table);
         assert!(
             text.contains(
-                "  the newest study (c0ffee07) is 29.6% slower than the last level (7 studies, c0ffee00 to c0ffee06); not yet confirmed by a second study (most: example-core 0.1.0 1.00s → 1.70s)\n"
+                "the newest study (c0ffee07) is 29.6% slower than the last level (7 studies, c0ffee00 to c0ffee06); not yet confirmed by a second study (most: example-core 0.1.0 1.00s → 1.70s)\n"
             ),
             "{text}"
         );
         assert!(!text.contains("change at"), "{text}");
-        let markdown = show_markdown(std::slice::from_ref(&t));
+        let markdown = render(&show_view(std::slice::from_ref(&t)), Format::Md);
         assert!(markdown.contains("| c0ffee07 +29.6% (newest, not yet confirmed) |"), "{markdown}");
         let csv = show_csv(std::slice::from_ref(&t));
         let rows: Vec<&str> = csv.lines().skip(1).collect();
@@ -480,7 +512,11 @@ mod tests {
         assert_eq!((row.level_studies, row.level_commit.as_deref()), (7, Some("c0ffee00")));
         assert!(row.slower_by.is_some_and(|s| (s - 0.296).abs() < 0.01), "{row:?}");
         assert!(row.regression && g.fails(), "{row:?}");
-        assert!(gate_markdown(&g).contains("| c0ffee07 | 7 studies from c0ffee00 | +29.6% |"), "{}", gate_markdown(&g));
+        assert!(
+            render(&gate_view(&g), Format::Md).contains("| c0ffee07 | 7 studies from c0ffee00 | +29.6% |"),
+            "{}",
+            render(&gate_view(&g), Format::Md)
+        );
     }
 
     #[test]
@@ -494,8 +530,8 @@ mod tests {
         assert!((change.point.ratio - 1.30).abs() < 0.01, "{change:?}");
         // The units that moved between c0ffee03 and c0ffee04.
         assert_eq!(change.units[0], ("example-core 0.1.0".to_owned(), 1.0, 1.7));
-        let text = show_text(std::slice::from_ref(&t));
-        assert!(text.contains("  change at c0ffee04: +29.7% (most: example-core 0.1.0 1.00s → 1.70s)\n"), "{text}");
+        let text = render(&show_view(std::slice::from_ref(&t)), Format::Table);
+        assert!(text.contains("change at c0ffee04: +29.7% (most: example-core 0.1.0 1.00s → 1.70s)\n"), "{text}");
         assert!(!text.contains("newest"), "{text}");
         let csv = show_csv(std::slice::from_ref(&t));
         let flagged: Vec<&str> = csv.lines().filter(|r| r.ends_with(",true,false")).collect();

@@ -109,6 +109,7 @@ impl Exporter for Markdown {
         header(&mut out, study, summary);
         if let Some(gate) = &summary.head_vs_base {
             out.push_str(&crate::gate::markdown(gate));
+            out.push('\n');
         }
         for &scenario in &study.plan.scenarios {
             scenario_table(&mut out, summary, scenario);

@@ -96,8 +96,8 @@ pub fn styled(study: &Study, summary: &StudySummary) -> Styled {
     let mut out = Styled::default();
     header(&mut out, study, summary);
     if let Some(gate) = &summary.head_vs_base {
-        let _ = writeln!(out, "\nhead vs base");
-        out.push_str(&crate::gate::terminal(gate));
+        out.push('\n');
+        out.append(view_styled(&crate::gate::view(gate)));
     }
     for &scenario in &study.plan.scenarios {
         scenario_table(&mut out, summary, scenario);

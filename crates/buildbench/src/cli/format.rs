@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use buildbench_report::export::Format::{self, Csv, Html, Json, Md, Table};
+use buildbench_report::export::Format::{self, Html};
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::ErrorKind;
 
@@ -17,14 +17,9 @@ pub mod accepts {
     pub const STUDY: &[Format] = &Format::ALL;
     /// The commands that build a view (`buildbench_report::view::View`): every format, their
     /// view through each format's exporter and their own JSON value (so a new format reaches
-    /// them without a word here): `link`, `diff`, `doctor`, `whatif`, `profile`, `timings`.
+    /// them without a word here): `link`, `diff`, `gate`, `doctor`, `whatif`, `profile`, `timings`,
+    /// `history show` and `history gate`.
     pub const VIEW: &[Format] = &Format::ALL;
-    /// The rev `gate`.
-    pub const GATE: &[Format] = &[Table, Md, Json];
-    /// `history gate`.
-    pub const HISTORY_GATE: &[Format] = &[Md, Json];
-    /// `history show`.
-    pub const HISTORY_SHOW: &[Format] = &[Table, Json, Md, Csv];
     /// `history report -o FILE`: the trend page.
     pub const HISTORY_REPORT: &[Format] = &[Html];
     /// `timings -o FILE`: the timeline page (or `.svg`, the chart alone, which is no format).
@@ -111,6 +106,8 @@ pub fn of_output(command: &str, file: &Path, given: Option<Format>, accepted: &[
 
 #[cfg(test)]
 mod tests {
+    use buildbench_report::export::Format::Md;
+
     use super::*;
 
     #[test]
@@ -124,7 +121,10 @@ mod tests {
         assert!(err.contains("the extension \"md\" is md, and `buildbench history report` writes html"), "{err}");
         assert_eq!(of_output("report", Path::new("R.HTM"), None, accepts::STUDY).ok(), Some(Html));
         assert_eq!(of_output("report", Path::new("r.pdf"), Some(Md), accepts::STUDY).ok(), Some(Md));
-        assert_eq!(refusal("gate", "html", accepts::GATE), "--format html: `buildbench gate` writes table, md or json");
+        assert_eq!(
+            refusal("gate", "pdf", accepts::VIEW),
+            "--format pdf: `buildbench gate` writes table, json, md, html or csv"
+        );
         // profile's and link's --format is what goes to stdout: no advice to use it for the file.
         let err = of_output("link", Path::new("r.foo"), None, accepts::VIEW).unwrap_err().to_string();
         assert!(

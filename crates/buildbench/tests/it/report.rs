@@ -70,8 +70,8 @@ fn diff_writes_a_table_and_refuses_a_format_it_cannot_write_naming_those_it_can(
     );
     for (args, writes) in [
         (vec!["timings", "x", "--format", "pdf"], "`buildbench timings` writes table, json, md, html or csv"),
-        (vec!["history", "show", "--format", "html"], "`buildbench history show` writes table, json, md or csv"),
-        (vec!["history", "gate", "--format", "table"], "`buildbench history gate` writes md or json"),
+        (vec!["history", "show", "--format", "pdf"], "`buildbench history show` writes table, json, md, html or csv"),
+        (vec!["history", "gate", "--format", "pdf"], "`buildbench history gate` writes table, json, md, html or csv"),
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
