@@ -37,7 +37,8 @@ pub fn cell(text: &str) -> String {
     out
 }
 
-/// One block of a view as Markdown, ending in a line break; empty for a chart, which Markdown
+/// One block of a view as Markdown, ending in a line break (a snippet under its label, in a
+/// fence of its language); empty for a chart, which Markdown
 /// leaves out (its numbers are in the text). Everything is escaped (`cell`).
 fn block_markdown(block: &Block) -> String {
     match block {
@@ -52,7 +53,7 @@ fn block_markdown(block: &Block) -> String {
             let language = label.rsplit('.').next().unwrap_or_default();
             let info: String = language.chars().filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect();
             let text: String = text.chars().map(|c| if c.is_control() && c != '\n' { ' ' } else { c }).collect();
-            format!("{fence}{info}\n{}\n{fence}\n", text.trim_end_matches('\n'))
+            format!("{}:\n\n{fence}{info}\n{}\n{fence}\n", cell(label), text.trim_end_matches('\n'))
         }
         Block::Figure { .. } => String::new(),
     }

@@ -189,7 +189,7 @@ mod view_tests {
             render(Format::Md, false),
             "# Title &amp; &lt;b&gt;\n\nA `code` span and \\[a\\](link) \\| bar.\n\nmuted  \nsecond line\n\n## Results\n\n\
              | name | time |\n| --- | ---: |\n| a,b | **1.00s** |\n| &lt;c&gt;\" | 2.00s |\n\n\
-             - claim: **holds** (2-5x)\n- x: **does not hold**\n\n```toml\n[profile.dev]\ndebug = 0\n```\n\nAfter.\n"
+             - claim: **holds** (2-5x)\n- x: **does not hold**\n\nCargo.toml:\n\n```toml\n[profile.dev]\ndebug = 0\n```\n\nAfter.\n"
         );
     }
 

@@ -97,7 +97,7 @@ fn tune_searches_within_its_budget_confirms_on_fresh_samples_and_applies_the_win
     let stdout = String::from_utf8_lossy(&o.stdout);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("search path:"), "{stdout}");
+    assert!(stdout.contains("The search\n"), "{stdout}");
     assert!(stderr.contains("[tune "), "progress shows the rounds: {stderr}");
 
     let tune = read_json(&out.join("tune.json"));
