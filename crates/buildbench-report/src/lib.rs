@@ -18,6 +18,7 @@ pub mod link;
 pub mod page;
 pub mod profile;
 pub mod recommend;
+pub mod study_view;
 pub mod summary;
 mod table;
 pub mod timings;

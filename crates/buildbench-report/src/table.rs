@@ -58,6 +58,7 @@ impl Table {
             }
         }
         let mut out = Styled::default();
+        let tones = self.tone_map();
         let line = |cells: &[String], row: Option<usize>, out: &mut Styled| {
             // No trailing spaces: the line ends with its last cell that has text.
             let Some(last) = cells.iter().take(columns).rposition(|c| !c.trim_end().is_empty()) else {
@@ -79,7 +80,7 @@ impl Table {
                     break;
                 }
                 let cell = if i == last { cell.trim_end() } else { cell };
-                let tone = row.and_then(|r| self.tone_at(r, i));
+                let tone = row.and_then(|r| tones.get(&(r, i)).copied());
                 out.push_str(&pending);
                 pending.clear();
                 out.push_toned(cell, tone);
@@ -99,9 +100,11 @@ impl Table {
         out
     }
 
-    /// The tone of the cell at `row` and `column`, if it has one.
-    fn tone_at(&self, row: usize, column: usize) -> Option<Tone> {
-        self.tones.iter().find(|(r, c, _)| *r == row && *c == column).map(|t| t.2)
+    /// The tone of every toned cell by its row and column, looked up once per cell while
+    /// rendering (a search of the list per cell would make a report's time grow with the
+    /// square of its configurations).
+    fn tone_map(&self) -> std::collections::HashMap<(usize, usize), Tone> {
+        self.tones.iter().map(|&(r, c, tone)| ((r, c), tone)).collect()
     }
 
     /// A Markdown table, every cell escaped (`export::markdown::cell`), toned cells in bold.
@@ -113,11 +116,12 @@ impl Table {
             out.push_str(if *a == Align::Right { " ---: |" } else { " --- |" });
         }
         out.push('\n');
+        let tones = self.tone_map();
         for (r, row) in self.rows.iter().enumerate() {
             let cells: Vec<String> = row
                 .iter()
                 .enumerate()
-                .map(|(c, text)| match self.tone_at(r, c) {
+                .map(|(c, text)| match tones.get(&(r, c)) {
                     Some(_) if !text.trim().is_empty() => format!("**{}**", cell(text.trim())),
                     _ => cell(text),
                 })
@@ -142,13 +146,14 @@ impl Table {
             }
             out.push_str("</tr>\n");
         }
+        let tones = self.tone_map();
         for (r, row) in self.rows.iter().enumerate() {
             out.push_str("<tr>");
             for (c, (cell, align)) in row.iter().zip(&self.align).enumerate() {
                 let class = if *align == Align::Right { " class=\"n\"" } else { "" };
                 // A cell is prose: its `code` spans show as code, as in Markdown.
                 let cell = crate::html_escape::prose(cell);
-                let text = match self.tone_at(r, c) {
+                let text = match tones.get(&(r, c)) {
                     Some(Tone::Good) => format!("<span class=\"faster\">{cell}</span>"),
                     Some(Tone::Bad) => format!("<span class=\"slower\">{cell}</span>"),
                     Some(Tone::Unsure) => format!("<strong>{cell}</strong>"),

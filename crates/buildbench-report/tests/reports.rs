@@ -46,10 +46,12 @@ fn terminal_and_markdown_tables() {
     assert!(line.contains("0.76s ± 0.03s"), "mean ± sd next to the median: {line}");
     let md = String::from_utf8(Markdown.render(&study, &s)).expect("utf-8");
     assert!(
-        md.contains("| bfd | 1.93s | 1.93s [1.90s, 1.96s] | 0.48x [0.38x, 0.58x] | p=0.002 (0.013) | slower | 3 |"),
+        md.contains(
+            "| bfd | 1.93s | 1.93s \\[1.90s, 1.96s\\] | 0.48x \\[0.38x, 0.58x\\] | p=0.002 (0.013) | **slower** | 3 |"
+        ),
         "{md}"
     );
-    assert!(md.contains("Default linker (default): **LLD 22.1.2 (rust-lld)**"));
+    assert!(md.contains("Default linker (default): LLD 22.1.2 (rust-lld)"), "{md}");
 }
 
 #[test]

@@ -23,8 +23,11 @@ pub use terminal::Terminal;
 pub trait Exporter {
     /// The file extension of this format (`html`, `md`, ...).
     fn extension(&self) -> &'static str;
-    /// A study and its summary (`compare`, `report`).
-    fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8>;
+    /// A study and its summary (`compare`, `report`): by default its view
+    /// (`crate::study_view`), so a new format needs only `view`.
+    fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
+        self.view(&crate::study_view::view(study, summary))
+    }
     /// A command's view, every section and block in this format.
     fn view(&self, view: &View) -> Vec<u8>;
 }
