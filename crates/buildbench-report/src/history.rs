@@ -11,8 +11,7 @@ use buildbench_model::history::{HistoryGate, NewestChange, Trend};
 use crate::across_studies::{self, capitalized};
 use crate::color::Tone;
 use crate::format::percent;
-use crate::html_escape::escape;
-use crate::view::{View, labelled};
+use crate::view::{View, labelled, styled};
 use crate::{Align, Table, seconds};
 
 /// `▁▂▃▄▅▆▇█` from low to high.
@@ -262,12 +261,11 @@ pub fn gate_view(g: &HistoryGate) -> View {
     view
 }
 
-/// The CSS class of a change: slower or faster.
-fn class(ratio: f64) -> &'static str {
-    if ratio > 1.0 { "slower" } else { "faster" }
+/// The tone of a change: slower bad, faster good.
+fn tone(ratio: f64) -> Tone {
+    if ratio > 1.0 { Tone::Bad } else { Tone::Good }
 }
 
-/// The legend under every trend chart (`page::figure`).
 /// The legend under a trend chart (`page::figure`): the line and band, and the change lines
 /// the chart has.
 fn trend_legend(t: &Trend) -> Vec<(crate::page::Swatch, &'static str)> {
@@ -291,21 +289,21 @@ fn trend_legend(t: &Trend) -> Vec<(crate::page::Swatch, &'static str)> {
 const BAND: &str = "The band is where each study's mean build time lies with 95% confidence, from the spread of its \
                     samples: a move of the line that stays inside the band is within the studies' own noise.";
 
-/// `history report`: a self-contained page (the one shell, `crate::page`) with one chart per
-/// series (median and 95% band over the commits, change points marked, a legend) and, per change
-/// point, the units that moved most. The machines the series ran on are named once at the top,
-/// and a chart names its machine only when the history holds more than one.
-/// `commit_url` turns commits into links (`https://github.com/o/r/commit/{}`).
-pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
-    let mut out = String::from("<h1>Build-time history</h1>\n");
+/// `history report`, in every format (`export::write`; `trend.html` by default): one section
+/// per series with its chart (median and 95% band over the commits, change points marked, a
+/// legend; HTML only) and, per change point, the units that moved most. The machines the
+/// series ran on are named once at the top, and a series names its machine only when the
+/// history holds more than one. `commit_url` turns commits into links
+/// (`https://github.com/o/r/commit/{}`).
+pub fn report_view(trends: &[Trend], commit_url: Option<&str>) -> View {
+    let mut view = View::new("buildbench history");
+    view.section(1, Some("Build-time history"));
     let machines = machines(trends);
-    machines_section(&mut out, &machines);
+    machines_section(&mut view, &machines);
     for t in trends {
-        trend_section(&mut out, t, &machines, commit_url);
+        trend_section(&mut view, t, &machines, commit_url);
     }
-    let mut page = crate::page::Page::new("buildbench history");
-    page.push(out);
-    page.render()
+    view
 }
 
 /// The machines the series ran on, each once, in the order of the series.
@@ -319,95 +317,78 @@ fn machines(trends: &[Trend]) -> Vec<&str> {
     machines
 }
 
-/// The page's note of the machines: none, the one every series ran on, or the numbered list
-/// the series' headings refer to.
-fn machines_section(out: &mut String, machines: &[&str]) {
+/// The note of the machines: none, the one every series ran on, or the numbered list the
+/// series' headings refer to.
+fn machines_section(view: &mut View, machines: &[&str]) {
+    let section = view.section(2, None);
     match machines {
-        [] => out.push_str("<p>No series: add studies with <code>buildbench history add STUDY</code>.</p>\n"),
+        [] => {
+            section.text("No series: add studies with `buildbench history add STUDY`.");
+        }
         [one] => {
-            let _ = writeln!(out, "<p class=\"muted\">Every series ran on: {}.</p>", escape(one));
+            section.note(&format!("Every series ran on: {one}."));
         }
         many => {
-            out.push_str("<p class=\"muted\">The series ran on these machines:</p>\n<ol class=\"muted\">\n");
-            for m in many {
-                let _ = writeln!(out, "<li>{}</li>", escape(m));
-            }
-            out.push_str("</ol>\n");
+            section.note("The series ran on these machines:");
+            section.list(many.iter().enumerate().map(|(i, m)| styled(&format!("{}. {m}", i + 1))).collect());
         }
     }
 }
 
 /// One series' section: its heading, its chart, the newest study's shift, and the table of its
 /// change points (or that it has none).
-fn trend_section(out: &mut String, t: &Trend, machines: &[&str], commit_url: Option<&str>) {
+fn trend_section(view: &mut View, t: &Trend, machines: &[&str], commit_url: Option<&str>) {
     let s = &t.series;
     let machine = match machines.iter().position(|m| *m == s.machine) {
         Some(i) if machines.len() > 1 => format!(", on machine {}", i + 1),
         _ => String::new(),
     };
-    let _ = writeln!(
-        out,
-        "<h2>{} / {}</h2>\n<p class=\"muted\">{} {}{machine}.</p>",
-        escape(&s.configuration),
-        escape(&s.scenario),
-        s.points.len(),
-        if s.points.len() == 1 { "study" } else { "studies" },
-    );
-    out.push_str(&crate::page::figure(
+    let section = view.section(2, Some(&format!("{} / {}", s.configuration, s.scenario)));
+    section.note(&format!("{} {}{machine}.", s.points.len(), if s.points.len() == 1 { "study" } else { "studies" }));
+    section.figure(
         &format!("build time of {} / {} over the studies", s.configuration, s.scenario),
-        &crate::charts::draw_trend(t),
+        crate::charts::draw_trend(t),
         &trend_legend(t),
         BAND,
-    ));
+    );
     if let Some(n) = &t.newest {
-        let _ = writeln!(
-            out,
-            "<p class=\"{}\">{}.</p>",
-            class(n.shift.ratio),
-            escape(&capitalized(&newest_sentence(t, n)))
-        );
+        section.styled(labelled("", &format!("{}.", capitalized(&newest_sentence(t, n))), Some(tone(n.shift.ratio))));
     }
     if t.changes.is_empty() && t.newest.is_none() {
-        out.push_str("<p>No change point.</p>\n");
+        section.text("No change point.");
         return;
     }
-    out.push_str(&crate::page::scrolling(&changes_table(t, commit_url)));
-    out.push('\n');
+    section.table(changes_table(t, commit_url));
 }
 
-/// The table of a series' change points and the newest study's shift: where, how much, and the
-/// units that moved most.
-fn changes_table(t: &Trend, commit_url: Option<&str>) -> String {
-    let mut table = String::from("<table><tr><th>change at</th><th>change</th><th>units that moved most</th></tr>\n");
+/// The table of a series' change points and the newest study's shift: where (linked through
+/// `commit_url`), how much (toned), and the units that moved most.
+fn changes_table(t: &Trend, commit_url: Option<&str>) -> Table {
+    let mut table =
+        Table::new(&[("change at", Align::Left), ("change", Align::Right), ("units that moved most", Align::Left)]);
     let rows = t.changes.iter().map(|c| (c.commit.as_deref(), c.point.ratio, &c.units, ""));
     let newest =
         t.newest.iter().map(|n| (n.commit.as_deref(), n.shift.ratio, &n.units, " (newest, not yet confirmed)"));
     for (commit, ratio, units, note) in rows.chain(newest) {
         let units: Vec<String> =
-            units.iter().map(|(u, a, b)| format!("{} {} → {}", escape(u), seconds(*a), seconds(*b))).collect();
-        let _ = writeln!(
-            table,
-            "<tr><td>{}{note}</td><td class=\"{}\">{:+.1}%</td><td>{}</td></tr>",
-            commit_link(commit, commit_url),
-            class(ratio),
-            (ratio - 1.0) * 100.0,
-            units.join("<br>")
-        );
+            units.iter().map(|(u, a, b)| format!("{u} {} → {}", seconds(*a), seconds(*b))).collect();
+        table.row(vec![
+            format!("{}{note}", short(commit)),
+            format!("{:+.1}%", (ratio - 1.0) * 100.0),
+            units.join("; "),
+        ]);
+        table.link(0, commit_address(commit, commit_url));
+        table.tone(1, Some(tone(ratio)));
     }
-    table.push_str("</table>");
     table
 }
 
-/// A commit's short name, linked through `commit_url` (its `{}` replaced by the commit) when
-/// there is one and the commit is plain letters and digits; `-` for none.
-fn commit_link(commit: Option<&str>, commit_url: Option<&str>) -> String {
-    let Some(c) = commit else { return "-".to_owned() };
-    let text = escape(&short(Some(c)));
-    match commit_url {
-        Some(url) if c.chars().all(|x| x.is_ascii_alphanumeric()) => {
-            format!("<a href=\"{}\">{text}</a>", escape(&url.replace("{}", c)))
-        }
-        _ => text,
+/// Where `commit_url` (its `{}` replaced by the commit) shows a commit, when there is one and
+/// the commit is plain letters and digits.
+fn commit_address(commit: Option<&str>, commit_url: Option<&str>) -> Option<String> {
+    match (commit, commit_url) {
+        (Some(c), Some(url)) if c.chars().all(|x| x.is_ascii_alphanumeric()) => Some(url.replace("{}", c)),
+        _ => None,
     }
 }
 
@@ -499,9 +480,20 @@ mod tests {
         assert!(rows[7].contains(",c0ffee07,") && rows[7].ends_with(",false,true"), "{csv}");
         assert!(rows[..7].iter().all(|r| r.ends_with(",false,false")), "{csv}");
         assert_eq!(trend_lines(&t), [ChangeLine { between: (7, 8), confirmed: false }]);
-        let html = report_html(std::slice::from_ref(&t), None);
-        assert!(html.contains("<p class=\"slower\">The newest study (c0ffee07) is 29.6% slower"), "{html}");
-        assert!(html.contains("<tr><td>c0ffee07 (newest, not yet confirmed)</td><td class=\"slower\">+29.6%</td>"));
+        let html = render(&report_view(std::slice::from_ref(&t), None), Format::Html);
+        assert!(html.contains("<p><span class=\"slower\">The newest study (c0ffee07) is 29.6% slower"), "{html}");
+        assert!(
+            html.contains(
+                "<tr><td>c0ffee07 (newest, not yet confirmed)</td><td class=\"n\"><span class=\"slower\">+29.6%</span></td>"
+            ),
+            "{html}"
+        );
+        // With --commit-url, the commit links to its forge, in HTML and Markdown.
+        let linked = report_view(std::slice::from_ref(&t), Some("https://example.com/c/{}"));
+        let html = render(&linked, Format::Html);
+        assert!(html.contains("<td><a href=\"https://example.com/c/c0ffee07\">c0ffee07 (newest"), "{html}");
+        let md = render(&linked, Format::Md);
+        assert!(md.contains("| [c0ffee07 (newest, not yet confirmed)](<https://example.com/c/c0ffee07>) |"), "{md}");
         let json = serde_json::to_value(&t).expect("json");
         assert_eq!(json["newest"]["shift"]["index"], 7);
         assert_eq!(json["last_level"], serde_json::json!({ "start": 0, "end": 7 }));
@@ -591,7 +583,7 @@ mod tests {
         let mut other = series.clone();
         other.configuration = "mold".to_owned();
         let trends = [trend_of(series, units.clone()), trend_of(other, units)];
-        let html = report_html(&trends, None);
+        let html = render(&report_view(&trends, None), Format::Html);
         assert_eq!(html.matches("Linux | example CPU | 8 cores").count(), 1, "{html}");
         assert_eq!(html.matches("<figure class=\"chart\">").count(), 2);
         assert_eq!(html.matches("95% interval of each study&#39;s mean").count(), 2, "{html}");
@@ -604,8 +596,9 @@ mod tests {
         let (series, units) = history(|i| jittered(2.36, i), 8);
         let mut elsewhere = series.clone();
         elsewhere.machine = "macOS | M2 | 8 cores".to_owned();
-        let html = report_html(&[trend_of(series, units.clone()), trend_of(elsewhere, units)], None);
-        assert!(html.contains("<li>Linux | example CPU | 8 cores</li>\n<li>macOS | M2 | 8 cores</li>"), "{html}");
+        let html =
+            render(&report_view(&[trend_of(series, units.clone()), trend_of(elsewhere, units)], None), Format::Html);
+        assert!(html.contains("<li>1. Linux | example CPU | 8 cores</li>\n<li>2. macOS | M2 | 8 cores</li>"), "{html}");
         assert!(html.contains("8 studies, on machine 2."), "{html}");
     }
 

@@ -18,6 +18,9 @@ pub struct Table {
     /// Cells that carry a tone for a terminal (row, column, tone): their colour is data, set
     /// by the renderer that knows what the cell says (`tone`), never read back from text.
     pub tones: Vec<(usize, usize, Tone)>,
+    /// Cells that link to an address (row, column, address), such as a commit on its forge:
+    /// links in HTML and Markdown, their text elsewhere.
+    pub links: Vec<(usize, usize, String)>,
 }
 
 impl Table {
@@ -27,6 +30,7 @@ impl Table {
             align: columns.iter().map(|(_, a)| *a).collect(),
             rows: Vec::new(),
             tones: Vec::new(),
+            links: Vec::new(),
         }
     }
 
@@ -100,6 +104,18 @@ impl Table {
         out
     }
 
+    /// Makes the last row's cell in `column` a link to `address` (none when it is `None`).
+    pub fn link(&mut self, column: usize, address: Option<String>) {
+        if let (Some(row), Some(address)) = (self.rows.len().checked_sub(1), address) {
+            self.links.push((row, column, address));
+        }
+    }
+
+    /// The address of every linked cell by its row and column.
+    fn link_map(&self) -> std::collections::HashMap<(usize, usize), &str> {
+        self.links.iter().map(|(r, c, a)| ((*r, *c), a.as_str())).collect()
+    }
+
     /// The tone of every toned cell by its row and column, looked up once per cell while
     /// rendering (a search of the list per cell would make a report's time grow with the
     /// square of its configurations).
@@ -116,14 +132,21 @@ impl Table {
             out.push_str(if *a == Align::Right { " ---: |" } else { " --- |" });
         }
         out.push('\n');
-        let tones = self.tone_map();
+        let (tones, links) = (self.tone_map(), self.link_map());
         for (r, row) in self.rows.iter().enumerate() {
             let cells: Vec<String> = row
                 .iter()
                 .enumerate()
-                .map(|(c, text)| match tones.get(&(r, c)) {
-                    Some(_) if !text.trim().is_empty() => format!("**{}**", cell(text.trim())),
-                    _ => cell(text),
+                .map(|(c, text)| {
+                    let shown = match tones.get(&(r, c)) {
+                        Some(_) if !text.trim().is_empty() => format!("**{}**", cell(text.trim())),
+                        _ => cell(text),
+                    };
+                    // The address in angle brackets, without any that would end it early.
+                    match links.get(&(r, c)) {
+                        Some(a) => format!("[{shown}](<{}>)", a.replace(['<', '>', '\n', '\r'], "")),
+                        None => shown,
+                    }
                 })
                 .collect();
             let _ = writeln!(out, "| {} |", cells.join(" | "));
@@ -146,13 +169,16 @@ impl Table {
             }
             out.push_str("</tr>\n");
         }
-        let tones = self.tone_map();
+        let (tones, links) = (self.tone_map(), self.link_map());
         for (r, row) in self.rows.iter().enumerate() {
             out.push_str("<tr>");
             for (c, (cell, align)) in row.iter().zip(&self.align).enumerate() {
                 let class = if *align == Align::Right { " class=\"n\"" } else { "" };
                 // A cell is prose: its `code` spans show as code, as in Markdown.
-                let cell = crate::html_escape::prose(cell);
+                let cell = match links.get(&(r, c)) {
+                    Some(a) => format!("<a href=\"{}\">{}</a>", escape(a), crate::html_escape::prose(cell)),
+                    None => crate::html_escape::prose(cell),
+                };
                 let text = match tones.get(&(r, c)) {
                     Some(Tone::Good) => format!("<span class=\"faster\">{cell}</span>"),
                     Some(Tone::Bad) => format!("<span class=\"slower\">{cell}</span>"),

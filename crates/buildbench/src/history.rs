@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use buildbench_history::{History, Provenance};
 use buildbench_model::history::{GateOptions, gate};
 use buildbench_model::{Scenario, Word as _};
-use buildbench_report::history::{gate_view, report_html, show_csv, show_view};
+use buildbench_report::history::{gate_view, report_view, show_csv, show_view};
 
 use buildbench_report::export::Format;
 
@@ -77,11 +77,16 @@ fn report(args: &HistoryReportArgs) -> Result<ExitCode> {
     // SQLite's write-ahead log is the database's name with `-wal` appended.
     let wal = PathBuf::from(format!("{}-wal", db.display()));
     crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
-    format::of_output("history report", &args.output, None, format::accepts::HISTORY_REPORT)?;
+    let f = format::of_output("history report", &args.output, None, format::accepts::VIEW)?;
     let (history, series) = select(&args.select, false)?;
     let t = history.trends(series)?;
-    let page = report_html(&t, args.commit_url.as_deref());
-    buildbench_runner::fsutil::write_atomic(&args.output, page.as_bytes())?;
+    let bytes = buildbench_report::export::write(
+        f,
+        false,
+        || report_view(&t, args.commit_url.as_deref()),
+        || buildbench_report::format::json(&serde_json::json!({ "series": t })),
+    );
+    buildbench_runner::fsutil::write_atomic(&args.output, &bytes)?;
     eprintln!("{} series written to {}", t.len(), args.output.display());
     Ok(ExitCode::SUCCESS)
 }

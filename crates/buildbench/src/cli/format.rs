@@ -18,10 +18,8 @@ pub mod accepts {
     /// The commands that build a view (`buildbench_report::view::View`): every format, their
     /// view through each format's exporter and their own JSON value (so a new format reaches
     /// them without a word here): `link`, `diff`, `gate`, `doctor`, `whatif`, `profile`, `timings`,
-    /// `history show` and `history gate`.
+    /// `history show`, `history report` (`-o FILE`) and `history gate`.
     pub const VIEW: &[Format] = &Format::ALL;
-    /// `history report -o FILE`: the trend page.
-    pub const HISTORY_REPORT: &[Format] = &[Html];
     /// `timings -o FILE`: the timeline page (or `.svg`, the chart alone, which is no format).
     pub const TIMELINE: &[Format] = &[Html];
 }
@@ -116,9 +114,8 @@ mod tests {
         assert!(err.contains("`buildbench report` writes table, json, md, html or csv"), "{err}");
         assert!(err.contains("--format table|json|md|html|csv"), "{err}");
         assert!(!err.contains("  "), "{err}");
-        let err =
-            of_output("history report", Path::new("t.md"), None, accepts::HISTORY_REPORT).unwrap_err().to_string();
-        assert!(err.contains("the extension \"md\" is md, and `buildbench history report` writes html"), "{err}");
+        let err = of_output("timings", Path::new("t.md"), None, accepts::TIMELINE).unwrap_err().to_string();
+        assert!(err.contains("the extension \"md\" is md, and `buildbench timings` writes html"), "{err}");
         assert_eq!(of_output("report", Path::new("R.HTM"), None, accepts::STUDY).ok(), Some(Html));
         assert_eq!(of_output("report", Path::new("r.pdf"), Some(Md), accepts::STUDY).ok(), Some(Md));
         assert_eq!(

@@ -69,7 +69,8 @@ pub struct HistoryShowArgs {
 pub struct HistoryReportArgs {
     #[command(flatten)]
     pub select: HistorySelect,
-    /// Where to write the page.
+    /// Where to write the report, in the format its extension names: .html (the trend page
+    /// with a chart per series), .md, .txt, .csv (the tables) or .json.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: PathBuf,
     /// Link commits: a URL with {} for the commit, e.g. https://github.com/o/r/commit/{}.
