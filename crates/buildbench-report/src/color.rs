@@ -90,6 +90,16 @@ impl Styled {
         }
     }
 
+    /// The spans in order, each with its tone (for renderers of other formats).
+    pub fn spans(&self) -> impl Iterator<Item = (&str, Option<Tone>)> {
+        self.spans.iter().map(|(t, tone)| (t.as_str(), *tone))
+    }
+
+    /// Whether there is no text at all.
+    pub fn is_empty(&self) -> bool {
+        self.spans.iter().all(|(t, _)| t.is_empty())
+    }
+
     /// The text as written, without colour and unfiltered (for Markdown and files).
     pub fn plain(&self) -> String {
         self.spans.iter().map(|(t, _)| t.as_str()).collect()

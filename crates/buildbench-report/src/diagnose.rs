@@ -228,6 +228,19 @@ fn findings(d: &Diagnosis) -> Vec<String> {
 }
 
 /// The diagnosis as text.
+/// Where the time goes as a section of a view (`buildbench doctor --diagnose`): the same lines
+/// as `text`, the findings as a list.
+pub fn section(view: &mut crate::view::View, d: &Diagnosis) {
+    let text = text(d);
+    let mut lines = text.lines().skip(1).map(str::trim_start);
+    let (facts, findings): (Vec<&str>, Vec<&str>) = lines.by_ref().partition(|l| !l.starts_with("- "));
+    let section = view.section(2, Some(&format!("Where the time goes ({})", d.configuration)));
+    if !facts.is_empty() {
+        section.text(&facts.join("\n"));
+    }
+    section.list(findings.iter().map(|f| crate::view::styled(f.trim_start_matches("- "))).collect());
+}
+
 pub fn text(d: &Diagnosis) -> String {
     let mut out = format!("Where the time goes ({})\n", d.configuration);
     for s in &d.splits {

@@ -2,13 +2,12 @@
 //! interval, and what the cell could have caught. One wording for the terminal, Markdown (a CI
 //! job summary), HTML and JSON.
 
-use std::fmt::Write as _;
-
 use buildbench_model::gate::{Gate, GatedCell, OnUndecided, Outcome};
 
-use crate::export::markdown::{cell as md, code};
+use crate::color::Tone;
+use crate::export::Exporter as _;
 use crate::format::opt_seconds;
-use crate::html_escape::escape;
+use crate::view::{View, labelled, styled};
 use crate::{Align, Table};
 
 /// `+8.1%` for a ratio of 1.081.
@@ -120,17 +119,32 @@ pub fn verdict(gate: &Gate) -> Vec<String> {
     out
 }
 
-/// For the terminal.
-pub fn terminal(gate: &Gate) -> String {
-    let mut out = preamble(gate).join("\n");
-    out.push_str("\n\n");
+/// The tone of a verdict line: a failing gate bad, a passing one good, a warning undecided.
+fn verdict_tone(line: &str) -> Tone {
+    if line.starts_with("gate fails") {
+        Tone::Bad
+    } else if line.starts_with("gate passes") {
+        Tone::Good
+    } else {
+        Tone::Unsure
+    }
+}
+
+/// What the rev gate shows, in every format (`export::write`; `gate --format md` for a CI job
+/// summary, and every study report's "Head vs base" section): what was compared and how, one
+/// row per gated cell (slower and failed cells toned), why each cell came out as it did, and
+/// the verdict.
+pub fn view(gate: &Gate) -> View {
+    let mut view = View::new("buildbench gate");
+    let section = view.section(2, Some("Head vs base"));
+    section.text(&preamble(gate).join("\n"));
     let mut table = Table::new(&[
         ("cell", Align::Left),
         ("base", Align::Right),
         ("head", Align::Right),
         ("head vs base [interval]", Align::Right),
         ("outcome", Align::Left),
-        ("catches", Align::Right),
+        ("catches (80%)", Align::Right),
         ("runs for threshold", Align::Right),
     ]);
     for c in &gate.cells {
@@ -143,92 +157,30 @@ pub fn terminal(gate: &Gate) -> String {
             catches(c),
             needs(c),
         ]);
+        table.tone(4, matches!(c.outcome, Outcome::Slower | Outcome::Failed).then_some(Tone::Bad));
     }
-    out.push_str(&crate::format::terminal_safe(&table.render()));
-    for c in &gate.cells {
-        let _ = writeln!(out, "  {}: {}", label(gate, c), crate::format::terminal_safe(&c.reason));
-    }
+    section.table(table);
+    section.list(gate.cells.iter().map(|c| styled(&format!("{}: {}", label(gate, c), c.reason))).collect());
     for line in verdict(gate) {
-        let _ = writeln!(out, "{line}");
+        let tone = verdict_tone(&line);
+        section.styled(labelled("", &line, Some(tone)));
     }
-    // Revision subjects and names come from whoever wrote the commit.
-    crate::format::terminal_safe(&out)
+    view
 }
 
-/// Markdown, ready for a CI job summary.
+/// The view on a terminal, unpainted (inside a study's table report).
+pub fn terminal(gate: &Gate) -> String {
+    String::from_utf8_lossy(&crate::export::Terminal::default().view(&view(gate))).into_owned()
+}
+
+/// The view in Markdown (inside a study's Markdown report, and `gate.md` of a gated compare).
 pub fn markdown(gate: &Gate) -> String {
-    let mut out = String::from("## Head vs base\n\n");
-    for line in preamble(gate) {
-        let _ = writeln!(out, "{}  ", md(&line));
-    }
-    out.push('\n');
-    out.push_str("| cell | base | head | head vs base [interval] | outcome | catches (80%) | runs for threshold |\n");
-    out.push_str("|---|--:|--:|--:|---|--:|--:|\n");
-    for c in &gate.cells {
-        let outcome = match c.outcome {
-            Outcome::Slower | Outcome::Failed => format!("**{}**", c.outcome.as_str()),
-            _ => c.outcome.as_str().to_owned(),
-        };
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} | {} | {outcome} | {} | {} |",
-            code(&label(gate, c)),
-            side(c.base_mean, c.base_runs),
-            side(c.head_mean, c.head_runs),
-            ratio(c),
-            catches(c),
-            needs(c)
-        );
-    }
-    out.push('\n');
-    for c in &gate.cells {
-        let _ = writeln!(out, "- `{}`: {}", code(&label(gate, c)), md(&c.reason));
-    }
-    out.push('\n');
-    for line in verdict(gate) {
-        let _ = writeln!(out, "**{}**\n", md(&line));
-    }
-    out
+    String::from_utf8_lossy(&crate::export::Markdown.view(&view(gate))).into_owned()
 }
 
-/// The HTML section of the report.
+/// The view's section of an HTML page (inside a study's report page).
 pub fn html(gate: &Gate) -> String {
-    let mut out = String::from("<section id=\"head-vs-base\"><h2>Head vs base</h2>\n");
-    for line in preamble(gate) {
-        let _ = writeln!(out, "<p>{}</p>", crate::html_escape::prose(&line));
-    }
-    let mut table = String::from(
-        "<table><thead><tr><th>cell</th><th>base</th><th>head</th><th>head vs base [interval]</th><th>outcome</th>\
-         <th>catches (80%)</th><th>runs for threshold</th></tr></thead><tbody>\n",
-    );
-    for c in &gate.cells {
-        let class = match c.outcome {
-            Outcome::Slower | Outcome::Failed => "slower",
-            Outcome::NotSlower => "faster",
-            Outcome::Undecided => "",
-        };
-        let _ = writeln!(
-            table,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"{class}\" title=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&label(gate, c)),
-            escape(&side(c.base_mean, c.base_runs)),
-            escape(&side(c.head_mean, c.head_runs)),
-            escape(&ratio(c)),
-            escape(&c.reason),
-            escape(c.outcome.as_str()),
-            escape(&catches(c)),
-            escape(&needs(c)),
-        );
-    }
-    table.push_str("</tbody></table>");
-    out.push_str(&crate::page::scrolling(&table));
-    out.push('\n');
-    for line in verdict(gate) {
-        let _ = writeln!(out, "<p><strong>{}</strong></p>", crate::html_escape::prose(&line));
-    }
-    out.push_str("</section>\n");
-    out
+    crate::export::view_page(&view(gate)).sections.concat()
 }
 
 /// JSON, with the schema version every JSON output starts with.

@@ -9,10 +9,10 @@ use std::fmt::Write as _;
 use buildbench_model::history::{HistoryGate, NewestChange, Trend};
 
 use crate::across_studies::{self, capitalized};
-use crate::export::markdown::cell as md;
+use crate::color::Tone;
 use crate::format::percent;
-use crate::html_escape::escape;
-use crate::seconds;
+use crate::view::{View, labelled, styled};
+use crate::{Align, Table, seconds};
 
 /// `▁▂▃▄▅▆▇█` from low to high.
 pub fn sparkline(values: &[f64]) -> String {
@@ -64,58 +64,32 @@ pub fn newest_sentence(t: &Trend, n: &NewestChange) -> String {
     format!("{who} {} than the last level ({span}); not yet confirmed by {confirm}", slower_or_faster(n.shift.ratio))
 }
 
-/// `history show` as text: per series, a sparkline and the last points, then the change points.
-pub fn show_text(trends: &[Trend]) -> String {
-    let mut out = String::new();
-    for t in trends {
-        let s = &t.series;
-        let medians: Vec<f64> = s.points.iter().map(|p| p.median).collect();
-        let machine: Vec<&str> = s.machine.split(" | ").take(3).collect();
-        let _ = writeln!(
-            out,
-            "{} / {}  ({} studies, {})",
-            s.configuration,
-            s.scenario,
-            s.points.len(),
-            machine.join(" | ")
-        );
-        let _ = writeln!(out, "  {}", sparkline(&medians));
-        for p in s.points.iter().rev().take(10).collect::<Vec<_>>().into_iter().rev() {
-            let ci = p.ci95.map(|(l, h)| format!(" [{}, {}]", seconds(l), seconds(h))).unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {}  {:<10}  {}{ci}",
-                p.date.get(..10).unwrap_or(&p.date),
-                short(p.commit.as_deref()),
-                seconds(p.median)
-            );
-        }
-        for c in &t.changes {
-            let _ = writeln!(
-                out,
-                "  change at {}: {:+.1}%{}",
-                short(c.commit.as_deref()),
-                (c.point.ratio - 1.0) * 100.0,
-                most(&c.units)
-            );
-        }
-        if let Some(n) = &t.newest {
-            let _ = writeln!(out, "  {}{}", newest_sentence(t, n), most(&n.units));
-        }
-        out.push('\n');
-    }
+/// What `history show` shows, in every format (`export::write`): a table of every series
+/// (its trend as a sparkline, its last median, its change points), then a section per series
+/// with its last ten studies and what changed at each change point.
+pub fn show_view(trends: &[Trend]) -> View {
+    let mut view = View::new("buildbench history");
     if trends.is_empty() {
-        out.push_str("no series: add studies with `buildbench history add STUDY`\n");
+        view.section(2, None).text("no series: add studies with `buildbench history add STUDY`");
+        return view;
     }
-    // Configuration names, commits and unit names come from the projects and their authors.
-    crate::format::terminal_safe(&out)
+    view.section(2, None).table(series_table(trends));
+    for t in trends {
+        series_section(&mut view, t);
+    }
+    view
 }
 
-/// `history show --format md`.
-pub fn show_markdown(trends: &[Trend]) -> String {
-    let mut out = String::from(
-        "| configuration | scenario | studies | trend | last median | change points |\n|---|---|---|---|---|---|\n",
-    );
+/// One row per series: its trend, last median and change points.
+fn series_table(trends: &[Trend]) -> Table {
+    let mut table = Table::new(&[
+        ("configuration", Align::Left),
+        ("scenario", Align::Left),
+        ("studies", Align::Right),
+        ("trend", Align::Left),
+        ("last median", Align::Right),
+        ("change points", Align::Left),
+    ]);
     for t in trends {
         let s = &t.series;
         let medians: Vec<f64> = s.points.iter().map(|p| p.median).collect();
@@ -131,19 +105,60 @@ pub fn show_markdown(trends: &[Trend]) -> String {
                 )
             }))
             .collect();
-        // Everything from a project is escaped: no link, image, HTML or table break in a job summary.
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            crate::export::markdown::cell(&s.configuration),
-            crate::export::markdown::cell(&s.scenario),
-            s.points.len(),
+        table.row(vec![
+            s.configuration.clone(),
+            s.scenario.clone(),
+            s.points.len().to_string(),
             sparkline(&medians),
             medians.last().map_or_else(|| "-".to_owned(), |m| seconds(*m)),
-            crate::export::markdown::cell(&if changes.is_empty() { "none".to_owned() } else { changes.join(", ") })
-        );
+            if changes.is_empty() { "none".to_owned() } else { changes.join(", ") },
+        ]);
     }
-    out
+    table
+}
+
+/// One series: its machine, sparkline, last ten studies, and its change points with the units
+/// that moved most at each.
+fn series_section(view: &mut View, t: &Trend) {
+    let s = &t.series;
+    let medians: Vec<f64> = s.points.iter().map(|p| p.median).collect();
+    let machine: Vec<&str> = s.machine.split(" | ").take(3).collect();
+    let heading =
+        format!("{} / {}  ({} studies, {})", s.configuration, s.scenario, s.points.len(), machine.join(" | "));
+    let mut points = Table::new(&[
+        ("date", Align::Left),
+        ("commit", Align::Left),
+        ("median", Align::Right),
+        ("95% interval of the mean", Align::Right),
+    ]);
+    for p in s.points.iter().rev().take(10).collect::<Vec<_>>().into_iter().rev() {
+        points.row(vec![
+            p.date.get(..10).unwrap_or(&p.date).to_owned(),
+            short(p.commit.as_deref()),
+            seconds(p.median),
+            p.ci95.map(|(l, h)| format!("[{}, {}]", seconds(l), seconds(h))).unwrap_or_default(),
+        ]);
+    }
+    let mut changes: Vec<String> = t
+        .changes
+        .iter()
+        .map(|c| {
+            format!(
+                "change at {}: {:+.1}%{}",
+                short(c.commit.as_deref()),
+                (c.point.ratio - 1.0) * 100.0,
+                most(&c.units)
+            )
+        })
+        .collect();
+    if let Some(n) = &t.newest {
+        changes.push(format!("{}{}", newest_sentence(t, n), most(&n.units)));
+    }
+    let section = view.section(3, Some(&heading));
+    section.text(&sparkline(&medians)).table(points);
+    if !changes.is_empty() {
+        section.text(&changes.join("\n"));
+    }
 }
 
 /// `history show --format csv`: one row per point.
@@ -171,77 +186,86 @@ pub fn show_csv(trends: &[Trend]) -> String {
     out
 }
 
-/// The gate as Markdown.
-pub fn gate_markdown(g: &HistoryGate) -> String {
+/// What `history gate` shows, in every format (`export::write`; Markdown for a CI job
+/// summary): one row per series compared with its last level (regressions and underpowered
+/// series toned), how many regressions, what the check catches, and what it cannot tell.
+pub fn gate_view(g: &HistoryGate) -> View {
+    let mut view = View::new("buildbench history gate");
+    let section = view.section(2, None);
     if let Some(why) = g.nothing_compared() {
-        return format!("{}\n", md(&across_studies::capitalized(&why)));
+        section.text(&across_studies::capitalized(&why));
+        return view;
     }
-    let mut out = String::from(
-        "| configuration | scenario | newest commit | last level | change vs last level | p (Holm) | catches (80%) | verdict |\n|---|---|---|---|---|---|---|---|\n",
-    );
+    let mut table = Table::new(&[
+        ("configuration", Align::Left),
+        ("scenario", Align::Left),
+        ("newest commit", Align::Left),
+        ("last level", Align::Left),
+        ("change vs last level", Align::Right),
+        ("p (Holm)", Align::Right),
+        ("catches (80%)", Align::Right),
+        ("verdict", Align::Left),
+    ]);
     for r in &g.rows {
-        let verdict = if r.regression {
-            "**regression**"
+        let (verdict, tone) = if r.regression {
+            ("regression", Some(Tone::Bad))
         } else if r.underpowered.is_some() {
-            "**underpowered**"
+            ("underpowered", Some(Tone::Unsure))
         } else if r.comparison.is_none() {
-            "-"
+            ("-", None)
         } else {
-            "ok"
+            ("ok", None)
         };
         let level = match r.level_studies {
             0 => "-".to_owned(),
             1 => format!("1 study ({})", short(r.level_commit.as_deref())),
             n => format!("{n} studies from {}", short(r.level_commit.as_deref())),
         };
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            md(&r.configuration),
-            md(&r.scenario),
-            md(&short(r.commit.as_deref())),
-            md(&level),
+        table.row(vec![
+            r.configuration.clone(),
+            r.scenario.clone(),
+            short(r.commit.as_deref()),
+            level,
             r.slower_by.map_or_else(|| "-".to_owned(), |x| format!("{:+.1}%", x * 100.0)),
             r.comparison.as_ref().map_or_else(|| "-".to_owned(), crate::format::p_values),
             across_studies::detectable(r.power.as_ref()),
-            verdict
-        );
+            verdict.to_owned(),
+        ]);
+        table.tone(7, tone);
     }
+    section.table(table);
     let compared = g.rows.iter().filter(|r| r.comparison.is_some()).count();
-    let _ = writeln!(
-        out,
-        "\n{} regression(s) beyond {} (Welch's t-test against the last level before the newest study, as `history show` names it, Holm over {} series)",
+    section.text(&format!(
+        "{} regression(s) beyond {} (Welch's t-test against the last level before the newest study, as `history show` names it, Holm over {} series)",
         g.regressions(),
         percent(g.threshold),
         compared
-    );
-    let _ = writeln!(
-        out,
-        "\n*catches (80%)*: the smallest slowdown this check calls a regression 80% of the time, at the noise measured within the studies and Holm's strictest step (p < {:.4}).",
+    ));
+    section.text(&format!(
+        "catches (80%): the smallest slowdown this check calls a regression 80% of the time, at the noise measured within the studies and Holm's strictest step (p < {:.4}).",
         1.0 - g.confidence
-    );
+    ));
     let underpowered = g.underpowered();
     if !underpowered.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n**Underpowered**: {}",
-            md(&across_studies::underpowered_warning("series", &underpowered, g.threshold, g.allow_underpowered))
-        );
+        let mut line = labelled("", "Underpowered", Some(Tone::Unsure));
+        line.push_str(&format!(
+            ": {}",
+            across_studies::underpowered_warning("series", &underpowered, g.threshold, g.allow_underpowered)
+        ));
+        section.styled(line);
     }
     if !g.first_studies.is_empty() {
-        let _ =
-            writeln!(out, "\nFirst study of {}: nothing before it to compare with.", md(&g.first_studies.join(", ")));
+        section.text(&format!("First study of {}: nothing before it to compare with.", g.first_studies.join(", ")));
     }
-    let _ = writeln!(out, "\n**Note**: {}", g.note);
-    out
+    section.text(&format!("Note: {}", g.note));
+    view
 }
 
-/// The CSS class of a change: slower or faster.
-fn class(ratio: f64) -> &'static str {
-    if ratio > 1.0 { "slower" } else { "faster" }
+/// The tone of a change: slower bad, faster good.
+fn tone(ratio: f64) -> Tone {
+    if ratio > 1.0 { Tone::Bad } else { Tone::Good }
 }
 
-/// The legend under every trend chart (`page::figure`).
 /// The legend under a trend chart (`page::figure`): the line and band, and the change lines
 /// the chart has.
 fn trend_legend(t: &Trend) -> Vec<(crate::page::Swatch, &'static str)> {
@@ -265,21 +289,21 @@ fn trend_legend(t: &Trend) -> Vec<(crate::page::Swatch, &'static str)> {
 const BAND: &str = "The band is where each study's mean build time lies with 95% confidence, from the spread of its \
                     samples: a move of the line that stays inside the band is within the studies' own noise.";
 
-/// `history report`: a self-contained page (the one shell, `crate::page`) with one chart per
-/// series (median and 95% band over the commits, change points marked, a legend) and, per change
-/// point, the units that moved most. The machines the series ran on are named once at the top,
-/// and a chart names its machine only when the history holds more than one.
-/// `commit_url` turns commits into links (`https://github.com/o/r/commit/{}`).
-pub fn report_html(trends: &[Trend], commit_url: Option<&str>) -> String {
-    let mut out = String::from("<h1>Build-time history</h1>\n");
+/// `history report`, in every format (`export::write`; `trend.html` by default): one section
+/// per series with its chart (median and 95% band over the commits, change points marked, a
+/// legend; HTML only) and, per change point, the units that moved most. The machines the
+/// series ran on are named once at the top, and a series names its machine only when the
+/// history holds more than one. `commit_url` turns commits into links
+/// (`https://github.com/o/r/commit/{}`).
+pub fn report_view(trends: &[Trend], commit_url: Option<&str>) -> View {
+    let mut view = View::new("buildbench history");
+    view.section(1, Some("Build-time history"));
     let machines = machines(trends);
-    machines_section(&mut out, &machines);
+    machines_section(&mut view, &machines);
     for t in trends {
-        trend_section(&mut out, t, &machines, commit_url);
+        trend_section(&mut view, t, &machines, commit_url);
     }
-    let mut page = crate::page::Page::new("buildbench history");
-    page.push(out);
-    page.render()
+    view
 }
 
 /// The machines the series ran on, each once, in the order of the series.
@@ -293,95 +317,78 @@ fn machines(trends: &[Trend]) -> Vec<&str> {
     machines
 }
 
-/// The page's note of the machines: none, the one every series ran on, or the numbered list
-/// the series' headings refer to.
-fn machines_section(out: &mut String, machines: &[&str]) {
+/// The note of the machines: none, the one every series ran on, or the numbered list the
+/// series' headings refer to.
+fn machines_section(view: &mut View, machines: &[&str]) {
+    let section = view.section(2, None);
     match machines {
-        [] => out.push_str("<p>No series: add studies with <code>buildbench history add STUDY</code>.</p>\n"),
+        [] => {
+            section.text("No series: add studies with `buildbench history add STUDY`.");
+        }
         [one] => {
-            let _ = writeln!(out, "<p class=\"muted\">Every series ran on: {}.</p>", escape(one));
+            section.note(&format!("Every series ran on: {one}."));
         }
         many => {
-            out.push_str("<p class=\"muted\">The series ran on these machines:</p>\n<ol class=\"muted\">\n");
-            for m in many {
-                let _ = writeln!(out, "<li>{}</li>", escape(m));
-            }
-            out.push_str("</ol>\n");
+            section.note("The series ran on these machines:");
+            section.list(many.iter().enumerate().map(|(i, m)| styled(&format!("{}. {m}", i + 1))).collect());
         }
     }
 }
 
 /// One series' section: its heading, its chart, the newest study's shift, and the table of its
 /// change points (or that it has none).
-fn trend_section(out: &mut String, t: &Trend, machines: &[&str], commit_url: Option<&str>) {
+fn trend_section(view: &mut View, t: &Trend, machines: &[&str], commit_url: Option<&str>) {
     let s = &t.series;
     let machine = match machines.iter().position(|m| *m == s.machine) {
         Some(i) if machines.len() > 1 => format!(", on machine {}", i + 1),
         _ => String::new(),
     };
-    let _ = writeln!(
-        out,
-        "<h2>{} / {}</h2>\n<p class=\"muted\">{} {}{machine}.</p>",
-        escape(&s.configuration),
-        escape(&s.scenario),
-        s.points.len(),
-        if s.points.len() == 1 { "study" } else { "studies" },
-    );
-    out.push_str(&crate::page::figure(
+    let section = view.section(2, Some(&format!("{} / {}", s.configuration, s.scenario)));
+    section.note(&format!("{} {}{machine}.", s.points.len(), if s.points.len() == 1 { "study" } else { "studies" }));
+    section.figure(
         &format!("build time of {} / {} over the studies", s.configuration, s.scenario),
-        &crate::charts::draw_trend(t),
+        crate::charts::draw_trend(t),
         &trend_legend(t),
         BAND,
-    ));
+    );
     if let Some(n) = &t.newest {
-        let _ = writeln!(
-            out,
-            "<p class=\"{}\">{}.</p>",
-            class(n.shift.ratio),
-            escape(&capitalized(&newest_sentence(t, n)))
-        );
+        section.styled(labelled("", &format!("{}.", capitalized(&newest_sentence(t, n))), Some(tone(n.shift.ratio))));
     }
     if t.changes.is_empty() && t.newest.is_none() {
-        out.push_str("<p>No change point.</p>\n");
+        section.text("No change point.");
         return;
     }
-    out.push_str(&crate::page::scrolling(&changes_table(t, commit_url)));
-    out.push('\n');
+    section.table(changes_table(t, commit_url));
 }
 
-/// The table of a series' change points and the newest study's shift: where, how much, and the
-/// units that moved most.
-fn changes_table(t: &Trend, commit_url: Option<&str>) -> String {
-    let mut table = String::from("<table><tr><th>change at</th><th>change</th><th>units that moved most</th></tr>\n");
+/// The table of a series' change points and the newest study's shift: where (linked through
+/// `commit_url`), how much (toned), and the units that moved most.
+fn changes_table(t: &Trend, commit_url: Option<&str>) -> Table {
+    let mut table =
+        Table::new(&[("change at", Align::Left), ("change", Align::Right), ("units that moved most", Align::Left)]);
     let rows = t.changes.iter().map(|c| (c.commit.as_deref(), c.point.ratio, &c.units, ""));
     let newest =
         t.newest.iter().map(|n| (n.commit.as_deref(), n.shift.ratio, &n.units, " (newest, not yet confirmed)"));
     for (commit, ratio, units, note) in rows.chain(newest) {
         let units: Vec<String> =
-            units.iter().map(|(u, a, b)| format!("{} {} → {}", escape(u), seconds(*a), seconds(*b))).collect();
-        let _ = writeln!(
-            table,
-            "<tr><td>{}{note}</td><td class=\"{}\">{:+.1}%</td><td>{}</td></tr>",
-            commit_link(commit, commit_url),
-            class(ratio),
-            (ratio - 1.0) * 100.0,
-            units.join("<br>")
-        );
+            units.iter().map(|(u, a, b)| format!("{u} {} → {}", seconds(*a), seconds(*b))).collect();
+        table.row(vec![
+            format!("{}{note}", short(commit)),
+            format!("{:+.1}%", (ratio - 1.0) * 100.0),
+            units.join("; "),
+        ]);
+        table.link(0, commit_address(commit, commit_url));
+        table.tone(1, Some(tone(ratio)));
     }
-    table.push_str("</table>");
     table
 }
 
-/// A commit's short name, linked through `commit_url` (its `{}` replaced by the commit) when
-/// there is one and the commit is plain letters and digits; `-` for none.
-fn commit_link(commit: Option<&str>, commit_url: Option<&str>) -> String {
-    let Some(c) = commit else { return "-".to_owned() };
-    let text = escape(&short(Some(c)));
-    match commit_url {
-        Some(url) if c.chars().all(|x| x.is_ascii_alphanumeric()) => {
-            format!("<a href=\"{}\">{text}</a>", escape(&url.replace("{}", c)))
-        }
-        _ => text,
+/// Where `commit_url` (its `{}` replaced by the commit) shows a commit, when there is one and
+/// the commit is plain letters and digits.
+fn commit_address(commit: Option<&str>, commit_url: Option<&str>) -> Option<String> {
+    match (commit, commit_url) {
+        (Some(c), Some(url)) if c.chars().all(|x| x.is_ascii_alphanumeric()) => Some(url.replace("{}", c)),
+        _ => None,
     }
 }
 
@@ -391,6 +398,12 @@ mod tests {
 
     use super::*;
     use crate::charts::{ChangeLine, trend_lines};
+    use crate::export::Format;
+
+    /// A view rendered in `format`, unpainted.
+    fn render(view: &View, format: Format) -> String {
+        String::from_utf8_lossy(&crate::export::exporter(format).view(view)).into_owned()
+    }
 
     /// `level` with a fixed ±1% jitter of study `i`.
     fn jittered(level: f64, i: usize) -> f64 {
@@ -452,24 +465,35 @@ mod tests {
         assert_eq!(newest.units[0], ("example-core 0.1.0".to_owned(), 1.0, 1.7));
         assert_eq!(t.last_level, 0..7);
 
-        let text = show_text(std::slice::from_ref(&t));
+        let text = render(&show_view(std::slice::from_ref(&t)), Format::Table);
         assert!(
             text.contains(
-                "  the newest study (c0ffee07) is 29.6% slower than the last level (7 studies, c0ffee00 to c0ffee06); not yet confirmed by a second study (most: example-core 0.1.0 1.00s → 1.70s)\n"
+                "the newest study (c0ffee07) is 29.6% slower than the last level (7 studies, c0ffee00 to c0ffee06); not yet confirmed by a second study (most: example-core 0.1.0 1.00s → 1.70s)\n"
             ),
             "{text}"
         );
         assert!(!text.contains("change at"), "{text}");
-        let markdown = show_markdown(std::slice::from_ref(&t));
+        let markdown = render(&show_view(std::slice::from_ref(&t)), Format::Md);
         assert!(markdown.contains("| c0ffee07 +29.6% (newest, not yet confirmed) |"), "{markdown}");
         let csv = show_csv(std::slice::from_ref(&t));
         let rows: Vec<&str> = csv.lines().skip(1).collect();
         assert!(rows[7].contains(",c0ffee07,") && rows[7].ends_with(",false,true"), "{csv}");
         assert!(rows[..7].iter().all(|r| r.ends_with(",false,false")), "{csv}");
         assert_eq!(trend_lines(&t), [ChangeLine { between: (7, 8), confirmed: false }]);
-        let html = report_html(std::slice::from_ref(&t), None);
-        assert!(html.contains("<p class=\"slower\">The newest study (c0ffee07) is 29.6% slower"), "{html}");
-        assert!(html.contains("<tr><td>c0ffee07 (newest, not yet confirmed)</td><td class=\"slower\">+29.6%</td>"));
+        let html = render(&report_view(std::slice::from_ref(&t), None), Format::Html);
+        assert!(html.contains("<p><span class=\"slower\">The newest study (c0ffee07) is 29.6% slower"), "{html}");
+        assert!(
+            html.contains(
+                "<tr><td>c0ffee07 (newest, not yet confirmed)</td><td class=\"n\"><span class=\"slower\">+29.6%</span></td>"
+            ),
+            "{html}"
+        );
+        // With --commit-url, the commit links to its forge, in HTML and Markdown.
+        let linked = report_view(std::slice::from_ref(&t), Some("https://example.com/c/{}"));
+        let html = render(&linked, Format::Html);
+        assert!(html.contains("<td><a href=\"https://example.com/c/c0ffee07\">c0ffee07 (newest"), "{html}");
+        let md = render(&linked, Format::Md);
+        assert!(md.contains("| [c0ffee07 (newest, not yet confirmed)](<https://example.com/c/c0ffee07>) |"), "{md}");
         let json = serde_json::to_value(&t).expect("json");
         assert_eq!(json["newest"]["shift"]["index"], 7);
         assert_eq!(json["last_level"], serde_json::json!({ "start": 0, "end": 7 }));
@@ -480,7 +504,11 @@ mod tests {
         assert_eq!((row.level_studies, row.level_commit.as_deref()), (7, Some("c0ffee00")));
         assert!(row.slower_by.is_some_and(|s| (s - 0.296).abs() < 0.01), "{row:?}");
         assert!(row.regression && g.fails(), "{row:?}");
-        assert!(gate_markdown(&g).contains("| c0ffee07 | 7 studies from c0ffee00 | +29.6% |"), "{}", gate_markdown(&g));
+        assert!(
+            render(&gate_view(&g), Format::Md).contains("| c0ffee07 | 7 studies from c0ffee00 | +29.6% |"),
+            "{}",
+            render(&gate_view(&g), Format::Md)
+        );
     }
 
     #[test]
@@ -494,8 +522,8 @@ mod tests {
         assert!((change.point.ratio - 1.30).abs() < 0.01, "{change:?}");
         // The units that moved between c0ffee03 and c0ffee04.
         assert_eq!(change.units[0], ("example-core 0.1.0".to_owned(), 1.0, 1.7));
-        let text = show_text(std::slice::from_ref(&t));
-        assert!(text.contains("  change at c0ffee04: +29.7% (most: example-core 0.1.0 1.00s → 1.70s)\n"), "{text}");
+        let text = render(&show_view(std::slice::from_ref(&t)), Format::Table);
+        assert!(text.contains("change at c0ffee04: +29.7% (most: example-core 0.1.0 1.00s → 1.70s)\n"), "{text}");
         assert!(!text.contains("newest"), "{text}");
         let csv = show_csv(std::slice::from_ref(&t));
         let flagged: Vec<&str> = csv.lines().filter(|r| r.ends_with(",true,false")).collect();
@@ -555,7 +583,7 @@ mod tests {
         let mut other = series.clone();
         other.configuration = "mold".to_owned();
         let trends = [trend_of(series, units.clone()), trend_of(other, units)];
-        let html = report_html(&trends, None);
+        let html = render(&report_view(&trends, None), Format::Html);
         assert_eq!(html.matches("Linux | example CPU | 8 cores").count(), 1, "{html}");
         assert_eq!(html.matches("<figure class=\"chart\">").count(), 2);
         assert_eq!(html.matches("95% interval of each study&#39;s mean").count(), 2, "{html}");
@@ -568,8 +596,9 @@ mod tests {
         let (series, units) = history(|i| jittered(2.36, i), 8);
         let mut elsewhere = series.clone();
         elsewhere.machine = "macOS | M2 | 8 cores".to_owned();
-        let html = report_html(&[trend_of(series, units.clone()), trend_of(elsewhere, units)], None);
-        assert!(html.contains("<li>Linux | example CPU | 8 cores</li>\n<li>macOS | M2 | 8 cores</li>"), "{html}");
+        let html =
+            render(&report_view(&[trend_of(series, units.clone()), trend_of(elsewhere, units)], None), Format::Html);
+        assert!(html.contains("<li>1. Linux | example CPU | 8 cores</li>\n<li>2. macOS | M2 | 8 cores</li>"), "{html}");
         assert!(html.contains("8 studies, on machine 2."), "{html}");
     }
 

@@ -18,10 +18,12 @@ pub mod link;
 pub mod page;
 pub mod profile;
 pub mod recommend;
+pub mod study_view;
 pub mod summary;
 mod table;
 pub mod timings;
 pub mod tune;
+pub mod view;
 pub mod whatif;
 
 pub use format::seconds;

@@ -2,16 +2,14 @@
 //! speedup over the resolved default linker and over GNU ld (bfd), and the verdict on the
 //! "mold links 2-5x faster" claim.
 
-use std::fmt::Write as _;
-
 use buildbench_model::claims::{Verdict, describe};
 use buildbench_model::linker::without_hash;
 use buildbench_model::stats::{Comparison, Summary, WALL_RESOLUTION, compare};
 use buildbench_model::{Debuginfo, LinkStudy, Linker, LinkerStatus};
 use serde::Serialize;
 
-use crate::color::Styled;
 use crate::format::{bytes, first_line, opt_seconds, p_value, speedup};
+use crate::view::View;
 use crate::{Align, Table};
 
 /// The claim checked, from the built-in claims (`claims.json`), so `compare` and `link` judge
@@ -147,39 +145,40 @@ pub fn intervals_note(looks: u32) -> String {
     )
 }
 
-/// The terminal view, uncoloured.
-pub fn text(s: &LinkSummary) -> String {
-    styled(s).plain()
+/// What `buildbench link` shows, in every format (`export::write`): its heading and default
+/// linker, then one section per debuginfo level, then how many relinks it took.
+pub fn view(s: &LinkSummary) -> View {
+    let mut view = View::new("buildbench link");
+    view.section(1, Some(&format!("buildbench link: {}", s.project)))
+        .text(&format!("Default linker: {}", s.default_linker.as_deref().unwrap_or("unknown")));
+    for level in &s.levels {
+        level_section(&mut view, level, s.looks);
+    }
+    view.section(2, None).text(&footer(s));
+    view
 }
 
-/// The terminal view, safe for a terminal, its verdicts painted when `color`.
-pub fn terminal(s: &LinkSummary, color: bool) -> String {
-    styled(s).terminal(color)
-}
-
-/// What every format shows of one debuginfo level: a heading, the table, the note on its
-/// intervals and the claim's verdicts.
-struct LevelView<'a> {
-    heading: String,
-    table: Table,
-    note: Option<String>,
-    verdicts: &'a [ClaimVerdict],
-}
-
-fn level_views(s: &LinkSummary) -> Vec<LevelView<'_>> {
-    s.levels
-        .iter()
-        .map(|level| {
-            let arts: Vec<String> =
-                level.artifacts.iter().map(|(n, b)| format!("{} ({})", without_hash(n), bytes(*b))).collect();
-            LevelView {
-                heading: format!("debuginfo={}: relinking {}", level.debuginfo, arts.join(", ")),
-                table: level_table(level),
-                note: (!level.verdicts.is_empty()).then(|| intervals_note(s.looks)),
-                verdicts: &level.verdicts,
-            }
-        })
-        .collect()
+/// One debuginfo level: what was relinked, the table, the note on its intervals and the claim's
+/// verdicts, each verdict's word toned by the verdict.
+fn level_section(view: &mut View, level: &LevelSummary, looks: u32) {
+    let arts: Vec<String> =
+        level.artifacts.iter().map(|(n, b)| format!("{} ({})", without_hash(n), bytes(*b))).collect();
+    let section = view.section(2, Some(&format!("debuginfo={}: relinking {}", level.debuginfo, arts.join(", "))));
+    section.table(level_table(level));
+    if !level.verdicts.is_empty() {
+        section.text(&intervals_note(looks));
+    }
+    section.list(
+        level
+            .verdicts
+            .iter()
+            .map(|v| {
+                let mut item = crate::view::styled(&claim_label(v));
+                item.push_verdict(v.verdict, &v.text);
+                item
+            })
+            .collect(),
+    );
 }
 
 fn level_table(level: &LevelSummary) -> Table {
@@ -238,80 +237,6 @@ fn claim_label(v: &ClaimVerdict) -> String {
     format!("claim \"mold links 2-5x faster\", {}: ", v.compared)
 }
 
-/// The terminal view with each verdict toned.
-fn styled(s: &LinkSummary) -> Styled {
-    let mut out = Styled::default();
-    let _ = writeln!(out, "default linker: {}", s.default_linker.as_deref().unwrap_or("unknown"));
-    for view in level_views(s) {
-        let _ = writeln!(out, "\n{}", view.heading);
-        out.append(view.table.styled());
-        if let Some(note) = &view.note {
-            let _ = writeln!(out, "{note}");
-        }
-        for v in view.verdicts {
-            out.push_str(&claim_label(v));
-            out.push_verdict(v.verdict, &v.text);
-            out.push('\n');
-        }
-    }
-    let _ = writeln!(out, "\n{}", footer(s));
-    out
-}
-
-/// Markdown, for a CI job summary (`link -o FILE.md`); everything from the project escaped.
-pub fn markdown(s: &LinkSummary) -> String {
-    let cell = crate::export::markdown::cell;
-    let mut out = format!(
-        "# buildbench link: {}\n\nDefault linker: **{}**\n",
-        cell(&s.project),
-        cell(s.default_linker.as_deref().unwrap_or("unknown"))
-    );
-    for view in level_views(s) {
-        let _ = writeln!(out, "\n## {}\n", cell(&view.heading));
-        out.push_str(&view.table.markdown());
-        if let Some(note) = &view.note {
-            let _ = writeln!(out, "\n{}", cell(note));
-        }
-        if !view.verdicts.is_empty() {
-            out.push('\n');
-        }
-        for v in view.verdicts {
-            let _ = writeln!(out, "- {}**{}**", cell(&claim_label(v)), cell(&v.text));
-        }
-    }
-    let _ = writeln!(out, "\n{}", cell(&footer(s)));
-    out
-}
-
-/// A self-contained HTML page in the one page shell (`crate::page`), for `link -o FILE.html`.
-pub fn html(s: &LinkSummary) -> String {
-    let escape = crate::html_escape::escape;
-    let mut body = format!(
-        "<h1>buildbench link: {}</h1>\n<p>Default linker: <strong>{}</strong></p>\n",
-        escape(&s.project),
-        escape(s.default_linker.as_deref().unwrap_or("unknown"))
-    );
-    for view in level_views(s) {
-        let _ = writeln!(body, "<section>\n<h2>{}</h2>", escape(&view.heading));
-        body.push_str(&view.table.html());
-        if let Some(note) = &view.note {
-            let _ = writeln!(body, "<p>{}</p>", crate::html_escape::prose(note));
-        }
-        if !view.verdicts.is_empty() {
-            body.push_str("<ul>\n");
-            for v in view.verdicts {
-                let _ = writeln!(body, "<li>{}<strong>{}</strong></li>", escape(&claim_label(v)), escape(&v.text));
-            }
-            body.push_str("</ul>\n");
-        }
-        body.push_str("</section>\n");
-    }
-    let _ = writeln!(body, "<p>{}</p>", crate::html_escape::prose(&footer(s)));
-    let mut page = crate::page::Page::new("buildbench link");
-    page.push(body);
-    page.render()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,15 +279,18 @@ mod tests {
     #[test]
     fn markdown_and_html_show_what_the_terminal_shows_escaped() {
         let s = summary();
-        let (text, md, html) = (text(&s), markdown(&s), html(&s));
+        use crate::export::Format;
+        let render = |f: Format| String::from_utf8_lossy(&crate::export::exporter(f).view(&view(&s))).into_owned();
+        let (text, md, html) = (render(Format::Table), render(Format::Md), render(Format::Html));
         for view in [&text, &md, &html] {
             assert!(view.contains("relinking app (") && !view.contains("a60a1f2b"), "{view}");
             // Markdown escapes the brackets, which would otherwise start a link.
-            assert!(view.replace('\\', "").contains("holds (2-5x): measured 4.9x [4.5x, 5.3x]"), "{view}");
+            assert!(view.replace('\\', "").contains("(2-5x): measured 4.9x [4.5x, 5.3x]"), "{view}");
             assert!(view.contains("3 measured relinks per linker and level"), "{view}");
         }
         assert!(md.starts_with("# buildbench link: /p/&lt;script&gt;\n") && md.contains("| mold |"), "{md}");
-        assert!(md.contains("- claim \"mold links 2-5x faster\", mold vs bfd: **holds"), "{md}");
+        assert!(md.contains("- claim \"mold links 2-5x faster\", mold vs bfd: **holds** (2-5x)"), "{md}");
+        assert!(html.contains("mold vs bfd: <span class=\"faster\">holds</span> (2-5x)"), "{html}");
         assert!(!md.contains("<b>") && !html.contains("<script>") && !html.contains("<b>ld"), "escaped");
         assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<td>mold</td>"), "{html}");
     }

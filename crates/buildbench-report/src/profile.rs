@@ -8,9 +8,9 @@ use buildbench_model::profile::{Activity, CrateProfile, ProfileReport, ProfiledB
 use buildbench_model::{Sample, UnitTiming};
 use buildbench_timings::whatif::{Graph, Scale};
 
-use crate::color::Styled;
 use crate::format::seconds;
 use crate::html_escape::escape;
+use crate::view::View;
 use crate::{Align, Table};
 
 /// The activities the crate table shows in columns (the rest are in "other").
@@ -219,75 +219,73 @@ fn query_table(b: &ProfiledBuild, top: usize) -> Table {
 
 const MACRO_RULES: &str = "rustc records no time per `macro_rules!` macro: their expansion is part of \"macro expansion\". Expansion time excludes compiling the macro crates and checking the code they generate.";
 
-/// The terminal summary, uncoloured (also `-o FILE.txt`); `top` rows per table.
-pub fn text(r: &ProfileReport, top: usize) -> String {
-    styled(r, top).plain()
-}
-
-/// The terminal summary, safe for a terminal, its verdicts painted when `color`.
-pub fn terminal(r: &ProfileReport, top: usize, color: bool) -> String {
-    styled(r, top).terminal(color)
-}
-
-/// The terminal summary with each verdict toned.
-fn styled(r: &ProfileReport, top: usize) -> Styled {
-    let mut out = Styled::default();
-    let _ = writeln!(out, "buildbench profile: {} ({})", r.project, r.toolchain);
+/// What `buildbench profile` shows, in every format (`export::write`), `top` rows per table:
+/// its heading, then `sections`.
+pub fn view(r: &ProfileReport, top: usize) -> View {
+    let mut view = View::new("buildbench profile");
+    let head = view.section(1, Some(&format!("buildbench profile: {}", r.project)));
     if !r.cargo_args.is_empty() {
-        let _ = writeln!(out, "cargo arguments: {}", r.cargo_args.join(" "));
+        head.text(&format!("cargo arguments: {}", r.cargo_args.join(" ")));
     }
+    sections(&mut view, r, top);
+    view
+}
+
+/// Where rustc's time goes, as sections of a view (`view`, and the study's report with
+/// `--self-profile`): per build, the overhead and activities, the stacked bars per crate (HTML
+/// only), the crate, macro and query tables; then the guide's verdicts and the warnings.
+pub fn sections(view: &mut View, r: &ProfileReport, top: usize) {
+    view.section(2, Some("Where rustc's time goes")).note(&r.toolchain);
     for b in &r.builds {
-        let _ = writeln!(out, "\n{}", overhead_line(b));
-        let _ = writeln!(out, "{}", activity_line(b));
-        let _ =
-            writeln!(out, "\nCrates by rustc self time (seconds; {} of {}):", top.min(b.crates.len()), b.crates.len());
-        out.push_str(&crate_table(b, top).render());
-        if b.macros.is_empty() {
-            let _ = writeln!(out, "\nNo proc macro was expanded.");
-        } else {
-            let _ = writeln!(
-                out,
-                "\nProc macros by expansion time (summed over the crates using them; {:.1}% of frontend time):",
-                if b.frontend() > 0.0 { b.proc_macro_seconds() / b.frontend() * 100.0 } else { 0.0 }
-            );
-            out.push_str(&macro_table(b, top).render());
-        }
-        let _ = writeln!(out, "{MACRO_RULES}");
-        let _ = writeln!(out, "\nSlowest rustc activities and queries (self time, as measureme's summarize):");
-        out.push_str(&query_table(b, top.min(15)).render());
+        build_sections(view, b, top);
     }
     if !r.verdicts.is_empty() {
-        let _ = writeln!(out, "\nThe guide's frontend advice, from the clean build:");
-        for v in &r.verdicts {
-            let _ = write!(out, "  {}: ", v.text);
-            out.push_verdict(v.verdict, &v.detail);
-            out.push('\n');
-        }
+        let items = r
+            .verdicts
+            .iter()
+            .map(|v| {
+                let mut item = crate::view::styled(&format!("{}: ", v.text));
+                item.push_verdict(v.verdict, &v.detail);
+                item
+            })
+            .collect();
+        view.section(3, Some("The guide's frontend advice, from the clean build")).list(items);
     }
-    for w in &r.warnings {
-        let _ = writeln!(out, "warning: {w}");
+    if !r.warnings.is_empty() {
+        let warnings: Vec<String> = r.warnings.iter().map(|w| format!("warning: {w}")).collect();
+        view.section(3, None).text(&warnings.join("\n"));
     }
-    out
 }
 
-/// Markdown, for a CI job summary.
-pub fn markdown(r: &ProfileReport, top: usize) -> String {
-    let cell = crate::export::markdown::cell;
-    let mut out = format!("# Where rustc's time goes: {}\n\n{}\n", cell(&r.project), cell(&r.toolchain));
-    for b in &r.builds {
-        let _ =
-            writeln!(out, "\n## {} build\n\n{}\n\n{}\n", b.scenario, cell(&overhead_line(b)), cell(&activity_line(b)));
-        out.push_str(&crate_table(b, top).markdown());
-        out.push_str("\n### Proc macros\n\n");
-        out.push_str(&macro_table(b, top).markdown());
-        let _ = writeln!(out, "\n{MACRO_RULES}\n\n### Slowest queries\n");
-        out.push_str(&query_table(b, top.min(15)).markdown());
+/// One profiled build: its overhead and activities, the bars per crate, and the three tables.
+fn build_sections(view: &mut View, b: &ProfiledBuild, top: usize) {
+    let legend: Vec<(crate::page::Swatch, &str)> =
+        Activity::ALL.iter().map(|a| (crate::page::Swatch::Fill(colour(*a)), a.label())).collect();
+    let shown = top.min(b.crates.len());
+    view.section(3, Some(&format!("{} build", b.scenario))).text(&overhead_line(b)).text(&activity_line(b)).figure(
+        &format!("rustc self time per crate, {} build", b.scenario),
+        draw_crates(b, top),
+        &legend,
+        &format!(
+            "One bar per crate ({shown} of {}, the costliest), split by what rustc spent its time on.",
+            b.crates.len()
+        ),
+    );
+    view.section(4, Some(&format!("Crates by rustc self time (seconds; {shown} of {})", b.crates.len())))
+        .table(crate_table(b, top));
+    let macros = view.section(4, Some("Costliest proc macros"));
+    if b.macros.is_empty() {
+        macros.text("No proc macro was expanded.");
+    } else {
+        macros.text(&format!(
+            "By expansion time, summed over the crates using them: {:.1}% of frontend time.",
+            if b.frontend() > 0.0 { b.proc_macro_seconds() / b.frontend() * 100.0 } else { 0.0 }
+        ));
+        macros.table(macro_table(b, top));
     }
-    out.push_str("\n## The guide's frontend advice\n\n");
-    for v in &r.verdicts {
-        let _ = writeln!(out, "- **{}**: {}", cell(&v.text), cell(&v.detail));
-    }
-    out
+    macros.note(MACRO_RULES);
+    view.section(4, Some("Slowest rustc activities and queries (self time, as measureme's summarize)"))
+        .table(query_table(b, top.min(15)));
 }
 
 /// A colour per activity (`0xRRGGBB`), thirteen that stay apart: every pair differs by at least
@@ -399,52 +397,6 @@ pub fn draw_crates(b: &ProfiledBuild, top: usize) -> String {
     );
     svg.push_str("</svg>\n");
     svg
-}
-
-/// The HTML section: per build, the stacked bars with their legend, the macro table and the
-/// slowest queries; then the verdicts.
-pub fn html_section(r: &ProfileReport, top: usize) -> String {
-    use crate::html_escape::prose;
-    let mut out = String::from("<section id=\"profile\">\n<h2>Where rustc's time goes</h2>\n");
-    let _ = writeln!(out, "<p class=\"muted\">{}</p>", escape(&r.toolchain));
-    let legend: Vec<(crate::page::Swatch, &str)> =
-        Activity::ALL.iter().map(|a| (crate::page::Swatch::Fill(colour(*a)), a.label())).collect();
-    for b in &r.builds {
-        let _ = writeln!(
-            out,
-            "<h3>{} build</h3>\n<p>{}</p>\n<p>{}</p>",
-            b.scenario,
-            prose(&overhead_line(b)),
-            prose(&activity_line(b))
-        );
-        let shown = top.min(b.crates.len());
-        out.push_str(&crate::page::figure(
-            &format!("rustc self time per crate, {} build", b.scenario),
-            &draw_crates(b, top),
-            &legend,
-            &format!(
-                "One bar per crate ({shown} of {}, the costliest), split by what rustc spent its time on.",
-                b.crates.len()
-            ),
-        ));
-        out.push_str("<h4>Costliest proc macros</h4>\n");
-        out.push_str(&macro_table(b, top).html());
-        let _ = writeln!(out, "<p class=\"muted\">{}</p>\n<h4>Slowest queries</h4>", prose(MACRO_RULES));
-        out.push_str(&query_table(b, top.min(15)).html());
-    }
-    out.push_str("<h3>The guide's frontend advice</h3>\n<ul>\n");
-    for v in &r.verdicts {
-        let _ = writeln!(out, "<li><strong>{}</strong>: {}</li>", prose(&v.text), prose(&v.detail));
-    }
-    out.push_str("</ul>\n</section>\n");
-    out
-}
-
-/// A whole HTML page of the section, in the one page shell (`crate::page`).
-pub fn html(r: &ProfileReport, top: usize) -> String {
-    let mut page = crate::page::Page::new("buildbench profile");
-    page.push(format!("<h1>buildbench profile: {}</h1>\n", escape(&r.project))).push(html_section(r, top));
-    page.render()
 }
 
 #[cfg(test)]
@@ -585,11 +537,14 @@ mod tests {
                 verdicts,
                 warnings: vec![EVIL.to_owned()],
             };
-            let html = html(&report, 25);
+            let render = |f: crate::export::Format, top: usize| {
+                String::from_utf8_lossy(&crate::export::exporter(f).view(&view(&report, top))).into_owned()
+            };
+            let html = render(crate::export::Format::Html, 25);
             assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"), "{seconds}");
-            let md = markdown(&report, 10);
+            let md = render(crate::export::Format::Md, 10);
             assert!(!md.contains("<script>") && !md.contains("[x](") && md.contains("\\[x\\]"), "{seconds}: {md}");
-            assert!(text(&report, 10).contains("script"));
+            assert!(render(crate::export::Format::Table, 10).contains("script"));
             assert!(!draw_crates(&report.builds[1], 10).contains("<rect"), "nothing to draw for no crates");
         }
     }

@@ -18,6 +18,9 @@ pub struct Table {
     /// Cells that carry a tone for a terminal (row, column, tone): their colour is data, set
     /// by the renderer that knows what the cell says (`tone`), never read back from text.
     pub tones: Vec<(usize, usize, Tone)>,
+    /// Cells that link to an address (row, column, address), such as a commit on its forge:
+    /// links in HTML and Markdown, their text elsewhere.
+    pub links: Vec<(usize, usize, String)>,
 }
 
 impl Table {
@@ -27,6 +30,7 @@ impl Table {
             align: columns.iter().map(|(_, a)| *a).collect(),
             rows: Vec::new(),
             tones: Vec::new(),
+            links: Vec::new(),
         }
     }
 
@@ -41,7 +45,8 @@ impl Table {
         }
     }
 
-    /// Renders with two spaces between columns and no trailing spaces.
+    /// Renders with two spaces between columns and no trailing spaces; no header line when
+    /// every header cell is empty.
     pub fn render(&self) -> String {
         self.styled().plain()
     }
@@ -57,6 +62,7 @@ impl Table {
             }
         }
         let mut out = Styled::default();
+        let tones = self.tone_map();
         let line = |cells: &[String], row: Option<usize>, out: &mut Styled| {
             // No trailing spaces: the line ends with its last cell that has text.
             let Some(last) = cells.iter().take(columns).rposition(|c| !c.trim_end().is_empty()) else {
@@ -78,7 +84,7 @@ impl Table {
                     break;
                 }
                 let cell = if i == last { cell.trim_end() } else { cell };
-                let tone = row.and_then(|r| self.tones.iter().find(|(tr, tc, _)| *tr == r && *tc == i)).map(|t| t.2);
+                let tone = row.and_then(|r| tones.get(&(r, i)).copied());
                 out.push_str(&pending);
                 pending.clear();
                 out.push_toned(cell, tone);
@@ -88,14 +94,36 @@ impl Table {
             }
             out.push_str("\n");
         };
-        line(&self.header, None, &mut out);
+        // A table of facts has no header (every header cell empty): no empty line for it.
+        if self.header.iter().any(|h| !h.is_empty()) {
+            line(&self.header, None, &mut out);
+        }
         for (r, row) in self.rows.iter().enumerate() {
             line(row, Some(r), &mut out);
         }
         out
     }
 
-    /// A Markdown table, every cell escaped (`export::markdown::cell`).
+    /// Makes the last row's cell in `column` a link to `address` (none when it is `None`).
+    pub fn link(&mut self, column: usize, address: Option<String>) {
+        if let (Some(row), Some(address)) = (self.rows.len().checked_sub(1), address) {
+            self.links.push((row, column, address));
+        }
+    }
+
+    /// The address of every linked cell by its row and column.
+    fn link_map(&self) -> std::collections::HashMap<(usize, usize), &str> {
+        self.links.iter().map(|(r, c, a)| ((*r, *c), a.as_str())).collect()
+    }
+
+    /// The tone of every toned cell by its row and column, looked up once per cell while
+    /// rendering (a search of the list per cell would make a report's time grow with the
+    /// square of its configurations).
+    fn tone_map(&self) -> std::collections::HashMap<(usize, usize), Tone> {
+        self.tones.iter().map(|&(r, c, tone)| ((r, c), tone)).collect()
+    }
+
+    /// A Markdown table, every cell escaped (`export::markdown::cell`), toned cells in bold.
     pub fn markdown(&self) -> String {
         use std::fmt::Write as _;
         let cell = crate::export::markdown::cell;
@@ -104,28 +132,60 @@ impl Table {
             out.push_str(if *a == Align::Right { " ---: |" } else { " --- |" });
         }
         out.push('\n');
-        for row in &self.rows {
-            let _ = writeln!(out, "| {} |", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+        let (tones, links) = (self.tone_map(), self.link_map());
+        for (r, row) in self.rows.iter().enumerate() {
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, text)| {
+                    let shown = match tones.get(&(r, c)) {
+                        Some(_) if !text.trim().is_empty() => format!("**{}**", cell(text.trim())),
+                        _ => cell(text),
+                    };
+                    // The address in angle brackets, without any that would end it early.
+                    match links.get(&(r, c)) {
+                        Some(a) => format!("[{shown}](<{}>)", a.replace(['<', '>', '\n', '\r'], "")),
+                        None => shown,
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
         out
     }
 
-    /// An HTML table, every cell escaped; right-aligned cells get `class="n"`. The table is in
+    /// An HTML table, every cell escaped (its `` `code` `` spans as code); right-aligned cells get `class="n"`, toned cells the
+    /// stylesheet's `faster` or `slower` (strong when undecided). The table is in
     /// a box of its own that scrolls sideways when it is wider than the page's column
     /// (`page::scrolling`).
     pub fn html(&self) -> String {
         use std::fmt::Write as _;
         let escape = crate::html_escape::escape;
-        let mut out = String::from("<table>\n<tr>");
-        for h in &self.header {
-            let _ = write!(out, "<th>{}</th>", escape(h));
-        }
-        out.push_str("</tr>\n");
-        for row in &self.rows {
+        let mut out = String::from("<table>\n");
+        if self.header.iter().any(|h| !h.is_empty()) {
             out.push_str("<tr>");
-            for (cell, align) in row.iter().zip(&self.align) {
+            for h in &self.header {
+                let _ = write!(out, "<th>{}</th>", escape(h));
+            }
+            out.push_str("</tr>\n");
+        }
+        let (tones, links) = (self.tone_map(), self.link_map());
+        for (r, row) in self.rows.iter().enumerate() {
+            out.push_str("<tr>");
+            for (c, (cell, align)) in row.iter().zip(&self.align).enumerate() {
                 let class = if *align == Align::Right { " class=\"n\"" } else { "" };
-                let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+                // A cell is prose: its `code` spans show as code, as in Markdown.
+                let cell = match links.get(&(r, c)) {
+                    Some(a) => format!("<a href=\"{}\">{}</a>", escape(a), crate::html_escape::prose(cell)),
+                    None => crate::html_escape::prose(cell),
+                };
+                let text = match tones.get(&(r, c)) {
+                    Some(Tone::Good) => format!("<span class=\"faster\">{cell}</span>"),
+                    Some(Tone::Bad) => format!("<span class=\"slower\">{cell}</span>"),
+                    Some(Tone::Unsure) => format!("<strong>{cell}</strong>"),
+                    None => cell,
+                };
+                let _ = write!(out, "<td{class}>{text}</td>");
             }
             out.push_str("</tr>\n");
         }

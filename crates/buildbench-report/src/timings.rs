@@ -1,12 +1,11 @@
 //! Views of one parsed build and of the diff of two: the terminal summary and the JSON schema
 //! of `buildbench timings --format json` (documented in `docs/timings.md`).
 
-use std::fmt::Write as _;
-
 use buildbench_timings::{Analysis, Build, BuildDiff, Parsed, Unit, split};
 use serde::Serialize;
 
 use crate::format::opt_seconds;
+use crate::view::View;
 use crate::{Align, Table, seconds};
 
 /// `buildbench timings FILE --format json`. Every field is part of the documented schema.
@@ -188,26 +187,36 @@ pub fn interpretation(build: &Build, analysis: &Analysis) -> Option<String> {
     })
 }
 
-/// The terminal summary of one build.
-pub fn summary_text(file: &str, parsed: &Parsed, analysis: &Analysis) -> String {
+/// What `buildbench timings` shows of one build, in every format (`export::write`): the file
+/// and what it is, what failed, what its numbers say, the numbers, the slowest units, the
+/// parser's warnings.
+pub fn summary_view(file: &str, parsed: &Parsed, analysis: &Analysis) -> View {
     let b = &parsed.build;
-    let mut out = String::new();
-    title(&mut out, file, b);
-    if let Some(line) = interpretation(b, analysis) {
-        let _ = writeln!(out, "  {line}");
+    let mut view = View::new(&format!("buildbench timings: {file}"));
+    let mut lines = Vec::new();
+    if let Some(error) = &b.error {
+        lines.push(format!("FAILED BUILD: {error}"));
     }
-    for line in facts(b, analysis).render().lines().skip(1) {
-        let _ = writeln!(out, "  {line}");
+    let failed: Vec<String> = b.units.iter().filter(|u| u.failed).map(Unit::label).collect();
+    if !failed.is_empty() {
+        lines.push(format!("failed units: {}", failed.join(", ")));
     }
-    slowest(&mut out, b, analysis);
-    for w in &parsed.warnings {
-        let _ = writeln!(out, "warning: {w}");
+    lines.extend(interpretation(b, analysis));
+    let head = view.section(1, Some(&title(file, b)));
+    if !lines.is_empty() {
+        head.text(&lines.join("\n"));
     }
-    out
+    head.table(facts(b, analysis));
+    slowest(&mut view, b, analysis);
+    if !parsed.warnings.is_empty() {
+        let warnings: Vec<String> = parsed.warnings.iter().map(|w| format!("warning: {w}")).collect();
+        view.section(2, None).text(&warnings.join("\n"));
+    }
+    view
 }
 
-/// The file, its format, cargo version, profile and jobs, and what failed.
-fn title(out: &mut String, file: &str, b: &Build) {
+/// The file with its format, cargo version, profile and jobs.
+fn title(file: &str, b: &Build) -> String {
     let mut about = vec![b.format.as_str().to_owned()];
     if let Some(v) = &b.cargo_version {
         about.push(format!("cargo {v}"));
@@ -218,14 +227,7 @@ fn title(out: &mut String, file: &str, b: &Build) {
     if let Some(j) = b.jobs {
         about.push(format!("jobs {j}"));
     }
-    let _ = writeln!(out, "{file} ({})", about.join(", "));
-    if let Some(error) = &b.error {
-        let _ = writeln!(out, "  FAILED BUILD: {error}");
-    }
-    let failed: Vec<String> = b.units.iter().filter(|u| u.failed).map(Unit::label).collect();
-    if !failed.is_empty() {
-        let _ = writeln!(out, "  failed units: {}", failed.join(", "));
-    }
+    format!("{file} ({})", about.join(", "))
 }
 
 /// The table of the build's numbers: wall and unit time, units, critical path, the split,
@@ -283,11 +285,10 @@ fn split_parts(s: &buildbench_timings::Split) -> String {
 }
 
 /// The table of the slowest units, where the analysis found any.
-fn slowest(out: &mut String, b: &Build, analysis: &Analysis) {
+fn slowest(view: &mut View, b: &Build, analysis: &Analysis) {
     if analysis.slowest.is_empty() {
         return;
     }
-    let _ = writeln!(out, "\nSlowest units");
     let mut t = Table::new(&[
         ("unit", Align::Left),
         ("start", Align::Right),
@@ -306,7 +307,7 @@ fn slowest(out: &mut String, b: &Build, analysis: &Analysis) {
             opt_seconds(s.map(|s| s.codegen)),
         ]);
     }
-    out.push_str(&t.render());
+    view.section(2, Some("Slowest units")).table(t);
 }
 
 fn short(u: &Unit) -> String {
@@ -320,10 +321,11 @@ fn short(u: &Unit) -> String {
     }
 }
 
-/// The terminal view of a diff: the `top` largest changes, and how many more there are.
-pub fn diff_text(before: &str, after: &str, diff: &BuildDiff, top: usize) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{before} -> {after}");
+/// What `buildbench timings` shows of two builds, in every format (`export::write`): the
+/// total, the `top` largest changes of units that ran in both and how many more there are, and
+/// the units only one build ran.
+pub fn diff_view(before: &str, after: &str, diff: &BuildDiff, top: usize) -> View {
+    let mut view = View::new(&format!("buildbench timings: {before} -> {after}"));
     let change = match diff.total_delta {
         Some(d) => format!(
             "{} -> {} ({}{})",
@@ -334,9 +336,8 @@ pub fn diff_text(before: &str, after: &str, diff: &BuildDiff, top: usize) -> Str
         ),
         None => "unknown".to_owned(),
     };
-    let _ = writeln!(out, "  total  {change}");
+    view.section(1, Some(&format!("{before} -> {after}"))).text(&format!("total  {change}"));
     if !diff.changed.is_empty() {
-        let _ = writeln!(out, "\nUnits that ran in both, largest change first");
         let mut t = Table::new(&[
             ("unit", Align::Left),
             ("before", Align::Right),
@@ -352,29 +353,30 @@ pub fn diff_text(before: &str, after: &str, diff: &BuildDiff, top: usize) -> Str
                 format!("{sign}{}", seconds(c.delta.abs())),
             ]);
         }
-        out.push_str(&t.render());
+        let section = view.section(2, Some("Units that ran in both, largest change first"));
+        section.table(t);
         if diff.changed.len() > top {
-            let _ =
-                writeln!(out, "  ... and {} more (--top {} shows them)", diff.changed.len() - top, diff.changed.len());
+            section.text(&format!(
+                "... and {} more (--top {} shows them)",
+                diff.changed.len() - top,
+                diff.changed.len()
+            ));
         }
     }
     for (title, list) in
         [("Ran only in the first build", &diff.only_before), ("Ran only in the second build", &diff.only_after)]
     {
         if !list.is_empty() {
-            let _ = writeln!(out, "\n{title} ({})", list.len());
-            for unit in list {
-                let _ = writeln!(out, "  {unit}");
-            }
+            view.section(2, Some(&format!("{title} ({})", list.len())))
+                .list(list.iter().map(|u| crate::view::styled(u)).collect());
         }
     }
-    out
+    view
 }
 
-/// One build as a self-contained HTML page: the summary and an SVG timeline of its units with
-/// its colour legend (`buildbench timings REPORT -o timeline.html`; `.svg` for the chart alone).
-/// The summary keeps its terminal layout; its long sentences wrap at the page's width (its
-/// tables are narrower than the narrowest page), so nothing is cut or hidden.
+/// One build as a self-contained HTML page: its summary's view and an SVG timeline of its units
+/// with its colour legend (`buildbench timings REPORT -o timeline.html`; `.svg` for the chart
+/// alone).
 pub fn timeline_page(
     file: &str,
     parsed: &Parsed,
@@ -387,21 +389,17 @@ pub fn timeline_page(
     if svg_only {
         return svg;
     }
-    let summary = crate::html_escape::escape(&summary_text(file, parsed, analysis));
     let omitted = match timeline.omitted {
         0 => String::new(),
         n => format!(" The {n} shortest units are not drawn."),
     };
-    let mut page = crate::page::Page::new(&format!("buildbench timings: {file}"));
-    page.push(format!(
-        "<h1>{title}</h1>\n<pre>{summary}</pre>\n<h2>Timeline</h2>\n{figure}",
-        title = crate::html_escape::escape(file),
-        figure = crate::page::figure(
-            "unit timeline",
-            &svg,
-            &crate::charts::timeline_legend(),
-            &format!("One bar per unit, from its start to its end, in start order.{omitted}"),
-        ),
-    ));
+    let mut view = summary_view(file, parsed, analysis);
+    view.section(2, Some("Timeline")).figure(
+        "unit timeline",
+        svg,
+        &crate::charts::timeline_legend(),
+        &format!("One bar per unit, from its start to its end, in start order.{omitted}"),
+    );
+    let page = crate::export::view_page(&view);
     page.render()
 }

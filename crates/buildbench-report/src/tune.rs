@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use buildbench_model::tune::{Entry, Stage, Tune};
 
 use crate::format::{ratio, seconds, speedup};
-use crate::html_escape::escape;
+use crate::page::Swatch;
+use crate::view::View;
 use crate::{Align, Table};
 
 /// `12:34`, or `1:02:03`.
@@ -152,52 +153,105 @@ fn outcome_lines(tune: &Tune) -> Vec<String> {
     lines
 }
 
-/// The terminal text: outcome, trade-offs, snippet, space, the search's path, the budget.
-pub fn text(tune: &Tune, snippet: &[(String, String)]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "tune ({} builds): {} of {} budget used",
-        tune.objective(),
-        clock(tune.search.spent),
-        clock(tune.search.settings.budget)
-    );
-    for line in outcome_lines(tune) {
-        let _ = writeln!(out, "{line}");
-    }
+/// The colours of the budget's stages, in order (`0xRRGGBB`).
+const STAGE_COLOURS: [u32; 4] = [0x8c8c8c, 0x4e79a7, 0xf28e2b, 0x59a14f];
+
+/// What `buildbench tune` shows, on the terminal and as its page (`report.html`): the goal and
+/// budget, the outcome, the winner's trade-offs and snippet, the space, the search's path and
+/// the budget spent per stage.
+pub fn view(tune: &Tune, snippet: &[(String, String)]) -> View {
+    let mut view = View::new(&format!("buildbench tune: {}", tune.project));
+    let allow = if tune.allow.is_empty() {
+        "nothing".to_owned()
+    } else {
+        tune.allow.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(",")
+    };
+    let args = if tune.cargo_args.is_empty() {
+        String::new()
+    } else {
+        format!(" · cargo arguments: {}", tune.cargo_args.join(" "))
+    };
+    view.section(1, Some(&format!("buildbench tune: {}", tune.project)))
+        .note(&format!("goal: {} builds · --allow {allow}{args}", tune.objective()))
+        .text(&format!("{} of {} budget used", clock(tune.search.spent), clock(tune.search.settings.budget)));
+    outcome_sections(&mut view, tune, snippet);
+    space_section(&mut view, tune);
+    view.section(2, Some("The search"))
+        .text(
+            "Every candidate of every stage: singles against the default, combinations of those that helped raced \
+             against the leader, then the winner against the default on fresh samples.",
+        )
+        .table(path_table(tune));
+    budget_section(&mut view, tune);
+    view
+}
+
+/// The outcome and, for a confirmed winner, what it costs and how to adopt it.
+fn outcome_sections(view: &mut View, tune: &Tune, snippet: &[(String, String)]) {
+    let outcome = view.section(2, Some("Outcome"));
+    outcome.list(outcome_lines(tune).iter().map(|l| crate::view::styled(l.trim())).collect());
     if tune.winner().is_some() && tune.confirmed_winner().is_none() {
-        let _ = writeln!(out, "  nothing to adopt: the winner was not confirmed faster on fresh samples");
+        outcome.text("nothing to adopt: the winner was not confirmed faster on fresh samples");
     }
-    if tune.confirmed_winner().is_some() {
-        if !tune.tradeoffs.is_empty() {
-            let _ = writeln!(out, "  trade-offs:");
-            for t in &tune.tradeoffs {
-                let _ = writeln!(out, "    - {t}");
-            }
-        }
+    if tune.confirmed_winner().is_none() {
+        return;
+    }
+    if !tune.tradeoffs.is_empty() {
+        view.section(3, Some("What it costs")).list(tune.tradeoffs.iter().map(|t| crate::view::styled(t)).collect());
+    }
+    if !snippet.is_empty() {
+        let adopt = view.section(3, Some("To adopt it"));
+        adopt.text("`buildbench apply` on this folder writes these, or add them yourself:");
         for (file, text) in snippet {
-            let _ = writeln!(out, "  {file}:");
-            for line in text.lines() {
-                let _ = writeln!(out, "    {line}");
-            }
+            adopt.code(file, text);
         }
     }
-    let _ = writeln!(out, "\nsearch path:");
-    out.push_str(&path_table(tune).render());
-    let stages: Vec<String> =
-        stage_seconds(tune).iter().map(|(s, t)| format!("{} {}", s.as_str(), clock(*t))).collect();
-    let _ = writeln!(out, "budget: {} (of {})", stages.join(", "), clock(tune.search.settings.budget));
-    if !tune.space.left_out.is_empty() {
-        let left: Vec<String> = tune.space.left_out.iter().map(|(o, why)| format!("{o} ({why})")).collect();
-        let _ = writeln!(out, "not searched: {}", left.join("; "));
+}
+
+/// The settings searched, each option with its trade-off, those left out, and the bounds the
+/// default build's timing report gives.
+fn space_section(view: &mut View, tune: &Tune) {
+    let mut items: Vec<String> = tune
+        .space
+        .dimensions
+        .iter()
+        .map(|d| {
+            let options: Vec<String> = d.options.iter().map(|o| format!("{} ({})", o.label, o.tradeoff)).collect();
+            format!("{}: {}", d.name, options.join("; "))
+        })
+        .collect();
+    items.extend(tune.space.left_out.iter().map(|(o, why)| format!("not searched: {o}: {why}")));
+    let section = view.section(2, Some("The space"));
+    section.list(items.iter().map(|i| crate::view::styled(i)).collect());
+    if let Some(s) = &tune.shares {
+        section.text(&format!(
+            "From the default build's timing report (`whatif`): the final links are {} of it, code generation and links {}; options that cannot save more than that are bounded by it.",
+            crate::format::percent(s.link),
+            crate::format::percent(s.codegen_and_link)
+        ));
     }
-    out
+}
+
+/// The seconds each stage took against the budget, in words and as a bar.
+fn budget_section(view: &mut View, tune: &Tune) {
+    let stages = stage_seconds(tune);
+    let words: Vec<String> = stages.iter().map(|(s, t)| format!("{} {}", s.as_str(), clock(*t))).collect();
+    let legend: Vec<(Swatch, &str)> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, (s, _))| {
+            (Swatch::Fill(STAGE_COLOURS.get(i % STAGE_COLOURS.len()).copied().unwrap_or(0x888888)), s.as_str())
+        })
+        .chain(std::iter::once((Swatch::Dashed(0), "budget")))
+        .collect();
+    view.section(2, Some("Budget"))
+        .text(&format!("{} (of {})", words.join(", "), clock(tune.search.settings.budget)))
+        .figure("the budget spent per stage", budget_svg(tune), &legend, "One bar per stage, in the order they ran.");
 }
 
 /// A stacked bar of the seconds each stage took, with the budget marked.
 pub fn budget_svg(tune: &Tune) -> String {
     const WIDTH: f64 = 720.0;
-    const COLORS: [&str; 4] = ["#8c8c8c", "#4e79a7", "#f28e2b", "#59a14f"];
     let stages = stage_seconds(tune);
     let budget = tune.search.settings.budget.max(tune.search.spent).max(f64::MIN_POSITIVE);
     let scale = WIDTH / budget;
@@ -208,10 +262,10 @@ pub fn budget_svg(tune: &Tune) -> String {
     let mut x = 10.0;
     for (i, (stage, secs)) in stages.iter().enumerate() {
         let w = secs * scale;
-        let color = COLORS.get(i % COLORS.len()).copied().unwrap_or("#888");
+        let color = STAGE_COLOURS.get(i % STAGE_COLOURS.len()).copied().unwrap_or(0x888888);
         let _ = writeln!(
             svg,
-            "<rect x=\"{x:.1}\" y=\"10\" width=\"{w:.1}\" height=\"24\" fill=\"{color}\"><title>{} {}</title></rect>",
+            "<rect x=\"{x:.1}\" y=\"10\" width=\"{w:.1}\" height=\"24\" fill=\"#{color:06x}\"><title>{} {}</title></rect>",
             stage.as_str(),
             clock(*secs)
         );
@@ -233,76 +287,6 @@ pub fn budget_svg(tune: &Tune) -> String {
     );
     svg.push_str("</svg>\n");
     svg
-}
-
-/// The self-contained HTML page of a tune.
-pub fn page(tune: &Tune, snippet: &[(String, String)]) -> String {
-    let mut page = crate::page::Page::new(&format!("buildbench tune: {}", tune.project));
-    let mut head = format!(
-        "<h1>buildbench tune</h1>\n<p class=\"muted\">{} · goal: {} builds · --allow {}{}</p>\n",
-        escape(&tune.project),
-        escape(&tune.objective()),
-        if tune.allow.is_empty() {
-            "nothing".to_owned()
-        } else {
-            tune.allow.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(",")
-        },
-        if tune.cargo_args.is_empty() {
-            String::new()
-        } else {
-            format!(" · cargo arguments: {}", escape(&tune.cargo_args.join(" ")))
-        }
-    );
-    head.push_str("<h2>Outcome</h2>\n<ul>\n");
-    for line in outcome_lines(tune) {
-        let _ = writeln!(head, "<li>{}</li>", escape(line.trim()));
-    }
-    head.push_str("</ul>\n");
-    if tune.confirmed_winner().is_some() {
-        if !tune.tradeoffs.is_empty() {
-            head.push_str("<h3>What it costs</h3>\n<ul>\n");
-            for t in &tune.tradeoffs {
-                let _ = writeln!(head, "<li>{}</li>", escape(t));
-            }
-            head.push_str("</ul>\n");
-        }
-        head.push_str(
-            "<h3>To adopt it</h3>\n<p><code>buildbench apply</code> on this folder writes these, or add them yourself:</p>\n",
-        );
-        for (file, text) in snippet {
-            let _ = writeln!(head, "<h4>{}</h4>\n<pre>{}</pre>", escape(file), escape(text));
-        }
-    }
-    page.push(head);
-    let mut space = String::from("<h2>The space</h2>\n<ul>\n");
-    for d in &tune.space.dimensions {
-        let options: Vec<String> = d.options.iter().map(|o| format!("{} ({})", o.label, o.tradeoff)).collect();
-        let _ = writeln!(space, "<li><b>{}</b>: {}</li>", escape(&d.name), escape(&options.join("; ")));
-    }
-    for (o, why) in &tune.space.left_out {
-        let _ = writeln!(space, "<li class=\"muted\">not searched: {}: {}</li>", escape(o), escape(why));
-    }
-    space.push_str("</ul>\n");
-    if let Some(s) = &tune.shares {
-        let _ = writeln!(
-            space,
-            "<p>From the default build's timing report (<code>whatif</code>): the final links are {} of it, code generation and links {}; options that cannot save more than that are bounded by it.</p>",
-            crate::format::percent(s.link),
-            crate::format::percent(s.codegen_and_link)
-        );
-    }
-    page.push(space);
-    let mut path = String::from(
-        "<h2>The search</h2>\n<p>Every candidate of every stage: singles against the default, combinations of those \
-         that helped raced against the leader, then the winner against the default on fresh samples.</p>\n",
-    );
-    path.push_str(&path_table(tune).html());
-    page.push(path);
-    let mut budget = String::from("<h2>Budget</h2>\n<div class=\"chart\">\n");
-    budget.push_str(&budget_svg(tune));
-    budget.push_str("</div>\n");
-    page.push(budget);
-    page.render()
 }
 
 #[cfg(test)]
@@ -361,10 +345,14 @@ mod tests {
         assert_eq!(t.winner(), Some("mold+debug=0"), "{:?}", t.search.outcome);
         let snippet = snippet(&t, "x86_64-unknown-linux-gnu", true);
         assert!(snippet.iter().any(|(f, text)| f == "Cargo.toml" && text.contains("debug = 0")), "{snippet:?}");
-        let text = text(&t, &snippet);
+        let render = |f: crate::export::Format| {
+            String::from_utf8_lossy(&crate::export::exporter(f).view(&view(&t, &snippet))).into_owned()
+        };
+        let text = render(crate::export::Format::Table);
         assert!(text.contains("winner: mold+debug=0") && text.contains("confirmed speedup:"), "{text}");
-        assert!(text.contains("search path:") && text.contains("singles") && text.contains("confirmation"), "{text}");
-        let html = page(&t, &snippet);
+        assert!(text.contains("The search") && text.contains("singles") && text.contains("confirmation"), "{text}");
+        assert!(text.contains("Cargo.toml:\n    [profile.") && text.contains("debug = 0"), "{text}");
+        let html = render(crate::export::Format::Html);
         assert!(html.contains("&lt;script&gt;app") && !html.contains("<script>app"), "the project is escaped");
         assert!(html.contains("a&amp;b"), "the cargo arguments are escaped");
         assert!(html.contains("<h2>The search</h2>") && html.contains("<svg") && html.contains("What it costs"));

@@ -1,13 +1,12 @@
 //! `buildbench whatif`: the predictions of one replayed unit graph, as a terminal table and as
 //! the JSON schema of `--format json` (documented in `docs/whatif.md`).
 
-use std::fmt::Write as _;
-
 use buildbench_model::{Scenario, Study, UnitTiming};
 use buildbench_timings::whatif::{Curve, Graph, Scale, SplitSource};
 use buildbench_timings::{Mode, Section, TargetKind, Unit};
 use serde::Serialize;
 
+use crate::view::View;
 use crate::{Align, Table, seconds};
 
 /// Everything `whatif` says about one report.
@@ -75,47 +74,47 @@ impl WhatIf {
         }
     }
 
-    /// The terminal view.
-    pub fn text(&self) -> String {
-        let mut out = String::new();
-        self.heading(&mut out);
-        out.push('\n');
-        self.predictions(&mut out);
-        self.floor(&mut out);
-        self.split_ranking(&mut out);
-        out
+    /// What `buildbench whatif` shows, in every format (`export::write`): the report read and
+    /// how well its replay matches it, the predictions per job count, the critical-path floor
+    /// and, with `--rank-splits`, the crates whose split would save most.
+    pub fn view(&self) -> View {
+        let mut view = View::new("buildbench whatif");
+        self.heading(&mut view);
+        self.predictions(&mut view);
+        self.floor(&mut view);
+        self.split_ranking(&mut view);
+        view
     }
 
-    /// The lines above the table: the report read, how well its replay matches it, its graph,
-    /// and the changes asked for.
-    fn heading(&self, out: &mut String) {
+    /// The report read (as the heading), how well its replay matches it, its graph, and the
+    /// changes asked for.
+    fn heading(&self, view: &mut View) {
         let cargo = self.cargo_version.as_deref().map(|v| format!("cargo {v}, ")).unwrap_or_default();
         let recorded = match (self.recorded_jobs, self.recorded_seconds) {
             (Some(j), Some(s)) => format!("recorded with {j} jobs in {}", seconds(s)),
             (None, Some(s)) => format!("recorded in {}", seconds(s)),
             _ => "no recorded wall time".to_owned(),
         };
-        let _ = writeln!(out, "what-if: {} ({cargo}{recorded})", self.file);
+        let mut lines = Vec::new();
         if let (Some(replayed), Some(recorded)) = (self.replayed_seconds, self.recorded_seconds) {
-            let _ = writeln!(
-                out,
+            lines.push(format!(
                 "replayed as recorded: {} ({:+.1}% off the recorded time: the model's own error)",
                 seconds(replayed),
                 (replayed / recorded - 1.0) * 100.0
-            );
+            ));
         }
-        let _ = writeln!(out, "graph: {} units; {}", self.units, self.edges.describe());
+        lines.push(format!("graph: {} units; {}", self.units, self.edges.describe()));
         if self.split_estimated > 0 {
-            let _ = writeln!(
-                out,
+            lines.push(format!(
                 "sections: measured for {} unit(s), estimated for {} (no rmeta or section times: the build's median frontend share, no link time)",
                 self.split_measured, self.split_estimated
-            );
+            ));
         }
         let changes = self.changes();
         if !changes.is_empty() {
-            let _ = writeln!(out, "what if: {}", changes.join(", "));
+            lines.push(format!("what if: {}", changes.join(", ")));
         }
+        view.section(1, Some(&format!("what-if: {} ({cargo}{recorded})", self.file))).text(&lines.join("\n"));
     }
 
     /// The changes asked for: the factors that are not 1 and the crates split.
@@ -134,7 +133,7 @@ impl WhatIf {
 
     /// The table of predictions per job count and, where build scripts make it uncertain, the
     /// range of each and why.
-    fn predictions(&self, out: &mut String) {
+    fn predictions(&self, view: &mut View) {
         let ranged = !self.curve.ranges.is_empty();
         let mut columns = vec![("jobs", Align::Right), ("predicted", Align::Right), ("vs recorded", Align::Right)];
         if ranged {
@@ -156,46 +155,39 @@ impl WhatIf {
             }
             table.row(row);
         }
-        out.push_str(&table.render());
+        let section = view.section(2, None);
+        section.table(table);
         if ranged {
-            let _ = writeln!(
-                out,
+            section.text(&format!(
                 "range: {}: how many job tokens it can use is not known (make and cc through cargo's jobserver take one per compiler; a timing report alone has no CPU data): at fewer jobs than recorded, from using one token to using every token it had; at more, from running as recorded to using every token there is. A study from `buildbench compare` measures each unit's CPU time and narrows the range.",
                 self.curve.uncertain.join(", ")
-            );
+            ));
         }
     }
 
     /// The critical-path floor and the chain that bounds the build.
-    fn floor(&self, out: &mut String) {
-        let _ = writeln!(out, "\ncritical-path floor (unlimited jobs): {}", seconds(self.curve.floor));
+    fn floor(&self, view: &mut View) {
         let chain = self.curve.chain.join(" → ");
-        match self.enough_jobs {
+        let bound = match self.enough_jobs {
             Some(j) => {
-                let _ = writeln!(
-                    out,
-                    "beyond {} the chain {chain} bounds the build at {}",
-                    n_jobs(j),
-                    seconds(self.curve.floor)
-                );
+                format!("beyond {} the chain {chain} bounds the build at {}", n_jobs(j), seconds(self.curve.floor))
             }
-            None => {
-                let _ = writeln!(out, "the bounding chain: {chain}; more jobs than listed would still help");
-            }
-        }
+            None => format!("the bounding chain: {chain}; more jobs than listed would still help"),
+        };
+        view.section(2, None)
+            .text(&format!("critical-path floor (unlimited jobs): {}\n{bound}", seconds(self.curve.floor)));
     }
 
     /// With `--rank-splits`: the ten crates whose split would save most.
-    fn split_ranking(&self, out: &mut String) {
+    fn split_ranking(&self, view: &mut View) {
         if self.rank_splits.is_empty() {
             return;
         }
-        let _ = writeln!(out, "\nsplitting one crate (best case: independent parts, nothing added):");
         let mut table = Table::new(&[("crate", Align::Left), ("predicted", Align::Right), ("saved", Align::Right)]);
         for (name, after, saved) in self.rank_splits.iter().take(10) {
             table.row(vec![name.clone(), seconds(*after), seconds(*saved)]);
         }
-        out.push_str(&table.render());
+        view.section(2, Some("splitting one crate (best case: independent parts, nothing added):")).table(table);
     }
 }
 

@@ -46,10 +46,12 @@ fn terminal_and_markdown_tables() {
     assert!(line.contains("0.76s ± 0.03s"), "mean ± sd next to the median: {line}");
     let md = String::from_utf8(Markdown.render(&study, &s)).expect("utf-8");
     assert!(
-        md.contains("| bfd | 1.93s | 1.93s [1.90s, 1.96s] | 0.48x [0.38x, 0.58x] | p=0.002 (0.013) | slower | 3 |"),
+        md.contains(
+            "| bfd | 1.93s | 1.93s \\[1.90s, 1.96s\\] | 0.48x \\[0.38x, 0.58x\\] | p=0.002 (0.013) | **slower** | 3 |"
+        ),
         "{md}"
     );
-    assert!(md.contains("Default linker (default): **LLD 22.1.2 (rust-lld)**"));
+    assert!(md.contains("Default linker (default): LLD 22.1.2 (rust-lld)"), "{md}");
 }
 
 #[test]
@@ -347,7 +349,7 @@ fn render_everything_in_time(study: Study, original: &Study, case: &str) {
             let _ = exporter.render(&study, &summary);
         }
         let Ok(d) = buildbench_model::diff::diff(&original, &study, &gate_options(true)) else { return };
-        let _ = buildbench_report::diff::markdown(&d);
+        let _ = diff_markdown(&d);
         let _ = done.send(());
     });
     assert!(
@@ -551,7 +553,7 @@ fn the_gate_refuses_studies_of_another_project_unless_allowed() {
     let mut elsewhere = study();
     elsewhere.environment.cpu_model = "Another CPU".to_owned();
     let d = buildbench_model::diff::diff(&base, &elsewhere, &gate_options(false)).expect("same project");
-    assert!(buildbench_report::diff::markdown(&d).contains("different machines"));
+    assert!(diff_markdown(&d).contains("different machines"));
 }
 
 /// The recorded study with only the first `n` measured samples of every cell.
@@ -744,4 +746,11 @@ fn the_diagnosis_splits_check_from_build_only_when_check_is_significantly_faster
     let one = buildbench_report::diagnose::diagnose(&one, "c0", 0.02).expect("a diagnosis");
     assert_eq!((one.splits[0].separated, one.splits[0].frontend_share), (None, Some(0.5)));
     assert!(one.findings[0].contains("1 run(s) each, too few to tell this from noise"), "{:?}", one.findings);
+}
+
+/// `diff --format md`: the diff's view in Markdown.
+fn diff_markdown(d: &buildbench_model::diff::StudyDiff) -> String {
+    let view = buildbench_report::diff::view(d);
+    String::from_utf8_lossy(&buildbench_report::export::exporter(buildbench_report::export::Format::Md).view(&view))
+        .into_owned()
 }

@@ -8,8 +8,6 @@ use anyhow::{Context, Result, bail};
 use buildbench_model::{Configuration, Plan, Scenario};
 use buildbench_runner::{ProcessExecutor, StudyOptions, prepare, run as run_study};
 
-use buildbench_report::export::Format;
-
 use crate::cli::DoctorArgs;
 use crate::compare::Progress;
 
@@ -75,20 +73,19 @@ pub fn run(args: &DoctorArgs) -> Result<ExitCode> {
             bail!("the diagnosis builds failed; see the errors above");
         }
     }
-    // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
-    let text = match args.format {
-        Format::Json => {
-            buildbench_report::format::json(&serde_json::json!({ "checkup": checkup, "diagnosis": diagnosis }))
-        }
-        _ => {
-            let mut t = buildbench_report::doctor::text(&checkup);
+    // `--format` takes every format (`cli::format::accepts::VIEW`); colour only on a terminal.
+    let text = buildbench_report::export::write(
+        args.format,
+        crate::cli::color(),
+        || {
+            let mut view = buildbench_report::doctor::view(&checkup);
             if let Some(d) = &diagnosis {
-                t.push('\n');
-                t.push_str(&buildbench_report::diagnose::text(d));
+                buildbench_report::diagnose::section(&mut view, d);
             }
-            t
-        }
-    };
-    std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
+            view
+        },
+        || buildbench_report::format::json(&serde_json::json!({ "checkup": checkup, "diagnosis": diagnosis })),
+    );
+    std::io::stdout().lock().write_all(&text).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)
 }

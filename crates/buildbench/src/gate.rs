@@ -61,12 +61,13 @@ pub fn run(args: &GateArgs) -> Result<ExitCode> {
     let spec = spec(study.plan.gate.as_ref(), args.threshold, &args.options, false);
     let file = if args.study.is_dir() { args.study.join("study.json") } else { args.study.clone() };
     let gate = decide(&study, &spec, &file)?;
-    // `--format` takes table, md or json (`cli::format::accepts::GATE`).
-    let text = match args.format {
-        Format::Md => buildbench_report::gate::markdown(&gate),
-        Format::Json => buildbench_report::gate::json(&gate),
-        _ => buildbench_report::gate::terminal(&gate),
-    };
-    crate::cli::print(&text)?;
+    // `--format` takes every format (`cli::format::accepts::VIEW`); colour only on a terminal.
+    let bytes = buildbench_report::export::write(
+        args.format,
+        crate::cli::color(),
+        || buildbench_report::gate::view(&gate),
+        || buildbench_report::gate::json(&gate),
+    );
+    crate::cli::print(&String::from_utf8_lossy(&bytes))?;
     Ok(exit(&gate, args.format == Format::Table))
 }

@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use buildbench_history::{History, Provenance};
 use buildbench_model::history::{GateOptions, gate};
 use buildbench_model::{Scenario, Word as _};
-use buildbench_report::history::{gate_markdown, report_html, show_csv, show_markdown, show_text};
+use buildbench_report::history::{gate_view, report_view, show_csv, show_view};
 
 use buildbench_report::export::Format;
 
@@ -56,14 +56,18 @@ fn add(args: &HistoryAddArgs) -> Result<ExitCode> {
 fn show(args: &HistoryShowArgs) -> Result<ExitCode> {
     let (history, series) = select(&args.select, args.format == Format::Json)?;
     let t = history.trends(series)?;
-    // `--format` takes table, json, md or csv (`cli::format::accepts::HISTORY_SHOW`).
-    let text = match args.format {
-        Format::Md => show_markdown(&t),
-        Format::Csv => show_csv(&t),
-        Format::Json => buildbench_report::format::json(&serde_json::json!({ "series": t })),
-        _ => show_text(&t),
+    // `--format` takes every format (`cli::format::accepts::VIEW`): CSV, like JSON, is the
+    // series' data (one row per study), not the view's tables.
+    let bytes = match args.format {
+        Format::Csv => show_csv(&t).into_bytes(),
+        f => buildbench_report::export::write(
+            f,
+            crate::cli::color(),
+            || show_view(&t),
+            || buildbench_report::format::json(&serde_json::json!({ "series": t })),
+        ),
     };
-    crate::cli::print(&text)
+    crate::cli::print(&String::from_utf8_lossy(&bytes))
 }
 
 /// `history report`: writes the trend page of the selected series.
@@ -73,11 +77,16 @@ fn report(args: &HistoryReportArgs) -> Result<ExitCode> {
     // SQLite's write-ahead log is the database's name with `-wal` appended.
     let wal = PathBuf::from(format!("{}-wal", db.display()));
     crate::report::refuse_overwriting(&args.output, &[db, &wal])?;
-    format::of_output("history report", &args.output, None, format::accepts::HISTORY_REPORT)?;
+    let f = format::of_output("history report", &args.output, None, format::accepts::VIEW)?;
     let (history, series) = select(&args.select, false)?;
     let t = history.trends(series)?;
-    let page = report_html(&t, args.commit_url.as_deref());
-    buildbench_runner::fsutil::write_atomic(&args.output, page.as_bytes())?;
+    let bytes = buildbench_report::export::write(
+        f,
+        false,
+        || report_view(&t, args.commit_url.as_deref()),
+        || buildbench_report::format::json(&serde_json::json!({ "series": t })),
+    );
+    buildbench_runner::fsutil::write_atomic(&args.output, &bytes)?;
     eprintln!("{} series written to {}", t.len(), args.output.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -105,12 +114,14 @@ fn gate_command(args: &HistoryGateArgs) -> Result<ExitCode> {
             }
         }
     }
-    // `--format` takes md or json (`cli::format::accepts::HISTORY_GATE`).
-    let text = match args.format {
-        Format::Json => buildbench_report::format::json(&g),
-        _ => gate_markdown(&g),
-    };
-    crate::cli::print(&text)?;
+    // `--format` takes every format (`cli::format::accepts::VIEW`); colour only on a terminal.
+    let bytes = buildbench_report::export::write(
+        args.format,
+        crate::cli::color(),
+        || gate_view(&g),
+        || buildbench_report::format::json(&g),
+    );
+    crate::cli::print(&String::from_utf8_lossy(&bytes))?;
     Ok(if g.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

@@ -9,7 +9,7 @@ use buildbench_model::{Debuginfo, Linker};
 use buildbench_runner::ProcessExecutor;
 use buildbench_runner::link::{LinkOptions, Reuse, run as run_link};
 
-use buildbench_report::export::Format;
+use buildbench_report::export;
 
 use crate::cli::{LinkArgs, format, words};
 
@@ -26,7 +26,7 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     crate::cli::check_runs(runs)?;
     // A file name that says no format link writes is refused before the builds, not after.
     let file_format = match &args.output {
-        Some(file) => Some(format::of_output("link", file, None, format::accepts::PROFILE_FILE)?),
+        Some(file) => Some(format::of_output("link", file, None, format::accepts::VIEW)?),
         None => None,
     };
     let cargo_args = buildbench_model::cargo_args::assemble(
@@ -63,22 +63,15 @@ pub fn run(args: &LinkArgs) -> Result<ExitCode> {
     let study = run_link(&options, &mut executor, &mut progress, &interrupted)?;
     drop(scratch);
     let summary = buildbench_report::link::summarize(&study, args.noise);
+    let view = || buildbench_report::link::view(&summary);
+    let json = || buildbench_report::format::json(&summary);
     if let (Some(file), Some(file_format)) = (&args.output, file_format) {
-        let text = match file_format {
-            Format::Html => buildbench_report::link::html(&summary),
-            Format::Md => buildbench_report::link::markdown(&summary),
-            Format::Json => buildbench_report::format::json(&summary),
-            _ => buildbench_report::link::text(&summary),
-        };
-        buildbench_runner::fsutil::write_atomic(file, text.as_bytes())?;
+        buildbench_runner::fsutil::write_atomic(file, &export::write(file_format, false, view, json))?;
         progress.line(format!("wrote {}", file.display()));
     }
-    // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
-    let text = match args.format {
-        Format::Json => buildbench_report::format::json(&summary),
-        _ => buildbench_report::link::terminal(&summary, crate::cli::color()),
-    };
-    std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
+    // `--format` takes every format (`cli::format::accepts::VIEW`); colour only on a terminal.
+    let bytes = export::write(args.format, crate::cli::color(), view, json);
+    std::io::stdout().lock().write_all(&bytes).context("writing to stdout")?;
     Ok(ExitCode::SUCCESS)
 }
 

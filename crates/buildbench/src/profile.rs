@@ -9,7 +9,7 @@ use buildbench_model::profile::{ProfileReport, frontend_verdicts};
 use buildbench_runner::ProcessExecutor;
 use buildbench_runner::selfprofile::{ProfileOptions, run as run_profile};
 
-use buildbench_report::export::Format;
+use buildbench_report::export::{self, Format};
 
 use crate::cli::{ProfileArgs, format, words};
 
@@ -139,20 +139,17 @@ fn output(args: &ProfileArgs, report: &ProfileReport) -> Result<ExitCode> {
             eprintln!("{line}");
         }
     };
+    // The page shows more crates in its bars than a terminal's table.
+    let top = |f: Format| if f == Format::Html { args.top.max(25) } else { args.top };
+    let json = || buildbench_report::format::json(report);
     if let Some(out) = &args.output {
-        let page = match format::of_output("profile", out, None, format::accepts::PROFILE_FILE)? {
-            Format::Html => buildbench_report::profile::html(report, args.top.max(25)),
-            Format::Md => buildbench_report::profile::markdown(report, args.top),
-            Format::Json => buildbench_report::format::json(report),
-            _ => buildbench_report::profile::text(report, args.top),
-        };
-        buildbench_runner::fsutil::write_atomic(out, page.as_bytes())?;
+        let f = format::of_output("profile", out, None, format::accepts::VIEW)?;
+        let bytes = export::write(f, false, || buildbench_report::profile::view(report, top(f)), json);
+        buildbench_runner::fsutil::write_atomic(out, &bytes)?;
         progress(format!("wrote {}", out.display()));
     }
-    // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
-    let text = match args.format {
-        Format::Json => buildbench_report::format::json(report),
-        _ => buildbench_report::profile::terminal(report, args.top, crate::cli::color()),
-    };
-    crate::cli::print(&text)
+    // `--format` takes every format (`cli::format::accepts::VIEW`); colour only on a terminal.
+    let view = || buildbench_report::profile::view(report, top(args.format));
+    let bytes = export::write(args.format, crate::cli::color(), view, json);
+    crate::cli::print(&String::from_utf8_lossy(&bytes))
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::Study;
-use buildbench_report::export::{Exporter as _, Format, Terminal, exporter, report_page};
+use buildbench_report::export::{Format, Terminal, exporter, report_page, view_page};
 use buildbench_report::summarize;
 
 use crate::cli::{DiffArgs, MergeArgs, ReportArgs, format};
@@ -85,8 +85,9 @@ fn read_profile(args: &ReportArgs) -> Result<Option<buildbench_model::profile::P
     Ok(Some(profile))
 }
 
-/// The report, with the profile's section when there is one: a section of the HTML page, after
-/// the Markdown and the table; CSV and JSON stay as they are (the profile has its own JSON).
+/// The report, with the profile's sections when there is one (`profile::sections`, rendered
+/// in the report's format): after the page's, the Markdown's and the table's own; CSV and JSON
+/// stay as they are (the profile has its own JSON).
 fn render(
     study: &Study,
     summary: &buildbench_report::StudySummary,
@@ -95,24 +96,32 @@ fn render(
     color: bool,
 ) -> Vec<u8> {
     const TOP: usize = 15;
+    let profile_view = |p, top| {
+        let mut view = buildbench_report::view::View::new("");
+        buildbench_report::profile::sections(&mut view, p, top);
+        view
+    };
     match (format, profile) {
         (Format::Html, Some(p)) => {
             let mut page = report_page(study, summary);
-            page.push(buildbench_report::profile::html_section(p, TOP.max(25)));
+            page.sections.extend(view_page(&profile_view(p, TOP.max(25))).sections);
             page.render().into_bytes()
         }
-        (Format::Md, Some(p)) => {
-            let text = String::from_utf8_lossy(&exporter(format).render(study, summary)).into_owned();
-            format!("{text}\n{}", buildbench_report::profile::markdown(p, TOP)).into_bytes()
+        (Format::Md | Format::Table, Some(p)) => {
+            let mut bytes = exporter_painted(format, color).render(study, summary);
+            bytes.push(b'\n');
+            bytes.extend(exporter_painted(format, color).view(&profile_view(p, TOP)));
+            bytes
         }
-        (Format::Table, profile) => {
-            let mut text = String::from_utf8_lossy(&Terminal { color }.render(study, summary)).into_owned();
-            if let Some(p) = profile {
-                text = format!("{text}\n{}", buildbench_report::profile::terminal(p, TOP, color));
-            }
-            text.into_bytes()
-        }
-        _ => exporter(format).render(study, summary),
+        _ => exporter_painted(format, color).render(study, summary),
+    }
+}
+
+/// The exporter of `format`, its table painted when `color`.
+fn exporter_painted(format: Format, color: bool) -> Box<dyn buildbench_report::export::Exporter> {
+    match format {
+        Format::Table => Box::new(Terminal { color }),
+        _ => exporter(format),
     }
 }
 
@@ -147,13 +156,14 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
             }
         }
     }
-    // `--format` takes table, md or json (`cli::format::accepts::GATE`).
-    let text = match args.format {
-        Format::Json => buildbench_report::format::json(&d),
-        Format::Table => buildbench_report::diff::terminal(&d),
-        _ => buildbench_report::diff::markdown(&d),
-    };
-    write_out(None, text.as_bytes())?;
+    // `--format` takes every format (`cli::format::accepts::VIEW`); colour only on a terminal.
+    let bytes = buildbench_report::export::write(
+        args.format,
+        crate::cli::color(),
+        || buildbench_report::diff::view(&d),
+        || buildbench_report::format::json(&d),
+    );
+    write_out(None, &bytes)?;
     Ok(if d.fails() { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 

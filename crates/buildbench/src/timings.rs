@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use buildbench_report::format::terminal_safe;
-use buildbench_report::timings::{diff_text, summary_json, summary_text};
+use buildbench_report::timings::{diff_view, summary_json, summary_view};
 use buildbench_timings::{Parsed, analyze, diff, parse};
 
-use buildbench_report::export::Format;
+use buildbench_report::export;
 
 use crate::cli::{TimingsArgs, format};
 
@@ -43,23 +42,25 @@ pub fn run(args: &TimingsArgs) -> Result<ExitCode> {
         eprintln!("timeline of {file} written to {}", output.display());
         return Ok(ExitCode::SUCCESS);
     }
-    // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
-    let json = args.format == Format::Json;
+    // `--format` takes every format (`cli::format::accepts::VIEW`); colour only on a terminal.
+    let color = crate::cli::color();
     let out = match &builds[..] {
-        [(file, parsed)] if json => {
+        [(file, parsed)] => {
             let analysis = analyze(&parsed.build, args.top);
-            to_json(&summary_json(file, parsed, &analysis))?
+            export::write(
+                args.format,
+                color,
+                || summary_view(file, parsed, &analysis),
+                || buildbench_report::format::json(&summary_json(file, parsed, &analysis)),
+            )
         }
-        [(file, parsed)] => terminal_safe(&summary_text(file, parsed, &analyze(&parsed.build, args.top))),
-        [(_, pa), (_, pb)] if json => to_json(&diff(&pa.build, &pb.build))?,
-        [(a, pa), (b, pb)] => terminal_safe(&diff_text(a, b, &diff(&pa.build, &pb.build), args.top)),
+        [(a, pa), (b, pb)] => {
+            let d = diff(&pa.build, &pb.build);
+            export::write(args.format, color, || diff_view(a, b, &d, args.top), || buildbench_report::format::json(&d))
+        }
         _ => bail!("expected one or two timing files"),
     };
-    crate::cli::print(&out)
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
-    Ok(buildbench_report::format::json(value))
+    crate::cli::print(&String::from_utf8_lossy(&out))
 }
 
 /// Completes the unit graph of a report that records only the edge that released each unit,

@@ -14,6 +14,7 @@ use buildbench_model::tune::{
     Allow, Available, Goal, Objective, Search, Settings, Space, Stage, TUNE_SCHEMA_VERSION, Tune,
 };
 use buildbench_model::{Linker, Plan, Study, Word as _};
+use buildbench_report::export::Exporter as _;
 use buildbench_runner::{Event, Observer, ProcessExecutor, Rounds, StudyOptions, prepare, run_with};
 
 use crate::cli::tune::TuneArgs;
@@ -141,8 +142,9 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
         }
         _ => e,
     })?;
-    let text = buildbench_report::format::terminal_safe(&buildbench_report::tune::text(&tune, &snippet));
-    std::io::stdout().lock().write_all(text.as_bytes()).context("writing to stdout")?;
+    let view = buildbench_report::tune::view(&tune, &snippet);
+    let text = buildbench_report::export::Terminal { color: crate::cli::color() }.view(&view);
+    std::io::stdout().lock().write_all(&text).context("writing to stdout")?;
     let Some(out) = &driver.out else { return Ok(ExitCode::SUCCESS) };
     if !args.quiet {
         let confirmation = if out.join("study.json").is_file() { ", and the confirmation's study.json" } else { "" };
@@ -469,8 +471,8 @@ impl<'a> Driver<'a> {
         let snippet = buildbench_report::tune::snippet(tune, &host, rust_lld);
         let json = serde_json::to_vec_pretty(tune).context("encoding tune.json")?;
         buildbench_runner::fsutil::write_atomic(&out.join("tune.json"), &json)?;
-        let page = buildbench_report::tune::page(tune, &snippet);
-        buildbench_runner::fsutil::write_atomic(&out.join("report.html"), page.as_bytes())?;
+        let page = buildbench_report::export::Html.view(&buildbench_report::tune::view(tune, &snippet));
+        buildbench_runner::fsutil::write_atomic(&out.join("report.html"), &page)?;
         Ok(snippet)
     }
 

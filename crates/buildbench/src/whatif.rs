@@ -3,11 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use buildbench_report::format::terminal_safe;
 use buildbench_report::whatif::WhatIf;
 use buildbench_timings::whatif::{Graph, Scale};
-
-use buildbench_report::export::Format;
 
 use crate::cli::WhatifArgs;
 
@@ -57,10 +54,12 @@ pub fn run(args: &WhatifArgs) -> Result<ExitCode> {
         view.rank_splits =
             graph.rank_splits(base.jobs, args.parts.clamp(2, 64), &scale).with_context(|| name.clone())?;
     }
-    let out = match args.format {
-        Format::Json => buildbench_report::format::json(&view),
-        // `--format` takes table or json (`cli::format::accepts::TABLE_JSON`).
-        _ => terminal_safe(&view.text()),
-    };
-    crate::cli::print(&out)
+    // `--format` takes every format (`cli::format::accepts::VIEW`); colour only on a terminal.
+    let out = buildbench_report::export::write(
+        args.format,
+        crate::cli::color(),
+        || view.view(),
+        || buildbench_report::format::json(&view),
+    );
+    crate::cli::print(&String::from_utf8_lossy(&out))
 }

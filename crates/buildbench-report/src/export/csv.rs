@@ -4,6 +4,7 @@ use buildbench_model::Study;
 
 use super::Exporter;
 use crate::StudySummary;
+use crate::view::View;
 
 pub struct Csv;
 
@@ -22,6 +23,21 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 impl Exporter for Csv {
     fn extension(&self) -> &'static str {
         "csv"
+    }
+
+    /// The view's tables, header and rows, a blank line between two tables.
+    fn view(&self, view: &View) -> Vec<u8> {
+        let mut out = String::new();
+        for (i, table) in view.tables().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            for row in std::iter::once(&table.header).chain(&table.rows) {
+                out.push_str(&row.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+                out.push('\n');
+            }
+        }
+        out.into_bytes()
     }
 
     fn render(&self, study: &Study, _: &StudySummary) -> Vec<u8> {

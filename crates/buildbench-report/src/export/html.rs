@@ -13,6 +13,7 @@ use crate::format::{bytes, mean_interval, opt_seconds, p_values, seconds, speedu
 use crate::html_escape::{escape, prose};
 use crate::page::{Page, Swatch, figure, scrolling};
 use crate::summary::{Cell, Failure, Outcome};
+use crate::view::View;
 
 pub struct Html;
 
@@ -24,6 +25,80 @@ impl Exporter for Html {
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
         report_page(study, summary).render().into_bytes()
     }
+
+    fn view(&self, view: &View) -> Vec<u8> {
+        view_page(view).render().into_bytes()
+    }
+}
+
+/// A view as a page in the one shell (`crate::page::Page`): the level-1 heading as the page's
+/// `<h1>`, every other section with a heading in a `<section>` of its own, tables in their
+/// scrolling boxes and charts as `page::figure`s; callers may push more sections.
+pub fn view_page(view: &View) -> Page {
+    let mut page = Page::new(&view.title);
+    for section in &view.sections {
+        let mut out = String::new();
+        let level = section.level.clamp(1, 6);
+        let wrapped = section.heading.is_some() && level > 1;
+        if wrapped {
+            out.push_str("<section>\n");
+        }
+        if let Some(heading) = &section.heading {
+            let _ = writeln!(out, "<h{level}>{}</h{level}>", prose(heading));
+        }
+        for block in &section.blocks {
+            out.push_str(&block_html(block));
+        }
+        if wrapped {
+            out.push_str("</section>\n");
+        }
+        page.push(out);
+    }
+    page
+}
+
+/// One block of a view as HTML, everything escaped.
+fn block_html(block: &crate::view::Block) -> String {
+    use crate::view::Block;
+    match block {
+        Block::Paragraph(text) => format!("<p>{}</p>\n", styled_html(text)),
+        Block::Note(text) => format!("<p class=\"muted\">{}</p>\n", styled_html(text)),
+        Block::Table(table) => table.html(),
+        Block::List(items) => {
+            let items: String = items.iter().map(|i| format!("<li>{}</li>\n", styled_html(i))).collect();
+            format!("<ul>\n{items}</ul>\n")
+        }
+        Block::Code { label, text } => {
+            format!("<p class=\"muted\">{}</p>\n<pre><code>{}</code></pre>\n", escape(label), escape(text.trim_end()))
+        }
+        Block::Figure { label, svg, legend, caption } => {
+            let legend: Vec<(Swatch, &str)> = legend.iter().map(|(s, l)| (*s, l.as_str())).collect();
+            figure(label, svg, &legend, &prose(caption))
+        }
+    }
+}
+
+/// Styled text as HTML: prose (its `` `code` `` spans as code), toned spans as the
+/// stylesheet's `faster` and `slower` (or strong when undecided), line breaks kept.
+fn styled_html(text: &crate::color::Styled) -> String {
+    use crate::color::Tone;
+    let mut out = String::new();
+    for (span, tone) in text.spans() {
+        let html = prose(span);
+        match tone {
+            Some(Tone::Good) => {
+                let _ = write!(out, "<span class=\"faster\">{html}</span>");
+            }
+            Some(Tone::Bad) => {
+                let _ = write!(out, "<span class=\"slower\">{html}</span>");
+            }
+            Some(Tone::Unsure) => {
+                let _ = write!(out, "<strong>{html}</strong>");
+            }
+            None => out.push_str(&html),
+        }
+    }
+    out.trim_end().replace('\n', "<br>\n")
 }
 
 /// The study's page (`crate::page::Page`) with the report as its one section; callers add

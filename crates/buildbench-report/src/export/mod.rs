@@ -10,18 +10,26 @@ mod terminal;
 use buildbench_model::Study;
 
 use crate::StudySummary;
+use crate::view::View;
 
 pub use csv::Csv;
-pub use html::{Html, report_page};
+pub use html::{Html, report_page, view_page};
 pub use json::Json;
 pub use markdown::Markdown;
 pub use terminal::Terminal;
 
-/// Renders a study (and its computed summary) into one output format.
+/// Renders into one output format: a command's view (`crate::view::View`, what every command
+/// that writes tables or pages builds) and a study with its computed summary.
 pub trait Exporter {
     /// The file extension of this format (`html`, `md`, ...).
     fn extension(&self) -> &'static str;
-    fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8>;
+    /// A study and its summary (`compare`, `report`): by default its view
+    /// (`crate::study_view`), so a new format needs only `view`.
+    fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
+        self.view(&crate::study_view::view(study, summary))
+    }
+    /// A command's view, every section and block in this format.
+    fn view(&self, view: &View) -> Vec<u8>;
 }
 
 pub(crate) use csv::field as csv_field;
@@ -116,6 +124,17 @@ pub fn exporter(format: Format) -> Box<dyn Exporter> {
     }
 }
 
+/// What a command writes in `format`: its own JSON value (`json`, called only for JSON, which
+/// is data rather than a view), else its view rendered by the format's exporter, painted
+/// when `color` (a terminal's table only).
+pub fn write(format: Format, color: bool, view: impl FnOnce() -> View, json: impl FnOnce() -> String) -> Vec<u8> {
+    match format {
+        Format::Json => json().into_bytes(),
+        Format::Table => Terminal { color }.view(&view()),
+        _ => exporter(format).view(&view()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,5 +162,74 @@ mod tests {
         assert_eq!(Format::parse("svg"), None);
         assert_eq!(Format::list(&[Format::Table, Format::Md, Format::Json]), "table, md or json");
         assert_eq!(Format::list(&[Format::Html]), "html");
+    }
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+
+    fn render(f: Format, color: bool) -> String {
+        let v = crate::view::tests::every_block();
+        let bytes = if f == Format::Table { Terminal { color }.view(&v) } else { exporter(f).view(&v) };
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn a_view_with_every_block_on_a_terminal() {
+        let plain = "Title & <b>\nA `code` span and [a](link) | bar.\n\nmuted\nsecond line\n\nResults\nname   time\na,b   1.00s\n<c>\"  2.00s\n\n  - claim: holds (2-5x)\n  - x: does not hold\n\nCargo.toml:\n    [profile.dev]\n    debug = 0\n\nAfter.\n";
+        assert_eq!(render(Format::Table, false), plain);
+        let painted = plain
+            .replacen("1.00s", "\u{1b}[32m1.00s\u{1b}[0m", 1)
+            .replacen("holds (2-5x)", "\u{1b}[32mholds\u{1b}[0m (2-5x)", 1)
+            .replacen("does not hold", "\u{1b}[31mdoes not hold\u{1b}[0m", 1);
+        assert_eq!(render(Format::Table, true), painted);
+    }
+
+    #[test]
+    fn a_view_with_every_block_in_markdown() {
+        assert_eq!(
+            render(Format::Md, false),
+            "# Title &amp; &lt;b&gt;\n\nA `code` span and \\[a\\](link) \\| bar.\n\nmuted  \nsecond line\n\n## Results\n\n\
+             | name | time |\n| --- | ---: |\n| a,b | **1.00s** |\n| &lt;c&gt;\" | 2.00s |\n\n\
+             - claim: **holds** (2-5x)\n- x: **does not hold**\n\nCargo.toml:\n\n```toml\n[profile.dev]\ndebug = 0\n```\n\nAfter.\n"
+        );
+    }
+
+    #[test]
+    fn a_view_with_every_block_in_html() {
+        let html = render(Format::Html, false);
+        assert!(html.contains("<title>buildbench &lt;test&gt;</title>"), "{html}");
+        let body = html.split_once("<body>\n").map(|(_, b)| b).unwrap_or_default();
+        assert_eq!(
+            body,
+            "<h1>Title &amp; &lt;b&gt;</h1>\n<p>A <code>code</code> span and [a](link) | bar.</p>\n\
+             <p class=\"muted\">muted<br>\nsecond line</p>\n<section>\n<h2>Results</h2>\n\
+             <div class=\"scroll\"><table>\n<tr><th>name</th><th>time</th></tr>\n\
+             <tr><td>a,b</td><td class=\"n\"><span class=\"faster\">1.00s</span></td></tr>\n<tr><td>&lt;c&gt;&quot;</td><td class=\"n\">2.00s</td></tr>\n\
+             </table></div>\n<ul>\n<li>claim: <span class=\"faster\">holds</span> (2-5x)</li>\n\
+             <li>x: <span class=\"slower\">does not hold</span></li>\n</ul>\n<p class=\"muted\">Cargo.toml</p>\n\
+             <pre><code>[profile.dev]\ndebug = 0</code></pre>\n<figure class=\"chart\"><div class=\"scroll\" role=\"img\" \
+             aria-label=\"a chart\"><svg></svg></div><figcaption><span class=\"legend\"><span class=\"key\">\
+             <i class=\"sw fill\" style=\"color:#1f77b4\"></i>bars</span></span> What <code>it</code> shows.\
+             </figcaption></figure>\n</section>\n<p>After.</p>\n\n</body>\n</html>\n"
+        );
+    }
+
+    #[test]
+    fn a_view_with_every_block_as_csv_and_json() {
+        assert_eq!(render(Format::Csv, false), "name,time\n\"a,b\",1.00s\n\"<c>\"\"\",2.00s\n");
+        let json: serde_json::Value = serde_json::from_str(&render(Format::Json, false)).unwrap_or_default();
+        assert_eq!(json["title"], "buildbench <test>");
+        assert_eq!(json["sections"][1]["blocks"][0]["rows"][1][0], "<c>\"");
+        assert_eq!(json["sections"][1]["blocks"][1]["list"][1], "x: does not hold");
+    }
+
+    #[test]
+    fn write_gives_a_commands_own_json_and_renders_its_view_otherwise() {
+        let view = crate::view::tests::every_block;
+        assert_eq!(write(Format::Json, true, view, || "{}".to_owned()), b"{}");
+        assert_eq!(write(Format::Table, false, view, String::new), render(Format::Table, false).into_bytes());
+        assert_eq!(write(Format::Md, true, view, String::new), render(Format::Md, false).into_bytes());
     }
 }

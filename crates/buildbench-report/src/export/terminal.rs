@@ -8,6 +8,7 @@ use buildbench_model::{Scenario, Study};
 use super::Exporter;
 use crate::color::{Styled, Tone};
 use crate::format::{opt_seconds, p_values, seconds, speedup};
+use crate::view::{Block, View};
 use crate::{Align, Cell, StudySummary, Table};
 
 /// The terminal table exporter; `color` paints what the report decided (significantly faster
@@ -26,6 +27,68 @@ impl Exporter for Terminal {
     fn render(&self, study: &Study, summary: &StudySummary) -> Vec<u8> {
         styled(study, summary).terminal(self.color).into_bytes()
     }
+
+    fn view(&self, view: &View) -> Vec<u8> {
+        view_styled(view).terminal(self.color).into_bytes()
+    }
+}
+
+/// A view as styled text: each heading on a line of its own with its first block under it,
+/// other blocks apart by a blank line, list items indented with a dash, snippets indented by four spaces
+/// (so a terminal's copy takes them whole), charts left out (their numbers are in the text).
+pub fn view_styled(view: &View) -> Styled {
+    let mut out = Styled::default();
+    for section in &view.sections {
+        let mut under_heading = false;
+        if let Some(heading) = &section.heading {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{heading}");
+            under_heading = true;
+        }
+        for block in &section.blocks {
+            let text = block_styled(block);
+            if text.is_empty() {
+                continue;
+            }
+            if !out.is_empty() && !under_heading {
+                out.push('\n');
+            }
+            under_heading = false;
+            out.append(text);
+        }
+    }
+    out
+}
+
+/// One block as lines of styled text, each ending in a line break; empty for a chart.
+fn block_styled(block: &Block) -> Styled {
+    let mut out = Styled::default();
+    match block {
+        Block::Paragraph(text) | Block::Note(text) => {
+            out.append(text.clone());
+            if !text.plain().ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        Block::Table(table) => out.append(table.styled()),
+        Block::List(items) => {
+            for item in items {
+                out.push_str("  - ");
+                out.append(item.clone());
+                out.push('\n');
+            }
+        }
+        Block::Code { label, text } => {
+            let _ = writeln!(out, "{label}:");
+            for line in text.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        Block::Figure { .. } => {}
+    }
+    out
 }
 
 /// The report as styled text: what `Terminal` prints, before it is made safe for a terminal.
@@ -33,8 +96,8 @@ pub fn styled(study: &Study, summary: &StudySummary) -> Styled {
     let mut out = Styled::default();
     header(&mut out, study, summary);
     if let Some(gate) = &summary.head_vs_base {
-        let _ = writeln!(out, "\nhead vs base");
-        out.push_str(&crate::gate::terminal(gate));
+        out.push('\n');
+        out.append(view_styled(&crate::gate::view(gate)));
     }
     for &scenario in &study.plan.scenarios {
         scenario_table(&mut out, summary, scenario);

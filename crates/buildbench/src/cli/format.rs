@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use buildbench_report::export::Format::{self, Csv, Html, Json, Md, Table};
+use buildbench_report::export::Format::{self, Html};
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::ErrorKind;
 
@@ -15,20 +15,13 @@ pub mod accepts {
     /// `compare` and `report`: a study in every format (each has a study exporter, so a new
     /// format reaches them without a word here).
     pub const STUDY: &[Format] = &Format::ALL;
-    /// `diff` and the rev `gate`.
-    pub const GATE: &[Format] = &[Table, Md, Json];
-    /// `history gate`.
-    pub const HISTORY_GATE: &[Format] = &[Md, Json];
-    /// `history show`.
-    pub const HISTORY_SHOW: &[Format] = &[Table, Json, Md, Csv];
-    /// `history report -o FILE`: the trend page.
-    pub const HISTORY_REPORT: &[Format] = &[Html];
-    /// `timings`, `whatif`, `link`, `doctor` and `profile` on stdout.
-    pub const TABLE_JSON: &[Format] = &[Table, Json];
+    /// The commands that build a view (`buildbench_report::view::View`): every format, their
+    /// view through each format's exporter and their own JSON value (so a new format reaches
+    /// them without a word here): `link`, `diff`, `gate`, `doctor`, `whatif`, `profile`, `timings`,
+    /// `history show`, `history report` (`-o FILE`) and `history gate`.
+    pub const VIEW: &[Format] = &Format::ALL;
     /// `timings -o FILE`: the timeline page (or `.svg`, the chart alone, which is no format).
     pub const TIMELINE: &[Format] = &[Html];
-    /// `profile -o FILE` and `link -o FILE`.
-    pub const PROFILE_FILE: &[Format] = &[Table, Json, Md, Html];
 }
 
 /// The commands whose `--format` names the format of `-o FILE` (elsewhere `--format` is what
@@ -111,6 +104,8 @@ pub fn of_output(command: &str, file: &Path, given: Option<Format>, accepted: &[
 
 #[cfg(test)]
 mod tests {
+    use buildbench_report::export::Format::Md;
+
     use super::*;
 
     #[test]
@@ -119,14 +114,19 @@ mod tests {
         assert!(err.contains("`buildbench report` writes table, json, md, html or csv"), "{err}");
         assert!(err.contains("--format table|json|md|html|csv"), "{err}");
         assert!(!err.contains("  "), "{err}");
-        let err =
-            of_output("history report", Path::new("t.md"), None, accepts::HISTORY_REPORT).unwrap_err().to_string();
-        assert!(err.contains("the extension \"md\" is md, and `buildbench history report` writes html"), "{err}");
+        let err = of_output("timings", Path::new("t.md"), None, accepts::TIMELINE).unwrap_err().to_string();
+        assert!(err.contains("the extension \"md\" is md, and `buildbench timings` writes html"), "{err}");
         assert_eq!(of_output("report", Path::new("R.HTM"), None, accepts::STUDY).ok(), Some(Html));
         assert_eq!(of_output("report", Path::new("r.pdf"), Some(Md), accepts::STUDY).ok(), Some(Md));
-        assert_eq!(refusal("diff", "html", accepts::GATE), "--format html: `buildbench diff` writes table, md or json");
+        assert_eq!(
+            refusal("gate", "pdf", accepts::VIEW),
+            "--format pdf: `buildbench gate` writes table, json, md, html or csv"
+        );
         // profile's and link's --format is what goes to stdout: no advice to use it for the file.
-        let err = of_output("link", Path::new("r.foo"), None, accepts::PROFILE_FILE).unwrap_err().to_string();
-        assert!(err.contains("writes table, json, md or html (use .txt, .json") && !err.contains("--format"), "{err}");
+        let err = of_output("link", Path::new("r.foo"), None, accepts::VIEW).unwrap_err().to_string();
+        assert!(
+            err.contains("writes table, json, md, html or csv (use .txt, .json") && !err.contains("--format"),
+            "{err}"
+        );
     }
 }

@@ -59,8 +59,9 @@ pub struct HistorySelect {
 pub struct HistoryShowArgs {
     #[command(flatten)]
     pub select: HistorySelect,
-    /// Output format; json's fields: docs/history.md.
-    #[arg(long, default_value = "table", value_parser = format::parser("history show", format::accepts::HISTORY_SHOW), value_name = "FORMAT")]
+    /// Output format: table, json, md, html or csv (one row per study); json's fields:
+    /// docs/history.md.
+    #[arg(long, default_value = "table", value_parser = format::parser("history show", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
 }
 
@@ -68,7 +69,8 @@ pub struct HistoryShowArgs {
 pub struct HistoryReportArgs {
     #[command(flatten)]
     pub select: HistorySelect,
-    /// Where to write the page.
+    /// Where to write the report, in the format its extension names: .html (the trend page
+    /// with a chart per series), .md, .txt, .csv (the tables) or .json.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: PathBuf,
     /// Link commits: a URL with {} for the commit, e.g. https://github.com/o/r/commit/{}.
@@ -88,7 +90,8 @@ pub struct HistoryGateArgs {
     /// The series are still named.
     #[arg(long)]
     pub allow_underpowered: bool,
-    /// Output format; json's fields: docs/history.md.
-    #[arg(long, default_value = "md", value_parser = format::parser("history gate", format::accepts::HISTORY_GATE), value_name = "FORMAT")]
+    /// Output format: md (for a CI job summary), table, json, html or csv (the table); json's
+    /// fields: docs/history.md.
+    #[arg(long, default_value = "md", value_parser = format::parser("history gate", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
 }

@@ -267,9 +267,9 @@ pub struct GateArgs {
     pub threshold: Option<f64>,
     #[command(flatten)]
     pub options: GateOptions,
-    /// Output format: table for a terminal, md for a CI job summary, json (its fields:
-    /// docs/reports.md).
-    #[arg(long, default_value = "table", value_parser = format::parser("gate", format::accepts::GATE), value_name = "FORMAT")]
+    /// Output format: table for a terminal, md for a CI job summary, html, csv (the table), json
+    /// (its fields: docs/reports.md).
+    #[arg(long, default_value = "table", value_parser = format::parser("gate", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
 }
 
@@ -340,9 +340,9 @@ pub struct DiffArgs {
     /// The cells are still named.
     #[arg(long)]
     pub allow_underpowered: bool,
-    /// Output format: md for a CI job summary, table for a terminal, json (its fields:
-    /// docs/reports.md).
-    #[arg(long, default_value = "md", value_parser = format::parser("diff", format::accepts::GATE), value_name = "FORMAT")]
+    /// Output format: md for a CI job summary, table for a terminal, html, csv (the table), json
+    /// (its fields: docs/reports.md).
+    #[arg(long, default_value = "md", value_parser = format::parser("diff", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
 }
 

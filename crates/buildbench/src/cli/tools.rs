@@ -51,11 +51,12 @@ pub struct LinkArgs {
     /// Rustup toolchain to build with.
     #[arg(long, value_name = "NAME")]
     pub toolchain: Option<String>,
-    /// Output format on stdout; json's fields: docs/link.md.
-    #[arg(long, default_value = "table", value_parser = format::parser("link", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    /// Output format on stdout: table, json, md, html or csv (the tables); json's fields:
+    /// docs/link.md.
+    #[arg(long, default_value = "table", value_parser = format::parser("link", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
-    /// Also write the result to FILE: .html (a page), .md (for a CI job summary), .json or
-    /// .txt.
+    /// Also write the result to FILE, in the format its extension names: .html (a page), .md
+    /// (for a CI job summary), .json, .csv or .txt.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Scratch folder (default: a temporary directory, removed afterwards).
@@ -90,12 +91,13 @@ pub struct ProfileArgs {
     /// Rows per table.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
-    /// Also write the result to FILE: .html (stacked bars per crate, macro table), .md, .json
-    /// or .txt.
+    /// Also write the result to FILE, in the format its extension names: .html (stacked bars
+    /// per crate, the tables), .md, .json, .csv (the tables) or .txt.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Output format on stdout; json's fields: docs/profile.md.
-    #[arg(long, default_value = "table", value_parser = format::parser("profile", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    /// Output format on stdout: table, json, md, html or csv (the tables); json's fields:
+    /// docs/profile.md.
+    #[arg(long, default_value = "table", value_parser = format::parser("profile", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
     /// Scratch folder, kept afterwards with rustc's profiles in profile-clean/ (default: a
     /// temporary directory, removed).
@@ -128,8 +130,8 @@ pub struct DoctorArgs {
     /// Output folder of the --diagnose study, kept (default: a temporary directory, removed).
     #[arg(short = 'o', long = "output", alias = "out", value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Output format; json's fields: docs/doctor.md.
-    #[arg(long, default_value = "table", value_parser = format::parser("doctor", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    /// Output format: table, json, md, html or csv (the tables); json's fields: docs/doctor.md.
+    #[arg(long, default_value = "table", value_parser = format::parser("doctor", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
     /// No progress messages.
     #[arg(long, short = 'q', conflicts_with = "verbose")]
@@ -150,8 +152,9 @@ pub struct TimingsArgs {
     /// How many of the slowest units (or of the largest changes, in a diff) to list.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
-    /// Output format; json's fields: docs/timings.md.
-    #[arg(long, default_value = "table", value_parser = format::parser("timings", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    /// Output format: table, json, md, html or csv (the tables); json's fields:
+    /// docs/timings.md.
+    #[arg(long, default_value = "table", value_parser = format::parser("timings", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
     /// Write the build as a timeline: an HTML page (.html) or the SVG chart alone (.svg).
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -235,7 +238,7 @@ pub struct WhatifArgs {
     /// the report lies in the project's target folder.
     #[arg(long, value_name = "PATH")]
     pub project: Option<PathBuf>,
-    /// Output format; json's fields: docs/whatif.md.
-    #[arg(long, default_value = "table", value_parser = format::parser("whatif", format::accepts::TABLE_JSON), value_name = "FORMAT")]
+    /// Output format: table, json, md, html or csv (the tables); json's fields: docs/whatif.md.
+    #[arg(long, default_value = "table", value_parser = format::parser("whatif", format::accepts::VIEW), value_name = "FORMAT")]
     pub format: Format,
 }

@@ -465,7 +465,7 @@ fn the_pull_request_gate_steps_measure_base_and_head_in_blocks_merge_and_gate() 
     assert_eq!(merged["blocks"].as_array().map(Vec::len), Some(2));
     let stdout = String::from_utf8_lossy(&gate.stdout);
     assert!(stdout.contains("## Head vs base") && stdout.contains("gate passes"), "{stdout}");
-    assert!(std::fs::read_to_string(&summary).expect("summary").contains("| `default / incremental` |"));
+    assert!(std::fs::read_to_string(&summary).expect("summary").contains("| default / incremental |"));
     assert!(dir.path().join("gated/report.html").is_file());
     // The same blocks against a threshold two samples cannot show: undecided passes with a
     // warning; with a slower head (a study whose head samples are all twice as long) it fails.

@@ -169,7 +169,7 @@ fn an_output_file_link_cannot_write_is_refused_before_anything_is_built() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("result.foo") && stderr.contains("`buildbench link` writes table, json, md or html"),
+        stderr.contains("result.foo") && stderr.contains("`buildbench link` writes table, json, md, html or csv"),
         "{stderr}"
     );
 }

@@ -98,7 +98,7 @@ fn profiles_the_example_and_finds_its_own_derive() {
     let out_report = run(&["report", s(&study), "-o", s(&report_html)]);
     assert!(out_report.status.success(), "{}", String::from_utf8_lossy(&out_report.stderr));
     let page = std::fs::read_to_string(&report_html).expect("report");
-    assert!(page.contains("buildbench study of") && page.contains("Where rustc's time goes"));
+    assert!(page.contains("buildbench study of") && page.contains("Where rustc&#39;s time goes"));
     assert!(page.contains("#[derive(example_macros::Fields)]") && page.trim_end().ends_with("</html>"));
     let report_md = run(&[
         "report",
@@ -108,7 +108,7 @@ fn profiles_the_example_and_finds_its_own_derive() {
         "--format",
         "md",
     ]);
-    assert!(String::from_utf8_lossy(&report_md.stdout).contains("## The guide's frontend advice"));
+    assert!(String::from_utf8_lossy(&report_md.stdout).contains("### The guide's frontend advice"));
     // A kept --work folder is read back with --from: the same crates and macros, nothing built.
     let work = dir.path().join("work");
     let kept = run(&["profile", s(&project), "-q", "--no-plain", "--work", s(&work), "--format", "json"]);
