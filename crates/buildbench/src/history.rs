@@ -97,7 +97,11 @@ fn gate_command(args: &HistoryGateArgs) -> Result<ExitCode> {
     let (history, series) = select(&args.select, true)?;
     let t = history.trends(series)?;
     let g = gate(&t, &GateOptions { threshold: args.threshold, allow_underpowered: args.allow_underpowered });
+    // The terminal table shows the same sentences on stdout: said once there; every other
+    // format (a job summary, a file, JSON) also says them on stderr, for the log.
+    let table = args.format == buildbench_report::export::Format::Table;
     match g.nothing_compared() {
+        _ if table => {}
         // One line, the same as `diff`'s: the rest would be about nothing.
         Some(why) => eprintln!("{why}"),
         None => {

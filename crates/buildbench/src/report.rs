@@ -134,7 +134,11 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
         allow_underpowered: args.allow_underpowered,
     };
     let d = buildbench_model::diff::diff(&base, &new, &options)?;
+    // The terminal table shows the same sentences on stdout: said once there; every other
+    // format (a job summary, a file, JSON) also says them on stderr, for the log.
+    let table = args.format == buildbench_report::export::Format::Table;
     match d.nothing_compared() {
+        _ if table => {}
         // One line, the same as `history gate`'s: the rest would be about nothing.
         Some(why) => eprintln!("{why}"),
         None => {
