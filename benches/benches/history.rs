@@ -37,7 +37,8 @@ fn report_of_10_000_studies(bencher: Bencher) {
         let machine = h.newest_machine().expect("machine");
         let series = h.series(machine.as_deref(), None, None, None, false).expect("series");
         let trends = h.trends(series).expect("trends");
-        buildbench_report::history::report_html(black_box(&trends), None)
+        let view = buildbench_report::history::report_view(black_box(&trends), None);
+        buildbench_report::export::view_page(&view).render()
     });
 }
 

@@ -32,7 +32,8 @@ fn timings_table(bencher: Bencher, units: usize) {
     let parsed = buildbench_timings::parse(report.as_bytes()).expect("synthetic report parses");
     bencher.bench(|| {
         let analysis = buildbench_timings::analyze(black_box(&parsed.build), 10);
-        buildbench_report::timings::summary_text("report.html", &parsed, &analysis)
+        let view = buildbench_report::timings::summary_view("report.html", &parsed, &analysis);
+        buildbench_report::export::Exporter::view(&buildbench_report::export::Terminal::default(), &view)
     });
 }
 

@@ -118,26 +118,15 @@ fn outcome_lines(tune: &Tune) -> Vec<String> {
             speedup(s)
         ));
     }
-    // The guide's presets, raced in the same stage as the winner's combination.
-    let stage_mean = |c: usize| {
-        tune.search
-            .entries
-            .iter()
-            .find(|e| e.stage == Stage::Combinations && e.candidate == c)
-            .and_then(|e| mean(&e.samples))
-    };
-    let presets: Vec<String> = tune
-        .presets
-        .iter()
-        .filter_map(|(name, c)| {
-            let (base, m) = (stage_mean(0)?, stage_mean(*c)?);
-            Some(format!("{name} {}", ratio(base / m)))
-        })
-        .collect();
-    if let (false, Some(base), Some(w)) = (presets.is_empty(), stage_mean(0), stage_mean(o.winner)) {
+    // The guide's presets, raced in the same stage as the winner's combination, each with its
+    // interval from the stage's rounds.
+    let in_stage = |c: usize| tune.search.in_stage(Stage::Combinations, c).map(|c| speedup(&c));
+    let presets: Vec<String> =
+        tune.presets.iter().filter_map(|(name, c)| Some(format!("{name} {}", in_stage(*c)?))).collect();
+    if let (false, Some(w)) = (presets.is_empty(), in_stage(o.winner)) {
         lines.push(format!(
-            "  in the same stage: the winner {}, the guide's presets {}",
-            ratio(base / w),
+            "  in the same stage: the winner {w}, the guide's presets {} (95% intervals pair by pair over the \
+             rounds each raced, not corrected for the selection)",
             presets.join(", ")
         ));
     }

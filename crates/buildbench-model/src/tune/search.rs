@@ -436,6 +436,15 @@ impl Search {
         self.entries.iter().find(|e| e.stage == stage && e.candidate == 0).and_then(Entry::mean)
     }
 
+    /// A candidate against the baseline in one stage: both took turns round by round, so the
+    /// speedup and its 95% interval are taken pair by pair over the rounds both have
+    /// (`compare_pairs`). Not corrected for the stage's other candidates or for the selection
+    /// (the winner of a stage is biased upwards): what the confirmation is for.
+    pub fn in_stage(&self, stage: Stage, candidate: usize) -> Option<Comparison> {
+        let samples = |c: usize| self.entries.iter().find(|e| e.stage == stage && e.candidate == c).map(|e| &e.samples);
+        compare_pairs(samples(0)?, samples(candidate)?, &stats(0.95))
+    }
+
     /// Seconds a candidate costs to enter a stage and reach its first look (preparation, then
     /// `first_look` samples at the baseline's mean), and the baseline's mean: 0 before the
     /// baseline stage measured anything.
