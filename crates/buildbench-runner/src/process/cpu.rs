@@ -6,6 +6,8 @@
 //! process, sums user and system time over its live process tree, each process counted with
 //! the children it already reaped (`utime + stime + cutime + cstime` of `/proc/PID/stat`): for
 //! a build script, the make and compilers it runs; for rustc, its threads and the linker.
+//! A process caught between cargo's fork and its exec is a copy of cargo, not a unit yet: it
+//! is identified again once it runs another program (under load that window spans polls).
 //! What a unit used after the last poll is not seen, so a unit's figure is its rate over the
 //! observed part of its run (CPUs used on average), which `record` turns into CPU seconds
 //! over the duration cargo reports.
@@ -78,7 +80,10 @@ impl Poller {
         let (stop, stopped) = mpsc::channel::<()>();
         let handle = std::thread::spawn(move || {
             let began = Instant::now();
-            let mut seen: HashMap<(u32, u64), Option<UnitCpu>> = HashMap::new();
+            // Each process (pid and start time) with the program it ran when last identified: a
+            // process cargo has forked but not yet exec'd is its own copy, not a unit, and is
+            // identified again once it runs another program.
+            let mut seen: HashMap<(u32, u64), (Option<String>, Option<UnitCpu>)> = HashMap::new();
             let boot = sys::boot_offset();
             let own_before = sys::thread_cpu();
             let mut polls = 0u32;
@@ -87,10 +92,15 @@ impl Poller {
                 let now = began.elapsed().as_secs_f64();
                 for pid in sys::children(cargo) {
                     let Some(stat) = sys::stat(pid) else { continue };
-                    let entry = seen.entry((pid, stat.start_ticks)).or_insert_with(|| {
-                        let started = boot.map_or(now, |b| sys::ticks(stat.start_ticks) - b);
-                        identify(pid, started)
-                    });
+                    let (program, entry) = seen.entry((pid, stat.start_ticks)).or_insert((None, None));
+                    if entry.is_none() {
+                        let exe = sys::exe_name(pid);
+                        if exe.is_some() && *program != exe {
+                            let started = boot.map_or(now, |b| sys::ticks(stat.start_ticks) - b);
+                            *entry = identify(pid, started);
+                            *program = exe;
+                        }
+                    }
                     if let Some(unit) = entry {
                         unit.cpu = sys::tree_cpu(pid);
                         unit.observed = (now - unit.started).max(0.0);
@@ -99,7 +109,7 @@ impl Poller {
                 }
             }
             let cost = Cost { polls, cpu_seconds: (sys::thread_cpu() - own_before).max(0.0) };
-            (seen.into_values().flatten().collect(), cost)
+            (seen.into_values().filter_map(|(_, unit)| unit).collect(), cost)
         });
         Poller { stop, handle }
     }
@@ -432,14 +442,17 @@ mod tests {
     #[test]
     fn the_poller_follows_a_build_script_s_process_tree_and_sums_its_cpu() {
         // A stand-in for cargo runs a "build script" (a shell under that name) that starts two
-        // busy children, as make would: about 0.7 s of CPU each on this machine.
+        // busy children, as make would (about 0.5-0.9 s of CPU each on this machine), reaps
+        // them and lives on for a second: the polls of that second see both children's whole
+        // CPU in the script's reaped time, however late a loaded machine ran the poller while
+        // they ran.
         let dir = tempfile::tempdir().expect("temp dir");
         let script = dir.path().join("build-script-build");
         std::fs::copy("/bin/sh", &script).expect("copy sh");
         let busy = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done";
         let mut cargo = std::process::Command::new("/bin/sh")
             .arg("-c")
-            .arg(format!("sleep 0.2; '{}' -c '({busy}) & ({busy}) & wait'", script.display()))
+            .arg(format!("sleep 0.2; '{}' -c '({busy}) & ({busy}) & wait; sleep 1'", script.display()))
             .env("CARGO_PKG_NAME", "demo")
             .env("CARGO_PKG_VERSION", "1.0.0")
             .spawn()
@@ -447,7 +460,8 @@ mod tests {
         let poller = Poller::start(cargo.id());
         let _ = cargo.wait();
         let seen = poller.finish();
-        let unit = seen.iter().find(|u| u.package == "demo" && u.role == Role::BuildScriptRun).expect("seen");
+        let unit = seen.iter().find(|u| u.package == "demo" && u.role == Role::BuildScriptRun);
+        let unit = unit.unwrap_or_else(|| panic!("not seen: {seen:?}"));
         assert!(unit.polls >= 2, "{unit:?}");
         // Both children's CPU counts (more than one child's worth), whatever the load.
         let mut alone = std::process::Command::new("/bin/sh").arg("-c").arg(busy).spawn().expect("sh");
