@@ -890,7 +890,18 @@ impl Search {
             })
             .map_or(lead, |e| e.candidate);
         if winner == 0 {
-            self.finish(0, None, "no combination beat the project as it is; keep it".to_owned());
+            let taken = self.samples_of(0).len();
+            let why = if taken < self.settings.first_look as usize {
+                // The budget closed the race before its first look: nothing was decided.
+                format!(
+                    "the budget ran out after {taken} sample(s) of each combination, before the race's first look \
+                     ({}): none was shown faster; keep the project as it is, or give a longer --budget",
+                    self.settings.first_look
+                )
+            } else {
+                "no combination beat the project as it is; keep it".to_owned()
+            };
+            self.finish(0, None, why);
             return;
         }
         let base = self.samples_of(0);

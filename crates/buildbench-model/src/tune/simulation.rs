@@ -4,7 +4,7 @@
 //! configuration. Fast enough for every CI run; `cargo test -p buildbench-model tune --
 //! --nocapture` prints the measured rates (recorded in docs/tune.md).
 
-use super::search::{Search, Settings};
+use super::search::{Search, Settings, Stage};
 use super::space::Choice;
 use crate::stats::simulation::Rng;
 
@@ -304,4 +304,39 @@ fn options_pruned_before_building_are_never_built_and_say_why() {
     assert_eq!(names, [&vec![], &vec![(1, 0)]]);
     let pruned = search.entries.iter().find(|e| search.candidates[e.candidate] == [(0, 0)]).unwrap();
     assert_eq!(pruned.dropped.as_ref().unwrap().after, 0);
+}
+
+#[test]
+fn a_race_the_budget_closes_before_its_first_look_says_so_rather_than_that_nothing_helped() {
+    // A budget whose combinations (the best single and two of the guide's presets, each with
+    // a preparation build) fit one round, where (as noise can have it) nothing came out faster
+    // than the baseline: the project is kept, and the summary says the budget decided it, not
+    // the measurements (as tune on fd-find with 10 minutes did).
+    let mut search = Search::new(vec![1, 1, 1], Settings::with_budget(400.0));
+    // Two of the guide's presets, which race in the combinations whatever the singles found.
+    search.reference(vec![(1, 0)]);
+    search.reference(vec![(2, 0)]);
+    let mut spent = 0.0;
+    while let Some((stage, mut round)) = search.stage() {
+        // Each candidate's preparation build, four samples' worth, as a clean build before an
+        // incremental goal's samples.
+        spent += 40.0 * round.len() as f64;
+        loop {
+            for &c in &round {
+                let helps = stage == Stage::Singles && search.candidates[c] == [(0, 0)];
+                let t = if helps { 7.0 } else { 10.0 } + 0.01 * (spent / 10.0 % 3.0);
+                spent += t;
+                search.record(c, Ok(t));
+            }
+            round = search.next_round(spent);
+            if round.is_empty() {
+                break;
+            }
+        }
+    }
+    let outcome = search.outcome.as_ref().expect("an outcome");
+    assert_eq!(outcome.winner, 0);
+    let combinations = search.entries.iter().filter(|e| e.stage == Stage::Combinations && e.candidate == 0);
+    assert!(combinations.map(|e| e.samples.len()).all(|n| n < 3), "{:?}", search.entries);
+    assert!(outcome.summary.contains("the budget ran out after"), "{}", outcome.summary);
 }
