@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use buildbench_model::gate::GateSpec;
 use buildbench_model::{Backend, Cache, Configuration, Linker, Plan, Purpose, Scenario, Study};
-use buildbench_report::export::{Exporter, Format, Html, Markdown, Terminal, exporter};
+use buildbench_report::export::{Exporter, Format, Html, Markdown, exporter};
 use buildbench_report::{StudySummary, summarize};
 use buildbench_runner::plan::{Matrix, Scan, effective_scenarios, expand};
 use buildbench_runner::{Event, Observer, ProcessExecutor, StudyOptions, prepare, run as run_study};
@@ -224,10 +224,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let study = result?;
     let summary = summarize(&study, args.noise);
     write_reports(args, &study, &summary, &out)?;
-    let text = match args.format {
-        Format::Table => Terminal { color: crate::cli::color() }.render(&study, &summary),
-        format => exporter(format).render(&study, &summary),
-    };
+    let text = buildbench_report::export::painted(args.format, crate::cli::color()).render(&study, &summary);
     std::io::stdout().lock().write_all(&text).context("writing to stdout")?;
     if !args.quiet {
         eprintln!("study, report.html and report.md saved in {}", out.display());

@@ -99,22 +99,22 @@ fn gate_command(args: &HistoryGateArgs) -> Result<ExitCode> {
     let g = gate(&t, &GateOptions { threshold: args.threshold, allow_underpowered: args.allow_underpowered });
     // The terminal table shows the same sentences on stdout: said once there; every other
     // format (a job summary, a file, JSON) also says them on stderr, for the log.
-    let table = args.format == buildbench_report::export::Format::Table;
-    match g.nothing_compared() {
-        _ if table => {}
-        // One line, the same as `diff`'s: the rest would be about nothing.
-        Some(why) => eprintln!("{why}"),
-        None => {
-            eprintln!("note: {}", g.note);
-            let underpowered = g.underpowered();
-            if !underpowered.is_empty() {
-                let line = buildbench_report::across_studies::underpowered_warning(
-                    "series",
-                    &underpowered,
-                    g.threshold,
-                    g.allow_underpowered,
-                );
-                eprintln!("warning: {line}");
+    if args.format != buildbench_report::export::Format::Table {
+        match g.nothing_compared() {
+            // One line, the same as `diff`'s: the rest would be about nothing.
+            Some(why) => eprintln!("{why}"),
+            None => {
+                eprintln!("note: {}", g.note);
+                let underpowered = g.underpowered();
+                if !underpowered.is_empty() {
+                    let line = buildbench_report::across_studies::underpowered_warning(
+                        "series",
+                        &underpowered,
+                        g.threshold,
+                        g.allow_underpowered,
+                    );
+                    eprintln!("warning: {line}");
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use buildbench_model::Study;
-use buildbench_report::export::{Format, Terminal, exporter, report_page, view_page};
+use buildbench_report::export::{Format, painted, report_page, view_page};
 use buildbench_report::summarize;
 
 use crate::cli::{DiffArgs, MergeArgs, ReportArgs, format};
@@ -108,20 +108,12 @@ fn render(
             page.render().into_bytes()
         }
         (Format::Md | Format::Table, Some(p)) => {
-            let mut bytes = exporter_painted(format, color).render(study, summary);
+            let mut bytes = painted(format, color).render(study, summary);
             bytes.push(b'\n');
-            bytes.extend(exporter_painted(format, color).view(&profile_view(p, TOP)));
+            bytes.extend(painted(format, color).view(&profile_view(p, TOP)));
             bytes
         }
-        _ => exporter_painted(format, color).render(study, summary),
-    }
-}
-
-/// The exporter of `format`, its table painted when `color`.
-fn exporter_painted(format: Format, color: bool) -> Box<dyn buildbench_report::export::Exporter> {
-    match format {
-        Format::Table => Box::new(Terminal { color }),
-        _ => exporter(format),
+        _ => painted(format, color).render(study, summary),
     }
 }
 
@@ -136,27 +128,27 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
     let d = buildbench_model::diff::diff(&base, &new, &options)?;
     // The terminal table shows the same sentences on stdout: said once there; every other
     // format (a job summary, a file, JSON) also says them on stderr, for the log.
-    let table = args.format == buildbench_report::export::Format::Table;
-    match d.nothing_compared() {
-        _ if table => {}
-        // One line, the same as `history gate`'s: the rest would be about nothing.
-        Some(why) => eprintln!("{why}"),
-        None => {
-            if let Some((base, new)) = &d.machines_differ {
-                eprintln!(
-                    "warning: the studies ran on different machines or toolchains:\n  base: {base}\n  new:  {new}"
-                );
-            }
-            eprintln!("note: {}", d.note);
-            let underpowered = d.underpowered();
-            if !underpowered.is_empty() {
-                let line = buildbench_report::across_studies::underpowered_warning(
-                    "cell(s)",
-                    &underpowered,
-                    d.threshold,
-                    d.allow_underpowered,
-                );
-                eprintln!("warning: {line}");
+    if args.format != buildbench_report::export::Format::Table {
+        match d.nothing_compared() {
+            // One line, the same as `history gate`'s: the rest would be about nothing.
+            Some(why) => eprintln!("{why}"),
+            None => {
+                if let Some((base, new)) = &d.machines_differ {
+                    eprintln!(
+                        "warning: the studies ran on different machines or toolchains:\n  base: {base}\n  new:  {new}"
+                    );
+                }
+                eprintln!("note: {}", d.note);
+                let underpowered = d.underpowered();
+                if !underpowered.is_empty() {
+                    let line = buildbench_report::across_studies::underpowered_warning(
+                        "cell(s)",
+                        &underpowered,
+                        d.threshold,
+                        d.allow_underpowered,
+                    );
+                    eprintln!("warning: {line}");
+                }
             }
         }
     }

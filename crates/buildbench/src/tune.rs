@@ -484,18 +484,15 @@ impl<'a> Driver<'a> {
     /// with one goal its build's (`whatif::shares`); with several, each goal's share weighed by
     /// its weight and its build's mean time. `None` when a goal's build has no timing report.
     fn objective_shares(&self, study: &Study) -> Option<buildbench_model::tune::Shares> {
-        let (mut total, mut link, mut codegen) = (0.0, 0.0, 0.0);
+        let mut parts = Vec::new();
         for &(goal, weight) in &self.objective.weights {
             let scenario = goal.scenario();
             let shares = buildbench_report::whatif::shares(study, "default", scenario)?;
             let walls: Vec<f64> = study.successful("default", scenario).map(|s| s.wall_seconds).collect();
             let mean = walls.iter().sum::<f64>() / walls.len().max(1) as f64;
-            let part = weight * mean;
-            total += part;
-            link += part * shares.link;
-            codegen += part * shares.codegen_and_link;
+            parts.push((weight * mean, shares));
         }
-        (total > 0.0).then(|| buildbench_model::tune::Shares { link: link / total, codegen_and_link: codegen / total })
+        buildbench_model::tune::Shares::weighed(&parts)
     }
 
     /// The whatif bounds of every option from the baseline stage's build, and the options

@@ -811,6 +811,14 @@ pub struct Shares {
 }
 
 impl Shares {
+    /// Several builds' shares as the share of their weighed sum: each build's `(weight, shares)`,
+    /// its weight being its goal's weight times its build's mean seconds. `None` without weight.
+    pub fn weighed(parts: &[(f64, Shares)]) -> Option<Shares> {
+        let total: f64 = parts.iter().map(|(w, _)| w).sum();
+        let share = |of: fn(&Shares) -> f64| parts.iter().map(|(w, s)| w * of(s)).sum::<f64>() / total;
+        (total > 0.0).then(|| Shares { link: share(|s| s.link), codegen_and_link: share(|s| s.codegen_and_link) })
+    }
+
     /// The most an option touching `touches` can save, if known.
     pub fn bound(&self, touches: Touches) -> Option<f64> {
         match touches {
@@ -937,6 +945,11 @@ mod objective {
         assert!(o.combine(&[]).is_empty());
         let configurations = [Configuration::plain("default", None)];
         assert_eq!(o.scenarios(&configurations), [Scenario::Incremental, Scenario::Clean]);
+        // Shares of the weighed sum: 3 x 1 s at 10% links, 1 x 3 s at 50%: (0.3 + 1.5) / 6.
+        let s = |link, codegen_and_link| Shares { link, codegen_and_link };
+        let w = Shares::weighed(&[(3.0, s(0.1, 0.2)), (3.0, s(0.5, 0.6))]).expect("weighed");
+        assert!((w.link - 0.3).abs() < 1e-12 && (w.codegen_and_link - 0.4).abs() < 1e-12, "{w:?}");
+        assert_eq!(Shares::weighed(&[]), None);
     }
 
     #[test]

@@ -124,14 +124,21 @@ pub fn exporter(format: Format) -> Box<dyn Exporter> {
     }
 }
 
+/// The exporter of `format`, a terminal's table painted when `color`.
+pub fn painted(format: Format, color: bool) -> Box<dyn Exporter> {
+    match format {
+        Format::Table => Box::new(Terminal { color }),
+        _ => exporter(format),
+    }
+}
+
 /// What a command writes in `format`: its own JSON value (`json`, called only for JSON, which
 /// is data rather than a view), else its view rendered by the format's exporter, painted
 /// when `color` (a terminal's table only).
 pub fn write(format: Format, color: bool, view: impl FnOnce() -> View, json: impl FnOnce() -> String) -> Vec<u8> {
     match format {
         Format::Json => json().into_bytes(),
-        Format::Table => Terminal { color }.view(&view()),
-        _ => exporter(format).view(&view()),
+        _ => painted(format, color).view(&view()),
     }
 }
 
@@ -171,7 +178,7 @@ mod view_tests {
 
     fn render(f: Format, color: bool) -> String {
         let v = crate::view::tests::every_block();
-        let bytes = if f == Format::Table { Terminal { color }.view(&v) } else { exporter(f).view(&v) };
+        let bytes = painted(f, color).view(&v);
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
