@@ -236,7 +236,11 @@ mod sys {
     }
 
     pub fn stat(pid: u32) -> Option<Stat> {
-        let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        parse_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    }
+
+    /// A `/proc/PID/stat` line's CPU ticks and start.
+    pub fn parse_stat(text: &str) -> Option<Stat> {
         // The command name is in parentheses and may hold spaces: fields start after the last ')'.
         let rest = text.get(text.rfind(')')? + 2..)?;
         let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -464,10 +468,12 @@ mod tests {
         let unit = unit.unwrap_or_else(|| panic!("not seen: {seen:?}"));
         assert!(unit.polls >= 2, "{unit:?}");
         // Both children's CPU counts (more than one child's worth), whatever the load.
-        let mut alone = std::process::Command::new("/bin/sh").arg("-c").arg(busy).spawn().expect("sh");
-        let before = sys::stat(std::process::id()).map_or(0, |s| s.cpu_ticks);
-        let _ = alone.wait();
-        let one = sys::ticks(sys::stat(std::process::id()).map_or(0, |s| s.cpu_ticks) - before);
+        // One child alone, counted by a shell that reaps it and prints its own stat: this test
+        // process's own count would take in the threads and children of the tests beside it.
+        let alone =
+            std::process::Command::new("/bin/sh").arg("-c").arg(format!("({busy}); cat /proc/$$/stat")).output();
+        let alone = alone.expect("sh");
+        let one = sys::ticks(sys::parse_stat(&String::from_utf8_lossy(&alone.stdout)).expect("stat").cpu_ticks);
         assert!(unit.cpu > 1.3 * one - 0.2, "{unit:?} vs one child {one}");
         assert!(unit.parallelism().is_some_and(|p| p > 0.0));
     }
