@@ -30,4 +30,4 @@ pub use observer::{Event, Observer, Rounds, Silent};
 pub use process::invocation::{Invocation, shell_quote};
 pub use process::sccache::Sccache;
 pub use study::execute::{run, run_with};
-pub use study::prepare::{Prepared, StudyOptions, prepare, schedule};
+pub use study::prepare::{Prepared, StudyOptions, forget_configurations, prepare, schedule};

@@ -79,6 +79,7 @@ fn prepared(dir: &Path, plan: Plan, previous: Option<Study>) -> Prepared {
         source: out.join("work/src"),
         work: out.join("work"),
         repository: None,
+        shared_work: false,
     }
 }
 

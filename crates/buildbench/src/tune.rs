@@ -117,6 +117,11 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
     let mut driver = Driver::new(args, &objective, &space, &cargo_args, &project, &profile)?;
     let mut executor = ProcessExecutor::new(Arc::clone(&interrupted));
     let searched = driver.search_all(&mut executor, &interrupted);
+    // The work folder the stages shared goes, also when the search stopped: a tune cannot be
+    // resumed (compare keeps its work for --resume); tune.json and report.html stay.
+    if let Some(out) = &driver.out {
+        remove_work(out);
+    }
     // What was measured is saved even when the search stopped early (Ctrl-C, a full disk); a
     // search refused before its first stage began saves nothing, so it never writes over an
     // earlier run's files or leaves a folder where it was refused one.
@@ -125,11 +130,6 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
         Some(out) if driver.began => driver.save(&tune, out)?,
         _ => Vec::new(),
     };
-    // A stopped search cannot be resumed, so the copies and target folders of its stages go
-    // (compare keeps them for --resume); tune.json and report.html stay.
-    if let (Err(_), Some(out)) = (&searched, &driver.out) {
-        remove_stage_work(out);
-    }
     // Interrupted: what was measured is saved, and a tune has no --resume (the runner's hint
     // names compare's).
     searched.map_err(|e| match (&driver.out, e.downcast_ref::<buildbench_runner::RunnerError>()) {
@@ -153,16 +153,15 @@ pub fn run(args: &TuneArgs) -> Result<ExitCode> {
     apply_or_suggest(args, &tune, out, &project)
 }
 
-/// Removes the work folders (copies, target folders) of every stage under `out/stages`; only
-/// folders buildbench marked as its own are removed.
-fn remove_stage_work(out: &Path) {
-    let Ok(stages) = std::fs::read_dir(out.join("stages")) else { return };
-    for stage in stages.flatten() {
-        let work = stage.path().join("work");
-        if work.is_dir() {
-            let _ = buildbench_runner::paths::remove_owned(&work);
-        }
-    }
+/// The lock of a tune's folder (not the study lock its confirmation takes in the same folder).
+fn tune_lock(out: &Path) -> Result<buildbench_runner::lock::Lock> {
+    Ok(buildbench_runner::lock::acquire_removed_after(&out.join(".buildbench-tune-lock"), "the tune's folder")?)
+}
+
+/// Removes the work folder the stages shared (the copy, target folders, caches); only a folder
+/// buildbench marked as its own is removed.
+fn remove_work(out: &Path) {
+    let _ = buildbench_runner::paths::remove_owned(&out.join("work"));
 }
 
 /// Probes the toolchains and linkers (as `buildbench doctor` does) and gives the space they
@@ -252,6 +251,10 @@ struct Driver<'a> {
     presets: Vec<(String, usize)>,
     /// The tune's folder, once known (`--out`, or next to the first stage's default folder).
     out: Option<PathBuf>,
+    /// One tune at a time in a folder: taken before `out` is set, so a tune refused a folder
+    /// another one is using never removes that one's work folder. Dropped (its file removed)
+    /// before `_claim`, which then finds an empty folder to remove.
+    _lock: Option<buildbench_runner::lock::Lock>,
     /// Held for the whole run: a refused run leaves no empty folder behind.
     _claim: Option<buildbench_runner::paths::Claimed>,
     started: Instant,
@@ -291,6 +294,7 @@ impl<'a> Driver<'a> {
             presets,
             out: None,
             _claim: None,
+            _lock: None,
             started: Instant::now(),
             shares: None,
             last_study: None,
@@ -307,6 +311,7 @@ impl<'a> Driver<'a> {
                 );
             }
             driver._claim = Some(buildbench_runner::paths::claim(out, "--out", None)?);
+            driver._lock = Some(tune_lock(out)?);
             driver.out = Some(buildbench_runner::paths::resolve(out)?);
         }
         Ok(driver)
@@ -327,6 +332,7 @@ impl<'a> Driver<'a> {
             let starts = self.search.stage_starts.len();
             let study = self.run_stage(prepared, stage, &ids, executor, interrupted)?;
             self.close_stage(starts);
+            self.forget_finished(&ids);
             if stage == Stage::Baseline {
                 self.bound(&study);
                 self.warn_if_the_budget_cannot_fit_a_search();
@@ -403,9 +409,28 @@ impl<'a> Driver<'a> {
                 .map(Path::to_path_buf)
                 .context("the default output folder has no parent")?;
             self._claim = Some(buildbench_runner::paths::claim(&tune_dir, "--out", Some("tune.json"))?);
+            self._lock = Some(tune_lock(&tune_dir)?);
             self.out = Some(tune_dir);
         }
+        // Every stage builds in the tune's one work folder: a candidate measured again (the
+        // default in every stage, a single in the combinations, the winner in the confirmation)
+        // starts from its built target folder, not from nothing.
+        let mut prepared = prepared;
+        if let Some(out) = &self.out {
+            prepared.share_work(out.join("work"));
+        }
         Ok(prepared)
+    }
+
+    /// Removes the target folders of the stage's candidates (`ids`) that the next stage does not
+    /// measure: they are never measured again.
+    fn forget_finished(&self, ids: &[usize]) {
+        let next = self.search.stage().map(|(_, ids)| ids).unwrap_or_default();
+        let gone: Vec<String> =
+            ids.iter().filter(|i| !next.contains(i)).map(|&i| self.space.name(self.search_candidate(i))).collect();
+        if let Some(out) = &self.out {
+            let _ = buildbench_runner::forget_configurations(&out.join("work"), &gone);
+        }
     }
 
     /// Records the stage's candidates whose tool is missing as failed, with the install hint.

@@ -453,6 +453,23 @@ impl Search {
         (self.overhead + f64::from(self.settings.first_look) * base, base)
     }
 
+    /// Seconds a candidate measured in an earlier stage costs to enter another: its target
+    /// folder is kept between stages, so it rebuilds what the restored edit touched and takes
+    /// its warm-up, about two samples, never more than a first preparation.
+    pub fn reentry_cost(&self) -> f64 {
+        let base = self.baseline_mean(Stage::Baseline).unwrap_or(0.0);
+        self.overhead.min(2.0 * base)
+    }
+
+    /// Seconds `candidate` costs to enter the stage about to begin and reach its first look: the
+    /// preparation (`overhead`, or `reentry_cost` for one measured in an earlier stage), then
+    /// `first_look` samples at the baseline's mean.
+    pub fn entry_cost(&self, candidate: usize) -> f64 {
+        let (each, base) = self.candidate_cost();
+        let measured = self.entries.iter().any(|e| e.candidate == candidate && !e.samples.is_empty());
+        if measured { self.reentry_cost() + f64::from(self.settings.first_look) * base } else { each }
+    }
+
     /// Seconds one more round of `ids` takes, from their means so far (the baseline's for those
     /// without samples).
     fn round_cost(&self, ids: &[usize]) -> f64 {
@@ -466,7 +483,7 @@ impl Search {
         let budget = self.settings.budget;
         let base = self.baseline_mean(Stage::Baseline).unwrap_or(0.0);
         let reserve = (self.settings.reserve * budget)
-            .max(f64::from(self.settings.confirm_runs.0) * 2.0 * base + 2.0 * self.overhead)
+            .max(f64::from(self.settings.confirm_runs.0) * 2.0 * base + 2.0 * self.reentry_cost())
             .min(0.5 * budget);
         let end = budget - reserve;
         match stage {
@@ -850,10 +867,19 @@ impl Search {
         }
         // The budget decides how many race: the baseline, the full combination and the
         // reference points always, then the leave-one-outs, the best single and the swaps.
-        let (each, _) = self.candidate_cost();
+        // Candidates the singles measured (the default, the best single, presets that are one
+        // setting) re-enter from their kept target folders, for less than a new one.
         let room = self.stage_limit(Stage::Combinations) - self.spent;
         let least = 3.max(2 + self.references.len());
-        let fits = if each > 0.0 { ((room / each).floor() as usize).max(least) } else { usize::MAX };
+        let mut used = 0.0;
+        let affordable = ids
+            .iter()
+            .take_while(|&&id| {
+                used += self.entry_cost(id);
+                used <= room
+            })
+            .count();
+        let fits = if self.candidate_cost().0 > 0.0 { affordable.max(least) } else { usize::MAX };
         let dropped: Vec<usize> = ids.iter().skip(fits).copied().collect();
         self.begin(Stage::Combinations, &ids);
         let spent = self.spent;
@@ -918,7 +944,7 @@ impl Search {
         let base = self.baseline_mean(Stage::Baseline).unwrap_or(0.0);
         let win = self.entries.iter().rev().find(|e| e.candidate == winner).and_then(Entry::mean).unwrap_or(base);
         let (low, high) = self.settings.confirm_runs;
-        let left = self.settings.budget - self.spent - 2.0 * self.overhead;
+        let left = self.settings.budget - self.spent - 2.0 * self.reentry_cost();
         let pair = (base + win).max(f64::MIN_POSITIVE);
         let fit = (left / pair).floor();
         // Fixed now, before the first fresh sample: the interval then means what it says.

@@ -18,7 +18,9 @@ struct Truth {
     /// The noise (coefficient of variation) of each configuration, drawn once per
     /// configuration from 2-8%.
     noise: std::collections::HashMap<Vec<Choice>, f64>,
-    /// Seconds each candidate costs before its first sample in a stage (preparation builds).
+    /// Seconds a candidate costs before its first sample in its first stage (preparation
+    /// builds); in a later stage, from its kept target folder, two of its own samples' worth
+    /// at most, as in the runner (`Search::reentry_cost`).
     overhead: f64,
 }
 
@@ -106,8 +108,12 @@ fn run(rng: &mut Rng, truth: &mut Truth, budget: f64) -> Search {
     let shape: Vec<usize> = truth.factors.iter().map(Vec::len).collect();
     let mut search = Search::new(shape, Settings::with_budget(budget * truth.base));
     let mut spent = 0.0;
+    let mut prepared = std::collections::HashSet::new();
     while let Some((_, mut round)) = search.stage() {
-        spent += truth.overhead * round.len() as f64;
+        for &c in &round {
+            let time = truth.time(&search.candidates.get(c).cloned().unwrap_or_default());
+            spent += if prepared.insert(c) { truth.overhead } else { truth.overhead.min(2.0 * time) };
+        }
         loop {
             for &c in &round {
                 let choices = search.candidates.get(c).cloned().unwrap_or_default();

@@ -229,11 +229,18 @@ fn measure(
 /// own.
 fn make_sources(p: &Prepared, observer: &mut dyn Observer, interrupted: &Arc<AtomicBool>) -> Result<(), RunnerError> {
     let Some(repo) = &p.repository else {
-        remove_tree(&p.source)?;
-        copy_project(&p.project.root, &p.project.target_directory, &p.source, std::slice::from_ref(&p.work))?;
-        lock_file_of_its_own(&p.source)?;
+        // A shared work folder's copy, once complete, is every study's: the first one's sources.
+        let copied = p.work.join("sources-copied");
+        if !(p.shared_work && copied.is_file()) {
+            remove_tree(&p.source)?;
+            copy_project(&p.project.root, &p.project.target_directory, &p.source, std::slice::from_ref(&p.work))?;
+            lock_file_of_its_own(&p.source)?;
+        }
         if let Some(f) = &p.edit_file {
             crate::files::fsutil::materialize(&p.source, f)?;
+        }
+        if p.shared_work {
+            std::fs::write(&copied, "").map_err(RunnerError::io(&copied, "cannot write"))?;
         }
         return Ok(());
     };

@@ -62,6 +62,8 @@ pub struct Prepared {
     pub work: PathBuf,
     /// The git repository of a rev study, which each revision is exported from.
     pub repository: Option<crate::study::revision::Repository>,
+    /// `work` is shared with other studies of the same sources (`share_work`).
+    pub shared_work: bool,
 }
 
 fn toolchain_key(configuration: &Configuration) -> String {
@@ -118,6 +120,7 @@ pub fn prepare(mut options: StudyOptions) -> Result<Prepared, RunnerError> {
         source,
         work,
         repository,
+        shared_work: false,
     })
 }
 
@@ -419,7 +422,38 @@ fn check(configuration: &Configuration, toolchain: &Toolchain) -> Result<(), Una
     Ok(())
 }
 
+/// In a work folder studies share (`Prepared::share_work`): removes the target folders and
+/// caches of `configurations`, which no later study will measure, so a long search holds no
+/// more on disk than the configurations still to come.
+pub fn forget_configurations(work: &Path, configurations: &[String]) -> Result<(), RunnerError> {
+    // A name is one folder's: never a path that leads elsewhere.
+    let plain = |name: &String| {
+        matches!(Path::new(name).components().collect::<Vec<_>>()[..], [std::path::Component::Normal(_)])
+    };
+    for name in configurations.iter().filter(|n| plain(n)) {
+        for folder in ["target", "sccache"] {
+            crate::files::fsutil::remove_tree(&work.join(folder).join(name))?;
+        }
+    }
+    Ok(())
+}
+
 impl Prepared {
+    /// Builds in `work`, a work folder shared by studies of the same sources one after the
+    /// other (tune's stages): the sources are copied into it by the first of them only, and
+    /// every target folder and cache stays after the study, so a configuration measured again
+    /// starts from its built target folder instead of from nothing. Whoever shares it removes
+    /// it. Not for `--in-place` or rev studies, which have no copy of their own.
+    pub fn share_work(&mut self, work: PathBuf) {
+        if self.options.plan.in_place || self.repository.is_some() {
+            return;
+        }
+        self.source = work.join("src");
+        self.work = work;
+        self.options.keep_work = true;
+        self.shared_work = true;
+    }
+
     /// Where a revision is exported: `work/rev/NAME`, the repository's top folder.
     pub(crate) fn revision_dir(&self, revision: &str) -> PathBuf {
         self.work.join("rev").join(revision)

@@ -238,9 +238,27 @@ fn tune_searches_within_its_budget_confirms_on_fresh_samples_and_applies_the_win
         let name = names[e["candidate"].as_u64().expect("id") as usize];
         assert!(html.contains(name), "{name} is on the page");
     }
-    // Each stage left a study of its own.
+    // Each stage left a study of its own; the work folder the stages shared is gone.
     let stages: Vec<_> = std::fs::read_dir(out.join("stages")).expect("stages").flatten().collect();
     assert!(stages.len() >= 2, "{stages:?}");
+    assert!(!out.join("work").exists(), "the shared work folder is removed");
+    assert!(stages.iter().all(|s| !s.path().join("work").exists()), "{stages:?}");
+    // The default re-enters the singles in its target folder of the baseline stage, so its
+    // preparation there rebuilds what the restored edit touched: a small part of the baseline's
+    // preparation, a build of everything.
+    let preparation = |stage: &str| {
+        let study = read_json(&out.join("stages").join(stage).join("study.json"));
+        let logged = study["invocations"].as_array().expect("invocations").clone();
+        let build = logged
+            .into_iter()
+            .find(|x| x["configuration"] == "default" && x["purpose"] == "prepare")
+            .expect("a preparation of the default");
+        (build["command"].as_str().expect("command").to_owned(), build["wall_seconds"].as_f64().expect("seconds"))
+    };
+    let ((fresh, first), (again, second)) = (preparation("1-baseline"), preparation("2-singles"));
+    let target = out.join("work/target/default");
+    assert!(fresh.contains(s(&target)) && again.contains(s(&target)), "one target folder: {fresh}\n{again}");
+    assert!(second < 0.5 * first, "the singles rebuilt the default from nothing: {second} s after {first} s");
 
     let outcome = &search["outcome"];
     let winner = outcome["winner"].as_u64().expect("winner") as usize;
@@ -325,8 +343,10 @@ fn tune_until_singles_build(project: &Path, out: &Path, tmp: &Path) -> std::proc
         .spawn()
         .expect("spawn");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
-    let singles = out.join("stages/2-singles");
-    while !(singles.exists() && processes_mentioning(&singles).iter().any(|p| p.contains("rustc"))) {
+    // Every stage builds in the tune's one work folder: a rustc there once the singles' stage
+    // folder exists is the singles'.
+    let (singles, work) = (out.join("stages/2-singles"), out.join("work"));
+    while !(singles.exists() && processes_mentioning(&work).iter().any(|p| p.contains("rustc"))) {
         assert!(std::time::Instant::now() < deadline, "the singles stage never started building");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -354,9 +374,9 @@ fn kill_9_or_ctrl_c_during_a_tune_leaves_the_project_as_it_was_and_nothing_runni
         // The watchdog (or the interrupt) stops every build of the search at once.
         assert_no_process_left(&out);
         if !kill {
-            // A tune cannot be resumed: its stages' copies and target folders are gone, its
-            // record stays.
-            assert!(!out.join("stages/2-singles/work").exists(), "the singles' work folder is removed");
+            // A tune cannot be resumed: the copy and target folders its stages shared are
+            // gone, its record stays.
+            assert!(!out.join("work").exists(), "the shared work folder is removed");
             assert!(out.join("tune.json").is_file() && out.join("report.html").is_file());
         }
         assert_eq!(tree(&project), before, "the project is untouched (bytes and mtimes), kill={kill}");
