@@ -751,8 +751,9 @@ impl Search {
                 e.dropped = None;
             }
         }
+        // The default re-enters from its kept target folder; each option is built from nothing.
         let (each, _) = self.candidate_cost();
-        let room = self.stage_limit(Stage::Singles) - self.spent - each;
+        let room = self.stage_limit(Stage::Singles) - self.spent - self.entry_cost(0);
         let fits = if each > 0.0 { (room / each).floor().max(1.0) as usize } else { usize::MAX };
         let mut alive: Vec<(usize, Option<f64>)> = self
             .current()
