@@ -351,9 +351,12 @@ impl<'a> Driver<'a> {
         if base <= 0.0 {
             return;
         }
-        // Singles: the default and one option; combinations: the default, the full one and the presets.
-        let candidates = 2 + 2 + self.presets.len();
-        let least = s.spent + each * candidates as f64 + 2.0 * f64::from(s.settings.confirm_runs.0) * base;
+        // New to the search: one option in the singles, the full combination and the presets in
+        // the combinations. The default in each later stage and the winner in the confirmation
+        // re-enter from their kept target folders.
+        let new = 1 + 1 + self.presets.len();
+        let again = s.reentry_cost() + f64::from(s.settings.first_look) * base;
+        let least = s.spent + each * new as f64 + 3.0 * again + 2.0 * f64::from(s.settings.confirm_runs.0) * base;
         if least > s.settings.budget && !self.args.quiet {
             eprintln!(
                 "note: a budget of {} is below the smallest search of this project (about {}: each candidate costs \

@@ -293,6 +293,14 @@ pub struct Current {
     pub debuginfo: String,
     /// Every dependency already builds without debug info.
     pub deps_without_debuginfo: bool,
+    /// Some dependency the program links is optimised (`[profile.dev.package."*"] opt-level`,
+    /// common where a debug build must run fast) while the workspace's own code is not.
+    #[serde(default)]
+    pub deps_optimised: bool,
+    /// Some build script, proc macro or dependency of theirs is optimised (a raised
+    /// `build-override`): code that runs during the build only.
+    #[serde(default)]
+    pub build_override_optimised: bool,
     /// `split-debuginfo`, when set (`unpacked`, `packed`, `off`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub split_debuginfo: Option<String>,
@@ -321,6 +329,8 @@ impl Current {
             optimised: !dev,
             debuginfo: if dev { "2" } else { "0" }.to_owned(),
             deps_without_debuginfo: !dev,
+            deps_optimised: false,
+            build_override_optimised: false,
             split_debuginfo: None,
             codegen_units: if dev { 256 } else { 16 },
             incremental: dev,
@@ -343,6 +353,8 @@ impl Current {
                 && !at(u, "/target/kind").as_array().is_some_and(|k| k.iter().any(|k| k == "custom-build"))
         };
         let own = |u: &&serde_json::Value| at(u, "/pkg_id").as_str().is_some_and(|id| id.starts_with("path+"));
+        let host = host_units(units);
+        let optimised = |u: &serde_json::Value| at(u, "/profile/opt_level").as_str().is_some_and(|o| o != "0");
         let mine: Vec<serde_json::Value> =
             units.iter().filter(compiled).filter(own).map(|u| at(u, "/profile")).collect();
         let first = mine.first().ok_or("the unit graph has none of the workspace's own units")?;
@@ -356,6 +368,8 @@ impl Current {
         let default_units = if incremental { 256 } else { 16 };
         let codegen_units =
             at(first, "/codegen_units").as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(default_units);
+        let deps_optimised =
+            units.iter().enumerate().any(|(i, u)| compiled(&u) && !own(&u) && !host.contains(&i) && optimised(u));
         Ok(Current {
             profile: profile.to_owned(),
             source: "cargo's unit graph".to_owned(),
@@ -366,6 +380,14 @@ impl Current {
                 .filter(compiled)
                 .filter(|u| !own(u))
                 .all(|u| matches!(debuginfo(&at(u, "/profile")).as_str(), "0" | "none")),
+            deps_optimised,
+            // `package."*"` outranks `build-override`: where dependencies are optimised, their
+            // host units are too whatever build-override says, so only the workspace's own
+            // build scripts and proc macros tell.
+            build_override_optimised: units
+                .iter()
+                .enumerate()
+                .any(|(i, u)| host.contains(&i) && optimised(u) && (own(&u) || !deps_optimised)),
             split_debuginfo: text_of("/split_debuginfo"),
             codegen_units,
             incremental,
@@ -384,6 +406,12 @@ impl Current {
         ];
         if self.has_debuginfo() && self.deps_without_debuginfo {
             words.push("no dependency with debug info".to_owned());
+        }
+        if self.deps_optimised && !self.optimised {
+            words.push("optimised dependencies".to_owned());
+        }
+        if self.build_override_optimised {
+            words.push("optimised build scripts and proc macros".to_owned());
         }
         words.extend(self.split_debuginfo.as_ref().map(|s| format!("split-debuginfo={s}")));
         words.push(format!("{} codegen units", self.codegen_units));
@@ -408,8 +436,16 @@ impl Current {
             Change::Backend(b) if self.backend.as_deref() == Some(b.as_str()) => has(&format!("{b} as its backend")),
             Change::Config(key) => {
                 let value = key.rsplit_once('=').map_or("", |(_, v)| v.trim_matches('"'));
+                if key.contains(".package.") && key.contains(".opt-level=") {
+                    return (!self.deps_optimised || self.optimised)
+                        .then(|| format!("no dependency is optimised apart from the {} profile", self.profile));
+                }
                 if key.contains(".package.") {
                     return self.deps_without_debuginfo.then(|| "no dependency has debug info".to_owned());
+                }
+                if key.contains(".build-override.") {
+                    return (!self.build_override_optimised)
+                        .then(|| "no build script or proc macro is optimised".to_owned());
                 }
                 let setting_key = key.split_once('=').map_or(key.as_str(), |(k, _)| k);
                 match setting_key.rsplit('.').next().unwrap_or("") {
@@ -436,6 +472,37 @@ impl Current {
     }
 }
 
+/// The units of a unit graph compiled for the build machine: build scripts, proc macros and
+/// everything they depend on (their own units, with `build-override`'s profile).
+fn host_units(units: &[serde_json::Value]) -> std::collections::HashSet<usize> {
+    let kinds = |u: &serde_json::Value| -> Vec<String> {
+        u.pointer("/target/kind")
+            .and_then(serde_json::Value::as_array)
+            .map(|k| k.iter().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    let mut stack: Vec<usize> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| {
+            let k = kinds(u);
+            let build_script = k.iter().any(|k| k == "custom-build")
+                && u.pointer("/mode").and_then(serde_json::Value::as_str) == Some("build");
+            build_script || k.iter().any(|k| k == "proc-macro")
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mut host = std::collections::HashSet::new();
+    while let Some(i) = stack.pop() {
+        if !host.insert(i) {
+            continue;
+        }
+        let deps = units.get(i).and_then(|u| u.pointer("/dependencies")).and_then(serde_json::Value::as_array);
+        stack.extend(deps.into_iter().flatten().filter_map(|d| d.pointer("/index")?.as_u64()).map(|i| i as usize));
+    }
+    host
+}
+
 /// The settings a tune varies, for `goal` in the profile the project builds with (`current`),
 /// on what `available` offers, keeping only what `allow` permits and what changes the build.
 pub fn space(goals: &[Goal], current: &Current, available: &Available, allow: &[Allow]) -> Space {
@@ -451,6 +518,7 @@ pub fn space(goals: &[Goal], current: &Current, available: &Available, allow: &[
         dims.push(backend(available, &mut left_out));
         dims.extend(debuginfo(&p));
         dims.push(codegen_units(&p, dev));
+        dims.extend(optimised_elsewhere(&p));
     }
     if clean {
         dims.extend(cache(available, &mut left_out));
@@ -630,6 +698,42 @@ fn codegen_units(p: &str, dev: bool) -> Dimension {
             void_beside: Vec::new(),
         }],
     }
+}
+
+/// Optimisation the profile gives code other than the workspace's own: dependencies
+/// (`package."*"`, only where the workspace itself is unoptimised, so the program runs slower
+/// where it spends its time in them) and the code that runs during the build only
+/// (`build-override`: build scripts and proc macros, the program unchanged). Each is a
+/// candidate only where cargo's unit graph shows the project raised it (`Current::already`).
+fn optimised_elsewhere(p: &str) -> [Dimension; 2] {
+    [
+        Dimension {
+            name: "dependency-opt-level".to_owned(),
+            options: vec![Setting {
+                label: "deps-opt-level=0".to_owned(),
+                change: Change::Config(format!("{p}.package.\"*\".opt-level=0")),
+                tradeoff: "dependencies are no longer optimised: the program runs slower where it spends its time \
+                           in them"
+                    .to_owned(),
+                needs: Some(Allow::Runtime),
+                touches: Touches::CodegenAndLink,
+                void_beside: Vec::new(),
+            }],
+        },
+        Dimension {
+            name: "build-override".to_owned(),
+            options: vec![Setting {
+                label: "build-override-opt-level=0".to_owned(),
+                change: Change::Config(format!("{p}.build-override.opt-level=0")),
+                tradeoff: "build scripts and proc macros are no longer optimised: they run slower during the build \
+                           (the measurement includes it); the program is unchanged"
+                    .to_owned(),
+                needs: None,
+                touches: Touches::CodegenAndLink,
+                void_beside: Vec::new(),
+            }],
+        },
+    ]
 }
 
 /// Incremental compilation turned off when clean builds count (`clean`), on for an optimised profile (`dev`:
@@ -999,6 +1103,15 @@ mod current {
         let fast = Current::from_unit_graph(&graph("example-workspace-fast"), "fast").expect("fast");
         assert!(!fast.optimised, "a profile that inherits dev is unoptimised whatever its name");
 
+        // Optimisation outside the workspace's own code: dependencies (`package."*"`, which also
+        // reaches the dependencies' build scripts and proc macros) or build-override alone.
+        assert!(!dev.deps_optimised && !dev.build_override_optimised);
+        let deps = Current::from_unit_graph(&graph("fd-find-10.2.0-dev-optimised-deps"), "dev").expect("deps");
+        assert!(deps.deps_optimised && !deps.build_override_optimised && !deps.optimised, "{deps:?}");
+        let host = Current::from_unit_graph(&graph("fd-find-10.2.0-dev-build-override"), "dev").expect("host");
+        assert!(!host.deps_optimised && host.build_override_optimised, "{host:?}");
+        assert!(host.describe().contains("optimised build scripts and proc macros"), "{}", host.describe());
+
         assert!(Current::from_unit_graph("{}", "dev").is_err());
         assert!(Current::from_unit_graph("not json", "dev").is_err());
         assert!(Current::from_unit_graph(r#"{"version":1,"units":[],"roots":[]}"#, "dev").is_err());
@@ -1028,6 +1141,28 @@ mod current {
                 &[]
             )
         );
+
+        // Raised optimisation of dependencies (a trade-off at run time) and of the code that
+        // runs during the build only (none): each offered only where the project raised it.
+        let deps = Current::from_unit_graph(&graph("fd-find-10.2.0-dev-optimised-deps"), "dev").expect("deps");
+        let s = space(&[Goal::Incremental], &deps, &machine(), &[]);
+        assert!(!labels(&s).contains(&"deps-opt-level=0"));
+        assert!(s.left_out.contains(&("deps-opt-level=0".to_owned(), "needs --allow runtime".to_owned())));
+        let s = space(&[Goal::Incremental], &deps, &machine(), &[Allow::Runtime]);
+        assert!(labels(&s).contains(&"deps-opt-level=0") && !labels(&s).contains(&"build-override-opt-level=0"));
+        let find = |label: &str| {
+            (0..s.dimensions.len())
+                .find_map(|d| s.dimensions[d].options.iter().position(|o| o.label == label).map(|o| (d, o)))
+        };
+        let chosen = find("deps-opt-level=0").expect("offered");
+        assert_eq!(s.configuration(&[chosen]).overrides, ["profile.dev.package.\"*\".opt-level=0"]);
+        let host = Current::from_unit_graph(&graph("fd-find-10.2.0-dev-build-override"), "dev").expect("host");
+        let s = space(&[Goal::Clean], &host, &machine(), &[]);
+        assert!(labels(&s).contains(&"build-override-opt-level=0") && !labels(&s).contains(&"deps-opt-level=0"));
+        let dev_space = space(&[Goal::Incremental], &dev, &machine(), &[Allow::Runtime]);
+        let why = |label: &str| dev_space.left_out.iter().find(|(o, _)| o == label).map(|(_, w)| w.clone());
+        assert_eq!(why("deps-opt-level=0").as_deref(), Some("no dependency is optimised apart from the dev profile"));
+        assert_eq!(why("build-override-opt-level=0").as_deref(), Some("no build script or proc macro is optimised"));
 
         let tuned = Current::from_unit_graph(&graph("ripgrep-15.2.0-dev-tuned"), "dev").expect("tuned");
         let s = space(&[Goal::Incremental], &tuned, &machine(), &[]);
