@@ -42,7 +42,8 @@ pub struct Settings {
     pub baseline_runs: u32,
     /// Samples of each side of the confirmation: at least, and at most.
     pub confirm_runs: (u32, u32),
-    /// Share of the budget kept for the confirmation.
+    /// Share of the budget kept for the confirmation, at most: less when its largest sample
+    /// (`confirm_runs.1` pairs, a quarter more for drift) takes less.
     pub reserve: f64,
     /// Candidates within this fraction of the leader count as tied: the one with fewer
     /// changes (fewer trade-offs) wins.
@@ -482,9 +483,11 @@ impl Search {
     fn stage_limit(&self, stage: Stage) -> f64 {
         let budget = self.settings.budget;
         let base = self.baseline_mean(Stage::Baseline).unwrap_or(0.0);
-        let reserve = (self.settings.reserve * budget)
-            .max(f64::from(self.settings.confirm_runs.0) * 2.0 * base + 2.0 * self.reentry_cost())
-            .min(0.5 * budget);
+        // What the confirmation takes: both sides re-enter, then a pair of samples per run.
+        let confirmation = |runs: u32| f64::from(runs) * 2.0 * base + 2.0 * self.reentry_cost();
+        let (least, most) = self.settings.confirm_runs;
+        let reserve =
+            (1.25 * confirmation(most)).min(self.settings.reserve * budget).max(confirmation(least)).min(0.5 * budget);
         let end = budget - reserve;
         match stage {
             Stage::Singles if self.shape.len() >= 2 => {

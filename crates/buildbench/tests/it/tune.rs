@@ -362,6 +362,15 @@ fn kill_9_or_ctrl_c_during_a_tune_leaves_the_project_as_it_was_and_nothing_runni
         std::fs::create_dir_all(&tmp).expect("mkdir");
         let before = tree(&project);
         let mut child = tune_until_singles_build(&project, &out, &tmp);
+        if !kill {
+            // A second tune into the same folder is refused while this one runs, and leaves
+            // the running one's work folder alone.
+            let o = run(&["tune", s(&project), "--budget", "1m", "-o", s(&out)]);
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{stderr}");
+            assert!(stderr.contains("the tune's folder") && stderr.contains("wait for it to finish"), "{stderr}");
+            assert!(out.join("work/src/Cargo.toml").is_file(), "the running tune's copy is intact");
+        }
         if kill {
             child.kill().expect("SIGKILL");
         } else {
