@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use buildbench_model::{Configuration, Linker, Plan, Purpose, Scenario, Study};
+use buildbench_model::{Configuration, Linker, Plan, Purpose, Sample, Scenario, Study};
 use buildbench_runner::cargo::{Rustflags, UserConfig};
 use buildbench_runner::probe::{ResolvedToolchain, Toolchain};
 use buildbench_runner::project::Project;
@@ -225,9 +225,13 @@ fn an_interrupt_saves_the_study_and_a_resume_runs_only_what_is_missing() {
     )
     .expect("the resume runs");
     assert!(study.complete);
-    assert_eq!(study.samples.len(), 12);
+    // Twelve measured samples, and for each configuration a warm-up edit-build before its first
+    // incremental sample (`--warmup 0`: the first edit after a build from nothing is not one).
+    let (measured, warmups): (Vec<&Sample>, Vec<&Sample>) = study.samples.iter().partition(|s| !s.warmup);
+    assert_eq!((measured.len(), warmups.len()), (12, 2), "{:?}", study.samples);
+    assert!(warmups.iter().all(|s| s.scenario == Scenario::Incremental));
     let mut keys: Vec<String> =
-        study.samples.iter().map(|s| format!("{}/{}/{}", s.configuration, s.scenario, s.index)).collect();
+        measured.iter().map(|s| format!("{}/{}/{}", s.configuration, s.scenario, s.index)).collect();
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), 12, "no sample was measured twice");

@@ -377,7 +377,7 @@ impl<'a> Driver<'a> {
         let scenarios = self.objective.scenarios(&configurations);
         // An edit right after a fresh build is not yet a typical edit-build: one warm-up round
         // for the edit-build goals; with clean builds in the same rounds the runner gives each
-        // such sample its own warm-up instead (`Planner::settle_after_clean`).
+        // such sample its own warm-up instead (`Planner::round`).
         let edits = scenarios.iter().any(|s| s.edits_source());
         let warmup = u32::from(edits && !scenarios.iter().any(|s| s.is_clean()));
         let plan = Plan {

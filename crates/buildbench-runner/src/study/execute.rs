@@ -473,9 +473,6 @@ impl Execution<'_> {
     fn execute_by_rounds(mut self, mut planner: Planner<'_>) -> Result<(), RunnerError> {
         let p = self.p;
         let plan = &p.options.plan;
-        if plan.scenarios.iter().any(|s| s.is_clean()) && plan.scenarios.iter().any(|s| s.edits_source()) {
-            planner = planner.settle_after_clean();
-        }
         let rounds = plan.measured_rounds();
         let mut next_index = rounds.end;
         let mut scenarios: Vec<MoreRounds<'_>> = Vec::new();

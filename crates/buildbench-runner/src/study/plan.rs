@@ -353,9 +353,6 @@ pub struct Planner<'a> {
     generations: HashMap<Option<String>, u64>,
     /// Reverse every other round (rev studies).
     alternate: bool,
-    /// Give an edit-build sample that follows a clean build a warm-up edit-build first
-    /// (`settle_after_clean`).
-    settle: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -365,17 +362,7 @@ impl<'a> Planner<'a> {
             state: vec![State::default(); configurations.len()],
             generations: HashMap::new(),
             alternate: configurations.iter().any(|c| c.revision.is_some()),
-            settle: false,
         }
-    }
-
-    /// For studies that take clean and edit-build samples of one configuration in the same
-    /// rounds (`buildbench tune` with several goals): an edit right after a build from an empty
-    /// target directory is not a typical edit-build (the warm-up a study does once for its
-    /// incremental scenario), so each such sample gets a warm-up edit-build before it.
-    pub fn settle_after_clean(mut self) -> Planner<'a> {
-        self.settle = true;
-        self
     }
 
     /// The steps of one round: sample `index` (of kind `purpose`) of `scenario` for each of
@@ -449,7 +436,13 @@ impl<'a> Planner<'a> {
                         push(prepare(check));
                         s.fresh = true;
                     }
-                    if self.settle && s.fresh && purpose == Purpose::Measured {
+                    // An edit right after a build from an empty target directory is not a
+                    // typical edit-build (the first one after it is slower), so a measured one
+                    // never follows such a build directly: it gets a warm-up edit-build of its
+                    // own first. With `--warmup` rounds that is their job already; with
+                    // `--warmup 0`, and in rounds that take clean and edit-build samples of one
+                    // configuration (`buildbench tune` with several goals), it is this one's.
+                    if s.fresh && purpose == Purpose::Measured {
                         push(Action::Edit);
                         generation += 1;
                         push(Action::Build { check, purpose: Purpose::Warmup, index });
@@ -710,11 +703,14 @@ mod tests {
         assert_eq!(
             builds(&s),
             [
+                // --warmup 0: the edit right after each preparation is a warm-up of its own.
                 (0, Incremental, Prepare),
+                (0, Incremental, Warmup),
                 (0, Incremental, Measured),
                 (1, Incremental, Prepare),
+                (1, Incremental, Warmup),
                 (1, Incremental, Measured),
-                // Configuration 0 last built edit 1; the source now holds edit 2.
+                // Configuration 0 last built edit 2; the source now holds edit 4.
                 (0, Noop, Prepare),
                 (0, Noop, Measured),
                 (1, Noop, Measured),
@@ -728,9 +724,15 @@ mod tests {
         let mut done = Done::new();
         done.insert(("default".into(), Scenario::Incremental, false, 0));
         let s = steps(&plan(configs, &[Scenario::Incremental], 0, 2), &[0], &done);
+        // The preparation may have built from nothing (the work folder can be gone): the next
+        // edit-build is a warm-up before the sample.
         assert_eq!(
             builds(&s),
-            [(0, Scenario::Incremental, Purpose::Prepare), (0, Scenario::Incremental, Purpose::Measured)]
+            [
+                (0, Scenario::Incremental, Purpose::Prepare),
+                (0, Scenario::Incremental, Purpose::Warmup),
+                (0, Scenario::Incremental, Purpose::Measured)
+            ]
         );
     }
 
@@ -770,7 +772,7 @@ mod tests {
             out.extend(planner.round(Clean, Measured, index, &[0], &Done::new()));
             builds(&out)
         };
-        let mut settled = Planner::new(&configs).settle_after_clean();
+        let mut settled = Planner::new(&configs);
         // Every edit-build follows a build from an empty target directory (the first round's
         // preparation, then the clean samples): a warm-up first.
         assert_eq!(
@@ -783,9 +785,16 @@ mod tests {
                 [(0, Incremental, Warmup), (0, Incremental, Measured), (0, Clean, Measured)]
             );
         }
-        // Without it (compare's scenario-by-scenario studies never need it), none.
-        let mut plain = Planner::new(&configs);
-        round(&mut plain, 0);
-        assert_eq!(round(&mut plain, 1), [(0, Incremental, Measured), (0, Clean, Measured)]);
+        // Scenario by scenario (compare) with --warmup 0: the first edit-build after the clean
+        // samples gets one; those after an edit-build do not. With a warm-up round, that round
+        // is the first edit-build: none more.
+        for warmup in [0, 1] {
+            let mut plain = Planner::new(&configs);
+            let mut steps = plain.scenario(Clean, 0, 0..2, &[0], &Done::new());
+            steps.extend(plain.scenario(Incremental, warmup, 0..2, &[0], &Done::new()));
+            let expected = [(0, Clean, Measured), (0, Clean, Measured), (0, Incremental, Warmup)];
+            let edits = [(0, Incremental, Measured), (0, Incremental, Measured)];
+            assert_eq!(builds(&steps), [&expected[..], &edits[..]].concat(), "--warmup {warmup}");
+        }
     }
 }
