@@ -177,6 +177,11 @@ pub fn kill_group(pgid: u32) {
     sys::signal_group(pgid, libc::SIGKILL);
 }
 
+/// Sends SIGKILL to the single process `pid`.
+pub fn kill_process(pid: u32) {
+    sys::signal_process(pid, libc::SIGKILL);
+}
+
 /// Does any process of the group led by `pgid` still exist?
 pub fn group_exists(pgid: u32) -> bool {
     sys::group_exists(pgid)
@@ -253,6 +258,18 @@ mod sys {
             // SAFETY: kill has no memory-safety preconditions; a stale group id only fails with ESRCH.
             unsafe {
                 libc::kill(-pid, signal);
+            }
+        }
+    }
+
+    /// Sends `signal` to the one process `pid`.
+    pub fn signal_process(pid: u32, signal: libc::c_int) {
+        if let Ok(pid) = libc::pid_t::try_from(pid)
+            && pid > 0
+        {
+            // SAFETY: kill has no memory-safety preconditions; a stale pid only fails with ESRCH.
+            unsafe {
+                libc::kill(pid, signal);
             }
         }
     }

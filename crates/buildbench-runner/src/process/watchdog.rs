@@ -165,11 +165,50 @@ fn clean_up(alive: &[Resource]) {
                 .status();
         }
     }
+    // A server that did not answer (busy, or still starting when buildbench died) is killed:
+    // found by the private port in its environment, after 5 s to end by itself.
+    let ports: Vec<u16> =
+        alive.iter().filter_map(|r| if let Resource::Sccache { port, .. } = r { Some(*port) } else { None }).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let left: Vec<u32> = ports.iter().flat_map(|&port| sccache_servers(port)).collect();
+        if left.is_empty() {
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            left.into_iter().for_each(crate::process::exec::kill_process);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     for resource in alive {
         if let Resource::Folder(dir) = resource {
             let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// The sccache processes (by their program's name) whose environment names `port` as their
+/// server port: a private server buildbench started, never another user's.
+fn sccache_servers(port: u16) -> Vec<u32> {
+    let needle = format!("SCCACHE_SERVER_PORT={port}");
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let program = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+            let name = Path::new(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(program)).file_name();
+            name.and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("sccache"))
+        })
+        .filter(|pid| {
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            environ.split(|&b| b == 0).any(|v| v == needle.as_bytes())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -186,5 +225,31 @@ mod tests {
             assert_eq!(Resource::parse(&r.line().unwrap()), Some(r));
         }
         assert_eq!(Resource::Folder(PathBuf::from("/tmp/a\nb")).line(), None);
+    }
+
+    #[test]
+    fn a_server_is_found_by_its_private_port_and_program_name_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sleep = ["/bin/sleep", "/usr/bin/sleep"].into_iter().find(|p| Path::new(p).exists()).expect("sleep");
+        let fake = dir.path().join("sccache");
+        std::os::unix::fs::symlink(sleep, &fake).expect("symlink");
+        let other = dir.path().join("not-it");
+        std::os::unix::fs::symlink(sleep, &other).expect("symlink");
+        let start = |program: &Path, port: &str| {
+            std::process::Command::new(program).arg("30").env("SCCACHE_SERVER_PORT", port).spawn().expect("spawn")
+        };
+        let (mut server, mut elsewhere, mut unrelated) =
+            (start(&fake, "47123"), start(&fake, "47124"), start(&other, "47123"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while sccache_servers(47123).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(sccache_servers(47123), [server.id()]);
+        crate::process::exec::kill_process(server.id());
+        assert!(server.wait().is_ok_and(|s| !s.success()));
+        for child in [&mut elsewhere, &mut unrelated] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
