@@ -156,13 +156,22 @@ fn clean_up(alive: &[Resource]) {
     }
     for resource in alive {
         if let Resource::Sccache { program, port } = resource {
-            let _ = std::process::Command::new(program)
+            let stop = std::process::Command::new(program)
                 .arg("--stop-server")
                 .env("SCCACHE_SERVER_PORT", port.to_string())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
-                .status();
+                .spawn();
+            // A client waiting on a server that does not answer is given 3 s.
+            if let Ok(mut stop) = stop {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+                while matches!(stop.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                let _ = stop.kill();
+                let _ = stop.wait();
+            }
         }
     }
     // A server that did not answer (busy, or still starting when buildbench died) is killed:
