@@ -468,12 +468,14 @@ fn the_pull_request_gate_steps_measure_base_and_head_in_blocks_merge_and_gate() 
     assert!(std::fs::read_to_string(&summary).expect("summary").contains("| default / incremental |"));
     assert!(dir.path().join("gated/report.html").is_file());
     // The same blocks against a threshold two samples cannot show: undecided passes with a
-    // warning; with a slower head (a study whose head samples are all twice as long) it fails.
+    // warning; with a slower head (a study whose head samples are all four times as long, an
+    // effect the noise of a loaded runner cannot hide: twice as long was left undecided in CI at
+    // [-9.4%, +157%]) it fails.
     let mut slow = merged.clone();
     for s in slow["samples"].as_array_mut().expect("samples") {
         if s["revision"] == "head" {
             let wall = s["wall_seconds"].as_f64().expect("wall");
-            s["wall_seconds"] = serde_json::json!(wall * 2.0);
+            s["wall_seconds"] = serde_json::json!(wall * 4.0);
         }
     }
     std::fs::write(dir.path().join("slow.json"), serde_json::to_vec(&slow).expect("encode")).expect("write");
