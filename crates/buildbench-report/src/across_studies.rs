@@ -22,6 +22,16 @@ pub fn underpowered_warning(what: &str, cells: &[String], threshold: f64, allowe
     )
 }
 
+/// What a comparison says on stderr for the log: `note: ...`, then the underpowered warning
+/// when any cell is (`what`, `cells`, `threshold`, `allowed` as for `underpowered_warning`).
+pub fn log_lines(note: &str, what: &str, cells: &[String], threshold: f64, allowed: bool) -> Vec<String> {
+    let mut lines = vec![format!("note: {note}")];
+    if !cells.is_empty() {
+        lines.push(format!("warning: {}", underpowered_warning(what, cells, threshold, allowed)));
+    }
+    lines
+}
+
 /// The smallest slowdown a comparison would catch at 80%, for tables: `12.3%` or `-`.
 pub fn detectable(power: Option<&Power>) -> String {
     power.and_then(|p| p.detectable).map_or_else(|| "-".to_owned(), percent)

@@ -94,6 +94,7 @@ fn report(args: &HistoryReportArgs) -> Result<ExitCode> {
 /// `history gate`: decides whether the newest studies are slower than their level, says why
 /// on stderr, prints the verdict and exits 1 when the gate fails.
 fn gate_command(args: &HistoryGateArgs) -> Result<ExitCode> {
+    use buildbench_report::across_studies::log_lines;
     let (history, series) = select(&args.select, true)?;
     let t = history.trends(series)?;
     let g = gate(&t, &GateOptions { threshold: args.threshold, allow_underpowered: args.allow_underpowered });
@@ -104,16 +105,9 @@ fn gate_command(args: &HistoryGateArgs) -> Result<ExitCode> {
             // One line, the same as `diff`'s: the rest would be about nothing.
             Some(why) => eprintln!("{why}"),
             None => {
-                eprintln!("note: {}", g.note);
-                let underpowered = g.underpowered();
-                if !underpowered.is_empty() {
-                    let line = buildbench_report::across_studies::underpowered_warning(
-                        "series",
-                        &underpowered,
-                        g.threshold,
-                        g.allow_underpowered,
-                    );
-                    eprintln!("warning: {line}");
+                let (note, under) = (&g.note, g.underpowered());
+                for line in log_lines(note, "series", &under, g.threshold, g.allow_underpowered) {
+                    eprintln!("{line}");
                 }
             }
         }

@@ -138,16 +138,16 @@ pub fn diff(args: &DiffArgs) -> Result<ExitCode> {
                         "warning: the studies ran on different machines or toolchains:\n  base: {base}\n  new:  {new}"
                     );
                 }
-                eprintln!("note: {}", d.note);
-                let underpowered = d.underpowered();
-                if !underpowered.is_empty() {
-                    let line = buildbench_report::across_studies::underpowered_warning(
-                        "cell(s)",
-                        &underpowered,
-                        d.threshold,
-                        d.allow_underpowered,
-                    );
-                    eprintln!("warning: {line}");
+                let (note, under) = (&d.note, d.underpowered());
+                let lines = buildbench_report::across_studies::log_lines(
+                    note,
+                    "cell(s)",
+                    &under,
+                    d.threshold,
+                    d.allow_underpowered,
+                );
+                for line in lines {
+                    eprintln!("{line}");
                 }
             }
         }

@@ -394,7 +394,7 @@ impl<'a> Driver<'a> {
             (Some(o), _) => (Some(o.join("stages").join(&folder)), String::new()),
             (None, _) => (None, format!("tune-{stamp}/stages/{folder}")),
         };
-        let prepared = prepare(StudyOptions {
+        let mut prepared = prepare(StudyOptions {
             project: Some(self.project.to_owned()),
             out,
             resume: false,
@@ -418,7 +418,6 @@ impl<'a> Driver<'a> {
         // Every stage builds in the tune's one work folder: a candidate measured again (the
         // default in every stage, a single in the combinations, the winner in the confirmation)
         // starts from its built target folder, not from nothing.
-        let mut prepared = prepared;
         if let Some(out) = &self.out {
             prepared.share_work(out.join("work"));
         }
